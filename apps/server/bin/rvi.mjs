@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The `rvi` command. Runs the TypeScript sources through tsx (no build step).
+import { register } from 'tsx/esm/api';
+register();
+const { main } = await import('../src/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

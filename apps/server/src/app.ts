@@ -1,0 +1,115 @@
+import { EventEmitter } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import { Health } from '@rvi/contracts';
+import type { Config } from './platform/config.ts';
+import { appliedMigrations, expectedMigrations, migrate, openDatabase, type Database, type Db } from './platform/db.ts';
+import { actorOf, installErrorHandler, installValidators } from './platform/http.ts';
+import { LoginThrottle, SESSION_COOKIE, SessionStore } from './modules/auth/auth.service.ts';
+import { authRoutes } from './modules/auth/auth.routes.ts';
+import { declarationRoutes } from './modules/declarations/declarations.routes.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { orgRoutes } from './modules/orgs/orgs.routes.ts';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/** Domain events emitted after commit (in-process fan-out: WebSocket invalidations, jobs). */
+export interface DomainEvents {
+  'declaration.submitted': { declarationId: string; orgId: string; officeId: string };
+  'declaration.imported': { batchId: string };
+}
+export class TypedEvents extends EventEmitter {
+  override emit<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): boolean {
+    return super.emit(name, payload);
+  }
+  override on<K extends keyof DomainEvents>(name: K, fn: (p: DomainEvents[K]) => void): this {
+    return super.on(name, fn);
+  }
+}
+
+export interface AppContext {
+  config: Config;
+  database: Database;
+  db: Db;
+  sessions: SessionStore;
+  throttle: LoginThrottle;
+  events: TypedEvents;
+}
+
+export async function createContext(config: Config, opts: { inMemory?: boolean } = {}): Promise<AppContext> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: opts.inMemory });
+  await migrate(database);
+  return {
+    config,
+    database,
+    db: database.db,
+    sessions: new SessionStore(database.db, config.sessionTtlMinutes),
+    throttle: new LoginThrottle(),
+    events: new TypedEvents(),
+  };
+}
+
+const PUBLIC_API = new Set(['/api/health', '/api/auth/login']);
+
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: ctx.config.logLevel === 'silent' ? false : { level: ctx.config.logLevel },
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { strict: false } },
+  });
+  installValidators(app);
+  installErrorHandler(app);
+  await app.register(cookie);
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  app.decorateRequest('actor', null);
+
+  // Authentication for every API route but the public ones; authorisation happens in each service (policy layer).
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/') || req.url.startsWith('/api/docs')) return;
+    const path = req.url.split('?')[0];
+    if (PUBLIC_API.has(path)) return;
+    const user = await ctx.sessions.resolve(req.cookies[SESSION_COOKIE]);
+    if (user) req.actor = { ...user.actor, requestId: req.id };
+    else actorOf(req); // throws 401
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'customs-rvi API', version: VERSION, description: 'Customs remote visual inspection platform' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } } },
+      security: [{ session: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  app.get('/api/health', { schema: { tags: ['system'], summary: 'Liveness, version, database kind and migrations', response: { 200: Health } } }, async () => ({
+    status: 'ok' as const,
+    version: VERSION,
+    database: ctx.database.kind,
+    migrationsApplied: await appliedMigrations(ctx.database),
+    migrationsExpected: expectedMigrations(),
+  }));
+
+  authRoutes(app, ctx);
+  declarationRoutes(app, ctx);
+  auditRoutes(app, ctx);
+  orgRoutes(app, ctx);
+
+  const webDist = ctx.config.webDist ?? new URL('../../web/dist', import.meta.url).pathname;
+  if (existsSync(join(webDist, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webDist, wildcard: false });
+    // Client-side routes fall back to the SPA's index.html; unknown /api paths stay JSON 404s.
+    app.get('/*', (req, reply) => {
+      if (req.url.startsWith('/api/')) return reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url}` } });
+      return reply.sendFile('index.html');
+    });
+  }
+  return app;
+}

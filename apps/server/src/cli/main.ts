@@ -1,0 +1,121 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { loadConfig, ConfigError, type Config } from '../platform/config.ts';
+import { systemActor } from '../platform/actor.ts';
+import { AppError } from '../platform/errors.ts';
+
+const USAGE = `Usage: rvi <command>
+
+  serve                                   start the server (web app, API, media)
+  db migrate                              apply database migrations
+  import declarations FILE.csv --org ORG  import declarations for an enterprise (id or code) [--skip-invalid]
+  audit verify                            walk the audit hash chain; exit 1 naming the first broken entry
+  targeting train|score ...               risk model (see rvi targeting --help)
+  vision read FILE... --json              read container/seal numbers and carton labels from images
+  evidence verify FILE.zip [--key KEY]    verify an evidence package offline
+
+Configuration comes from environment variables (PORT, HOST, DATA_DIR, DATABASE_URL, RVI_DEMO, RVI_DEMO_PASSWORD, LOG_LEVEL); see README.`;
+
+function config(): Config {
+  return loadConfig();
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
+  return v;
+}
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, sub, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'serve': {
+        const { serve } = await import('./serve.ts');
+        await serve(config());
+        return 0;
+      }
+      case 'db': {
+        if (sub !== 'migrate') throw new UsageError('rvi db migrate');
+        const { openDatabase, migrate, appliedMigrations } = await import('../platform/db.ts');
+        const c = config();
+        const database = await openDatabase({ databaseUrl: c.databaseUrl, dataDir: c.dataDir });
+        await migrate(database);
+        console.log(`migrations applied: ${await appliedMigrations(database)} (${database.kind})`);
+        await database.close();
+        return 0;
+      }
+      case 'import': {
+        if (sub !== 'declarations' || !rest[0] || rest[0].startsWith('--')) throw new UsageError('rvi import declarations FILE.csv --org ORG [--skip-invalid]');
+        const file = rest[0];
+        const org = flag(rest, '--org');
+        if (!org) throw new UsageError('--org ORG is required (enterprise id or code)');
+        if (!existsSync(file)) { console.error(`error: file not found: ${file}`); return 2; }
+        const { createContext } = await import('../app.ts');
+        const { importDeclarations } = await import('../modules/declarations/declarations.service.ts');
+        const ctx = await createContext({ ...config(), logLevel: 'silent' });
+        try {
+          const r = await importDeclarations(ctx.db, systemActor('cli-import'), {
+            csv: readFileSync(file, 'utf8'), fileName: basename(file), orgRef: org, skipInvalid: rest.includes('--skip-invalid'),
+          });
+          for (const p of r.invalid) console.error(`line ${p.line}${p.declarationNo ? ` (${p.declarationNo})` : ''}: ${p.reason}`);
+          for (const p of r.duplicates) console.error(`line ${p.line} (${p.declarationNo}): ${p.reason}`);
+          console.log(r.message);
+          return r.refused ? 1 : 0;
+        } finally {
+          await ctx.database.close();
+        }
+      }
+      case 'audit': {
+        if (sub !== 'verify') throw new UsageError('rvi audit verify');
+        const { openDatabase } = await import('../platform/db.ts');
+        const { verifyAuditLog } = await import('../modules/audit/audit.service.ts');
+        const c = config();
+        const database = await openDatabase({ databaseUrl: c.databaseUrl, dataDir: c.dataDir });
+        try {
+          const r = await verifyAuditLog(database.db);
+          if (r.ok) { console.log(`audit chain verified: ${r.entries} entries`); return 0; }
+          console.error(`audit chain BROKEN at entry ${r.firstBroken!.seq}: ${r.firstBroken!.message} (${r.firstBroken!.problem}); ${r.entries} entries before it verified`);
+          return 1;
+        } finally {
+          await database.close();
+        }
+      }
+      case 'targeting': {
+        const mod = await import('@rvi/targeting/cli' as string).catch(() => null);
+        if (!mod) { console.error('targeting module is not available in this build'); return 2; }
+        return await mod.runTargetingCli([sub, ...rest].filter((x) => x !== undefined));
+      }
+      case 'vision': {
+        const mod = await import('@rvi/vision/cli' as string).catch(() => null);
+        if (!mod) { console.error('vision module is not available in this build'); return 2; }
+        return await mod.runVisionCli([sub, ...rest].filter((x) => x !== undefined));
+      }
+      case 'evidence': {
+        if (sub === 'verify') {
+          const mod = await import('@rvi/evidence/cli' as string).catch(() => null);
+          if (!mod) { console.error('evidence verification is not available in this build'); return 2; }
+          return await mod.runEvidenceVerifyCli(['verify', ...rest]);
+        }
+        throw new UsageError('rvi evidence verify FILE.zip [--key KEY]');
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return cmd ? 0 : 2;
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) { console.error(`error: ${e.message}\n\n${USAGE}`); return 2; }
+    if (e instanceof ConfigError) { console.error(`configuration error: ${e.message}`); return 2; }
+    if (e instanceof AppError) { console.error(`error: ${e.message}`); return e.status >= 500 ? 1 : 2; }
+    throw e;
+  }
+}

@@ -1,0 +1,27 @@
+import type { Config } from '../platform/config.ts';
+import { buildApp, createContext } from '../app.ts';
+import { seedOnFirstStart } from '../modules/orgs/demo.ts';
+
+export async function serve(config: Config): Promise<void> {
+  const ctx = await createContext(config);
+  const seed = await seedOnFirstStart(ctx.db, { demo: config.demo, password: config.demoPassword });
+  if (seed.seeded) {
+    const who = config.demo ? 'all demo users (see README)' : 'the administrator "admin"';
+    if (seed.generated) {
+      // Printed once, at first start only: it is not stored anywhere in clear.
+      console.log(`\n  First start: password for ${who}: ${seed.password}\n  (set RVI_DEMO_PASSWORD to choose it; this is shown only once)\n`);
+    } else {
+      console.log(`\n  First start: ${who} use the password from RVI_DEMO_PASSWORD\n`);
+    }
+  }
+  const app = await buildApp(ctx);
+  const close = async () => {
+    await app.close();
+    await ctx.database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', close);
+  process.once('SIGTERM', close);
+  const address = await app.listen({ port: config.port, host: config.host });
+  console.log(`customs-rvi listening on ${address} (database: ${ctx.database.kind}; data: ${config.dataDir})`);
+}

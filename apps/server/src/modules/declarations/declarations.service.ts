@@ -1,0 +1,261 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, gte, like, lte, or, sql, type SQL } from 'drizzle-orm';
+import type {
+  ArrivalNoticeInput, Declaration, DeclarationDetail, DeclarationInput, DeclarationList, DeclarationListQuery,
+  ImportResult, InspectionApplicationInput, ImportRowProblem,
+} from '@rvi/contracts';
+import {
+  arrivalNotices, declarations, importBatches, inspectionApplications, orgDeclarationCounts, organisations,
+} from '../../db/schema.ts';
+import type { Db } from '../../platform/db.ts';
+import type { Actor } from '../../platform/actor.ts';
+import { AppError, badRequest, conflict, notFound } from '../../platform/errors.ts';
+import { authorize, declarationCan, isCustoms, isEnterprise, requireRole } from '../../platform/policy.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { parseDeclarationsCsv } from './declarations.csv.ts';
+
+type Row = typeof declarations.$inferSelect;
+
+function present(r: Row, orgName: string, actor: Actor): Declaration {
+  return {
+    id: r.id, orgId: r.orgId, orgName, customsOfficeId: r.customsOfficeId, declarationNo: r.declarationNo, date: r.date,
+    officeCode: r.officeCode, processType: r.processType, importType: r.importType, importUse: r.importUse,
+    paymentType: r.paymentType, transportMode: r.transportMode, declarantCode: r.declarantCode, importerCode: r.importerCode,
+    sellerCode: r.sellerCode, courierCode: r.courierCode, hs6: r.hs6, countryOfDeparture: r.countryOfDeparture,
+    countryOfOrigin: r.countryOfOrigin, taxRate: r.taxRate, taxType: r.taxType, originIndicator: r.originIndicator,
+    netMassKg: r.netMassKg, itemPrice: r.itemPrice, goodsDescription: r.goodsDescription,
+    status: r.status as Declaration['status'], source: r.source as Declaration['source'],
+    createdAt: r.createdAt.toISOString(), can: declarationCan(actor, r),
+  };
+}
+
+/** The enterprise a filing actor files for: its own organisation, or (system/admin import) the one named. */
+async function filingOrg(db: Db, actor: Actor, orgRef?: string): Promise<{ id: string; name: string; officeId: string }> {
+  let ref = orgRef;
+  if (isEnterprise(actor)) {
+    if (orgRef && orgRef !== actor.orgId) throw notFound('Organisation', orgRef);
+    ref = actor.orgId!;
+  }
+  if (!ref) throw badRequest('org_required', 'Name the enterprise the declarations belong to (org id or code)');
+  const [org] = await db.select().from(organisations).where(or(eq(organisations.id, ref), eq(organisations.code, ref))).limit(1);
+  if (!org || org.kind !== 'enterprise') throw notFound('Enterprise', ref);
+  if (!org.supervisingOfficeId) throw badRequest('org_no_office', `Enterprise ${org.code} has no supervising customs office`);
+  // A customs administrator may import only for enterprises its office supervises.
+  if (isCustoms(actor) && actor.officeId !== org.supervisingOfficeId) throw notFound('Enterprise', ref);
+  return { id: org.id, name: org.name, officeId: org.supervisingOfficeId };
+}
+
+function toRow(input: DeclarationInput, org: { id: string; officeId: string }, actor: Actor, source: 'form' | 'api' | 'csv', batchId: string | null) {
+  return {
+    id: randomUUID(), orgId: org.id, customsOfficeId: org.officeId, declarationNo: input.declarationNo, date: input.date,
+    officeCode: input.officeCode, processType: input.processType, importType: input.importType, importUse: input.importUse,
+    paymentType: input.paymentType, transportMode: input.transportMode, declarantCode: input.declarantCode,
+    importerCode: input.importerCode, sellerCode: input.sellerCode, courierCode: input.courierCode, hs6: input.hs6,
+    countryOfDeparture: input.countryOfDeparture, countryOfOrigin: input.countryOfOrigin, taxRate: input.taxRate,
+    taxType: input.taxType, originIndicator: input.originIndicator, netMassKg: input.netMassKg, itemPrice: input.itemPrice,
+    goodsDescription: input.goodsDescription ?? null, status: 'filed', source, importBatchId: batchId, createdBy: actor.userId,
+  };
+}
+
+async function bumpCount(tx: Db, orgId: string, officeId: string, n: number) {
+  if (n === 0) return;
+  await tx.insert(orgDeclarationCounts).values({ orgId, customsOfficeId: officeId, count: n })
+    .onConflictDoUpdate({ target: orgDeclarationCounts.orgId, set: { count: sql`${orgDeclarationCounts.count} + ${n}` } });
+}
+
+/** Files one declaration (web form or JSON API). A repeated declaration number of the same enterprise is a conflict. */
+export async function submitDeclaration(db: Db, actor: Actor, input: DeclarationInput, source: 'form' | 'api'): Promise<Declaration> {
+  requireRole(actor, 'declaration.create');
+  const org = await filingOrg(db, actor);
+  return db.transaction(async (txx) => {
+    const tx = txx as unknown as Db;
+    const row = toRow(input, org, actor, source, null);
+    const inserted = await tx.insert(declarations).values(row).onConflictDoNothing().returning();
+    if (inserted.length === 0) {
+      throw conflict('duplicate_declaration', `Declaration ${input.declarationNo} was already filed by this organisation`, { declarationNo: input.declarationNo });
+    }
+    await bumpCount(tx, org.id, org.officeId, 1);
+    await recordAudit(tx, actor, 'declaration.submitted', { type: 'declaration', id: row.id }, { declarationNo: row.declarationNo, hs6: row.hs6, source });
+    return present(inserted[0], org.name, actor);
+  });
+}
+
+const BATCH = 500;
+
+/**
+ * Imports a CSV of declarations for one enterprise. Every bad row is reported with its line number and reason.
+ * By default any bad row refuses the whole file (nothing is stored); with skipInvalid the good rows are stored and
+ * the bad ones reported. Re-importing is idempotent: a declaration number this enterprise already filed is left as it
+ * is and reported under `duplicates`, never stored twice.
+ */
+export async function importDeclarations(
+  db: Db, actor: Actor,
+  input: { csv: string; fileName?: string | null; orgRef?: string; skipInvalid?: boolean },
+): Promise<ImportResult> {
+  requireRole(actor, 'declaration.import');
+  const org = await filingOrg(db, actor, input.orgRef);
+  const { rows } = parseDeclarationsCsv(input.csv);
+  const invalid: ImportRowProblem[] = [];
+  const good: { line: number; value: DeclarationInput }[] = [];
+  const seen = new Map<string, number>();
+  for (const r of rows) {
+    if (!r.value) { invalid.push({ line: r.line, declarationNo: r.declarationNo, reason: r.reason! }); continue; }
+    const prev = seen.get(r.value.declarationNo);
+    if (prev !== undefined) {
+      invalid.push({ line: r.line, declarationNo: r.value.declarationNo, reason: `Declaration ID repeats line ${prev} of this file` });
+      continue;
+    }
+    seen.set(r.value.declarationNo, r.line);
+    good.push({ line: r.line, value: r.value });
+  }
+  if (invalid.length && !input.skipInvalid) {
+    return {
+      batchId: null, rows: rows.length, inserted: 0, duplicates: [], invalid, refused: true,
+      message: `Import refused: ${invalid.length} of ${rows.length} rows are invalid; nothing was stored. Fix them, or import with skipInvalid to keep the ${good.length} good rows.`,
+    };
+  }
+  const sha256 = createHash('sha256').update(input.csv).digest('hex');
+  return db.transaction(async (txx) => {
+    const tx = txx as unknown as Db;
+    const batchId = randomUUID();
+    await tx.insert(importBatches).values({ id: batchId, orgId: org.id, fileName: input.fileName ?? null, sha256, rows: rows.length, inserted: 0, duplicates: 0, invalid: invalid.length, createdBy: actor.userId });
+    const duplicates: ImportRowProblem[] = [];
+    let inserted = 0;
+    for (let i = 0; i < good.length; i += BATCH) {
+      const chunk = good.slice(i, i + BATCH);
+      const ret = await tx.insert(declarations).values(chunk.map((g) => toRow(g.value, org, actor, 'csv', batchId)))
+        .onConflictDoNothing().returning({ declarationNo: declarations.declarationNo });
+      inserted += ret.length;
+      if (ret.length !== chunk.length) {
+        const got = new Set(ret.map((r) => r.declarationNo));
+        for (const g of chunk) if (!got.has(g.value.declarationNo)) {
+          duplicates.push({ line: g.line, declarationNo: g.value.declarationNo, reason: 'already filed by this organisation; kept the existing declaration' });
+        }
+      }
+    }
+    await bumpCount(tx, org.id, org.officeId, inserted);
+    await tx.update(importBatches).set({ inserted, duplicates: duplicates.length }).where(eq(importBatches.id, batchId));
+    await recordAudit(tx, actor, 'declaration.imported', { type: 'import_batch', id: batchId }, {
+      orgId: org.id, fileName: input.fileName ?? null, sha256, rows: rows.length, inserted, duplicates: duplicates.length, invalid: invalid.length,
+    });
+    return {
+      batchId, rows: rows.length, inserted, duplicates, invalid, refused: false,
+      message: `Imported ${inserted} declaration(s); ${duplicates.length} already filed (unchanged); ${invalid.length} invalid row(s) skipped.`,
+    };
+  });
+}
+
+const SORT_COLUMNS = {
+  date: declarations.date, declarationNo: declarations.declarationNo, hs6: declarations.hs6,
+  netMassKg: declarations.netMassKg, itemPrice: declarations.itemPrice, createdAt: declarations.createdAt,
+} as const;
+const COUNT_CAP = 10_000;
+
+/** Lists the declarations the actor may see (the query itself is scoped by organisation, never filtered afterwards). */
+export async function listDeclarations(db: Db, actor: Actor, q: DeclarationListQuery): Promise<DeclarationList> {
+  requireRole(actor, 'declaration.read');
+  const scope: SQL = scopeCondition(actor);
+  const filters: SQL[] = [];
+  if (q.hs6) filters.push(like(declarations.hs6, `${q.hs6}%`));
+  if (q.countryOfOrigin) filters.push(eq(declarations.countryOfOrigin, q.countryOfOrigin));
+  if (q.status) filters.push(eq(declarations.status, q.status));
+  if (q.dateFrom) filters.push(gte(declarations.date, q.dateFrom));
+  if (q.dateTo) filters.push(lte(declarations.date, q.dateTo));
+  if (q.q) {
+    const term = q.q.trim().replace(/[%_\\]/g, (c) => '\\' + c);
+    filters.push(or(like(declarations.declarationNo, `${term}%`), like(declarations.importerCode, `${term}%`), like(declarations.hs6, `${term}%`))!);
+  }
+  const where = and(scope, ...filters);
+  const limit = q.limit ?? 50;
+  const offset = q.offset ?? 0;
+  const sortCol = SORT_COLUMNS[q.sort ?? 'date'];
+  const dir = q.order === 'asc' ? asc : desc;
+  const rowsP = db.select({ d: declarations, orgName: organisations.name }).from(declarations)
+    .innerJoin(organisations, eq(organisations.id, declarations.orgId))
+    .where(where).orderBy(dir(sortCol), dir(declarations.id)).limit(limit).offset(offset);
+  let total: number;
+  let totalIsExact = true;
+  if (filters.length === 0) {
+    // Unfiltered: the running per-organisation counter, no scan.
+    const c = isEnterprise(actor)
+      ? await db.select({ n: sql<number>`coalesce(sum(${orgDeclarationCounts.count}),0)::int` }).from(orgDeclarationCounts).where(eq(orgDeclarationCounts.orgId, actor.orgId!))
+      : actor.kind === 'system'
+        ? await db.select({ n: sql<number>`coalesce(sum(${orgDeclarationCounts.count}),0)::int` }).from(orgDeclarationCounts)
+        : await db.select({ n: sql<number>`coalesce(sum(${orgDeclarationCounts.count}),0)::int` }).from(orgDeclarationCounts).where(eq(orgDeclarationCounts.customsOfficeId, actor.officeId!));
+    total = Number(c[0]?.n ?? 0);
+  } else {
+    // Filtered: count up to a cap, so a broad filter never scans a whole table to print a number.
+    const sub = db.select({ one: sql`1` }).from(declarations).where(where).limit(COUNT_CAP + 1).as('capped');
+    const c = await db.select({ n: sql<number>`count(*)::int` }).from(sub);
+    total = Number(c[0]?.n ?? 0);
+    if (total > COUNT_CAP) { total = COUNT_CAP; totalIsExact = false; }
+  }
+  const rows = await rowsP;
+  return { items: rows.map((r) => present(r.d, r.orgName, actor)), total, totalIsExact, limit, offset };
+}
+
+function scopeCondition(actor: Actor): SQL {
+  if (actor.kind === 'system') return sql`true`;
+  if (isEnterprise(actor)) return eq(declarations.orgId, actor.orgId!);
+  if (isCustoms(actor)) return eq(declarations.customsOfficeId, actor.officeId!);
+  return sql`false`;
+}
+
+async function loadVisible(db: Db, actor: Actor, id: string) {
+  const [r] = await db.select({ d: declarations, orgName: organisations.name }).from(declarations)
+    .innerJoin(organisations, eq(organisations.id, declarations.orgId)).where(eq(declarations.id, id)).limit(1);
+  return r ?? null;
+}
+
+export async function getDeclaration(db: Db, actor: Actor, id: string): Promise<DeclarationDetail> {
+  const r = await loadVisible(db, actor, id);
+  authorize(actor, 'declaration.read', r?.d ?? null, 'Declaration', id);
+  const notices = await db.select().from(arrivalNotices).where(eq(arrivalNotices.declarationId, id)).orderBy(asc(arrivalNotices.createdAt));
+  const apps = await db.select().from(inspectionApplications).where(eq(inspectionApplications.declarationId, id)).orderBy(asc(inspectionApplications.createdAt));
+  return {
+    ...present(r!.d, r!.orgName, actor),
+    arrivalNotices: notices.map((n) => ({
+      id: n.id, declarationId: n.declarationId, expectedArrivalAt: n.expectedArrivalAt.toISOString(), location: n.location,
+      containerNumbers: n.containerNumbers, goodsSummary: n.goodsSummary, status: n.status, createdAt: n.createdAt.toISOString(),
+    })),
+    applications: apps.map((a) => ({
+      id: a.id, declarationId: a.declarationId, preferredMode: a.preferredMode as 'remote' | 'onsite', note: a.note ?? undefined,
+      status: a.status, createdAt: a.createdAt.toISOString(),
+    })),
+  };
+}
+
+export async function fileArrivalNotice(db: Db, actor: Actor, declarationId: string, input: ArrivalNoticeInput): Promise<DeclarationDetail> {
+  const r = await loadVisible(db, actor, declarationId);
+  authorize(actor, 'arrival_notice.create', r?.d ?? null, 'Declaration', declarationId);
+  await db.transaction(async (txx) => {
+    const tx = txx as unknown as Db;
+    const id = randomUUID();
+    await tx.insert(arrivalNotices).values({
+      id, orgId: r!.d.orgId, declarationId, expectedArrivalAt: new Date(input.expectedArrivalAt), location: input.location,
+      containerNumbers: input.containerNumbers, goodsSummary: input.goodsSummary, createdBy: actor.userId,
+    });
+    await recordAudit(tx, actor, 'arrival_notice.filed', { type: 'declaration', id: declarationId }, {
+      arrivalNoticeId: id, expectedArrivalAt: input.expectedArrivalAt, location: input.location, containers: input.containerNumbers.length,
+    });
+  });
+  return getDeclaration(db, actor, declarationId);
+}
+
+export async function applyForInspection(db: Db, actor: Actor, declarationId: string, input: InspectionApplicationInput): Promise<DeclarationDetail> {
+  const r = await loadVisible(db, actor, declarationId);
+  authorize(actor, 'declaration.apply', r?.d ?? null, 'Declaration', declarationId);
+  if (r!.d.status !== 'filed') {
+    throw new AppError('invalid_state', 409, `Inspection can be applied for only while the declaration is filed (it is ${r!.d.status})`);
+  }
+  await db.transaction(async (txx) => {
+    const tx = txx as unknown as Db;
+    const id = randomUUID();
+    await tx.insert(inspectionApplications).values({ id, orgId: r!.d.orgId, declarationId, preferredMode: input.preferredMode, note: input.note ?? null, createdBy: actor.userId });
+    await tx.update(declarations).set({ status: 'inspection_requested' }).where(eq(declarations.id, declarationId));
+    await recordAudit(tx, actor, 'declaration.inspection_requested', { type: 'declaration', id: declarationId }, {
+      applicationId: id, preferredMode: input.preferredMode, before: { status: r!.d.status }, after: { status: 'inspection_requested' },
+    });
+  });
+  return getDeclaration(db, actor, declarationId);
+}

@@ -1,0 +1,18 @@
+import type { OrgKind, Role } from '@rvi/contracts';
+
+/** Who is acting: passed explicitly to every service method, so HTTP handlers, jobs and the CLI share one code path. */
+export interface Actor {
+  kind: 'user' | 'system';
+  userId: string | null;
+  username: string;
+  role: Role | 'system';
+  orgId: string | null;
+  orgKind: OrgKind | null;
+  /** The customs office whose records this actor works on: its own org for customs staff, the supervising office for an enterprise. */
+  officeId: string | null;
+  requestId: string | null;
+}
+
+export function systemActor(reason: string, requestId: string | null = null): Actor {
+  return { kind: 'system', userId: null, username: `system:${reason}`, role: 'system', orgId: null, orgKind: null, officeId: null, requestId };
+}

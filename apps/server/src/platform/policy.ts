@@ -1,0 +1,98 @@
+import { CUSTOMS_ROLES, type Role } from '@rvi/contracts';
+import type { Actor } from './actor.ts';
+import { forbidden, notFound } from './errors.ts';
+
+/**
+ * One policy layer for the whole server.
+ * Layer 1 (role): which kinds of action a role may take at all.
+ * Layer 2 (organisation): which records an actor may see or change: enterprise staff their own organisation's,
+ * customs staff those handled by their office. The auditor reads but never changes.
+ */
+export const ACTIONS = [
+  'declaration.read',
+  'declaration.create',
+  'declaration.import',
+  'declaration.apply',
+  'arrival_notice.create',
+  'audit.read',
+  'audit.verify',
+  'org.read',
+  'user.read',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+const ROLE_ACTIONS: Record<Role, readonly Action[]> = {
+  enterprise_user: ['declaration.read', 'declaration.create', 'declaration.import', 'declaration.apply', 'arrival_notice.create', 'org.read'],
+  onsite_operator: ['declaration.read', 'org.read'],
+  inspector: ['declaration.read', 'org.read'],
+  supervisor: ['declaration.read', 'org.read', 'user.read', 'audit.read'],
+  administrator: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'audit.verify', 'declaration.import'],
+  auditor: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'audit.verify'],
+};
+const roleActionSets = new Map<string, Set<Action>>(Object.entries(ROLE_ACTIONS).map(([r, a]) => [r, new Set(a)]));
+
+export function isCustoms(actor: Actor): boolean {
+  return actor.kind === 'user' && (CUSTOMS_ROLES as readonly string[]).includes(actor.role);
+}
+export function isEnterprise(actor: Actor): boolean {
+  return actor.kind === 'user' && actor.orgKind === 'enterprise';
+}
+
+/** Layer 1: may this actor take this kind of action at all? The system actor (CLI, jobs) may do everything. */
+export function roleAllows(actor: Actor, action: Action): boolean {
+  if (actor.kind === 'system') return true;
+  return roleActionSets.get(actor.role)?.has(action) ?? false;
+}
+
+/** A record owned by an enterprise and handled by a customs office. */
+export interface OrgScoped {
+  orgId: string;
+  customsOfficeId: string;
+}
+
+/** Layer 2: can the actor see this record at all? */
+export function canSee(actor: Actor, rec: OrgScoped): boolean {
+  if (actor.kind === 'system') return true;
+  if (isEnterprise(actor)) return actor.orgId === rec.orgId;
+  if (isCustoms(actor)) return actor.officeId === rec.customsOfficeId;
+  return false;
+}
+
+export function can(actor: Actor, action: Action, rec?: OrgScoped): boolean {
+  if (!roleAllows(actor, action)) return false;
+  if (!rec) return true;
+  if (!canSee(actor, rec)) return false;
+  // Only the owning enterprise changes its own declarations; customs roles act on them in later workflow steps.
+  if (action === 'declaration.create' || action === 'declaration.apply' || action === 'arrival_notice.create') {
+    return actor.kind === 'system' || actor.orgId === rec.orgId;
+  }
+  return true;
+}
+
+/**
+ * Throws unless allowed. A record the actor may not even see answers 404 (never reveal that another
+ * organisation's record exists); a visible record with a forbidden action answers 403.
+ */
+export function authorize(actor: Actor, action: Action, rec?: OrgScoped | null, what = 'Record', id?: string): asserts rec {
+  if (rec === null) throw notFound(what, id);
+  if (rec && !canSee(actor, rec)) throw notFound(what, id);
+  if (!can(actor, action, rec ?? undefined)) throw forbidden(`Your role (${actor.role}) may not ${action.replace('.', ': ')}`);
+}
+
+export function requireRole(actor: Actor, action: Action): void {
+  if (!roleAllows(actor, action)) throw forbidden(`Your role (${actor.role}) may not ${action.replace('.', ': ')}`);
+}
+
+/** The `can` map sent with a declaration, so the UI never re-derives role logic. */
+export function declarationCan(actor: Actor, rec: OrgScoped): Record<string, boolean> {
+  return {
+    read: can(actor, 'declaration.read', rec),
+    apply: can(actor, 'declaration.apply', rec),
+    fileArrivalNotice: can(actor, 'arrival_notice.create', rec),
+  };
+}
+
+/** The global `can` map for the logged-in user (navigation). */
+export function globalCan(actor: Actor): Record<string, boolean> {
+  return Object.fromEntries(ACTIONS.map((a) => [a, roleAllows(actor, a)]));
+}

@@ -1,0 +1,40 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const ROLES = ['enterprise_user', 'onsite_operator', 'inspector', 'supervisor', 'administrator', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+export const CUSTOMS_ROLES: readonly Role[] = ['inspector', 'supervisor', 'administrator', 'auditor'];
+export const ENTERPRISE_ROLES: readonly Role[] = ['enterprise_user', 'onsite_operator'];
+export const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
+
+export const ORG_KINDS = ['customs_office', 'enterprise'] as const;
+export type OrgKind = (typeof ORG_KINDS)[number];
+
+export const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 100 }),
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBody>;
+
+export const Org = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  kind: Type.Union(ORG_KINDS.map((k) => Type.Literal(k))),
+  code: Type.String(),
+  supervisingOfficeId: Type.Union([Type.String(), Type.Null()]),
+});
+export type Org = Static<typeof Org>;
+
+export const Me = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  role: RoleSchema,
+  org: Org,
+  locale: Type.String(),
+  /** What this user may do, computed by the server's policy layer: the UI reads it and never re-derives role logic. */
+  can: Type.Record(Type.String(), Type.Boolean()),
+});
+export type Me = Static<typeof Me>;

@@ -1,0 +1,143 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { IsoDate, IsoDateTime, Paged } from './common.ts';
+
+/** Column names of the Korea Customs Service declaration dataset, in file order (train.csv / valid.csv). */
+export const KCS_COLUMNS = [
+  'Declaration ID', 'Date', 'Office ID', 'Process Type', 'Import Type', 'Import Use', 'Payment Type',
+  'Mode of Transport', 'Declarant ID', 'Importer ID', 'Seller ID', 'Courier ID', 'HS6 Code',
+  'Country of Departure', 'Country of Origin', 'Tax Rate', 'Tax Type', 'Country of Origin Indicator',
+  'Net Mass', 'Item Price',
+] as const;
+/** Outcome columns present in the labelled dataset; an enterprise's import ignores them (they are inspection outcomes, not declaration data). */
+export const KCS_LABEL_COLUMNS = ['Fraud', 'Critical Fraud'] as const;
+
+const Code = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^[A-Za-z0-9._-]+$' });
+const OptCode = (max: number) => Type.Union([Code(max), Type.Null()]);
+const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' });
+
+export const DECLARATION_STATUSES = ['filed', 'inspection_requested', 'selected', 'released', 'held'] as const;
+export type DeclarationStatus = (typeof DECLARATION_STATUSES)[number];
+
+/** Fields of an import declaration as filed (form, JSON API or one CSV row). */
+export const DeclarationInput = Type.Object(
+  {
+    declarationNo: Code(32),
+    date: IsoDate,
+    officeCode: Code(16),
+    processType: Code(8),
+    importType: Code(8),
+    importUse: Code(8),
+    paymentType: Code(8),
+    transportMode: Code(8),
+    declarantCode: Code(32),
+    importerCode: Code(32),
+    sellerCode: OptCode(32),
+    courierCode: OptCode(32),
+    hs6: Type.String({ pattern: '^[0-9]{6}$', description: 'HS code, 6 digits' }),
+    countryOfDeparture: Country,
+    countryOfOrigin: Country,
+    taxRate: Type.Number({ minimum: 0, maximum: 1000 }),
+    taxType: Code(16),
+    originIndicator: Code(8),
+    netMassKg: Type.Number({ minimum: 0, maximum: 1e9 }),
+    itemPrice: Type.Number({ minimum: 0, maximum: 1e15 }),
+    goodsDescription: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type DeclarationInput = Static<typeof DeclarationInput>;
+
+export const Declaration = Type.Composite([
+  Type.Omit(DeclarationInput, ['goodsDescription']),
+  Type.Object({
+    id: Type.String(),
+    orgId: Type.String(),
+    orgName: Type.String(),
+    customsOfficeId: Type.String(),
+    goodsDescription: Type.Union([Type.String(), Type.Null()]),
+    status: Type.Union(DECLARATION_STATUSES.map((s) => Type.Literal(s))),
+    source: Type.Union([Type.Literal('form'), Type.Literal('api'), Type.Literal('csv')]),
+    createdAt: IsoDateTime,
+    can: Type.Record(Type.String(), Type.Boolean()),
+  }),
+]);
+export type Declaration = Static<typeof Declaration>;
+
+export const DECLARATION_SORT_FIELDS = ['date', 'declarationNo', 'hs6', 'netMassKg', 'itemPrice', 'createdAt'] as const;
+export const DeclarationListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
+    sort: Type.Optional(Type.Union(DECLARATION_SORT_FIELDS.map((s) => Type.Literal(s)))),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+    q: Type.Optional(Type.String({ maxLength: 64, description: 'declaration number, importer or HS code prefix' })),
+    hs6: Type.Optional(Type.String({ pattern: '^[0-9]{2,6}$', description: 'HS code prefix' })),
+    countryOfOrigin: Type.Optional(Country),
+    status: Type.Optional(Type.Union(DECLARATION_STATUSES.map((s) => Type.Literal(s)))),
+    dateFrom: Type.Optional(IsoDate),
+    dateTo: Type.Optional(IsoDate),
+  },
+  { additionalProperties: false },
+);
+export type DeclarationListQuery = Static<typeof DeclarationListQuery>;
+export const DeclarationList = Paged(Declaration);
+export type DeclarationList = Static<typeof DeclarationList>;
+
+export const ImportRowProblem = Type.Object({ line: Type.Integer(), declarationNo: Type.Union([Type.String(), Type.Null()]), reason: Type.String() });
+export type ImportRowProblem = Static<typeof ImportRowProblem>;
+export const ImportResult = Type.Object({
+  batchId: Type.Union([Type.String(), Type.Null()]),
+  rows: Type.Integer(),
+  inserted: Type.Integer(),
+  duplicates: Type.Array(ImportRowProblem),
+  invalid: Type.Array(ImportRowProblem),
+  refused: Type.Boolean(),
+  message: Type.String(),
+});
+export type ImportResult = Static<typeof ImportResult>;
+export const ImportQuery = Type.Object(
+  {
+    skipInvalid: Type.Optional(Type.Boolean({ default: false })),
+    orgId: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ArrivalNoticeInput = Type.Object(
+  {
+    expectedArrivalAt: IsoDateTime,
+    location: Type.String({ minLength: 1, maxLength: 200 }),
+    containerNumbers: Type.Array(Type.String({ pattern: '^[A-Z]{3}[UJZ][0-9]{7}$' }), { maxItems: 200 }),
+    goodsSummary: Type.String({ minLength: 1, maxLength: 2000 }),
+  },
+  { additionalProperties: false },
+);
+export type ArrivalNoticeInput = Static<typeof ArrivalNoticeInput>;
+export const ArrivalNotice = Type.Composite([
+  ArrivalNoticeInput,
+  Type.Object({ id: Type.String(), declarationId: Type.String(), status: Type.String(), createdAt: IsoDateTime }),
+]);
+export type ArrivalNotice = Static<typeof ArrivalNotice>;
+
+export const InspectionApplicationInput = Type.Object(
+  {
+    preferredMode: Type.Union([Type.Literal('remote'), Type.Literal('onsite')]),
+    note: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+export type InspectionApplicationInput = Static<typeof InspectionApplicationInput>;
+export const InspectionApplication = Type.Composite([
+  InspectionApplicationInput,
+  Type.Object({ id: Type.String(), declarationId: Type.String(), status: Type.String(), createdAt: IsoDateTime }),
+]);
+export type InspectionApplication = Static<typeof InspectionApplication>;
+
+export const DeclarationDetail = Type.Composite([
+  Declaration,
+  Type.Object({
+    arrivalNotices: Type.Array(ArrivalNotice),
+    applications: Type.Array(InspectionApplication),
+  }),
+]);
+export type DeclarationDetail = Static<typeof DeclarationDetail>;

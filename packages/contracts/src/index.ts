@@ -1,0 +1,5 @@
+export * from './common.ts';
+export * from './auth.ts';
+export * from './declarations.ts';
+export * from './audit.ts';
+export * from './health.ts';
