@@ -48,7 +48,7 @@ export async function createContext(config: Config, opts: { inMemory?: boolean }
     config,
     database,
     db: database.db,
-    sessions: new SessionStore(database.db, config.sessionTtlMinutes),
+    sessions: new SessionStore(database.db, config.sessionTtlMinutes, config.sessionCacheMs),
     throttle: new LoginThrottle(),
     events: new TypedEvents(),
   };

@@ -60,7 +60,7 @@ export function verifyAuditChain(
   const contiguous = opts.contiguous ?? true;
   for (const e of entries) {
     if (contiguous && prevSeq !== null && e.seq !== prevSeq + 1) {
-      return { seq: e.seq, problem: 'sequence_gap', message: `entry ${e.seq} follows entry ${prevSeq}` };
+      return { seq: prevSeq + 1, problem: 'sequence_gap', message: `entry ${prevSeq + 1} is missing (entry ${e.seq} follows entry ${prevSeq})` };
     }
     if (!contiguous && prevSeq !== null && e.seq <= prevSeq) {
       return { seq: e.seq, problem: 'sequence_gap', message: `entry ${e.seq} is out of order after ${prevSeq}` };

@@ -10,6 +10,8 @@ export interface Config {
   demoPassword: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   sessionTtlMinutes: number;
+  /** How long a resolved session is cached in memory (ms); logout on this node takes effect at once, elsewhere within this time. */
+  sessionCacheMs: number;
   secureCookies: boolean;
   webDist: string | null;
   iceServers: unknown[];
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     demoPassword,
     logLevel,
     sessionTtlMinutes: int(env, 'RVI_SESSION_TTL_MINUTES', 480, 1, 60 * 24 * 30),
+    sessionCacheMs: int(env, 'RVI_SESSION_CACHE_MS', 5000, 0, 60_000),
     secureCookies: bool(env, 'RVI_SECURE_COOKIES', false),
     webDist: env.RVI_WEB_DIST?.trim() || null,
     iceServers,
