@@ -1,0 +1,9 @@
+// Browser clients for the media node (plain TypeScript, no framework; bundle with Vite/esbuild).
+export { PublisherClient, type PublisherOptions, type PublisherEvents } from './publisher.ts';
+export { ViewerClient, type ViewerOptions, type ViewerEvents } from './viewer.ts';
+export { captureStill, sha256Hex, type StillResult, type StillOptions } from './still.ts';
+export {
+  createWebSocketTransport, defaultReconnectPolicy, Emitter, type SignallingTransport, type ReconnectPolicy, type ConnectionState,
+} from './common.ts';
+export type { ViewerStats, PublisherStats, QualityLevel } from './stats.ts';
+export type { ClientToServer, ServerToClient, PublisherState, PeerRole } from '../signalling.ts';

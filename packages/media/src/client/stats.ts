@@ -1,0 +1,121 @@
+// getStats summaries for the publisher (network quality) and viewers (inspector stats panel).
+
+export interface ViewerStats {
+  at: number;
+  bitrateKbps: number;
+  rttMs?: number;
+  /** packets lost / expected over the last interval, % */
+  packetLossPct: number;
+  fps?: number;
+  width?: number;
+  height?: number;
+  framesDecoded: number;
+  framesDropped?: number;
+  freezeCount: number;
+  totalFreezesDurationMs: number;
+  jitterMs?: number;
+  audioBitrateKbps: number;
+}
+
+export type QualityLevel = 'good' | 'fair' | 'poor' | 'down';
+
+export interface PublisherStats {
+  at: number;
+  level: QualityLevel;
+  bitrateKbps: number;
+  /** the browser's estimate of the bandwidth it may use (transport-wide CC) */
+  availableKbps?: number;
+  rttMs?: number;
+  packetLossPct?: number;
+  fps?: number;
+  width?: number;
+  height?: number;
+  /** 'bandwidth' | 'cpu' | 'none' | 'other' */
+  qualityLimitation?: string;
+}
+
+type Rec = Record<string, unknown> & { type: string; id: string; kind?: string; timestamp: number };
+
+function n(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function all(report: RTCStatsReport): Rec[] {
+  const out: Rec[] = [];
+  report.forEach((s) => out.push(s as Rec));
+  return out;
+}
+
+function selectedPair(stats: Rec[]): Rec | undefined {
+  const transport = stats.find((s) => s.type === 'transport');
+  const id = transport?.selectedCandidatePairId;
+  return stats.find((s) => s.type === 'candidate-pair' && (id ? s.id === id : s.nominated && s.state === 'succeeded'));
+}
+
+export class ViewerStatsSampler {
+  private prev?: { t: number; bytes: number; aBytes: number; lost: number; recv: number };
+  sample(report: RTCStatsReport): ViewerStats {
+    const stats = all(report);
+    const v = stats.find((s) => s.type === 'inbound-rtp' && s.kind === 'video');
+    const a = stats.find((s) => s.type === 'inbound-rtp' && s.kind === 'audio');
+    const pair = selectedPair(stats);
+    const now = performance.now();
+    const bytes = n(v?.bytesReceived) ?? 0;
+    const aBytes = n(a?.bytesReceived) ?? 0;
+    const lost = n(v?.packetsLost) ?? 0;
+    const recv = n(v?.packetsReceived) ?? 0;
+    const p = this.prev;
+    const dt = p ? (now - p.t) / 1000 : 0;
+    const dLost = p ? lost - p.lost : 0;
+    const dRecv = p ? recv - p.recv : 0;
+    this.prev = { t: now, bytes, aBytes, lost, recv };
+    return {
+      at: Date.now(),
+      bitrateKbps: p && dt > 0 ? Math.round(((bytes - p.bytes) * 8) / dt / 1000) : 0,
+      audioBitrateKbps: p && dt > 0 ? Math.round(((aBytes - p.aBytes) * 8) / dt / 1000) : 0,
+      rttMs: n(pair?.currentRoundTripTime) !== undefined ? Math.round(n(pair!.currentRoundTripTime)! * 1000) : undefined,
+      packetLossPct: dLost + dRecv > 0 ? Math.max(0, Math.round((1000 * dLost) / (dLost + dRecv)) / 10) : 0,
+      fps: n(v?.framesPerSecond),
+      width: n(v?.frameWidth),
+      height: n(v?.frameHeight),
+      framesDecoded: n(v?.framesDecoded) ?? 0,
+      framesDropped: n(v?.framesDropped),
+      freezeCount: n(v?.freezeCount) ?? 0,
+      totalFreezesDurationMs: Math.round((n(v?.totalFreezesDuration) ?? 0) * 1000),
+      jitterMs: n(v?.jitter) !== undefined ? Math.round(n(v!.jitter)! * 1000) : undefined,
+    };
+  }
+}
+
+export class PublisherStatsSampler {
+  private prev?: { t: number; bytes: number };
+  sample(report: RTCStatsReport, connected: boolean): PublisherStats {
+    const stats = all(report);
+    const outs = stats.filter((s) => s.type === 'outbound-rtp' && s.kind === 'video');
+    const o = outs.sort((x, y) => (n(y.frameWidth) ?? 0) - (n(x.frameWidth) ?? 0))[0];
+    const remote = stats.find((s) => s.type === 'remote-inbound-rtp' && s.kind === 'video');
+    const pair = selectedPair(stats);
+    const now = performance.now();
+    const bytes = outs.reduce((sum, s) => sum + (n(s.bytesSent) ?? 0), 0);
+    const p = this.prev;
+    this.prev = { t: now, bytes };
+    const dt = p ? (now - p.t) / 1000 : 0;
+    const bitrateKbps = p && dt > 0 ? Math.round(((bytes - p.bytes) * 8) / dt / 1000) : 0;
+    const availableKbps = n(pair?.availableOutgoingBitrate) !== undefined ? Math.round(n(pair!.availableOutgoingBitrate)! / 1000) : undefined;
+    const rtt = n(remote?.roundTripTime) ?? n(pair?.currentRoundTripTime);
+    const rttMs = rtt !== undefined ? Math.round(rtt * 1000) : undefined;
+    const fl = n(remote?.fractionLost);
+    const packetLossPct = fl !== undefined ? Math.round(fl * 1000) / 10 : undefined;
+    let level: QualityLevel;
+    const bw = availableKbps ?? bitrateKbps;
+    if (!connected) level = 'down';
+    else if (bw >= 1000 && (packetLossPct ?? 0) < 2 && (rttMs ?? 0) < 200) level = 'good';
+    else if (bw >= 300 && (packetLossPct ?? 0) < 8 && (rttMs ?? 0) < 500) level = 'fair';
+    else level = 'poor';
+    return {
+      at: Date.now(), level, bitrateKbps, availableKbps, rttMs, packetLossPct,
+      fps: n(o?.framesPerSecond), width: n(o?.frameWidth), height: n(o?.frameHeight),
+      qualityLimitation: typeof o?.qualityLimitationReason === 'string' ? o.qualityLimitationReason : undefined,
+    };
+  }
+}

@@ -1,0 +1,555 @@
+// MediaNode: a werift-based selective forwarding + recording node. Rooms are keyed by session id; one publisher
+// (the on-site device: audio + video) and any number of viewers (inspector, observers) per room. The node offers
+// sendonly tracks to viewers and relays the publisher's RTP to them; media never flows peer-to-peer.
+// Transport-agnostic: `handle(peerId, message)` returns the direct responses; unsolicited messages (publisher state,
+// recording state) go through `options.send`.
+
+import { randomBytes } from 'node:crypto';
+import {
+  MediaStreamTrack, RTCPeerConnection, type RTCRtpTransceiver, type RtpPacket,
+  useNACK, usePLI, useSdesMid, useTWCC, useTransportWideCC, useOPUS, useVP8, useH264,
+} from 'werift';
+import { SessionRecorder, type SegmentInfo, type SegmentOpenInfo } from './recorder.ts';
+import { addVideoBitrateHints, countMedia, type BitrateHints } from './sdp.ts';
+import {
+  parseClientMessage, SignallingError, type ClientStatsReport, type ClientToServer, type PeerRole, type PublisherState,
+  type ServerToClient,
+} from './signalling.ts';
+import { TwccFeedbackGenerator } from './twcc.ts';
+
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface MediaNodeOptions {
+  /** STUN/TURN servers for the server's peers. Default none (host candidates only; no public STUN). */
+  iceServers?: IceServer[];
+  /** ICE servers handed to clients in `joined` (default: iceServers). */
+  clientIceServers?: IceServer[];
+  /** UDP port range for ICE, e.g. [40000, 40999] (firewall rules). */
+  icePortRange?: [number, number];
+  /** extra host addresses to advertise (e.g. the public IP behind 1:1 NAT) */
+  iceAdditionalHostAddresses?: string[];
+  /** offer/accept H264 (constrained baseline, packetization-mode 1) after VP8. Default false. */
+  h264?: boolean;
+  /**
+   * Bandwidth estimation feedback to the publisher: 'twcc' (our transport-wide CC feedback, default; Chrome adapts
+   * send rate, resolution and frame rate to the real path) or 'none' (no feedback: Chrome ramps by loss only).
+   */
+  bwe?: 'twcc' | 'none';
+  /** x-google bitrate hints in the publisher's answer (kbit/s). Default start 1000, min 100, max 2500. */
+  bitrate?: Partial<BitrateHints>;
+  /** Record each room's publisher. `false` to disable. */
+  recording?: false | { dir: string; rotateMinutes?: number; gapMs?: number; jitterMs?: number };
+  /** Unsolicited messages to a peer. */
+  send?: (peerId: string, message: ServerToClient) => void;
+  onSegmentOpen?: (s: SegmentOpenInfo) => void;
+  onSegmentClose?: (s: SegmentInfo) => void;
+  onStats?: (e: { sessionId: string; peerId: string; role: PeerRole; stats: ClientStatsReport }) => void;
+  onEvent?: (e: MediaNodeEvent) => void;
+  onError?: (e: Error, context: string) => void;
+  /** publisher counts as lost when no RTP arrives for this long (ms). Default 2000. */
+  publisherTimeoutMs?: number;
+  /** minimum interval between keyframe requests to the publisher (ms). Default 200. */
+  pliIntervalMs?: number;
+}
+
+export type MediaNodeEvent =
+  | { type: 'publisher-state'; sessionId: string; state: PublisherState; peerId?: string }
+  | { type: 'viewer-joined' | 'viewer-left'; sessionId: string; peerId: string }
+  | { type: 'keyframe-requested'; sessionId: string; reason: string };
+
+interface Peer {
+  id: string;
+  sessionId: string;
+  role: PeerRole;
+  pc?: RTCPeerConnection;
+  out?: ViewerOut;
+}
+
+interface ViewerOut {
+  pc: RTCPeerConnection;
+  video: MediaStreamTrack;
+  audio: MediaStreamTrack;
+  videoTx: RTCRtpTransceiver;
+  audioTx: RTCRtpTransceiver;
+  videoEpoch: number;
+  audioEpoch: number;
+}
+
+interface RoomStats {
+  videoPackets: number;
+  videoBytes: number;
+  audioPackets: number;
+  audioBytes: number;
+  keyframeRequests: number;
+  publisherConnects: number;
+}
+
+class Room {
+  publisher?: Peer;
+  pubPc?: RTCPeerConnection;
+  videoTx?: RTCRtpTransceiver;
+  videoSsrc?: number;
+  viewers = new Map<string, Peer>();
+  recorder?: SessionRecorder;
+  state: PublisherState = 'absent';
+  lastRtpAt = 0;
+  /** bumped on every new publisher source: viewers' senders then rewrite seq/timestamps for continuity */
+  videoEpoch = 0;
+  audioEpoch = 0;
+  lastPli = 0;
+  pliTimer?: NodeJS.Timeout;
+  twcc?: TwccFeedbackGenerator;
+  stats: RoomStats = { videoPackets: 0, videoBytes: 0, audioPackets: 0, audioBytes: 0, keyframeRequests: 0, publisherConnects: 0 };
+  constructor(readonly sessionId: string) {}
+}
+
+export interface RoomInfo {
+  sessionId: string;
+  publisher: PublisherState;
+  viewers: number;
+  recordingSegment?: number;
+  stats: RoomStats;
+}
+
+const DEFAULT_BITRATE: BitrateHints = { startKbps: 1000, minKbps: 100, maxKbps: 2500 };
+
+export class MediaNode {
+  private rooms = new Map<string, Room>();
+  private peers = new Map<string, Peer>();
+  private watchdog: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly opts: MediaNodeOptions = {}) {
+    this.watchdog = setInterval(() => this.checkPublishers(), 500);
+    this.watchdog.unref();
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** Handles one message from a peer (already authenticated by the app). Never throws: errors become `error` messages. */
+  async handle(peerId: string, raw: unknown): Promise<ServerToClient[]> {
+    try {
+      if (this.closed) throw new SignallingError('unknown_session', 'media node is shutting down');
+      if (typeof peerId !== 'string' || !peerId || peerId.length > 200) throw new SignallingError('bad_message', 'peerId must be a non-empty string');
+      const msg = parseClientMessage(raw);
+      return await this.dispatch(peerId, msg);
+    } catch (e) {
+      if (e instanceof SignallingError) return [{ type: 'error', code: e.code, message: e.message }];
+      this.opts.onError?.(e as Error, `handle ${peerId}`);
+      return [{ type: 'error', code: 'negotiation_failed', message: (e as Error).message?.slice(0, 300) || 'negotiation failed' }];
+    }
+  }
+
+  /** The peer's socket closed. Viewers are removed; a publisher's media keeps flowing until it times out or is replaced. */
+  disconnect(peerId: string): void {
+    const peer = this.peers.get(peerId);
+    if (!peer) return;
+    if (peer.role === 'viewer') this.removeViewer(peer);
+    else this.peers.delete(peerId); // keep the pc: the device may only have lost its socket
+  }
+
+  /** Ends a session: closes every peer, stops recording. Resolves with the closed segments of this run. */
+  async closeSession(sessionId: string, reason = 'session ended'): Promise<SegmentInfo[]> {
+    const room = this.rooms.get(sessionId);
+    if (!room) return [];
+    this.rooms.delete(sessionId);
+    clearTimeout(room.pliTimer);
+    for (const v of room.viewers.values()) {
+      this.opts.send?.(v.id, { type: 'bye', reason });
+      this.peers.delete(v.id);
+      void v.out?.pc.close();
+    }
+    if (room.publisher) {
+      this.opts.send?.(room.publisher.id, { type: 'bye', reason });
+      this.peers.delete(room.publisher.id);
+    }
+    room.twcc?.close();
+    void room.pubPc?.close();
+    return (await room.recorder?.stop()) ?? [];
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.watchdog);
+    await Promise.all([...this.rooms.keys()].map((id) => this.closeSession(id, 'media node shutting down')));
+  }
+
+  rooms_(): RoomInfo[] {
+    return [...this.rooms.values()].map((r) => this.info(r));
+  }
+
+  room(sessionId: string): RoomInfo | undefined {
+    const r = this.rooms.get(sessionId);
+    return r && this.info(r);
+  }
+
+  /** Ask the publisher of a session for a keyframe (e.g. before a snapshot from the stream). */
+  requestKeyframe(sessionId: string, reason = 'api'): void {
+    const r = this.rooms.get(sessionId);
+    if (r) this.pli(r, reason);
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  private async dispatch(peerId: string, msg: ClientToServer): Promise<ServerToClient[]> {
+    const peer = this.peers.get(peerId);
+    if (msg.type === 'join') {
+      if (peer) throw new SignallingError('already_joined', `peer already joined session ${peer.sessionId} as ${peer.role}`);
+      return this.join(peerId, msg.sessionId, msg.role);
+    }
+    if (!peer) throw new SignallingError('not_joined', `send join before ${msg.type}`);
+    const room = this.rooms.get(peer.sessionId);
+    if (!room) throw new SignallingError('unknown_session', `session ${peer.sessionId} is closed`);
+    switch (msg.type) {
+      case 'offer':
+        if (peer.role !== 'publisher') throw new SignallingError('wrong_role', 'only the publisher sends offers; viewers answer the server offer');
+        return this.publisherOffer(room, peer, msg.sdp);
+      case 'answer':
+        if (peer.role !== 'viewer' || !peer.out) throw new SignallingError('wrong_role', 'answer is only valid for a viewer after the server offer');
+        await peer.out.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
+        this.pli(room, 'viewer-answer');
+        return [];
+      case 'candidate': {
+        const pc = peer.role === 'viewer' ? peer.out?.pc : room.publisher === peer ? room.pubPc : undefined;
+        if (pc && msg.candidate) await pc.addIceCandidate({ candidate: msg.candidate, sdpMid: msg.sdpMid ?? undefined, sdpMLineIndex: msg.sdpMLineIndex ?? undefined });
+        return [];
+      }
+      case 'restart':
+        if (peer.role !== 'viewer') throw new SignallingError('wrong_role', 'publishers reconnect by sending a new offer');
+        return [await this.viewerOffer(room, peer)];
+      case 'stats':
+        this.opts.onStats?.({ sessionId: peer.sessionId, peerId, role: peer.role, stats: msg.stats });
+        return [];
+      case 'bye':
+        if (peer.role === 'viewer') this.removeViewer(peer);
+        else {
+          this.peers.delete(peerId);
+          if (room.publisher === peer) {
+            room.publisher = undefined;
+            room.twcc?.close();
+            room.twcc = undefined;
+            void room.pubPc?.close();
+            room.pubPc = undefined;
+            room.recorder?.reconnect();
+            this.setState(room, 'absent');
+          }
+        }
+        return [];
+    }
+    return [];
+  }
+
+  private join(peerId: string, sessionId: string, role: PeerRole): ServerToClient[] | Promise<ServerToClient[]> {
+    let room = this.rooms.get(sessionId);
+    if (!room) {
+      room = new Room(sessionId);
+      this.rooms.set(sessionId, room);
+    }
+    const peer: Peer = { id: peerId, sessionId, role };
+    this.peers.set(peerId, peer);
+    const ice = this.opts.clientIceServers ?? this.opts.iceServers;
+    const joined: ServerToClient = { type: 'joined', sessionId, role, peerId, publisher: room.state, ...(ice?.length ? { iceServers: ice } : {}) };
+    if (role === 'publisher') {
+      const old = room.publisher;
+      if (old && old.id !== peerId) {
+        // the device came back on a new socket: it takes over; its offer replaces the old peer connection
+        this.peers.delete(old.id);
+        this.opts.send?.(old.id, { type: 'bye', reason: 'replaced by a new publisher connection' });
+      }
+      room.publisher = peer;
+      return [joined];
+    }
+    room.viewers.set(peerId, peer);
+    this.opts.onEvent?.({ type: 'viewer-joined', sessionId, peerId });
+    return this.viewerOffer(room, peer).then((offer) => [joined, offer]);
+  }
+
+  // ---------------------------------------------------------------- publisher
+
+  private pubConfig() {
+    const twcc = (this.opts.bwe ?? 'twcc') === 'twcc';
+    const fb = () => [useNACK(), usePLI(), ...(twcc ? [useTWCC()] : [])];
+    const video = [useVP8({ rtcpFeedback: fb() })];
+    if (this.opts.h264) video.push(useH264({ rtcpFeedback: fb() }));
+    return {
+      iceServers: this.opts.iceServers ?? [],
+      iceUseIpv6: false,
+      icePortRange: this.opts.icePortRange,
+      iceAdditionalHostAddresses: this.opts.iceAdditionalHostAddresses,
+      codecs: { video, audio: [useOPUS({ rtcpFeedback: twcc ? [useTWCC()] : [] })] },
+      headerExtensions: {
+        video: [useSdesMid(), ...(twcc ? [useTransportWideCC()] : [])],
+        audio: [useSdesMid(), ...(twcc ? [useTransportWideCC()] : [])],
+      },
+    };
+  }
+
+  private async publisherOffer(room: Room, peer: Peer, sdp: string): Promise<ServerToClient[]> {
+    if (room.publisher !== peer) throw new SignallingError('wrong_role', 'another publisher has taken over this session');
+    if (countMedia(sdp, 'video') !== 1 || countMedia(sdp, 'audio') > 1) throw new SignallingError('bad_message', 'offer.sdp must have exactly one video and at most one audio section');
+    // every publisher offer starts a fresh peer connection (first connect, ICE restart after a drop, page reload)
+    const reconnect = !!room.pubPc;
+    if (room.pubPc) {
+      room.twcc?.close();
+      room.twcc = undefined;
+      const old = room.pubPc;
+      room.pubPc = undefined;
+      void old.close();
+      room.recorder?.reconnect();
+      this.setState(room, 'reconnecting');
+    }
+    const pc = new RTCPeerConnection(this.pubConfig());
+    room.pubPc = pc;
+    room.stats.publisherConnects++;
+    pc.onTrack.subscribe((track) => this.onPublisherTrack(room, pc, track));
+    pc.connectionStateChange.subscribe((s) => {
+      if (room.pubPc !== pc) return;
+      if (s === 'connected') this.pli(room, reconnect ? 'publisher-reconnected' : 'publisher-connected');
+      if ((s === 'failed' || s === 'disconnected') && room.state === 'live') this.setState(room, 'reconnecting');
+    });
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      await gathered(pc);
+    } catch (e) {
+      if (room.pubPc === pc) room.pubPc = undefined;
+      void pc.close();
+      throw new SignallingError('negotiation_failed', `could not negotiate with the publisher: ${(e as Error).message}`.slice(0, 300));
+    }
+    if ((this.opts.bwe ?? 'twcc') === 'twcc') this.installTwcc(room, pc);
+    const local = pc.localDescription?.sdp ?? '';
+    const hints = { ...DEFAULT_BITRATE, ...this.opts.bitrate };
+    return [{ type: 'answer', sdp: addVideoBitrateHints(local, hints) }];
+  }
+
+  private installTwcc(room: Room, pc: RTCPeerConnection): void {
+    const transceivers = pc.getTransceivers();
+    const first = transceivers[0];
+    if (!first) return;
+    const dtls = first.receiver.dtlsTransport;
+    const gen = new TwccFeedbackGenerator({ sendRtcp: (p) => dtls.sendRtcp(p as never) }, first.receiver.rtcpSsrc);
+    room.twcc = gen;
+    for (const t of transceivers) {
+      // werift calls receiver.receiverTWCC.handleTWCC(seq) for every RTP packet; replace its generator with ours
+      (t.receiver as unknown as { receiverTWCC: unknown }).receiverTWCC = {
+        twccRunning: true,
+        handleTWCC: (seq: number) => gen.onPacket(seq),
+      };
+    }
+  }
+
+  private onPublisherTrack(room: Room, pc: RTCPeerConnection, track: MediaStreamTrack): void {
+    const tx = pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
+    if (track.kind === 'video') {
+      room.videoTx = tx;
+      room.videoEpoch++;
+    } else room.audioEpoch++;
+    track.onReceiveRtp.subscribe((rtp) => {
+      if (room.pubPc !== pc) return;
+      room.lastRtpAt = Date.now();
+      if (room.state !== 'live') this.setState(room, 'live');
+      if (track.kind === 'video') {
+        if (room.videoSsrc !== rtp.header.ssrc) {
+          room.videoSsrc = rtp.header.ssrc;
+          if (room.twcc) room.twcc.mediaSsrc = rtp.header.ssrc;
+        }
+        room.stats.videoPackets++;
+        room.stats.videoBytes += rtp.payload.length;
+        this.ensureRecorder(room)?.video(rtp);
+        this.relay(room, rtp, 'video');
+      } else {
+        room.stats.audioPackets++;
+        room.stats.audioBytes += rtp.payload.length;
+        room.recorder?.audio(rtp);
+        this.relay(room, rtp, 'audio');
+      }
+    });
+  }
+
+  private relay(room: Room, rtp: RtpPacket, kind: 'audio' | 'video'): void {
+    if (room.viewers.size === 0) return;
+    const out = rtp.clone();
+    out.header.extensions = []; // the publisher's extension ids mean nothing on the viewers' connections
+    for (const v of room.viewers.values()) {
+      const o = v.out;
+      if (!o) continue;
+      if (kind === 'video') {
+        if (o.videoEpoch !== room.videoEpoch) {
+          o.videoEpoch = room.videoEpoch;
+          o.videoTx.sender.replaceRTP(out.header, true);
+        }
+        o.video.writeRtp(out);
+      } else {
+        if (o.audioEpoch !== room.audioEpoch) {
+          o.audioEpoch = room.audioEpoch;
+          o.audioTx.sender.replaceRTP(out.header, true);
+        }
+        o.audio.writeRtp(out);
+      }
+    }
+  }
+
+  private ensureRecorder(room: Room): SessionRecorder | undefined {
+    const rec = this.opts.recording;
+    if (!rec) return undefined;
+    if (!room.recorder) {
+      room.recorder = new SessionRecorder({
+        dir: rec.dir,
+        sessionId: room.sessionId,
+        rotateMs: rec.rotateMinutes === undefined ? undefined : rec.rotateMinutes * 60_000,
+        gapMs: rec.gapMs,
+        jitterMs: rec.jitterMs,
+        requestKeyframe: () => this.pli(room, 'recorder'),
+        onSegmentOpen: (s) => {
+          this.broadcast(room, { type: 'recording', state: 'on', segmentIndex: s.index });
+          this.opts.onSegmentOpen?.(s);
+        },
+        onSegmentClose: (s) => {
+          if (room.recorder?.segmentIndex === undefined) this.broadcast(room, { type: 'recording', state: 'off', segmentIndex: s.index });
+          this.opts.onSegmentClose?.(s);
+        },
+        onError: (e) => this.opts.onError?.(e, `recorder ${room.sessionId}`),
+      });
+    }
+    return room.recorder;
+  }
+
+  /** Keyframe request to the publisher, at most one per pliIntervalMs (a request inside the window is sent at its end). */
+  private pli(room: Room, reason: string): void {
+    const interval = this.opts.pliIntervalMs ?? 200;
+    const send = () => {
+      room.pliTimer = undefined;
+      const rx = room.videoTx?.receiver;
+      if (!rx || room.videoSsrc === undefined) return;
+      room.lastPli = Date.now();
+      room.stats.keyframeRequests++;
+      rx.sendRtcpPLI(room.videoSsrc).catch(() => {});
+      this.opts.onEvent?.({ type: 'keyframe-requested', sessionId: room.sessionId, reason });
+    };
+    const wait = room.lastPli + interval - Date.now();
+    if (wait <= 0) send();
+    else if (!room.pliTimer) {
+      room.pliTimer = setTimeout(send, wait);
+      room.pliTimer.unref();
+    }
+  }
+
+  private setState(room: Room, state: PublisherState): void {
+    if (room.state === state) return;
+    room.state = state;
+    this.broadcast(room, { type: 'publisher', state }, true);
+    this.opts.onEvent?.({ type: 'publisher-state', sessionId: room.sessionId, state, peerId: room.publisher?.id });
+  }
+
+  private broadcast(room: Room, msg: ServerToClient, viewersOnly = false): void {
+    const send = this.opts.send;
+    if (!send) return;
+    for (const v of room.viewers.keys()) send(v, msg);
+    if (!viewersOnly && room.publisher && this.peers.has(room.publisher.id)) send(room.publisher.id, msg);
+  }
+
+  private checkPublishers(): void {
+    const timeout = this.opts.publisherTimeoutMs ?? 2000;
+    const now = Date.now();
+    for (const room of this.rooms.values()) {
+      if (room.state === 'live' && now - room.lastRtpAt > timeout) this.setState(room, 'reconnecting');
+    }
+  }
+
+  // ---------------------------------------------------------------- viewers
+
+  private viewerConfig() {
+    const fb = () => [useNACK(), usePLI()];
+    const video = [useVP8({ rtcpFeedback: fb() })];
+    if (this.opts.h264) video.push(useH264({ rtcpFeedback: fb() }));
+    return {
+      iceServers: this.opts.iceServers ?? [],
+      iceUseIpv6: false,
+      icePortRange: this.opts.icePortRange,
+      iceAdditionalHostAddresses: this.opts.iceAdditionalHostAddresses,
+      codecs: { video, audio: [useOPUS()] },
+      headerExtensions: { video: [useSdesMid()], audio: [useSdesMid()] },
+    };
+  }
+
+  private async viewerOffer(room: Room, peer: Peer): Promise<ServerToClient> {
+    if (peer.out) {
+      const old = peer.out;
+      peer.out = undefined;
+      void old.pc.close();
+    }
+    const pc = new RTCPeerConnection(this.viewerConfig());
+    const video = new MediaStreamTrack({ kind: 'video' });
+    const audio = new MediaStreamTrack({ kind: 'audio' });
+    const videoTx = pc.addTransceiver(video, { direction: 'sendonly' });
+    const audioTx = pc.addTransceiver(audio, { direction: 'sendonly' });
+    const out: ViewerOut = { pc, video, audio, videoTx, audioTx, videoEpoch: -1, audioEpoch: -1 };
+    videoTx.sender.onPictureLossIndication.subscribe(() => this.pli(room, 'viewer-pli'));
+    pc.connectionStateChange.subscribe((s) => {
+      if (s === 'connected' && peer.out === out) this.pli(room, 'viewer-connected');
+    });
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    await gathered(pc);
+    peer.out = out;
+    return { type: 'offer', sdp: pc.localDescription?.sdp ?? offer.sdp };
+  }
+
+  private removeViewer(peer: Peer): void {
+    this.peers.delete(peer.id);
+    const room = this.rooms.get(peer.sessionId);
+    if (room?.viewers.delete(peer.id)) this.opts.onEvent?.({ type: 'viewer-left', sessionId: peer.sessionId, peerId: peer.id });
+    void peer.out?.pc.close();
+    peer.out = undefined;
+  }
+
+  private info(r: Room): RoomInfo {
+    return { sessionId: r.sessionId, publisher: r.state, viewers: r.viewers.size, recordingSegment: r.recorder?.segmentIndex, stats: { ...r.stats } };
+  }
+}
+
+function gathered(pc: RTCPeerConnection, timeoutMs = 3000): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, timeoutMs);
+    const { unSubscribe } = pc.iceGatheringStateChange.subscribe((s) => {
+      if (s === 'complete') {
+        clearTimeout(t);
+        unSubscribe();
+        resolve();
+      }
+    });
+  });
+}
+
+/** Parses RVI_ICE_SERVERS-style JSON: [{"urls": "turn:host:3478", "username": "u", "credential": "p"}]. */
+export function parseIceServers(json: string | undefined): IceServer[] {
+  if (!json?.trim()) return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    throw new Error('RVI_ICE_SERVERS must be JSON: [{"urls":"turn:host:3478","username":"u","credential":"p"}]');
+  }
+  if (!Array.isArray(v)) throw new Error('RVI_ICE_SERVERS must be a JSON array');
+  return v.map((s, i) => {
+    if (typeof s !== 'object' || s === null) throw new Error(`RVI_ICE_SERVERS[${i}] must be an object`);
+    const { urls, username, credential } = s as Record<string, unknown>;
+    const list = Array.isArray(urls) ? urls : [urls];
+    if (!list.length || !list.every((u) => typeof u === 'string' && /^(stun|stuns|turn|turns):/.test(u)))
+      throw new Error(`RVI_ICE_SERVERS[${i}].urls must be stun:/turn: URL(s)`);
+    if (username !== undefined && typeof username !== 'string') throw new Error(`RVI_ICE_SERVERS[${i}].username must be a string`);
+    if (credential !== undefined && typeof credential !== 'string') throw new Error(`RVI_ICE_SERVERS[${i}].credential must be a string`);
+    return { urls: urls as string | string[], username: username as string | undefined, credential: credential as string | undefined };
+  });
+}
+
+export function newPeerId(): string {
+  return randomBytes(9).toString('base64url');
+}
+

@@ -1,0 +1,349 @@
+// Server-side recording of one session into WebM segments, built from werift's RTP building blocks
+// (jitter buffer → depacketizer → WebM muxer) with our own clock stage and file writer.
+//
+// Why not werift's MediaRecorder as is (see README "Recording"):
+//  - its NtpTimeCallback holds every packet until the first RTCP sender report and then re-bases onto the NTP
+//    clock of the latest SR whenever that projects later than the running RTP clock; Chrome's first video SRs are
+//    taken while the encoder/pacer queue is still draining the first large 720p keyframe, so the mapping jumps by
+//    up to ~1 s once the queue settles: the "~0.9 s gap near t≈1 s".
+//  - its RtpTimeCallback (disableNtp) truncates each frame delta to whole ms (33.33 → 33): 1 % clock drift.
+//  - its file writer calls appendFile (open+write+close) for every block.
+// Here each track's time is its RTP timestamp (unwrapped, exact) anchored at the arrival time of its first packet,
+// rounded once per frame; files are written through one open descriptor.
+
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RtpPacket } from 'werift';
+import {
+  DepacketizeCallback, DurationPosition, JitterBufferCallback, WebmCallback, replaceSegmentSize,
+} from 'werift/nonstandard';
+
+export type SegmentCloseReason = 'rotate' | 'reconnect' | 'media-gap' | 'stop';
+export type SegmentOpenReason = 'start' | 'rotate' | 'reconnect' | 'resume';
+
+export interface SegmentOpenInfo {
+  sessionId: string;
+  path: string;
+  index: number;
+  startedAt: Date;
+  reason: SegmentOpenReason;
+}
+
+export interface SegmentInfo {
+  sessionId: string;
+  path: string;
+  index: number;
+  startedAt: Date;
+  endedAt: Date;
+  /** media duration written in the file (ms) */
+  durationMs: number;
+  sha256: string;
+  bytes: number;
+  reason: SegmentCloseReason;
+}
+
+export interface RecorderOptions {
+  dir: string;
+  sessionId: string;
+  /** rotate every N ms of wall time (default 5 min) */
+  rotateMs?: number;
+  /** close the segment when no video arrived for this long (default 1000 ms), reopen on the next packet */
+  gapMs?: number;
+  /** first index; default: one past the highest index already in `dir` for this session (never overwrites) */
+  startIndex?: number;
+  /** jitter buffer latency (ms) for video reordering / NACK repair (default 150) */
+  jitterMs?: number;
+  videoCodec?: 'VP8' | 'MPEG4/ISO/AVC';
+  onSegmentOpen?: (s: SegmentOpenInfo) => void;
+  onSegmentClose?: (s: SegmentInfo) => void;
+  onError?: (e: Error) => void;
+  /** called when the recorder needs a keyframe (segment start, packet loss) */
+  requestKeyframe?: () => void;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export function segmentFileName(sessionId: string, index: number): string {
+  return `${safeName(sessionId)}-${String(index).padStart(4, '0')}.webm`;
+}
+
+export function safeName(sessionId: string): string {
+  return sessionId.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/** Highest segment index present in dir for this session, or -1. */
+export function lastSegmentIndex(dir: string, sessionId: string): number {
+  if (!existsSync(dir)) return -1;
+  const prefix = `${safeName(sessionId)}-`;
+  let max = -1;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith('.webm')) continue;
+    const n = Number(name.slice(prefix.length, -5));
+    if (Number.isInteger(n) && n > max) max = n;
+  }
+  return max;
+}
+
+/** Per-track clock: unwrapped RTP timestamp anchored at the first packet's arrival; ms, rounded per frame. */
+class TrackClock {
+  private base?: number;
+  private last = 0;
+  private cycles = 0;
+  private anchorMs = 0;
+  constructor(private readonly clockRate: number, private readonly anchor: () => number) {}
+  time(ts: number): number {
+    if (this.base === undefined) {
+      this.base = ts;
+      this.last = ts;
+      this.anchorMs = this.anchor();
+    }
+    if (ts < this.last && this.last - ts > 0x80000000) this.cycles++; // forward wrap
+    else if (ts > this.last && ts - this.last > 0x80000000) this.cycles--; // late packet from before a wrap
+    this.last = ts;
+    const unwrapped = ts + this.cycles * 0x100000000 - this.base;
+    return Math.round(this.anchorMs + (unwrapped * 1000) / this.clockRate);
+  }
+}
+
+/** One WebM file. */
+class Segment {
+  readonly path: string;
+  readonly startedAt = new Date();
+  private fd: number | undefined;
+  private webm: WebmCallback;
+  private vJitter: JitterBufferCallback;
+  private vDepack: DepacketizeCallback;
+  private aDepack: DepacketizeCallback;
+  private vClock: TrackClock;
+  private aClock: TrackClock;
+  private done!: Promise<number>;
+  private resolveDone!: (durationMs: number) => void;
+  private closed = false;
+  bytes = 0;
+  firstKeyframe = false;
+  lastVideoAt = 0;
+  onFirstKeyframe?: () => void;
+
+  constructor(readonly index: number, dir: string, sessionId: string, opts: RecorderOptions, epoch: () => number, onLoss: () => void) {
+    this.path = join(dir, segmentFileName(sessionId, index));
+    this.fd = openSync(this.path, 'wx'); // never overwrite evidence
+    this.done = new Promise((r) => (this.resolveDone = r));
+    this.vClock = new TrackClock(90000, epoch);
+    this.aClock = new TrackClock(48000, epoch);
+    const videoCodec = opts.videoCodec ?? 'VP8';
+    this.webm = new WebmCallback(
+      [
+        { kind: 'video', codec: videoCodec, clockRate: 90000, trackNumber: 1, width: 1280, height: 720 },
+        { kind: 'audio', codec: 'OPUS', clockRate: 48000, trackNumber: 2 },
+      ],
+      { duration: DAY_MS },
+    );
+    this.webm.pipe(async (o) => {
+      if (o.saveToFile) this.write(o.saveToFile);
+      else if (o.eol) this.finish(o.eol.durationElement, o.eol.duration);
+    });
+    this.vJitter = new JitterBufferCallback(90000, { latency: opts.jitterMs ?? 150 });
+    this.vDepack = new DepacketizeCallback(videoCodec, { isFinalPacketInSequence: (h: { marker: boolean }) => h.marker });
+    this.aDepack = new DepacketizeCallback('OPUS');
+    this.vJitter.pipe((o: { rtp?: RtpPacket; isPacketLost?: unknown; eol?: boolean }) => {
+      if (o.rtp) this.vDepack.input({ rtp: o.rtp, time: this.vClock.time(o.rtp.header.timestamp) });
+      else if (o.isPacketLost) onLoss();
+    });
+    this.vDepack.pipe((o: { frame?: { data: Buffer; isKeyframe: boolean; time: number } }) => {
+      if (!o.frame) return;
+      if (o.frame.isKeyframe && !this.firstKeyframe) {
+        this.firstKeyframe = true;
+        this.onFirstKeyframe?.();
+      }
+      if (this.firstKeyframe) this.lastVideoAt = Date.now();
+      this.webm.inputVideo({ frame: o.frame });
+    });
+    this.aDepack.pipe((o: { frame?: { data: Buffer; isKeyframe: boolean; time: number } }) => {
+      // audio before the first video keyframe would start the file with a black picture: keep it anyway (evidence)
+      if (o.frame) this.webm.inputAudio({ frame: o.frame });
+    });
+  }
+
+  video(rtp: RtpPacket): void {
+    if (!this.closed) this.vJitter.input({ rtp });
+  }
+
+  audio(rtp: RtpPacket): void {
+    if (!this.closed) this.aDepack.input({ rtp, time: this.aClock.time(rtp.header.timestamp) });
+  }
+
+  private write(buf: Buffer): void {
+    if (this.fd === undefined) return;
+    writeSync(this.fd, buf);
+    this.bytes += buf.length;
+  }
+
+  private finish(durationElement: Uint8Array, durationMs: number): void {
+    if (this.fd === undefined) return;
+    writeSync(this.fd, durationElement, 0, durationElement.length, DurationPosition);
+    const size = statSync(this.path).size;
+    const resize = replaceSegmentSize(size);
+    writeSync(this.fd, resize, 0, resize.length, 40 /* SegmentSizePosition */);
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = undefined;
+    this.bytes = size;
+    this.resolveDone(durationMs);
+  }
+
+  /** Stops input, finalises the file (duration, cues, size). Resolves with the media duration in ms. */
+  async close(): Promise<number> {
+    if (this.closed) return this.done;
+    this.closed = true;
+    // flush frames still held in the jitter buffer
+    this.vJitter.input({ eol: true });
+    this.webm.stop();
+    const timeout = new Promise<number>((r) => setTimeout(() => r(-1), 5000).unref());
+    const d = await Promise.race([this.done, timeout]);
+    if (d < 0 && this.fd !== undefined) {
+      // muxer never reached eol (no frame at all): close what we have
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+      return 0;
+    }
+    return d;
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/**
+ * Records a session's relayed RTP into numbered WebM segments. Feed it with `video(rtp)` / `audio(rtp)`.
+ * Rotation: every `rotateMs` (make-before-break: the old segment keeps recording until the new one has its first
+ * keyframe, so there is no hole between segments), on `reconnect()`, and after a media gap (> gapMs without video).
+ */
+export class SessionRecorder {
+  private current: Segment | undefined;
+  private pending: Segment | undefined; // next segment during a make-before-break rotation
+  private nextIndex: number;
+  private rotateTimer: NodeJS.Timeout | undefined;
+  private gapTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private lastLossPli = 0;
+  private closing = new Set<Promise<void>>();
+  private nextReason: SegmentOpenReason = 'start';
+  private readonly epochStart = performance.now();
+  readonly closedSegments: SegmentInfo[] = [];
+
+  constructor(private readonly opts: RecorderOptions) {
+    if (!opts.dir) throw new Error('recorder: dir is required');
+    mkdirSync(opts.dir, { recursive: true });
+    this.nextIndex = opts.startIndex ?? lastSegmentIndex(opts.dir, opts.sessionId) + 1;
+    const gapMs = opts.gapMs ?? 1000;
+    this.gapTimer = setInterval(() => {
+      const c = this.current;
+      if (c && c.firstKeyframe && Date.now() - c.lastVideoAt > gapMs) this.closeCurrent('media-gap');
+    }, Math.min(250, gapMs / 2));
+    this.gapTimer.unref();
+  }
+
+  get segmentIndex(): number | undefined {
+    return this.current?.index;
+  }
+
+  private epoch = () => performance.now() - this.epochStart;
+
+  private open(reason: SegmentOpenReason): Segment {
+    const seg = new Segment(this.nextIndex++, this.opts.dir, this.opts.sessionId, this.opts, this.epoch, () => this.onLoss());
+    this.opts.onSegmentOpen?.({ sessionId: this.opts.sessionId, path: seg.path, index: seg.index, startedAt: seg.startedAt, reason });
+    this.opts.requestKeyframe?.();
+    if (this.opts.rotateMs !== 0) {
+      clearTimeout(this.rotateTimer);
+      this.rotateTimer = setTimeout(() => this.rotate(), this.opts.rotateMs ?? 5 * 60_000);
+      this.rotateTimer.unref();
+    }
+    return seg;
+  }
+
+  private onLoss(): void {
+    const now = Date.now();
+    if (now - this.lastLossPli > 1000) {
+      this.lastLossPli = now;
+      this.opts.requestKeyframe?.();
+    }
+  }
+
+  video(rtp: RtpPacket): void {
+    if (this.stopped) return;
+    if (!this.current) this.current = this.open(this.nextReason);
+    this.current.video(rtp);
+    this.pending?.video(rtp);
+  }
+
+  audio(rtp: RtpPacket): void {
+    if (this.stopped) return;
+    if (!this.current) return; // a segment starts with video (keyframe requested on open)
+    this.current.audio(rtp);
+    this.pending?.audio(rtp);
+  }
+
+  /** Timed rotation, make-before-break. */
+  rotate(): void {
+    if (this.stopped || !this.current || this.pending) return;
+    const next = this.open('rotate');
+    this.pending = next;
+    const swap = () => {
+      if (this.pending !== next) return;
+      this.pending = undefined;
+      const old = this.current;
+      this.current = next;
+      if (old) this.finishSegment(old, 'rotate');
+    };
+    next.onFirstKeyframe = swap;
+    setTimeout(swap, 3000).unref(); // no keyframe within 3 s: switch anyway
+  }
+
+  /** Publisher reconnected (new peer / new SSRCs): close the segment now; the next packet opens a new one. */
+  reconnect(): void {
+    this.closeCurrent('reconnect');
+  }
+
+  private closeCurrent(reason: SegmentCloseReason): void {
+    const old = this.current;
+    const pend = this.pending;
+    this.current = undefined;
+    this.pending = undefined;
+    this.nextReason = reason === 'reconnect' ? 'reconnect' : 'resume';
+    if (old) this.finishSegment(old, reason);
+    if (pend) this.finishSegment(pend, reason);
+  }
+
+  private finishSegment(seg: Segment, reason: SegmentCloseReason): void {
+    const p = (async () => {
+      try {
+        const durationMs = await seg.close();
+        const info: SegmentInfo = {
+          sessionId: this.opts.sessionId, path: seg.path, index: seg.index, startedAt: seg.startedAt, endedAt: new Date(),
+          durationMs: Math.round(durationMs), sha256: await sha256File(seg.path), bytes: statSync(seg.path).size, reason,
+        };
+        this.closedSegments.push(info);
+        this.opts.onSegmentClose?.(info);
+      } catch (e) {
+        this.opts.onError?.(e as Error);
+      }
+    })();
+    this.closing.add(p);
+    void p.finally(() => this.closing.delete(p));
+  }
+
+  /** Stops recording; resolves when every segment is finalised and hashed. */
+  async stop(): Promise<SegmentInfo[]> {
+    this.stopped = true;
+    clearTimeout(this.rotateTimer);
+    clearInterval(this.gapTimer);
+    this.closeCurrent('stop');
+    while (this.closing.size) await Promise.all([...this.closing]);
+    return this.closedSegments;
+  }
+}
