@@ -1,11 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
-import yazl from 'yazl';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 import { verifyAuditSubset, type AuditEntry, type AuditSubsetProblem } from './audit-chain.ts';
 import { signBytes, type KeyRing, type SigningKey } from './keys.ts';
+import { ZipFileWriter } from './zip-writer.ts';
 import {
   AUDIT_NAME,
   MANIFEST_FORMAT,
@@ -49,6 +48,8 @@ export interface ExportOptions {
   overwrite?: boolean;
   /** fsync the zip before renaming it into place (default true). */
   fsync?: boolean;
+  /** Write ZIP64 records even for a small package (tests that path). */
+  forceZip64?: boolean;
 }
 
 export interface ExportResult {
@@ -98,13 +99,13 @@ function checkInputs(opts: ExportOptions): { timeRanges: (TimeRange | undefined)
 
 /**
  * Writes an evidence package (see package-format.ts). Media files are streamed from disk, hashed on the way and
- * stored without compression (recordings are already compressed), so memory stays flat whatever their size.
+ * stored without compression (recordings are already compressed), so memory stays flat whatever their size
+ * (three 4 MiB buffers). The zip appears at `out` only once complete (and fsynced, by default).
  */
 export async function exportEvidencePackage(opts: ExportOptions): Promise<ExportResult> {
   const { timeRanges } = checkInputs(opts);
   const key = opts.signingKey ?? (await opts.keyRing!.activeKey());
   const createdAt = (opts.createdAt ?? new Date()).toISOString();
-  const mtime = new Date(createdAt);
 
   const stats = await Promise.all(
     opts.files.map(async (f, i) => {
@@ -124,59 +125,20 @@ export async function exportEvidencePackage(opts: ExportOptions): Promise<Export
   const auditBytes = Buffer.from(audit.map((e) => canonicalJson(e) + '\n').join(''), 'utf8');
 
   const tmp = join(dirname(opts.out), `.${basename(opts.out)}.${randomUUID()}.partial`);
-  const zip = new yazl.ZipFile();
-  const output = createWriteStream(tmp, { flags: 'wx' });
-  let failed: Error | null = null;
-  let rejectRun!: (e: Error) => void;
-  const failure = new Promise<never>((_, reject) => (rejectRun = reject));
-  failure.catch(() => {});
-  const fail = (e: Error) => {
-    if (!failed) {
-      failed = e;
-      rejectRun(e);
-    }
-  };
-  zip.on('error', fail);
-  output.on('error', fail);
-  const written = new Promise<void>((resolve) => output.on('close', resolve));
-  zip.outputStream.on('error', fail);
-  zip.outputStream.pipe(output);
-
+  const zip = await ZipFileWriter.create(tmp, { mtime: new Date(createdAt), forceZip64: opts.forceZip64 });
   try {
-    zip.addBuffer(auditBytes, AUDIT_NAME, { mtime, compress: true });
-
-    const hashed = opts.files.map((f, i) => {
+    await zip.addBuffer(AUDIT_NAME, auditBytes, { deflate: true });
+    const files: ManifestFile[] = [];
+    for (const [i, f] of opts.files.entries()) {
       const name = MEDIA_DIR + f.name;
-      return new Promise<ManifestFile>((resolve, reject) => {
-        zip.addReadStreamLazy(name, { mtime, compress: false, size: stats[i].size }, (cb) => {
-          const hash = createHash('sha256');
-          let size = 0;
-          const hasher = new Transform({
-            transform(chunk: Buffer, _enc, done) {
-              hash.update(chunk);
-              size += chunk.length;
-              done(null, chunk);
-            },
-            flush(done) {
-              const entry: ManifestFile = { name, kind: f.kind, size, sha256: hash.digest('hex') };
-              if (timeRanges[i]) entry.timeRange = timeRanges[i];
-              resolve(entry);
-              done();
-            },
-          });
-          const source = createReadStream(f.path, { highWaterMark: 1 << 20 });
-          const onError = (e: Error) => {
-            const err = new Error(`files[${i}]: reading ${f.path} failed (${e.message})`);
-            reject(err);
-            fail(err);
-          };
-          source.on('error', onError);
-          hasher.on('error', onError);
-          cb(null, source.pipe(hasher));
-        });
+      const hash = createHash('sha256');
+      await zip.addFile(name, f.path, stats[i].size, (chunk) => hash.update(chunk)).catch((e: Error) => {
+        throw new Error(`files[${i}]: ${e.message}`);
       });
-    });
-    const files = await Promise.race([Promise.all(hashed), failure]);
+      const entry: ManifestFile = { name, kind: f.kind, size: stats[i].size, sha256: hash.digest('hex') };
+      if (timeRanges[i]) entry.timeRange = timeRanges[i];
+      files.push(entry);
+    }
 
     const manifest: EvidenceManifest = {
       ...opts.manifestBase,
@@ -205,20 +167,9 @@ export async function exportEvidencePackage(opts: ExportOptions): Promise<Export
       manifestSha256,
       signature: signBytes(key, Buffer.concat([Buffer.from(MANIFEST_SIGNATURE_CONTEXT, 'utf8'), manifestBytes])),
     };
-    zip.addBuffer(manifestBytes, MANIFEST_NAME, { mtime, compress: true });
-    zip.addBuffer(Buffer.from(JSON.stringify(sig, null, 2) + '\n', 'utf8'), SIGNATURE_NAME, { mtime, compress: false });
-    zip.end();
-    await Promise.race([written, failure]);
-    if (failed) throw failed;
-
-    if (opts.fsync ?? true) {
-      const fh = await fs.open(tmp, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    }
+    await zip.addBuffer(MANIFEST_NAME, manifestBytes, { deflate: true });
+    await zip.addBuffer(SIGNATURE_NAME, Buffer.from(JSON.stringify(sig, null, 2) + '\n', 'utf8'), { deflate: false });
+    await zip.finish({ sync: opts.fsync ?? true });
     const { size: bytes } = await fs.stat(tmp);
     if (!opts.overwrite) {
       // link() refuses to replace, so two exports racing for one name cannot overwrite each other.
@@ -231,8 +182,7 @@ export async function exportEvidencePackage(opts: ExportOptions): Promise<Export
     }
     return { path: opts.out, bytes, manifestSha256, keyId: key.keyId, files, auditEntries: audit.length, auditProblems };
   } catch (e) {
-    zip.outputStream.unpipe(output);
-    output.destroy();
+    await zip.abort();
     await fs.rm(tmp, { force: true });
     throw e;
   }

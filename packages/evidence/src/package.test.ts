@@ -14,6 +14,7 @@ import { KeyRing } from './keys.ts';
 import { exportEvidencePackage } from './package-export.ts';
 import { verifyEvidencePackage } from './package-verify.ts';
 import { runEvidenceVerifyCli } from './cli.ts';
+import { ZipFileWriter } from './zip-writer.ts';
 
 type T = { after: (fn: () => Promise<void>) => void };
 
@@ -204,6 +205,35 @@ test('media are stored uncompressed; the export refuses bad input naming the fie
   }
   // Nothing half-written is left behind.
   assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.partial') || n === 'x.zip'), []);
+});
+
+test('ZIP64 records (as written for packages past 4 GB) read back in yauzl and unzip, and verify', async (t) => {
+  const { dir, ring, files } = await fixture(t);
+  const out = join(dir, 'zip64.zip');
+  await exportEvidencePackage({
+    out,
+    manifestBase: {},
+    files: files.map(({ name, path, kind }) => ({ name, path, kind })),
+    auditEntries: caseAudit(),
+    keyRing: ring,
+    forceZip64: true,
+  });
+  assert.deepEqual((await verifyEvidencePackage(out)).problems, []);
+  const items = await readZip(out);
+  assert.deepEqual(items.find((i) => i.name === 'media/rec-1.webm')!.data, files[0].data);
+  const unzip = spawnSync('unzip', ['-tq', out], { encoding: 'utf8' });
+  if (!unzip.error) assert.equal(unzip.status, 0, unzip.stdout + unzip.stderr);
+});
+
+test('zip writer refuses a file that changed size since it was measured', async (t) => {
+  const { dir, files } = await fixture(t);
+  const w = await ZipFileWriter.create(join(dir, 'w.zip'));
+  await assert.rejects(w.addFile('media/a', files[0].path, 5999, () => {}), /grew while it was being exported/);
+  const w2 = await ZipFileWriter.create(join(dir, 'w2.zip'));
+  await assert.rejects(w2.addFile('media/a', files[0].path, 6001, () => {}), /is 6000 bytes, expected 6001/);
+  await assert.rejects(w2.addBuffer('../x', Buffer.alloc(1), { deflate: false }), /unsafe entry name/);
+  await w.abort();
+  await w2.abort();
 });
 
 test('tamper: one byte of a recording changed in place', async (t) => {
