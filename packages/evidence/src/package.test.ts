@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdtemp, open, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -360,8 +360,7 @@ test('pinned key: the wrong key is refused; a re-signed forgery passes only with
   const forged = join(dir, 'forged.zip');
   const items = await readZip(zip);
   const mediaDir = join(dir, 'forged-src');
-  await rm(mediaDir, { recursive: true, force: true });
-  await (await import('node:fs/promises')).mkdir(mediaDir);
+  await mkdir(mediaDir);
   const media = items.filter((i) => i.name.startsWith('media/'));
   for (const m of media) await writeFile(join(mediaDir, m.name.slice(6)), m.name.endsWith('rec-1.webm') ? randomBytes(6000) : m.data);
   await exportEvidencePackage({
