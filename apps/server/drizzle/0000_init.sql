@@ -147,9 +147,9 @@ CREATE INDEX "audit_target_idx" ON "audit_log" USING btree ("target_type","targe
 CREATE INDEX "audit_org_idx" ON "audit_log" USING btree ("org_id","seq");--> statement-breakpoint
 CREATE INDEX "auth_sessions_user_idx" ON "auth_sessions" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "declarations_org_no_uq" ON "declarations" USING btree ("org_id","declaration_no");--> statement-breakpoint
-CREATE INDEX "declarations_org_date_idx" ON "declarations" USING btree ("org_id","date" DESC NULLS LAST,"id");--> statement-breakpoint
-CREATE INDEX "declarations_office_date_idx" ON "declarations" USING btree ("customs_office_id","date" DESC NULLS LAST,"id");--> statement-breakpoint
-CREATE INDEX "declarations_office_created_idx" ON "declarations" USING btree ("customs_office_id","created_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "declarations_org_date_idx" ON "declarations" USING btree ("org_id","date" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "declarations_office_date_idx" ON "declarations" USING btree ("customs_office_id","date" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "declarations_office_created_idx" ON "declarations" USING btree ("customs_office_id","created_at" DESC NULLS FIRST);--> statement-breakpoint
 CREATE INDEX "inspection_applications_decl_idx" ON "inspection_applications" USING btree ("declaration_id");--> statement-breakpoint
 CREATE INDEX "org_decl_counts_office_idx" ON "org_declaration_counts" USING btree ("customs_office_id");--> statement-breakpoint
 CREATE INDEX "users_org_idx" ON "users" USING btree ("org_id");

@@ -84,9 +84,9 @@ export const declarations = pgTable('declarations', {
   createdAt: ts('created_at').notNull().defaultNow(),
 }, (t) => [
   uniqueIndex('declarations_org_no_uq').on(t.orgId, t.declarationNo),
-  index('declarations_org_date_idx').on(t.orgId, t.date.desc(), t.id),
-  index('declarations_office_date_idx').on(t.customsOfficeId, t.date.desc(), t.id),
-  index('declarations_office_created_idx').on(t.customsOfficeId, t.createdAt.desc()),
+  index('declarations_org_date_idx').on(t.orgId, t.date.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  index('declarations_office_date_idx').on(t.customsOfficeId, t.date.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  index('declarations_office_created_idx').on(t.customsOfficeId, t.createdAt.desc().nullsFirst()),
 ]);
 
 /** Running count of declarations per organisation, so unfiltered lists need no count(*) scan. */

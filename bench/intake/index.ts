@@ -1,0 +1,97 @@
+/**
+ * npm run bench -- intake [--duration 10] [--connections 100]
+ * Imports ../shared/data/customs-declarations/train.csv into a fresh database on PGlite and on Postgres (through the
+ * same service the API and CLI use: parse, validate, insert, audit), then loads GET /api/declarations with autocannon
+ * against a separate server process. Last line:
+ * intake: pglite_rows_per_s=… postgres_rows_per_s=… list_p50_ms=… list_p99_ms=… list_rps=…
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import { loadConfig } from '../../apps/server/src/platform/config.ts';
+import { createContext } from '../../apps/server/src/app.ts';
+import { seedOnFirstStart } from '../../apps/server/src/modules/orgs/demo.ts';
+import { importDeclarations } from '../../apps/server/src/modules/declarations/declarations.service.ts';
+import { hashPassword } from '../../apps/server/src/modules/auth/auth.service.ts';
+import { organisations, users } from '../../apps/server/src/db/schema.ts';
+import { systemActor } from '../../apps/server/src/platform/actor.ts';
+import { freshDatabaseUrl } from '../../apps/server/test/harness.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const arg = (n: string, d: number) => { const i = process.argv.indexOf(n); return i > 0 ? Number(process.argv[i + 1]) : d; };
+const duration = arg('--duration', 10);
+const connections = arg('--connections', 100);
+const file = resolve(root, '../shared/data/customs-declarations/train.csv');
+const csv = readFileSync(file, 'utf8');
+const PASSWORD = 'bench-password-1';
+
+async function importInto(env: Record<string, string>, label: string) {
+  const config = loadConfig({ ...env, LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv);
+  const ctx = await createContext(config);
+  await seedOnFirstStart(ctx.db, { demo: false, password: PASSWORD });
+  const [office] = await ctx.db.select().from(organisations);
+  const orgId = randomUUID();
+  await ctx.db.insert(organisations).values({ id: orgId, kind: 'enterprise', name: 'Bench Enterprise', code: 'ENT-BENCH', supervisingOfficeId: office.id });
+  await ctx.db.insert(users).values({ id: randomUUID(), orgId, username: 'bench.user', displayName: 'Bench', role: 'enterprise_user', passwordHash: await hashPassword(PASSWORD) });
+  const t0 = performance.now();
+  const r = await importDeclarations(ctx.db, systemActor('bench'), { csv, fileName: 'train.csv', orgRef: 'ENT-BENCH' });
+  const s = (performance.now() - t0) / 1000;
+  if (r.inserted !== 37385) throw new Error(`${label}: inserted ${r.inserted}, expected 37385 (${r.message})`);
+  await ctx.database.close();
+  const rate = r.inserted / s;
+  console.log(`${label}: imported ${r.inserted} rows in ${s.toFixed(2)} s = ${rate.toFixed(0)} rows/s`);
+  return rate;
+}
+
+async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, [join(root, 'apps/server/bin/rvi.mjs'), 'serve'], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RVI_DEMO: '0', RVI_WEB_DIST: '/nonexistent' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((res, rej) => {
+    child.stdout!.on('data', (b: Buffer) => { if (b.toString().includes('listening')) res(); });
+    child.on('exit', (c) => rej(new Error(`server exited ${c}`)));
+  });
+  return { child, port };
+}
+
+async function loadList(env: Record<string, string>, label: string) {
+  const { child, port } = await startServer(env);
+  try {
+    const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench.user', password: PASSWORD }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0];
+    const url = `http://127.0.0.1:${port}/api/declarations?limit=50`;
+    const check = await (await fetch(url, { headers: { cookie } })).json() as { total: number; items: unknown[] };
+    if (check.total !== 37385 || check.items.length !== 50) throw new Error(`unexpected list: total ${check.total}`);
+    await autocannon({ url, connections: 10, duration: 2, headers: { cookie } }); // warm-up
+    const r = await autocannon({ url, connections, duration, headers: { cookie } });
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${label}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    console.log(`${label}: GET /api/declarations?limit=50, ${connections} connections, ${duration} s: p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.requests.average.toFixed(0)} req/s`);
+    return { p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+const pgliteDir = mkdtempSync(join(tmpdir(), 'rvi-bench-'));
+const pgliteRate = await importInto({ DATA_DIR: pgliteDir }, 'pglite');
+let pgRate = NaN;
+let list = { p50: NaN, p99: NaN, rps: NaN };
+let listPglite = { p50: NaN, p99: NaN, rps: NaN };
+const pgBase = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+process.env.DATABASE_URL = pgBase;
+const fresh = await freshDatabaseUrl();
+try {
+  pgRate = await importInto({ DATA_DIR: pgliteDir, DATABASE_URL: fresh.url! }, 'postgres');
+  list = await loadList({ DATABASE_URL: fresh.url! }, 'postgres list');
+  listPglite = await loadList({ DATA_DIR: pgliteDir, DATABASE_URL: '' }, 'pglite list');
+} finally {
+  await fresh.drop();
+  rmSync(pgliteDir, { recursive: true, force: true });
+}
+console.log(`intake: pglite_rows_per_s=${pgliteRate.toFixed(0)} postgres_rows_per_s=${pgRate.toFixed(0)} list_p50_ms=${list.p50} list_p99_ms=${list.p99} list_rps=${list.rps.toFixed(0)} pglite_list_p50_ms=${listPglite.p50} pglite_list_p99_ms=${listPglite.p99} pglite_list_rps=${listPglite.rps.toFixed(0)}`);
