@@ -87,9 +87,59 @@ for (const o of result.orders) {
   effectiveSum += Math.exp(h);
 }
 
+// Checker self-test: plant one violation of each kind in a copy of the result; the checker must find each.
+function plantedViolationsFound(): string {
+  const kinds = ['wrong_office', 'off_duty', 'unqualified', 'conflict_of_interest', 'over_capacity'] as const;
+  let found = 0;
+  for (const kind of kinds) {
+    const planted = rows.map((r) => ({ ...r }));
+    const i = planted.findIndex((r) => r.status === 'assigned');
+    const o = orderById.get(planted[i].orderId)!;
+    const pick = input.inspectors.find((x) => {
+      const duty = (x.roster.weekdays ?? []).includes(isoDow(o.date)) && !(x.roster.offDates ?? []).includes(o.date);
+      const same = x.officeId === o.officeId;
+      const qual = x.qualifications.includes(o.category);
+      if (kind === 'wrong_office') return !same;
+      if (kind === 'off_duty') return same && !duty;
+      if (kind === 'unqualified') return same && duty && !qual;
+      if (kind === 'conflict_of_interest') return same && duty && qual;
+      return false;
+    });
+    if (kind === 'conflict_of_interest' && pick) {
+      // Declare a conflict with the order's enterprise on a copy of the chosen inspector.
+      const copy = { ...input, inspectors: input.inspectors.map((x) => (x.id === pick.id ? { ...x, conflicts: [o.enterpriseId] } : x)) };
+      planted[i].inspectorId = pick.id;
+      if (checkDispatch(copy, planted).byKind[kind]) found++;
+      continue;
+    }
+    if (kind === 'over_capacity') {
+      // Move capacity + 1 other orders of the same office and day onto one inspector.
+      const x = input.inspectors.find((y) => y.id === planted[i].inspectorId)!;
+      const sameDay = new Set(input.orders.filter((q) => q.date === o.date && q.officeId === o.officeId).map((q) => q.id));
+      let n = 0;
+      for (const r of planted) {
+        if (n > x.dailyCapacity) break;
+        if (sameDay.has(r.orderId) && r.inspectorId !== x.id) {
+          r.status = 'assigned';
+          r.inspectorId = x.id;
+          n++;
+        }
+      }
+      if (checkDispatch(input, planted).byKind[kind]) found++;
+      continue;
+    }
+    if (!pick) continue;
+    planted[i].inspectorId = pick.id;
+    if (checkDispatch(input, planted).byKind[kind]) found++;
+  }
+  return `${found}/${kinds.length}`;
+}
+const selfTest = plantedViolationsFound();
+
 const replay = replayDispatch(JSON.parse(JSON.stringify(input)), result.seed, JSON.parse(JSON.stringify(result)));
 const t4 = performance.now();
 
+console.log(`checker self-test: found ${selfTest} planted violations`);
 console.log(`generate: ${((t1 - t0) / 1000).toFixed(3)} s; check: ${((t3 - t2) / 1000).toFixed(3)} s; replay: ${((t4 - t3) / 1000).toFixed(3)} s (same=${replay.same})`);
 console.log(`assigned=${result.summary.assigned} unassigned=${result.summary.unassigned} unassigned_by_rule=${JSON.stringify(result.summary.unassignedByRule)}`);
 console.log(`per assigned order: mean candidates=${(candidatesSum / result.summary.assigned).toFixed(1)} mean effective choices=${(effectiveSum / result.summary.assigned).toFixed(1)}`);

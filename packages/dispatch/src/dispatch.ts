@@ -317,6 +317,12 @@ function prepareInspector(x: DispatchInspector): InspectorState {
   };
 }
 
+/** Inspectors of one office qualified for one category, and of those the ones on duty per day (filled lazily). */
+interface Pool {
+  able: InspectorState[];
+  onDuty: Map<number, InspectorState[]>;
+}
+
 function emptyCounts(): EliminationCounts {
   return { unqualified: 0, off_duty: 0, conflict_of_interest: 0, rotation: 0, at_capacity: 0 };
 }
@@ -359,20 +365,20 @@ export function dispatch(input: DispatchInput, seed: string): DispatchResult {
   // Then (office, category) → the qualified ones, and (office, category, day) → the qualified ones on duty, built on
   // first use: each order only examines the inspectors that could possibly take it.
   const byOffice = new Map<string, InspectorState[]>();
-  const qualified = new Map<string, InspectorState[]>();
+  const qualified = new Map<string, Map<string, Pool>>();
   for (const x of [...input.inspectors].sort((a, b) => compareIds(a.id, b.id))) {
     const s = prepareInspector(x);
     const list = byOffice.get(x.officeId) ?? [];
     list.push(s);
     byOffice.set(x.officeId, list);
+    let byCategory = qualified.get(x.officeId);
+    if (!byCategory) qualified.set(x.officeId, (byCategory = new Map()));
     for (const q of s.qualifications) {
-      const k = `${x.officeId}\u0000${q}`;
-      const l = qualified.get(k) ?? [];
-      l.push(s);
-      qualified.set(k, l);
+      let pool = byCategory.get(q);
+      if (!pool) byCategory.set(q, (pool = { able: [], onDuty: new Map() }));
+      pool.able.push(s);
     }
   }
-  const onDuty = new Map<string, InspectorState[]>();
 
   const sorted = [...input.orders].sort(compareDispatchOrder);
   const out: OrderDispatch[] = [];
@@ -384,14 +390,13 @@ export function dispatch(input: DispatchInput, seed: string): DispatchResult {
     const order = sorted[position];
     const day = dayNumber(order.date) as number;
     const office = byOffice.get(order.officeId) ?? [];
-    const qKey = `${order.officeId}\u0000${order.category}`;
-    const able = qualified.get(qKey) ?? [];
-    const dKey = `${qKey}\u0000${day}`;
-    let present = onDuty.get(dKey);
+    const pool = qualified.get(order.officeId)?.get(order.category);
+    const able = pool ? pool.able : [];
+    let present = pool ? pool.onDuty.get(day) : [];
     if (!present) {
       const weekday = isoWeekday(day);
       present = able.filter((s) => isOnDuty(s, day, weekday));
-      onDuty.set(dKey, present);
+      pool!.onDuty.set(day, present);
     }
     const eliminated = emptyCounts();
     eliminated.unqualified = office.length - able.length;
