@@ -1,0 +1,15 @@
+export { createVisionEngine, readImage, closeSharedEngine, VisionError, type VisionEngine, type VisionEngineOptions, type VisionErrorReason } from './engine.ts';
+export { VisionAnalyzer, type VisionReading, type ReadOptions, type OutputLine } from './analyzer.ts';
+export { runVisionCli, readFiles, toContractJson, errorJson, type CliIo } from './cli.ts';
+export { extractFields, type ExtractedFields, type Evidence, type ContainerNumberReading, type UnverifiedContainerReading, type WeightField, type RegionReader } from './extract.ts';
+export { readBarcodes, type BarcodeReading } from './barcodes.ts';
+export { PaddleOcr, defaultModelPaths, type OcrLine, type OcrOptions } from './ocr/paddle.ts';
+export { decodeImage, ImageDecodeError, type RasterImage } from './ocr/raster.ts';
+export type { Quad, Point, RotatedRect } from './ocr/geometry.ts';
+export * from './parsers/container.ts';
+export * from './parsers/seal.ts';
+export * from './parsers/origin.ts';
+export { countryNames, isCountryCode, normalizeEnglishName } from './parsers/countries.ts';
+export * from './parsers/quantity.ts';
+export * from './parsers/hscode.ts';
+export * from './parsers/gs1.ts';
