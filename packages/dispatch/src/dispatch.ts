@@ -100,11 +100,13 @@ const RULE_LABEL: Record<EliminationRule, string> = {
   at_capacity: 'at capacity',
 };
 
-export interface CandidateWeight {
-  inspectorId: string;
+/** Candidates with the same load on the order's day, and the weight each of them had in the draw. */
+export interface LoadLevel {
   /** Orders on the order's day at the moment of the draw (earlier load plus this run's assignments so far). */
   load: number;
+  /** Weight of each inspector at this level. */
   weight: number;
+  inspectorIds: string[];
 }
 
 export interface AssignedOrder {
@@ -120,10 +122,16 @@ export interface AssignedOrder {
     /** Office inspectors eliminated, each counted under the first rule it failed (checked in ELIMINATION_RULES order). */
     eliminated: EliminationCounts;
     candidates: number;
-    /** Every candidate's load and weight, in id order (the order the draw walks). */
-    weights: CandidateWeight[];
+    /**
+     * Every candidate, grouped by load (lowest first) with its weight. Grouped rather than one entry per candidate
+     * to keep audit records small (about half the size).
+     */
+    loadLevels: LoadLevel[];
     totalWeight: number;
-    /** The integer drawn uniformly from [0, totalWeight); it falls in the chosen inspector's span. */
+    /**
+     * The integer drawn uniformly from [0, totalWeight). The draw walks all candidates in id order (code-unit
+     * order), each covering `weight` values; the chosen inspector is the one whose span contains the draw.
+     */
     draw: number;
   };
 }
@@ -433,20 +441,25 @@ export function dispatch(input: DispatchInput, seed: string): DispatchResult {
 
     let minLoad = Infinity;
     for (const s of candidates) minLoad = Math.min(minLoad, s.load.get(day) ?? 0);
-    const weights: CandidateWeight[] = [];
+    const weights: number[] = [];
+    const levels = new Map<number, LoadLevel>();
     let totalWeight = 0;
     for (const s of candidates) {
       const load = s.load.get(day) ?? 0;
       const weight = candidateWeight(load - minLoad, exponent);
-      weights.push({ inspectorId: s.src.id, load, weight });
+      weights.push(weight);
       totalWeight += weight;
+      const level = levels.get(load);
+      if (level) level.inspectorIds.push(s.src.id);
+      else levels.set(load, { load, weight, inspectorIds: [s.src.id] });
     }
+    const loadLevels = [...levels.values()].sort((a, b) => a.load - b.load);
     // totalWeight ≤ 65536 × 50,000 inspectors < 2^32, within nextInt's range.
     const draw = random.nextInt(totalWeight);
     let acc = 0;
     let chosen = candidates.length - 1;
     for (let i = 0; i < weights.length; i++) {
-      acc += weights[i].weight;
+      acc += weights[i];
       if (draw < acc) {
         chosen = i;
         break;
@@ -464,7 +477,7 @@ export function dispatch(input: DispatchInput, seed: string): DispatchResult {
       inspectorId: s.src.id,
       date: order.date,
       position,
-      explanation: { officeInspectors: office.length, eliminated, candidates: candidates.length, weights, totalWeight, draw },
+      explanation: { officeInspectors: office.length, eliminated, candidates: candidates.length, loadLevels, totalWeight, draw },
     });
   }
 
@@ -531,30 +544,49 @@ export function replayDispatch(recordedInput: unknown, seed: string, recordedRes
     if (differences.length < MAX_DIFFERENCES) differences.push({ path, recorded, replayed: again });
     else truncated = true;
   };
-  diffJson('', recordedResult, toPlain(replayed), add);
+  // The result holds only JSON values (no undefined, no class instances), so it compares directly with a record
+  // read back from a JSON or JSONB column; key order does not matter (JSONB reorders keys).
+  diffJson('', recordedResult, replayed, add);
   return { same: differences.length === 0 && !truncated, differences, truncated, replayed };
 }
 
-/** The result as it would come back from a JSON column (drops undefined, copies). */
-function toPlain(v: unknown): unknown {
-  return JSON.parse(JSON.stringify(v));
+/** Deep equality of JSON values, key order ignored; no allocation, so equal subtrees are cheap to skip. */
+function equalJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!equalJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    let n = 0;
+    for (const k in a) {
+      if (!Object.hasOwn(a, k)) continue;
+      n++;
+      if (!Object.hasOwn(b, k) || !equalJson(a[k], b[k])) return false;
+    }
+    let m = 0;
+    for (const k in b) if (Object.hasOwn(b, k)) m++;
+    return n === m;
+  }
+  return false;
 }
 
 function diffJson(path: string, a: unknown, b: unknown, add: (p: string, a: unknown, b: unknown) => void): void {
-  if (a === b) return;
+  if (equalJson(a, b)) return;
   if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) add(`${path}.length`.replace(/^\./, ''), a.length, b.length);
+    if (a.length !== b.length) add(path ? `${path}.length` : 'length', a.length, b.length);
     const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++) diffJson(`${path}[${i}]`, a[i], b[i], add);
+    for (let i = 0; i < n; i++) if (!equalJson(a[i], b[i])) diffJson(`${path}[${i}]`, a[i], b[i], add);
     return;
   }
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of [...keys].sort(compareIds)) {
       const p = path ? `${path}.${k}` : k;
-      if (!(k in a) || a[k] === undefined) add(p, undefined, b[k]);
-      else if (!(k in b) || b[k] === undefined) add(p, a[k], undefined);
-      else diffJson(p, a[k], b[k], add);
+      if (!Object.hasOwn(a, k)) add(p, undefined, b[k]);
+      else if (!Object.hasOwn(b, k)) add(p, a[k], undefined);
+      else if (!equalJson(a[k], b[k])) diffJson(p, a[k], b[k], add);
     }
     return;
   }
