@@ -187,3 +187,27 @@ test('missed appointment: no operator joined within the grace period', () => {
   );
   assert.throws(() => detectMissedAppointment({ start: 'nine' }, '2025-03-03T09:30:00Z', -1), (e: unknown) => e instanceof DomainValidationError && e.issues.length === 2);
 });
+
+test('generateSlots and checkSlot agree on a random calendar (offered slots pass the check, the rest fail it)', () => {
+  // A busy fortnight across the spring DST change, random appointments for both people.
+  let x = 12345;
+  const rnd = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n);
+  const base = Date.parse('2025-03-24T00:00:00Z');
+  const busy = (k: number) =>
+    Array.from({ length: k }, () => {
+      const start = base + rnd(14 * 96) * 15 * 60_000;
+      return { start: iso(start), end: iso(start + (1 + rnd(8)) * 15 * 60_000) };
+    });
+  const inspectorBusy = busy(60);
+  const operatorBusy = busy(40);
+  const search = { workingHours: HAMBURG, from: iso(base), to: iso(base + 14 * 86_400_000), durationMinutes: 45, stepMinutes: 15, inspectorBusy, operatorBusy };
+  const offered = new Set(generateSlots(search).map((s) => s.start));
+  assert.ok(offered.size > 50, `only ${offered.size} slots`);
+  let refused = 0;
+  for (let t = base; t < base + 14 * 86_400_000; t += 15 * 60_000) {
+    const r = checkSlot({ workingHours: HAMBURG, slot: { start: iso(t), end: iso(t + 45 * 60_000) }, inspectorBusy, operatorBusy });
+    assert.equal(r.ok, offered.has(iso(t)), `${iso(t)}: check ${r.ok ? 'ok' : (r as { reason: string }).reason}, offered ${offered.has(iso(t))}`);
+    if (!r.ok && r.reason !== 'outside_working_hours') refused++;
+  }
+  assert.ok(refused > 50, `only ${refused} refused for busy time`);
+});

@@ -226,15 +226,24 @@ export function generateSlots(search: SlotSearch): Slot[] {
   const duration = search.durationMinutes * MIN;
   const step = (search.stepMinutes ?? search.durationMinutes) * MIN;
   const buffer = (search.bufferMinutes ?? 0) * MIN;
-  const busy = [...toSpans(search.inspectorBusy), ...toSpans(search.operatorBusy)]
-    .map((b) => ({ start: b.start - buffer, end: b.end + buffer }))
-    .sort((a, b) => a.start - b.start);
+  // Busy time of both people, widened by the buffer, merged into disjoint sorted spans so one forward sweep
+  // checks every slot (slots are generated in time order).
+  const busy: Span[] = [];
+  for (const b of [...toSpans(search.inspectorBusy), ...toSpans(search.operatorBusy)]
+    .map((x) => ({ start: x.start - buffer, end: x.end + buffer }))
+    .sort((a, b) => a.start - b.start)) {
+    const last = busy[busy.length - 1];
+    if (last && b.start <= last.end) last.end = Math.max(last.end, b.end);
+    else busy.push(b);
+  }
   const out: Slot[] = [];
+  let j = 0;
   for (const w of workingSpans(search.workingHours, from as number, to as number)) {
     for (let start = w.start; start + duration <= w.end; start += step) {
       const s = { start, end: start + duration };
       if (s.start < (from as number) || s.end > (to as number) || s.start < notBefore) continue;
-      if (busy.some((b) => overlaps(s, b))) continue;
+      while (j < busy.length && busy[j].end <= s.start) j++;
+      if (j < busy.length && overlaps(s, busy[j])) continue;
       out.push(slotOf(s, tz));
       if (out.length >= LIMITS.slots) return out;
     }
