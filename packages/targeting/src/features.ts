@@ -1,0 +1,737 @@
+/**
+ * Feature engineering for declarations.
+ *
+ * Fitted once on the labelled training declarations, the `FeatureEncoder` turns declarations
+ * into a numeric matrix for the trees:
+ *  - native categorical codes for the small code lists (office, process/import/payment type,
+ *    transport mode, tax type, origin-marking method, countries, HS chapter, courier);
+ *  - frequency encodings (how many training declarations share the value) for the ID-like
+ *    columns, HS codes and value combinations;
+ *  - target statistics (smoothed fraud rate and number of labelled declarations) for the same
+ *    keys. For the training rows these are out-of-fold (the row's own fold is left out), so a
+ *    row never sees its own label; when scoring, all training declarations are used;
+ *  - history of the importer, the declarant and the seller (volume, fraud count and rate,
+ *    days since the previous declaration) from declarations dated strictly before the
+ *    scored one, looked up by date, in training and in scoring alike;
+ *  - unit value (price per kg), its deviation from the typical unit value of the same HS6
+ *    code (falling back to the HS4 / HS2 parent), tax rate, mass and price.
+ *
+ * The scores of a declaration depend only on the encoder state and the declaration itself, never
+ * on the other declarations of the batch: the server may score them one by one.
+ */
+import type { Declaration } from './declaration.ts';
+import type { FeatureMatrix, FeatureSpec } from './gbdt.ts';
+import { createRng } from './rng.ts';
+import { TargetingError } from './errors.ts';
+import { NumberIndex } from './number-index.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Atoms and keys
+
+/**
+ * An atom is one value of a declaration (a column or a derived value such as the HS4 heading).
+ * Every atom value seen in training gets an integer id; keys (groupings such as "same HS6 code
+ * and price") combine atom ids into one number, so scoring needs no string building.
+ */
+interface AtomDef {
+  kind: 'text' | 'number';
+  get: (d: Declaration) => string | number;
+  label: string;
+  /** A prefix of another text atom (HS4 / HS2 of the HS6 code): derived from its id when known. */
+  prefixOf?: { atom: Atom; length: number };
+}
+
+const unitValue = (d: Declaration): number =>
+  d.netMass > 0 && Number.isFinite(d.itemPrice) ? d.itemPrice / d.netMass : NaN;
+/**
+ * Unit value as a grouping key: rounded to single precision, which merges the float noise of
+ * price / mass (price = mass × unit price) without merging distinct declared unit prices.
+ */
+const roundedUnitValue = (d: Declaration): number => Math.fround(unitValue(d));
+
+type Atom = 'importer' | 'declarant' | 'seller' | 'courier' | 'office' | 'processType' | 'importType' | 'importUse'
+  | 'paymentType' | 'transport' | 'hs6' | 'hs4' | 'hs2' | 'departure' | 'origin' | 'taxType' | 'originIndicator'
+  | 'taxRate' | 'price' | 'mass' | 'unitValue';
+export type { Atom };
+
+export const ATOMS: Record<Atom, AtomDef> = {
+  importer: { kind: 'text', get: (d) => d.importerId, label: 'importer' },
+  declarant: { kind: 'text', get: (d) => d.declarantId, label: 'declarant' },
+  seller: { kind: 'text', get: (d) => d.sellerId, label: 'seller' },
+  courier: { kind: 'text', get: (d) => d.courierId, label: 'courier' },
+  office: { kind: 'text', get: (d) => d.officeId, label: 'customs office' },
+  processType: { kind: 'text', get: (d) => d.processType, label: 'process type' },
+  importType: { kind: 'text', get: (d) => d.importType, label: 'import type' },
+  importUse: { kind: 'text', get: (d) => d.importUse, label: 'import use' },
+  paymentType: { kind: 'text', get: (d) => d.paymentType, label: 'payment type' },
+  transport: { kind: 'text', get: (d) => d.modeOfTransport, label: 'mode of transport' },
+  hs6: { kind: 'text', get: (d) => d.hs6, label: 'HS6 code' },
+  hs4: { kind: 'text', get: (d) => d.hs6.slice(0, 4), label: 'HS4 heading', prefixOf: { atom: 'hs6', length: 4 } },
+  hs2: { kind: 'text', get: (d) => d.hs6.slice(0, 2), label: 'HS2 chapter', prefixOf: { atom: 'hs6', length: 2 } },
+  departure: { kind: 'text', get: (d) => d.countryOfDeparture, label: 'country of departure' },
+  origin: { kind: 'text', get: (d) => d.countryOfOrigin, label: 'country of origin' },
+  taxType: { kind: 'text', get: (d) => d.taxType, label: 'tax type' },
+  originIndicator: { kind: 'text', get: (d) => d.originIndicator, label: 'origin marking' },
+  taxRate: { kind: 'number', get: (d) => d.taxRate, label: 'tax rate' },
+  price: { kind: 'number', get: (d) => d.itemPrice, label: 'item price' },
+  mass: { kind: 'number', get: (d) => d.netMass, label: 'net mass' },
+  unitValue: { kind: 'number', get: roundedUnitValue, label: 'unit value' },
+};
+
+export interface KeyDef {
+  atoms: Atom[];
+  /** Words for explanations: "declarations with the same …". */
+  label: string;
+}
+
+/** Every grouping the encoder can use; the configuration picks which get which encodings. */
+export const KEYS: Record<string, KeyDef> = {
+  importer: { atoms: ['importer'], label: 'importer' },
+  declarant: { atoms: ['declarant'], label: 'declarant' },
+  seller: { atoms: ['seller'], label: 'seller' },
+  courier: { atoms: ['courier'], label: 'courier' },
+  office: { atoms: ['office'], label: 'customs office' },
+  hs6: { atoms: ['hs6'], label: 'HS6 code' },
+  hs4: { atoms: ['hs4'], label: 'HS4 heading' },
+  hs2: { atoms: ['hs2'], label: 'HS2 chapter' },
+  departure: { atoms: ['departure'], label: 'country of departure' },
+  origin: { atoms: ['origin'], label: 'country of origin' },
+  taxType: { atoms: ['taxType'], label: 'tax type' },
+  taxRateType: { atoms: ['taxRate', 'taxType'], label: 'tax rate and type' },
+  price: { atoms: ['price'], label: 'item price' },
+  mass: { atoms: ['mass'], label: 'net mass' },
+  unitValue: { atoms: ['unitValue'], label: 'unit value' },
+  hsPrice: { atoms: ['hs6', 'price'], label: 'HS6 code and price' },
+  hsMass: { atoms: ['hs6', 'mass'], label: 'HS6 code and mass' },
+  massPrice: { atoms: ['mass', 'price'], label: 'mass and price' },
+  hsUnitValue: { atoms: ['hs6', 'unitValue'], label: 'HS6 code and unit value' },
+  hsOrigin: { atoms: ['hs6', 'origin'], label: 'HS6 code and origin' },
+  hsDepartureOrigin: { atoms: ['hs6', 'departure', 'origin'], label: 'HS6 code, departure and origin' },
+  hsOriginTax: { atoms: ['hs6', 'origin', 'taxType'], label: 'HS6 code, origin and tax type' },
+  hsTax: { atoms: ['hs6', 'taxRate', 'taxType'], label: 'HS6 code and tax' },
+  hsOriginIndicator: { atoms: ['hs6', 'origin', 'originIndicator'], label: 'HS6 code, origin and origin marking' },
+  originIndicator: { atoms: ['origin', 'originIndicator'], label: 'origin and origin marking' },
+  importerHs: { atoms: ['importer', 'hs6'], label: 'importer and HS6 code' },
+  declarantHs: { atoms: ['declarant', 'hs6'], label: 'declarant and HS6 code' },
+  importerDeclarant: { atoms: ['importer', 'declarant'], label: 'importer and declarant' },
+};
+
+/** Small code lists used as native categorical features (each is an atom). */
+export const CATEGORICAL_FIELDS = ['office', 'processType', 'importType', 'importUse', 'paymentType', 'transport',
+  'taxType', 'originIndicator', 'departure', 'origin', 'hs2', 'courier'] as const satisfies readonly Atom[];
+export type CategoricalField = (typeof CATEGORICAL_FIELDS)[number];
+const isCategoricalField = (f: string): f is CategoricalField => (CATEGORICAL_FIELDS as readonly string[]).includes(f);
+
+export type HistoryEntity = 'importer' | 'declarant' | 'seller';
+const UV_LEVELS = ['hs6', 'hs4', 'hs2'] as const;
+
+export interface EncoderConfig {
+  categorical: CategoricalField[];
+  countKeys: string[];
+  targetKeys: string[];
+  history: HistoryEntity[];
+  /** Folds for out-of-fold target statistics of the training rows. */
+  folds: number;
+  /** Prior weight (pseudo-count) of the smoothed fraud rates. */
+  smoothing: number;
+  /** A category needs this many training declarations to get its own code. */
+  minCategoryCount: number;
+  seed: number;
+}
+
+export const DEFAULT_ENCODER_CONFIG: EncoderConfig = {
+  categorical: ['office', 'processType', 'importType', 'importUse', 'paymentType', 'transport', 'taxType',
+    'originIndicator', 'departure', 'origin', 'hs2', 'courier'],
+  // The number of labelled declarations that comes with each target statistic doubles as the
+  // frequency encoding; separate counts added nothing in time-based validation.
+  countKeys: [],
+  targetKeys: ['importer', 'declarant', 'seller', 'hs6', 'hs4', 'taxRateType', 'price', 'mass', 'unitValue',
+    'hsPrice', 'hsMass', 'massPrice', 'hsUnitValue', 'hsDepartureOrigin', 'hsOriginTax'],
+  history: ['importer', 'declarant'],
+  folds: 5,
+  smoothing: 1,
+  minCategoryCount: 10,
+  seed: 17,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Fitted state (plain JSON)
+
+/** Atom values seen in training; the id of a value is its index. */
+interface AtomVocabulary { values: (string | number)[] }
+/** Training statistics of a key: composite code → number of declarations and of frauds. */
+interface KeyStats { codes: (number | string)[]; n: number[]; pos: number[] }
+/**
+ * Per entity (atom id), by ascending day: cumulative declarations and frauds up to and
+ * including that day. Entity e owns entries start[e] .. start[e+1]-1.
+ */
+interface History { start: number[]; day: number[]; cumN: number[]; cumPos: number[] }
+/** Typical log unit value per atom id of the HS level (null: too few declarations). */
+interface UnitValueStats { level: (typeof UV_LEVELS)[number]; median: (number | null)[]; spread: (number | null)[] }
+
+export interface EncoderState {
+  config: EncoderConfig;
+  prior: number;
+  rows: number;
+  atoms: Partial<Record<Atom, AtomVocabulary>>;
+  vocab: Partial<Record<CategoricalField, { values: string[] }>>;
+  stats: Record<string, KeyStats>;
+  history: Partial<Record<HistoryEntity, History>>;
+  unitValue: UnitValueStats[];
+  globalUnitValue: { median: number; spread: number };
+}
+
+export interface FeatureInfo extends FeatureSpec {
+  /** Words for explanations. */
+  label: string;
+  /** What input to show next to the feature in an explanation. */
+  source: string;
+}
+
+/** Lookup structures built from the JSON state. */
+interface Runtime {
+  atoms: Map<Atom, Lookup>;
+  /** Prefix atoms: parent atom id → own atom id (-1 unseen). */
+  prefix: Map<Atom, Int32Array>;
+  /** Categorical fields: atom id → category code (0 = rare / other). */
+  vocab: Map<CategoricalField, Int32Array>;
+  stats: Map<string, Lookup>;
+  /** Per key: atom vocabulary sizes (for composite codes), or null when codes are strings. */
+  radix: Map<string, number[] | null>;
+}
+
+const MAX_SAFE_COMPOSITE = 2 ** 52;
+
+/** Atoms an encoder configuration needs, every prefix atom after the atom it derives from. */
+function neededAtoms(cfg: EncoderConfig): Atom[] {
+  const set = new Set<Atom>();
+  for (const k of [...cfg.countKeys, ...cfg.targetKeys]) for (const a of KEYS[k].atoms) set.add(a);
+  for (const e of cfg.history) set.add(e);
+  for (const l of UV_LEVELS) set.add(l);
+  for (const f of cfg.categorical) set.add(f);
+  for (const a of [...set]) { const p = ATOMS[a].prefixOf; if (p) set.add(p.atom); }
+  const list = [...set];
+  return [...list.filter((a) => !ATOMS[a].prefixOf), ...list.filter((a) => ATOMS[a].prefixOf)];
+}
+
+/** Lookup from atom values or composite codes to ids. */
+type Lookup = NumberIndex | Map<string | number, number>;
+const lookup = (index: Lookup, v: string | number): number =>
+  index instanceof NumberIndex ? (typeof v === 'number' ? index.get(v) : -1) : (index.get(v) ?? -1);
+
+/**
+ * Atom ids of every row: id ≥ 0 known, -1 not seen in training, -2 missing value. A prefix
+ * atom is read from `prefix` (parent id → id) when the parent value is known.
+ */
+function atomIds(rows: readonly Declaration[], atom: Atom, index: Lookup, prefix?: { parent: Int32Array; map: Int32Array }): Int32Array {
+  const def: AtomDef = ATOMS[atom];
+  const out = new Int32Array(rows.length);
+  if (prefix) {
+    const { parent, map } = prefix;
+    for (let r = 0; r < rows.length; r++) {
+      const pid = parent[r];
+      out[r] = pid >= 0 ? map[pid] : lookup(index, def.get(rows[r]));
+    }
+  } else if (index instanceof NumberIndex) {
+    const get = def.get as (d: Declaration) => number;
+    for (let r = 0; r < rows.length; r++) {
+      const v = get(rows[r]);
+      out[r] = v !== v ? -2 : index.get(v);
+    }
+  } else {
+    for (let r = 0; r < rows.length; r++) {
+      const v = def.get(rows[r]);
+      out[r] = typeof v === 'number' && v !== v ? -2 : (index.get(v) ?? -1);
+    }
+  }
+  return out;
+}
+
+export class FeatureEncoder {
+  readonly state: EncoderState;
+  readonly features: FeatureInfo[];
+  private readonly rt: Runtime;
+
+  private constructor(state: EncoderState) {
+    this.state = state;
+    this.features = describeFeatures(state);
+    this.rt = buildRuntime(state);
+  }
+
+  /**
+   * Fits the encoder on labelled declarations (fraud must be 0 or 1, day must be valid).
+   * With `keepCodesOf`, the category codes (and the configuration) of that encoder are kept,
+   * so trees grown on its features read the new encoder's features the same way.
+   */
+  static fit(rows: readonly Declaration[], config: Partial<EncoderConfig> = {}, keepCodesOf?: FeatureEncoder): FeatureEncoder {
+    const cfg: EncoderConfig = keepCodesOf ? { ...keepCodesOf.state.config } : { ...DEFAULT_ENCODER_CONFIG, ...config };
+    for (const k of [...cfg.countKeys, ...cfg.targetKeys]) if (!KEYS[k]) throw new TargetingError('invalid_argument', `unknown feature key ${k}`);
+    if (!(Number.isInteger(cfg.folds) && cfg.folds >= 2 && cfg.folds <= 50)) throw new TargetingError('invalid_argument', 'folds must be an integer in 2..50');
+    if (rows.length === 0) throw new TargetingError('no_labels', 'no labelled declarations to fit the features on');
+    let pos = 0;
+    for (const d of rows) {
+      if (d.fraud === null) throw new TargetingError('no_labels', `declaration ${d.declarationId} has no Fraud label`);
+      if (!Number.isFinite(d.day)) throw new TargetingError('invalid_argument', `declaration ${d.declarationId} has no valid date`);
+      pos += d.fraud;
+    }
+    const prior = (pos + 1) / (rows.length + 2);
+    const state: EncoderState = {
+      config: cfg, prior, rows: rows.length, atoms: {}, vocab: {}, stats: {}, history: {}, unitValue: [],
+      globalUnitValue: { median: 0, spread: 1 },
+    };
+    for (const field of cfg.categorical) {
+      if (!isCategoricalField(field)) throw new TargetingError('invalid_argument', `unknown categorical field ${field}`);
+      state.vocab[field] = keepCodesOf
+        ? { values: [...keepCodesOf.state.vocab[field]!.values] }
+        : fitVocabulary(rows, ATOMS[field].get as (d: Declaration) => string, cfg.minCategoryCount);
+    }
+    const ids = new Map<Atom, Int32Array>();
+    for (const a of neededAtoms(cfg)) {
+      const def: AtomDef = ATOMS[a];
+      const index = new Map<string | number, number>();
+      for (const d of rows) {
+        const v = def.get(d);
+        if (typeof v === 'number' && v !== v) continue;
+        if (!index.has(v)) index.set(v, index.size);
+      }
+      state.atoms[a] = { values: [...index.keys()] };
+      ids.set(a, atomIds(rows, a, index));
+    }
+    const atomSize = (a: Atom) => state.atoms[a]!.values.length;
+    for (const k of new Set([...cfg.countKeys, ...cfg.targetKeys])) {
+      const codes = compositeCodes(KEYS[k].atoms.map((a) => ids.get(a)!), radixFor(KEYS[k].atoms, atomSize));
+      const index = new Map<number | string, number>();
+      const n: number[] = [], p: number[] = [];
+      for (let r = 0; r < rows.length; r++) {
+        const c = codes[r];
+        if (c !== c || c === -1) continue;
+        let i = index.get(c);
+        if (i === undefined) { i = n.length; index.set(c, i); n.push(0); p.push(0); }
+        n[i]++; p[i] += rows[r].fraud!;
+      }
+      state.stats[k] = { codes: [...index.keys()], n, pos: p };
+    }
+    for (const e of cfg.history) state.history[e] = fitHistory(rows, ids.get(e)!, atomSize(e), state.atoms[e]!.values);
+    fitUnitValues(rows, ids, state);
+    return new FeatureEncoder(state);
+  }
+
+  static fromState(state: EncoderState): FeatureEncoder {
+    validateEncoderState(state);
+    return new FeatureEncoder(state);
+  }
+
+  /**
+   * Features of the training rows themselves (the rows `fit` saw, same order): target
+   * statistics out-of-fold, frequencies without the row itself, history strictly before.
+   */
+  transformTraining(rows: readonly Declaration[]): FeatureMatrix {
+    if (rows.length !== this.state.rows) throw new TargetingError('invalid_argument', 'transformTraining needs exactly the rows the encoder was fitted on');
+    return this.encode(rows, true);
+  }
+
+  /** Features for scoring: every statistic from all training declarations. */
+  transform(rows: readonly Declaration[]): FeatureMatrix {
+    return this.encode(rows, false);
+  }
+
+  private encode(rows: readonly Declaration[], training: boolean): FeatureMatrix {
+    const n = rows.length;
+    const { state, rt } = this;
+    const cfg = state.config;
+    const columns: Float64Array[] = this.features.map(() => new Float64Array(n));
+    let c = 0;
+
+    const ids = new Map<Atom, Int32Array>();
+    for (const a of neededAtoms(cfg)) {
+      const p = ATOMS[a].prefixOf;
+      ids.set(a, atomIds(rows, a, rt.atoms.get(a)!, p ? { parent: ids.get(p.atom)!, map: rt.prefix.get(a)! } : undefined));
+    }
+
+    for (const field of cfg.categorical) {
+      const code = rt.vocab.get(field)!;
+      const id = ids.get(field)!;
+      const col = columns[c++];
+      for (let r = 0; r < n; r++) col[r] = id[r] >= 0 ? code[id[r]] : 0;
+    }
+
+    // Out-of-fold assignment for the training rows.
+    const K = cfg.folds;
+    let fold: Uint8Array | null = null;
+    if (training) {
+      fold = new Uint8Array(n);
+      const rng = createRng(cfg.seed);
+      for (let r = 0; r < n; r++) fold[r] = rng.int(K);
+    }
+
+    const prior = state.prior;
+    const m = cfg.smoothing;
+    const countSet = new Set(cfg.countKeys);
+    const targetSet = new Set(cfg.targetKeys);
+    for (const k of keyOrder(cfg)) {
+      const st = state.stats[k];
+      const index = rt.stats.get(k)!;
+      const codes = compositeCodes(KEYS[k].atoms.map((a) => ids.get(a)!), rt.radix.get(k)!);
+      // keyIdx: stats index, -1 unseen key, -2 missing value
+      const keyIdx = new Int32Array(n);
+      if (codes instanceof Float64Array && index instanceof NumberIndex) {
+        for (let r = 0; r < n; r++) {
+          const code = codes[r];
+          keyIdx[r] = code !== code ? -2 : code === -1 ? -1 : index.get(code);
+        }
+      } else {
+        for (let r = 0; r < n; r++) {
+          const code = codes[r];
+          keyIdx[r] = code !== code ? -2 : code === -1 ? -1 : lookup(index, code);
+        }
+      }
+      // Per-fold sums over the training rows for out-of-fold statistics.
+      let foldN: Float64Array | null = null, foldPos: Float64Array | null = null;
+      if (training && targetSet.has(k)) {
+        foldN = new Float64Array(st.n.length * K);
+        foldPos = new Float64Array(st.n.length * K);
+        for (let r = 0; r < n; r++) {
+          const i = keyIdx[r];
+          if (i >= 0) { foldN[i * K + fold![r]]++; foldPos[i * K + fold![r]] += rows[r].fraud!; }
+        }
+      }
+      if (countSet.has(k)) {
+        const col = columns[c++];
+        for (let r = 0; r < n; r++) {
+          const i = keyIdx[r];
+          col[r] = i === -2 ? NaN : i === -1 ? 0 : st.n[i] - (training ? 1 : 0);
+        }
+      }
+      if (targetSet.has(k)) {
+        const rate = columns[c++];
+        const cnt = columns[c++];
+        for (let r = 0; r < n; r++) {
+          const i = keyIdx[r];
+          if (i === -2) { rate[r] = NaN; cnt[r] = NaN; continue; }
+          let nn = 0, pp = 0;
+          if (i >= 0) {
+            nn = st.n[i]; pp = st.pos[i];
+            if (training) { nn -= foldN![i * K + fold![r]]; pp -= foldPos![i * K + fold![r]]; }
+          }
+          rate[r] = (pp + prior * m) / (nn + m);
+          cnt[r] = nn;
+        }
+      }
+    }
+
+    for (const e of cfg.history) {
+      const h = state.history[e]!;
+      const ent = ids.get(e)!;
+      const colN = columns[c++], colPos = columns[c++], colRate = columns[c++], colGap = columns[c++];
+      for (let r = 0; r < n; r++) {
+        const id = ent[r];
+        const day = rows[r].day;
+        let nn = 0, pp = 0, gap = NaN;
+        if (id >= 0 && day === day) {
+          const j = lastBefore(h, id, day);
+          if (j >= 0) { nn = h.cumN[j]; pp = h.cumPos[j]; gap = day - h.day[j]; }
+        }
+        colN[r] = nn; colPos[r] = pp; colRate[r] = (pp + prior * m) / (nn + m); colGap[r] = gap;
+      }
+    }
+
+    // Values: unit value and its deviation from the typical unit value of the HS code.
+    const colMass = columns[c++], colPrice = columns[c++], colUv = columns[c++], colDev = columns[c++];
+    const colZ = columns[c++], colTax = columns[c++], colDuty = columns[c++], colSame = columns[c++];
+    const g = state.globalUnitValue;
+    const levelIds = state.unitValue.map((u) => ids.get(u.level)!);
+    for (let r = 0; r < n; r++) {
+      const d = rows[r];
+      colMass[r] = safeLog(d.netMass);
+      colPrice[r] = safeLog(d.itemPrice);
+      const uv = unitValue(d);
+      const luv = Number.isFinite(uv) ? Math.log1p(uv) : NaN;
+      colUv[r] = luv;
+      let med = g.median, spread = g.spread;
+      for (let lv = 0; lv < state.unitValue.length; lv++) {
+        const id = levelIds[lv][r];
+        const u = state.unitValue[lv];
+        if (id >= 0 && u.median[id] !== null) { med = u.median[id]!; spread = u.spread[id]!; break; }
+      }
+      colDev[r] = luv - med;
+      colZ[r] = (luv - med) / spread;
+      colTax[r] = Number.isFinite(d.taxRate) ? d.taxRate : NaN;
+      colDuty[r] = Number.isFinite(d.taxRate) ? safeLog(d.itemPrice * d.taxRate / 100) : NaN;
+      colSame[r] = d.countryOfDeparture === '' || d.countryOfOrigin === '' ? NaN : d.countryOfDeparture === d.countryOfOrigin ? 1 : 0;
+    }
+    if (c !== columns.length) throw new Error(`internal: filled ${c} of ${columns.length} feature columns`);
+    return { n, columns };
+  }
+
+  /** Short text of the input behind a feature, for explanations ("HS6 code 071080, item price 31824000"). */
+  describeInput(feature: FeatureInfo, d: Declaration): string {
+    const src = feature.source;
+    const show = (a: Atom) => {
+      const v = ATOMS[a].get(d);
+      return typeof v === 'number' ? fmt(v) : v === '' ? '(empty)' : v;
+    };
+    if (src.startsWith('cat:')) {
+      const v = ATOMS[src.slice(4) as CategoricalField].get(d) as string;
+      return v === '' ? '(empty)' : v;
+    }
+    if (src.startsWith('key:')) {
+      const atoms = KEYS[src.slice(4)].atoms;
+      return atoms.length === 1 ? show(atoms[0]) : atoms.map((a) => `${ATOMS[a].label} ${show(a)}`).join(', ');
+    }
+    if (src.startsWith('hist:')) return show(src.slice(5) as Atom);
+    switch (src) {
+      case 'netMass': return fmt(d.netMass) + ' kg';
+      case 'itemPrice': return fmt(d.itemPrice) + ' KRW';
+      case 'unitValue': return fmt(unitValue(d)) + ' KRW/kg, HS6 ' + (d.hs6 || '(empty)');
+      case 'taxRate': return fmt(d.taxRate) + ' %';
+      case 'duty': return fmt(d.itemPrice * d.taxRate / 100) + ' KRW';
+      case 'countries': return `${d.countryOfDeparture || '?'} → ${d.countryOfOrigin || '?'}`;
+      default: return '';
+    }
+  }
+}
+
+/** Vocabulary sizes used to combine atom ids into one number, or null to use strings. */
+function radixFor(atoms: Atom[], size: (a: Atom) => number): number[] | null {
+  let prod = 1;
+  const radix = atoms.map((a) => Math.max(1, size(a)));
+  for (const r of radix) prod *= r;
+  return prod < MAX_SAFE_COMPOSITE ? radix : null;
+}
+
+/**
+ * Composite code per row: NaN when a value is missing, -1 when an atom value was not seen in
+ * training, else the number combining the atom ids (or, past 2^52, a string of the ids).
+ */
+function compositeCodes(parts: Int32Array[], radix: number[] | null): Float64Array | (string | number)[] {
+  const n = parts[0].length;
+  if (radix) {
+    const out = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      let code = 0;
+      for (let a = 0; a < parts.length; a++) {
+        const id = parts[a][r];
+        if (id < 0) { code = id === -2 ? NaN : code === code ? -1 : NaN; if (id === -2) break; continue; }
+        if (code >= 0) code = code * radix[a] + id;
+      }
+      out[r] = code;
+    }
+    return out;
+  }
+  const out: (string | number)[] = new Array(n);
+  for (let r = 0; r < n; r++) {
+    let missing = false, unseen = false;
+    for (const p of parts) { if (p[r] === -2) missing = true; else if (p[r] === -1) unseen = true; }
+    out[r] = missing ? NaN : unseen ? -1 : parts.map((p) => p[r]).join(',');
+  }
+  return out;
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return '(missing)';
+  return Math.abs(v) >= 1e15 ? v.toExponential(3) : String(+v.toPrecision(6));
+}
+
+function safeLog(v: number): number {
+  return Number.isFinite(v) && v >= 0 ? Math.log1p(v) : NaN;
+}
+
+function keyOrder(cfg: EncoderConfig): string[] {
+  const out: string[] = [];
+  for (const k of [...cfg.countKeys, ...cfg.targetKeys]) if (!out.includes(k)) out.push(k);
+  return out;
+}
+
+function describeFeatures(state: EncoderState): FeatureInfo[] {
+  const cfg = state.config;
+  const out: FeatureInfo[] = [];
+  for (const f of cfg.categorical) {
+    out.push({ name: `cat:${f}`, kind: 'categorical', cardinality: state.vocab[f]!.values.length + 1, label: f, source: `cat:${f}` });
+  }
+  const countSet = new Set(cfg.countKeys), targetSet = new Set(cfg.targetKeys);
+  for (const k of keyOrder(cfg)) {
+    const label = KEYS[k].label;
+    if (countSet.has(k)) out.push({ name: `count:${k}`, kind: 'numeric', label: `declarations with the same ${label}`, source: `key:${k}` });
+    if (targetSet.has(k)) {
+      out.push({ name: `rate:${k}`, kind: 'numeric', label: `fraud rate of the same ${label}`, source: `key:${k}` });
+      out.push({ name: `labelled:${k}`, kind: 'numeric', label: `labelled declarations with the same ${label}`, source: `key:${k}` });
+    }
+  }
+  for (const e of cfg.history) {
+    out.push({ name: `hist:${e}:n`, kind: 'numeric', label: `${e}'s earlier declarations`, source: `hist:${e}` });
+    out.push({ name: `hist:${e}:fraud`, kind: 'numeric', label: `${e}'s earlier frauds`, source: `hist:${e}` });
+    out.push({ name: `hist:${e}:rate`, kind: 'numeric', label: `${e}'s earlier fraud rate`, source: `hist:${e}` });
+    out.push({ name: `hist:${e}:gap`, kind: 'numeric', label: `days since the ${e}'s previous declaration`, source: `hist:${e}` });
+  }
+  out.push(
+    { name: 'netMass', kind: 'numeric', label: 'net mass (log)', source: 'netMass' },
+    { name: 'itemPrice', kind: 'numeric', label: 'item price (log)', source: 'itemPrice' },
+    { name: 'unitValue', kind: 'numeric', label: 'unit value, KRW per kg (log)', source: 'unitValue' },
+    { name: 'unitValueDeviation', kind: 'numeric', label: 'unit value vs typical for the HS code (log ratio)', source: 'unitValue' },
+    { name: 'unitValueZ', kind: 'numeric', label: 'unit value vs typical for the HS code (robust z)', source: 'unitValue' },
+    { name: 'taxRate', kind: 'numeric', label: 'tax rate', source: 'taxRate' },
+    { name: 'duty', kind: 'numeric', label: 'duty at the declared rate (log)', source: 'duty' },
+    { name: 'sameCountry', kind: 'numeric', label: 'departure country is the origin country', source: 'countries' },
+  );
+  return out;
+}
+
+function fitVocabulary(rows: readonly Declaration[], fn: (d: Declaration) => string, minCount: number): { values: string[] } {
+  const counts = new Map<string, number>();
+  for (const d of rows) { const v = fn(d); counts.set(v, (counts.get(v) ?? 0) + 1); }
+  const values = [...counts.entries()]
+    .filter(([, c]) => c >= minCount)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 255)
+    .map(([v]) => v);
+  return { values };
+}
+
+function fitHistory(rows: readonly Declaration[], ids: Int32Array, size: number, values: (string | number)[]): History {
+  // Rows of each entity in date order (counting sort by entity, then by day within it).
+  const order = Array.from({ length: rows.length }, (_, r) => r)
+    .filter((r) => ids[r] >= 0 && values[ids[r]] !== '') // an empty ID is not an entity with a history
+    .sort((a, b) => ids[a] - ids[b] || rows[a].day - rows[b].day);
+  const h: History = { start: new Array(size + 1).fill(0), day: [], cumN: [], cumPos: [] };
+  let k = 0;
+  for (let e = 0; e < size; e++) {
+    h.start[e] = h.day.length;
+    let cn = 0, cp = 0;
+    while (k < order.length && ids[order[k]] === e) {
+      const d = rows[order[k]];
+      cn++; cp += d.fraud!;
+      if (h.day.length > h.start[e] && h.day[h.day.length - 1] === d.day) {
+        h.cumN[h.cumN.length - 1] = cn; h.cumPos[h.cumPos.length - 1] = cp;
+      } else { h.day.push(d.day); h.cumN.push(cn); h.cumPos.push(cp); }
+      k++;
+    }
+  }
+  h.start[size] = h.day.length;
+  return h;
+}
+
+/** Index of the entity's last history entry dated strictly before `day`, or -1. */
+export function lastBefore(h: { start: number[]; day: number[] }, entity: number, day: number): number {
+  let lo = h.start[entity], hi = h.start[entity + 1] - 1, ans = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (h.day[mid] < day) { ans = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return ans;
+}
+
+function fitUnitValues(rows: readonly Declaration[], ids: Map<Atom, Int32Array>, state: EncoderState): void {
+  const all: number[] = [];
+  for (const level of UV_LEVELS) {
+    const size = state.atoms[level]!.values.length;
+    const groups: number[][] = Array.from({ length: size }, () => []);
+    const lid = ids.get(level)!;
+    for (let r = 0; r < rows.length; r++) {
+      const uv = unitValue(rows[r]);
+      if (!Number.isFinite(uv) || lid[r] < 0 || state.atoms[level]!.values[lid[r]] === '') continue;
+      groups[lid[r]].push(Math.log1p(uv));
+      if (level === 'hs6') all.push(Math.log1p(uv));
+    }
+    const st: UnitValueStats = { level, median: [], spread: [] };
+    for (const vals of groups) {
+      if (vals.length < 3) { st.median.push(null); st.spread.push(null); continue; } // too few to call a value typical
+      const { median, spread } = robustCentre(vals);
+      st.median.push(median); st.spread.push(spread);
+    }
+    state.unitValue.push(st);
+  }
+  if (all.length) state.globalUnitValue = robustCentre(all);
+}
+
+/** Median and a robust spread (1.4826 × MAD, floored so a constant group does not divide by 0). */
+function robustCentre(vals: number[]): { median: number; spread: number } {
+  const s = Float64Array.from(vals).sort();
+  const med = quantileSorted(s, 0.5);
+  const dev = Float64Array.from(s, (v) => Math.abs(v - med)).sort();
+  return { median: +med.toPrecision(10), spread: +Math.max(0.05, 1.4826 * quantileSorted(dev, 0.5)).toPrecision(10) };
+}
+
+function quantileSorted(s: Float64Array, q: number): number {
+  if (s.length === 0) return NaN;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+function buildRuntime(state: EncoderState): Runtime {
+  const atoms = new Map<Atom, Lookup>();
+  for (const [a, v] of Object.entries(state.atoms) as [Atom, AtomVocabulary][]) {
+    if (ATOMS[a].kind === 'number') atoms.set(a, new NumberIndex(v.values as number[]));
+    else { const m = new Map<string | number, number>(); v.values.forEach((val, i) => m.set(val, i)); atoms.set(a, m); }
+  }
+  const prefix = new Map<Atom, Int32Array>();
+  for (const a of Object.keys(state.atoms) as Atom[]) {
+    const p = ATOMS[a].prefixOf;
+    if (!p) continue;
+    const parentValues = state.atoms[p.atom]!.values as string[];
+    const own = atoms.get(a)!;
+    prefix.set(a, Int32Array.from(parentValues, (v) => lookup(own, v.slice(0, p.length))));
+  }
+  const vocab = new Map<CategoricalField, Int32Array>();
+  for (const [f, v] of Object.entries(state.vocab) as [CategoricalField, { values: string[] }][]) {
+    const codes = new Map<string, number>();
+    v.values.forEach((val, i) => codes.set(val, i + 1));
+    vocab.set(f, Int32Array.from(state.atoms[f]!.values as string[], (val) => codes.get(val) ?? 0));
+  }
+  const stats = new Map<string, Lookup>();
+  const radix = new Map<string, number[] | null>();
+  for (const [k, st] of Object.entries(state.stats)) {
+    const r = radixFor(KEYS[k].atoms, (a) => state.atoms[a]!.values.length);
+    radix.set(k, r);
+    if (r) stats.set(k, new NumberIndex(st.codes as number[]));
+    else { const m = new Map<number | string, number>(); st.codes.forEach((code, i) => m.set(code, i)); stats.set(k, m); }
+  }
+  return { atoms, prefix, vocab, stats, radix };
+}
+
+/** Checks the shape of a deserialized encoder state; throws `model_corrupt` naming the problem. */
+export function validateEncoderState(s: EncoderState): void {
+  const fail = (what: string): never => { throw new TargetingError('model_corrupt', `model features are inconsistent: ${what}`); };
+  const isArr = Array.isArray;
+  if (!s || typeof s !== 'object' || !s.config || typeof s.prior !== 'number' || !(s.prior > 0 && s.prior < 1)) fail('missing parts');
+  const cfg = s.config;
+  if (!isArr(cfg.categorical) || !isArr(cfg.countKeys) || !isArr(cfg.targetKeys) || !isArr(cfg.history)) fail('configuration');
+  if (!(Number.isInteger(cfg.folds) && cfg.folds >= 2 && cfg.folds <= 50) || !(cfg.smoothing >= 0)) fail('configuration values');
+  if (!s.atoms || !s.vocab || !s.stats || !s.history) fail('missing parts');
+  for (const f of cfg.categorical) {
+    const v = s.vocab[f];
+    if (!isCategoricalField(f) || !v || !isArr(v.values) || v.values.length > 255) fail(`categorical ${f}`);
+  }
+  for (const a of neededAtomsChecked(cfg, fail)) {
+    const v = s.atoms[a];
+    if (!v || !isArr(v.values)) fail(`atom ${a}`);
+    const kind = ATOMS[a].kind;
+    for (const x of v!.values) if (kind === 'number' ? !(typeof x === 'number' && Number.isFinite(x)) : typeof x !== 'string') fail(`atom ${a} values`);
+  }
+  for (const k of [...cfg.countKeys, ...cfg.targetKeys]) {
+    const st = s.stats[k];
+    if (!st || !isArr(st.codes) || !isArr(st.n) || !isArr(st.pos) || st.n.length !== st.codes.length || st.pos.length !== st.codes.length) fail(`statistics ${k}`);
+    const numeric = radixFor(KEYS[k].atoms, (a) => s.atoms[a]!.values.length) !== null;
+    for (const code of st!.codes) if (numeric ? !(typeof code === 'number' && Number.isInteger(code) && code >= 0) : typeof code !== 'string') fail(`statistics ${k} codes`);
+    for (let i = 0; i < st!.n.length; i++) if (!(st!.n[i] >= 1 && st!.pos[i] >= 0 && st!.pos[i] <= st!.n[i])) fail(`statistics ${k} counts`);
+  }
+  for (const e of cfg.history) {
+    const h = s.history[e];
+    const size = s.atoms[e]!.values.length;
+    if (!h || !isArr(h.start) || !isArr(h.day) || !isArr(h.cumN) || !isArr(h.cumPos)) fail(`history ${e}`);
+    if (h!.start.length !== size + 1 || h!.cumN.length !== h!.day.length || h!.cumPos.length !== h!.day.length || h!.start[size] !== h!.day.length) fail(`history ${e} sizes`);
+    for (let i = 0; i < size; i++) if (!(h!.start[i] >= 0 && h!.start[i] <= h!.start[i + 1])) fail(`history ${e} offsets`);
+  }
+  if (!isArr(s.unitValue) || s.unitValue.length !== UV_LEVELS.length) fail('unit values');
+  s.unitValue.forEach((u, i) => {
+    const size = s.atoms[UV_LEVELS[i]]!.values.length;
+    if (u.level !== UV_LEVELS[i] || !isArr(u.median) || !isArr(u.spread) || u.median.length !== size || u.spread.length !== size) fail('unit values');
+  });
+  if (!s.globalUnitValue || !Number.isFinite(s.globalUnitValue.median) || !(s.globalUnitValue.spread > 0)) fail('unit values');
+}
+
+function neededAtomsChecked(cfg: EncoderConfig, fail: (what: string) => never): Atom[] {
+  for (const k of [...cfg.countKeys, ...cfg.targetKeys]) if (!KEYS[k]) fail(`unknown key ${k}`);
+  for (const e of cfg.history) if (!(e in ATOMS)) fail(`unknown history entity ${e}`);
+  return neededAtoms(cfg);
+}

@@ -1,0 +1,844 @@
+/**
+ * Histogram-based gradient-boosted decision trees for binary classification (logistic loss).
+ *
+ * The design follows LightGBM: values are bucketed once into at most 255 bins per feature
+ * (bin 0 holds missing values), trees grow leaf-wise (best gain first) from per-leaf gradient
+ * histograms, the larger child's histogram is the parent's minus the smaller child's, and a
+ * categorical feature splits into a set of categories found by sorting categories on their
+ * gradient ratio. Every hot loop works on typed arrays; nothing is allocated per row.
+ *
+ * A trained `Forest` predicts from raw feature values (numeric thresholds are stored as values,
+ * categorical splits as bitsets over category codes), explains predictions by per-feature
+ * contributions summed along the tree paths (Saabas), and round-trips through plain JSON.
+ */
+import { createRng, type Rng } from './rng.ts';
+import { TargetingError } from './errors.ts';
+
+export type FeatureKind = 'numeric' | 'categorical';
+
+export interface FeatureSpec {
+  name: string;
+  kind: FeatureKind;
+  /** Categorical only: codes are integers 0..cardinality-1; code 0 means missing / other. */
+  cardinality?: number;
+}
+
+/** Column-major features: `columns[f][row]`. Numeric: NaN is missing. Categorical: integer codes. */
+export interface FeatureMatrix {
+  n: number;
+  columns: Float64Array[];
+}
+
+export interface GbdtParams {
+  numRounds: number;
+  learningRate: number;
+  numLeaves: number;
+  /** 0 = unlimited (leaf count still bounds the tree). */
+  maxDepth: number;
+  minDataInLeaf: number;
+  minSumHessian: number;
+  lambdaL2: number;
+  minGain: number;
+  /** Share of features considered per tree. */
+  featureFraction: number;
+  /** Share of rows used per tree (1 = all). */
+  baggingFraction: number;
+  maxBins: number;
+  /** Categorical splits: smoothing added to the hessian when ordering categories. */
+  catSmooth: number;
+  /** Categorical splits: at most this many categories on the "left" side. */
+  maxCatThreshold: number;
+  /** Categorical splits: a category needs this many rows in the node to be considered. */
+  minDataPerGroup: number;
+  /** Stop when the validation loss has not improved for this many rounds (0 = off). */
+  earlyStoppingRounds: number;
+  seed: number;
+}
+
+export const DEFAULT_GBDT_PARAMS: GbdtParams = {
+  numRounds: 500,
+  learningRate: 0.05,
+  numLeaves: 31,
+  maxDepth: 0,
+  minDataInLeaf: 20,
+  minSumHessian: 1e-3,
+  lambdaL2: 1,
+  minGain: 0,
+  featureFraction: 1,
+  baggingFraction: 1,
+  maxBins: 255,
+  catSmooth: 10,
+  maxCatThreshold: 32,
+  minDataPerGroup: 20,
+  earlyStoppingRounds: 50,
+  seed: 1,
+};
+
+export interface TrainGbdtInput {
+  features: FeatureSpec[];
+  train: FeatureMatrix;
+  /** Labels 0/1. */
+  y: ArrayLike<number>;
+  /** Optional per-row weights (default 1). */
+  weights?: ArrayLike<number>;
+  /** Validation set for early stopping. */
+  valid?: { matrix: FeatureMatrix; y: ArrayLike<number> };
+  params?: Partial<GbdtParams>;
+  /** Called after every round with the validation loss (NaN without a validation set). */
+  onRound?: (round: number, validLoss: number) => void;
+}
+
+export interface TrainGbdtResult {
+  forest: Forest;
+  /** Rounds kept (best validation round when early stopping ran). */
+  bestRound: number;
+  /** Validation log-loss per round (empty without a validation set). */
+  validLoss: number[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binning
+
+interface BinMapper {
+  kind: FeatureKind;
+  nBins: number;
+  /** Numeric: bin b (1..nBins-1) holds values v with uppers[b-2] < v <= uppers[b-1]. */
+  uppers: Float64Array;
+}
+
+function halfway(a: number, b: number): number {
+  const m = a / 2 + b / 2;
+  return m > a && m <= b ? m : b;
+}
+
+function buildNumericMapper(col: Float64Array, maxBins: number, rng: Rng): BinMapper {
+  const n = col.length;
+  const sampleCap = 200_000;
+  let vals: Float64Array;
+  let count = 0;
+  if (n <= sampleCap) {
+    vals = new Float64Array(n);
+    for (let i = 0; i < n; i++) { const v = col[i]; if (v === v) vals[count++] = v; }
+  } else {
+    vals = new Float64Array(sampleCap);
+    for (let k = 0; k < sampleCap; k++) { const v = col[rng.int(n)]; if (v === v) vals[count++] = v; }
+  }
+  vals = vals.subarray(0, count).sort();
+  // Distinct values with their counts.
+  const distinct: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (distinct.length && distinct[distinct.length - 1] === vals[i]) counts[counts.length - 1]++;
+    else { distinct.push(vals[i]); counts.push(1); }
+  }
+  const maxValueBins = maxBins - 1; // bin 0 is for missing values
+  const uppers: number[] = [];
+  if (distinct.length <= maxValueBins) {
+    for (let j = 0; j + 1 < distinct.length; j++) uppers.push(halfway(distinct[j], distinct[j + 1]));
+  } else {
+    // Greedy equal-frequency cuts; a very frequent value gets a bin of its own.
+    let remaining = count;
+    let binsLeft = maxValueBins;
+    let acc = 0;
+    for (let j = 0; j + 1 < distinct.length && binsLeft > 1; j++) {
+      acc += counts[j];
+      const target = remaining / binsLeft;
+      if (acc >= target || counts[j + 1] >= target) {
+        uppers.push(halfway(distinct[j], distinct[j + 1]));
+        remaining -= acc;
+        acc = 0;
+        binsLeft--;
+      }
+    }
+  }
+  uppers.push(Infinity);
+  return { kind: 'numeric', nBins: uppers.length + 1, uppers: Float64Array.from(uppers) };
+}
+
+function numericBin(uppers: Float64Array, v: number): number {
+  if (v !== v) return 0;
+  let lo = 0, hi = uppers.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (v <= uppers[mid]) hi = mid; else lo = mid + 1;
+  }
+  return lo + 1;
+}
+
+function categoricalCode(v: number, cardinality: number): number {
+  const c = v | 0;
+  return c > 0 && c < cardinality && c === v ? c : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forest: the trained model, in flat typed arrays
+
+export interface ForestJson {
+  baseScore: number;
+  features: FeatureSpec[];
+  roots: number[];
+  feature: number[];
+  threshold: (number | null)[];
+  left: number[];
+  right: number[];
+  missingLeft: number[];
+  catOffset: number[];
+  catBits: number[];
+  value: number[];
+  cover: number[];
+  gain: number[];
+}
+
+export interface Contribution {
+  feature: number;
+  value: number;
+}
+
+export class Forest {
+  readonly baseScore: number;
+  readonly features: FeatureSpec[];
+  readonly roots: Int32Array;
+  /** Per node: split feature, or -1 for a leaf. */
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly missingLeft: Uint8Array;
+  /** Categorical split: offset of the bitset in `catBits`, or -1. */
+  readonly catOffset: Int32Array;
+  readonly catBits: Uint32Array;
+  /** Node output: leaf value, or for an internal node the value it would have as a leaf. */
+  readonly value: Float64Array;
+  /** Sum of hessians of the training rows reaching the node. */
+  readonly cover: Float64Array;
+  /** Split gain (0 for leaves). */
+  readonly gain: Float64Array;
+
+  constructor(init: {
+    baseScore: number; features: FeatureSpec[]; roots: Int32Array; feature: Int32Array;
+    threshold: Float64Array; left: Int32Array; right: Int32Array; missingLeft: Uint8Array;
+    catOffset: Int32Array; catBits: Uint32Array; value: Float64Array; cover: Float64Array; gain: Float64Array;
+  }) {
+    this.baseScore = init.baseScore;
+    this.features = init.features;
+    this.roots = init.roots;
+    this.feature = init.feature;
+    this.threshold = init.threshold;
+    this.left = init.left;
+    this.right = init.right;
+    this.missingLeft = init.missingLeft;
+    this.catOffset = init.catOffset;
+    this.catBits = init.catBits;
+    this.value = init.value;
+    this.cover = init.cover;
+    this.gain = init.gain;
+  }
+
+  get numTrees(): number { return this.roots.length; }
+
+  /** Child taken at internal node `i` for raw feature value `x`. */
+  private step(i: number, x: number): number {
+    const off = this.catOffset[i];
+    if (off >= 0) {
+      const card = this.features[this.feature[i]].cardinality ?? 0;
+      const c = categoricalCode(x, card);
+      return (this.catBits[off + (c >>> 5)] >>> (c & 31)) & 1 ? this.left[i] : this.right[i];
+    }
+    if (x !== x) return this.missingLeft[i] ? this.left[i] : this.right[i];
+    return x <= this.threshold[i] ? this.left[i] : this.right[i];
+  }
+
+  /** Node layout for fast prediction: [feature, left, right, catOffset or -1, missingLeft]. */
+  private packed: Int32Array | null = null;
+
+  private pack(): Int32Array {
+    if (this.packed) return this.packed;
+    const n = this.feature.length;
+    const p = new Int32Array(n * 5);
+    for (let i = 0; i < n; i++) {
+      p[i * 5] = this.feature[i];
+      p[i * 5 + 1] = this.left[i];
+      p[i * 5 + 2] = this.right[i];
+      p[i * 5 + 3] = this.catOffset[i];
+      p[i * 5 + 4] = this.missingLeft[i];
+    }
+    return (this.packed = p);
+  }
+
+  /** Raw margins (log-odds) for every row; `trees` limits the number of trees used. */
+  predictMargin(m: FeatureMatrix, trees = this.roots.length, out = new Float64Array(m.n)): Float64Array {
+    const F = this.features.length;
+    if (m.columns.length !== F) throw new TargetingError('invalid_argument', `expected ${F} feature columns, got ${m.columns.length}`);
+    const n = m.n;
+    const packed = this.pack();
+    const { threshold, catBits, value, roots } = this;
+    const cards = new Int32Array(F);
+    for (let f = 0; f < F; f++) cards[f] = this.features[f].cardinality ?? 0;
+    // Row-major copy: one row's features stay in cache while it walks every tree.
+    const X = new Float64Array(n * F);
+    for (let f = 0; f < F; f++) {
+      const col = m.columns[f];
+      for (let r = 0, j = f; r < n; r++, j += F) X[j] = col[r];
+    }
+    const T = Math.min(trees, roots.length);
+    for (let r = 0; r < n; r++) {
+      const base = r * F;
+      let sum = this.baseScore;
+      for (let t = 0; t < T; t++) {
+        let i = roots[t];
+        let f = packed[i * 5];
+        while (f >= 0) {
+          const x = X[base + f];
+          const k = i * 5;
+          const off = packed[k + 3];
+          if (off >= 0) {
+            const c = categoricalCode(x, cards[f]);
+            i = (catBits[off + (c >>> 5)] >>> (c & 31)) & 1 ? packed[k + 1] : packed[k + 2];
+          } else if (x <= threshold[i]) i = packed[k + 1];
+          else if (x > threshold[i]) i = packed[k + 2];
+          else i = packed[k + 4] ? packed[k + 1] : packed[k + 2]; // NaN: missing value
+          f = packed[i * 5];
+        }
+        sum += value[i];
+      }
+      out[r] = sum;
+    }
+    return out;
+  }
+
+  /** Probabilities for every row. */
+  predict(m: FeatureMatrix): Float64Array {
+    const out = this.predictMargin(m);
+    for (let r = 0; r < out.length; r++) out[r] = sigmoid(out[r]);
+    return out;
+  }
+
+  /**
+   * Per-feature contributions to the margin of one row (Saabas): along each tree path, the
+   * change of node value at a split is credited to the split's feature. bias + Σ contributions
+   * equals the row's margin exactly.
+   */
+  contributions(row: ArrayLike<number>): { bias: number; values: Float64Array } {
+    const values = new Float64Array(this.features.length);
+    let bias = this.baseScore;
+    for (let t = 0; t < this.roots.length; t++) {
+      let i = this.roots[t];
+      bias += this.value[i];
+      while (this.feature[i] >= 0) {
+        const f = this.feature[i];
+        const next = this.step(i, row[f]);
+        values[f] += this.value[next] - this.value[i];
+        i = next;
+      }
+    }
+    return { bias, values };
+  }
+
+  /** Total split gain and number of splits per feature. */
+  importance(): { gain: Float64Array; splits: Uint32Array } {
+    const gain = new Float64Array(this.features.length);
+    const splits = new Uint32Array(this.features.length);
+    for (let i = 0; i < this.feature.length; i++) {
+      const f = this.feature[i];
+      if (f >= 0) { gain[f] += this.gain[i]; splits[f]++; }
+    }
+    return { gain, splits };
+  }
+
+  toJSON(): ForestJson {
+    const r = (a: Float64Array, digits = 17) => Array.from(a, (v) => (digits === 17 ? v : +v.toPrecision(digits)));
+    return {
+      baseScore: this.baseScore,
+      features: this.features.map((f) => ({ ...f })),
+      roots: Array.from(this.roots),
+      feature: Array.from(this.feature),
+      // Infinity is not JSON: a threshold is never infinite for a real split, leaves store null.
+      threshold: Array.from(this.threshold, (v) => (Number.isFinite(v) ? v : null)),
+      left: Array.from(this.left),
+      right: Array.from(this.right),
+      missingLeft: Array.from(this.missingLeft),
+      catOffset: Array.from(this.catOffset),
+      catBits: Array.from(this.catBits),
+      value: r(this.value),
+      cover: r(this.cover, 8),
+      gain: r(this.gain, 8),
+    };
+  }
+
+  /** Rebuilds a forest from JSON, checking that every array is consistent (no dangling nodes). */
+  static fromJSON(j: ForestJson): Forest {
+    const fail = (what: string): never => { throw new TargetingError('model_corrupt', `model trees are inconsistent: ${what}`); };
+    if (!j || typeof j !== 'object') fail('not an object');
+    const nums = (a: unknown, name: string): number[] => {
+      if (!Array.isArray(a)) fail(`${name} is not an array`);
+      return a as number[];
+    };
+    const features = j.features;
+    if (!Array.isArray(features) || features.some((f) => !f || typeof f.name !== 'string'
+      || (f.kind !== 'numeric' && f.kind !== 'categorical')
+      || (f.kind === 'categorical' && !(Number.isInteger(f.cardinality) && f.cardinality! >= 1 && f.cardinality! <= 256)))) fail('feature list');
+    const feature = nums(j.feature, 'feature');
+    const n = feature.length;
+    const arrays = { left: nums(j.left, 'left'), right: nums(j.right, 'right'), missingLeft: nums(j.missingLeft, 'missingLeft'), catOffset: nums(j.catOffset, 'catOffset'), value: nums(j.value, 'value'), cover: nums(j.cover, 'cover'), gain: nums(j.gain, 'gain') };
+    for (const [name, a] of Object.entries(arrays)) if (a.length !== n) fail(`${name} has ${a.length} entries, expected ${n}`);
+    const threshold = nums(j.threshold, 'threshold');
+    if (threshold.length !== n) fail('threshold length');
+    const catBits = nums(j.catBits, 'catBits');
+    const roots = nums(j.roots, 'roots');
+    if (typeof j.baseScore !== 'number' || !Number.isFinite(j.baseScore)) fail('baseScore');
+    for (let i = 0; i < n; i++) {
+      const f = feature[i];
+      if (!Number.isInteger(f) || f < -1 || f >= features.length) fail(`node ${i} feature`);
+      if (!Number.isFinite(arrays.value[i])) fail(`node ${i} value`);
+      if (f >= 0) {
+        // Children come after their parent: rules out cycles.
+        const l = arrays.left[i], r = arrays.right[i];
+        if (!Number.isInteger(l) || !Number.isInteger(r) || l <= i || r <= i || l >= n || r >= n) fail(`node ${i} children`);
+        const off = arrays.catOffset[i];
+        if (features[f].kind === 'categorical') {
+          const words = Math.ceil((features[f].cardinality ?? 0) / 32);
+          if (!Number.isInteger(off) || off < 0 || off + words > catBits.length) fail(`node ${i} category set`);
+        } else if (off !== -1 || typeof threshold[i] !== 'number') fail(`node ${i} threshold`);
+      }
+    }
+    for (const r of roots) if (!Number.isInteger(r) || r < 0 || r >= n) fail('tree root');
+    return new Forest({
+      baseScore: j.baseScore,
+      features: features.map((f) => ({ ...f })),
+      roots: Int32Array.from(roots),
+      feature: Int32Array.from(feature),
+      threshold: Float64Array.from(threshold, (v) => (v === null ? Infinity : v)),
+      left: Int32Array.from(arrays.left),
+      right: Int32Array.from(arrays.right),
+      missingLeft: Uint8Array.from(arrays.missingLeft),
+      catOffset: Int32Array.from(arrays.catOffset),
+      catBits: Uint32Array.from(catBits),
+      value: Float64Array.from(arrays.value),
+      cover: Float64Array.from(arrays.cover),
+      gain: Float64Array.from(arrays.gain),
+    });
+  }
+}
+
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training
+
+interface SplitCandidate {
+  gain: number;
+  feature: number;
+  /** Numeric: bins 1..thresholdBin go left. */
+  thresholdBin: number;
+  missingLeft: boolean;
+  /** Categorical: 1 for bins that go left. */
+  catLeft: Uint8Array | null;
+  gl: number; hl: number; cl: number;
+}
+
+interface Leaf {
+  node: number;
+  start: number;
+  end: number;
+  g: number; h: number; c: number;
+  depth: number;
+  hist: Float64Array | null;
+  best: SplitCandidate | null;
+}
+
+/** Trains a forest. Throws `invalid_argument` for inconsistent input. */
+export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
+  const p: GbdtParams = { ...DEFAULT_GBDT_PARAMS, ...input.params };
+  validateParams(p);
+  const { features, train } = input;
+  const n = train.n;
+  const F = features.length;
+  if (train.columns.length !== F) throw new TargetingError('invalid_argument', `expected ${F} feature columns, got ${train.columns.length}`);
+  if (input.y.length !== n) throw new TargetingError('invalid_argument', `expected ${n} labels, got ${input.y.length}`);
+  if (n < 2) throw new TargetingError('invalid_argument', 'need at least 2 training rows');
+  for (const f of features) {
+    if (f.kind === 'categorical' && (!Number.isInteger(f.cardinality) || f.cardinality! < 1 || f.cardinality! > 256)) {
+      throw new TargetingError('invalid_argument', `categorical feature ${f.name} needs a cardinality between 1 and 256`);
+    }
+  }
+  const rng = createRng(p.seed);
+
+  // Bin every feature into one Uint8Array (column-major).
+  const mappers: BinMapper[] = [];
+  const binOffset = new Int32Array(F + 1);
+  const bins = new Uint8Array(F * n);
+  for (let f = 0; f < F; f++) {
+    const col = train.columns[f];
+    const spec = features[f];
+    let mapper: BinMapper;
+    if (spec.kind === 'numeric') {
+      mapper = buildNumericMapper(col, Math.min(256, Math.max(2, p.maxBins)), rng);
+      for (let r = 0; r < n; r++) bins[f * n + r] = numericBin(mapper.uppers, col[r]);
+    } else {
+      mapper = { kind: 'categorical', nBins: spec.cardinality!, uppers: new Float64Array(0) };
+      for (let r = 0; r < n; r++) bins[f * n + r] = categoricalCode(col[r], spec.cardinality!);
+    }
+    mappers.push(mapper);
+    binOffset[f + 1] = binOffset[f] + mapper.nBins;
+  }
+  const totalBins = binOffset[F];
+
+  const y = Float64Array.from(input.y as ArrayLike<number>);
+  const w = input.weights ? Float64Array.from(input.weights as ArrayLike<number>) : null;
+  let pos = 0, wsum = 0;
+  for (let r = 0; r < n; r++) {
+    if (y[r] !== 0 && y[r] !== 1) throw new TargetingError('invalid_argument', `label at row ${r} is not 0 or 1`);
+    const wr = w ? w[r] : 1;
+    if (!(wr >= 0) || !Number.isFinite(wr)) throw new TargetingError('invalid_argument', `weight at row ${r} is invalid`);
+    pos += y[r] * wr; wsum += wr;
+  }
+  const prior = Math.min(1 - 1e-6, Math.max(1e-6, pos / wsum));
+  const baseScore = Math.log(prior / (1 - prior));
+
+  const margin = new Float64Array(n).fill(baseScore);
+  const grad = new Float64Array(n);
+  const hess = new Float64Array(n);
+
+  const valid = input.valid;
+  const validMargin = valid ? new Float64Array(valid.matrix.n).fill(baseScore) : null;
+  const validY = valid ? Float64Array.from(valid.y as ArrayLike<number>) : null;
+  if (valid && (valid.matrix.columns.length !== F || validY!.length !== valid.matrix.n)) {
+    throw new TargetingError('invalid_argument', 'validation set does not match the training features');
+  }
+
+  // Node storage (all trees), grown as plain arrays then frozen into typed arrays.
+  const nodeFeature: number[] = [];
+  const nodeThreshold: number[] = [];
+  const nodeLeft: number[] = [];
+  const nodeRight: number[] = [];
+  const nodeMissingLeft: number[] = [];
+  const nodeCatOffset: number[] = [];
+  const nodeValue: number[] = [];
+  const nodeCover: number[] = [];
+  const nodeGain: number[] = [];
+  const nodeCatLeftBins: (Uint8Array | null)[] = [];
+  const nodeThresholdBin: number[] = [];
+  const catBits: number[] = [];
+  const roots: number[] = [];
+
+  const indices = new Uint32Array(n);
+  const scratch = new Uint32Array(n);
+  const gOrd = new Float64Array(n);
+  const hOrd = new Float64Array(n);
+  const histPool: Float64Array[] = [];
+  const takeHist = () => histPool.pop() ?? new Float64Array(totalBins * 3);
+  const giveHist = (h: Float64Array | null) => { if (h) histPool.push(h); };
+
+  const activeFeatures = new Int32Array(F);
+  let activeCount = F;
+  const catOrder = new Int32Array(256);
+  const catScore = new Float64Array(256);
+  const lambda = p.lambdaL2;
+
+  const buildHist = (hist: Float64Array, start: number, end: number) => {
+    hist.fill(0);
+    const len = end - start;
+    for (let k = 0; k < len; k++) { const r = indices[start + k]; gOrd[k] = grad[r]; hOrd[k] = hess[r]; }
+    for (let a = 0; a < activeCount; a++) {
+      const f = activeFeatures[a];
+      const base = binOffset[f] * 3;
+      const colStart = f * n;
+      for (let k = 0; k < len; k++) {
+        const j = base + bins[colStart + indices[start + k]] * 3;
+        hist[j] += gOrd[k];
+        hist[j + 1] += hOrd[k];
+        hist[j + 2] += 1;
+      }
+    }
+  };
+
+  const leafGain = (g: number, h: number) => (g * g) / (h + lambda);
+
+  const findBestSplit = (leaf: Leaf): SplitCandidate | null => {
+    const hist = leaf.hist!;
+    const G = leaf.g, H = leaf.h, C = leaf.c;
+    const parentGain = leafGain(G, H);
+    let best: SplitCandidate | null = null;
+    const minLeaf = p.minDataInLeaf, minHess = p.minSumHessian;
+    for (let a = 0; a < activeCount; a++) {
+      const f = activeFeatures[a];
+      const base = binOffset[f] * 3;
+      const nb = mappers[f].nBins;
+      if (mappers[f].kind === 'numeric') {
+        const mg = hist[base], mh = hist[base + 1], mc = hist[base + 2];
+        let gl = 0, hl = 0, cl = 0;
+        for (let b = 1; b < nb; b++) {
+          const j = base + b * 3;
+          if (hist[j + 2] === 0 && b > 1) continue; // empty bin: same split as the previous one
+          gl += hist[j]; hl += hist[j + 1]; cl += hist[j + 2];
+          // Missing values go right.
+          {
+            const gr = G - gl, hr = H - hl, cr = C - cl;
+            if (cl >= minLeaf && cr >= minLeaf && hl >= minHess && hr >= minHess) {
+              const gain = leafGain(gl, hl) + leafGain(gr, hr) - parentGain;
+              if (best === null ? gain > p.minGain : gain > best.gain) {
+                best = { gain, feature: f, thresholdBin: b, missingLeft: false, catLeft: null, gl, hl, cl };
+              }
+            }
+          }
+          // Missing values go left.
+          if (mc > 0) {
+            const gl2 = gl + mg, hl2 = hl + mh, cl2 = cl + mc;
+            const gr = G - gl2, hr = H - hl2, cr = C - cl2;
+            if (cl2 >= minLeaf && cr >= minLeaf && hl2 >= minHess && hr >= minHess) {
+              const gain = leafGain(gl2, hl2) + leafGain(gr, hr) - parentGain;
+              if (best === null ? gain > p.minGain : gain > best.gain) {
+                best = { gain, feature: f, thresholdBin: b, missingLeft: true, catLeft: null, gl: gl2, hl: hl2, cl: cl2 };
+              }
+            }
+          }
+        }
+      } else {
+        // Order the categories with enough rows by gradient ratio, then scan prefixes from both ends.
+        let m = 0;
+        for (let b = 0; b < nb; b++) {
+          const j = base + b * 3;
+          if (hist[j + 2] >= p.minDataPerGroup) { catOrder[m] = b; catScore[b] = hist[j] / (hist[j + 1] + p.catSmooth); m++; }
+        }
+        if (m < 2) continue;
+        const order = Array.from(catOrder.subarray(0, m)).sort((x, z) => catScore[x] - catScore[z]);
+        const limit = Math.min(p.maxCatThreshold, m - 1);
+        for (let dir = 0; dir < 2; dir++) {
+          let gl = 0, hl = 0, cl = 0;
+          for (let k = 0; k < limit; k++) {
+            const b = dir === 0 ? order[k] : order[m - 1 - k];
+            const j = base + b * 3;
+            gl += hist[j]; hl += hist[j + 1]; cl += hist[j + 2];
+            const gr = G - gl, hr = H - hl, cr = C - cl;
+            if (cl < minLeaf || cr < minLeaf || hl < minHess || hr < minHess) continue;
+            const gain = leafGain(gl, hl) + leafGain(gr, hr) - parentGain;
+            if (best === null ? gain > p.minGain : gain > best.gain) {
+              const catLeft = new Uint8Array(nb);
+              for (let q = 0; q <= k; q++) catLeft[dir === 0 ? order[q] : order[m - 1 - q]] = 1;
+              best = { gain, feature: f, thresholdBin: 0, missingLeft: false, catLeft, gl, hl, cl };
+            }
+          }
+          if (m === 2) break; // both directions give the same split
+        }
+      }
+    }
+    return best;
+  };
+
+  const addNode = (g: number, h: number, scale: number): number => {
+    const id = nodeFeature.length;
+    nodeFeature.push(-1); nodeThreshold.push(Infinity); nodeLeft.push(-1); nodeRight.push(-1);
+    nodeMissingLeft.push(0); nodeCatOffset.push(-1); nodeCatLeftBins.push(null); nodeThresholdBin.push(0);
+    nodeValue.push((-g / (h + lambda)) * scale); nodeCover.push(h); nodeGain.push(0);
+    return id;
+  };
+
+  const validLoss: number[] = [];
+  let bestRound = 0;
+  let bestLoss = Infinity;
+  const lr = p.learningRate;
+  const bagCount = Math.max(2, Math.round(n * Math.min(1, Math.max(0.01, p.baggingFraction))));
+  const featCount = Math.max(1, Math.round(F * Math.min(1, Math.max(0.01, p.featureFraction))));
+  const allRows = new Uint32Array(n);
+  for (let r = 0; r < n; r++) allRows[r] = r;
+  const featPerm = Int32Array.from({ length: F }, (_, f) => f);
+
+  for (let round = 0; round < p.numRounds; round++) {
+    // Gradients of the logistic loss.
+    for (let r = 0; r < n; r++) {
+      const pr = sigmoid(margin[r]);
+      const wr = w ? w[r] : 1;
+      grad[r] = (pr - y[r]) * wr;
+      hess[r] = Math.max(pr * (1 - pr), 1e-16) * wr;
+    }
+    // Rows (bagging) and features (feature fraction) for this tree.
+    let used = n;
+    if (bagCount < n) {
+      // Partial Fisher–Yates: first bagCount entries are a uniform sample; keep them sorted for locality.
+      const perm = allRows.slice();
+      for (let i = 0; i < bagCount; i++) { const j = i + rng.int(n - i); const t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
+      const sample = perm.subarray(0, bagCount).sort();
+      indices.set(sample);
+      used = bagCount;
+    } else indices.set(allRows);
+    if (featCount < F) {
+      for (let i = 0; i < featCount; i++) { const j = i + rng.int(F - i); const t = featPerm[i]; featPerm[i] = featPerm[j]; featPerm[j] = t; }
+      activeFeatures.set(featPerm.subarray(0, featCount));
+      activeFeatures.subarray(0, featCount).sort();
+      activeCount = featCount;
+    } else { activeFeatures.set(featPerm.slice().sort()); activeCount = F; }
+
+    let G = 0, H = 0;
+    for (let k = 0; k < used; k++) { const r = indices[k]; G += grad[r]; H += hess[r]; }
+    const root = addNode(G, H, lr);
+    roots.push(root);
+    const rootLeaf: Leaf = { node: root, start: 0, end: used, g: G, h: H, c: used, depth: 0, hist: takeHist(), best: null };
+    buildHist(rootLeaf.hist!, 0, used);
+    rootLeaf.best = findBestSplit(rootLeaf);
+    const open: Leaf[] = [rootLeaf];
+    let leafCount = 1;
+
+    while (leafCount < p.numLeaves) {
+      let bi = -1;
+      for (let i = 0; i < open.length; i++) {
+        const b = open[i].best;
+        if (b && (bi < 0 || b.gain > open[bi].best!.gain)) bi = i;
+      }
+      if (bi < 0) break;
+      const leaf = open[bi];
+      const s = leaf.best!;
+      open.splice(bi, 1);
+      // Stable partition of the leaf's rows.
+      const colStart = s.feature * n;
+      let li = leaf.start, ri = 0;
+      for (let k = leaf.start; k < leaf.end; k++) {
+        const r = indices[k];
+        const b = bins[colStart + r];
+        const goLeft = s.catLeft ? s.catLeft[b] === 1 : (b === 0 ? s.missingLeft : b <= s.thresholdBin);
+        if (goLeft) indices[li++] = r; else scratch[ri++] = r;
+      }
+      indices.set(scratch.subarray(0, ri), li);
+      const mid = li;
+      const lNode = addNode(s.gl, s.hl, lr);
+      const rNode = addNode(leaf.g - s.gl, leaf.h - s.hl, lr);
+      nodeFeature[leaf.node] = s.feature;
+      nodeLeft[leaf.node] = lNode;
+      nodeRight[leaf.node] = rNode;
+      nodeMissingLeft[leaf.node] = s.missingLeft ? 1 : 0;
+      nodeThresholdBin[leaf.node] = s.thresholdBin;
+      nodeCatLeftBins[leaf.node] = s.catLeft;
+      nodeGain[leaf.node] = s.gain;
+      const lLeaf: Leaf = { node: lNode, start: leaf.start, end: mid, g: s.gl, h: s.hl, c: s.cl, depth: leaf.depth + 1, hist: null, best: null };
+      const rLeaf: Leaf = { node: rNode, start: mid, end: leaf.end, g: leaf.g - s.gl, h: leaf.h - s.hl, c: leaf.c - s.cl, depth: leaf.depth + 1, hist: null, best: null };
+      leafCount++;
+      const canSplit = (l: Leaf) => (p.maxDepth <= 0 || l.depth < p.maxDepth) && l.c >= 2 * p.minDataInLeaf;
+      const lSplit = canSplit(lLeaf), rSplit = canSplit(rLeaf);
+      if (lSplit || rSplit) {
+        const [small, large] = lLeaf.c <= rLeaf.c ? [lLeaf, rLeaf] : [rLeaf, lLeaf];
+        small.hist = takeHist();
+        buildHist(small.hist, small.start, small.end);
+        large.hist = leaf.hist!;
+        const lh = large.hist, sh = small.hist;
+        for (let a = 0; a < activeCount; a++) {
+          const f = activeFeatures[a];
+          for (let j = binOffset[f] * 3, e = binOffset[f + 1] * 3; j < e; j++) lh[j] -= sh[j];
+        }
+        leaf.hist = null;
+        for (const child of [lLeaf, rLeaf]) {
+          if ((child === lLeaf ? lSplit : rSplit)) {
+            child.best = findBestSplit(child);
+            if (child.best) open.push(child);
+            else { giveHist(child.hist); child.hist = null; }
+          } else { giveHist(child.hist); child.hist = null; }
+        }
+      } else { giveHist(leaf.hist); leaf.hist = null; }
+    }
+    for (const l of open) { giveHist(l.hist); l.hist = null; }
+
+    // Finalize the tree: raw thresholds and category bitsets.
+    const treeEnd = nodeFeature.length;
+    for (let i = root; i < treeEnd; i++) {
+      const f = nodeFeature[i];
+      if (f < 0) continue;
+      const catLeft = nodeCatLeftBins[i];
+      if (catLeft) {
+        const words = Math.ceil(mappers[f].nBins / 32);
+        nodeCatOffset[i] = catBits.length;
+        for (let q = 0; q < words; q++) catBits.push(0);
+        for (let b = 0; b < catLeft.length; b++) if (catLeft[b]) catBits[nodeCatOffset[i] + (b >>> 5)] |= 1 << (b & 31);
+        for (let q = 0; q < words; q++) catBits[nodeCatOffset[i] + q] >>>= 0;
+        nodeCatLeftBins[i] = null;
+      } else {
+        nodeThreshold[i] = mappers[f].uppers[nodeThresholdBin[i] - 1];
+      }
+    }
+    // Update training margins by walking the binned rows through the new tree.
+    for (let r = 0; r < n; r++) {
+      let i = root;
+      while (nodeFeature[i] >= 0) {
+        const f = nodeFeature[i];
+        const b = bins[f * n + r];
+        const off = nodeCatOffset[i];
+        let goLeft: boolean;
+        if (off >= 0) goLeft = ((catBits[off + (b >>> 5)] >>> (b & 31)) & 1) === 1;
+        else goLeft = b === 0 ? nodeMissingLeft[i] === 1 : b <= nodeThresholdBin[i];
+        i = goLeft ? nodeLeft[i] : nodeRight[i];
+      }
+      margin[r] += nodeValue[i];
+    }
+
+    if (valid && validMargin && validY) {
+      const cols = valid.matrix.columns;
+      let loss = 0;
+      for (let r = 0; r < valid.matrix.n; r++) {
+        let i = root;
+        while (nodeFeature[i] >= 0) {
+          const f = nodeFeature[i];
+          const x = cols[f][r];
+          const off = nodeCatOffset[i];
+          if (off >= 0) {
+            const c = categoricalCode(x, mappers[f].nBins);
+            i = (catBits[off + (c >>> 5)] >>> (c & 31)) & 1 ? nodeLeft[i] : nodeRight[i];
+          } else if (x !== x) i = nodeMissingLeft[i] ? nodeLeft[i] : nodeRight[i];
+          else i = x <= nodeThreshold[i] ? nodeLeft[i] : nodeRight[i];
+        }
+        const m = (validMargin[r] += nodeValue[i]);
+        loss += validY[r] === 1 ? softplus(-m) : softplus(m);
+      }
+      loss /= Math.max(1, valid.matrix.n);
+      validLoss.push(loss);
+      input.onRound?.(round, loss);
+      if (loss < bestLoss - 1e-12) { bestLoss = loss; bestRound = round + 1; }
+      else if (p.earlyStoppingRounds > 0 && round + 1 - bestRound >= p.earlyStoppingRounds) break;
+    } else {
+      input.onRound?.(round, NaN);
+      bestRound = round + 1;
+    }
+  }
+
+  // Keep the best rounds only: nodes of later trees are at the end of the arrays.
+  const keepNodes = bestRound < roots.length ? roots[bestRound] : nodeFeature.length;
+  let keepBits = catBits.length;
+  if (bestRound < roots.length) {
+    keepBits = 0;
+    for (let i = 0; i < keepNodes; i++) if (nodeCatOffset[i] >= 0) keepBits = Math.max(keepBits, nodeCatOffset[i] + Math.ceil(mappers[nodeFeature[i]].nBins / 32));
+  }
+  const forest = new Forest({
+    baseScore,
+    features: features.map((f) => ({ ...f })),
+    roots: Int32Array.from(roots.slice(0, bestRound)),
+    feature: Int32Array.from(nodeFeature.slice(0, keepNodes)),
+    threshold: Float64Array.from(nodeThreshold.slice(0, keepNodes)),
+    left: Int32Array.from(nodeLeft.slice(0, keepNodes)),
+    right: Int32Array.from(nodeRight.slice(0, keepNodes)),
+    missingLeft: Uint8Array.from(nodeMissingLeft.slice(0, keepNodes)),
+    catOffset: Int32Array.from(nodeCatOffset.slice(0, keepNodes)),
+    catBits: Uint32Array.from(catBits.slice(0, keepBits)),
+    value: Float64Array.from(nodeValue.slice(0, keepNodes)),
+    cover: Float64Array.from(nodeCover.slice(0, keepNodes)),
+    gain: Float64Array.from(nodeGain.slice(0, keepNodes)),
+  });
+  return { forest, bestRound, validLoss };
+}
+
+function softplus(x: number): number {
+  return x > 30 ? x : Math.log1p(Math.exp(x));
+}
+
+function validateParams(p: GbdtParams): void {
+  const check = (ok: boolean, what: string) => { if (!ok) throw new TargetingError('invalid_argument', `invalid GBDT parameter: ${what}`); };
+  check(Number.isInteger(p.numRounds) && p.numRounds >= 1 && p.numRounds <= 100_000, 'numRounds must be an integer in 1..100000');
+  check(p.learningRate > 0 && p.learningRate <= 1, 'learningRate must be in (0, 1]');
+  check(Number.isInteger(p.numLeaves) && p.numLeaves >= 2 && p.numLeaves <= 4096, 'numLeaves must be an integer in 2..4096');
+  check(Number.isInteger(p.maxDepth) && p.maxDepth >= 0, 'maxDepth must be a non-negative integer');
+  check(p.minDataInLeaf >= 1, 'minDataInLeaf must be >= 1');
+  check(p.minSumHessian >= 0, 'minSumHessian must be >= 0');
+  check(p.lambdaL2 >= 0, 'lambdaL2 must be >= 0');
+  check(p.featureFraction > 0 && p.featureFraction <= 1, 'featureFraction must be in (0, 1]');
+  check(p.baggingFraction > 0 && p.baggingFraction <= 1, 'baggingFraction must be in (0, 1]');
+  check(Number.isInteger(p.maxBins) && p.maxBins >= 2 && p.maxBins <= 256, 'maxBins must be an integer in 2..256');
+  check(p.catSmooth >= 0 && p.maxCatThreshold >= 1 && p.minDataPerGroup >= 1, 'categorical parameters');
+  check(Number.isInteger(p.earlyStoppingRounds) && p.earlyStoppingRounds >= 0, 'earlyStoppingRounds must be a non-negative integer');
+}

@@ -1,0 +1,53 @@
+/**
+ * A hash index from numbers (any double except NaN) to their position in a list, with open
+ * addressing over typed arrays. Scoring looks up several numbers per declaration; a JS Map would
+ * box each double read from a typed array into a heap number first.
+ */
+const scratch = new Float64Array(1);
+const scratchBits = new Int32Array(scratch.buffer);
+
+function hashDouble(v: number): number {
+  scratch[0] = v === 0 ? 0 : v; // -0 and 0 are the same key
+  let h = Math.imul(scratchBits[0] ^ 0x5bd1e995, 0xcc9e2d51);
+  h = Math.imul((h << 15) | (h >>> 17), 0x1b873593) ^ scratchBits[1];
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+export class NumberIndex {
+  private readonly keys: Float64Array;
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  readonly size: number;
+
+  /** Index of `values[i]` is i; a repeated value keeps its first position. */
+  constructor(values: ArrayLike<number>) {
+    let cap = 8;
+    while (cap < values.length * 2) cap *= 2;
+    this.keys = new Float64Array(cap);
+    this.slots = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    let size = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v !== v) throw new RangeError('NumberIndex cannot hold NaN');
+      let s = hashDouble(v) & this.mask;
+      while (this.slots[s] >= 0 && this.keys[s] !== v) s = (s + 1) & this.mask;
+      if (this.slots[s] < 0) { this.keys[s] = v; this.slots[s] = i; size++; }
+    }
+    this.size = size;
+  }
+
+  /** Position of `v`, or -1. */
+  get(v: number): number {
+    if (v !== v) return -1;
+    let s = hashDouble(v) & this.mask;
+    for (;;) {
+      const slot = this.slots[s];
+      if (slot < 0) return -1;
+      if (this.keys[s] === v) return slot;
+      s = (s + 1) & this.mask;
+    }
+  }
+}
