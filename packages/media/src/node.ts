@@ -360,13 +360,13 @@ export class MediaNode {
         }
         room.stats.videoPackets++;
         room.stats.videoBytes += rtp.payload.length;
-        this.ensureRecorder(room)?.video(rtp);
         this.relay(room, rtp, 'video');
+        this.ensureRecorder(room)?.video(rtp.clone()); // the depacketizer clears packets it consumed
       } else {
         room.stats.audioPackets++;
         room.stats.audioBytes += rtp.payload.length;
-        room.recorder?.audio(rtp);
         this.relay(room, rtp, 'audio');
+        room.recorder?.audio(rtp.clone());
       }
     });
   }

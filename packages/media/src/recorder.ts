@@ -63,6 +63,7 @@ export interface RecorderOptions {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+const HOLD_MS = 300;
 
 export function segmentFileName(sessionId: string, index: number): string {
   return `${safeName(sessionId)}-${String(index).padStart(4, '0')}.webm`;
@@ -123,6 +124,8 @@ class Segment {
   bytes = 0;
   firstKeyframe = false;
   lastVideoAt = 0;
+  private vq: { data: Buffer; isKeyframe: boolean; time: number }[] = [];
+  private aq: { data: Buffer; isKeyframe: boolean; time: number }[] = [];
   onFirstKeyframe?: () => void;
 
   constructor(readonly index: number, dir: string, sessionId: string, opts: RecorderOptions, epoch: () => number, onLoss: () => void) {
@@ -157,12 +160,36 @@ class Segment {
         this.onFirstKeyframe?.();
       }
       if (this.firstKeyframe) this.lastVideoAt = Date.now();
-      this.webm.inputVideo({ frame: o.frame });
+      this.vq.push(o.frame);
+      this.interleave(false);
     });
     this.aDepack.pipe((o: { frame?: { data: Buffer; isKeyframe: boolean; time: number } }) => {
-      // audio before the first video keyframe would start the file with a black picture: keep it anyway (evidence)
-      if (o.frame) this.webm.inputAudio({ frame: o.frame });
+      if (o.frame) {
+        this.aq.push(o.frame);
+        this.interleave(false);
+      }
     });
+  }
+
+  /**
+   * The muxer needs frames in time order across tracks, or it writes negative cluster times (werift's WebmBase
+   * adds a negative delta to the cluster timecode). A video frame is complete only when its last packet arrived,
+   * so audio frames that arrived meanwhile carry later times: hold both queues HOLD_MS and release in time order.
+   */
+  private interleave(all: boolean): void {
+    const vq = this.vq;
+    const aq = this.aq;
+    const newest = Math.max(vq.length ? vq[vq.length - 1].time : -Infinity, aq.length ? aq[aq.length - 1].time : -Infinity);
+    for (;;) {
+      const v = vq[0];
+      const a = aq[0];
+      const next = v && (!a || v.time <= a.time) ? 'v' : a ? 'a' : undefined;
+      if (!next) return;
+      const f = next === 'v' ? v : a;
+      if (!all && newest - f.time < HOLD_MS && (next === 'v' ? !a : !v)) return; // the other track may still bring earlier frames
+      if (next === 'v') this.webm.inputVideo({ frame: vq.shift()! });
+      else this.webm.inputAudio({ frame: aq.shift()! });
+    }
   }
 
   video(rtp: RtpPacket): void {
@@ -198,6 +225,7 @@ class Segment {
     this.closed = true;
     // flush frames still held in the jitter buffer
     this.vJitter.input({ eol: true });
+    this.interleave(true);
     this.webm.stop();
     const timeout = new Promise<number>((r) => setTimeout(() => r(-1), 5000).unref());
     const d = await Promise.race([this.done, timeout]);
