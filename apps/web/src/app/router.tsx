@@ -1,0 +1,22 @@
+import { createBrowserRouter } from 'react-router-dom';
+import { enterpriseNav } from '../consoles/enterprise/nav.ts';
+import { enterpriseRoutes } from '../consoles/enterprise/routes.tsx';
+import { customsNav } from '../consoles/customs/nav.ts';
+import { customsRoutes } from '../consoles/customs/routes.tsx';
+import { Loading } from '../shared/ui/Loading.tsx';
+import { ConsoleLayout, HomeRedirect, NotFoundPage, RequireAuth } from './guards.tsx';
+import { LoginPage } from './LoginPage.tsx';
+
+export const router = createBrowserRouter([
+  { path: '/login', element: <LoginPage /> },
+  {
+    element: <RequireAuth />,
+    HydrateFallback: Loading,
+    children: [
+      { path: '/', element: <HomeRedirect /> },
+      { path: '/enterprise', element: <ConsoleLayout orgKind="enterprise" nav={enterpriseNav} />, children: enterpriseRoutes },
+      { path: '/customs', element: <ConsoleLayout orgKind="customs_office" nav={customsNav} />, children: customsRoutes },
+    ],
+  },
+  { path: '*', element: <NotFoundPage /> },
+]);

@@ -1,0 +1,14 @@
+import type { TFunction } from 'i18next';
+import type { FrameNavItem } from '../../shared/ui/AppFrame.tsx';
+
+export const CUSTOMS_BASE = '/customs';
+
+/** Navigation of the customs console; each entry appears only when the user's `can` map allows it. */
+export function customsNav(can: Record<string, boolean>, t: TFunction): FrameNavItem[] {
+  const items: (FrameNavItem & { allowed: boolean })[] = [
+    { to: `${CUSTOMS_BASE}/declarations`, label: t('nav.officeDeclarations'), testId: 'nav-declarations', matchPrefix: true, allowed: !!can['declaration.read'] },
+    { to: `${CUSTOMS_BASE}/import`, label: t('nav.importCsv'), testId: 'nav-import', allowed: !!can['declaration.import'] },
+    { to: `${CUSTOMS_BASE}/audit`, label: t('nav.audit'), testId: 'nav-audit', allowed: !!can['audit.read'] },
+  ];
+  return items.filter((i) => i.allowed);
+}

@@ -1,0 +1,14 @@
+import type { TFunction } from 'i18next';
+import type { FrameNavItem } from '../../shared/ui/AppFrame.tsx';
+
+export const ENTERPRISE_BASE = '/enterprise';
+
+/** Navigation of the enterprise portal; each entry appears only when the user's `can` map allows it. */
+export function enterpriseNav(can: Record<string, boolean>, t: TFunction): FrameNavItem[] {
+  const items: (FrameNavItem & { allowed: boolean })[] = [
+    { to: `${ENTERPRISE_BASE}/declarations`, label: t('nav.declarations'), testId: 'nav-declarations', matchPrefix: true, allowed: !!can['declaration.read'] },
+    { to: `${ENTERPRISE_BASE}/declarations/new`, label: t('nav.newDeclaration'), testId: 'nav-new-declaration', allowed: !!can['declaration.create'] },
+    { to: `${ENTERPRISE_BASE}/import`, label: t('nav.importCsv'), testId: 'nav-import', allowed: !!can['declaration.import'] },
+  ];
+  return items.filter((i) => i.allowed);
+}

@@ -1,0 +1,10 @@
+import { Navigate, type RouteObject } from 'react-router-dom';
+
+/** Routes of the enterprise portal (under /enterprise); pages load on demand. */
+export const enterpriseRoutes: RouteObject[] = [
+  { index: true, element: <Navigate to="declarations" replace /> },
+  { path: 'declarations', lazy: async () => ({ Component: (await import('./pages.tsx')).DeclarationsPage }) },
+  { path: 'declarations/new', lazy: async () => ({ Component: (await import('./pages.tsx')).NewDeclarationPage }) },
+  { path: 'declarations/:id', lazy: async () => ({ Component: (await import('./pages.tsx')).DeclarationPage }) },
+  { path: 'import', lazy: async () => ({ Component: (await import('./pages.tsx')).ImportPage }) },
+];
