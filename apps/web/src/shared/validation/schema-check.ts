@@ -47,16 +47,16 @@ export function isValidDateTime(s: string): boolean {
 
 function checkOne(schema: Schema, value: unknown): Problem | null {
   if (schema.anyOf) {
-    let last: Problem | null = null;
+    let first: Problem | null = null;
     for (const alt of schema.anyOf) {
       const p = checkOne(alt, value);
       if (!p) return null;
-      last = p;
+      // `X | null`: report X's problem (the null alternative failing says nothing useful)
+      if (!first && alt.type !== 'null') first = p;
     }
     const consts = schema.anyOf.filter((a) => a.const !== undefined).map((a) => String(a.const));
     if (consts.length === schema.anyOf.length) return { code: 'oneOf', params: { values: consts.join(', ') } };
-    // `X | null`: report X's problem (a null alternative failing says nothing useful)
-    return value === null || value === undefined ? { code: 'required' } : last;
+    return value === null || value === undefined ? { code: 'required' } : first ?? { code: 'type' };
   }
   if (schema.const !== undefined) return value === schema.const ? null : { code: 'oneOf', params: { values: String(schema.const) } };
   switch (schema.type) {
