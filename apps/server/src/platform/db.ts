@@ -16,6 +16,8 @@ export interface Database {
   kind: DatabaseKind;
   /** Runs raw SQL with positional parameters ($1, $2...) and returns rows (used by pg-boss and a few hot paths). */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements without parameters; returns the rows of the last one. */
+  script(text: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,10 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       db,
       kind: 'postgres',
       query: async (text, params) => (await pool.query(text, params as unknown[])).rows,
+      script: async (text) => {
+        const r = (await pool.query(text)) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
+        return Array.isArray(r) ? (r[r.length - 1]?.rows ?? []) : r.rows;
+      },
       close: () => pool.end(),
     };
   }
@@ -57,6 +63,10 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     db,
     kind: 'pglite',
     query: async (text, params) => (await client.query(text, params as unknown[])).rows as never,
+    script: async (text) => {
+      const results = await client.exec(text);
+      return (results[results.length - 1]?.rows ?? []) as Record<string, unknown>[];
+    },
     close: () => client.close(),
   };
 }
