@@ -97,6 +97,8 @@ test('enterprise user imports a CSV, sees the rows, switches to 简体中文, lo
   // The rows appear in the list, and the search filter finds exactly them.
   await page.getByTestId('nav-declarations').click();
   await page.waitForURL(/\/enterprise\/declarations$/);
+  // the list may first show its cached page while it refetches; wait for the fresh one
+  await page.locator(`[data-testid="declaration-row"][data-declaration-no="${IDS[0]}"]`).waitFor();
   const first = await rowNumbers();
   for (const id of IDS) assert.ok(first.includes(id), `${id} missing from the list: ${first.join(', ')}`);
   await page.getByTestId('filter-q').fill('WEBT-');

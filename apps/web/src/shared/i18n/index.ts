@@ -32,6 +32,10 @@ i18next.use(initReactI18next).init({
   returnNull: false,
 });
 document.documentElement.lang = i18next.language;
+document.title = i18next.t('app.name');
+i18next.on('languageChanged', () => {
+  document.title = i18next.t('app.name');
+});
 
 /** Switch the interface language now and remember it in this browser (the server copy is saved by the session). */
 export async function applyLocale(locale: Locale): Promise<void> {

@@ -13,7 +13,7 @@ const COLORS: Record<DeclarationStatus, string> = {
 export function StatusBadge({ status }: { status: DeclarationStatus }) {
   const { t } = useTranslation();
   return (
-    <Badge color={COLORS[status] ?? 'gray'} variant="light" data-status={status}>
+    <Badge color={COLORS[status] ?? 'gray'} variant="light" data-status={status} style={{ minWidth: 'max-content' }}>
       {t(`status.${status}`)}
     </Badge>
   );

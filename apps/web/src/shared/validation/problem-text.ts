@@ -5,10 +5,10 @@ import type { Problem, Problems } from './schema-check.ts';
  * Translates a field problem. A pattern problem gets the field's own hint (`patterns.<field>`, e.g. "6 digits")
  * because a regular expression means nothing to a user.
  */
-export function problemText(t: TFunction, field: string, p: Problem): string {
+export function problemText(t: TFunction, field: string, p: Problem, hints = 'patterns'): string {
   let text: string;
   if (p.code === 'pattern') {
-    const hint = t(`patterns.${field}`, { defaultValue: '' });
+    const hint = t(`${hints}.${field}`, { defaultValue: '' });
     text = hint ? t('validation.patternHint', { hint }) : t('validation.pattern');
   } else {
     text = t(`validation.${p.code}`, { ...p.params });
@@ -17,7 +17,7 @@ export function problemText(t: TFunction, field: string, p: Problem): string {
   return p.params?.item !== undefined ? `${p.params.item}: ${text}` : text;
 }
 
-/** Field → translated message, for a form's `error` props. */
-export function problemTexts(t: TFunction, problems: Problems): Record<string, string> {
-  return Object.fromEntries(Object.entries(problems).map(([f, p]) => [f, problemText(t, f, p)]));
+/** Field → translated message, for a form's `error` props. `hints` names the group of pattern hints to use. */
+export function problemTexts(t: TFunction, problems: Problems, hints = 'patterns'): Record<string, string> {
+  return Object.fromEntries(Object.entries(problems).map(([f, p]) => [f, problemText(t, f, p, hints)]));
 }

@@ -14,22 +14,24 @@ interface Props {
   onChange(next: Filters): void;
 }
 
+const pickFilters = (v: Filters): Filters => Object.fromEntries(FILTER_FIELDS.map((f) => [f, v[f]])) as Filters;
+
 export function DeclarationFilters({ value, onChange }: Props) {
   const { t } = useTranslation();
-  const [draft, setDraft] = useState<Filters>(value);
+  const [draft, setDraft] = useState<Filters>(() => pickFilters(value));
   const [debounced] = useDebouncedValue(draft, 350);
   // the search box is always shown; the count and the panel's first state concern the others
   const activeCount = FILTER_FIELDS.filter((f) => f !== 'q' && value[f]).length;
   const [open, { toggle }] = useDisclosure(activeCount > 0);
 
   // URL changed from outside (back button, reset): follow it.
-  useEffect(() => setDraft(value), [FILTER_FIELDS.map((f) => value[f]).join('\u0000')]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => setDraft(pickFilters(value)), [FILTER_FIELDS.map((f) => value[f]).join('\u0000')]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     if (FILTER_FIELDS.some((f) => debounced[f] !== value[f])) onChange(debounced);
   }, [debounced]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const errors = problemTexts(t, checkFilters(draft));
+  const errors = problemTexts(t, checkFilters(draft), 'filterPatterns');
   const set = (field: FilterField, v: string) => setDraft((d) => ({ ...d, [field]: v }));
   const clear = () => {
     const empty = Object.fromEntries(FILTER_FIELDS.map((f) => [f, ''])) as Filters;

@@ -83,7 +83,7 @@ export function DeclarationForm({ onCreated }: { onCreated(id: string): void }) 
       key={f}
       name={f}
       label={t(`fields.${f}`)}
-      description={t(`hints.${f}`, { defaultValue: '' }) || undefined}
+      placeholder={t(`hints.${f}`, { defaultValue: '' }) || undefined}
       required={!OPTIONAL.includes(f)}
       type={f === 'date' ? 'date' : 'text'}
       inputMode={NUMERIC.includes(f) ? 'decimal' : f === 'hs6' ? 'numeric' : undefined}

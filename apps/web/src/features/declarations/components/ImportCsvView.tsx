@@ -17,26 +17,25 @@ function ProblemTable({ rows, testId, title }: { rows: ImportRowProblem[]; testI
   return (
     <Stack gap={4}>
       <Title order={3} fz="md">{title} ({formatNumber(rows.length)})</Title>
-      <Table.ScrollContainer minWidth={480}>
-        <Table striped verticalSpacing={4} fz="sm" data-testid={testId}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th w={80}>{t('import.line')}</Table.Th>
-              <Table.Th w={160}>{t('fields.declarationNo')}</Table.Th>
-              <Table.Th>{t('import.reason')}</Table.Th>
+      {/* fixed layout: the reason wraps instead of pushing the table off a phone's screen */}
+      <Table striped verticalSpacing={4} fz="sm" layout="fixed" data-testid={testId}>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th w={64}>{t('import.line')}</Table.Th>
+            <Table.Th w="32%">{t('fields.declarationNo')}</Table.Th>
+            <Table.Th>{t('import.reason')}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.slice(0, SHOW_ROWS).map((r) => (
+            <Table.Tr key={`${r.line}-${r.declarationNo}`} data-line={r.line}>
+              <Table.Td>{r.line}</Table.Td>
+              <Table.Td style={{ overflowWrap: 'anywhere' }}>{r.declarationNo ?? t('common.none')}</Table.Td>
+              <Table.Td style={{ overflowWrap: 'anywhere' }}>{r.reason}</Table.Td>
             </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.slice(0, SHOW_ROWS).map((r) => (
-              <Table.Tr key={`${r.line}-${r.declarationNo}`} data-line={r.line}>
-                <Table.Td>{r.line}</Table.Td>
-                <Table.Td>{r.declarationNo ?? t('common.none')}</Table.Td>
-                <Table.Td style={{ overflowWrap: 'anywhere' }}>{r.reason}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+          ))}
+        </Table.Tbody>
+      </Table>
       {rows.length > SHOW_ROWS ? <Text size="xs" c="dimmed">{t('import.moreRows', { count: rows.length - SHOW_ROWS })}</Text> : null}
     </Stack>
   );
