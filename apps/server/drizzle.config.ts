@@ -1,6 +1,6 @@
 import { defineConfig } from 'drizzle-kit';
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './apps/server/src/db/schema.ts',
+  schema: './apps/server/src/db/schema/',
   out: './apps/server/drizzle',
 });

@@ -6,6 +6,13 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
+import websocket from '@fastify/websocket';
+import type { WebSocket } from 'ws';
+import type { ClientToServer } from '@rvi/contracts';
+import { WsHub } from './platform/ws-hub.ts';
+import type { JobQueue } from './platform/queue.ts';
+import type { Actor } from './platform/actor.ts';
+import { notificationRoutes } from './modules/notifications/notifications.routes.ts';
 import { Health } from '@rvi/contracts';
 import type { Config } from './platform/config.ts';
 import { appliedMigrations, expectedMigrations, migrate, openDatabase, type Database, type Db } from './platform/db.ts';
@@ -39,6 +46,11 @@ export interface AppContext {
   sessions: SessionStore;
   throttle: LoginThrottle;
   events: TypedEvents;
+  hub: WsHub;
+  /** Handlers for client WebSocket messages by type (e.g. 'signal' for live sessions). */
+  wsHandlers: Map<string, (actor: Actor, msg: ClientToServer, socket: WebSocket) => void>;
+  /** Background jobs; null until started (serve starts it; tests that need jobs start it). */
+  queue: JobQueue | null;
 }
 
 export async function createContext(config: Config, opts: { inMemory?: boolean } = {}): Promise<AppContext> {
@@ -51,6 +63,9 @@ export async function createContext(config: Config, opts: { inMemory?: boolean }
     sessions: new SessionStore(database.db, config.sessionTtlMinutes, config.sessionCacheMs),
     throttle: new LoginThrottle(),
     events: new TypedEvents(),
+    hub: new WsHub(),
+    wsHandlers: new Map(),
+    queue: null,
   };
 }
 
@@ -67,6 +82,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   installValidators(app);
   installErrorHandler(app);
   await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
   app.decorateRequest('actor', null);
 
@@ -101,6 +117,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   declarationRoutes(app, ctx);
   auditRoutes(app, ctx);
   orgRoutes(app, ctx);
+  notificationRoutes(app, ctx);
 
   const webDist = ctx.config.webDist ?? new URL('../../web/dist', import.meta.url).pathname;
   if (existsSync(join(webDist, 'index.html'))) {

@@ -3,3 +3,4 @@ export * from './auth.ts';
 export * from './declarations.ts';
 export * from './audit.ts';
 export * from './health.ts';
+export * from './realtime.ts';

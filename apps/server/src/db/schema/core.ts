@@ -1,0 +1,147 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, date,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Customs offices and enterprises. An enterprise is supervised by one customs office, which handles its declarations. */
+export const organisations = pgTable('organisations', {
+  id: text('id').primaryKey(),
+  kind: text('kind').$type<'customs_office' | 'enterprise'>().notNull(),
+  name: text('name').notNull(),
+  code: text('code').notNull().unique(),
+  supervisingOfficeId: text('supervising_office_id'),
+  creditRating: text('credit_rating'),
+  timeZone: text('time_zone').notNull().default('Asia/Shanghai'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull().references(() => organisations.id),
+  username: text('username').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  role: text('role').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  locale: text('locale').notNull().default('en'),
+  active: boolean('active').notNull().default(true),
+  createdAt: ts('created_at').notNull().defaultNow(),
+}, (t) => [index('users_org_idx').on(t.orgId)]);
+
+/** Login sessions. The id is the SHA-256 of the cookie token, so a database leak does not leak live sessions. */
+export const authSessions = pgTable('auth_sessions', {
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull().references(() => users.id),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at').notNull(),
+  ip: text('ip'),
+}, (t) => [index('auth_sessions_user_idx').on(t.userId)]);
+
+export const importBatches = pgTable('import_batches', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull().references(() => organisations.id),
+  fileName: text('file_name'),
+  sha256: text('sha256').notNull(),
+  rows: integer('rows').notNull(),
+  inserted: integer('inserted').notNull(),
+  duplicates: integer('duplicates').notNull(),
+  invalid: integer('invalid').notNull(),
+  createdBy: text('created_by').references(() => users.id),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** Import declarations, with the fields of the Korea Customs Service dataset. */
+export const declarations = pgTable('declarations', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull().references(() => organisations.id),
+  customsOfficeId: text('customs_office_id').notNull().references(() => organisations.id),
+  declarationNo: text('declaration_no').notNull(),
+  date: date('date', { mode: 'string' }).notNull(),
+  officeCode: text('office_code').notNull(),
+  processType: text('process_type').notNull(),
+  importType: text('import_type').notNull(),
+  importUse: text('import_use').notNull(),
+  paymentType: text('payment_type').notNull(),
+  transportMode: text('transport_mode').notNull(),
+  declarantCode: text('declarant_code').notNull(),
+  importerCode: text('importer_code').notNull(),
+  sellerCode: text('seller_code'),
+  courierCode: text('courier_code'),
+  hs6: text('hs6').notNull(),
+  countryOfDeparture: text('country_of_departure').notNull(),
+  countryOfOrigin: text('country_of_origin').notNull(),
+  taxRate: doublePrecision('tax_rate').notNull(),
+  taxType: text('tax_type').notNull(),
+  originIndicator: text('origin_indicator').notNull(),
+  netMassKg: doublePrecision('net_mass_kg').notNull(),
+  itemPrice: doublePrecision('item_price').notNull(),
+  goodsDescription: text('goods_description'),
+  status: text('status').notNull().default('filed'),
+  source: text('source').notNull(),
+  importBatchId: text('import_batch_id').references(() => importBatches.id),
+  createdBy: text('created_by').references(() => users.id),
+  createdAt: ts('created_at').notNull().defaultNow(),
+}, (t) => [
+  uniqueIndex('declarations_org_no_uq').on(t.orgId, t.declarationNo),
+  index('declarations_org_date_idx').on(t.orgId, t.date.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  index('declarations_office_date_idx').on(t.customsOfficeId, t.date.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  index('declarations_office_created_idx').on(t.customsOfficeId, t.createdAt.desc().nullsFirst()),
+]);
+
+/** Running count of declarations per organisation, so unfiltered lists need no count(*) scan. */
+export const orgDeclarationCounts = pgTable('org_declaration_counts', {
+  orgId: text('org_id').primaryKey().references(() => organisations.id),
+  customsOfficeId: text('customs_office_id').notNull(),
+  count: bigint('count', { mode: 'number' }).notNull().default(0),
+}, (t) => [index('org_decl_counts_office_idx').on(t.customsOfficeId)]);
+
+export const arrivalNotices = pgTable('arrival_notices', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull().references(() => organisations.id),
+  declarationId: text('declaration_id').notNull().references(() => declarations.id),
+  expectedArrivalAt: ts('expected_arrival_at').notNull(),
+  location: text('location').notNull(),
+  containerNumbers: jsonb('container_numbers').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  goodsSummary: text('goods_summary').notNull(),
+  status: text('status').notNull().default('expected'),
+  createdBy: text('created_by').references(() => users.id),
+  createdAt: ts('created_at').notNull().defaultNow(),
+}, (t) => [index('arrival_notices_decl_idx').on(t.declarationId)]);
+
+export const inspectionApplications = pgTable('inspection_applications', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull().references(() => organisations.id),
+  declarationId: text('declaration_id').notNull().references(() => declarations.id),
+  preferredMode: text('preferred_mode').notNull(),
+  note: text('note'),
+  status: text('status').notNull().default('submitted'),
+  createdBy: text('created_by').references(() => users.id),
+  createdAt: ts('created_at').notNull().defaultNow(),
+}, (t) => [index('inspection_applications_decl_idx').on(t.declarationId)]);
+
+/**
+ * Append-only, hash-chained audit log. Each entry's hash covers its canonical form and the previous entry's hash
+ * (packages/evidence audit-chain.ts); a trigger refuses UPDATE and DELETE. `at` is kept as the exact ISO string that was hashed.
+ */
+export const auditLog = pgTable('audit_log', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  at: text('at').notNull(),
+  actorId: text('actor_id'),
+  actorRole: text('actor_role'),
+  orgId: text('org_id'),
+  action: text('action').notNull(),
+  targetType: text('target_type'),
+  targetId: text('target_id'),
+  summary: jsonb('summary'),
+  requestId: text('request_id'),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+}, (t) => [index('audit_target_idx').on(t.targetType, t.targetId), index('audit_org_idx').on(t.orgId, t.seq)]);
+
+/** Key-value settings (e.g. whether the demo data was seeded). */
+export const systemSettings = pgTable('system_settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
