@@ -18,16 +18,40 @@ export const ACTIONS = [
   'audit.verify',
   'org.read',
   'user.read',
+  // risk targeting (issue 3): scores and explanations are customs-only, never shown to enterprises
+  'risk.read',
+  'risk.select',
+  'model.read',
+  'model.manage',
+  // inspection orders, dispatch, eligibility, booking (issue 4)
+  'order.read',
+  'order.plan',
+  'order.dispatch',
+  'order.reassign',
+  'order.decide_eligibility',
+  'order.schedule',
+  'order.book',
+  // live sessions (issue 5), vision (issue 6)
+  'session.conduct',
+  'session.observe',
+  // findings, decisions, evidence (issue 7)
+  'finding.record',
+  'decision.propose',
+  'decision.approve',
+  'evidence.export',
+  // command platform and administration (issue 8)
+  'dashboard.read',
+  'admin.manage',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const ROLE_ACTIONS: Record<Role, readonly Action[]> = {
-  enterprise_user: ['declaration.read', 'declaration.create', 'declaration.import', 'declaration.apply', 'arrival_notice.create', 'org.read'],
-  onsite_operator: ['declaration.read', 'org.read'],
-  inspector: ['declaration.read', 'org.read'],
-  supervisor: ['declaration.read', 'org.read', 'user.read', 'audit.read'],
-  administrator: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'audit.verify', 'declaration.import'],
-  auditor: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'audit.verify'],
+  enterprise_user: ['declaration.read', 'declaration.create', 'declaration.import', 'declaration.apply', 'arrival_notice.create', 'org.read', 'order.read', 'order.book'],
+  onsite_operator: ['declaration.read', 'org.read', 'order.read'],
+  inspector: ['declaration.read', 'org.read', 'risk.read', 'order.read', 'order.decide_eligibility', 'order.schedule', 'session.conduct', 'session.observe', 'finding.record', 'decision.propose'],
+  supervisor: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'risk.read', 'risk.select', 'model.read', 'order.read', 'order.plan', 'order.dispatch', 'order.reassign', 'session.observe', 'decision.approve', 'evidence.export', 'dashboard.read'],
+  administrator: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'audit.verify', 'declaration.import', 'risk.read', 'model.read', 'model.manage', 'order.read', 'evidence.export', 'dashboard.read', 'admin.manage'],
+  auditor: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'audit.verify', 'risk.read', 'model.read', 'order.read', 'evidence.export', 'dashboard.read'],
 };
 const roleActionSets = new Map<string, Set<Action>>(Object.entries(ROLE_ACTIONS).map(([r, a]) => [r, new Set(a)]));
 
