@@ -13,6 +13,11 @@ import { TargetingError } from './errors.ts';
 export interface ParseOptions {
   /** Require the `Fraud` column (training). Default false. */
   requireLabels?: boolean;
+  /**
+   * In-memory records only: refuse records that lack a column (default true). With false, an
+   * absent column reads as an empty cell.
+   */
+  requireColumns?: boolean;
 }
 
 export interface ParsedDeclarations {
@@ -137,7 +142,7 @@ export function parseDeclarationRecords(
   const declarations: Declaration[] = [];
   const lines: number[] = [];
   const problems: RowProblem[] = [];
-  if (records.length > 0) {
+  if (records.length > 0 && options.requireColumns !== false) {
     const present = new Set<ColumnName>();
     for (const rec of records.slice(0, 1)) for (const k of Object.keys(rec)) { const c = canonicalColumn(k); if (c) present.add(c); }
     checkColumns(present, options);

@@ -364,7 +364,16 @@ export class FeatureEncoder {
       for (let r = 0; r < n; r++) fold[r] = rng.int(K);
     }
 
+    // The prior of the smoothed rates: for a training row, from the other folds only (the
+    // global rate would carry a trace of the row's own label).
     const prior = state.prior;
+    let foldPrior: Float64Array | null = null;
+    if (training) {
+      const fn = new Float64Array(K), fp = new Float64Array(K);
+      let tn = 0, tp = 0;
+      for (let r = 0; r < n; r++) { fn[fold![r]]++; fp[fold![r]] += rows[r].fraud!; tn++; tp += rows[r].fraud!; }
+      foldPrior = Float64Array.from({ length: K }, (_, k) => (tp - fp[k] + 1) / (tn - fn[k] + 2));
+    }
     const m = cfg.smoothing;
     const countSet = new Set(cfg.countKeys);
     const targetSet = new Set(cfg.targetKeys);
@@ -413,7 +422,8 @@ export class FeatureEncoder {
             nn = st.n[i]; pp = st.pos[i];
             if (training) { nn -= foldN![i * K + fold![r]]; pp -= foldPos![i * K + fold![r]]; }
           }
-          rate[r] = (pp + prior * m) / (nn + m);
+          const pr = foldPrior ? foldPrior[fold![r]] : prior;
+          rate[r] = (pp + pr * m) / (nn + m);
           cnt[r] = nn;
         }
       }
@@ -431,7 +441,8 @@ export class FeatureEncoder {
           const j = lastBefore(h, id, day);
           if (j >= 0) { nn = h.cumN[j]; pp = h.cumPos[j]; gap = day - h.day[j]; }
         }
-        colN[r] = nn; colPos[r] = pp; colRate[r] = (pp + prior * m) / (nn + m); colGap[r] = gap;
+        // No prior here: any label-based prior would include later declarations.
+        colN[r] = nn; colPos[r] = pp; colRate[r] = nn > 0 ? pp / nn : NaN; colGap[r] = gap;
       }
     }
 
@@ -529,7 +540,7 @@ function compositeCodes(parts: Int32Array[], radix: number[] | null): Float64Arr
 
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return '(missing)';
-  return Math.abs(v) >= 1e15 ? v.toExponential(3) : String(+v.toPrecision(6));
+  return Math.abs(v) >= 1e15 ? v.toExponential(3) : String(+v.toPrecision(10));
 }
 
 function safeLog(v: number): number {

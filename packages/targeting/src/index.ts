@@ -7,3 +7,6 @@ export * from './metrics.ts';
 export * from './model.ts';
 export * from './train.ts';
 export * from './rng.ts';
+export * from './selection.ts';
+export * from './cli.ts';
+export { canonicalJson, sha256Hex } from './canonical.ts';

@@ -12,6 +12,7 @@ import { TargetingError } from './errors.ts';
 import { FeatureEncoder, type EncoderState, type FeatureInfo } from './features.ts';
 import { Forest, sigmoid, type ForestJson, type GbdtParams } from './gbdt.ts';
 import type { TargetingMetrics } from './metrics.ts';
+import { channelThresholds, type ChannelThresholds } from './selection.ts';
 
 export const MODEL_FORMAT = 'rvi-targeting-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -31,6 +32,11 @@ export interface ModelInfo {
   inSample: TargetingMetrics | null;
   /** Optional: figures on a separate validation window, added by whoever evaluates the model. */
   validation?: { from: string; to: string; metrics: TargetingMetrics } | null;
+  /**
+   * Score distribution on the holdout: entry k is the score at the top (k+1)/1000 share, so
+   * channel thresholds for any inspection rate can be derived from the model alone.
+   */
+  scoreReference: number[];
   rounds: number;
   params: GbdtParams;
   trainSeconds: number;
@@ -105,9 +111,12 @@ export class Model {
     return this.forest.predict(this.encoder.transform(rows));
   }
 
-  /** Scores stored records (canonical column names); invalid values are scored as missing. */
+  /**
+   * Scores stored records (canonical column names). Invalid values and absent columns are
+   * scored as missing and reported in `problems`.
+   */
   scoreRecords(records: readonly DeclarationRecord[]): { scores: Float64Array; problems: RowProblem[] } {
-    const parsed = parseDeclarationRecords(records);
+    const parsed = parseDeclarationRecords(records, { requireColumns: false });
     return { scores: this.score(parsed.declarations), problems: parsed.problems };
   }
 
@@ -139,6 +148,11 @@ export class Model {
     const up = items.filter((g) => g.contribution > 0).sort((a, b) => b.contribution - a.contribution).slice(0, k);
     const down = items.filter((g) => g.contribution < 0).sort((a, b) => a.contribution - b.contribution).slice(0, k);
     return { score: sigmoid(margin), baseScore: sigmoid(bias), up, down };
+  }
+
+  /** Green / yellow / red thresholds for an inspection rate, from the model's holdout scores. */
+  channelThresholds(inspectionRate: number, yellowRate = inspectionRate): ChannelThresholds {
+    return channelThresholds(this.info.scoreReference, inspectionRate, yellowRate);
   }
 
   /** Features by total split gain. */

@@ -44,6 +44,8 @@ export interface TrainOptions {
    * (default 1): above 1 ranks declarations resembling critical cases higher.
    */
   criticalWeight?: number;
+  /** Constrain the score to rise with every smoothed fraud rate feature (default true). */
+  monotoneRates?: boolean;
   /** Clock for `createdAt` (tests). */
   now?: () => Date;
 }
@@ -83,12 +85,16 @@ export function trainModel(rows: readonly Declaration[], options: TrainOptions =
 
   const fitRows = useHoldout ? inner : sorted;
   const encoder = FeatureEncoder.fit(fitRows, options.encoder);
+  if ((options.monotoneRates ?? true) && !options.params?.monotone) {
+    params.monotone = encoder.features.map((f) => (f.name.startsWith('rate:') || /^hist:.*:rate$/.test(f.name) ? 1 : 0));
+  }
   const X = encoder.transformTraining(fitRows);
   const y = Float64Array.from(fitRows, (d) => d.fraud!);
   const cw = options.criticalWeight ?? 1;
   if (!(cw > 0 && cw <= 100)) throw new TargetingError('invalid_argument', 'criticalWeight must be in (0, 100]');
   const weightsOf = (rs: readonly Declaration[]) => (cw === 1 ? undefined : Float64Array.from(rs, (d) => (d.criticalFraud === 2 ? cw : 1)));
   let holdMetrics = null;
+  let scoreReference: number[] = [];
   let rounds: number;
   let result;
   if (useHoldout) {
@@ -96,13 +102,17 @@ export function trainModel(rows: readonly Declaration[], options: TrainOptions =
     const yh = Float64Array.from(hold, (d) => d.fraud!);
     result = trainGbdt({ features: encoder.features, train: X, y, weights: weightsOf(fitRows), valid: { matrix: Xh, y: yh }, params });
     rounds = result.bestRound;
-    holdMetrics = evaluateScores(result.forest.predict(Xh), yh, hold.map((d) => d.criticalFraud ?? 0));
+    const holdScores = result.forest.predict(Xh);
+    holdMetrics = evaluateScores(holdScores, yh, hold.map((d) => d.criticalFraud ?? 0));
+    scoreReference = topShareQuantiles(holdScores);
   } else {
     rounds = options.roundsWithoutHoldout ?? 100;
     result = trainGbdt({ features: encoder.features, train: X, y, weights: weightsOf(fitRows), params: { ...params, numRounds: rounds, earlyStoppingRounds: 0 } });
   }
   let forest = result.forest;
-  let inSample = evaluateScores(forest.predict(X), y, fitRows.map((d) => d.criticalFraud ?? 0));
+  const inSampleScores = forest.predict(X);
+  let inSample = evaluateScores(inSampleScores, y, fitRows.map((d) => d.criticalFraud ?? 0));
+  if (!useHoldout) scoreReference = topShareQuantiles(inSampleScores);
 
   // Final encoder on all declarations (the trees read the same features, with more history).
   let finalEncoder = encoder;
@@ -128,8 +138,17 @@ export function trainModel(rows: readonly Declaration[], options: TrainOptions =
       ? { from: dayToIso(hold[0].day), to: dayToIso(hold[hold.length - 1].day), rows: hold.length, metrics: holdMetrics }
       : { from: '', to: '', rows: 0, metrics: null },
     inSample,
+    scoreReference,
     rounds: forest.numTrees,
     params,
     trainSeconds: +((performance.now() - started) / 1000).toFixed(3),
   }, finalEncoder, forest);
+}
+
+/** Entry k: the score at the top (k+1)/1000 share of `scores`. */
+function topShareQuantiles(scores: Float64Array): number[] {
+  const s = Float64Array.from(scores).sort().reverse();
+  const out: number[] = [];
+  for (let k = 1; k <= 1000; k++) out.push(+s[Math.max(0, Math.ceil((s.length * k) / 1000) - 1)].toPrecision(12));
+  return out;
 }
