@@ -1,13 +1,13 @@
 import { Button, Center, Stack, Text } from '@mantine/core';
-import { Navigate, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { isRouteErrorResponse, Navigate, Outlet, useLocation, useNavigate, useRouteError } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
+import { useState } from 'react';
+import type { TFunction } from 'i18next';
 import type { OrgKind } from '@rvi/contracts';
 import { AppFrame, type FrameNavItem } from '../shared/ui/AppFrame.tsx';
 import { ErrorAlert } from '../shared/ui/ErrorAlert.tsx';
 import { Loading } from '../shared/ui/Loading.tsx';
 import { homePath, useSession } from './session.tsx';
-import { useState } from 'react';
-import type { TFunction } from 'i18next';
 
 /** Everything below needs a session; without one, go to the login page and come back afterwards. */
 export function RequireAuth() {
@@ -65,6 +65,22 @@ export function NotFoundPage() {
         <Text fw={700} fz="xl">{t('notFound.title')}</Text>
         <Text c="dimmed">{t('notFound.text')}</Text>
         <Button variant="light" onClick={() => navigate('/')}>{t('notFound.home')}</Button>
+      </Stack>
+    </Center>
+  );
+}
+
+/** Shown when a page fails to render or load (e.g. an old tab after a new release); reloading usually fixes it. */
+export function RouteErrorPage() {
+  const { t } = useTranslation();
+  const error = useRouteError();
+  const message = error instanceof Error ? error.message : isRouteErrorResponse(error) ? `${error.status} ${error.statusText}` : '';
+  return (
+    <Center mih="60dvh" p="md">
+      <Stack align="center" gap="sm" maw={480} data-testid="route-error">
+        <Text fw={700} fz="xl">{t('errors.generic')}</Text>
+        {message ? <Text c="dimmed" size="sm" ta="center" style={{ overflowWrap: 'anywhere' }}>{message}</Text> : null}
+        <Button onClick={() => window.location.reload()}>{t('common.reload')}</Button>
       </Stack>
     </Center>
   );

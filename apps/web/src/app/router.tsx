@@ -4,19 +4,32 @@ import { enterpriseRoutes } from '../consoles/enterprise/routes.tsx';
 import { customsNav } from '../consoles/customs/nav.ts';
 import { customsRoutes } from '../consoles/customs/routes.tsx';
 import { Loading } from '../shared/ui/Loading.tsx';
-import { ConsoleLayout, HomeRedirect, NotFoundPage, RequireAuth } from './guards.tsx';
+import { ConsoleLayout, HomeRedirect, NotFoundPage, RequireAuth, RouteErrorPage } from './guards.tsx';
 import { LoginPage } from './LoginPage.tsx';
 
 export const router = createBrowserRouter([
-  { path: '/login', element: <LoginPage /> },
   {
-    element: <RequireAuth />,
+    errorElement: <RouteErrorPage />,
     HydrateFallback: Loading,
     children: [
-      { path: '/', element: <HomeRedirect /> },
-      { path: '/enterprise', element: <ConsoleLayout orgKind="enterprise" nav={enterpriseNav} />, children: enterpriseRoutes },
-      { path: '/customs', element: <ConsoleLayout orgKind="customs_office" nav={customsNav} />, children: customsRoutes },
+      { path: '/login', element: <LoginPage /> },
+      {
+        element: <RequireAuth />,
+        children: [
+          { path: '/', element: <HomeRedirect /> },
+          {
+            path: '/enterprise', element: <ConsoleLayout orgKind="enterprise" nav={enterpriseNav} />,
+            // a failing page shows its error inside the console frame, so navigation stays usable
+            children: [{ errorElement: <RouteErrorPage />, children: enterpriseRoutes }],
+          },
+          {
+            path: '/customs', element: <ConsoleLayout orgKind="customs_office" nav={customsNav} />,
+            // a failing page shows its error inside the console frame, so navigation stays usable
+            children: [{ errorElement: <RouteErrorPage />, children: customsRoutes }],
+          },
+        ],
+      },
+      { path: '*', element: <NotFoundPage /> },
     ],
   },
-  { path: '*', element: <NotFoundPage /> },
 ]);
