@@ -1,3 +1,4 @@
 // All tables, one file per domain area under ./schema/ (drizzle-kit reads that folder).
 export * from './schema/core.ts';
 export * from './schema/notifications.ts';
+export * from './schema/risk.ts';
