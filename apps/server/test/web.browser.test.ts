@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +19,16 @@ const ARGS = [
 ];
 const IDS = ['WEBT-0001', 'WEBT-0002', 'WEBT-0003'];
 
+/** Latest modification time under a folder: a dist older than its sources is rebuilt rather than tested stale. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
 let app: TestApp;
 let base: string;
 let browser: BrowserContext;
@@ -26,7 +36,7 @@ let page: Page;
 let work: string;
 
 before(async () => {
-  if (!existsSync(join(webDist, 'index.html'))) {
+  if (!existsSync(join(webDist, 'index.html')) || newestMtime(join(repoRoot, 'apps/web/src')) > statSync(join(webDist, 'index.html')).mtimeMs) {
     const r = spawnSync('npm', ['run', 'build', '-w', '@rvi/web'], { cwd: repoRoot, stdio: 'inherit' });
     assert.equal(r.status, 0, 'building the web app failed');
   }
