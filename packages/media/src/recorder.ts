@@ -1,18 +1,20 @@
 // Server-side recording of one session into WebM segments, built from werift's RTP building blocks
 // (jitter buffer → depacketizer → WebM muxer) with our own clock stage and file writer.
 //
-// Why not werift's MediaRecorder as is (see README "Recording"):
-//  - its NtpTimeCallback holds every packet until the first RTCP sender report and then re-bases onto the NTP
-//    clock of the latest SR whenever that projects later than the running RTP clock; Chrome's first video SRs are
-//    taken while the encoder/pacer queue is still draining the first large 720p keyframe, so the mapping jumps by
-//    up to ~1 s once the queue settles: the "~0.9 s gap near t≈1 s".
-//  - its RtpTimeCallback (disableNtp) truncates each frame delta to whole ms (33.33 → 33): 1 % clock drift.
+// Why not werift's MediaRecorder as is (see README "Recording: the 0.9 s gap"):
+//  - its default clock (NtpTimeCallback) maps RTP to wall time through RTCP sender reports, and werift 0.25.2's
+//    `ntpTime2Sec` turns the 32-bit NTP fraction into seconds by string concatenation (`Number(`${sec}.${frac}`)`),
+//    so 0.1431 s (frac 614 6xx xxx) reads as 0.6146 s. The mapped time jumps by up to ~0.9 s whenever a new SR
+//    arrives whose mangled fraction lands later than the running clock, and the stage never goes back: frame gaps
+//    (seen at t≈1-2 s, where the first SRs arrive) and a recording longer than the session.
+//  - its RtpTimeCallback (disableNtp) truncates each frame delta to whole ms (33.33 → 33): ~1 % drift vs audio.
 //  - its file writer calls appendFile (open+write+close) for every block.
 // Here each track's time is its RTP timestamp (unwrapped, exact) anchored at the arrival time of its first packet,
-// rounded once per frame; files are written through one open descriptor.
+// rounded once per frame; frames of both tracks are interleaved in time order before the muxer; files are written
+// through one open descriptor.
 
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RtpPacket } from 'werift';
 import {
@@ -112,7 +114,9 @@ class Segment {
   readonly path: string;
   readonly startedAt = new Date();
   private fd: number | undefined;
-  private webm: WebmCallback;
+  /** created at the first video keyframe, whose size goes into the track header */
+  private webm: WebmCallback | undefined;
+  private readonly videoCodec: 'VP8' | 'MPEG4/ISO/AVC';
   private vJitter: JitterBufferCallback;
   private vDepack: DepacketizeCallback;
   private aDepack: DepacketizeCallback;
@@ -124,6 +128,11 @@ class Segment {
   bytes = 0;
   firstKeyframe = false;
   lastVideoAt = 0;
+  firstWrittenTime: number | undefined;
+  /** closed without any keyframe: the file was removed */
+  empty = false;
+  onStart?: () => void;
+  lastWrittenTime = 0;
   private vq: { data: Buffer; isKeyframe: boolean; time: number }[] = [];
   private aq: { data: Buffer; isKeyframe: boolean; time: number }[] = [];
   onFirstKeyframe?: () => void;
@@ -135,17 +144,7 @@ class Segment {
     this.vClock = new TrackClock(90000, epoch);
     this.aClock = new TrackClock(48000, epoch);
     const videoCodec = opts.videoCodec ?? 'VP8';
-    this.webm = new WebmCallback(
-      [
-        { kind: 'video', codec: videoCodec, clockRate: 90000, trackNumber: 1, width: 1280, height: 720 },
-        { kind: 'audio', codec: 'OPUS', clockRate: 48000, trackNumber: 2 },
-      ],
-      { duration: DAY_MS },
-    );
-    this.webm.pipe(async (o) => {
-      if (o.saveToFile) this.write(o.saveToFile);
-      else if (o.eol) this.finish(o.eol.durationElement, o.eol.duration);
-    });
+    this.videoCodec = videoCodec;
     this.vJitter = new JitterBufferCallback(90000, { latency: opts.jitterMs ?? 150 });
     this.vDepack = new DepacketizeCallback(videoCodec, { isFinalPacketInSequence: (h: { marker: boolean }) => h.marker });
     this.aDepack = new DepacketizeCallback('OPUS');
@@ -179,6 +178,16 @@ class Segment {
   private interleave(all: boolean): void {
     const vq = this.vq;
     const aq = this.aq;
+    if (!this.webm) {
+      // before the first keyframe: video deltas are useless, audio waits (bounded) for the keyframe's time
+      while (vq.length && !vq[0].isKeyframe) vq.shift();
+      if (!vq.length) {
+        while (aq.length > 150) aq.shift(); // 3 s of 20 ms frames
+        return;
+      }
+      this.startMuxer(vq[0]);
+    }
+    const webm = this.webm!;
     const newest = Math.max(vq.length ? vq[vq.length - 1].time : -Infinity, aq.length ? aq[aq.length - 1].time : -Infinity);
     for (;;) {
       const v = vq[0];
@@ -187,9 +196,27 @@ class Segment {
       if (!next) return;
       const f = next === 'v' ? v : a;
       if (!all && newest - f.time < HOLD_MS && (next === 'v' ? !a : !v)) return; // the other track may still bring earlier frames
-      if (next === 'v') this.webm.inputVideo({ frame: vq.shift()! });
-      else this.webm.inputAudio({ frame: aq.shift()! });
+      if (next === 'v') webm.inputVideo({ frame: vq.shift()! });
+      else webm.inputAudio({ frame: aq.shift()! });
+      this.firstWrittenTime ??= f.time;
+      this.lastWrittenTime = f.time;
     }
+  }
+
+  private startMuxer(keyframe: { data: Buffer }): void {
+    const size = this.videoCodec === 'VP8' ? vp8KeyframeSize(keyframe.data) : undefined;
+    this.webm = new WebmCallback(
+      [
+        { kind: 'video', codec: this.videoCodec, clockRate: 90000, trackNumber: 1, width: size?.width ?? 1280, height: size?.height ?? 720 },
+        { kind: 'audio', codec: 'OPUS', clockRate: 48000, trackNumber: 2 },
+      ],
+      { duration: DAY_MS },
+    );
+    this.webm.pipe(async (o) => {
+      if (o.saveToFile) this.write(o.saveToFile);
+      else if (o.eol) this.finish(o.eol.durationElement, o.eol.duration);
+    });
+    this.onStart?.();
   }
 
   video(rtp: RtpPacket): void {
@@ -223,14 +250,22 @@ class Segment {
   async close(): Promise<number> {
     if (this.closed) return this.done;
     this.closed = true;
-    // flush frames still held in the jitter buffer
+    // flush frames still held in the jitter buffer and the interleaver
     this.vJitter.input({ eol: true });
     this.interleave(true);
+    if (!this.webm) {
+      // never got a keyframe: nothing worth keeping
+      if (this.fd !== undefined) closeSync(this.fd);
+      this.fd = undefined;
+      rmSync(this.path, { force: true });
+      this.empty = true;
+      return 0;
+    }
     this.webm.stop();
     const timeout = new Promise<number>((r) => setTimeout(() => r(-1), 5000).unref());
     const d = await Promise.race([this.done, timeout]);
     if (d < 0 && this.fd !== undefined) {
-      // muxer never reached eol (no frame at all): close what we have
+      // muxer never reached eol: close what we have (recoverSegments can repair it)
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.fd = undefined;
@@ -238,6 +273,13 @@ class Segment {
     }
     return d;
   }
+}
+
+/** Width/height from a VP8 keyframe header (RFC 6386 9.1), or undefined. */
+export function vp8KeyframeSize(data: Buffer): { width: number; height: number } | undefined {
+  if (data.length < 10 || (data[0] & 1) !== 0) return undefined;
+  if (data[3] !== 0x9d || data[4] !== 0x01 || data[5] !== 0x2a) return undefined;
+  return { width: data.readUInt16LE(6) & 0x3fff, height: data.readUInt16LE(8) & 0x3fff };
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -280,11 +322,18 @@ export class SessionRecorder {
     return this.current?.index;
   }
 
+  /** Media time handed to the muxer in the current segment so far (ms). */
+  get currentDurationMs(): number {
+    const c = this.current;
+    return c?.firstWrittenTime === undefined ? 0 : c.lastWrittenTime - c.firstWrittenTime;
+  }
+
   private epoch = () => performance.now() - this.epochStart;
 
   private open(reason: SegmentOpenReason): Segment {
     const seg = new Segment(this.nextIndex++, this.opts.dir, this.opts.sessionId, this.opts, this.epoch, () => this.onLoss());
-    this.opts.onSegmentOpen?.({ sessionId: this.opts.sessionId, path: seg.path, index: seg.index, startedAt: seg.startedAt, reason });
+    // announced when its muxer starts (first keyframe): a segment that never gets one is removed, not reported
+    seg.onStart = () => this.announce(seg, reason);
     this.opts.requestKeyframe?.();
     if (this.opts.rotateMs !== 0) {
       clearTimeout(this.rotateTimer);
@@ -292,6 +341,10 @@ export class SessionRecorder {
       this.rotateTimer.unref();
     }
     return seg;
+  }
+
+  private announce(seg: Segment, reason: SegmentOpenReason): void {
+    this.opts.onSegmentOpen?.({ sessionId: this.opts.sessionId, path: seg.path, index: seg.index, startedAt: seg.startedAt, reason });
   }
 
   private onLoss(): void {
@@ -305,18 +358,18 @@ export class SessionRecorder {
   video(rtp: RtpPacket): void {
     if (this.stopped) return;
     if (!this.current) this.current = this.open(this.nextReason);
+    this.pending?.video(rtp.clone()); // the depacketizer clears packets it consumed: each segment gets its own
     this.current.video(rtp);
-    this.pending?.video(rtp);
   }
 
   audio(rtp: RtpPacket): void {
     if (this.stopped) return;
     if (!this.current) return; // a segment starts with video (keyframe requested on open)
+    this.pending?.audio(rtp.clone());
     this.current.audio(rtp);
-    this.pending?.audio(rtp);
   }
 
-  /** Timed rotation, make-before-break. */
+  /** Timed rotation, make-before-break: the next segment is announced and takes over at its first keyframe. */
   rotate(): void {
     if (this.stopped || !this.current || this.pending) return;
     const next = this.open('rotate');
@@ -344,13 +397,27 @@ export class SessionRecorder {
     this.pending = undefined;
     this.nextReason = reason === 'reconnect' ? 'reconnect' : 'resume';
     if (old) this.finishSegment(old, reason);
-    if (pend) this.finishSegment(pend, reason);
+    if (pend) this.discard(pend);
+  }
+
+  /** A rotation target that never got its keyframe: its audio is also in the old segment; remove it. */
+  private discard(seg: Segment): void {
+    const p = seg.close().then(() => {
+      rmSync(seg.path, { force: true });
+      if (this.nextIndex === seg.index + 1) this.nextIndex = seg.index;
+    }, (e) => this.opts.onError?.(e as Error));
+    this.closing.add(p);
+    void p.finally(() => this.closing.delete(p));
   }
 
   private finishSegment(seg: Segment, reason: SegmentCloseReason): void {
     const p = (async () => {
       try {
         const durationMs = await seg.close();
+        if (seg.empty) {
+          if (this.nextIndex === seg.index + 1) this.nextIndex = seg.index;
+          return;
+        }
         const info: SegmentInfo = {
           sessionId: this.opts.sessionId, path: seg.path, index: seg.index, startedAt: seg.startedAt, endedAt: new Date(),
           durationMs: Math.round(durationMs), sha256: await sha256File(seg.path), bytes: statSync(seg.path).size, reason,

@@ -1,0 +1,84 @@
+// Entry bundled (esbuild, iife) into the test/bench page: exposes the clients and measurement helpers on window.rvi.
+import { captureStill, createWebSocketTransport, PublisherClient, ViewerClient } from '../client/index.ts';
+
+const BITS = 40;
+
+/** A canvas stream that draws Date.now() (40 bits) as black/white blocks + an inverted check row, and moving texture. */
+function timeCanvasStream(width = 1280, height = 720, fps = 30): MediaStream {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d')!;
+  const bw = width / BITS;
+  const bh = Math.round(height / 12);
+  let frame = 0;
+  const draw = () => {
+    frame++;
+    // texture so the encoder has real work (a plain picture would cost almost nothing)
+    for (let i = 0; i < 24; i++) {
+      ctx.fillStyle = `hsl(${(frame * 7 + i * 37) % 360} 70% 50%)`;
+      const x = ((frame * (3 + i)) % width) | 0;
+      const y = 2 * bh + ((i * 97 + frame * 2) % (height - 3 * bh));
+      ctx.fillRect(x, y, 60 + i * 4, 40 + i * 3);
+    }
+    const t = Date.now();
+    for (let b = 0; b < BITS; b++) {
+      const bit = Math.floor(t / 2 ** (BITS - 1 - b)) % 2;
+      ctx.fillStyle = bit ? '#fff' : '#000';
+      ctx.fillRect(b * bw, 0, bw, bh);
+      ctx.fillStyle = bit ? '#000' : '#fff';
+      ctx.fillRect(b * bw, bh, bw, bh);
+    }
+  };
+  draw();
+  setInterval(draw, 1000 / fps);
+  return canvas.captureStream(fps);
+}
+
+/** Reads the time code from each displayed frame of a video element; returns the collected latencies (ms). */
+function readTimeCodes(video: HTMLVideoElement): { latencies: number[]; rejected: number } {
+  const out = { latencies: [] as number[], rejected: 0 };
+  const c = document.createElement('canvas');
+  const ctx = c.getContext('2d', { willReadFrequently: true })!;
+  const v = video as HTMLVideoElement & { requestVideoFrameCallback(cb: () => void): number };
+  const onFrame = () => {
+    const now = Date.now();
+    const w = video.videoWidth;
+    const h = video.videoHeight;
+    if (w && h) {
+      const bh = h / 12;
+      if (c.width !== w) c.width = w;
+      c.height = Math.ceil(2 * bh);
+      ctx.drawImage(video, 0, 0, w, c.height, 0, 0, w, c.height);
+      const img = ctx.getImageData(0, 0, w, c.height).data;
+      const lum = (x: number, y: number) => {
+        const i = (Math.floor(y) * w + Math.floor(x)) * 4;
+        return (img[i] + img[i + 1] + img[i + 2]) / 3;
+      };
+      let t = 0;
+      let ok = true;
+      for (let b = 0; b < BITS; b++) {
+        const x = (b + 0.5) * (w / BITS);
+        const top = lum(x, bh * 0.5);
+        const bottom = lum(x, bh * 1.5);
+        if (Math.abs(top - bottom) < 100) { ok = false; break; }
+        t = t * 2 + (top > bottom ? 1 : 0);
+      }
+      if (ok && Math.abs(now - t) < 10_000) out.latencies.push(now - t);
+      else out.rejected++;
+    }
+    v.requestVideoFrameCallback(onFrame);
+  };
+  v.requestVideoFrameCallback(onFrame);
+  return out;
+}
+
+/** Resolves with ms from now until the video element presents its first frame. */
+function firstFrameAfter(video: HTMLVideoElement, t0: number): Promise<number> {
+  const v = video as HTMLVideoElement & { requestVideoFrameCallback(cb: () => void): number };
+  return new Promise((resolve) => v.requestVideoFrameCallback(() => resolve(performance.now() - t0)));
+}
+
+(globalThis as unknown as { rvi: unknown }).rvi = {
+  PublisherClient, ViewerClient, createWebSocketTransport, captureStill, timeCanvasStream, readTimeCodes, firstFrameAfter,
+};
