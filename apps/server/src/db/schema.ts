@@ -2,3 +2,4 @@
 export * from './schema/core.ts';
 export * from './schema/notifications.ts';
 export * from './schema/risk.ts';
+export * from './schema/orders.ts';
