@@ -10,9 +10,12 @@ import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { ClientToServer } from '@rvi/contracts';
 import { WsHub } from './platform/ws-hub.ts';
-import type { JobQueue } from './platform/queue.ts';
+import { startQueue, type JobQueue } from './platform/queue.ts';
 import type { Actor } from './platform/actor.ts';
 import { notificationRoutes } from './modules/notifications/notifications.routes.ts';
+import { riskRoutes } from './modules/risk/risk.routes.ts';
+import { ModelCache } from './modules/risk/risk.service.ts';
+import { installRiskJobs } from './modules/risk/risk.jobs.ts';
 import { Health } from '@rvi/contracts';
 import type { Config } from './platform/config.ts';
 import { appliedMigrations, expectedMigrations, migrate, openDatabase, type Database, type Db } from './platform/db.ts';
@@ -29,6 +32,7 @@ export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json'
 export interface DomainEvents {
   'declaration.submitted': { declarationId: string; orgId: string; officeId: string };
   'declaration.imported': { batchId: string };
+  'risk.selected': { officeId: string; runId: string; selected: { declarationId: string; reason: 'risk' | 'random' }[] };
 }
 export class TypedEvents extends EventEmitter {
   override emit<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): boolean {
@@ -51,12 +55,23 @@ export interface AppContext {
   wsHandlers: Map<string, (actor: Actor, msg: ClientToServer, socket: WebSocket) => void>;
   /** Background jobs; null until started (serve starts it; tests that need jobs start it). */
   queue: JobQueue | null;
+  models: ModelCache;
+  jobs: { retrain(requestedBy: string | null): Promise<string | null> };
 }
 
-export async function createContext(config: Config, opts: { inMemory?: boolean } = {}): Promise<AppContext> {
+export interface ContextOptions {
+  /** PGlite only: keep the database in memory (tests). */
+  inMemory?: boolean;
+  /** Start the pg-boss job queue (serve does; tests that need durable jobs do). Without it jobs run in-process. */
+  queue?: boolean;
+  /** Install the workflow's background reactions (scoring after filing, selection...). Default true. */
+  jobs?: boolean;
+}
+
+export async function createContext(config: Config, opts: ContextOptions = {}): Promise<AppContext> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: opts.inMemory });
   await migrate(database);
-  return {
+  const ctx: AppContext = {
     config,
     database,
     db: database.db,
@@ -66,7 +81,18 @@ export async function createContext(config: Config, opts: { inMemory?: boolean }
     hub: new WsHub(),
     wsHandlers: new Map(),
     queue: null,
+    models: new ModelCache(),
+    jobs: { retrain: async () => null },
   };
+  if (opts.queue) ctx.queue = await startQueue(database, config.databaseUrl);
+  if (opts.jobs ?? true) ctx.jobs = installRiskJobs(ctx);
+  return ctx;
+}
+
+/** Stops background work and closes the database. */
+export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.queue?.stop();
+  await ctx.database.close();
 }
 
 const PUBLIC_API = new Set(['/api/health', '/api/auth/login']);
@@ -118,15 +144,19 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   auditRoutes(app, ctx);
   orgRoutes(app, ctx);
   notificationRoutes(app, ctx);
+  riskRoutes(app, ctx);
 
   const webDist = ctx.config.webDist ?? new URL('../../web/dist', import.meta.url).pathname;
-  if (existsSync(join(webDist, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webDist, wildcard: false });
-    // Client-side routes fall back to the SPA's index.html; unknown /api paths stay JSON 404s.
-    app.get('/*', (req, reply) => {
-      if (req.url.startsWith('/api/')) return reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url}` } });
-      return reply.sendFile('index.html');
-    });
+  const hasWeb = existsSync(join(webDist, 'index.html'));
+  if (hasWeb) {
+    // Files are looked up on each request (a rebuilt web app is served without restart); other GETs outside /api
+    // fall back to the SPA's index.html, and unknown /api paths stay JSON 404s.
+    await app.register(fastifyStatic, { root: webDist, wildcard: true });
   }
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    if (hasWeb && req.method === 'GET' && !path.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(path)) return reply.sendFile('index.html');
+    return reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${path}` } });
+  });
   return app;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/platform/config.ts';
-import { buildApp, createContext, type AppContext } from '../src/app.ts';
+import { buildApp, closeContext, createContext, type AppContext, type ContextOptions } from '../src/app.ts';
 import { seedOnFirstStart } from '../src/modules/orgs/demo.ts';
 import { organisations, users } from '../src/db/schema.ts';
 
@@ -45,11 +45,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(overrides: Partial<Config> = {}, opts: { demo?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Partial<Config> = {}, opts: { demo?: boolean } & ContextOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rvi-test-'));
   const fresh = await freshDatabaseUrl();
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv, { databaseUrl: fresh.url, ...overrides });
-  const ctx = await createContext(config, { inMemory: true });
+  const ctx = await createContext(config, { inMemory: true, queue: opts.queue, jobs: opts.jobs });
   await seedOnFirstStart(ctx.db, { demo: opts.demo ?? true, password: TEST_PASSWORD });
   const app = await buildApp(ctx);
   const orgRows = await ctx.db.select().from(organisations);
@@ -65,7 +65,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, opts: { demo
     },
     async close() {
       await app.close();
-      await ctx.database.close();
+      await closeContext(ctx);
       await fresh.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

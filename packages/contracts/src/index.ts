@@ -4,3 +4,5 @@ export * from './declarations.ts';
 export * from './audit.ts';
 export * from './health.ts';
 export * from './realtime.ts';
+export * from './risk.ts';
+export * from './orders.ts';

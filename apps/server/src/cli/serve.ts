@@ -1,9 +1,10 @@
 import type { Config } from '../platform/config.ts';
-import { buildApp, createContext } from '../app.ts';
+import { buildApp, closeContext, createContext } from '../app.ts';
+import { ensureInitialModel } from '../modules/risk/risk.jobs.ts';
 import { seedOnFirstStart } from '../modules/orgs/demo.ts';
 
 export async function serve(config: Config): Promise<void> {
-  const ctx = await createContext(config);
+  const ctx = await createContext(config, { queue: true });
   const seed = await seedOnFirstStart(ctx.db, { demo: config.demo, password: config.demoPassword });
   if (seed.seeded) {
     const who = config.demo ? 'all demo users (see README)' : 'the administrator "admin"';
@@ -14,10 +15,11 @@ export async function serve(config: Config): Promise<void> {
       console.log(`\n  First start: ${who} use the password from RVI_DEMO_PASSWORD\n`);
     }
   }
+  await ensureInitialModel(ctx);
   const app = await buildApp(ctx);
   const close = async () => {
     await app.close();
-    await ctx.database.close();
+    await closeContext(ctx);
     process.exit(0);
   };
   process.once('SIGINT', close);

@@ -70,9 +70,6 @@ export function installErrorHandler(app: FastifyInstance) {
     req.log.error({ err, reqId: req.id }, 'request failed');
     return reply.status(500).send({ error: { code: 'internal', message: `Internal error (request ${req.id})` } });
   });
-  app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` } });
-  });
 }
 
 declare module 'fastify' {

@@ -108,10 +108,10 @@ export function requireRole(actor: Actor, action: Action): void {
 }
 
 /** The `can` map sent with a declaration, so the UI never re-derives role logic. */
-export function declarationCan(actor: Actor, rec: OrgScoped): Record<string, boolean> {
+export function declarationCan(actor: Actor, rec: OrgScoped & { status?: string }): Record<string, boolean> {
   return {
     read: can(actor, 'declaration.read', rec),
-    apply: can(actor, 'declaration.apply', rec),
+    apply: can(actor, 'declaration.apply', rec) && (rec.status === undefined || rec.status === 'filed'),
     fileArrivalNotice: can(actor, 'arrival_notice.create', rec),
   };
 }

@@ -35,7 +35,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext) {
   app.put('/api/auth/me/locale', {
     schema: { tags: ['auth'], summary: 'Remember the interface language', body: Type.Object({ locale: Type.Union([Type.Literal('en'), Type.Literal('zh-CN')]) }, { additionalProperties: false }), response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await setLocale(ctx.db, actorOf(req), (req.body as { locale: string }).locale);
+    await setLocale(ctx.db, ctx.sessions, actorOf(req), (req.body as { locale: string }).locale);
     return reply.status(204).send();
   });
 }

@@ -101,6 +101,11 @@ export class SessionStore {
     return user;
   }
 
+  /** Drops cached lookups of a user's sessions (after a change to the user, e.g. locale or deactivation). */
+  forgetUser(userId: string): void {
+    for (const [k, v] of this.cache) if (v.user?.actor.userId === userId) this.cache.delete(k);
+  }
+
   async destroy(tx: Db, token: string): Promise<void> {
     const id = tokenId(token);
     this.cache.delete(id);
@@ -154,7 +159,8 @@ export async function logout(db: Db, sessions: SessionStore, actor: Actor, token
   });
 }
 
-export async function setLocale(db: Db, actor: Actor, locale: string): Promise<void> {
+export async function setLocale(db: Db, sessions: SessionStore, actor: Actor, locale: string): Promise<void> {
   if (!actor.userId) return;
   await db.update(users).set({ locale }).where(eq(users.id, actor.userId));
+  sessions.forgetUser(actor.userId);
 }
