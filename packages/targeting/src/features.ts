@@ -129,6 +129,8 @@ export interface EncoderConfig {
   categorical: CategoricalField[];
   countKeys: string[];
   targetKeys: string[];
+  /** Keys that also get the rate of critical cases (Critical Fraud = 2) among their declarations. */
+  criticalKeys: string[];
   history: HistoryEntity[];
   /** Folds for out-of-fold target statistics of the training rows. */
   folds: number;
@@ -145,6 +147,9 @@ export const DEFAULT_ENCODER_CONFIG: EncoderConfig = {
   // The number of labelled declarations that comes with each target statistic doubles as the
   // frequency encoding; separate counts added nothing in time-based validation.
   countKeys: [],
+  // Critical cases repeat with the same goods and value: their rate by these keys lets the
+  // ranking put likely critical cases first among likely frauds.
+  criticalKeys: ['hsPrice', 'hsMass', 'massPrice'],
   targetKeys: ['importer', 'declarant', 'seller', 'hs6', 'hs4', 'taxRateType', 'price', 'mass', 'unitValue',
     'hsPrice', 'hsMass', 'massPrice', 'hsUnitValue', 'hsDepartureOrigin', 'hsOriginTax'],
   history: ['importer', 'declarant'],
@@ -160,7 +165,7 @@ export const DEFAULT_ENCODER_CONFIG: EncoderConfig = {
 /** Atom values seen in training; the id of a value is its index. */
 interface AtomVocabulary { values: (string | number)[] }
 /** Training statistics of a key: composite code → number of declarations and of frauds. */
-interface KeyStats { codes: (number | string)[]; n: number[]; pos: number[] }
+interface KeyStats { codes: (number | string)[]; n: number[]; pos: number[]; crit?: number[] }
 /**
  * Per entity (atom id), by ascending day: cumulative declarations and frauds up to and
  * including that day. Entity e owns entries start[e] .. start[e+1]-1.
@@ -172,6 +177,8 @@ interface UnitValueStats { level: (typeof UV_LEVELS)[number]; median: (number | 
 export interface EncoderState {
   config: EncoderConfig;
   prior: number;
+  /** Share of critical cases (Critical Fraud = 2), smoothed. */
+  criticalPrior: number;
   rows: number;
   atoms: Partial<Record<Atom, AtomVocabulary>>;
   vocab: Partial<Record<CategoricalField, { values: string[] }>>;
@@ -205,7 +212,7 @@ const MAX_SAFE_COMPOSITE = 2 ** 52;
 /** Atoms an encoder configuration needs, every prefix atom after the atom it derives from. */
 function neededAtoms(cfg: EncoderConfig): Atom[] {
   const set = new Set<Atom>();
-  for (const k of [...cfg.countKeys, ...cfg.targetKeys]) for (const a of KEYS[k].atoms) set.add(a);
+  for (const k of keyOrder(cfg)) for (const a of KEYS[k].atoms) set.add(a);
   for (const e of cfg.history) set.add(e);
   for (const l of UV_LEVELS) set.add(l);
   for (const f of cfg.categorical) set.add(f);
@@ -265,7 +272,7 @@ export class FeatureEncoder {
    */
   static fit(rows: readonly Declaration[], config: Partial<EncoderConfig> = {}, keepCodesOf?: FeatureEncoder): FeatureEncoder {
     const cfg: EncoderConfig = keepCodesOf ? { ...keepCodesOf.state.config } : { ...DEFAULT_ENCODER_CONFIG, ...config };
-    for (const k of [...cfg.countKeys, ...cfg.targetKeys]) if (!KEYS[k]) throw new TargetingError('invalid_argument', `unknown feature key ${k}`);
+    for (const k of keyOrder(cfg)) if (!KEYS[k]) throw new TargetingError('invalid_argument', `unknown feature key ${k}`);
     if (!(Number.isInteger(cfg.folds) && cfg.folds >= 2 && cfg.folds <= 50)) throw new TargetingError('invalid_argument', 'folds must be an integer in 2..50');
     if (rows.length === 0) throw new TargetingError('no_labels', 'no labelled declarations to fit the features on');
     let pos = 0;
@@ -275,8 +282,9 @@ export class FeatureEncoder {
       pos += d.fraud;
     }
     const prior = (pos + 1) / (rows.length + 2);
+    const critical = rows.reduce((s, d) => s + (d.criticalFraud === 2 ? 1 : 0), 0);
     const state: EncoderState = {
-      config: cfg, prior, rows: rows.length, atoms: {}, vocab: {}, stats: {}, history: {}, unitValue: [],
+      config: cfg, prior, criticalPrior: (critical + 1) / (rows.length + 2), rows: rows.length, atoms: {}, vocab: {}, stats: {}, history: {}, unitValue: [],
       globalUnitValue: { median: 0, spread: 1 },
     };
     for (const field of cfg.categorical) {
@@ -298,18 +306,19 @@ export class FeatureEncoder {
       ids.set(a, atomIds(rows, a, index));
     }
     const atomSize = (a: Atom) => state.atoms[a]!.values.length;
-    for (const k of new Set([...cfg.countKeys, ...cfg.targetKeys])) {
+    const critSet = new Set(cfg.criticalKeys);
+    for (const k of keyOrder(cfg)) {
       const codes = compositeCodes(KEYS[k].atoms.map((a) => ids.get(a)!), radixFor(KEYS[k].atoms, atomSize));
       const index = new Map<number | string, number>();
-      const n: number[] = [], p: number[] = [];
+      const n: number[] = [], p: number[] = [], cr: number[] = [];
       for (let r = 0; r < rows.length; r++) {
         const c = codes[r];
         if (c !== c || c === -1) continue;
         let i = index.get(c);
-        if (i === undefined) { i = n.length; index.set(c, i); n.push(0); p.push(0); }
-        n[i]++; p[i] += rows[r].fraud!;
+        if (i === undefined) { i = n.length; index.set(c, i); n.push(0); p.push(0); cr.push(0); }
+        n[i]++; p[i] += rows[r].fraud!; cr[i] += rows[r].criticalFraud === 2 ? 1 : 0;
       }
-      state.stats[k] = { codes: [...index.keys()], n, pos: p };
+      state.stats[k] = { codes: [...index.keys()], n, pos: p, ...(critSet.has(k) ? { crit: cr } : {}) };
     }
     for (const e of cfg.history) state.history[e] = fitHistory(rows, ids.get(e)!, atomSize(e), state.atoms[e]!.values);
     fitUnitValues(rows, ids, state);
@@ -367,16 +376,23 @@ export class FeatureEncoder {
     // The prior of the smoothed rates: for a training row, from the other folds only (the
     // global rate would carry a trace of the row's own label).
     const prior = state.prior;
-    let foldPrior: Float64Array | null = null;
+    let foldPrior: Float64Array | null = null, foldCritPrior: Float64Array | null = null;
+    const isCrit = (d: Declaration) => (d.criticalFraud === 2 ? 1 : 0);
     if (training) {
-      const fn = new Float64Array(K), fp = new Float64Array(K);
-      let tn = 0, tp = 0;
-      for (let r = 0; r < n; r++) { fn[fold![r]]++; fp[fold![r]] += rows[r].fraud!; tn++; tp += rows[r].fraud!; }
+      const fn = new Float64Array(K), fp = new Float64Array(K), fc = new Float64Array(K);
+      let tn = 0, tp = 0, tc = 0;
+      for (let r = 0; r < n; r++) {
+        const d = rows[r];
+        fn[fold![r]]++; fp[fold![r]] += d.fraud!; fc[fold![r]] += isCrit(d);
+        tn++; tp += d.fraud!; tc += isCrit(d);
+      }
       foldPrior = Float64Array.from({ length: K }, (_, k) => (tp - fp[k] + 1) / (tn - fn[k] + 2));
+      foldCritPrior = Float64Array.from({ length: K }, (_, k) => (tc - fc[k] + 1) / (tn - fn[k] + 2));
     }
     const m = cfg.smoothing;
     const countSet = new Set(cfg.countKeys);
     const targetSet = new Set(cfg.targetKeys);
+    const critSet = new Set(cfg.criticalKeys);
     for (const k of keyOrder(cfg)) {
       const st = state.stats[k];
       const index = rt.stats.get(k)!;
@@ -395,13 +411,17 @@ export class FeatureEncoder {
         }
       }
       // Per-fold sums over the training rows for out-of-fold statistics.
-      let foldN: Float64Array | null = null, foldPos: Float64Array | null = null;
-      if (training && targetSet.has(k)) {
+      let foldN: Float64Array | null = null, foldPos: Float64Array | null = null, foldCrit: Float64Array | null = null;
+      if (training && (targetSet.has(k) || critSet.has(k))) {
         foldN = new Float64Array(st.n.length * K);
         foldPos = new Float64Array(st.n.length * K);
+        foldCrit = new Float64Array(st.n.length * K);
         for (let r = 0; r < n; r++) {
           const i = keyIdx[r];
-          if (i >= 0) { foldN[i * K + fold![r]]++; foldPos[i * K + fold![r]] += rows[r].fraud!; }
+          if (i >= 0) {
+            const j = i * K + fold![r];
+            foldN[j]++; foldPos[j] += rows[r].fraud!; foldCrit[j] += isCrit(rows[r]);
+          }
         }
       }
       if (countSet.has(k)) {
@@ -425,6 +445,21 @@ export class FeatureEncoder {
           const pr = foldPrior ? foldPrior[fold![r]] : prior;
           rate[r] = (pp + pr * m) / (nn + m);
           cnt[r] = nn;
+        }
+      }
+      if (critSet.has(k)) {
+        const rate = columns[c++];
+        const crit = st.crit!;
+        for (let r = 0; r < n; r++) {
+          const i = keyIdx[r];
+          if (i === -2) { rate[r] = NaN; continue; }
+          let nn = 0, cc = 0;
+          if (i >= 0) {
+            nn = st.n[i]; cc = crit[i];
+            if (training) { nn -= foldN![i * K + fold![r]]; cc -= foldCrit![i * K + fold![r]]; }
+          }
+          const pr = foldCritPrior ? foldCritPrior[fold![r]] : state.criticalPrior;
+          rate[r] = (cc + pr * m) / (nn + m);
         }
       }
     }
@@ -549,7 +584,7 @@ function safeLog(v: number): number {
 
 function keyOrder(cfg: EncoderConfig): string[] {
   const out: string[] = [];
-  for (const k of [...cfg.countKeys, ...cfg.targetKeys]) if (!out.includes(k)) out.push(k);
+  for (const k of [...cfg.countKeys, ...cfg.targetKeys, ...(cfg.criticalKeys ?? [])]) if (!out.includes(k)) out.push(k);
   return out;
 }
 
@@ -559,7 +594,7 @@ function describeFeatures(state: EncoderState): FeatureInfo[] {
   for (const f of cfg.categorical) {
     out.push({ name: `cat:${f}`, kind: 'categorical', cardinality: state.vocab[f]!.values.length + 1, label: f, source: `cat:${f}` });
   }
-  const countSet = new Set(cfg.countKeys), targetSet = new Set(cfg.targetKeys);
+  const countSet = new Set(cfg.countKeys), targetSet = new Set(cfg.targetKeys), critSet = new Set(cfg.criticalKeys);
   for (const k of keyOrder(cfg)) {
     const label = KEYS[k].label;
     if (countSet.has(k)) out.push({ name: `count:${k}`, kind: 'numeric', label: `declarations with the same ${label}`, source: `key:${k}` });
@@ -567,6 +602,7 @@ function describeFeatures(state: EncoderState): FeatureInfo[] {
       out.push({ name: `rate:${k}`, kind: 'numeric', label: `fraud rate of the same ${label}`, source: `key:${k}` });
       out.push({ name: `labelled:${k}`, kind: 'numeric', label: `labelled declarations with the same ${label}`, source: `key:${k}` });
     }
+    if (critSet.has(k)) out.push({ name: `critical:${k}`, kind: 'numeric', label: `critical-case rate of the same ${label}`, source: `key:${k}` });
   }
   for (const e of cfg.history) {
     out.push({ name: `hist:${e}:n`, kind: 'numeric', label: `${e}'s earlier declarations`, source: `hist:${e}` });
@@ -706,7 +742,8 @@ export function validateEncoderState(s: EncoderState): void {
   const isArr = Array.isArray;
   if (!s || typeof s !== 'object' || !s.config || typeof s.prior !== 'number' || !(s.prior > 0 && s.prior < 1)) fail('missing parts');
   const cfg = s.config;
-  if (!isArr(cfg.categorical) || !isArr(cfg.countKeys) || !isArr(cfg.targetKeys) || !isArr(cfg.history)) fail('configuration');
+  if (!isArr(cfg.categorical) || !isArr(cfg.countKeys) || !isArr(cfg.targetKeys) || !isArr(cfg.criticalKeys) || !isArr(cfg.history)) fail('configuration');
+  if (!(s.criticalPrior > 0 && s.criticalPrior < 1)) fail('critical prior');
   if (!(Number.isInteger(cfg.folds) && cfg.folds >= 2 && cfg.folds <= 50) || !(cfg.smoothing >= 0)) fail('configuration values');
   if (!s.atoms || !s.vocab || !s.stats || !s.history) fail('missing parts');
   for (const f of cfg.categorical) {
@@ -719,12 +756,13 @@ export function validateEncoderState(s: EncoderState): void {
     const kind = ATOMS[a].kind;
     for (const x of v!.values) if (kind === 'number' ? !(typeof x === 'number' && Number.isFinite(x)) : typeof x !== 'string') fail(`atom ${a} values`);
   }
-  for (const k of [...cfg.countKeys, ...cfg.targetKeys]) {
+  for (const k of keyOrder(cfg)) {
     const st = s.stats[k];
     if (!st || !isArr(st.codes) || !isArr(st.n) || !isArr(st.pos) || st.n.length !== st.codes.length || st.pos.length !== st.codes.length) fail(`statistics ${k}`);
     const numeric = radixFor(KEYS[k].atoms, (a) => s.atoms[a]!.values.length) !== null;
     for (const code of st!.codes) if (numeric ? !(typeof code === 'number' && Number.isInteger(code) && code >= 0) : typeof code !== 'string') fail(`statistics ${k} codes`);
     for (let i = 0; i < st!.n.length; i++) if (!(st!.n[i] >= 1 && st!.pos[i] >= 0 && st!.pos[i] <= st!.n[i])) fail(`statistics ${k} counts`);
+    if (cfg.criticalKeys.includes(k) && (!isArr(st!.crit) || st!.crit!.length !== st!.n.length)) fail(`statistics ${k} critical counts`);
   }
   for (const e of cfg.history) {
     const h = s.history[e];
@@ -742,7 +780,7 @@ export function validateEncoderState(s: EncoderState): void {
 }
 
 function neededAtomsChecked(cfg: EncoderConfig, fail: (what: string) => never): Atom[] {
-  for (const k of [...cfg.countKeys, ...cfg.targetKeys]) if (!KEYS[k]) fail(`unknown key ${k}`);
+  for (const k of keyOrder(cfg)) if (!KEYS[k]) fail(`unknown key ${k}`);
   for (const e of cfg.history) if (!(e in ATOMS)) fail(`unknown history entity ${e}`);
   return neededAtoms(cfg);
 }

@@ -543,7 +543,7 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
   const gOrd = new Float64Array(n);
   const hOrd = new Float64Array(n);
   const histPool: Float64Array[] = [];
-  const takeHist = () => histPool.pop() ?? new Float64Array(totalBins * 3);
+  const takeHist = () => histPool.pop() ?? new Float64Array(totalBins * 2);
   const giveHist = (h: Float64Array | null) => { if (h) histPool.push(h); };
 
   const activeFeatures = new Int32Array(F);
@@ -561,10 +561,9 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
         const rb = indices[start + k] * F;
         const g = gOrd[k], h = hOrd[k];
         for (let f = 0; f < F; f++) {
-          const j = globalBins[rb + f] * 3;
+          const j = globalBins[rb + f] << 1;
           hist[j] += g;
           hist[j + 1] += h;
-          hist[j + 2] += 1;
         }
       }
       return;
@@ -573,10 +572,9 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
       const rb = indices[start + k] * F;
       const g = gOrd[k], h = hOrd[k];
       for (let a = 0; a < activeCount; a++) {
-        const j = globalBins[rb + activeFeatures[a]] * 3;
+        const j = globalBins[rb + activeFeatures[a]] << 1;
         hist[j] += g;
         hist[j + 1] += h;
-        hist[j + 2] += 1;
       }
     }
   }
@@ -601,22 +599,25 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
     const hist = leaf.hist!;
     const G = leaf.g, H = leaf.h, C = leaf.c;
     const bounded = leaf.lower > -Infinity || leaf.upper < Infinity;
+    // Histograms hold gradient and hessian sums only; row counts are estimated from the hessian
+    // (as LightGBM does), which saves a third of the histogram updates.
+    const cntFactor = H > 0 ? C / H : 0;
     const parentGain = bounded ? gainAt(G, H, clamp(-G / (H + lambda), leaf.lower, leaf.upper)) : leafGain(G, H);
     let best: SplitCandidate | null = null;
     const minLeaf = p.minDataInLeaf, minHess = p.minSumHessian;
     for (let a = 0; a < activeCount; a++) {
       const f = activeFeatures[a];
-      const base = binOffset[f] * 3;
+      const base = binOffset[f] * 2;
       const nb = mappers[f].nBins;
       const m = mono[f];
       const simple = m === 0 && !bounded;
       if (mappers[f].kind === 'numeric') {
-        const mg = hist[base], mh = hist[base + 1], mc = hist[base + 2];
+        const mg = hist[base], mh = hist[base + 1], mc = mh * cntFactor;
         let gl = 0, hl = 0, cl = 0;
         for (let b = 1; b < nb; b++) {
-          const j = base + b * 3;
-          if (hist[j + 2] === 0 && b > 1) continue; // empty bin: same split as the previous one
-          gl += hist[j]; hl += hist[j + 1]; cl += hist[j + 2];
+          const j = base + b * 2;
+          if (hist[j + 1] === 0 && hist[j] === 0 && b > 1) continue; // empty bin: same split as the previous one
+          gl += hist[j]; hl += hist[j + 1]; cl = hl * cntFactor;
           // Missing values go right.
           {
             const gr = G - gl, hr = H - hl, cr = C - cl;
@@ -643,8 +644,8 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
         // Order the categories with enough rows by gradient ratio, then scan prefixes from both ends.
         let nm = 0;
         for (let b = 0; b < nb; b++) {
-          const j = base + b * 3;
-          if (hist[j + 2] >= p.minDataPerGroup) { catOrder[nm] = b; catScore[b] = hist[j] / (hist[j + 1] + p.catSmooth); nm++; }
+          const j = base + b * 2;
+          if (hist[j + 1] * cntFactor >= p.minDataPerGroup) { catOrder[nm] = b; catScore[b] = hist[j] / (hist[j + 1] + p.catSmooth); nm++; }
         }
         if (nm < 2) continue;
         const order = Array.from(catOrder.subarray(0, nm)).sort((x, z) => catScore[x] - catScore[z]);
@@ -653,8 +654,8 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
           let gl = 0, hl = 0, cl = 0;
           for (let k = 0; k < limit; k++) {
             const b = dir === 0 ? order[k] : order[nm - 1 - k];
-            const j = base + b * 3;
-            gl += hist[j]; hl += hist[j + 1]; cl += hist[j + 2];
+            const j = base + b * 2;
+            gl += hist[j]; hl += hist[j + 1]; cl = hl * cntFactor;
             const gr = G - gl, hr = H - hl, cr = C - cl;
             if (cl < minLeaf || cr < minLeaf || hl < minHess || hr < minHess) continue;
             const gain = simple ? leafGain(gl, hl) + leafGain(gr, hr) - parentGain : constrainedGain(gl, hl, gr, hr, 0, leaf.lower, leaf.upper, parentGain);
@@ -700,12 +701,11 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
     // Rows (bagging) and features (feature fraction) for this tree.
     let used = n;
     if (bagCount < n) {
-      // Partial Fisher–Yates: first bagCount entries are a uniform sample; keep them sorted for locality.
-      const perm = allRows.slice();
-      for (let i = 0; i < bagCount; i++) { const j = i + rng.int(n - i); const t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
-      const sample = perm.subarray(0, bagCount).sort();
-      indices.set(sample);
-      used = bagCount;
+      // Each row in with probability baggingFraction: a sample in row order, in one pass.
+      const frac = bagCount / n;
+      used = 0;
+      for (let r = 0; r < n; r++) if (rng.next() < frac) indices[used++] = r;
+      if (used < 2) { indices.set(allRows); used = n; }
     } else indices.set(allRows);
     if (featCount < F) {
       for (let i = 0; i < featCount; i++) { const j = i + rng.int(F - i); const t = featPerm[i]; featPerm[i] = featPerm[j]; featPerm[j] = t; }
@@ -761,8 +761,8 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
       nodeThresholdBin[leaf.node] = s.thresholdBin;
       nodeCatLeftBins[leaf.node] = s.catLeft;
       nodeGain[leaf.node] = s.gain;
-      const lLeaf: Leaf = { node: lNode, start: leaf.start, end: mid, g: s.gl, h: s.hl, c: s.cl, depth: leaf.depth + 1, hist: null, best: null, lower: lLo, upper: lHi };
-      const rLeaf: Leaf = { node: rNode, start: mid, end: leaf.end, g: leaf.g - s.gl, h: leaf.h - s.hl, c: leaf.c - s.cl, depth: leaf.depth + 1, hist: null, best: null, lower: rLo, upper: rHi };
+      const lLeaf: Leaf = { node: lNode, start: leaf.start, end: mid, g: s.gl, h: s.hl, c: mid - leaf.start, depth: leaf.depth + 1, hist: null, best: null, lower: lLo, upper: lHi };
+      const rLeaf: Leaf = { node: rNode, start: mid, end: leaf.end, g: leaf.g - s.gl, h: leaf.h - s.hl, c: leaf.end - mid, depth: leaf.depth + 1, hist: null, best: null, lower: rLo, upper: rHi };
       leafCount++;
       const canSplit = (l: Leaf) => (p.maxDepth <= 0 || l.depth < p.maxDepth) && l.c >= 2 * p.minDataInLeaf;
       const lSplit = canSplit(lLeaf), rSplit = canSplit(rLeaf);
@@ -774,7 +774,7 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
         const lh = large.hist, sh = small.hist;
         for (let a = 0; a < activeCount; a++) {
           const f = activeFeatures[a];
-          for (let j = binOffset[f] * 3, e = binOffset[f + 1] * 3; j < e; j++) lh[j] -= sh[j];
+          for (let j = binOffset[f] * 2, e = binOffset[f + 1] * 2; j < e; j++) lh[j] -= sh[j];
         }
         leaf.hist = null;
         for (const child of [lLeaf, rLeaf]) {

@@ -197,7 +197,7 @@ export class Model {
 
 function groupLabel(f: FeatureInfo): string {
   const src = f.source;
-  if (src.startsWith('key:')) return `same ${f.label.replace(/^(declarations with the same|fraud rate of the same|labelled declarations with the same) /, '')}`;
+  if (src.startsWith('key:')) return `same ${f.label.replace(/^(declarations with the same|fraud rate of the same|labelled declarations with the same|critical-case rate of the same) /, '')}`;
   if (src.startsWith('hist:')) return `${src.slice(5)} history`;
   if (src.startsWith('cat:')) return f.label;
   if (src === 'unitValue') return 'unit value';

@@ -21,13 +21,13 @@ import { Model } from './model.ts';
 export const DEFAULT_MODEL_PARAMS: GbdtParams = {
   ...DEFAULT_GBDT_PARAMS,
   numRounds: 1000,
-  learningRate: 0.1,
+  learningRate: 0.15,
   numLeaves: 31,
   minDataInLeaf: 20,
   lambdaL2: 1,
   featureFraction: 0.8,
   baggingFraction: 0.8,
-  earlyStoppingRounds: 30,
+  earlyStoppingRounds: 20,
 };
 
 export interface TrainOptions {
@@ -41,7 +41,7 @@ export interface TrainOptions {
   refit?: boolean;
   /**
    * Training weight of critical cases (Critical Fraud = 2) relative to other declarations
-   * (default 1): above 1 ranks declarations resembling critical cases higher.
+   * (default 5): above 1 ranks declarations resembling critical cases first among likely frauds.
    */
   criticalWeight?: number;
   /** Constrain the score to rise with every smoothed fraud rate feature (default true). */
@@ -86,11 +86,11 @@ export function trainModel(rows: readonly Declaration[], options: TrainOptions =
   const fitRows = useHoldout ? inner : sorted;
   const encoder = FeatureEncoder.fit(fitRows, options.encoder);
   if ((options.monotoneRates ?? true) && !options.params?.monotone) {
-    params.monotone = encoder.features.map((f) => (f.name.startsWith('rate:') || /^hist:.*:rate$/.test(f.name) ? 1 : 0));
+    params.monotone = encoder.features.map((f) => (f.name.startsWith('rate:') || f.name.startsWith('critical:') || /^hist:.*:rate$/.test(f.name) ? 1 : 0));
   }
   const X = encoder.transformTraining(fitRows);
   const y = Float64Array.from(fitRows, (d) => d.fraud!);
-  const cw = options.criticalWeight ?? 1;
+  const cw = options.criticalWeight ?? 5;
   if (!(cw > 0 && cw <= 100)) throw new TargetingError('invalid_argument', 'criticalWeight must be in (0, 100]');
   const weightsOf = (rs: readonly Declaration[]) => (cw === 1 ? undefined : Float64Array.from(rs, (d) => (d.criticalFraud === 2 ? cw : 1)));
   let holdMetrics = null;
