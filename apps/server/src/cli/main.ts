@@ -86,20 +86,17 @@ export async function main(argv: string[]): Promise<number> {
         }
       }
       case 'targeting': {
-        const mod = await import('@rvi/targeting/cli' as string).catch(() => null);
-        if (!mod) { console.error('targeting module is not available in this build'); return 2; }
-        return await mod.runTargetingCli([sub, ...rest].filter((x) => x !== undefined));
+        const { runTargetingCli } = await import('@rvi/targeting');
+        return await runTargetingCli([sub, ...rest].filter((x) => x !== undefined));
       }
       case 'vision': {
-        const mod = await import('@rvi/vision/cli' as string).catch(() => null);
-        if (!mod) { console.error('vision module is not available in this build'); return 2; }
-        return await mod.runVisionCli([sub, ...rest].filter((x) => x !== undefined));
+        const { runVisionCli } = await import('@rvi/vision');
+        return await runVisionCli([sub, ...rest].filter((x) => x !== undefined));
       }
       case 'evidence': {
         if (sub === 'verify') {
-          const mod = await import('@rvi/evidence/cli' as string).catch(() => null);
-          if (!mod) { console.error('evidence verification is not available in this build'); return 2; }
-          return await mod.runEvidenceVerifyCli(['verify', ...rest]);
+          const { runEvidenceVerifyCli } = await import('@rvi/evidence');
+          return await runEvidenceVerifyCli(['verify', ...rest]);
         }
         throw new UsageError('rvi evidence verify FILE.zip [--key KEY]');
       }
