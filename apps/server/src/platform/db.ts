@@ -36,6 +36,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     // int8 (count(*), bigint) as JS numbers: our counts and sequence numbers stay far below 2^53.
     pg.default.types.setTypeParser(20, (v: string) => Number(v));
     const pool = new pg.default.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // An idle client whose connection dies (server restart, database dropped) must not crash the process: the pool
+    // replaces it on the next checkout.
+    pool.on('error', (err) => console.error(`postgres pool: idle client error: ${err.message}`));
     const db = drizzle(pool, { schema }) as unknown as Db;
     return {
       db,

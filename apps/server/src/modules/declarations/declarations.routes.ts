@@ -7,7 +7,7 @@ import {
 import type { AppContext } from '../../app.ts';
 import { actorOf } from '../../platform/http.ts';
 import {
-  applyForInspection, fileArrivalNotice, getDeclaration, importDeclarations, listDeclarations, submitDeclaration,
+  applyForInspection, fileArrivalNotice, getDeclaration, importDeclarations, listDeclarationsJson, submitDeclaration,
 } from './declarations.service.ts';
 
 const tags = ['declarations'];
@@ -16,7 +16,10 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 export function declarationRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/declarations', {
     schema: { tags, summary: 'List the declarations you may see (filter, sort, page)', querystring: DeclarationListQuery, response: { 200: DeclarationList, ...errors } },
-  }, async (req) => listDeclarations(ctx.db, actorOf(req), req.query as DeclarationListQuery));
+  }, async (req, reply) => {
+    const { json } = await listDeclarationsJson(ctx.db, actorOf(req), req.query as DeclarationListQuery);
+    return reply.type('application/json; charset=utf-8').serializer((p: unknown) => p as string).send(json);
+  });
 
   app.post('/api/declarations', {
     schema: { tags, summary: 'File an import declaration', body: DeclarationInput, response: { 201: Declaration, ...errors } },

@@ -10,7 +10,7 @@ import {
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.ts';
-import { authorize, declarationCan, isCustoms, isEnterprise, requireRole } from '../../platform/policy.ts';
+import { authorize, can, declarationCan, isCustoms, isEnterprise, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { parseDeclarationsCsv } from './declarations.csv.ts';
 
@@ -156,6 +156,11 @@ const COUNT_CAP = 10_000;
 
 /** Lists the declarations the actor may see (the query itself is scoped by organisation, never filtered afterwards). */
 export async function listDeclarations(db: Db, actor: Actor, q: DeclarationListQuery): Promise<DeclarationList> {
+  return JSON.parse((await listDeclarationsJson(db, actor, q)).json);
+}
+
+/** The list page as JSON text, built by the database (the HTTP route sends it as it is). */
+export async function listDeclarationsJson(db: Db, actor: Actor, q: DeclarationListQuery): Promise<{ json: string }> {
   requireRole(actor, 'declaration.read');
   const scope: SQL = scopeCondition(actor);
   const filters: SQL[] = [];
@@ -172,29 +177,45 @@ export async function listDeclarations(db: Db, actor: Actor, q: DeclarationListQ
   const limit = q.limit ?? 50;
   const offset = q.offset ?? 0;
   const sortCol = SORT_COLUMNS[q.sort ?? 'date'];
-  const dir = q.order === 'asc' ? asc : desc;
-  const rowsP = db.select({ d: declarations, orgName: organisations.name }).from(declarations)
-    .innerJoin(organisations, eq(organisations.id, declarations.orgId))
-    .where(where).orderBy(dir(sortCol), dir(declarations.id)).limit(limit).offset(offset);
-  let total: number;
+  // The database builds the page's JSON (json_agg): Node passes one string through instead of mapping and
+  // re-serialising 50 rows, which is most of the CPU a list request costs.
+  const canApply = can(actor, 'declaration.apply') && isEnterprise(actor);
+  const canNotice = can(actor, 'arrival_notice.create') && isEnterprise(actor);
+  const direction = q.order === 'asc' ? sql`asc` : sql`desc`;
+  const D = declarations;
+  const fields: [string, SQL | unknown][] = [
+    ['id', D.id], ['orgId', D.orgId], ['orgName', organisations.name], ['customsOfficeId', D.customsOfficeId],
+    ['declarationNo', D.declarationNo], ['date', D.date], ['officeCode', D.officeCode], ['processType', D.processType],
+    ['importType', D.importType], ['importUse', D.importUse], ['paymentType', D.paymentType], ['transportMode', D.transportMode],
+    ['declarantCode', D.declarantCode], ['importerCode', D.importerCode], ['sellerCode', D.sellerCode], ['courierCode', D.courierCode],
+    ['hs6', D.hs6], ['countryOfDeparture', D.countryOfDeparture], ['countryOfOrigin', D.countryOfOrigin], ['taxRate', D.taxRate],
+    ['taxType', D.taxType], ['originIndicator', D.originIndicator], ['netMassKg', D.netMassKg], ['itemPrice', D.itemPrice],
+    ['goodsDescription', D.goodsDescription], ['status', D.status], ['source', D.source],
+    ['createdAt', sql`to_char(${D.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`],
+    ['can', sql`json_build_object('read', true, 'apply', ${canApply}::boolean and ${D.status} = 'filed', 'fileArrivalNotice', ${canNotice}::boolean)`],
+  ];
+  const obj = sql.join(fields.map(([k, v]) => sql`${sql.raw(`'${k}'`)}, ${v}`), sql`, `);
+  const pageSql = sql`(select coalesce(json_agg(page.j), '[]'::json)::text from (
+      select json_build_object(${obj}) as j
+      from ${declarations} join ${organisations} on ${organisations.id} = ${D.orgId}
+      where ${where}
+      order by ${sortCol} ${direction}, ${D.id} ${direction}
+      limit ${limit} offset ${offset}
+    ) page)`;
+  // Unfiltered: the running per-organisation counter, no scan. Filtered: count up to a cap, so a broad filter never
+  // scans a whole table to print a number.
+  const C = orgDeclarationCounts;
+  const totalSql = filters.length === 0
+    ? sql`(select coalesce(sum(${C.count}), 0)::int from ${C} where ${isEnterprise(actor) ? eq(C.orgId, actor.orgId!) : actor.kind === 'system' ? sql`true` : eq(C.customsOfficeId, actor.officeId!)})`
+    : sql`(select count(*)::int from (select 1 from ${declarations} where ${where} limit ${COUNT_CAP + 1}) capped)`;
+  // One round trip: on this kind of machine a query's socket write costs more than building the page.
+  const res = await db.execute(sql`select ${totalSql} as total, ${pageSql} as items`);
+  const row = (res as unknown as { rows: { total: number; items: string }[] }).rows[0];
+  let total = Number(row.total);
   let totalIsExact = true;
-  if (filters.length === 0) {
-    // Unfiltered: the running per-organisation counter, no scan.
-    const c = isEnterprise(actor)
-      ? await db.select({ n: sql<number>`coalesce(sum(${orgDeclarationCounts.count}),0)::int` }).from(orgDeclarationCounts).where(eq(orgDeclarationCounts.orgId, actor.orgId!))
-      : actor.kind === 'system'
-        ? await db.select({ n: sql<number>`coalesce(sum(${orgDeclarationCounts.count}),0)::int` }).from(orgDeclarationCounts)
-        : await db.select({ n: sql<number>`coalesce(sum(${orgDeclarationCounts.count}),0)::int` }).from(orgDeclarationCounts).where(eq(orgDeclarationCounts.customsOfficeId, actor.officeId!));
-    total = Number(c[0]?.n ?? 0);
-  } else {
-    // Filtered: count up to a cap, so a broad filter never scans a whole table to print a number.
-    const sub = db.select({ one: sql`1` }).from(declarations).where(where).limit(COUNT_CAP + 1).as('capped');
-    const c = await db.select({ n: sql<number>`count(*)::int` }).from(sub);
-    total = Number(c[0]?.n ?? 0);
-    if (total > COUNT_CAP) { total = COUNT_CAP; totalIsExact = false; }
-  }
-  const rows = await rowsP;
-  return { items: rows.map((r) => present(r.d, r.orgName, actor)), total, totalIsExact, limit, offset };
+  if (total > COUNT_CAP) { total = COUNT_CAP; totalIsExact = false; }
+  const items = String(row.items);
+  return { json: `{"items":${items},"total":${total},"totalIsExact":${totalIsExact},"limit":${limit},"offset":${offset}}` };
 }
 
 function scopeCondition(actor: Actor): SQL {

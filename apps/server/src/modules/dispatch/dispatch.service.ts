@@ -1,0 +1,254 @@
+// Dispatch: builds @rvi/dispatch's input from the database (inspectors on duty, qualifications, capacity and
+// load per day, recent assignments for rotation, conflicts of interest), draws with a fresh seed, applies the
+// assignments and records the run (seed, exact input, result) and an audit entry in one transaction, so
+// `rvi dispatch replay RUN_ID` can recompute it later.
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, gte, inArray, lte, ne, notInArray, sql } from 'drizzle-orm';
+import {
+  addDays, dispatch, replayDispatch, type DispatchInput, type DispatchInspector, type DispatchOrder, type DispatchResult,
+} from '@rvi/dispatch';
+import { canonicalJson, sha256Hex } from '@rvi/evidence';
+import type { DispatchRunView, InspectionOrder, ReassignBody, ReplayView } from '@rvi/contracts';
+import {
+  appointments, dispatchRuns, inspectionOrders, inspectorConflicts, inspectorProfiles, inspectorRosters, users,
+} from '../../db/schema.ts';
+import type { Db } from '../../platform/db.ts';
+import type { Actor } from '../../platform/actor.ts';
+import { badRequest, conflict, notFound } from '../../platform/errors.ts';
+import { isCustoms, requireRole } from '../../platform/policy.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { invalidateOrder, type Effects } from '../orders/orders.effects.ts';
+import { authorizeOrder, REASSIGNABLE } from '../orders/orders.policy.ts';
+import { presentOrders } from '../orders/orders.presenter.ts';
+import { loadOrder, officeUsers } from '../orders/orders.service.ts';
+import { loadOrderSettings, officeToday } from '../orders/orders.settings.ts';
+import { lockOrder, toAppError, transitionOrder, type OrderRow } from '../orders/orders.state.ts';
+
+/** Load-weight exponent used by the server (see DispatchRules.loadWeightExponent: best load spread in the bench). */
+export const LOAD_WEIGHT_EXPONENT = 4;
+
+/** Orders in these states count against an inspector's capacity for their assigned day, and for rotation. */
+const NOT_COUNTED = ['cancelled'];
+
+type PendingOrder = Pick<OrderRow, 'id' | 'officeId' | 'enterpriseId' | 'goodsCategory' | 'inspectOnArrival' | 'goodsArrivedAt' | 'priority'> & { date: string };
+
+/**
+ * Dispatch input for orders of one office. `exclude` leaves one order out of loads and recent assignments (the
+ * order being reassigned must not count against its own move).
+ */
+export async function buildDispatchInput(
+  db: Db, officeId: string, orders: PendingOrder[], rotationDays: number, opts: { inspectorIds?: string[]; excludeOrderId?: string } = {},
+): Promise<DispatchInput> {
+  const profileConds = [eq(inspectorProfiles.officeId, officeId), eq(inspectorProfiles.active, true), eq(users.active, true), eq(users.role, 'inspector')];
+  if (opts.inspectorIds) profileConds.push(inArray(inspectorProfiles.userId, opts.inspectorIds.length ? opts.inspectorIds : ['-']));
+  const profiles = await db.select({ p: inspectorProfiles }).from(inspectorProfiles)
+    .innerJoin(users, eq(users.id, inspectorProfiles.userId)).where(and(...profileConds)).orderBy(asc(inspectorProfiles.userId));
+  const ids = profiles.map((x) => x.p.userId);
+  const dates = [...new Set(orders.map((o) => o.date))].sort();
+  const inspectors: DispatchInspector[] = profiles.map(({ p }) => ({
+    id: p.userId, officeId, qualifications: [...p.qualifications].sort(), roster: { dates: [], offDates: [] }, dailyCapacity: p.dailyCapacity,
+    load: {}, recentAssignments: [], conflicts: [],
+  }));
+  if (!ids.length || !dates.length) return { orders: orders.map(toDispatchOrder), inspectors, rules: { rotationDays, loadWeightExponent: LOAD_WEIGHT_EXPONENT } };
+  const byId = new Map(inspectors.map((x) => [x.id, x]));
+  const rosters = await db.select().from(inspectorRosters).where(and(inArray(inspectorRosters.inspectorId, ids), inArray(inspectorRosters.date, dates)))
+    .orderBy(asc(inspectorRosters.inspectorId), asc(inspectorRosters.date));
+  for (const r of rosters) {
+    const x = byId.get(r.inspectorId)!;
+    (r.onDuty ? x.roster.dates! : x.roster.offDates!).push(r.date);
+  }
+  const excluded = opts.excludeOrderId ? [ne(inspectionOrders.id, opts.excludeOrderId)] : [];
+  const loads = await db.select({ inspectorId: inspectionOrders.inspectorId, date: inspectionOrders.assignedDate, n: sql<number>`count(*)::int` })
+    .from(inspectionOrders)
+    .where(and(inArray(inspectionOrders.inspectorId, ids), inArray(inspectionOrders.assignedDate, dates), notInArray(inspectionOrders.state, NOT_COUNTED), ...excluded))
+    .groupBy(inspectionOrders.inspectorId, inspectionOrders.assignedDate);
+  for (const l of loads) byId.get(l.inspectorId!)!.load![l.date!] = Number(l.n);
+  if (rotationDays > 0) {
+    // The rotation window is symmetric: an assignment within rotationDays either side of any order's date matters.
+    const from = addDays(dates[0], -(rotationDays - 1));
+    const to = addDays(dates[dates.length - 1], rotationDays - 1);
+    const enterprises = [...new Set(orders.map((o) => o.enterpriseId))];
+    const recent = await db.select({ inspectorId: inspectionOrders.inspectorId, enterpriseId: inspectionOrders.enterpriseId, date: inspectionOrders.assignedDate })
+      .from(inspectionOrders)
+      .where(and(inArray(inspectionOrders.inspectorId, ids), inArray(inspectionOrders.enterpriseId, enterprises), gte(inspectionOrders.assignedDate, from),
+        lte(inspectionOrders.assignedDate, to), notInArray(inspectionOrders.state, NOT_COUNTED), ...excluded))
+      .orderBy(asc(inspectionOrders.inspectorId), asc(inspectionOrders.assignedDate), asc(inspectionOrders.enterpriseId));
+    for (const r of recent) byId.get(r.inspectorId!)!.recentAssignments!.push({ enterpriseId: r.enterpriseId, date: r.date! });
+  }
+  const conflicts = await db.select().from(inspectorConflicts).where(inArray(inspectorConflicts.inspectorId, ids))
+    .orderBy(asc(inspectorConflicts.inspectorId), asc(inspectorConflicts.enterpriseId));
+  for (const c of conflicts) byId.get(c.inspectorId)!.conflicts!.push(c.enterpriseId);
+  return { orders: orders.map(toDispatchOrder), inspectors, rules: { rotationDays, loadWeightExponent: LOAD_WEIGHT_EXPONENT } };
+}
+
+function toDispatchOrder(o: PendingOrder): DispatchOrder {
+  return {
+    id: o.id, officeId: o.officeId, enterpriseId: o.enterpriseId, category: o.goodsCategory, date: o.date,
+    // Goods flagged inspect-on-arrival go first once they have arrived (arrival notice confirmed).
+    inspectOnArrival: o.inspectOnArrival && o.goodsArrivedAt !== null,
+    priority: o.priority,
+  };
+}
+
+export const inputHashOf = (input: unknown) => sha256Hex(canonicalJson(input));
+
+function presentRun(r: typeof dispatchRuns.$inferSelect, withInput: boolean): DispatchRunView {
+  return {
+    id: r.id, officeId: r.officeId, algorithm: r.algorithm, seed: r.seed, runDate: r.runDate, inputHash: r.inputHash, summary: r.summary,
+    createdAt: r.createdAt.toISOString(), actorId: r.actorId, result: r.result, ...(withInput ? { input: r.input } : {}),
+  };
+}
+
+/**
+ * Dispatches every unassigned order (state `selected`) of the office for `date` (default today, office time; an order
+ * due later keeps its due date). Assigned orders move to `assigned`; the others keep the reason visible. One
+ * transaction: assignments, the run record and the audit entry (seed, input hash, summary) commit together.
+ */
+export async function runDispatch(db: Db, actor: Actor, opts: { date?: string; officeId?: string } = {}, fx?: Effects): Promise<DispatchRunView> {
+  requireRole(actor, 'order.dispatch');
+  const officeId = actor.kind === 'system' ? opts.officeId : actor.officeId;
+  if (!officeId || (actor.kind !== 'system' && !isCustoms(actor))) throw notFound('Office');
+  const settings = await loadOrderSettings(db, officeId);
+  const runDate = opts.date ?? officeToday(settings.timeZone);
+  const run = await db.transaction(async (txx) => {
+    const tx = txx as unknown as Db;
+    // One dispatch per office at a time: two concurrent runs would each see the same unassigned orders.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'dispatch:' + officeId}))`);
+    const pending = await tx.select().from(inspectionOrders)
+      .where(and(eq(inspectionOrders.officeId, officeId), eq(inspectionOrders.state, 'selected'))).orderBy(asc(inspectionOrders.id)).for('update');
+    const orders = pending.map((o) => ({ ...o, date: o.dueDate > runDate ? o.dueDate : runDate }));
+    const input = await buildDispatchInput(tx, officeId, orders, settings.rotationDays);
+    const seed = randomUUID();
+    let result: DispatchResult;
+    try {
+      result = dispatch(input, seed);
+    } catch (e) {
+      throw toAppError(e);
+    }
+    const id = randomUUID();
+    const inputHash = inputHashOf(input);
+    await tx.insert(dispatchRuns).values({
+      id, officeId, algorithm: result.algorithm, seed, runDate, input, inputHash, result, summary: result.summary, actorId: actor.userId,
+    });
+    const byId = new Map(pending.map((o) => [o.id, o]));
+    const perInspector = new Map<string, OrderRow[]>();
+    for (const d of result.orders) {
+      const order = byId.get(d.orderId)!;
+      if (d.status === 'assigned') {
+        const updated = await transitionOrder(tx, actor, order, 'assigned', {
+          patch: { inspectorId: d.inspectorId, assignedDate: d.date, dispatchRunId: id, unassignedReason: null },
+          summary: { runId: id, inspectorId: d.inspectorId, date: d.date, candidates: d.explanation.candidates }, fx,
+        });
+        const list = perInspector.get(d.inspectorId) ?? [];
+        list.push(updated);
+        perInspector.set(d.inspectorId, list);
+      } else {
+        await tx.update(inspectionOrders).set({
+          dispatchRunId: id, updatedAt: new Date(),
+          unassignedReason: { runId: id, reason: d.reason, message: d.message, blockingRules: d.blockingRules },
+        }).where(eq(inspectionOrders.id, d.orderId));
+        invalidateOrder(fx, order);
+      }
+    }
+    await recordAudit(tx, actor, 'dispatch.run', { type: 'dispatch_run', id }, {
+      officeId, seed, algorithm: result.algorithm, inputHash, runDate, summary: result.summary,
+      assignments: result.orders.map((o) => (o.status === 'assigned' ? [o.orderId, o.inspectorId] : [o.orderId, null, o.reason])),
+    });
+    for (const [inspectorId, list] of perInspector) {
+      await fx?.notify(tx, [inspectorId], 'order.assigned', { count: list.length, orderId: list[0].id, orderNo: list[0].orderNo, runId: id });
+    }
+    if (result.summary.unassigned > 0) {
+      await fx?.notify(tx, await officeUsers(tx, officeId, 'supervisor'), 'dispatch.unassigned', { count: result.summary.unassigned, runId: id });
+    }
+    fx?.invalidate([`office:${officeId}`], [['orders'], ['dispatch']]);
+    const [row] = await tx.select().from(dispatchRuns).where(eq(dispatchRuns.id, id));
+    return row;
+  });
+  return presentRun(run, false);
+}
+
+async function loadRun(db: Db, actor: Actor, id: string) {
+  const [row] = await db.select().from(dispatchRuns).where(eq(dispatchRuns.id, id)).limit(1);
+  if (!row || (actor.kind !== 'system' && (!isCustoms(actor) || actor.officeId !== row.officeId))) throw notFound('Dispatch run', id);
+  return row;
+}
+
+/** One run with its result (and its recorded input on request). Customs staff of the office only. */
+export async function getRun(db: Db, actor: Actor, id: string, withInput = false): Promise<DispatchRunView> {
+  requireRole(actor, 'order.read');
+  return presentRun(await loadRun(db, actor, id), withInput);
+}
+
+export async function listRuns(db: Db, actor: Actor): Promise<{ items: DispatchRunView[] }> {
+  requireRole(actor, 'order.plan');
+  const rows = await db.select().from(dispatchRuns).where(eq(dispatchRuns.officeId, actor.officeId ?? '-')).orderBy(desc(dispatchRuns.createdAt)).limit(20);
+  return { items: rows.map((r) => ({ ...presentRun(r, false), result: undefined })) };
+}
+
+/** Recomputes a recorded run from its recorded input and seed; lists every difference from the recorded result. */
+export async function replayRun(db: Db, actor: Actor, id: string): Promise<ReplayView> {
+  requireRole(actor, 'order.read');
+  const row = await loadRun(db, actor, id);
+  const outcome = replayDispatch(row.input, row.seed, row.result);
+  const inputHashMatches = inputHashOf(row.input) === row.inputHash;
+  const differences = outcome.differences.map((d) => ({ path: d.path, recorded: d.recorded ?? null, replayed: d.replayed ?? null }));
+  if (!inputHashMatches) differences.unshift({ path: '(input hash)', recorded: row.inputHash, replayed: inputHashOf(row.input) });
+  return {
+    runId: id, same: outcome.same && inputHashMatches, differences, inputHashMatches,
+    ...(outcome.error ? { error: outcome.error } : {}),
+  };
+}
+
+/**
+ * Supervisor moves an order to another inspector, with a reason. Never against the rules: the candidate is checked
+ * by the same dispatcher (office, duty, qualification, conflict, rotation, capacity on the order's day), with the
+ * order's current assignment left out; a booked appointment moves with it only if the new inspector is free then.
+ */
+export async function reassignOrder(db: Db, actor: Actor, id: string, body: ReassignBody, fx?: Effects): Promise<InspectionOrder> {
+  const row = await loadOrder(db, id);
+  authorizeOrder(actor, 'order.reassign', row, id);
+  const updated = await db.transaction(async (txx) => {
+    const tx = txx as unknown as Db;
+    const order = (await lockOrder(tx, id))!;
+    if (!order.inspectorId || !REASSIGNABLE.includes(order.state)) {
+      throw conflict('invalid_state', `Order ${order.orderNo} cannot be reassigned while it is ${order.state} (possible when ${REASSIGNABLE.join(', ')})`);
+    }
+    if (order.inspectorId === body.inspectorId) throw badRequest('same_inspector', 'The order is already assigned to this inspector');
+    const settings = await loadOrderSettings(tx, order.officeId);
+    const today = officeToday(settings.timeZone);
+    const date = order.assignedDate && order.assignedDate >= today ? order.assignedDate : (order.dueDate > today ? order.dueDate : today);
+    const input = await buildDispatchInput(tx, order.officeId, [{ ...order, date }], settings.rotationDays, { inspectorIds: [body.inspectorId], excludeOrderId: order.id });
+    if (!input.inspectors.length) throw badRequest('reassign_not_allowed', `User ${body.inspectorId} is not an active inspector of this office`);
+    const check = dispatch(input, `reassign:${order.id}`);
+    const verdict = check.orders[0];
+    if (verdict.status !== 'assigned') {
+      throw conflict('reassign_not_allowed', `The inspector cannot take this order on ${date}: ${verdict.blockingRules.join(', ').replaceAll('_', ' ')}`, {
+        blockingRules: verdict.blockingRules, date,
+      });
+    }
+    const [appt] = await tx.select().from(appointments).where(and(eq(appointments.orderId, id), eq(appointments.status, 'accepted'))).limit(1);
+    if (appt) {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'appointment:' + body.inspectorId}))`);
+      const [clash] = await tx.select({ id: appointments.id }).from(appointments).where(and(
+        eq(appointments.inspectorId, body.inspectorId), eq(appointments.status, 'accepted'),
+        sql`${appointments.startAt} < ${appt.endAt.toISOString()}::timestamptz`, sql`${appointments.endAt} > ${appt.startAt.toISOString()}::timestamptz`,
+      )).limit(1);
+      if (clash) throw conflict('slot_unavailable', 'The new inspector already has an appointment at the time of this order\'s appointment');
+      await tx.update(appointments).set({ inspectorId: body.inspectorId }).where(eq(appointments.id, appt.id));
+    }
+    const [out] = await tx.update(inspectionOrders).set({ inspectorId: body.inspectorId, assignedDate: date, updatedAt: new Date() })
+      .where(eq(inspectionOrders.id, id)).returning();
+    await recordAudit(tx, actor, 'order.reassigned', { type: 'inspection_order', id }, {
+      orderNo: order.orderNo, from: order.inspectorId, to: body.inspectorId, reason: body.reason, date, state: order.state,
+      check: { candidates: verdict.explanation.candidates, eliminated: verdict.explanation.eliminated },
+    });
+    const payload = { orderId: id, orderNo: order.orderNo };
+    await fx?.notify(tx, [body.inspectorId], 'order.assigned', { ...payload, count: 1 });
+    await fx?.notify(tx, [order.inspectorId], 'order.reassigned_away', payload);
+    invalidateOrder(fx, out, [order.inspectorId]);
+    return out;
+  });
+  return (await presentOrders(db, actor, [updated]))[0];
+}
+
+

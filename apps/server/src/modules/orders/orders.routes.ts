@@ -1,0 +1,126 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import {
+  AcceptApplicationBody, ConflictInput, CreateOrderBody, Id, IdParams, InspectionOrder, InspectorProfileInput, InspectorView,
+  OrderDetail, OrderList, OrderListQuery, OrderSettings, PersonList, Plan, PlanQuery, ReasonBody, RosterInput,
+  type AcceptApplicationBody as AcceptBody, type CreateOrderBody as CreateBody, type OrderListQuery as ListQuery, type PlanQuery as PlanQ,
+} from '@rvi/contracts';
+import type { AppContext } from '../../app.ts';
+import { actorOf } from '../../platform/http.ts';
+import { systemActor } from '../../platform/actor.ts';
+import { errors, withEffects } from './orders.http.ts';
+import {
+  acceptApplication, cancelOrder, confirmArrival, createManualOrder, getOrder, getPlan, listOperators, listOrders, listPendingApplications, startInspection,
+} from './orders.service.ts';
+import { declareConflict, listInspectors, saveInspectorProfile, saveRoster, withdrawConflict } from './inspectors.service.ts';
+import { getOrderSettings, saveOrderSettings } from './orders.settings.ts';
+import { dispatchRoutes } from '../dispatch/dispatch.routes.ts';
+import { eligibilityRoutes } from '../eligibility/eligibility.routes.ts';
+import { bookingRoutes } from '../booking/booking.routes.ts';
+import { checkMissedAppointments } from '../booking/booking.service.ts';
+
+const tags = ['orders'];
+const id = (req: { params: unknown }) => (req.params as IdParams).id;
+
+/** Every route of issue 4 (orders, dispatch, eligibility, booking), and the missed-appointment sweep. */
+export function ordersModuleRoutes(app: FastifyInstance, ctx: AppContext) {
+  orderRoutes(app, ctx);
+  dispatchRoutes(app, ctx);
+  eligibilityRoutes(app, ctx);
+  bookingRoutes(app, ctx);
+  installMissedAppointmentSweep(app, ctx);
+}
+
+/** Every minute: missed appointments and reminders (the same check a supervisor can run on demand). */
+function installMissedAppointmentSweep(app: FastifyInstance, ctx: AppContext, everyMs = 60_000) {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    withEffects(ctx, (fx) => checkMissedAppointments(ctx.db, systemActor('missed-appointments'), {}, fx))
+      .catch((err) => app.log.error({ err }, 'missed-appointment sweep failed'))
+      .finally(() => { running = false; });
+  }, everyMs);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
+}
+
+function orderRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.get('/api/orders', {
+    schema: { tags, summary: 'Inspection orders you may see (enterprise: its own; customs: the office\'s), queue order', querystring: OrderListQuery, response: { 200: OrderList, ...errors } },
+  }, async (req) => listOrders(ctx.db, actorOf(req), req.query as ListQuery));
+
+  app.post('/api/orders', {
+    schema: { tags, summary: 'Supervisor: create an inspection order for a declaration by hand (selection "manual")', body: CreateOrderBody, response: { 201: InspectionOrder, ...errors } },
+  }, async (req, reply) => reply.status(201).send(await withEffects(ctx, (fx) => createManualOrder(ctx.db, actorOf(req), req.body as CreateBody, fx))));
+
+  app.get('/api/orders/plan', {
+    schema: { tags, summary: 'Supervisor: the office\'s plan for a day or week (by state, mode, inspector)', querystring: PlanQuery, response: { 200: Plan, ...errors } },
+  }, async (req) => getPlan(ctx.db, actorOf(req), req.query as PlanQ));
+
+  app.get('/api/orders/operators', {
+    schema: { tags, summary: 'Enterprise: users who can be named as on-site operator', response: { 200: PersonList, ...errors } },
+  }, async (req) => listOperators(ctx.db, actorOf(req)));
+
+  app.get('/api/orders/:id', {
+    schema: { tags, summary: 'One inspection order (customs also see history, risk and the eligibility decision)', params: IdParams, response: { 200: OrderDetail, ...errors } },
+  }, async (req) => getOrder(ctx.db, actorOf(req), id(req)));
+
+  app.post('/api/orders/:id/cancel', {
+    schema: { tags, summary: 'Supervisor: cancel an order before the inspection starts', params: IdParams, body: ReasonBody, response: { 200: InspectionOrder, ...errors } },
+  }, async (req) => withEffects(ctx, (fx) => cancelOrder(ctx.db, actorOf(req), id(req), (req.body as ReasonBody).reason, fx)));
+
+  app.post('/api/orders/:id/start', {
+    schema: { tags, summary: 'Assigned inspector: start the inspection (booked or on-site scheduled → in progress)', params: IdParams, response: { 200: InspectionOrder, ...errors } },
+  }, async (req) => withEffects(ctx, (fx) => startInspection(ctx.db, actorOf(req), id(req), fx)));
+
+  app.get('/api/inspection-applications', {
+    schema: { tags, summary: 'Supervisor: enterprises\' inspection applications waiting for a decision', response: { 200: Type.Object({ items: Type.Array(Type.Any()) }), ...errors } },
+  }, async (req) => listPendingApplications(ctx.db, actorOf(req)));
+
+  app.post('/api/inspection-applications/:id/accept', {
+    schema: { tags, summary: 'Supervisor: accept an application; it becomes an inspection order', params: IdParams, body: AcceptApplicationBody, response: { 201: InspectionOrder, ...errors } },
+  }, async (req, reply) => reply.status(201).send(await withEffects(ctx, (fx) => acceptApplication(ctx.db, actorOf(req), id(req), req.body as AcceptBody, fx))));
+
+  app.post('/api/arrival-notices/:id/confirm', {
+    schema: {
+      tags, summary: 'Confirm that the goods of an arrival notice arrived (inspect-on-arrival orders jump the queue)', params: IdParams,
+      response: { 200: Type.Object({ confirmedAt: Type.String(), orders: Type.Array(InspectionOrder) }), ...errors },
+    },
+  }, async (req) => withEffects(ctx, (fx) => confirmArrival(ctx.db, actorOf(req), id(req), fx)));
+
+  app.get('/api/inspectors', {
+    schema: { tags, summary: 'Inspectors of your office: qualifications, capacity, roster (next 14 days), conflicts', response: { 200: Type.Object({ items: Type.Array(InspectorView) }), ...errors } },
+  }, async (req) => listInspectors(ctx.db, actorOf(req)));
+
+  app.put('/api/inspectors/:id/profile', {
+    schema: { tags, summary: 'Set an inspector\'s qualifications and daily capacity', params: IdParams, body: InspectorProfileInput, response: { 204: Type.Null(), ...errors } },
+  }, async (req, reply) => { await saveInspectorProfile(ctx.db, actorOf(req), id(req), req.body as InspectorProfileInput); return reply.status(204).send(); });
+
+  app.put('/api/inspectors/:id/roster', {
+    schema: { tags, summary: 'Set duty days of an inspector (on duty / off, per office-local date)', params: IdParams, body: RosterInput, response: { 204: Type.Null(), ...errors } },
+  }, async (req, reply) => { await saveRoster(ctx.db, actorOf(req), id(req), req.body as RosterInput); return reply.status(204).send(); });
+
+  app.post('/api/inspectors/:id/conflicts', {
+    schema: { tags, summary: 'Declare a conflict of interest between an inspector and an enterprise', params: IdParams, body: ConflictInput, response: { 204: Type.Null(), ...errors } },
+  }, async (req, reply) => { await declareConflict(ctx.db, actorOf(req), id(req), req.body as ConflictInput); return reply.status(204).send(); });
+
+  app.post('/api/inspectors/:id/conflicts/:enterpriseId/withdraw', {
+    schema: {
+      tags, summary: 'Withdraw a declared conflict of interest', params: Type.Object({ id: Id, enterpriseId: Id }, { additionalProperties: false }), body: ReasonBody,
+      response: { 204: Type.Null(), ...errors },
+    },
+  }, async (req, reply) => {
+    const p = req.params as { id: string; enterpriseId: string };
+    await withdrawConflict(ctx.db, actorOf(req), p.id, p.enterpriseId, (req.body as ReasonBody).reason);
+    return reply.status(204).send();
+  });
+
+  app.get('/api/order-settings', {
+    schema: { tags, summary: 'Your office\'s working hours, time zone and booking/dispatch settings', response: { 200: OrderSettings, ...errors } },
+  }, async (req) => getOrderSettings(ctx.db, actorOf(req)));
+
+  app.put('/api/order-settings', {
+    schema: { tags, summary: 'Administrator: change working hours and booking/dispatch settings (effective at once)', body: OrderSettings, response: { 200: OrderSettings, ...errors } },
+  }, async (req) => saveOrderSettings(ctx.db, actorOf(req), req.body as OrderSettings));
+}

@@ -1,0 +1,63 @@
+// The single path for order state changes: state machine check (@rvi/dispatch assertTransition), persist with a
+// guard on the state read, transition history, audit entry, and live invalidation, all in the caller's transaction.
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { assertTransition, DispatchDomainError, type OrderState } from '@rvi/dispatch';
+import { inspectionOrders, orderTransitions } from '../../db/schema.ts';
+import type { Db } from '../../platform/db.ts';
+import type { Actor } from '../../platform/actor.ts';
+import { AppError, badRequest, conflict } from '../../platform/errors.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { invalidateOrder, type Effects } from './orders.effects.ts';
+
+export type OrderRow = typeof inspectionOrders.$inferSelect;
+type OrderPatch = Partial<Omit<typeof inspectionOrders.$inferInsert, 'id' | 'state'>>;
+
+/** Maps the dispatch package's reasoned errors to HTTP answers (invalid_transition → 409, validation → 400). */
+export function toAppError(e: unknown): unknown {
+  if (e instanceof DispatchDomainError) {
+    if (e.code === 'invalid_transition') return conflict('invalid_transition', e.message, e.details);
+    return badRequest('validation_failed', e.message, e.details);
+  }
+  return e;
+}
+
+export interface TransitionOptions {
+  reason?: string | null;
+  /** Other columns changed together with the state (mode, inspector...). */
+  patch?: OrderPatch;
+  /** Extra facts for the audit entry. */
+  summary?: Record<string, unknown>;
+  fx?: Effects;
+}
+
+/**
+ * Moves an order to `to`. Refuses an illegal move with 409 `invalid_transition` (naming the allowed next states), and
+ * a concurrent change with 409 `stale_order`. Returns the updated row. Call inside a transaction.
+ */
+export async function transitionOrder(tx: Db, actor: Actor, order: OrderRow, to: OrderState, opts: TransitionOptions = {}): Promise<OrderRow> {
+  try {
+    assertTransition(order.state as OrderState, to);
+  } catch (e) {
+    throw toAppError(e);
+  }
+  const [updated] = await tx.update(inspectionOrders)
+    .set({ ...opts.patch, state: to, updatedAt: new Date() })
+    .where(and(eq(inspectionOrders.id, order.id), eq(inspectionOrders.state, order.state)))
+    .returning();
+  if (!updated) throw new AppError('stale_order', 409, `Order ${order.orderNo} was changed by someone else meanwhile; reload and try again`);
+  await tx.insert(orderTransitions).values({
+    id: randomUUID(), orderId: order.id, fromState: order.state, toState: to, actorId: actor.userId, actorRole: actor.role, reason: opts.reason ?? null,
+  });
+  await recordAudit(tx, actor, `order.${to}`, { type: 'inspection_order', id: order.id }, {
+    orderNo: order.orderNo, from: order.state, to, reason: opts.reason ?? null, ...opts.summary,
+  });
+  invalidateOrder(opts.fx, updated, [order.inspectorId]);
+  return updated;
+}
+
+/** Loads an order row locked for update (the transaction then owns its state until commit). */
+export async function lockOrder(tx: Db, id: string): Promise<OrderRow | null> {
+  const [row] = await tx.select().from(inspectionOrders).where(eq(inspectionOrders.id, id)).for('update').limit(1);
+  return row ?? null;
+}
