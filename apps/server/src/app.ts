@@ -14,6 +14,7 @@ import { startQueue, type JobQueue } from './platform/queue.ts';
 import type { Actor } from './platform/actor.ts';
 import { notificationRoutes } from './modules/notifications/notifications.routes.ts';
 import { riskRoutes } from './modules/risk/risk.routes.ts';
+import { ordersModuleRoutes } from './modules/orders/orders.routes.ts';
 import { ModelCache } from './modules/risk/risk.service.ts';
 import { installRiskJobs } from './modules/risk/risk.jobs.ts';
 import { Health } from '@rvi/contracts';
@@ -145,6 +146,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   orgRoutes(app, ctx);
   notificationRoutes(app, ctx);
   riskRoutes(app, ctx);
+  ordersModuleRoutes(app, ctx);
 
   const webDist = ctx.config.webDist ?? new URL('../../web/dist', import.meta.url).pathname;
   const hasWeb = existsSync(join(webDist, 'index.html'));

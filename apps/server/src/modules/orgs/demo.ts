@@ -7,6 +7,7 @@ import { systemActor } from '../../platform/actor.ts';
 import { hashPassword } from '../auth/auth.service.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { importDeclarations } from '../declarations/declarations.service.ts';
+import { seedOrdersDemo } from '../orders/orders.seed.ts';
 
 export const DEMO_USERS = [
   { username: 'admin', displayName: 'Liu Yang (administrator)', role: 'administrator', org: 'office' },
@@ -61,6 +62,7 @@ export async function seedOnFirstStart(db: Db, opts: { demo: boolean; password: 
     const half = Math.floor((lines.length - 1) / 2);
     await importDeclarations(db, actor, { csv: [lines[0], ...lines.slice(1, 1 + half)].join('\n'), fileName: 'demo-alpha.csv', orgRef: 'ENT-ALPHA' });
     await importDeclarations(db, actor, { csv: [lines[0], ...lines.slice(1 + half)].join('\n'), fileName: 'demo-beta.csv', orgRef: 'ENT-BETA' });
+    await seedOrdersDemo(db);
   }
   return { seeded: true, password, generated };
 }
