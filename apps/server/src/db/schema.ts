@@ -3,3 +3,4 @@ export * from './schema/core.ts';
 export * from './schema/notifications.ts';
 export * from './schema/risk.ts';
 export * from './schema/orders.ts';
+export * from './schema/findings.ts';
