@@ -13,6 +13,7 @@ const USAGE = `Usage: rvi <command>
   targeting train|score ...               risk model (see rvi targeting --help)
   vision read FILE... --json              read container/seal numbers and carton labels from images
   evidence verify FILE.zip [--key KEY]    verify an evidence package offline
+  dispatch replay RUN_ID                  recompute a recorded dispatch run; exit 1 naming any difference
 
 Configuration comes from environment variables (PORT, HOST, DATA_DIR, DATABASE_URL, RVI_DEMO, RVI_DEMO_PASSWORD, LOG_LEVEL); see README.`;
 
@@ -99,6 +100,10 @@ export async function main(argv: string[]): Promise<number> {
           return await runEvidenceVerifyCli(['verify', ...rest]);
         }
         throw new UsageError('rvi evidence verify FILE.zip [--key KEY]');
+      }
+      case 'dispatch': {
+        const { runDispatchCli } = await import('../modules/dispatch/dispatch.cli.ts');
+        return await runDispatchCli([sub, ...rest].filter((x) => x !== undefined));
       }
       case undefined:
       case 'help':
