@@ -8,6 +8,7 @@ export function customsNav(can: Record<string, boolean>, t: TFunction): FrameNav
   const items: (FrameNavItem & { allowed: boolean })[] = [
     { to: `${CUSTOMS_BASE}/declarations`, label: t('nav.officeDeclarations'), testId: 'nav-declarations', matchPrefix: true, allowed: !!can['declaration.read'] },
     { to: `${CUSTOMS_BASE}/import`, label: t('nav.importCsv'), testId: 'nav-import', allowed: !!can['declaration.import'] },
+    { to: `${CUSTOMS_BASE}/risk-model`, label: t('nav.riskModel'), testId: 'nav-risk-model', allowed: !!can['model.read'] },
     { to: `${CUSTOMS_BASE}/audit`, label: t('nav.audit'), testId: 'nav-audit', allowed: !!can['audit.read'] },
   ];
   return items.filter((i) => i.allowed);

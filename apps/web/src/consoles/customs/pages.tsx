@@ -5,6 +5,8 @@ import { DeclarationListView } from '../../features/declarations/components/Decl
 import { DeclarationDetailView } from '../../features/declarations/components/DeclarationDetailView.tsx';
 import { ImportCsvView } from '../../features/declarations/components/ImportCsvView.tsx';
 import { AuditLogView } from '../../features/audit/AuditLogView.tsx';
+import { RiskPanel } from '../../features/risk/components/RiskPanel.tsx';
+import { ModelPageView } from '../../features/risk/components/ModelPageView.tsx';
 import { NotAllowed } from '../../shared/ui/NotAllowed.tsx';
 import { PageHeader } from '../../shared/ui/PageHeader.tsx';
 import { CUSTOMS_BASE } from './nav.ts';
@@ -20,7 +22,14 @@ export function DeclarationsPage() {
 
 export function DeclarationPage() {
   const { id = '' } = useParams();
-  return <DeclarationDetailView id={id} backPath={`${CUSTOMS_BASE}/declarations`} />;
+  const { can } = useMe();
+  return (
+    <DeclarationDetailView
+      id={id}
+      backPath={`${CUSTOMS_BASE}/declarations`}
+      extra={can['risk.read'] ? <RiskPanel declarationId={id} canReplay={!!can['audit.read']} /> : null}
+    />
+  );
 }
 
 /** Administrators import on behalf of an enterprise of their office. */
@@ -40,4 +49,10 @@ export function AuditPage() {
   const { can } = useMe();
   if (!can['audit.read']) return <NotAllowed />;
   return <AuditLogView canVerify={!!can['audit.verify']} />;
+}
+
+export function RiskModelPage() {
+  const { can } = useMe();
+  if (!can['model.read']) return <NotAllowed />;
+  return <ModelPageView can={{ manage: !!can['model.manage'], select: !!can['risk.select'], readSettings: !!can['risk.read'] }} />;
 }

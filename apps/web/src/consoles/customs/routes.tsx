@@ -7,4 +7,5 @@ export const customsRoutes: RouteObject[] = [
   { path: 'declarations/:id', lazy: async () => ({ Component: (await import('./pages.tsx')).DeclarationPage }) },
   { path: 'import', lazy: async () => ({ Component: (await import('./pages.tsx')).ImportPage }) },
   { path: 'audit', lazy: async () => ({ Component: (await import('./pages.tsx')).AuditPage }) },
+  { path: 'risk-model', lazy: async () => ({ Component: (await import('./pages.tsx')).RiskModelPage }) },
 ];

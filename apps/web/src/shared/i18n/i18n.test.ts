@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DECLARATION_SORT_FIELDS, DECLARATION_STATUSES, DeclarationInput, ROLES } from '@rvi/contracts';
+import { METRIC_KEYS } from '../../features/risk/figures.ts';
 
 const here = new URL('.', import.meta.url).pathname;
 const src = join(here, '../..');
@@ -79,6 +80,11 @@ test('values translated by name have entries', () => {
     ...['form', 'api', 'csv'].map((s) => `source.${s}`),
     ...['first', 'previous', 'next', 'last'].map((c) => `pagination.${c}`),
     ...['remote', 'onsite'].map((m) => `apply.mode.${m}`),
+    // targeting: channels, model statuses, figures and the window they come from
+    ...['green', 'yellow', 'red'].map((c) => `risk.channel.${c}`),
+    ...['active', 'candidate', 'rejected', 'retired'].map((s) => `riskModel.status.${s}`),
+    ...METRIC_KEYS.map((k) => `riskModel.metric.${k}`),
+    ...['holdout', 'validation'].flatMap((w) => [`riskModel.figures.${w}`, `riskModel.figures.${w}Short`]),
   ];
   // Error codes the server sends: the UI titles errors by code.
   const codes = new Set<string>(['network', 'validation', 'internal', 'bad_request', 'bad_body', 'body_too_large', 'unsupported_media_type']);

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Anchor, Badge, Button, Card, Group, Modal, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { Link } from 'react-router-dom';
@@ -35,7 +35,8 @@ function fieldValue(d: DeclarationDetail, f: (typeof FIELDS)[number], dash: stri
   return typeof v === 'number' ? formatNumber(v, 4) : String(v);
 }
 
-export function DeclarationDetailView({ id, backPath }: { id: string; backPath: string }) {
+/** `extra` is shown under the declaration's fields (e.g. the customs console's risk panel). */
+export function DeclarationDetailView({ id, backPath, extra }: { id: string; backPath: string; extra?: ReactNode }) {
   const { t } = useTranslation();
   const q = useDeclaration(id);
   const phone = useMediaQuery('(max-width: 47.99em)', false, { getInitialValueInEffect: false });
@@ -88,6 +89,7 @@ export function DeclarationDetailView({ id, backPath }: { id: string; backPath: 
           </Stack>
         ) : null}
       </Card>
+      {extra}
 
       <Title order={3} fz="md" mb="xs">{t('arrival.title')}</Title>
       {d.arrivalNotices.length === 0 ? (

@@ -1,0 +1,7 @@
+import { formatNumber } from '../../shared/format.ts';
+
+/** A share (0.053) as a percentage in the interface language ("5.3 %"). */
+export const pct = (v: number, digits = 1) => `${formatNumber(v * 100, digits)} %`;
+
+/** A figure that may be missing (e.g. no critical case in the window). */
+export const pctOrDash = (v: number | null | undefined, dash: string, digits = 1) => (v == null ? dash : pct(v, digits));
