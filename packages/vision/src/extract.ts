@@ -6,10 +6,11 @@
 import { groupIntoRows, isLineBelow, isRightNeighbour, mergeRects, type Row, type TextBox } from './layout.ts';
 import { rectCorners, type Quad, type RotatedRect } from './ocr/geometry.ts';
 import { findContainerNumbersInTokens, parseSizeTypeCode, tokenizeForContainer, type ContainerReading } from './parsers/container.ts';
-import { parseHsCodes } from './parsers/hscode.ts';
-import { parseOrigin, type OriginMarker } from './parsers/origin.ts';
-import { parseQuantities, parseWeights, type QuantityUnit, type WeightKind } from './parsers/quantity.ts';
+import { hasHsLabel, parseHsCodes } from './parsers/hscode.ts';
+import { hasOriginMarker, parseOrigin, type OriginMarker } from './parsers/origin.ts';
+import { hasQuantityLabel, hasWeightLabel, parseQuantities, parseWeights, type QuantityUnit, type WeightKind } from './parsers/quantity.ts';
 import { findSealLabel, normalizeSealNumber, parseSealNumbers } from './parsers/seal.ts';
+import { editDistance } from './parsers/text-utils.ts';
 
 export interface Evidence {
   /** The OCR text the value was read from. */
@@ -118,39 +119,50 @@ async function findContainers(rows: Row[], reread?: RegionReader): Promise<Pick<
       consider(c.reading, used, used, chain, false);
     }
   }
-  // Second reads: the line holding the serial number, widened to the right and taller, so that a
-  // check digit printed apart (often boxed, which text detection tends to miss) is read with it.
+  // Second reads: the line holding the serial number, widened to the right, so that a check digit
+  // printed apart (often boxed, which text detection tends to miss) is read with it. Several crops are
+  // read; a number is taken only if the crops that verify agree on it (a wrong reading of the first
+  // ten characters must not be "confirmed" by whichever digit one crop happens to see).
   if (reread) {
     const pending = [...unverified.values()].filter((u) => !isCoveredBy(u.text, verified));
-    const jobs: Array<{ rect: RotatedRect; prefixTokens: string[]; used: Row[]; chain: Row[] }> = [];
+    const jobs: Array<{ rects: RotatedRect[]; prefixTokens: string[]; earlier: Row[]; chain: Row[] }> = [];
     const seen = new Set<Row>();
     for (const u of pending) {
       const last = u.usedRows[u.usedRows.length - 1];
       if (seen.has(last)) continue;
       seen.add(last);
       const earlier = u.usedRows.slice(0, -1);
-      const prefixTokens = earlier.flatMap((r) => tokenizeForContainer(r.text));
       const r = last.rect;
-      const grow = 3 * r.height;
-      jobs.push({
-        rect: { ...r, cx: r.cx + (r.ux * grow) / 2, cy: r.cy + (r.uy * grow) / 2, width: r.width + grow, height: r.height * 1.3 },
-        prefixTokens,
-        used: u.usedRows,
-        chain: u.chain,
+      const crop = (grow: number, heightScale: number): RotatedRect => ({
+        ...r,
+        cx: r.cx + (r.ux * grow * r.height) / 2,
+        cy: r.cy + (r.uy * grow * r.height) / 2,
+        width: r.width + grow * r.height,
+        height: r.height * heightScale,
       });
+      jobs.push({ rects: [crop(3, 1.0), crop(4, 0.85), crop(3, 1.3)], prefixTokens: earlier.flatMap((row) => tokenizeForContainer(row.text)), earlier, chain: u.chain });
     }
     if (jobs.length) {
-      const texts = await reread(jobs.map((j) => j.rect));
-      jobs.forEach((job, k) => {
-        const readTokens = tokenizeForContainer(texts[k].text);
-        const all = [...job.prefixTokens, ...readTokens];
-        const box: TextBox = { text: texts[k].text, confidence: texts[k].confidence, rect: job.rect, box: rectCorners(job.rect) };
-        for (const c of findContainerNumbersInTokens(all)) {
-          if (c.reading.status !== 'verified') continue;
-          const earlier = job.used.slice(0, -1);
-          consider(c.reading, [...earlier, box], earlier, job.chain, true);
+      const texts = await reread(jobs.flatMap((j) => j.rects));
+      let k = 0;
+      for (const job of jobs) {
+        const found = new Map<string, { reading: ContainerReading; box: TextBox; votes: number }>();
+        for (const rect of job.rects) {
+          const t = texts[k++];
+          const box: TextBox = { text: t.text, confidence: t.confidence, rect, box: rectCorners(rect) };
+          const codes = new Set<string>();
+          for (const c of findContainerNumbersInTokens([...job.prefixTokens, ...tokenizeForContainer(t.text)])) {
+            if (c.reading.status !== 'verified' || codes.has(c.reading.code)) continue;
+            codes.add(c.reading.code);
+            const prev = found.get(c.reading.code);
+            if (prev) prev.votes++;
+            else found.set(c.reading.code, { reading: c.reading, box, votes: 1 });
+          }
         }
-      });
+        if (found.size !== 1) continue;
+        const [{ reading, box, votes }] = found.values();
+        consider(reading, [...job.earlier, { ...box, confidence: box.confidence * (votes > 1 ? 1 : 0.9) }], job.earlier, job.chain, true);
+      }
     }
   }
   const containerNumbers = [...verified.values()].sort((a, b) => b.confidence - a.confidence);
@@ -164,7 +176,9 @@ async function findContainers(rows: Row[], reread?: RegionReader): Promise<Pick<
 /** An unverified reading that is a partial or misread form of a verified number is not reported again. */
 function isCoveredBy(text: string, verified: Map<string, unknown>): boolean {
   for (const code of verified.keys()) {
-    if (code.startsWith(text.slice(0, 10)) || code.slice(4, 10) === text.slice(4, 10) || code.slice(0, 4) + code.slice(4, 10) === text.slice(0, 10)) return true;
+    if (code.startsWith(text.slice(0, 10))) return true;
+    // Same owner code give or take a character, serial nearly the same: the same marking misread.
+    if (editDistance(code.slice(0, 4), text.slice(0, 4), 1) <= 1 && editDistance(code.slice(4), text.slice(4), 1) <= 1) return true;
   }
   return false;
 }
@@ -177,9 +191,13 @@ function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
-/** The row, then the row plus what follows it (to its right, then below) for labels whose value wraps. */
-function withContinuations(row: Row, rows: Row[]): Array<{ text: string; rows: Row[] }> {
+/**
+ * The row alone, or — when it holds a label but not its value ("N.W.:" with the number on the next
+ * line or further right) — the row plus what follows it.
+ */
+function labelledTexts(row: Row, rows: Row[], hasLabel: (text: string) => boolean): Array<{ text: string; rows: Row[] }> {
   const out = [{ text: row.text, rows: [row] }];
+  if (!hasLabel(row.text)) return out;
   const right = rows.find((n) => n !== row && isRightNeighbour(row, n, 8));
   if (right) out.push({ text: `${row.text} ${right.text}`, rows: [row, right] });
   const below = rows.find((n) => n !== row && isLineBelow(row, n, 2.5));
@@ -233,7 +251,7 @@ export async function extractFields(lines: TextBox[], reread?: RegionReader): Pr
   // Origin marks.
   const originMarks: ExtractedFields['originMarks'] = [];
   for (const row of rows) {
-    for (const cand of withContinuations(row, rows)) {
+    for (const cand of labelledTexts(row, rows, hasOriginMarker)) {
       const found = parseOrigin(cand.text);
       if (!found.length) continue;
       for (const f of found) {
@@ -258,7 +276,7 @@ export async function extractFields(lines: TextBox[], reread?: RegionReader): Pr
   let quantity: ExtractedFields['quantity'] = null;
   let quantityLabelled = false;
   for (const row of rows) {
-    for (const cand of withContinuations(row, rows)) {
+    for (const cand of labelledTexts(row, rows, hasQuantityLabel)) {
       const qs = parseQuantities(cand.text);
       if (!qs.length) continue;
       const q = qs[0];
@@ -273,7 +291,7 @@ export async function extractFields(lines: TextBox[], reread?: RegionReader): Pr
   // Weights.
   const weights: Partial<Record<WeightKind, WeightField>> = {};
   for (const row of rows) {
-    for (const cand of withContinuations(row, rows)) {
+    for (const cand of labelledTexts(row, rows, hasWeightLabel)) {
       const ws = parseWeights(cand.text);
       if (!ws.length) continue;
       for (const w of ws) {
@@ -288,7 +306,7 @@ export async function extractFields(lines: TextBox[], reread?: RegionReader): Pr
   // HS code.
   let hsCode: ExtractedFields['hsCode'] = null;
   for (const row of rows) {
-    for (const cand of withContinuations(row, rows)) {
+    for (const cand of labelledTexts(row, rows, hasHsLabel)) {
       const hs = parseHsCodes(cand.text);
       if (!hs.length) continue;
       const conf = round3(Math.min(...cand.rows.map((r) => r.confidence)));

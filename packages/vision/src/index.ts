@@ -13,3 +13,4 @@ export { countryNames, isCountryCode, normalizeEnglishName } from './parsers/cou
 export * from './parsers/quantity.ts';
 export * from './parsers/hscode.ts';
 export * from './parsers/gs1.ts';
+export { compareWithDeclaration, hsMatchLevel, type DeclarationForComparison, type DeclaredItem, type ArrivalNoticeForComparison, type SuggestedFinding, type FieldMatch, type ComparisonResult, type ComparedField } from './compare.ts';

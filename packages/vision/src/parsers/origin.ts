@@ -18,13 +18,12 @@ export interface OriginReading {
 
 // OCR reads "MADE IN" as "MADEIN", "MADE lN", "MAD E IN", "MADE 1N"...
 const EN_MARKERS: Array<{ re: RegExp; marker: OriginMarker }> = [
-  { re: /M\s?[A4]\s?D\s?E\s?[I1L|l]\s?N(?![A-Z])/i, marker: 'made_in' },
-  { re: /M[A4]DE[I1L|l]N/i, marker: 'made_in' },
+  { re: /M\s?[A4]\s?D\s?E\s?[I1L|l]\s?N/i, marker: 'made_in' },
   { re: /MANUFACTURED\s?IN/i, marker: 'made_in' },
   { re: /PRODUC[TE]\s?OF/i, marker: 'product_of' },
   { re: /COUNTRY\s?OF\s?ORIGIN\s?[:.]?/i, marker: 'origin_label' },
   { re: /\bC\.?O\.?O\.?\s?:/i, marker: 'origin_label' },
-  { re: /\bORIGIN\s?[:.]?/i, marker: 'origin_label' },
+  { re: /\bORIGIN(?!AL)\s?[:.]?/i, marker: 'origin_label' },
 ];
 
 const ZH_LABEL = /(原产国|原產國|原产地|原產地|原产国别|原产国\(地区\)|原产国（地区）|生产国|生產國|制造国|製造國|产地|產地|产国)(?:\(地区\)|（地区）)?\s*[:：]?\s*/;
@@ -52,10 +51,13 @@ export function matchEnglishCountryPrefix(compact: string): { country: string; l
     }
   }
   if (!candidates.length) return null;
-  candidates.sort((a, b) => a.distance - b.distance || b.length - a.length);
+  // Fewest errors per letter first: "MALAYSLA" is MALAYSIA with one error in eight, not MALTA
+  // with one in five.
+  const rate = (c: { length: number; distance: number }) => c.distance / c.length;
+  candidates.sort((a, b) => rate(a) - rate(b) || b.length - a.length);
   const top = candidates[0];
-  // Two different countries equally close: no guess.
-  if (candidates.some((c) => c.country !== top.country && c.distance === top.distance)) return null;
+  // Two different countries about as close: no guess.
+  if (candidates.some((c) => c.country !== top.country && rate(c) - rate(top) < 0.05)) return null;
   return { country: top.country, length: top.length, quality: 1 - top.distance / (top.length + 1) };
 }
 
@@ -108,4 +110,10 @@ export function parseOrigin(line: string): OriginReading[] {
     if (hit) out.push({ country: hit.country, marker: 'zh_made_in', printed: hit.name, matchQuality: 1 });
   }
   return out;
+}
+
+/** The line carries an origin marker ("MADE IN", "原产国"…), whose country may follow on the next line. */
+export function hasOriginMarker(line: string): boolean {
+  const text = normalizeOcrText(line);
+  return EN_MARKERS.some(({ re }) => re.test(text.toUpperCase())) || ZH_LABEL.test(text);
 }

@@ -35,10 +35,11 @@ export function normalizeQuantityUnit(word: string): QuantityUnit | null {
   const fixed = up.replace(/5$/, 'S').replace(/0/g, 'O');
   if (UNIT_WORDS[fixed]) return UNIT_WORDS[fixed];
   // One OCR error in a unit of 4+ letters (PCS → PGS, CTNS → CTN5 handled above).
-  if (up.length >= 3) {
+  // "PGS", "PCE5": the commonest unit, misread.
+  if (up.length === 3 && up[0] === 'P' && editDistance(up, 'PCS', 1) <= 1) return 'PCS';
+  if (up.length >= 4) {
     const hits = new Set<QuantityUnit>();
     for (const [k, v] of Object.entries(UNIT_WORDS)) if (k.length >= 4 && editDistance(up, k, 1) <= 1) hits.add(v);
-    if (up.length === 3 && editDistance(up, 'PCS', 1) <= 1 && up[0] === 'P') hits.add('PCS');
     if (hits.size === 1) return [...hits][0];
   }
   return null;
@@ -51,7 +52,9 @@ export interface QuantityReading {
   text: string;
 }
 
-const NUM = String.raw`([0-9OoIl|SBZG][0-9OoIl|SBZG,.]*\d|\d)`;
+// A printed number as OCR may read it: look-alike letters are allowed before the first digit, inside
+// the number, and a trailing O ("3O" = 30); a letter right after the number is the unit ("500G").
+const NUM = String.raw`([OoIl|SBZG]{0,2}\d(?:[\d,.]|[OoIl|SBZG](?=[\d,.]))*[Oo]?)`;
 const QTY_LABEL = /(?:\bQ\s*['’]?\s*T\s*Y\b|\bQTY|\bQUANTITY|\bQNTY|数量|數量|件数|件數|箱数|箱數)\s*[.:#]?\s*/i;
 const EN_UNIT = String.raw`([A-Za-z][A-Za-z0-9.]{0,8})`;
 const ZH_UNIT = String.raw`(千克|公斤|[件个個只支片条條把箱套双雙对對台盒袋包卷打托桶捆])`;
@@ -149,4 +152,15 @@ export function parseWeights(line: string): WeightReading[] {
 
 function round(n: number): number {
   return Math.round(n * 1e6) / 1e6;
+}
+
+/** The line carries a quantity label ("QTY", "数量"…). */
+export function hasQuantityLabel(line: string): boolean {
+  return QTY_LABEL.test(normalizeOcrText(line));
+}
+
+/** The line carries a weight label ("N.W.", "GROSS WEIGHT", "净重"…). */
+export function hasWeightLabel(line: string): boolean {
+  const text = normalizeOcrText(line);
+  return WEIGHT_LABELS.some(({ re }) => re.test(text));
 }
