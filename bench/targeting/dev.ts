@@ -15,8 +15,11 @@ const all = readDeclarationsFile(resolve(data, 'train.csv'), { requireLabels: tr
 const fit = all.filter((d) => d.date < DEV_SPLIT);
 const test = all.filter((d) => d.date >= DEV_SPLIT);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const model = trainModel(fit, options);
 const trainS = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const trainCpuS = (cpu.user + cpu.system) / 1e6;
 let scores = model.score(test);
 let scoreMs = Infinity;
 for (let rep = 0; rep < 20; rep++) {
@@ -28,4 +31,4 @@ const m = evaluateScores(scores, test.map((d) => d.fraud!), test.map((d) => d.cr
 const f = (v: number | null) => (v === null ? 'NA' : v.toFixed(4));
 console.log(`holdout: ${JSON.stringify(model.info.holdout.metrics)}`);
 console.log('top features:', model.featureImportance().slice(0, 12).map((i) => `${i.name}=${i.share.toFixed(3)}`).join(' '));
-console.log(`dev: split=${DEV_SPLIT} rounds=${model.info.rounds} p1=${f(m.p1)} p2=${f(m.p2)} p5=${f(m.p5)} p10=${f(m.p10)} r10=${f(m.r10)} crit_r10=${f(m.crit_r10)} auc=${f(m.auc)} train_s=${trainS.toFixed(2)} score_ms=${scoreMs.toFixed(1)}`);
+console.log(`dev: split=${DEV_SPLIT} rounds=${model.info.rounds} p1=${f(m.p1)} p2=${f(m.p2)} p5=${f(m.p5)} p10=${f(m.p10)} r10=${f(m.r10)} crit_r10=${f(m.crit_r10)} auc=${f(m.auc)} train_s=${trainS.toFixed(2)} train_cpu_s=${trainCpuS.toFixed(2)} score_ms=${scoreMs.toFixed(1)}`);

@@ -205,6 +205,8 @@ interface Runtime {
   stats: Map<string, Lookup>;
   /** Per key: atom vocabulary sizes (for composite codes), or null when codes are strings. */
   radix: Map<string, number[] | null>;
+  /** Single-atom keys whose statistics are stored in atom id order: the atom id is the index. */
+  direct: Set<string>;
 }
 
 const MAX_SAFE_COMPOSITE = 2 ** 52;
@@ -231,25 +233,68 @@ const lookup = (index: Lookup, v: string | number): number =>
  * atom is read from `prefix` (parent id → id) when the parent value is known.
  */
 function atomIds(rows: readonly Declaration[], atom: Atom, index: Lookup, prefix?: { parent: Int32Array; map: Int32Array }): Int32Array {
-  const def: AtomDef = ATOMS[atom];
-  const out = new Int32Array(rows.length);
+  const n = rows.length;
+  const out = new Int32Array(n);
+  if (ATOMS[atom].kind === 'number') {
+    const values = numberValues(rows, atom);
+    for (let r = 0; r < n; r++) {
+      const v = values[r];
+      out[r] = v !== v ? -2 : lookup(index, v);
+    }
+    return out;
+  }
   if (prefix) {
     const { parent, map } = prefix;
-    for (let r = 0; r < rows.length; r++) {
+    const get = ATOMS[atom].get;
+    for (let r = 0; r < n; r++) {
       const pid = parent[r];
-      out[r] = pid >= 0 ? map[pid] : lookup(index, def.get(rows[r]));
+      out[r] = pid >= 0 ? map[pid] : lookup(index, get(rows[r]));
     }
-  } else if (index instanceof NumberIndex) {
-    const get = def.get as (d: Declaration) => number;
-    for (let r = 0; r < rows.length; r++) {
-      const v = get(rows[r]);
-      out[r] = v !== v ? -2 : index.get(v);
-    }
-  } else {
-    for (let r = 0; r < rows.length; r++) {
-      const v = def.get(rows[r]);
-      out[r] = typeof v === 'number' && v !== v ? -2 : (index.get(v) ?? -1);
-    }
+    return out;
+  }
+  const values = textValues(rows, atom);
+  const map = index as Map<string | number, number>;
+  for (let r = 0; r < n; r++) out[r] = map.get(values[r]) ?? -1;
+  return out;
+}
+
+/**
+ * Text atom values of all rows. One literal property read per loop keeps every loop
+ * monomorphic (a shared getter call would be megamorphic and several times slower).
+ */
+function textValues(rows: readonly Declaration[], atom: Atom): string[] {
+  const n = rows.length;
+  const out = new Array<string>(n);
+  switch (atom) {
+    case 'importer': for (let r = 0; r < n; r++) out[r] = rows[r].importerId; break;
+    case 'declarant': for (let r = 0; r < n; r++) out[r] = rows[r].declarantId; break;
+    case 'seller': for (let r = 0; r < n; r++) out[r] = rows[r].sellerId; break;
+    case 'courier': for (let r = 0; r < n; r++) out[r] = rows[r].courierId; break;
+    case 'office': for (let r = 0; r < n; r++) out[r] = rows[r].officeId; break;
+    case 'processType': for (let r = 0; r < n; r++) out[r] = rows[r].processType; break;
+    case 'importType': for (let r = 0; r < n; r++) out[r] = rows[r].importType; break;
+    case 'importUse': for (let r = 0; r < n; r++) out[r] = rows[r].importUse; break;
+    case 'paymentType': for (let r = 0; r < n; r++) out[r] = rows[r].paymentType; break;
+    case 'transport': for (let r = 0; r < n; r++) out[r] = rows[r].modeOfTransport; break;
+    case 'hs6': for (let r = 0; r < n; r++) out[r] = rows[r].hs6; break;
+    case 'departure': for (let r = 0; r < n; r++) out[r] = rows[r].countryOfDeparture; break;
+    case 'origin': for (let r = 0; r < n; r++) out[r] = rows[r].countryOfOrigin; break;
+    case 'taxType': for (let r = 0; r < n; r++) out[r] = rows[r].taxType; break;
+    case 'originIndicator': for (let r = 0; r < n; r++) out[r] = rows[r].originIndicator; break;
+    default: { const get = ATOMS[atom].get; for (let r = 0; r < n; r++) out[r] = get(rows[r]) as string; }
+  }
+  return out;
+}
+
+function numberValues(rows: readonly Declaration[], atom: Atom): Float64Array {
+  const n = rows.length;
+  const out = new Float64Array(n);
+  switch (atom) {
+    case 'price': for (let r = 0; r < n; r++) out[r] = rows[r].itemPrice; break;
+    case 'mass': for (let r = 0; r < n; r++) out[r] = rows[r].netMass; break;
+    case 'taxRate': for (let r = 0; r < n; r++) out[r] = rows[r].taxRate; break;
+    case 'unitValue': for (let r = 0; r < n; r++) out[r] = roundedUnitValue(rows[r]); break;
+    default: { const get = ATOMS[atom].get; for (let r = 0; r < n; r++) out[r] = get(rows[r]) as number; }
   }
   return out;
 }
@@ -396,20 +441,10 @@ export class FeatureEncoder {
     for (const k of keyOrder(cfg)) {
       const st = state.stats[k];
       const index = rt.stats.get(k)!;
-      const codes = compositeCodes(KEYS[k].atoms.map((a) => ids.get(a)!), rt.radix.get(k)!);
       // keyIdx: stats index, -1 unseen key, -2 missing value
-      const keyIdx = new Int32Array(n);
-      if (codes instanceof Float64Array && index instanceof NumberIndex) {
-        for (let r = 0; r < n; r++) {
-          const code = codes[r];
-          keyIdx[r] = code !== code ? -2 : code === -1 ? -1 : index.get(code);
-        }
-      } else {
-        for (let r = 0; r < n; r++) {
-          const code = codes[r];
-          keyIdx[r] = code !== code ? -2 : code === -1 ? -1 : lookup(index, code);
-        }
-      }
+      const keyIdx = rt.direct.has(k)
+        ? ids.get(KEYS[k].atoms[0])! // statistics stored in atom id order
+        : statsIndices(compositeCodes(KEYS[k].atoms.map((a) => ids.get(a)!), rt.radix.get(k)!), index);
       // Per-fold sums over the training rows for out-of-fold statistics.
       let foldN: Float64Array | null = null, foldPos: Float64Array | null = null, foldCrit: Float64Array | null = null;
       if (training && (targetSet.has(k) || critSet.has(k))) {
@@ -535,6 +570,24 @@ export class FeatureEncoder {
       default: return '';
     }
   }
+}
+
+/** Position of each composite code in a key's statistics: -1 unseen, -2 missing value. */
+function statsIndices(codes: Float64Array | (string | number)[], index: Lookup): Int32Array {
+  const n = codes.length;
+  const out = new Int32Array(n);
+  if (codes instanceof Float64Array && index instanceof NumberIndex) {
+    for (let r = 0; r < n; r++) {
+      const code = codes[r];
+      out[r] = code !== code ? -2 : code === -1 ? -1 : index.get(code);
+    }
+  } else {
+    for (let r = 0; r < n; r++) {
+      const code = codes[r];
+      out[r] = code !== code ? -2 : code === -1 ? -1 : lookup(index, code);
+    }
+  }
+  return out;
 }
 
 /** Vocabulary sizes used to combine atom ids into one number, or null to use strings. */
@@ -733,7 +786,12 @@ function buildRuntime(state: EncoderState): Runtime {
     if (r) stats.set(k, new NumberIndex(st.codes as number[]));
     else { const m = new Map<number | string, number>(); st.codes.forEach((code, i) => m.set(code, i)); stats.set(k, m); }
   }
-  return { atoms, prefix, vocab, stats, radix };
+  const direct = new Set<string>();
+  for (const [k, st] of Object.entries(state.stats)) {
+    const atoms = KEYS[k].atoms;
+    if (atoms.length === 1 && st.codes.length === state.atoms[atoms[0]]!.values.length && st.codes.every((c, i) => c === i)) direct.add(k);
+  }
+  return { atoms, prefix, vocab, stats, radix, direct };
 }
 
 /** Checks the shape of a deserialized encoder state; throws `model_corrupt` naming the problem. */

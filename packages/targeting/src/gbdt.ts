@@ -499,6 +499,9 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
   // The same bins offset into one histogram array for all features (saves a lookup per update).
   const globalBins = new Uint16Array(F * n);
   for (let r = 0; r < n; r++) for (let f = 0; f < F; f++) globalBins[r * F + f] = binOffset[f] + bins[r * F + f];
+  // Column-major copy for partitioning a leaf on one feature (sequential reads).
+  const colBins = new Uint8Array(F * n);
+  for (let r = 0; r < n; r++) for (let f = 0; f < F; f++) colBins[f * n + r] = bins[r * F + f];
 
   const y = Float64Array.from(input.y as ArrayLike<number>);
   const w = input.weights ? Float64Array.from(input.weights as ArrayLike<number>) : null;
@@ -548,7 +551,6 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
 
   const activeFeatures = new Int32Array(F);
   let activeCount = F;
-  const catOrder = new Int32Array(256);
   const catScore = new Float64Array(256);
   const lambda = p.lambdaL2;
 
@@ -595,16 +597,22 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
     return gainAt(gl, hl, cwl) + gainAt(gr, hr, cwr) - parentGain;
   };
 
+  const bestCatOrder = new Int32Array(256);
+  const orderScratch = new Int32Array(256);
+
   function findBestSplit(leaf: Leaf): SplitCandidate | null {
     const hist = leaf.hist!;
     const G = leaf.g, H = leaf.h, C = leaf.c;
-    const bounded = leaf.lower > -Infinity || leaf.upper < Infinity;
+    const lower = leaf.lower, upper = leaf.upper;
+    const bounded = lower > -Infinity || upper < Infinity;
     // Histograms hold gradient and hessian sums only; row counts are estimated from the hessian
     // (as LightGBM does), which saves a third of the histogram updates.
     const cntFactor = H > 0 ? C / H : 0;
-    const parentGain = bounded ? gainAt(G, H, clamp(-G / (H + lambda), leaf.lower, leaf.upper)) : leafGain(G, H);
-    let best: SplitCandidate | null = null;
+    const parentGain = bounded ? gainAt(G, H, clamp(-G / (H + lambda), lower, upper)) : leafGain(G, H);
     const minLeaf = p.minDataInLeaf, minHess = p.minSumHessian;
+    // Best split so far, in scalars (no allocation while scanning).
+    let bGain = p.minGain, bFeature = -1, bBin = 0, bMissingLeft = false, bGl = 0, bHl = 0, bWl = 0, bWr = 0;
+    let bCatCount = 0; // categorical: number of categories on the left, taken from bestCatOrder
     for (let a = 0; a < activeCount; a++) {
       const f = activeFeatures[a];
       const base = binOffset[f] * 2;
@@ -612,30 +620,32 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
       const m = mono[f];
       const simple = m === 0 && !bounded;
       if (mappers[f].kind === 'numeric') {
-        const mg = hist[base], mh = hist[base + 1], mc = mh * cntFactor;
-        let gl = 0, hl = 0, cl = 0;
+        const mg = hist[base], mh = hist[base + 1], hasMissing = mh > 0;
+        let gl = 0, hl = 0;
         for (let b = 1; b < nb; b++) {
           const j = base + b * 2;
-          if (hist[j + 1] === 0 && hist[j] === 0 && b > 1) continue; // empty bin: same split as the previous one
-          gl += hist[j]; hl += hist[j + 1]; cl = hl * cntFactor;
+          const bg = hist[j], bh = hist[j + 1];
+          if (bh === 0 && bg === 0 && b > 1) continue; // empty bin: same split as the previous one
+          gl += bg; hl += bh;
+          const hr = H - hl;
+          if ((hr - mh) * cntFactor < minLeaf && hr * cntFactor < minLeaf) break; // the right side only shrinks from here
+          const gr = G - gl;
           // Missing values go right.
-          {
-            const gr = G - gl, hr = H - hl, cr = C - cl;
-            if (cl >= minLeaf && cr >= minLeaf && hl >= minHess && hr >= minHess) {
-              const gain = simple ? leafGain(gl, hl) + leafGain(gr, hr) - parentGain : constrainedGain(gl, hl, gr, hr, m, leaf.lower, leaf.upper, parentGain);
-              if (best === null ? gain > p.minGain : gain > best.gain) {
-                best = { gain, feature: f, thresholdBin: b, missingLeft: false, catLeft: null, gl, hl, cl, wl: simple ? -gl / (hl + lambda) : cwl, wr: simple ? -gr / (hr + lambda) : cwr };
-              }
+          if (hl * cntFactor >= minLeaf && hr * cntFactor >= minLeaf && hl >= minHess && hr >= minHess) {
+            const gain = simple ? leafGain(gl, hl) + leafGain(gr, hr) - parentGain : constrainedGain(gl, hl, gr, hr, m, lower, upper, parentGain);
+            if (gain > bGain) {
+              bGain = gain; bFeature = f; bBin = b; bMissingLeft = false; bGl = gl; bHl = hl; bCatCount = 0;
+              bWl = simple ? -gl / (hl + lambda) : cwl; bWr = simple ? -gr / (hr + lambda) : cwr;
             }
           }
           // Missing values go left.
-          if (mc > 0) {
-            const gl2 = gl + mg, hl2 = hl + mh, cl2 = cl + mc;
-            const gr = G - gl2, hr = H - hl2, cr = C - cl2;
-            if (cl2 >= minLeaf && cr >= minLeaf && hl2 >= minHess && hr >= minHess) {
-              const gain = simple ? leafGain(gl2, hl2) + leafGain(gr, hr) - parentGain : constrainedGain(gl2, hl2, gr, hr, m, leaf.lower, leaf.upper, parentGain);
-              if (best === null ? gain > p.minGain : gain > best.gain) {
-                best = { gain, feature: f, thresholdBin: b, missingLeft: true, catLeft: null, gl: gl2, hl: hl2, cl: cl2, wl: simple ? -gl2 / (hl2 + lambda) : cwl, wr: simple ? -gr / (hr + lambda) : cwr };
+          if (hasMissing) {
+            const gl2 = gl + mg, hl2 = hl + mh, gr2 = gr - mg, hr2 = hr - mh;
+            if (hl2 * cntFactor >= minLeaf && hr2 * cntFactor >= minLeaf && hl2 >= minHess && hr2 >= minHess) {
+              const gain = simple ? leafGain(gl2, hl2) + leafGain(gr2, hr2) - parentGain : constrainedGain(gl2, hl2, gr2, hr2, m, lower, upper, parentGain);
+              if (gain > bGain) {
+                bGain = gain; bFeature = f; bBin = b; bMissingLeft = true; bGl = gl2; bHl = hl2; bCatCount = 0;
+                bWl = simple ? -gl2 / (hl2 + lambda) : cwl; bWr = simple ? -gr2 / (hr2 + lambda) : cwr;
               }
             }
           }
@@ -645,31 +655,37 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
         let nm = 0;
         for (let b = 0; b < nb; b++) {
           const j = base + b * 2;
-          if (hist[j + 1] * cntFactor >= p.minDataPerGroup) { catOrder[nm] = b; catScore[b] = hist[j] / (hist[j + 1] + p.catSmooth); nm++; }
+          if (hist[j + 1] * cntFactor >= p.minDataPerGroup) { orderScratch[nm] = b; catScore[b] = hist[j] / (hist[j + 1] + p.catSmooth); nm++; }
         }
         if (nm < 2) continue;
-        const order = Array.from(catOrder.subarray(0, nm)).sort((x, z) => catScore[x] - catScore[z]);
+        const order = orderScratch.subarray(0, nm).sort((x, z) => catScore[x] - catScore[z]);
         const limit = Math.min(p.maxCatThreshold, nm - 1);
         for (let dir = 0; dir < 2; dir++) {
-          let gl = 0, hl = 0, cl = 0;
+          let gl = 0, hl = 0;
           for (let k = 0; k < limit; k++) {
             const b = dir === 0 ? order[k] : order[nm - 1 - k];
             const j = base + b * 2;
-            gl += hist[j]; hl += hist[j + 1]; cl = hl * cntFactor;
-            const gr = G - gl, hr = H - hl, cr = C - cl;
-            if (cl < minLeaf || cr < minLeaf || hl < minHess || hr < minHess) continue;
-            const gain = simple ? leafGain(gl, hl) + leafGain(gr, hr) - parentGain : constrainedGain(gl, hl, gr, hr, 0, leaf.lower, leaf.upper, parentGain);
-            if (best === null ? gain > p.minGain : gain > best.gain) {
-              const catLeft = new Uint8Array(nb);
-              for (let q = 0; q <= k; q++) catLeft[dir === 0 ? order[q] : order[nm - 1 - q]] = 1;
-              best = { gain, feature: f, thresholdBin: 0, missingLeft: false, catLeft, gl, hl, cl, wl: simple ? -gl / (hl + lambda) : cwl, wr: simple ? -gr / (hr + lambda) : cwr };
+            gl += hist[j]; hl += hist[j + 1];
+            const gr = G - gl, hr = H - hl;
+            if (hl * cntFactor < minLeaf || hr * cntFactor < minLeaf || hl < minHess || hr < minHess) continue;
+            const gain = simple ? leafGain(gl, hl) + leafGain(gr, hr) - parentGain : constrainedGain(gl, hl, gr, hr, 0, lower, upper, parentGain);
+            if (gain > bGain) {
+              bGain = gain; bFeature = f; bBin = 0; bMissingLeft = false; bGl = gl; bHl = hl; bCatCount = k + 1;
+              bWl = simple ? -gl / (hl + lambda) : cwl; bWr = simple ? -gr / (hr + lambda) : cwr;
+              for (let q = 0; q <= k; q++) bestCatOrder[q] = dir === 0 ? order[q] : order[nm - 1 - q];
             }
           }
           if (nm === 2) break; // both directions give the same split
         }
       }
     }
-    return best;
+    if (bFeature < 0) return null;
+    let catLeft: Uint8Array | null = null;
+    if (bCatCount > 0) {
+      catLeft = new Uint8Array(mappers[bFeature].nBins);
+      for (let q = 0; q < bCatCount; q++) catLeft[bestCatOrder[q]] = 1;
+    }
+    return { gain: bGain, feature: bFeature, thresholdBin: bBin, missingLeft: bMissingLeft, catLeft, gl: bGl, hl: bHl, cl: bHl * cntFactor, wl: bWl, wr: bWr };
   }
 
   /** Adds a node whose output (before the learning rate) is w. */
@@ -736,9 +752,10 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
       open.splice(bi, 1);
       // Stable partition of the leaf's rows.
       let li = leaf.start, ri = 0;
+      const colStart = s.feature * n;
       for (let k = leaf.start; k < leaf.end; k++) {
         const r = indices[k];
-        const b = bins[r * F + s.feature];
+        const b = colBins[colStart + r];
         const goLeft = s.catLeft ? s.catLeft[b] === 1 : (b === 0 ? s.missingLeft : b <= s.thresholdBin);
         if (goLeft) indices[li++] = r; else scratch[ri++] = r;
       }
