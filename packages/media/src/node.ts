@@ -158,17 +158,19 @@ export class MediaNode {
     if (!room) return [];
     this.rooms.delete(sessionId);
     clearTimeout(room.pliTimer);
+    const closing: Promise<void>[] = [];
     for (const v of room.viewers.values()) {
       this.opts.send?.(v.id, { type: 'bye', reason });
       this.peers.delete(v.id);
-      void v.out?.pc.close();
+      closing.push(closePc(v.out?.pc));
     }
     if (room.publisher) {
       this.opts.send?.(room.publisher.id, { type: 'bye', reason });
       this.peers.delete(room.publisher.id);
     }
     room.twcc?.close();
-    void room.pubPc?.close();
+    closing.push(closePc(room.pubPc));
+    await Promise.all(closing);
     return (await room.recorder?.stop()) ?? [];
   }
 
@@ -232,7 +234,7 @@ export class MediaNode {
             room.publisher = undefined;
             room.twcc?.close();
             room.twcc = undefined;
-            void room.pubPc?.close();
+            void closePc(room.pubPc);
             room.pubPc = undefined;
             room.recorder?.reconnect();
             this.setState(room, 'absent');
@@ -298,7 +300,7 @@ export class MediaNode {
       room.twcc = undefined;
       const old = room.pubPc;
       room.pubPc = undefined;
-      void old.close();
+      void closePc(old);
       room.recorder?.reconnect();
       this.setState(room, 'reconnecting');
     }
@@ -313,12 +315,14 @@ export class MediaNode {
     });
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp });
+      noteTransports(pc);
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
+      noteTransports(pc);
       await gathered(pc);
     } catch (e) {
       if (room.pubPc === pc) room.pubPc = undefined;
-      void pc.close();
+      void closePc(pc);
       throw new SignallingError('negotiation_failed', `could not negotiate with the publisher: ${(e as Error).message}`.slice(0, 300));
     }
     if ((this.opts.bwe ?? 'twcc') === 'twcc') this.installTwcc(room, pc);
@@ -481,7 +485,7 @@ export class MediaNode {
     if (peer.out) {
       const old = peer.out;
       peer.out = undefined;
-      void old.pc.close();
+      void closePc(old.pc);
     }
     const pc = new RTCPeerConnection(this.viewerConfig());
     const video = new MediaStreamTrack({ kind: 'video' });
@@ -493,8 +497,10 @@ export class MediaNode {
     pc.connectionStateChange.subscribe((s) => {
       if (s === 'connected' && peer.out === out) this.pli(room, 'viewer-connected');
     });
+    noteTransports(pc);
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
+    noteTransports(pc);
     await gathered(pc);
     peer.out = out;
     return { type: 'offer', sdp: pc.localDescription?.sdp ?? offer.sdp };
@@ -504,12 +510,38 @@ export class MediaNode {
     this.peers.delete(peer.id);
     const room = this.rooms.get(peer.sessionId);
     if (room?.viewers.delete(peer.id)) this.opts.onEvent?.({ type: 'viewer-left', sessionId: peer.sessionId, peerId: peer.id });
-    void peer.out?.pc.close();
+    void closePc(peer.out?.pc);
     peer.out = undefined;
   }
 
   private info(r: Room): RoomInfo {
     return { sessionId: r.sessionId, publisher: r.state, viewers: r.viewers.size, recordingSegment: r.recorder?.segmentIndex, stats: { ...r.stats } };
+  }
+}
+
+// werift 0.25.2 gathers one ICE/DTLS transport per m-line; after BUNDLE the unused ones are no longer referenced by
+// any transceiver and pc.close() does not stop them (their UDP sockets stay open). Remember every transport we
+// saw and stop the leftovers on close.
+const seenTransports = new WeakMap<RTCPeerConnection, Set<{ stop(): Promise<unknown> | unknown }>>();
+
+function noteTransports(pc: RTCPeerConnection): void {
+  let set = seenTransports.get(pc);
+  if (!set) seenTransports.set(pc, (set = new Set()));
+  for (const t of pc.getTransceivers()) {
+    const d = (t as unknown as { dtlsTransport?: { stop(): Promise<unknown> } }).dtlsTransport;
+    if (d) set.add(d);
+  }
+}
+
+async function closePc(pc: RTCPeerConnection | undefined): Promise<void> {
+  if (!pc) return;
+  await pc.close().catch(() => {});
+  for (const d of seenTransports.get(pc) ?? []) {
+    try {
+      await d.stop();
+    } catch {
+      /* already stopped */
+    }
   }
 }
 

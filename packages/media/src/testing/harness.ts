@@ -188,12 +188,15 @@ export async function startHarness(nodeOpts: Omit<MediaNodeOptions, 'send'> = {}
     const peerId = newPeerId();
     sockets.set(peerId, ws);
     ws.on('message', async (data) => {
-      const text = data.toString();
+      let msg: unknown = data.toString();
       try {
-        const m = JSON.parse(text);
+        const m = JSON.parse(msg as string);
         if (m?.type === 'join') roles.set(peerId, m.role);
+        // the node must only learn the publisher's address through the proxy (as a peer-reflexive candidate),
+        // or its own checks would find the direct path and bypass the proxy
+        if (proxy && m?.type === 'offer' && typeof m.sdp === 'string') msg = { ...m, sdp: m.sdp.split('\r\n').filter((l: string) => !l.startsWith('a=candidate:')).join('\r\n') };
       } catch { /* node reports it */ }
-      for (const r of await node.handle(peerId, text)) await deliver(peerId, r);
+      for (const r of await node.handle(peerId, msg)) await deliver(peerId, r);
     });
     ws.on('close', () => {
       sockets.delete(peerId);
