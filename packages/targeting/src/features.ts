@@ -23,7 +23,7 @@ import type { Declaration } from './declaration.ts';
 import type { FeatureMatrix, FeatureSpec } from './gbdt.ts';
 import { createRng } from './rng.ts';
 import { TargetingError } from './errors.ts';
-import { NumberIndex } from './number-index.ts';
+import { NumberIndex, StringIndex } from './number-index.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Atoms and keys
@@ -224,9 +224,11 @@ function neededAtoms(cfg: EncoderConfig): Atom[] {
 }
 
 /** Lookup from atom values or composite codes to ids. */
-type Lookup = NumberIndex | Map<string | number, number>;
+type Lookup = NumberIndex | StringIndex | Map<string | number, number>;
 const lookup = (index: Lookup, v: string | number): number =>
-  index instanceof NumberIndex ? (typeof v === 'number' ? index.get(v) : -1) : (index.get(v) ?? -1);
+  index instanceof NumberIndex ? (typeof v === 'number' ? index.get(v) : -1)
+    : index instanceof StringIndex ? (typeof v === 'string' ? index.get(v) : -1)
+      : (index.get(v) ?? -1);
 
 /**
  * Atom ids of every row: id ≥ 0 known, -1 not seen in training, -2 missing value. A prefix
@@ -253,8 +255,8 @@ function atomIds(rows: readonly Declaration[], atom: Atom, index: Lookup, prefix
     return out;
   }
   const values = textValues(rows, atom);
-  const map = index as Map<string | number, number>;
-  for (let r = 0; r < n; r++) out[r] = map.get(values[r]) ?? -1;
+  if (index instanceof StringIndex) for (let r = 0; r < n; r++) out[r] = index.get(values[r]);
+  else for (let r = 0; r < n; r++) out[r] = lookup(index, values[r]);
   return out;
 }
 
@@ -762,7 +764,7 @@ function buildRuntime(state: EncoderState): Runtime {
   const atoms = new Map<Atom, Lookup>();
   for (const [a, v] of Object.entries(state.atoms) as [Atom, AtomVocabulary][]) {
     if (ATOMS[a].kind === 'number') atoms.set(a, new NumberIndex(v.values as number[]));
-    else { const m = new Map<string | number, number>(); v.values.forEach((val, i) => m.set(val, i)); atoms.set(a, m); }
+    else atoms.set(a, new StringIndex(v.values as string[]));
   }
   const prefix = new Map<Atom, Int32Array>();
   for (const a of Object.keys(state.atoms) as Atom[]) {

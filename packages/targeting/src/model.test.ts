@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { readDeclarationsFile } from './csv.ts';
 import { parseDay, type Declaration } from './declaration.ts';
 import { TargetingError } from './errors.ts';
-import { loadModel, MODEL_FORMAT_VERSION } from './model.ts';
+import { loadModel, evaluateModel, MODEL_FORMAT_VERSION } from './model.ts';
 import { trainModel } from './train.ts';
 import { sigmoid } from './gbdt.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
@@ -110,4 +110,12 @@ test('training refuses data without both classes or labels', () => {
   assert.throws(() => trainModel([]), isCode('no_labels'));
   assert.throws(() => trainModel(rows.map((d) => ({ ...d, fraud: null }))), isCode('no_labels'));
   assert.throws(() => trainModel(rows.map((d) => ({ ...d, fraud: 0 as const }))), isCode('no_labels'));
+});
+
+test('evaluateModel scores labelled declarations only', () => {
+  const mixed = rows.slice(0, 300).map((d, i) => (i % 3 === 0 ? { ...d, fraud: null } : d));
+  const m = evaluateModel(model, mixed);
+  assert.equal(m.rows, 200);
+  assert.equal(m.frauds, mixed.filter((d) => d.fraud === 1).length);
+  assert.ok(m.auc !== null && m.auc > 0.5);
 });

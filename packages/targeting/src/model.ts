@@ -11,7 +11,7 @@ import type { Declaration, DeclarationRecord, RowProblem } from './declaration.t
 import { TargetingError } from './errors.ts';
 import { FeatureEncoder, type EncoderState, type FeatureInfo } from './features.ts';
 import { Forest, sigmoid, type ForestJson, type GbdtParams } from './gbdt.ts';
-import type { TargetingMetrics } from './metrics.ts';
+import { evaluateScores, type TargetingMetrics } from './metrics.ts';
 import { channelThresholds, type ChannelThresholds } from './selection.ts';
 
 export const MODEL_FORMAT = 'rvi-targeting-model';
@@ -206,6 +206,16 @@ function groupLabel(f: FeatureInfo): string {
 
 function stripUndefined<T extends object>(o: T): T {
   return JSON.parse(JSON.stringify(o));
+}
+
+/**
+ * Figures of a model on labelled declarations (e.g. the validation window of the registry:
+ * a new model is activated only if it is not worse there). Unlabelled declarations are skipped.
+ */
+export function evaluateModel(model: Model, rows: readonly Declaration[]): TargetingMetrics {
+  const labelled = rows.filter((d) => d.fraud !== null);
+  const scores = model.score(labelled);
+  return evaluateScores(scores, labelled.map((d) => d.fraud!), labelled.map((d) => d.criticalFraud ?? 0));
 }
 
 /**

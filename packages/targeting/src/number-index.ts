@@ -51,3 +51,47 @@ export class NumberIndex {
     }
   }
 }
+
+/**
+ * The same for strings: FNV-1a over the UTF-16 code units, open addressing. About twice as
+ * fast as a Map for the short codes of declarations (IDs, country and HS codes).
+ */
+export class StringIndex {
+  private readonly keys: string[];
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  readonly size: number;
+
+  constructor(values: readonly string[]) {
+    let cap = 8;
+    while (cap < values.length * 2) cap *= 2;
+    this.keys = new Array<string>(cap).fill('');
+    this.slots = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    let size = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      let s = hashString(v) & this.mask;
+      while (this.slots[s] >= 0 && this.keys[s] !== v) s = (s + 1) & this.mask;
+      if (this.slots[s] < 0) { this.keys[s] = v; this.slots[s] = i; size++; }
+    }
+    this.size = size;
+  }
+
+  /** Position of `v`, or -1. */
+  get(v: string): number {
+    let s = hashString(v) & this.mask;
+    for (;;) {
+      const slot = this.slots[s];
+      if (slot < 0) return -1;
+      if (this.keys[s] === v) return slot;
+      s = (s + 1) & this.mask;
+    }
+  }
+}
+
+function hashString(v: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 15)) >>> 0;
+}
