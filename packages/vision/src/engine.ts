@@ -106,7 +106,7 @@ class PooledWorker {
   private worker: Worker;
 
   constructor(threads: number, onExit: (w: PooledWorker) => void) {
-    this.worker = new Worker(new URL('./vision.worker.ts', import.meta.url), { workerData: { threads } });
+    this.worker = new Worker(new URL('./vision.worker-entry.mjs', import.meta.url), { workerData: { threads } });
     this.worker.unref();
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (msg: { type?: string; id?: number; ok?: boolean; reading?: VisionReading; error?: { reason: VisionErrorReason; message: string }; message?: string }) => {

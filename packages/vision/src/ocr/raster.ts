@@ -33,6 +33,7 @@ export async function decodeImage(input: Buffer, maxSide = 2048): Promise<Raster
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (/pixel limit/i.test(msg)) throw new ImageDecodeError('too_large', `image is larger than ${MAX_INPUT_PIXELS} pixels`, { cause: err });
+    if (looksLikeImage(input)) throw new ImageDecodeError('corrupt', `image is damaged: ${msg}`, { cause: err });
     throw new ImageDecodeError('unsupported_format', 'not a readable image (unsupported format)', { cause: err });
   }
   if (!meta.width || !meta.height) throw new ImageDecodeError('corrupt', 'image has no dimensions');
@@ -49,6 +50,21 @@ export async function decodeImage(input: Buffer, maxSide = 2048): Promise<Raster
   } catch (err) {
     throw new ImageDecodeError('corrupt', `image could not be decoded: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+}
+
+/** Starts with the signature of a common image format (so a decoding failure means a damaged file). */
+function looksLikeImage(b: Buffer): boolean {
+  const hex = b.subarray(0, 12).toString('hex');
+  const ascii = b.subarray(0, 12).toString('latin1');
+  return (
+    hex.startsWith('ffd8ff') || // JPEG
+    hex.startsWith('89504e470d0a1a0a') || // PNG
+    ascii.startsWith('GIF8') ||
+    (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'WEBP') ||
+    hex.startsWith('49492a00') || hex.startsWith('4d4d002a') || // TIFF
+    ascii.slice(4, 12) === 'ftypavif' || ascii.slice(4, 12) === 'ftypheic' ||
+    ascii.startsWith('BM')
+  );
 }
 
 /** Resizes to exactly width × height (aspect not kept). */
