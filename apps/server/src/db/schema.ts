@@ -4,3 +4,4 @@ export * from './schema/notifications.ts';
 export * from './schema/risk.ts';
 export * from './schema/orders.ts';
 export * from './schema/findings.ts';
+export * from './schema/sessions.ts';
