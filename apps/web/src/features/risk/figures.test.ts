@@ -7,7 +7,7 @@ import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { TargetingSettings } from '@rvi/contracts';
 import {
-  cleanCurve, curveGeometry, explanationView, headlineFigures, modelFigures, percentText, selectionCounts, settingsFromPercent,
+  cleanCurve, curveGeometry, explanationView, scoreDisplay, headlineFigures, modelFigures, percentText, selectionCounts, settingsFromPercent,
 } from './figures.ts';
 
 FormatRegistry.Set('date', () => true);
@@ -127,4 +127,16 @@ test('settings form: percentages as typed become shares the contract accepts; ba
 test('selection counts by reason', () => {
   assert.deepEqual(selectionCounts([]), { risk: 0, random: 0 });
   assert.deepEqual(selectionCounts([{ reason: 'risk' }, { reason: 'risk' }, { reason: 'random' }, { reason: 'other' }]), { risk: 2, random: 1 });
+});
+
+test('score display: one decimal, two or a bound when rounding would show a certainty the model does not have', () => {
+  const d = (v: number) => { const s = scoreDisplay(v); return `${s.prefix}${s.digits}`; };
+  assert.equal(d(0.873), '1');
+  assert.equal(d(0.996), '1'); // 99.6 %
+  assert.equal(d(0.9996), '2'); // 99.96 %, not 100 %
+  assert.equal(d(0.0004), '2'); // 0.04 %, not 0 %
+  assert.equal(d(1), '1');
+  assert.equal(d(0), '1');
+  assert.deepEqual(scoreDisplay(0.99999), { value: 0.9999, digits: 2, prefix: '>' }); // "> 99.99 %"
+  assert.deepEqual(scoreDisplay(0.000001), { value: 0.0001, digits: 2, prefix: '<' }); // "< 0.01 %"
 });

@@ -65,6 +65,19 @@ export function headlineFigures(metrics: unknown): { source: 'validation' | 'hol
   return null;
 }
 
+/**
+ * How to show a probability as a percentage: one decimal, two when one would make it look certain (0.996 is
+ * "99.6 %" but 0.9996 is "99.96 %", not "100 %"), and a bound beyond that ("> 99.99 %", "< 0.01 %"). An inspector
+ * must not take a score for a fact.
+ */
+export function scoreDisplay(v: number): { value: number; digits: number; prefix: '' | '>' | '<' } {
+  for (const d of [1, 2]) {
+    const x = Math.round(v * 100 * 10 ** d) / 10 ** d;
+    if ((v >= 1 || x < 100) && (v <= 0 || x > 0)) return { value: v, digits: d, prefix: '' };
+  }
+  return v > 0.5 ? { value: 0.9999, digits: 2, prefix: '>' } : { value: 0.0001, digits: 2, prefix: '<' };
+}
+
 // ---------- explanation of a score ----------
 
 export interface ExplanationFactor {

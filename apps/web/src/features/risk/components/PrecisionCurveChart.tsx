@@ -1,11 +1,12 @@
 import { useId } from 'react';
 import { Box, Group, Table, Text } from '@mantine/core';
+import { useElementSize } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
 import { pct } from '../percent.ts';
 import { curveGeometry, type ChartBox, type CurvePoint } from '../figures.ts';
 import { ChartOrTable } from './ChartOrTable.tsx';
 
-const BOX: ChartBox = { width: 640, height: 280, left: 48, right: 16, top: 14, bottom: 44 };
+const BOX: ChartBox = { width: 640, height: 240, left: 44, right: 16, top: 14, bottom: 26 };
 const PRECISION = 'var(--mantine-color-blue-7)';
 const RECALL = 'var(--mantine-color-orange-7)';
 const MARK = 'var(--mantine-color-gray-6)';
@@ -19,18 +20,21 @@ export function PrecisionCurveChart({ points, officeRate }: { points: CurvePoint
   const { t } = useTranslation();
   const titleId = useId();
   const descId = useId();
-  const g = curveGeometry(points, BOX);
+  // Drawn at the size it is shown (not scaled from a fixed viewBox), so labels keep a readable size on any screen.
+  const { ref, width } = useElementSize();
+  const box: ChartBox = { ...BOX, width: Math.max(280, Math.round(width) || BOX.width) };
+  const g = curveGeometry(points, box);
   const showMark = officeRate != null && points.length > 1 && officeRate >= points[0].share && officeRate <= points[points.length - 1].share;
-  const yBottom = BOX.height - BOX.bottom;
+  const yBottom = box.height - box.bottom;
 
   const chart = (
-    <Box>
+    <Box ref={ref}>
       <svg
-        viewBox={`0 0 ${BOX.width} ${BOX.height}`}
+        viewBox={`0 0 ${box.width} ${box.height}`}
         width="100%"
         role="img"
         aria-labelledby={`${titleId} ${descId}`}
-        style={{ display: 'block', maxHeight: 320, fontFamily: 'inherit' }}
+        style={{ display: 'block', fontFamily: 'inherit' }}
         data-testid="curve-svg"
       >
         <title id={titleId}>{t('riskModel.curve.title')}</title>
@@ -39,8 +43,8 @@ export function PrecisionCurveChart({ points, officeRate }: { points: CurvePoint
         </desc>
         {g.yTicks.map((tk) => (
           <g key={tk.value}>
-            <line x1={BOX.left} x2={BOX.width - BOX.right} y1={tk.y} y2={tk.y} stroke="var(--mantine-color-gray-3)" strokeWidth={1} />
-            <text x={BOX.left - 6} y={tk.y + 4} textAnchor="end" fontSize={11} fill="var(--mantine-color-gray-7)">{pct(tk.value, 0)}</text>
+            <line x1={box.left} x2={box.width - box.right} y1={tk.y} y2={tk.y} stroke="var(--mantine-color-gray-3)" strokeWidth={1} />
+            <text x={box.left - 6} y={tk.y + 4} textAnchor="end" fontSize={11} fill="var(--mantine-color-gray-7)">{pct(tk.value, 0)}</text>
           </g>
         ))}
         {g.xTicks.map((tk) => (
@@ -49,14 +53,18 @@ export function PrecisionCurveChart({ points, officeRate }: { points: CurvePoint
             <text x={tk.x} y={yBottom + 17} textAnchor="middle" fontSize={11} fill="var(--mantine-color-gray-7)">{pct(tk.share, 1)}</text>
           </g>
         ))}
-        <line x1={BOX.left} x2={BOX.width - BOX.right} y1={yBottom} y2={yBottom} stroke="var(--mantine-color-gray-6)" />
-        <text x={(BOX.left + BOX.width - BOX.right) / 2} y={BOX.height - 6} textAnchor="middle" fontSize={12} fill="var(--mantine-color-gray-8)">
-          {t('riskModel.curve.xAxis')}
-        </text>
+        <line x1={box.left} x2={box.width - box.right} y1={yBottom} y2={yBottom} stroke="var(--mantine-color-gray-6)" />
         {showMark ? (
           <g data-testid="curve-office-rate">
-            <line x1={g.x(officeRate!)} x2={g.x(officeRate!)} y1={BOX.top} y2={yBottom} stroke={MARK} strokeDasharray="4 3" />
-            <text x={g.x(officeRate!) + 4} y={BOX.top + 10} fontSize={11} fill="var(--mantine-color-gray-8)">
+            <line x1={g.x(officeRate!)} x2={g.x(officeRate!)} y1={box.top} y2={yBottom} stroke={MARK} strokeDasharray="4 3" />
+            {/* the label goes on the side of the line with room for it */}
+            <text
+              x={g.x(officeRate!) + (g.x(officeRate!) > box.width * 0.6 ? -4 : 4)}
+              y={box.top + 10}
+              textAnchor={g.x(officeRate!) > box.width * 0.6 ? 'end' : 'start'}
+              fontSize={11}
+              fill="var(--mantine-color-gray-8)"
+            >
               {t('riskModel.curve.officeRate', { rate: pct(officeRate!) })}
             </text>
           </g>
@@ -74,6 +82,7 @@ export function PrecisionCurveChart({ points, officeRate }: { points: CurvePoint
           </g>
         ))}
       </svg>
+      <Text size="xs" c="dimmed" ta="center" aria-hidden>{t('riskModel.curve.xAxis')}</Text>
       <Group gap="md" mt={4} aria-hidden>
         <Group gap={6}><Box w={18} h={3} bg={PRECISION} /><Text size="xs">{t('riskModel.curve.precision')}</Text></Group>
         <Group gap={6}><Box w={18} h={0} style={{ borderTop: `2px dashed ${RECALL}` }} /><Text size="xs">{t('riskModel.curve.recall')}</Text></Group>

@@ -6,7 +6,7 @@ import { Loading } from '../../../shared/ui/Loading.tsx';
 import { formatDateTime } from '../../../shared/format.ts';
 import { isNotScored, useDeclarationRisk, useReplaySelection } from '../api.ts';
 import { explanationView } from '../figures.ts';
-import { pct } from '../percent.ts';
+import { scorePct } from '../percent.ts';
 import { ChannelBadge } from './ChannelBadge.tsx';
 import { ContributionChart } from './ContributionChart.tsx';
 
@@ -35,7 +35,7 @@ export function RiskPanel({ declarationId, canReplay }: { declarationId: string;
         <Group gap="lg" align="flex-end" wrap="wrap">
           <div>
             <Text size="xs" c="dimmed">{t('risk.score')}</Text>
-            <Text fz={28} fw={700} lh={1.1} data-testid="risk-score" data-score={r.score}>{pct(r.score)}</Text>
+            <Text fz={28} fw={700} lh={1.1} data-testid="risk-score" data-score={r.score}>{scorePct(r.score)}</Text>
           </div>
           <div>
             <Text size="xs" c="dimmed" mb={4}>{t('risk.channelLabel')}</Text>
@@ -91,7 +91,7 @@ export function RiskPanel({ declarationId, canReplay }: { declarationId: string;
         {ex ? (
           <Stack gap={4}>
             {ex.baseScore != null ? (
-              <Text size="sm" c="dimmed" data-testid="risk-base">{t('risk.explain.baseline', { base: pct(ex.baseScore), score: pct(r.score) })}</Text>
+              <Text size="sm" c="dimmed" data-testid="risk-base">{t('risk.explain.baseline', { base: scorePct(ex.baseScore), score: scorePct(r.score) })}</Text>
             ) : null}
             <ContributionChart factors={ex.factors} />
           </Stack>
