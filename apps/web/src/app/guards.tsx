@@ -8,6 +8,7 @@ import { AppFrame, type FrameNavItem } from '../shared/ui/AppFrame.tsx';
 import { ErrorAlert } from '../shared/ui/ErrorAlert.tsx';
 import { Loading } from '../shared/ui/Loading.tsx';
 import { homePath, useSession } from './session.tsx';
+import { NotificationBell } from '../features/orders/notifications/NotificationBell.tsx';
 
 /** Everything below needs a session; without one, go to the login page and come back afterwards. */
 export function RequireAuth() {
@@ -50,6 +51,7 @@ export function ConsoleLayout({ orgKind, nav }: { orgKind: OrgKind; nav(can: Rec
       onLogout={onLogout}
       onLocaleChange={changeLocale}
       loggingOut={leaving}
+      headerExtra={<NotificationBell userId={me.id} consoleBase={orgKind === 'enterprise' ? '/enterprise' : '/customs'} />}
     >
       <Outlet />
     </AppFrame>

@@ -7,7 +7,10 @@ export const CUSTOMS_BASE = '/customs';
 export function customsNav(can: Record<string, boolean>, t: TFunction): FrameNavItem[] {
   const items: (FrameNavItem & { allowed: boolean })[] = [
     { to: `${CUSTOMS_BASE}/declarations`, label: t('nav.officeDeclarations'), testId: 'nav-declarations', matchPrefix: true, allowed: !!can['declaration.read'] },
+    { to: `${CUSTOMS_BASE}/plan`, label: t('nav.plan'), testId: 'nav-plan', allowed: !!can['order.plan'] },
+    { to: `${CUSTOMS_BASE}/inbox`, label: t('nav.inbox'), testId: 'nav-inbox', allowed: !!can['order.decide_eligibility'] },
     { to: `${CUSTOMS_BASE}/import`, label: t('nav.importCsv'), testId: 'nav-import', allowed: !!can['declaration.import'] },
+    { to: `${CUSTOMS_BASE}/eligibility-rules`, label: t('nav.eligibilityRules'), testId: 'nav-eligibility-rules', allowed: !!can['admin.manage'] },
     { to: `${CUSTOMS_BASE}/risk-model`, label: t('nav.riskModel'), testId: 'nav-risk-model', allowed: !!can['model.read'] },
     { to: `${CUSTOMS_BASE}/audit`, label: t('nav.audit'), testId: 'nav-audit', allowed: !!can['audit.read'] },
   ];

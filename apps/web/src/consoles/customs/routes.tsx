@@ -7,5 +7,9 @@ export const customsRoutes: RouteObject[] = [
   { path: 'declarations/:id', lazy: async () => ({ Component: (await import('./pages.tsx')).DeclarationPage }) },
   { path: 'import', lazy: async () => ({ Component: (await import('./pages.tsx')).ImportPage }) },
   { path: 'audit', lazy: async () => ({ Component: (await import('./pages.tsx')).AuditPage }) },
+  { path: 'plan', lazy: async () => ({ Component: (await import('../../features/orders/pages.tsx')).PlanPage }) },
+  { path: 'inbox', lazy: async () => ({ Component: (await import('../../features/orders/pages.tsx')).InboxPage }) },
+  { path: 'orders/:id', lazy: async () => ({ Component: (await import('../../features/orders/pages.tsx')).OrderPage }) },
+  { path: 'eligibility-rules', lazy: async () => ({ Component: (await import('../../features/orders/pages.tsx')).RulesPage }) },
   { path: 'risk-model', lazy: async () => ({ Component: (await import('./pages.tsx')).RiskModelPage }) },
 ];

@@ -6,5 +6,6 @@ export const enterpriseRoutes: RouteObject[] = [
   { path: 'declarations', lazy: async () => ({ Component: (await import('./pages.tsx')).DeclarationsPage }) },
   { path: 'declarations/new', lazy: async () => ({ Component: (await import('./pages.tsx')).NewDeclarationPage }) },
   { path: 'declarations/:id', lazy: async () => ({ Component: (await import('./pages.tsx')).DeclarationPage }) },
+  { path: 'inspections', lazy: async () => ({ Component: (await import('../../features/orders/pages.tsx')).InspectionsPage }) },
   { path: 'import', lazy: async () => ({ Component: (await import('./pages.tsx')).ImportPage }) },
 ];

@@ -22,6 +22,8 @@ interface Props {
   onLogout(): void;
   onLocaleChange(locale: Locale): void;
   loggingOut?: boolean;
+  /** Extra header controls before the language switch (e.g. the notification bell). */
+  headerExtra?: ReactNode;
   children: ReactNode;
 }
 
@@ -29,7 +31,7 @@ interface Props {
  * The application frame: header (menu toggle on phones, title, user and organisation, language, logout) and a
  * navigation bar that collapses behind a burger below the `sm` breakpoint.
  */
-export function AppFrame({ nav, userName, orgName, roleLabel, onLogout, onLocaleChange, loggingOut, children }: Props) {
+export function AppFrame({ nav, userName, orgName, roleLabel, onLogout, onLocaleChange, loggingOut, headerExtra, children }: Props) {
   const { t } = useTranslation();
   const [opened, { toggle, close }] = useDisclosure(false);
   const { pathname } = useLocation();
@@ -60,6 +62,7 @@ export function AppFrame({ nav, userName, orgName, roleLabel, onLogout, onLocale
               <Text size="sm" fw={600} lh={1.2}>{userName}</Text>
               <Text size="xs" c="dimmed" lh={1.2}>{orgName} · {roleLabel}</Text>
             </Box>
+            {headerExtra}
             <LanguageSwitch onChange={onLocaleChange} />
             <Button variant="default" size="xs" onClick={onLogout} loading={loggingOut} data-testid="logout" visibleFrom="sm">
               {t('shell.logout')}
