@@ -6,6 +6,16 @@ import { formatDateTime } from '../../../shared/format.ts';
 import { notificationKey, useMarkRead, useNotifications } from './api.ts';
 import { useLiveUpdates } from './live.ts';
 
+/** A bell outline (inline SVG: no icon font or emoji font needed). */
+function BellIcon() {
+  return (
+    <svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+      <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+      <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+    </svg>
+  );
+}
+
 /** Where a notification leads: the order page of the user's console. */
 function linkOf(n: Notification, base: string): string | null {
   const id = n.payload.orderId;
@@ -30,7 +40,7 @@ export function NotificationBell({ userId, consoleBase }: { userId: string; cons
       <Popover.Target>
         <Indicator label={unread > 99 ? '99+' : unread} size={16} disabled={unread === 0} color="red" offset={4}>
           <ActionIcon variant="default" size="lg" aria-label={t('notifications.open', { count: unread })} data-testid="notification-bell" data-unread={unread} data-live={live}>
-            <span aria-hidden style={{ fontSize: 16, lineHeight: 1 }}>🔔</span>
+            <BellIcon />
           </ActionIcon>
         </Indicator>
       </Popover.Target>
