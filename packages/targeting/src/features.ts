@@ -142,7 +142,8 @@ export interface EncoderConfig {
 }
 
 export const DEFAULT_ENCODER_CONFIG: EncoderConfig = {
-  categorical: ['office', 'processType', 'importType', 'importUse', 'paymentType', 'transport', 'taxType',
+  // (Process type is left out: 99.98 % of declarations have the same one.)
+  categorical: ['office', 'importType', 'importUse', 'paymentType', 'transport', 'taxType',
     'originIndicator', 'departure', 'origin', 'hs2', 'courier'],
   // The number of labelled declarations that comes with each target statistic doubles as the
   // frequency encoding; separate counts added nothing in time-based validation.
@@ -210,6 +211,8 @@ interface Runtime {
 }
 
 const MAX_SAFE_COMPOSITE = 2 ** 52;
+/** Scoring batches up to this size reuse the encoder's buffers. */
+const MAX_REUSED_ROWS = 65_536;
 
 /** Atoms an encoder configuration needs, every prefix atom after the atom it derives from. */
 function neededAtoms(cfg: EncoderConfig): Atom[] {
@@ -231,14 +234,40 @@ const lookup = (index: Lookup, v: string | number): number =>
       : (index.get(v) ?? -1);
 
 /**
+ * Scratch typed arrays for one scoring call, reused across calls (scoring a batch otherwise
+ * allocates a few MB of short-lived buffers, which the GC then has to chase).
+ */
+class Arena {
+  private f64 = new Float64Array(0);
+  private i32 = new Int32Array(0);
+  private fUsed = 0;
+  private iUsed = 0;
+  reset(): void { this.fUsed = 0; this.iUsed = 0; }
+  f(n: number): Float64Array {
+    if (this.fUsed + n > this.f64.length) { this.f64 = new Float64Array(Math.max(n, this.f64.length * 2)); this.fUsed = 0; }
+    const out = this.f64.subarray(this.fUsed, this.fUsed + n);
+    this.fUsed += n;
+    return out;
+  }
+  i(n: number): Int32Array {
+    if (this.iUsed + n > this.i32.length) { this.i32 = new Int32Array(Math.max(n, this.i32.length * 2)); this.iUsed = 0; }
+    const out = this.i32.subarray(this.iUsed, this.iUsed + n);
+    this.iUsed += n;
+    return out;
+  }
+}
+const fresh = { f: (n: number) => new Float64Array(n), i: (n: number) => new Int32Array(n) };
+type Alloc = Pick<Arena, 'f' | 'i'>;
+
+/**
  * Atom ids of every row: id ≥ 0 known, -1 not seen in training, -2 missing value. A prefix
  * atom is read from `prefix` (parent id → id) when the parent value is known.
  */
-function atomIds(rows: readonly Declaration[], atom: Atom, index: Lookup, prefix?: { parent: Int32Array; map: Int32Array }): Int32Array {
+function atomIds(rows: readonly Declaration[], atom: Atom, index: Lookup, prefix?: { parent: Int32Array; map: Int32Array }, alloc: Alloc = fresh): Int32Array {
   const n = rows.length;
-  const out = new Int32Array(n);
+  const out = alloc.i(n);
   if (ATOMS[atom].kind === 'number') {
-    const values = numberValues(rows, atom);
+    const values = numberValues(rows, atom, alloc);
     for (let r = 0; r < n; r++) {
       const v = values[r];
       out[r] = v !== v ? -2 : lookup(index, v);
@@ -288,9 +317,9 @@ function textValues(rows: readonly Declaration[], atom: Atom): string[] {
   return out;
 }
 
-function numberValues(rows: readonly Declaration[], atom: Atom): Float64Array {
+function numberValues(rows: readonly Declaration[], atom: Atom, alloc: Alloc = fresh): Float64Array {
   const n = rows.length;
-  const out = new Float64Array(n);
+  const out = alloc.f(n);
   switch (atom) {
     case 'price': for (let r = 0; r < n; r++) out[r] = rows[r].itemPrice; break;
     case 'mass': for (let r = 0; r < n; r++) out[r] = rows[r].netMass; break;
@@ -305,6 +334,8 @@ export class FeatureEncoder {
   readonly state: EncoderState;
   readonly features: FeatureInfo[];
   private readonly rt: Runtime;
+  private scoringBuffer = new Float64Array(0);
+  private readonly arena = new Arena();
 
   private constructor(state: EncoderState) {
     this.state = state;
@@ -391,17 +422,35 @@ export class FeatureEncoder {
     return this.encode(rows, false);
   }
 
-  private encode(rows: readonly Declaration[], training: boolean): FeatureMatrix {
+  /**
+   * As `transform`, into buffers owned by the encoder: the result is only valid until the next
+   * call (used by `Model.score`, which consumes it at once).
+   */
+  transformForScoring(rows: readonly Declaration[]): FeatureMatrix {
+    return this.encode(rows, false, true);
+  }
+
+  private encode(rows: readonly Declaration[], training: boolean, reuse = false): FeatureMatrix {
     const n = rows.length;
     const { state, rt } = this;
     const cfg = state.config;
-    const columns: Float64Array[] = this.features.map(() => new Float64Array(n));
+    // All columns in one buffer; the scoring path reuses it (and the scratch arrays) across calls.
+    const F = this.features.length;
+    let buffer: Float64Array;
+    let alloc: Alloc = fresh;
+    if (reuse && n <= MAX_REUSED_ROWS) {
+      if (this.scoringBuffer.length < n * F) this.scoringBuffer = new Float64Array(n * F);
+      buffer = this.scoringBuffer;
+      this.arena.reset();
+      alloc = this.arena;
+    } else buffer = new Float64Array(n * F);
+    const columns: Float64Array[] = this.features.map((_, f) => buffer.subarray(f * n, (f + 1) * n));
     let c = 0;
 
     const ids = new Map<Atom, Int32Array>();
     for (const a of neededAtoms(cfg)) {
       const p = ATOMS[a].prefixOf;
-      ids.set(a, atomIds(rows, a, rt.atoms.get(a)!, p ? { parent: ids.get(p.atom)!, map: rt.prefix.get(a)! } : undefined));
+      ids.set(a, atomIds(rows, a, rt.atoms.get(a)!, p ? { parent: ids.get(p.atom)!, map: rt.prefix.get(a)! } : undefined, alloc));
     }
 
     for (const field of cfg.categorical) {
@@ -446,7 +495,7 @@ export class FeatureEncoder {
       // keyIdx: stats index, -1 unseen key, -2 missing value
       const keyIdx = rt.direct.has(k)
         ? ids.get(KEYS[k].atoms[0])! // statistics stored in atom id order
-        : statsIndices(compositeCodes(KEYS[k].atoms.map((a) => ids.get(a)!), rt.radix.get(k)!), index);
+        : statsIndices(compositeCodes(KEYS[k].atoms.map((a) => ids.get(a)!), rt.radix.get(k)!, alloc), index, alloc);
       // Per-fold sums over the training rows for out-of-fold statistics.
       let foldN: Float64Array | null = null, foldPos: Float64Array | null = null, foldCrit: Float64Array | null = null;
       if (training && (targetSet.has(k) || critSet.has(k))) {
@@ -550,7 +599,7 @@ export class FeatureEncoder {
   describeInput(feature: FeatureInfo, d: Declaration): string {
     const src = feature.source;
     const show = (a: Atom) => {
-      const v = ATOMS[a].get(d);
+      const v = a === 'unitValue' ? unitValue(d) : ATOMS[a].get(d);
       return typeof v === 'number' ? fmt(v) : v === '' ? '(empty)' : v;
     };
     if (src.startsWith('cat:')) {
@@ -575,9 +624,9 @@ export class FeatureEncoder {
 }
 
 /** Position of each composite code in a key's statistics: -1 unseen, -2 missing value. */
-function statsIndices(codes: Float64Array | (string | number)[], index: Lookup): Int32Array {
+function statsIndices(codes: Float64Array | (string | number)[], index: Lookup, alloc: Alloc = fresh): Int32Array {
   const n = codes.length;
-  const out = new Int32Array(n);
+  const out = alloc.i(n);
   if (codes instanceof Float64Array && index instanceof NumberIndex) {
     for (let r = 0; r < n; r++) {
       const code = codes[r];
@@ -604,10 +653,10 @@ function radixFor(atoms: Atom[], size: (a: Atom) => number): number[] | null {
  * Composite code per row: NaN when a value is missing, -1 when an atom value was not seen in
  * training, else the number combining the atom ids (or, past 2^52, a string of the ids).
  */
-function compositeCodes(parts: Int32Array[], radix: number[] | null): Float64Array | (string | number)[] {
+function compositeCodes(parts: Int32Array[], radix: number[] | null, alloc: Alloc = fresh): Float64Array | (string | number)[] {
   const n = parts[0].length;
   if (radix) {
-    const out = new Float64Array(n);
+    const out = alloc.f(n);
     for (let r = 0; r < n; r++) {
       let code = 0;
       for (let a = 0; a < parts.length; a++) {
@@ -647,7 +696,7 @@ function describeFeatures(state: EncoderState): FeatureInfo[] {
   const cfg = state.config;
   const out: FeatureInfo[] = [];
   for (const f of cfg.categorical) {
-    out.push({ name: `cat:${f}`, kind: 'categorical', cardinality: state.vocab[f]!.values.length + 1, label: f, source: `cat:${f}` });
+    out.push({ name: `cat:${f}`, kind: 'categorical', cardinality: state.vocab[f]!.values.length + 1, label: ATOMS[f].label, source: `cat:${f}` });
   }
   const countSet = new Set(cfg.countKeys), targetSet = new Set(cfg.targetKeys), critSet = new Set(cfg.criticalKeys);
   for (const k of keyOrder(cfg)) {

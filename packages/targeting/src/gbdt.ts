@@ -278,23 +278,20 @@ export class Forest {
     const n = m.n;
     const packed = this.pack();
     const { threshold, catBits, value, roots } = this;
+    const cols = m.columns;
     const cards = new Int32Array(F);
     for (let f = 0; f < F; f++) cards[f] = this.features[f].cardinality ?? 0;
-    // Row-major copy: one row's features stay in cache while it walks every tree.
-    const X = new Float64Array(n * F);
-    for (let f = 0; f < F; f++) {
-      const col = m.columns[f];
-      for (let r = 0, j = f; r < n; r++, j += F) X[j] = col[r];
-    }
+    out.fill(this.baseScore);
+    // Tree by tree over all rows: one tree's nodes stay in cache, and the column-major features
+    // need no copy.
     const T = Math.min(trees, roots.length);
-    for (let r = 0; r < n; r++) {
-      const base = r * F;
-      let sum = this.baseScore;
-      for (let t = 0; t < T; t++) {
-        let i = roots[t];
+    for (let t = 0; t < T; t++) {
+      const root = roots[t];
+      for (let r = 0; r < n; r++) {
+        let i = root;
         let f = packed[i * 5];
         while (f >= 0) {
-          const x = X[base + f];
+          const x = cols[f][r];
           const k = i * 5;
           const off = packed[k + 3];
           if (off >= 0) {
@@ -305,9 +302,8 @@ export class Forest {
           else i = packed[k + 4] ? packed[k + 1] : packed[k + 2]; // NaN: missing value
           f = packed[i * 5];
         }
-        sum += value[i];
+        out[r] += value[i];
       }
-      out[r] = sum;
     }
     return out;
   }

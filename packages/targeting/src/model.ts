@@ -108,7 +108,7 @@ export class Model {
   /** Fraud probability for each declaration (same order). Never throws on values. */
   score(rows: readonly Declaration[]): Float64Array {
     if (rows.length === 0) return new Float64Array(0);
-    return this.forest.predict(this.encoder.transform(rows));
+    return this.forest.predict(this.encoder.transformForScoring(rows));
   }
 
   /**

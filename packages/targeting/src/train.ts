@@ -27,7 +27,8 @@ export const DEFAULT_MODEL_PARAMS: GbdtParams = {
   lambdaL2: 1,
   featureFraction: 0.8,
   baggingFraction: 0.8,
-  earlyStoppingRounds: 20,
+  maxBins: 63,
+  earlyStoppingRounds: 10,
 };
 
 export interface TrainOptions {
