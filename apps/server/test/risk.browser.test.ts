@@ -2,7 +2,7 @@
 // on the targeting fixture plus inspection outcomes, Alpha's imported declarations scored. The supervisor sees the
 // model page (figures, the curve as a table, importances), draws a selection with a seed, opens the highest-risk
 // declaration and sees why it scored red, replays the draw; Alpha's own user sees the same declaration without any
-// risk information (and the web app never even asks for it).
+// risk information (and the web app never even asks for it); the administrator can retrain.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -211,4 +211,15 @@ test('supervisor: model page, draw a selection, a red declaration explained and 
   await page.waitForURL(/\/enterprise\/declarations$/);
   assert.equal(await page.getByTestId('risk-panel').count(), 0);
   assert.deepEqual(riskRequests, []);
+  await page.getByTestId('logout').click();
+  await page.waitForURL(/\/login$/);
+
+  // The administrator manages models (retrain, activate) but does not set the office's selection.
+  await login('admin', /\/customs\/declarations$/);
+  await page.getByTestId('nav-risk-model').click();
+  await page.getByTestId('active-model').waitFor();
+  assert.equal(await page.getByTestId('settings-card').count(), 0);
+  assert.equal(await page.getByTestId('activate-model').count(), 0, 'the only version is already active');
+  await page.getByTestId('retrain').click();
+  await page.getByTestId('retrain-started').waitFor();
 });
