@@ -212,12 +212,13 @@ export class MediaNode {
         return this.publisherOffer(room, peer, msg.sdp);
       case 'answer':
         if (peer.role !== 'viewer' || !peer.out) throw new SignallingError('wrong_role', 'answer is only valid for a viewer after the server offer');
+        // no keyframe request yet: packets sent before the viewer's DTLS is up are dropped; it comes on 'connected'
         await peer.out.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
-        this.pli(room, 'viewer-answer');
         return [];
       case 'candidate': {
         const pc = peer.role === 'viewer' ? peer.out?.pc : room.publisher === peer ? room.pubPc : undefined;
-        if (pc && msg.candidate) await pc.addIceCandidate({ candidate: msg.candidate, sdpMid: msg.sdpMid ?? undefined, sdpMLineIndex: msg.sdpMLineIndex ?? undefined });
+        // unusable candidates (e.g. mDNS .local names) are ignored: the node also learns the peer's address from its checks
+        if (pc && msg.candidate) await pc.addIceCandidate({ candidate: msg.candidate, sdpMid: msg.sdpMid ?? undefined, sdpMLineIndex: msg.sdpMLineIndex ?? undefined }).catch(() => {});
         return [];
       }
       case 'restart':

@@ -1,6 +1,7 @@
 // Shared pieces of the browser clients: transport, typed events, reconnect policy.
 import type { ClientToServer, ServerToClient } from '../signalling.ts';
 
+
 /** Carries signalling messages; plug in any WebSocket (or other channel). */
 export interface SignallingTransport {
   send(msg: ClientToServer): void;
@@ -109,6 +110,25 @@ export function createWebSocketTransport(url: string, opts: { protocols?: string
       closed = true;
       ws?.close();
     },
+  };
+}
+
+/** Sends the local description now and trickles candidates, or waits for gathering (non-trickle). */
+export async function sendWhenReady(pc: RTCPeerConnection, transport: SignallingTransport, type: 'offer' | 'answer', trickle: boolean, stillCurrent: () => boolean): Promise<void> {
+  if (!trickle) {
+    await iceGatheringDone(pc);
+    if (stillCurrent()) transport.send({ type, sdp: pc.localDescription!.sdp });
+    return;
+  }
+  if (!stillCurrent()) return;
+  transport.send({ type, sdp: pc.localDescription!.sdp });
+}
+
+/** Trickle: forward local candidates (set before setLocalDescription). */
+export function trickleCandidates(pc: RTCPeerConnection, transport: SignallingTransport, stillCurrent: () => boolean): void {
+  pc.onicecandidate = (ev) => {
+    if (!stillCurrent() || !ev.candidate) return;
+    transport.send({ type: 'candidate', candidate: ev.candidate.candidate, sdpMid: ev.candidate.sdpMid, sdpMLineIndex: ev.candidate.sdpMLineIndex });
   };
 }
 

@@ -1,7 +1,7 @@
 // The on-site device's publisher: camera + microphone to the media node, with reconnect, camera switch and torch.
 import type { ServerToClient } from '../signalling.ts';
 import {
-  defaultReconnectPolicy, Emitter, iceGatheringDone, type ConnectionState, type ReconnectPolicy, type SignallingTransport,
+  defaultReconnectPolicy, Emitter, sendWhenReady, trickleCandidates, type ConnectionState, type ReconnectPolicy, type SignallingTransport,
 } from './common.ts';
 import { PublisherStatsSampler, type PublisherStats } from './stats.ts';
 
@@ -27,6 +27,8 @@ export interface PublisherOptions {
   /** a 'disconnected' connection is given this long to recover by itself (ms); default 1500 */
   disconnectGraceMs?: number;
   iceServers?: RTCIceServer[];
+  /** send the offer at once and trickle candidates (default true) */
+  trickle?: boolean;
   /** stats/quality events interval (ms); default 1000; 0 disables */
   statsIntervalMs?: number;
   /** also send stats to the server (default true) */
@@ -256,11 +258,13 @@ export class PublisherClient extends Emitter<PublisherEvents> {
         }, this.opts.disconnectGraceMs ?? 1500);
       }
     };
+    const current = () => this.pc === pc && seq === this.connectSeq && !this.closed;
+    const trickle = this.opts.trickle ?? true;
+    if (trickle) trickleCandidates(pc, this.opts.transport, current);
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
-    await iceGatheringDone(pc);
-    if (this.pc !== pc || seq !== this.connectSeq || this.closed) return;
-    this.opts.transport.send({ type: 'offer', sdp: pc.localDescription!.sdp });
+    await sendWhenReady(pc, this.opts.transport, 'offer', trickle, current);
+    if (!current()) return;
     // watchdog: not connected in time → next attempt
     this.later(() => {
       if (this.pc === pc && pc.connectionState !== 'connected') this.scheduleReconnect();

@@ -1,7 +1,7 @@
 // Inspector / observer side: receives the relayed stream from the media node and reports getStats figures.
 import type { PublisherState, ServerToClient } from '../signalling.ts';
 import {
-  defaultReconnectPolicy, Emitter, iceGatheringDone, type ConnectionState, type ReconnectPolicy, type SignallingTransport,
+  defaultReconnectPolicy, Emitter, sendWhenReady, trickleCandidates, type ConnectionState, type ReconnectPolicy, type SignallingTransport,
 } from './common.ts';
 import { ViewerStatsSampler, type ViewerStats } from './stats.ts';
 
@@ -15,6 +15,8 @@ export interface ViewerOptions {
   reportStats?: boolean;
   reconnectPolicy?: ReconnectPolicy;
   iceServers?: RTCIceServer[];
+  /** send the answer at once and trickle candidates (default true; the node also learns addresses from ICE checks) */
+  trickle?: boolean;
 }
 
 export interface ViewerEvents extends Record<string, unknown> {
@@ -163,12 +165,12 @@ export class ViewerClient extends Emitter<ViewerEvents> {
         }, 2000);
       }
     };
+    const trickle = this.opts.trickle ?? true;
+    if (trickle) trickleCandidates(pc, this.opts.transport, () => this.pc === pc);
     await pc.setRemoteDescription({ type: 'offer', sdp });
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
-    await iceGatheringDone(pc);
-    if (this.pc !== pc) return;
-    this.opts.transport.send({ type: 'answer', sdp: pc.localDescription!.sdp });
+    await sendWhenReady(pc, this.opts.transport, 'answer', trickle, () => this.pc === pc);
   }
 
   /** Polls framesDecoded quickly until the first frame (cheap; stops at the first frame). */

@@ -194,7 +194,10 @@ export async function startHarness(nodeOpts: Omit<MediaNodeOptions, 'send'> = {}
         if (m?.type === 'join') roles.set(peerId, m.role);
         // the node must only learn the publisher's address through the proxy (as a peer-reflexive candidate),
         // or its own checks would find the direct path and bypass the proxy
-        if (proxy && m?.type === 'offer' && typeof m.sdp === 'string') msg = { ...m, sdp: m.sdp.split('\r\n').filter((l: string) => !l.startsWith('a=candidate:')).join('\r\n') };
+        if (proxy && roles.get(peerId) === 'publisher') {
+          if (m?.type === 'offer' && typeof m.sdp === 'string') msg = { ...m, sdp: m.sdp.split('\r\n').filter((l: string) => !l.startsWith('a=candidate:')).join('\r\n') };
+          if (m?.type === 'candidate') return;
+        }
       } catch { /* node reports it */ }
       for (const r of await node.handle(peerId, msg)) await deliver(peerId, r);
     });

@@ -64,13 +64,25 @@ function readTimeCodes(video: HTMLVideoElement): { latencies: number[]; rejected
         if (Math.abs(top - bottom) < 100) { ok = false; break; }
         t = t * 2 + (top > bottom ? 1 : 0);
       }
-      if (ok && Math.abs(now - t) < 10_000) out.latencies.push(now - t);
+      // 40 bits hold Date.now() modulo 2^40 (~35 years); compare in that ring
+      const lat = (((now % 2 ** BITS) - t) + 2 ** BITS) % 2 ** BITS;
+      if (ok && lat < 10_000) out.latencies.push(lat);
       else out.rejected++;
     }
     v.requestVideoFrameCallback(onFrame);
   };
   v.requestVideoFrameCallback(onFrame);
   return out;
+}
+
+/** Transport wrapper that records when each message type is sent / received (ms, performance.now()). */
+function timedTransport(t: { send(m: any): void; onMessage(cb: (m: any) => void): () => void; onOpen?: any; isOpen?: boolean }, log: [string, number][]) {
+  return {
+    send: (m: any) => { log.push(['send ' + m.type, performance.now()]); t.send(m); },
+    onMessage: (cb: (m: any) => void) => t.onMessage((m) => { log.push(['recv ' + m.type, performance.now()]); cb(m); }),
+    onOpen: t.onOpen?.bind(t),
+    get isOpen() { return t.isOpen; },
+  };
 }
 
 /** Resolves with ms from now until the video element presents its first frame. */
@@ -80,5 +92,5 @@ function firstFrameAfter(video: HTMLVideoElement, t0: number): Promise<number> {
 }
 
 (globalThis as unknown as { rvi: unknown }).rvi = {
-  PublisherClient, ViewerClient, createWebSocketTransport, captureStill, timeCanvasStream, readTimeCodes, firstFrameAfter,
+  PublisherClient, ViewerClient, createWebSocketTransport, captureStill, timeCanvasStream, readTimeCodes, firstFrameAfter, timedTransport,
 };
