@@ -26,6 +26,8 @@ import { authRoutes } from './modules/auth/auth.routes.ts';
 import { declarationRoutes } from './modules/declarations/declarations.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { orgRoutes } from './modules/orgs/orgs.routes.ts';
+import { KeyRing } from '@rvi/evidence';
+import { findingsModuleRoutes } from './modules/findings/findings.module.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -58,6 +60,8 @@ export interface AppContext {
   queue: JobQueue | null;
   models: ModelCache;
   jobs: { retrain(requestedBy: string | null): Promise<string | null> };
+  /** The server's Ed25519 signing keys (DATA_DIR/keys): findings, decisions and evidence packages are signed with them. */
+  keys: KeyRing;
 }
 
 export interface ContextOptions {
@@ -84,6 +88,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     queue: null,
     models: new ModelCache(),
     jobs: { retrain: async () => null },
+    keys: await KeyRing.open(join(config.dataDir, 'keys')),
   };
   if (opts.queue) ctx.queue = await startQueue(database, config.databaseUrl);
   if (opts.jobs ?? true) ctx.jobs = installRiskJobs(ctx);
@@ -96,7 +101,7 @@ export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.database.close();
 }
 
-const PUBLIC_API = new Set(['/api/health', '/api/auth/login']);
+const PUBLIC_API = new Set(['/api/health', '/api/auth/login', '/api/keys']);
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
@@ -146,6 +151,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   orgRoutes(app, ctx);
   notificationRoutes(app, ctx);
   riskRoutes(app, ctx);
+  findingsModuleRoutes(app, ctx);
   ordersModuleRoutes(app, ctx);
 
   const webDist = ctx.config.webDist ?? new URL('../../web/dist', import.meta.url).pathname;

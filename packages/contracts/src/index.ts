@@ -6,3 +6,4 @@ export * from './health.ts';
 export * from './realtime.ts';
 export * from './risk.ts';
 export * from './orders.ts';
+export * from './findings.ts';

@@ -13,6 +13,7 @@ const USAGE = `Usage: rvi <command>
   targeting train|score ...               risk model (see rvi targeting --help)
   vision read FILE... --json              read container/seal numbers and carton labels from images
   evidence verify FILE.zip [--key KEY]    verify an evidence package offline
+  evidence export ORDER --out FILE.zip    write the evidence package of an inspection order (id or number)
   dispatch replay RUN_ID                  recompute a recorded dispatch run; exit 1 naming any difference
 
 Configuration comes from environment variables (PORT, HOST, DATA_DIR, DATABASE_URL, RVI_DEMO, RVI_DEMO_PASSWORD, LOG_LEVEL); see README.`;
@@ -99,7 +100,17 @@ export async function main(argv: string[]): Promise<number> {
           const { runEvidenceVerifyCli } = await import('@rvi/evidence');
           return await runEvidenceVerifyCli(['verify', ...rest]);
         }
-        throw new UsageError('rvi evidence verify FILE.zip [--key KEY]');
+        if (sub === 'export') {
+          const { createContext, closeContext } = await import('../app.ts');
+          const { runEvidenceExportCli } = await import('../modules/evidence/evidence.cli.ts');
+          const ctx = await createContext({ ...config(), logLevel: 'silent' }, { jobs: false });
+          try {
+            return await runEvidenceExportCli(rest, ctx);
+          } finally {
+            await closeContext(ctx);
+          }
+        }
+        throw new UsageError('rvi evidence verify FILE.zip [--key KEY] | rvi evidence export INSPECTION_ID --out FILE.zip');
       }
       case 'dispatch': {
         const { runDispatchCli } = await import('../modules/dispatch/dispatch.cli.ts');

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  ApprovalQueue, Decision, DecisionInput, EnterpriseOutcome, EnterpriseOutcomeList, IdParams, RejectBody, ReviewBody,
+} from '@rvi/contracts';
+import type { AppContext } from '../../app.ts';
+import { actorOf } from '../../platform/http.ts';
+import { errors, withEffects } from '../orders/orders.http.ts';
+import { approveDecision, listPendingApprovals, proposeDecision, refuseDecisionChange, rejectDecision } from './decisions.service.ts';
+import { getOutcome, listOutcomes } from './outcome.service.ts';
+
+const tags = ['decisions'];
+const id = (req: { params: unknown }) => (req.params as IdParams).id;
+
+export function decisionRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.post('/api/orders/:id/decisions', {
+    schema: {
+      tags, summary: 'The assigned inspector signs a decision; a clean release takes effect at once, anything else waits for a supervisor',
+      params: IdParams, body: DecisionInput, response: { 201: Decision, ...errors },
+    },
+  }, async (req, reply) => reply.status(201).send(await withEffects(ctx, (fx) => proposeDecision(ctx, actorOf(req), id(req), req.body as DecisionInput, fx))));
+
+  app.get('/api/decisions/pending', {
+    schema: { tags, summary: "Decisions of your office waiting for approval (supervisors)", response: { 200: ApprovalQueue, ...errors } },
+  }, async (req) => listPendingApprovals(ctx, actorOf(req)));
+
+  app.post('/api/decisions/:id/approve', {
+    schema: { tags, summary: 'Approve a decision (supervisor of the same office, not the inspector: four eyes); it takes effect', params: IdParams, body: ReviewBody, response: { 200: Decision, ...errors } },
+  }, async (req) => withEffects(ctx, (fx) => approveDecision(ctx, actorOf(req), id(req), req.body as ReviewBody, fx)));
+
+  app.post('/api/decisions/:id/reject', {
+    schema: { tags, summary: 'Reject a decision with a reason (supervisor); the inspector decides again', params: IdParams, body: RejectBody, response: { 200: Decision, ...errors } },
+  }, async (req) => withEffects(ctx, (fx) => rejectDecision(ctx, actorOf(req), id(req), req.body as RejectBody, fx)));
+
+  for (const method of ['PUT', 'PATCH', 'DELETE'] as const) {
+    app.route({
+      method, url: '/api/decisions/:id',
+      schema: { tags, summary: 'Refused: a signed decision is never changed (409)', params: IdParams, response: errors },
+      handler: async (req) => refuseDecisionChange(ctx, actorOf(req), id(req)),
+    });
+  }
+
+  app.get('/api/orders/:id/outcome', {
+    schema: { tags, summary: 'Outcome of an inspection: decision, release time, corrections, findings (enterprise: its own; never the risk score)', params: IdParams, response: { 200: EnterpriseOutcome, ...errors } },
+  }, async (req) => getOutcome(ctx.db, actorOf(req), id(req)));
+
+  app.get('/api/outcomes', {
+    schema: { tags, summary: 'Outcomes of your inspections (enterprise) or your office\'s (customs), newest first', response: { 200: EnterpriseOutcomeList, ...errors } },
+  }, async (req) => listOutcomes(ctx.db, actorOf(req)));
+}

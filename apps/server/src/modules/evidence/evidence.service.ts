@@ -1,0 +1,85 @@
+// Evidence package of one inspection: manifest.json (the case's records, each signed envelope, the public keys that
+// signed them, and each media file with name, size, SHA-256 and time range), the media files, the case's audit
+// entries with their chain hashes, and the manifest's Ed25519 signature. Anyone verifies it offline with
+// `rvi evidence verify FILE.zip --key KEYS` (@rvi/evidence).
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { desc, eq, or } from 'drizzle-orm';
+import { exportEvidencePackage, type ExportFile, type ExportResult, type KeyRing } from '@rvi/evidence';
+import { auditLog, inspectionOrders } from '../../db/schema.ts';
+import type { Db } from '../../platform/db.ts';
+import type { Actor } from '../../platform/actor.ts';
+import { conflict, notFound } from '../../platform/errors.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { authorizeCase } from '../findings/findings.policy.ts';
+import { assembleCase } from './case-story.service.ts';
+import { mediaPath } from './media.service.ts';
+
+export const EVIDENCE_PACKAGE_KIND = 'rvi-inspection-case/1';
+
+export interface EvidenceDeps {
+  db: Db;
+  keys: KeyRing;
+  config: { dataDir: string };
+}
+
+/** An order by id or order number (the CLI takes either). */
+export async function resolveOrderId(db: Db, ref: string): Promise<string | null> {
+  const [row] = await db.select({ id: inspectionOrders.id }).from(inspectionOrders).where(or(eq(inspectionOrders.id, ref), eq(inspectionOrders.orderNo, ref))).limit(1);
+  return row?.id ?? null;
+}
+
+/**
+ * Writes the evidence package of an order to `out` (refuses to overwrite). Role evidence.export (supervisors,
+ * auditors, administrators of the order's office; the system actor for the CLI). The export is audited. A media
+ * file whose content no longer matches the hash registered for it stops the export (409 media_altered): a package
+ * would otherwise sign altered evidence as if it were the original.
+ */
+export async function exportCase(deps: EvidenceDeps, actor: Actor, orderId: string, out: string): Promise<ExportResult> {
+  const [order] = await deps.db.select().from(inspectionOrders).where(eq(inspectionOrders.id, orderId)).limit(1);
+  authorizeCase(actor, 'evidence.export', order ?? null, orderId);
+  const c = await assembleCase(deps, orderId);
+  if (!c) throw notFound('Inspection order', orderId);
+  const [head] = await deps.db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+  const files: ExportFile[] = c.media.map((m) => ({
+    name: m.name, path: mediaPath(deps.config.dataDir, m.path), kind: m.kind,
+    ...(m.startedAt && m.endedAt ? { timeRange: { start: m.startedAt, end: m.endedAt } } : {}),
+  }));
+  const { audit, ...records } = c.story;
+  const result = await exportEvidencePackage({
+    out,
+    manifestBase: {
+      kind: EVIDENCE_PACKAGE_KIND,
+      orderId, orderNo: order!.orderNo,
+      exportedBy: { id: actor.userId, username: actor.username, role: actor.role },
+      case: records,
+      signedRecords: c.envelopes,
+      signingKeys: await deps.keys.listPublicKeys(),
+    },
+    files,
+    auditEntries: audit,
+    keyRing: deps.keys,
+    auditChainHead: head ? { seq: head.seq, hash: head.hash } : undefined,
+  });
+  const altered = result.files.filter((f) => c.media.find((m) => `media/${m.name}` === f.name)?.sha256 !== f.sha256);
+  if (altered.length) {
+    await fs.rm(out, { force: true });
+    throw conflict('media_altered', `Media changed since it was registered (SHA-256 differs): ${altered.map((f) => f.name).join(', ')}`, { files: altered.map((f) => f.name) });
+  }
+  await deps.db.transaction(async (txx) => {
+    await recordAudit(txx as unknown as Db, actor, 'evidence.exported', { type: 'inspection_order', id: orderId }, {
+      orderNo: order!.orderNo, manifestSha256: result.manifestSha256, keyId: result.keyId, bytes: result.bytes, files: result.files.length,
+      auditEntries: result.auditEntries, auditProblems: result.auditProblems.length,
+    });
+  });
+  return result;
+}
+
+/** Exports to a fresh temporary file (for a download); the caller streams it and removes it. */
+export async function exportCaseToTemp(deps: EvidenceDeps, actor: Actor, orderId: string): Promise<ExportResult> {
+  const dir = join(tmpdir(), 'rvi-evidence');
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  return exportCase(deps, actor, orderId, join(dir, `${randomUUID()}.zip`));
+}

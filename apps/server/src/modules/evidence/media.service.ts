@@ -1,0 +1,116 @@
+// Media files of a case (recording segments, snapshots): registered with their size, SHA-256 and time range, so the
+// case story lists them and the evidence package carries and checks them.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { MEDIA_NAME_RE } from '@rvi/evidence';
+import type { CaseMediaView } from '@rvi/contracts';
+import { caseMedia } from '../../db/schema.ts';
+import type { Db } from '../../platform/db.ts';
+import type { Actor } from '../../platform/actor.ts';
+import { badRequest, conflict, notFound } from '../../platform/errors.ts';
+import { can } from '../../platform/policy.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { scopeOf } from '../orders/orders.policy.ts';
+import { authorizeCase } from '../findings/findings.policy.ts';
+import { loadOrderRow } from '../findings/findings.service.ts';
+
+export type MediaRow = typeof caseMedia.$inferSelect;
+
+export interface RegisterMediaInput {
+  kind: 'recording' | 'snapshot';
+  /** File name inside the evidence package (letters, digits, . _ -). */
+  name: string;
+  /** Absolute path, or relative to DATA_DIR. */
+  path: string;
+  contentType?: string | null;
+  sessionId?: string | null;
+  startedAt?: Date | string | null;
+  endedAt?: Date | string | null;
+  /** When the recorder already hashed the file (SegmentInfo.sha256/bytes): checked against the file. */
+  sha256?: string;
+}
+
+export function mediaPath(dataDir: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(join(dataDir, p));
+}
+
+async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
+  const h = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    h.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: h.digest('hex'), size };
+}
+
+function time(v: Date | string | null | undefined, field: string): Date | null {
+  if (v === null || v === undefined) return null;
+  const d = v instanceof Date ? v : new Date(v);
+  if (Number.isNaN(d.getTime())) throw badRequest('invalid_media', `${field}: not a valid time`);
+  return d;
+}
+
+export function presentMedia(m: MediaRow): CaseMediaView {
+  return {
+    id: m.id, kind: m.kind, name: m.name, contentType: m.contentType, size: m.size, sha256: m.sha256, sessionId: m.sessionId,
+    startedAt: m.startedAt?.toISOString() ?? null, endedAt: m.endedAt?.toISOString() ?? null,
+  };
+}
+
+/**
+ * Registers a media file of an order (called by the session module when a recording segment or snapshot is
+ * closed, or by the CLI for imported media). Hashes the file; refuses a name already used in the case.
+ */
+export async function registerCaseMedia(db: Db, dataDir: string, actor: Actor, orderId: string, input: RegisterMediaInput): Promise<CaseMediaView> {
+  const order = await loadOrderRow(db, orderId);
+  if (actor.kind !== 'system') authorizeCase(actor, 'session.conduct', order, orderId);
+  if (!order) throw notFound('Inspection order', orderId);
+  if (input.kind !== 'recording' && input.kind !== 'snapshot') throw badRequest('invalid_media', 'kind: recording or snapshot');
+  if (typeof input.name !== 'string' || !MEDIA_NAME_RE.test(input.name)) throw badRequest('invalid_media', `name: ${JSON.stringify(input.name)} must be letters, digits, ".", "_" or "-" (at most 200)`);
+  const startedAt = time(input.startedAt, 'startedAt');
+  const endedAt = time(input.endedAt, 'endedAt');
+  if (startedAt && endedAt && endedAt < startedAt) throw badRequest('invalid_media', 'endedAt: before startedAt');
+  const abs = mediaPath(dataDir, input.path);
+  let digest: { sha256: string; size: number };
+  try {
+    digest = await hashFile(abs);
+  } catch (e) {
+    throw badRequest('invalid_media', `path: cannot read ${input.path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (input.sha256 && input.sha256 !== digest.sha256) throw conflict('media_altered', `${input.name}: the file's SHA-256 is not the one the recorder reported`);
+  return db.transaction(async (txx) => {
+    const tx = txx as unknown as Db;
+    const id = randomUUID();
+    let row: MediaRow;
+    try {
+      [row] = await tx.insert(caseMedia).values({
+        id, orderId, sessionId: input.sessionId ?? null, kind: input.kind, name: input.name, path: input.path,
+        contentType: input.contentType ?? null, size: digest.size, sha256: digest.sha256, startedAt, endedAt, createdBy: actor.userId,
+      }).returning();
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505') throw conflict('duplicate_media', `Order ${order.orderNo} already has a file named ${input.name}`);
+      throw e;
+    }
+    await recordAudit(tx, actor, 'media.registered', { type: 'case_media', id }, {
+      orderId, kind: input.kind, name: input.name, size: digest.size, sha256: digest.sha256,
+      startedAt: startedAt?.toISOString() ?? null, endedAt: endedAt?.toISOString() ?? null, sessionId: input.sessionId ?? null,
+    });
+    return presentMedia(row);
+  });
+}
+
+/** A media file to play back (customs of the order's office who work on or audit the case). */
+export async function openCaseMedia(db: Db, dataDir: string, actor: Actor, id: string): Promise<{ row: MediaRow; path: string; size: number }> {
+  const [m] = await db.select().from(caseMedia).where(eq(caseMedia.id, id)).limit(1);
+  const order = m ? await loadOrderRow(db, m.orderId) : null;
+  authorizeCase(actor, 'order.read', order, id);
+  const rec = scopeOf(order);
+  if (!can(actor, 'audit.read', rec) && !can(actor, 'finding.record', rec) && !can(actor, 'session.observe', rec)) throw notFound('Media', id);
+  const path = mediaPath(dataDir, m!.path);
+  const st = await fs.stat(path).catch(() => null);
+  if (!st) throw notFound('Media file', m!.name);
+  return { row: m!, path, size: st.size };
+}
