@@ -5,3 +5,4 @@ export * from './schema/risk.ts';
 export * from './schema/orders.ts';
 export * from './schema/findings.ts';
 export * from './schema/sessions.ts';
+export * from './schema/dashboard.ts';
