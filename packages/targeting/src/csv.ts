@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  COLUMNS, FEATURE_COLUMNS, canonicalColumn, toDeclaration,
+  COLUMNS, FEATURE_COLUMNS, FIELDS, canonicalColumn, declarationFromValues, toDeclaration,
   type ColumnName, type Declaration, type DeclarationRecord, type RowProblem,
 } from './declaration.ts';
 import { TargetingError } from './errors.ts';
@@ -98,6 +98,7 @@ export function parseDeclarationsCsv(text: string, options: ParseOptions = {}): 
   const lines: number[] = [];
   const problems: RowProblem[] = [];
   let columns: (ColumnName | null)[] | null = null;
+  let positions: Int32Array | null = null; // cell index of each field, -1 when absent
   let ignoredColumns: string[] = [];
   let hasLabels = false;
   forEachCsvRecord(text, (cells, line) => {
@@ -109,17 +110,18 @@ export function parseDeclarationsCsv(text: string, options: ParseOptions = {}): 
       if (dup) throw new TargetingError('missing_columns', `column "${dup}" appears twice in the header`, { duplicate: dup });
       checkColumns(present, options);
       hasLabels = present.includes(COLUMNS.fraud);
+      positions = Int32Array.from(FIELDS, (f) => columns!.indexOf(COLUMNS[f]));
       return;
     }
     if (cells.length !== columns.length) {
       problems.push({ line, message: `expected ${columns.length} fields, found ${cells.length}` });
     }
-    const rec: Record<string, string> = {};
-    for (let i = 0; i < columns.length; i++) {
-      const c = columns[i];
-      if (c !== null) rec[c] = i < cells.length ? cells[i] : '';
+    const raw = new Array<string>(FIELDS.length);
+    for (let i = 0; i < FIELDS.length; i++) {
+      const at = positions![i];
+      raw[i] = at >= 0 && at < cells.length ? cells[at] : '';
     }
-    declarations.push(toDeclaration(rec as DeclarationRecord, line, problems));
+    declarations.push(declarationFromValues(raw, line, problems));
     lines.push(line);
   });
   if (columns === null) throw new TargetingError('missing_columns', 'the file is empty: no header line', { missing: FEATURE_COLUMNS });

@@ -140,57 +140,80 @@ function normalizeHs(v: string): string {
 
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** The fields in a fixed order; raw values arrays are indexed like this. */
+export const FIELDS = Object.keys(COLUMNS) as DeclarationField[];
+const F = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<DeclarationField, number>;
+
+type Raw = string | number | null | undefined;
+
 /**
  * Validates and types one record. Problems are appended to `problems`; the declaration is
  * always returned, with invalid values replaced by "missing" (NaN / '' / null), so scoring can
  * go on and training can decide to skip the line.
  */
-export function toDeclaration(
-  rec: DeclarationRecord, line: number, problems: RowProblem[],
-): Declaration {
-  const d = {} as Declaration;
-  for (const f of CATEGORICAL_FIELDS) d[f] = cellText(rec[COLUMNS[f]]);
-  d.hs6 = normalizeHs(d.hs6);
+export function toDeclaration(rec: DeclarationRecord, line: number, problems: RowProblem[]): Declaration {
+  const raw: Raw[] = new Array(FIELDS.length);
+  for (let i = 0; i < FIELDS.length; i++) raw[i] = rec[COLUMNS[FIELDS[i]]];
+  return declarationFromValues(raw, line, problems);
+}
 
-  const dateRaw = rec[COLUMNS.date];
-  let dateText = cellText(dateRaw);
-  // A Date object or epoch number is not expected; a timestamp string is cut to its date part.
-  if (/^\d{4}-\d{2}-\d{2}[T ]/.test(dateText)) dateText = dateText.slice(0, 10);
-  d.day = parseDay(dateText);
-  d.date = Number.isFinite(d.day) ? dateText : '';
-  if (!Number.isFinite(d.day)) {
+/** As `toDeclaration`, from raw values in `FIELDS` order (the CSV reader's fast path). */
+export function declarationFromValues(raw: readonly Raw[], line: number, problems: RowProblem[]): Declaration {
+  let dateText = cellText(raw[F.date]);
+  // A timestamp string is cut to its date part.
+  if (dateText.length > 10 && /^\d{4}-\d{2}-\d{2}[T ]/.test(dateText)) dateText = dateText.slice(0, 10);
+  const day = parseDay(dateText);
+  if (!Number.isFinite(day)) {
     problems.push({ line, column: COLUMNS.date, message: dateText === '' ? 'Date is empty' : `Date is not a valid YYYY-MM-DD date (${clip(dateText)})` });
   }
+  // One object literal: every declaration gets the same hidden class.
+  const d: Declaration = {
+    declarationId: cellText(raw[F.declarationId]),
+    date: Number.isFinite(day) ? dateText : '',
+    day,
+    officeId: cellText(raw[F.officeId]),
+    processType: cellText(raw[F.processType]),
+    importType: cellText(raw[F.importType]),
+    importUse: cellText(raw[F.importUse]),
+    paymentType: cellText(raw[F.paymentType]),
+    modeOfTransport: cellText(raw[F.modeOfTransport]),
+    declarantId: cellText(raw[F.declarantId]),
+    importerId: cellText(raw[F.importerId]),
+    sellerId: cellText(raw[F.sellerId]),
+    courierId: cellText(raw[F.courierId]),
+    hs6: normalizeHs(cellText(raw[F.hs6])),
+    countryOfDeparture: cellText(raw[F.countryOfDeparture]),
+    countryOfOrigin: cellText(raw[F.countryOfOrigin]),
+    taxRate: readNumber(raw[F.taxRate], COLUMNS.taxRate, line, problems),
+    taxType: cellText(raw[F.taxType]),
+    originIndicator: cellText(raw[F.originIndicator]),
+    netMass: readNumber(raw[F.netMass], COLUMNS.netMass, line, problems),
+    itemPrice: readNumber(raw[F.itemPrice], COLUMNS.itemPrice, line, problems),
+    fraud: null,
+    criticalFraud: null,
+  };
 
-  d.taxRate = readNumber(rec, 'taxRate', line, problems, true);
-  d.netMass = readNumber(rec, 'netMass', line, problems, true);
-  d.itemPrice = readNumber(rec, 'itemPrice', line, problems, true);
-
-  const fr = cellText(rec[COLUMNS.fraud]);
+  const fr = cellText(raw[F.fraud]);
   if (fr === '') d.fraud = null;
   else if (fr === '0' || fr === '1' || fr === '0.0' || fr === '1.0') d.fraud = fr[0] === '1' ? 1 : 0;
-  else { d.fraud = null; problems.push({ line, column: COLUMNS.fraud, message: `Fraud must be 0 or 1 (${clip(fr)})` }); }
+  else problems.push({ line, column: COLUMNS.fraud, message: `Fraud must be 0 or 1 (${clip(fr)})` });
 
-  const cf = cellText(rec[COLUMNS.criticalFraud]);
+  const cf = cellText(raw[F.criticalFraud]);
   if (cf === '') d.criticalFraud = null;
   else if (cf === '0' || cf === '1' || cf === '2') d.criticalFraud = +cf as 0 | 1 | 2;
-  else { d.criticalFraud = null; problems.push({ line, column: COLUMNS.criticalFraud, message: `Critical Fraud must be 0, 1 or 2 (${clip(cf)})` }); }
+  else problems.push({ line, column: COLUMNS.criticalFraud, message: `Critical Fraud must be 0, 1 or 2 (${clip(cf)})` });
   if (d.fraud === 0 && d.criticalFraud !== null && d.criticalFraud > 0) {
     problems.push({ line, column: COLUMNS.criticalFraud, message: 'Critical Fraud is set but Fraud is 0' });
   }
   return d;
 }
 
-function readNumber(
-  rec: DeclarationRecord, field: 'taxRate' | 'netMass' | 'itemPrice', line: number,
-  problems: RowProblem[], nonNegative: boolean,
-): number {
-  const column = COLUMNS[field];
-  const raw = rec[column];
+/** A mass, price or rate: empty is missing; negative, non-numeric or non-finite is a problem. */
+function readNumber(raw: Raw, column: ColumnName, line: number, problems: RowProblem[]): number {
   if (typeof raw === 'number') {
     if (Number.isNaN(raw)) return NaN;
     if (!Number.isFinite(raw)) { problems.push({ line, column, message: `${column} is not a finite number` }); return NaN; }
-    if (nonNegative && raw < 0) { problems.push({ line, column, message: `${column} is negative (${raw})` }); return NaN; }
+    if (raw < 0) { problems.push({ line, column, message: `${column} is negative (${raw})` }); return NaN; }
     return raw;
   }
   const text = cellText(raw);
@@ -198,7 +221,7 @@ function readNumber(
   if (!NUMBER_RE.test(text)) { problems.push({ line, column, message: `${column} is not a number (${clip(text)})` }); return NaN; }
   const v = Number(text);
   if (!Number.isFinite(v)) { problems.push({ line, column, message: `${column} is out of range (${clip(text)})` }); return NaN; }
-  if (nonNegative && v < 0) { problems.push({ line, column, message: `${column} is negative (${clip(text)})` }); return NaN; }
+  if (v < 0) { problems.push({ line, column, message: `${column} is negative (${clip(text)})` }); return NaN; }
   return v;
 }
 

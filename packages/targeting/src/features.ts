@@ -23,7 +23,7 @@ import type { Declaration } from './declaration.ts';
 import type { FeatureMatrix, FeatureSpec } from './gbdt.ts';
 import { createRng } from './rng.ts';
 import { TargetingError } from './errors.ts';
-import { NumberIndex, StringIndex } from './number-index.ts';
+import { NumberIndex, NumberIndexBuilder, StringIndex, StringIndexBuilder } from './number-index.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Atoms and keys
@@ -369,34 +369,51 @@ export class FeatureEncoder {
       if (!isCategoricalField(field)) throw new TargetingError('invalid_argument', `unknown categorical field ${field}`);
       state.vocab[field] = keepCodesOf
         ? { values: [...keepCodesOf.state.vocab[field]!.values] }
-        : fitVocabulary(rows, ATOMS[field].get as (d: Declaration) => string, cfg.minCategoryCount);
+        : fitVocabulary(textValues(rows, field), cfg.minCategoryCount);
     }
+    // Atom vocabularies (values in order of first appearance) and the ids of every row.
+    const N = rows.length;
     const ids = new Map<Atom, Int32Array>();
     for (const a of neededAtoms(cfg)) {
-      const def: AtomDef = ATOMS[a];
-      const index = new Map<string | number, number>();
-      for (const d of rows) {
-        const v = def.get(d);
-        if (typeof v === 'number' && v !== v) continue;
-        if (!index.has(v)) index.set(v, index.size);
+      const out = new Int32Array(N);
+      if (ATOMS[a].kind === 'number') {
+        const b = new NumberIndexBuilder();
+        const values = numberValues(rows, a);
+        for (let r = 0; r < N; r++) out[r] = values[r] !== values[r] ? -2 : b.add(values[r]);
+        state.atoms[a] = { values: b.values };
+      } else {
+        const b = new StringIndexBuilder();
+        const values = textValues(rows, a);
+        for (let r = 0; r < N; r++) out[r] = b.add(values[r]);
+        state.atoms[a] = { values: b.values };
       }
-      state.atoms[a] = { values: [...index.keys()] };
-      ids.set(a, atomIds(rows, a, index));
+      ids.set(a, out);
     }
     const atomSize = (a: Atom) => state.atoms[a]!.values.length;
     const critSet = new Set(cfg.criticalKeys);
+    const fraud = Float64Array.from(rows, (d) => d.fraud!);
+    const crit = Float64Array.from(rows, (d) => (d.criticalFraud === 2 ? 1 : 0));
     for (const k of keyOrder(cfg)) {
       const codes = compositeCodes(KEYS[k].atoms.map((a) => ids.get(a)!), radixFor(KEYS[k].atoms, atomSize));
-      const index = new Map<number | string, number>();
-      const n: number[] = [], p: number[] = [], cr: number[] = [];
-      for (let r = 0; r < rows.length; r++) {
-        const c = codes[r];
-        if (c !== c || c === -1) continue;
-        let i = index.get(c);
-        if (i === undefined) { i = n.length; index.set(c, i); n.push(0); p.push(0); cr.push(0); }
-        n[i]++; p[i] += rows[r].fraud!; cr[i] += rows[r].criticalFraud === 2 ? 1 : 0;
+      // Dense index of each distinct code, in order of first appearance.
+      const idx = new Int32Array(N);
+      let list: (number | string)[];
+      if (codes instanceof Float64Array) {
+        const b = new NumberIndexBuilder();
+        for (let r = 0; r < N; r++) { const c = codes[r]; idx[r] = c !== c || c === -1 ? -1 : b.add(c); }
+        list = b.values;
+      } else {
+        const b = new StringIndexBuilder();
+        for (let r = 0; r < N; r++) { const c = codes[r]; idx[r] = typeof c === 'string' ? b.add(c) : -1; }
+        list = b.values;
       }
-      state.stats[k] = { codes: [...index.keys()], n, pos: p, ...(critSet.has(k) ? { crit: cr } : {}) };
+      const n = new Array<number>(list.length).fill(0), p = new Array<number>(list.length).fill(0), cr = new Array<number>(list.length).fill(0);
+      for (let r = 0; r < N; r++) {
+        const i = idx[r];
+        if (i < 0) continue;
+        n[i]++; p[i] += fraud[r]; cr[i] += crit[r];
+      }
+      state.stats[k] = { codes: list, n, pos: p, ...(critSet.has(k) ? { crit: cr } : {}) };
     }
     for (const e of cfg.history) state.history[e] = fitHistory(rows, ids.get(e)!, atomSize(e), state.atoms[e]!.values);
     fitUnitValues(rows, ids, state);
@@ -727,9 +744,9 @@ function describeFeatures(state: EncoderState): FeatureInfo[] {
   return out;
 }
 
-function fitVocabulary(rows: readonly Declaration[], fn: (d: Declaration) => string, minCount: number): { values: string[] } {
+function fitVocabulary(all: readonly string[], minCount: number): { values: string[] } {
   const counts = new Map<string, number>();
-  for (const d of rows) { const v = fn(d); counts.set(v, (counts.get(v) ?? 0) + 1); }
+  for (const v of all) counts.set(v, (counts.get(v) ?? 0) + 1);
   const values = [...counts.entries()]
     .filter(([, c]) => c >= minCount)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
@@ -739,10 +756,20 @@ function fitVocabulary(rows: readonly Declaration[], fn: (d: Declaration) => str
 }
 
 function fitHistory(rows: readonly Declaration[], ids: Int32Array, size: number, values: (string | number)[]): History {
-  // Rows of each entity in date order (counting sort by entity, then by day within it).
-  const order = Array.from({ length: rows.length }, (_, r) => r)
-    .filter((r) => ids[r] >= 0 && values[ids[r]] !== '') // an empty ID is not an entity with a history
-    .sort((a, b) => ids[a] - ids[b] || rows[a].day - rows[b].day);
+  // Rows of each entity in date order: stable counting sorts by day, then by entity.
+  const valid: number[] = [];
+  let minDay = Infinity, maxDay = -Infinity;
+  for (let r = 0; r < rows.length; r++) {
+    if (ids[r] < 0 || values[ids[r]] === '') continue; // an empty ID is not an entity with a history
+    valid.push(r);
+    if (rows[r].day < minDay) minDay = rows[r].day;
+    if (rows[r].day > maxDay) maxDay = rows[r].day;
+  }
+  let order: number[];
+  if (valid.length > 0 && maxDay - minDay < 1_000_000) {
+    const byDay = countingSort(valid, (r) => rows[r].day - minDay, maxDay - minDay + 1);
+    order = countingSort(byDay, (r) => ids[r], size);
+  } else order = valid.sort((a, b) => ids[a] - ids[b] || rows[a].day - rows[b].day);
   const h: History = { start: new Array(size + 1).fill(0), day: [], cumN: [], cumPos: [] };
   let k = 0;
   for (let e = 0; e < size; e++) {
@@ -759,6 +786,16 @@ function fitHistory(rows: readonly Declaration[], ids: Int32Array, size: number,
   }
   h.start[size] = h.day.length;
   return h;
+}
+
+/** Stable sort of `items` by an integer key in [0, range). */
+function countingSort(items: readonly number[], key: (item: number) => number, range: number): number[] {
+  const count = new Int32Array(range + 1);
+  for (const it of items) count[key(it) + 1]++;
+  for (let k = 0; k < range; k++) count[k + 1] += count[k];
+  const out = new Array<number>(items.length);
+  for (const it of items) out[count[key(it)]++] = it;
+  return out;
 }
 
 /** Index of the entity's last history entry dated strictly before `day`, or -1. */

@@ -95,3 +95,81 @@ function hashString(v: string): number {
   for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
   return (h ^ (h >>> 15)) >>> 0;
 }
+
+/**
+ * Growing index of distinct numbers (NaN excluded) in order of first appearance: `add` returns
+ * the position of a value, adding it when new. Used while fitting, where most lookups add.
+ */
+export class NumberIndexBuilder {
+  private keys = new Float64Array(1024);
+  private slots = new Int32Array(1024).fill(-1);
+  private mask = 1023;
+  readonly values: number[] = [];
+
+  add(v: number): number {
+    if (v === 0) v = 0; // -0 and 0 are the same key
+    let s = hashDouble(v) & this.mask;
+    for (;;) {
+      const slot = this.slots[s];
+      if (slot < 0) break;
+      if (this.keys[s] === v) return slot;
+      s = (s + 1) & this.mask;
+    }
+    const id = this.values.length;
+    this.values.push(v);
+    this.keys[s] = v;
+    this.slots[s] = id;
+    if (this.values.length * 2 > this.keys.length) this.grow();
+    return id;
+  }
+
+  private grow(): void {
+    const cap = this.keys.length * 2;
+    this.keys = new Float64Array(cap);
+    this.slots = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    this.values.forEach((v, id) => {
+      let s = hashDouble(v) & this.mask;
+      while (this.slots[s] >= 0) s = (s + 1) & this.mask;
+      this.keys[s] = v;
+      this.slots[s] = id;
+    });
+  }
+}
+
+/** The same for strings. */
+export class StringIndexBuilder {
+  private keys: string[] = new Array<string>(1024).fill('');
+  private slots = new Int32Array(1024).fill(-1);
+  private mask = 1023;
+  readonly values: string[] = [];
+
+  add(v: string): number {
+    let s = hashString(v) & this.mask;
+    for (;;) {
+      const slot = this.slots[s];
+      if (slot < 0) break;
+      if (this.keys[s] === v) return slot;
+      s = (s + 1) & this.mask;
+    }
+    const id = this.values.length;
+    this.values.push(v);
+    this.keys[s] = v;
+    this.slots[s] = id;
+    if (this.values.length * 2 > this.keys.length) this.grow();
+    return id;
+  }
+
+  private grow(): void {
+    const cap = this.keys.length * 2;
+    this.keys = new Array<string>(cap).fill('');
+    this.slots = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    this.values.forEach((v, id) => {
+      let s = hashString(v) & this.mask;
+      while (this.slots[s] >= 0) s = (s + 1) & this.mask;
+      this.keys[s] = v;
+      this.slots[s] = id;
+    });
+  }
+}
