@@ -89,6 +89,7 @@ export interface FeatureImportance {
 }
 
 export class Model {
+  /** Provenance and figures; treat as read-only (the id is a checksum over it). */
   readonly info: ModelInfo;
   readonly encoder: FeatureEncoder;
   readonly forest: Forest;
@@ -179,12 +180,15 @@ export class Model {
   serialize(): string {
     const canonical = this.canonicalPayload();
     const checksum = sha256Hex(canonical);
+    this.cachedId = checksum.slice(0, 16);
     return `{"format":${JSON.stringify(MODEL_FORMAT)},"formatVersion":${MODEL_FORMAT_VERSION},"checksum":"sha256:${checksum}","payload":${canonical}}\n`;
   }
 
+  private cachedId: string | null = null;
+
   /** Model id: the first 16 hex digits of the payload checksum (stable across save and load). */
   get id(): string {
-    return this.info.id ?? sha256Hex(this.canonicalPayload()).slice(0, 16);
+    return this.info.id ?? (this.cachedId ??= sha256Hex(this.canonicalPayload()).slice(0, 16));
   }
 
   /** Writes the model file atomically (temp file, then rename). */
