@@ -109,7 +109,7 @@ test('download and CLI export: the package verifies offline (rvi evidence verify
   assert.equal((await a.beta.get(url)).status, 404);
   assert.equal((await a.alpha.get(url)).status, 403);
   assert.equal((await a.inspector1.get(url)).status, 403);
-  const tmpBefore = await readdir(join(tmpdir(), 'rvi-evidence')).catch(() => []);
+  const tmpBefore: string[] = await readdir(join(tmpdir(), 'rvi-evidence')).catch(() => []);
   const r = await t.app.inject({ method: 'GET', url, headers: { cookie: a.auditor.cookie } });
   assert.equal(r.statusCode, 200);
   assert.equal(r.headers['content-type'], 'application/zip');
@@ -117,7 +117,7 @@ test('download and CLI export: the package verifies offline (rvi evidence verify
   zipPath = join(dir, 'download.zip');
   await writeFile(zipPath, r.rawPayload);
   await new Promise((res) => setTimeout(res, 50));
-  const tmpAfter = await readdir(join(tmpdir(), 'rvi-evidence')).catch(() => []);
+  const tmpAfter: string[] = await readdir(join(tmpdir(), 'rvi-evidence')).catch(() => []);
   assert.ok(tmpAfter.filter((f) => !tmpBefore.includes(f)).length === 0, 'the temporary zip is removed after the download');
 
   const v = await verifyEvidencePackage(zipPath, { publicKey: JSON.parse(await readFile(keysPath, 'utf8')).keys });
