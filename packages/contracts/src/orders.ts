@@ -242,6 +242,8 @@ export const ReplayView = Type.Object({
   same: Type.Boolean(),
   differences: Type.Array(Type.Object({ path: Type.String(), recorded: Type.Any(), replayed: Type.Any() })),
   inputHashMatches: Type.Boolean(),
+  /** Seed, input hash and result hash agree with the run's entry in the hash-chained audit log. */
+  auditMatches: Type.Boolean(),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
 });
 export type ReplayView = Static<typeof ReplayView>;

@@ -125,6 +125,7 @@ test('a conflicted, off-duty, unqualified or over-capacity inspector is never ch
   const replay = await sup.get(`/api/dispatch/runs/${run.body.id}/replay`);
   assert.equal(replay.status, 200);
   assert.equal(replay.body.same, true, JSON.stringify(replay.body.differences));
+  assert.equal(replay.body.auditMatches, true);
 
   // Reassignment is checked against the same rules.
   const toConflicted = await sup.post(`/api/orders/${assignedId}/reassign`, { inspectorId: conflicted, reason: 'workload' });
@@ -222,6 +223,22 @@ test('rvi dispatch replay RUN_ID: exit 0 "same result", exit 1 naming difference
     assert.equal(diff.status, 1);
     assert.match(diff.stderr, /DIFFERENT result/);
     assert.match(diff.stderr, /orders\[0\]\.position: recorded 99, replayed 0/);
+
+    // A consistent forgery: change the input (one inspector's capacity), recompute the result and the row's hash.
+    // The row now replays cleanly, but the hash-chained audit entry no longer matches.
+    const ctx3 = await createContext(loadConfig({ DATA_DIR: dir, DATABASE_URL: env.DATABASE_URL, LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv), { jobs: false });
+    const { dispatch } = await import('@rvi/dispatch');
+    const { hashOf } = await import('./dispatch.service.ts');
+    const [stored] = await ctx3.db.select().from(dispatchRuns).where(eq(dispatchRuns.id, run.id));
+    const forged = structuredClone(stored.input) as { inspectors: { dailyCapacity: number }[] };
+    forged.inspectors[0].dailyCapacity = 1;
+    const forgedResult = dispatch(forged as never, stored.seed);
+    await ctx3.db.update(dispatchRuns).set({ input: forged, result: forgedResult, inputHash: hashOf(forged) }).where(eq(dispatchRuns.id, run.id));
+    await closeContext(ctx3);
+    const forgedReplay = rvi('dispatch', 'replay', run.id);
+    assert.equal(forgedReplay.status, 1, forgedReplay.stdout);
+    assert.match(forgedReplay.stderr, /\(audit\) input hash: recorded "[0-9a-f]{64}", replayed "[0-9a-f]{64}"/);
+    assert.match(forgedReplay.stderr, /\(audit\) result hash/);
 
     const unknown = rvi('dispatch', 'replay', 'no-such-run');
     assert.equal(unknown.status, 2);

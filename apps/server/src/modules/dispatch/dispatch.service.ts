@@ -10,7 +10,7 @@ import {
 import { canonicalJson, sha256Hex } from '@rvi/evidence';
 import type { DispatchRunView, InspectionOrder, ReassignBody, ReplayView } from '@rvi/contracts';
 import {
-  appointments, dispatchRuns, inspectionOrders, inspectorConflicts, inspectorProfiles, inspectorRosters, users,
+  appointments, auditLog, dispatchRuns, inspectionOrders, inspectorConflicts, inspectorProfiles, inspectorRosters, users,
 } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
@@ -90,7 +90,8 @@ function toDispatchOrder(o: PendingOrder): DispatchOrder {
   };
 }
 
-export const inputHashOf = (input: unknown) => sha256Hex(canonicalJson(input));
+/** SHA-256 of the canonical JSON (key order and JSONB round trips do not change it). */
+export const hashOf = (value: unknown) => sha256Hex(canonicalJson(value));
 
 function presentRun(r: typeof dispatchRuns.$inferSelect, withInput: boolean): DispatchRunView {
   return {
@@ -126,7 +127,7 @@ export async function runDispatch(db: Db, actor: Actor, opts: { date?: string; o
       throw toAppError(e);
     }
     const id = randomUUID();
-    const inputHash = inputHashOf(input);
+    const inputHash = hashOf(input);
     await tx.insert(dispatchRuns).values({
       id, officeId, algorithm: result.algorithm, seed, runDate, input, inputHash, result, summary: result.summary, actorId: actor.userId,
     });
@@ -150,9 +151,10 @@ export async function runDispatch(db: Db, actor: Actor, opts: { date?: string; o
         invalidateOrder(fx, order);
       }
     }
+    // The hashes pin the recorded input and result into the hash-chained audit log: a later edit of the run row
+    // (even one that keeps input and result consistent) shows up on replay.
     await recordAudit(tx, actor, 'dispatch.run', { type: 'dispatch_run', id }, {
-      officeId, seed, algorithm: result.algorithm, inputHash, runDate, summary: result.summary,
-      assignments: result.orders.map((o) => (o.status === 'assigned' ? [o.orderId, o.inspectorId] : [o.orderId, null, o.reason])),
+      officeId, seed, algorithm: result.algorithm, runDate, inputHash, resultHash: hashOf(result), summary: result.summary,
     });
     for (const [inspectorId, list] of perInspector) {
       await fx?.notify(tx, [inspectorId], 'order.assigned', { count: list.length, orderId: list[0].id, orderNo: list[0].orderNo, runId: id });
@@ -185,16 +187,29 @@ export async function listRuns(db: Db, actor: Actor): Promise<{ items: DispatchR
   return { items: rows.map((r) => ({ ...presentRun(r, false), result: undefined })) };
 }
 
-/** Recomputes a recorded run from its recorded input and seed; lists every difference from the recorded result. */
+/**
+ * Recomputes a recorded run from its recorded input and seed and lists every difference from the recorded result;
+ * also checks the recorded input and result against the hashes in the run's (hash-chained) audit entry.
+ */
 export async function replayRun(db: Db, actor: Actor, id: string): Promise<ReplayView> {
   requireRole(actor, 'order.read');
   const row = await loadRun(db, actor, id);
   const outcome = replayDispatch(row.input, row.seed, row.result);
-  const inputHashMatches = inputHashOf(row.input) === row.inputHash;
+  const [entry] = await db.select({ summary: auditLog.summary }).from(auditLog)
+    .where(and(eq(auditLog.action, 'dispatch.run'), eq(auditLog.targetType, 'dispatch_run'), eq(auditLog.targetId, id))).limit(1);
+  const audited = (entry?.summary ?? null) as { seed?: string; inputHash?: string; resultHash?: string } | null;
   const differences = outcome.differences.map((d) => ({ path: d.path, recorded: d.recorded ?? null, replayed: d.replayed ?? null }));
-  if (!inputHashMatches) differences.unshift({ path: '(input hash)', recorded: row.inputHash, replayed: inputHashOf(row.input) });
+  const inputHash = hashOf(row.input);
+  const inputHashMatches = inputHash === row.inputHash && audited?.inputHash === inputHash;
+  const auditMatches = !!audited && audited.seed === row.seed && audited.inputHash === inputHash && audited.resultHash === hashOf(row.result);
+  if (!audited) differences.unshift({ path: '(audit entry)', recorded: null, replayed: 'missing' });
+  else {
+    if (audited.seed !== row.seed) differences.unshift({ path: '(audit) seed', recorded: audited.seed ?? null, replayed: row.seed });
+    if (audited.resultHash !== hashOf(row.result)) differences.unshift({ path: '(audit) result hash', recorded: audited.resultHash ?? null, replayed: hashOf(row.result) });
+    if (audited.inputHash !== inputHash) differences.unshift({ path: '(audit) input hash', recorded: audited.inputHash ?? null, replayed: inputHash });
+  }
   return {
-    runId: id, same: outcome.same && inputHashMatches, differences, inputHashMatches,
+    runId: id, same: outcome.same && inputHashMatches && auditMatches, differences, inputHashMatches, auditMatches,
     ...(outcome.error ? { error: outcome.error } : {}),
   };
 }

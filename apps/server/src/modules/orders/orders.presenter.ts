@@ -81,7 +81,10 @@ export function presentOrder(r: OrderRow, actor: Actor, ctx: PresentContext): In
     createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
     can: orderCan(actor, r),
   };
-  if (!isCustoms(actor) && actor.kind !== 'system') return base;
+  // Who inspects is not told to the enterprise in advance (random dispatch exists so that it cannot be arranged).
+  if (!isCustoms(actor) && actor.kind !== 'system') {
+    return { ...base, inspectorId: null, inspectorName: null, appointment: base.appointment ? { ...base.appointment, inspectorName: null } : null };
+  }
   return {
     ...base,
     selection: r.selection, channel: r.channel, hazardous: r.hazardous, priority: r.priority, dispatchRunId: r.dispatchRunId,

@@ -100,11 +100,30 @@ test('enterprises never see the score, the channel, the selection kind or any re
     assert.ok(!(key in seen.body), `enterprise sees ${key}`);
   }
   assert.doesNotMatch(seen.text, /0\.8731|"red"|manual|contribution/);
+  assert.ok(customs.inspectorName, 'customs see who inspects');
+  assert.equal(seen.body.inspectorName, null, 'the enterprise is not told who will inspect');
+  assert.equal(seen.body.inspectorId, null);
   const list = await alpha.get('/api/orders');
   assert.doesNotMatch(list.text, /0\.8731|"selection"|"channel"|"red"/);
   assert.equal((await alpha.get(`/api/orders/${created.body.id}/eligibility`)).status, 403);
   assert.equal((await alpha.get(`/api/dispatch/runs/${customs.dispatchRunId}`)).status, 404);
   assert.equal((await alpha.get('/api/orders/plan')).status, 403);
+});
+
+test('a targeting selection run becomes orders (risk/random), idempotently', async () => {
+  const { createOrdersForSelection } = await import('./orders.service.ts');
+  const { systemActor } = await import('../../platform/actor.ts');
+  const picks = (await declarationIds(t, 'beta', 8)).slice(5);
+  const sel = { runId: 'run-1', seed: 'seed-1', selected: [{ declarationId: picks[0].id, reason: 'risk' as const }, { declarationId: picks[1].id, reason: 'random' as const }] };
+  const first = await createOrdersForSelection(t.ctx.db, systemActor('targeting'), sel);
+  assert.equal(first.created.length, 2);
+  const again = await createOrdersForSelection(t.ctx.db, systemActor('targeting'), sel);
+  assert.deepEqual(again.created, []);
+  assert.deepEqual(again.skipped.map((x) => x.reason), ['order_exists', 'order_exists']);
+  const rows = await t.ctx.db.select().from(inspectionOrders).where(eq(inspectionOrders.id, first.created[1]));
+  assert.equal(rows[0].selection, 'random');
+  // cancel them so later tests dispatch only their own orders
+  for (const id of first.created) assert.equal((await sup.post(`/api/orders/${id}/cancel`, { reason: 'test cleanup' })).status, 200);
 });
 
 test('an enterprise\'s inspection application becomes an order when the supervisor accepts it', async () => {

@@ -12,7 +12,7 @@ import {
 } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
-import { conflict, forbidden, notFound } from '../../platform/errors.ts';
+import { AppError, conflict, forbidden, notFound } from '../../platform/errors.ts';
 import { authorize, canSee, isCustoms, isEnterprise, requireRole, roleAllows } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { invalidateOrder, type Effects } from './orders.effects.ts';
@@ -108,6 +108,28 @@ export async function createInspectionOrder(db: Db, actor: Actor, input: CreateI
     fx?.invalidate([`org:${decl.orgId}`, `office:${decl.customsOfficeId}`], [['declarations']]);
     return created;
   });
+}
+
+/**
+ * Orders for a targeting selection run (what the `risk.selected` event carries): one per selected declaration, with
+ * the selection kind (risk or random) and the run for traceability. A declaration that already has a live order is
+ * skipped, so handling the same event twice is harmless.
+ */
+export async function createOrdersForSelection(
+  db: Db, actor: Actor, sel: { runId: string; seed?: string; selected: { declarationId: string; reason: 'risk' | 'random' }[] }, fx?: Effects,
+): Promise<{ created: string[]; skipped: { declarationId: string; reason: string }[] }> {
+  const created: string[] = [];
+  const skipped: { declarationId: string; reason: string }[] = [];
+  for (const s of sel.selected) {
+    try {
+      const row = await createInspectionOrder(db, actor, { declarationId: s.declarationId, selection: s.reason, selectionRunId: sel.runId, seed: sel.seed }, fx);
+      created.push(row.id);
+    } catch (e) {
+      if (e instanceof AppError && (e.code === 'order_exists' || e.code === 'not_found')) skipped.push({ declarationId: s.declarationId, reason: e.code });
+      else throw e;
+    }
+  }
+  return { created, skipped };
 }
 
 /** Supervisor: inspection order for a declaration picked by hand (selection `manual`). */
@@ -209,7 +231,7 @@ export async function getOrder(db: Db, actor: Actor, id: string): Promise<OrderD
     })),
     appointments: (ctx.all.get(row.id) ?? []).map((a) => presentAppointment(a, tz, ctx.names)),
   };
-  if (!isCustoms(actor) && actor.kind !== 'system') return detail;
+  if (!isCustoms(actor) && actor.kind !== 'system') return { ...detail, appointments: detail.appointments.map((a) => ({ ...a, inspectorName: null })) };
   const transitions = await db.select().from(orderTransitions).where(eq(orderTransitions.orderId, id)).orderBy(asc(orderTransitions.at));
   const [risk] = await db.select().from(riskScores).where(eq(riskScores.declarationId, row.declarationId)).limit(1);
   const [decision] = await db.select().from(eligibilityDecisions).where(eq(eligibilityDecisions.orderId, id)).orderBy(desc(eligibilityDecisions.decidedAt)).limit(1);
