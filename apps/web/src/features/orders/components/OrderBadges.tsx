@@ -17,9 +17,9 @@ export function OrderStateBadge({ state }: { state: string }) {
 
 export function ModeBadge({ mode }: { mode: string | null }) {
   const { t } = useTranslation();
-  if (!mode) return <Badge color="gray" variant="outline" data-testid="order-mode" data-mode="none">{t('orders.mode.undecided')}</Badge>;
+  if (!mode) return <Badge color="gray" variant="outline" data-testid="order-mode" data-mode="none" style={{ minWidth: 'max-content' }}>{t('orders.mode.undecided')}</Badge>;
   return (
-    <Badge color={mode === 'remote' ? 'blue' : 'orange'} variant="outline" data-testid="order-mode" data-mode={mode}>
+    <Badge color={mode === 'remote' ? 'blue' : 'orange'} variant="outline" data-testid="order-mode" data-mode={mode} style={{ minWidth: 'max-content' }}>
       {t(`orders.mode.${mode}`)}
     </Badge>
   );
