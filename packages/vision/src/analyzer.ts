@@ -2,11 +2,11 @@
  * One image in, readings out: decode (EXIF orientation applied), OCR, barcodes, field extraction.
  * Runs wherever it is created: inside a worker thread (see engine.ts) or in-process.
  */
-import { readBarcodes, type BarcodeReading } from './barcodes.ts';
+import { BarcodeReader, type BarcodeReading } from './barcodes.ts';
 import { extractFields, roundQuad, rowsForOutput, type ExtractedFields } from './extract.ts';
-import type { Quad } from './ocr/geometry.ts';
+import { rectCorners, type Point, type Quad, type RotatedRect } from './ocr/geometry.ts';
 import { PaddleOcr, type OcrLine, type OcrOptions } from './ocr/paddle.ts';
-import { decodeImage, ImageDecodeError, rotateRaster, type RasterImage } from './ocr/raster.ts';
+import { decodeImage, ImageDecodeError, rotateRaster } from './ocr/raster.ts';
 
 export interface ReadOptions {
   /** Skip barcode / QR decoding (saves time on frames known to carry none). */
@@ -22,6 +22,7 @@ export interface OutputLine {
 }
 
 export interface VisionReading {
+  /** Size of the image as read (after its EXIF orientation); every box is in these pixels. */
   width: number;
   height: number;
   /** Verified ISO 6346 numbers (check digit holds), most confident first. */
@@ -43,18 +44,21 @@ export interface VisionReading {
   fields: ExtractedFields;
   /** Which OCR model produced this, stored with readings so they can be audited. */
   model: string;
-  /** Degrees the image was turned before reading (0 unless it was found to be on its side). */
-  rotation: 0 | 90 | 180 | 270;
+  /** Clockwise turn (degrees) the text needed to be upright: 90 / 270 for a photo taken on its side. */
+  rotation: 0 | 90 | 270;
   timingsMs: { decode: number; ocr: number; barcodes: number; total: number };
 }
 
 /**
  * Text detection input size. Labels and container markings are large; 640 px found every field in the
- * shared set and in blurred / shrunk / rotated variants of it, at about half the cost of 960 px.
+ * shared set and in blurred / shrunk / turned variants of it, at about half the cost of 960 px (512 px
+ * started to miss container numbers on turned photos).
  */
 const DEFAULT_DET_MAX_SIDE = 640;
 
 export class VisionAnalyzer {
+  private readonly barcodeReader = new BarcodeReader();
+
   private constructor(private readonly ocr: PaddleOcr) {}
 
   static async create(options: { threads?: number } = {}): Promise<VisionAnalyzer> {
@@ -64,8 +68,13 @@ export class VisionAnalyzer {
   /** @throws ImageDecodeError when the bytes are not a readable image. */
   async analyze(input: Buffer, options: ReadOptions = {}): Promise<VisionReading> {
     const t0 = performance.now();
-    let img = await decodeImage(input);
+    const img = await decodeImage(input);
     const t1 = performance.now();
+    // Barcodes are decoded on their own thread while the OCR runs.
+    const wantBarcodes = options.barcodes !== false;
+    let barcodesDone = 0;
+    let barcodes = wantBarcodes ? this.barcodeReader.read(img).finally(() => (barcodesDone = performance.now())) : Promise.resolve([]);
+
     const ocrOptions: OcrOptions = { detMaxSide: options.detMaxSide ?? DEFAULT_DET_MAX_SIDE };
     let lines = await this.ocr.read(img, ocrOptions);
     // Nothing found at the default scale: the text may be small in a large photo.
@@ -74,18 +83,20 @@ export class VisionAnalyzer {
       lines = await this.ocr.read(img, ocrOptions);
     }
     let rotation: VisionReading['rotation'] = 0;
-    // A photo taken on its side: most text boxes are vertical. Turn the image and read again.
+    // A photo taken on its side: most text boxes are vertical. Read it turned upright, then map the
+    // boxes back, so that everything stays in the coordinates of the image as given.
     if (isMostlyVertical(lines)) {
-      const candidates: Array<{ deg: 90 | 270; img: RasterImage; lines: OcrLine[] }> = [];
+      let best: { deg: 90 | 270; lines: OcrLine[] } | null = null;
       for (const deg of [90, 270] as const) {
         const turned = await rotateRaster(img, deg);
-        candidates.push({ deg, img: turned, lines: await this.ocr.read(turned, ocrOptions) });
+        const read = await this.ocr.read(turned, ocrOptions);
+        if (!best || score(read) > score(best.lines)) best = { deg, lines: read.map((l) => unturnLine(l, deg, img.width, img.height)) };
       }
-      const best = candidates.sort((a, b) => score(b.lines) - score(a.lines))[0];
-      if (score(best.lines) > score(lines)) {
-        img = best.img;
+      if (best && score(best.lines) > score(lines)) {
         lines = best.lines;
         rotation = best.deg;
+        // Linear barcodes on a sideways photo need the rotated scan.
+        if (wantBarcodes) barcodes = barcodes.then((found) => (found.length ? found : this.barcodeReader.read(img, { tryRotate: true })));
       }
     }
     const fields = await extractFields(lines, async (rects) => {
@@ -93,7 +104,7 @@ export class VisionAnalyzer {
       return res.map((r) => ({ text: r.text, confidence: r.confidence }));
     });
     const t2 = performance.now();
-    const barcodes = options.barcodes === false ? [] : await readBarcodes(img).catch(() => []);
+    const codes = await barcodes.catch(() => [] as BarcodeReading[]);
     const t3 = performance.now();
     return {
       width: img.width,
@@ -107,13 +118,18 @@ export class VisionAnalyzer {
       netWeightKg: fields.netWeight?.kg ?? null,
       grossWeightKg: fields.grossWeight?.kg ?? null,
       hsCode: fields.hsCode?.hs6 ?? null,
-      barcodes: barcodes.map((b) => ({ ...b, box: roundQuad(b.box) })),
+      barcodes: codes.map((b) => ({ ...b, box: roundQuad(b.box) })),
       lines: rowsForOutput(lines),
       fields,
       model: PaddleOcr.modelVersion,
       rotation,
-      timingsMs: { decode: ms(t1 - t0), ocr: ms(t2 - t1), barcodes: ms(t3 - t2), total: ms(t3 - t0) },
+      // Barcode time: how long decoding took on its thread (it overlaps the OCR), and the wait after.
+      timingsMs: { decode: ms(t1 - t0), ocr: ms(t2 - t1), barcodes: ms(barcodesDone ? barcodesDone - t1 : t3 - t2), total: ms(t3 - t0) },
     };
+  }
+
+  async close(): Promise<void> {
+    await this.barcodeReader.close();
   }
 }
 
@@ -130,6 +146,22 @@ function isMostlyVertical(lines: OcrLine[]): boolean {
   if (meaningful.length < 2) return false;
   const vertical = meaningful.filter((l) => Math.abs(l.rect.uy) > Math.abs(l.rect.ux));
   return vertical.length / meaningful.length > 0.5;
+}
+
+/**
+ * A point of an image turned clockwise by `deg` (as sharp's rotate does), mapped back to the image
+ * before turning (`width` × `height`).
+ */
+export function unturnPoint([x, y]: Point, deg: 90 | 270, width: number, height: number): Point {
+  return deg === 90 ? [y, height - x] : [width - y, x];
+}
+
+function unturnLine(l: OcrLine, deg: 90 | 270, width: number, height: number): OcrLine {
+  const [cx, cy] = unturnPoint([l.rect.cx, l.rect.cy], deg, width, height);
+  // Directions turn back by -deg: (ux, uy) → (uy, -ux) for 90°, (-uy, ux) for 270°.
+  const [ux, uy] = deg === 90 ? [l.rect.uy, -l.rect.ux] : [-l.rect.uy, l.rect.ux];
+  const rect: RotatedRect = { ...l.rect, cx, cy, ux, uy };
+  return { ...l, rect, box: rectCorners(rect) };
 }
 
 export { ImageDecodeError };

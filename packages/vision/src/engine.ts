@@ -92,6 +92,7 @@ class InProcessEngine implements VisionEngine {
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
+    await this.analyzer.close();
   }
 }
 

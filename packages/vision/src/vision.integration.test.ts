@@ -60,10 +60,19 @@ test('fixtures: boxed check digit, Chinese seal label, bilingual carton label', 
 test('a photo upside down or on its side reads the same', async () => {
   const e = await inProcess();
   const src = readFileSync(join(fixtures, 'container-boxed-check-digit.jpg'));
-  for (const deg of [180, 90]) {
+  const upright = await e.readImage(src);
+  const centre = (q: number[][]) => [q.reduce((s, p) => s + p[0], 0) / 4, q.reduce((s, p) => s + p[1], 0) / 4];
+  const [cx, cy] = centre(upright.fields.containerNumbers[0].evidence.box);
+  const { width: W, height: H } = upright;
+  // Where the number's centre goes when the photo is turned clockwise by 90, 180, 270 degrees.
+  const expected: Record<number, [number, number]> = { 90: [H - cy, cx], 180: [W - cx, H - cy], 270: [cy, W - cx] };
+  for (const deg of [180, 90, 270]) {
     const turned = await sharp(src).rotate(deg).jpeg({ quality: 85 }).toBuffer();
     const r = await e.readImage(turned);
     assert.deepEqual(r.containerNumbers, ['BMOU9668610'], `turned ${deg}°`);
+    // Boxes are in the coordinates of the image as given, whichever way it was read.
+    const [x, y] = centre(r.fields.containerNumbers[0].evidence.box);
+    assert.ok(Math.hypot(x - expected[deg][0], y - expected[deg][1]) < 40, `turned ${deg}°: box centre ${x},${y}, expected ${expected[deg]}`);
   }
   // EXIF orientation is applied before reading (the pixels are stored sideways).
   const exif = await sharp(await sharp(src).rotate(270).toBuffer()).withMetadata({ orientation: 6 }).jpeg().toBuffer();

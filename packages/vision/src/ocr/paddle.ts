@@ -204,16 +204,23 @@ export class PaddleOcr {
         }
       });
     }
-    // Part of the image is upside down, and some letters (H, X, Z, S, N, O…) read confidently either
-    // way up: let the direction classifier judge the lines that were kept as they were.
     if (anyFlipped) {
       const kept = lines.map((l, i) => ({ l, i })).filter(({ l }) => !l.flipped);
-      const p180 = await this.classifyUpsideDown(img, kept.map(({ l }) => l.rect));
-      const turn = kept.filter((_, k) => p180[k] > 0.9);
+      const flippedCount = lines.length - kept.length;
+      let turn: typeof kept;
+      if (flippedCount >= kept.length) {
+        // Most of the image is upside down: so, probably, is the rest — some letters (H, X, Z, S, N,
+        // O…) read confidently either way up ("HLXZ" upside down reads "ZXTH").
+        turn = kept;
+      } else {
+        // Only part of it: let the direction classifier judge the lines that were kept as they were.
+        const p180 = await this.classifyUpsideDown(img, kept.map(({ l }) => l.rect));
+        turn = kept.filter((_, k) => p180[k] > 0.9);
+      }
       if (turn.length) {
         const again = await this.recognize(img, turn.map(({ l }) => ({ rect: l.rect, flip: true })));
         turn.forEach(({ l, i }, k) => {
-          if (again[k].text.length > 0) lines[i] = flipLine(l, again[k]);
+          if (again[k].text.length > 0 && again[k].confidence >= l.confidence - 0.05) lines[i] = flipLine(l, again[k]);
         });
       }
     }
