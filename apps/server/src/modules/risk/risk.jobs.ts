@@ -2,6 +2,8 @@ import type { AppContext } from '../../app.ts';
 import { systemActor } from '../../platform/actor.ts';
 import { eq } from 'drizzle-orm';
 import { declarations, riskModels } from '../../db/schema.ts';
+import { withEffects } from '../orders/orders.http.ts';
+import { createOrdersForSelection } from '../orders/orders.service.ts';
 import { drawSelection, scoreDeclarations, trainAndRegister, unscoredDeclarationIds } from './risk.service.ts';
 
 /** Job payloads. Jobs are idempotent: scoring replaces a score, selection skips declarations already selected. */
@@ -43,7 +45,12 @@ export function installRiskJobs(ctx: AppContext): { retrain(requestedBy: string 
   };
   ctx.events.on('declaration.submitted', (p) => enqueueScore({ declarationIds: [p.declarationId] }));
   ctx.events.on('declaration.imported', (p) => enqueueScore({ batchId: p.batchId }));
-  ctx.events.on('risk.selected', (p) => ctx.hub.invalidate([`office:${p.officeId}`], [['declarations'], ['risk'], ['orders']]));
+  // Selected goods become inspection orders (one per declaration; handling the same event twice is harmless).
+  ctx.events.on('risk.selected', (p) => {
+    ctx.hub.invalidate([`office:${p.officeId}`], [['declarations'], ['risk'], ['orders']]);
+    withEffects(ctx, (fx) => createOrdersForSelection(ctx.db, systemActor('risk.select'), { runId: p.runId, selected: p.selected }, fx))
+      .catch((e) => console.error('creating inspection orders for a selection failed:', e));
+  });
 
   if (ctx.queue) {
     void ctx.queue.work<ScoreJob>('risk.score-declarations', async (d) => { await run(d); });
