@@ -28,6 +28,7 @@ import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { orgRoutes } from './modules/orgs/orgs.routes.ts';
 import { KeyRing } from '@rvi/evidence';
 import { findingsModuleRoutes } from './modules/findings/findings.module.ts';
+import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -36,6 +37,8 @@ export interface DomainEvents {
   'declaration.submitted': { declarationId: string; orgId: string; officeId: string };
   'declaration.imported': { batchId: string };
   'risk.selected': { officeId: string; runId: string; selected: { declarationId: string; reason: 'risk' | 'random' }[] };
+  /** A full-resolution snapshot from a live session was stored (path: the local file, for the vision integration). */
+  'snapshot.stored': { sessionId: string; snapshotId: string; path: string; orderId: string };
 }
 export class TypedEvents extends EventEmitter {
   override emit<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): boolean {
@@ -122,7 +125,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/') || req.url.startsWith('/api/docs')) return;
     const path = req.url.split('?')[0];
-    if (PUBLIC_API.has(path)) return;
+    // device routes (camera page) carry their own single-use token / device key, checked by the sessions module
+    if (PUBLIC_API.has(path) || path.startsWith('/api/device/')) return;
     const user = await ctx.sessions.resolve(req.cookies[SESSION_COOKIE]);
     if (user) req.actor = { ...user.actor, requestId: req.id };
     else actorOf(req); // throws 401
@@ -153,6 +157,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   riskRoutes(app, ctx);
   findingsModuleRoutes(app, ctx);
   ordersModuleRoutes(app, ctx);
+  sessionsRoutes(app, ctx);
 
   const webDist = ctx.config.webDist ?? new URL('../../web/dist', import.meta.url).pathname;
   const hasWeb = existsSync(join(webDist, 'index.html'));

@@ -7,3 +7,4 @@ export * from './realtime.ts';
 export * from './risk.ts';
 export * from './orders.ts';
 export * from './findings.ts';
+export * from './sessions.ts';

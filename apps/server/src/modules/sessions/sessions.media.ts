@@ -1,0 +1,374 @@
+// The live side of sessions in this process: one MediaNode (werift relay + recorder), the device sockets
+// (/api/device/ws) and the viewers' signalling over /api/ws (`signal` messages). Authorisation happens at join (the
+// service's policy); afterwards messages of a joined peer go to the node. Media events drive the session state
+// (connected ⇄ reconnecting), closed recording segments are sealed, joins/leaves and stats summaries go to the timeline.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { WebSocket } from 'ws';
+import {
+  MediaNode, newPeerId, parseIceServers, recoverSegments, type ClientStatsReport, type MediaNodeEvent, type SegmentInfo, type ServerToClient as MediaMessage,
+} from '@rvi/media';
+import type { GuidanceBody, SessionEvent, SessionViewer, ViewerSignalExtra } from '@rvi/contracts';
+import { GuidanceBody as GuidanceSchema } from '@rvi/contracts';
+import type { Actor } from '../../platform/actor.ts';
+import { AppError } from '../../platform/errors.ts';
+import { problems } from '../../platform/validation.ts';
+import { systemActor } from '../../platform/actor.ts';
+import { and, eq, inArray } from 'drizzle-orm';
+import { liveSessions } from '../../db/schema.ts';
+import { authorizeSession } from './sessions.policy.ts';
+import {
+  followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, sealedKeys, sealSegment, type DeviceContext, type LiveRoom,
+  type SessionsEnv,
+} from './sessions.service.ts';
+import { transitionSession } from './sessions.state.ts';
+import { userNames } from './sessions.presenter.ts';
+import { Effects } from '../orders/orders.effects.ts';
+
+const MEDIA_TYPES = new Set(['join', 'offer', 'answer', 'candidate', 'restart', 'stats', 'bye']);
+const STATS_EVENT_EVERY_MS = 30_000;
+const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+interface Logger {
+  info(o: unknown, msg?: string): void;
+  warn(o: unknown, msg?: string): void;
+  error(o: unknown, msg?: string): void;
+}
+
+interface ViewerPeer {
+  kind: 'viewer';
+  peerId: string;
+  sessionId: string;
+  socket: WebSocket;
+  actor: Actor;
+  info: SessionViewer;
+  lastStats?: ClientStatsReport;
+  lastStatsEventAt: number;
+}
+
+interface DevicePeer {
+  kind: 'device';
+  peerId: string;
+  sessionId: string;
+  socket: WebSocket;
+  dev: DeviceContext;
+  lastStats?: ClientStatsReport;
+  lastStatsEventAt: number;
+}
+
+export interface LiveMediaOptions {
+  dataDir: string;
+  iceServers: unknown[];
+  log: Logger;
+  /** rotate recording segments every N minutes (default 5) */
+  rotateMinutes?: number;
+}
+
+export function mediaNodeId(): string {
+  return process.env.RVI_MEDIA_NODE_ID?.trim() || `${hostname()}/${process.pid}`;
+}
+
+export class LiveMedia implements LiveRoom {
+  readonly recordingsDir: string;
+  private _node?: MediaNode;
+  private peers = new Map<string, ViewerPeer | DevicePeer>();
+  private socketPeers = new WeakMap<WebSocket, Map<string, string>>();
+  private sealing = new Map<string, Set<Promise<unknown>>>();
+  private publisherState = new Map<string, string>();
+  env!: SessionsEnv;
+
+  constructor(private readonly opts: LiveMediaOptions) {
+    this.recordingsDir = join(opts.dataDir, 'media', 'recordings');
+  }
+
+  /** The process's media node, created on first use (a server that never hosts a session pays nothing). */
+  get node(): MediaNode {
+    if (!this._node) {
+      const ice = parseIceServers(JSON.stringify(this.opts.iceServers ?? []));
+      this._node = new MediaNode({
+        iceServers: ice,
+        recording: { dir: this.recordingsDir, rotateMinutes: this.opts.rotateMinutes ?? 5 },
+        send: (peerId, msg) => this.sendToPeer(peerId, msg),
+        onEvent: (e) => this.onNodeEvent(e),
+        onSegmentOpen: (s) => void recordLiveEvent(this.env, s.sessionId, 'recording.opened', 'system', null, { index: s.index, reason: s.reason }).catch((e) => this.logError(e, 'segment open')),
+        onSegmentClose: (s) => this.trackSeal(s.sessionId, this.seal(s, false)),
+        onStats: (e) => this.onStats(e.peerId, e.stats),
+        onError: (e, context) => this.opts.log.warn({ err: e, context }, 'media node error'),
+      });
+    }
+    return this._node;
+  }
+
+  // -------------------------------------------------------------------------------------------- LiveRoom (service port)
+
+  viewers(sessionId: string): SessionViewer[] {
+    return [...this.peers.values()].filter((p): p is ViewerPeer => p.kind === 'viewer' && p.sessionId === sessionId).map((p) => p.info);
+  }
+
+  device(sessionId: string): { connected: boolean; publisher: string } {
+    const connected = [...this.peers.values()].some((p) => p.kind === 'device' && p.sessionId === sessionId);
+    return { connected, publisher: this._node?.room(sessionId)?.publisher ?? this.publisherState.get(sessionId) ?? 'absent' };
+  }
+
+  deliver(sessionId: string, event: SessionEvent): void {
+    for (const p of this.peers.values()) {
+      if (p.sessionId !== sessionId) continue;
+      if (p.kind === 'device') send(p.socket, { type: 'guide', event });
+      else send(p.socket, { type: 'signal', sessionId, payload: { type: 'guide', event } satisfies ViewerSignalExtra });
+    }
+  }
+
+  async close(sessionId: string, reason: string): Promise<void> {
+    for (const p of [...this.peers.values()]) {
+      if (p.sessionId !== sessionId || p.kind !== 'device') continue;
+      send(p.socket, { type: 'ended', reason });
+    }
+    if (this._node) await this._node.closeSession(sessionId, reason);
+    await this.sealed(sessionId);
+    for (const p of [...this.peers.values()]) {
+      if (p.sessionId !== sessionId) continue;
+      this.peers.delete(p.peerId);
+      if (p.kind === 'device') p.socket.close(4000, 'session ended');
+    }
+    this.publisherState.delete(sessionId);
+  }
+
+  // -------------------------------------------------------------------------------------------- lifecycle
+
+  /**
+   * Start-up: seal segments a killed process left in the recordings folder (headers repaired, hashed, stored,
+   * audited), and mark this node's connected sessions as reconnecting (their devices come back on their own).
+   */
+  async recover(): Promise<{ sealed: number; skipped: number }> {
+    const known = await sealedKeys(this.env.db);
+    const found = await recoverSegments(this.recordingsDir, { isSealed: (p) => known.has(this.env.store.keyOf(p) ?? '') });
+    let sealed = 0;
+    let skipped = 0;
+    for (const r of found) {
+      const s = await loadSession(this.env.db, r.sessionKey);
+      if (!s || !r.playable) {
+        skipped++;
+        this.opts.log.warn({ path: r.path, error: r.error, session: !!s }, 'recording left by a previous process cannot be sealed');
+        continue;
+      }
+      const startedAt = new Date(Math.max(s.createdAt.getTime(), Date.now() - r.durationMs));
+      await this.seal({ sessionId: s.id, path: r.path, index: r.index, startedAt, endedAt: new Date(startedAt.getTime() + r.durationMs), durationMs: r.durationMs, sha256: r.sha256, bytes: r.bytes, reason: 'stop' }, true);
+      sealed++;
+    }
+    const stale = await this.env.db.select().from(liveSessions)
+      .where(and(eq(liveSessions.mediaNode, this.env.nodeId), inArray(liveSessions.state, ['connected'])));
+    for (const s of stale) {
+      await this.env.db.transaction(async (tx) => {
+        await transitionSession(tx as never, systemActor('media-node'), s, 'reconnecting', { source: 'system', reason: 'media node restarted' });
+      }).catch((e) => this.logError(e, 'restart state'));
+    }
+    return { sealed, skipped };
+  }
+
+  async shutdown(): Promise<void> {
+    if (this._node) await this._node.close();
+    await Promise.all([...this.sealing.keys()].map((id) => this.sealed(id)));
+  }
+
+  // -------------------------------------------------------------------------------------------- device socket
+
+  /** A device WebSocket (already authenticated by its device key). */
+  attachDevice(socket: WebSocket, dev: DeviceContext, early: string[] = []): void {
+    const peerId = newPeerId();
+    const peer: DevicePeer = { kind: 'device', peerId, sessionId: dev.session.id, socket, dev, lastStatsEventAt: 0 };
+    this.peers.set(peerId, peer);
+    void recordLiveEvent(this.env, dev.session.id, 'device.connected', 'device', dev.token.operatorUserId, {}).catch((e) => this.logError(e, 'device event'));
+    // one message at a time, in order (an offer must not overtake its join)
+    let chain = Promise.resolve();
+    const handle = (raw: string) => {
+      chain = chain.then(() => this.onDeviceMessage(peer, raw)).catch((e) => this.logError(e, 'device message'));
+    };
+    early.forEach(handle);
+    socket.on('message', (raw) => handle(String(raw)));
+    socket.on('close', () => {
+      if (this.peers.get(peerId) !== peer) return;
+      this.peers.delete(peerId);
+      this._node?.disconnect(peerId);
+      void recordLiveEvent(this.env, dev.session.id, 'device.disconnected', 'device', dev.token.operatorUserId, {}).catch((e) => this.logError(e, 'device event'));
+    });
+  }
+
+  private async onDeviceMessage(peer: DevicePeer, raw: string): Promise<void> {
+    if (raw.length > 80_000) return send(peer.socket, { type: 'error', code: 'bad_message', message: 'message too large' });
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(raw);
+    } catch {
+      return send(peer.socket, { type: 'error', code: 'bad_message', message: 'message is not valid JSON' });
+    }
+    if (!msg || typeof msg !== 'object') return;
+    if (msg.type === 'ping') return send(peer.socket, { type: 'pong' });
+    if (msg.type === 'chat') {
+      try {
+        const ev = await recordDeviceChat(this.env, peer.dev, msg.clientId as string, msg.text as string);
+        send(peer.socket, { type: 'chat-ack', clientId: msg.clientId, eventId: ev.id });
+      } catch (e) {
+        send(peer.socket, { type: 'error', code: (e as AppError).code ?? 'bad_message', message: (e as Error).message });
+      }
+      return;
+    }
+    if (!MEDIA_TYPES.has(String(msg.type))) return send(peer.socket, { type: 'error', code: 'bad_message', message: `unknown message type ${String(msg.type).slice(0, 40)}` });
+    // the device publishes into its own session only, whatever it says
+    if (msg.type === 'join') msg = { type: 'join', sessionId: peer.sessionId, role: 'publisher' };
+    const s = await loadSession(this.env.db, peer.sessionId);
+    if (!s || s.state === 'ended') return send(peer.socket, { type: 'ended', reason: 'session ended' });
+    for (const out of await this.node.handle(peer.peerId, msg)) send(peer.socket, out);
+  }
+
+  // -------------------------------------------------------------------------------------------- viewers (/api/ws)
+
+  /** Handler for `{type:'signal', sessionId, payload}` on the authenticated /api/ws socket. */
+  async onSignal(actor: Actor, sessionId: unknown, payload: unknown, socket: WebSocket): Promise<void> {
+    if (typeof sessionId !== 'string' || !ID_RE.test(sessionId)) return send(socket, { type: 'signal', sessionId: String(sessionId).slice(0, 64), payload: denied('bad_message', 'sessionId must be 1-64 characters of A-Z a-z 0-9 _ -') });
+    const reply = (p: unknown) => send(socket, { type: 'signal', sessionId, payload: p });
+    if (!payload || typeof payload !== 'object') return reply(denied('bad_message', 'payload must be an object'));
+    const msg = payload as Record<string, unknown>;
+    try {
+      if (msg.type === 'guide') {
+        const issues = problems(GuidanceSchema, msg.body);
+        if (issues.length) return reply(denied('validation', issues.map((i) => `${i.field}: ${i.message}`).join('; ')));
+        const ev = await recordGuidance(this.env, actor, sessionId, msg.body as GuidanceBody);
+        return reply({ type: 'guide-ack', clientId: (msg.body as { clientId?: string }).clientId ?? null, eventId: ev.id } satisfies ViewerSignalExtra);
+      }
+      if (!MEDIA_TYPES.has(String(msg.type))) return reply(denied('bad_message', `unknown payload type ${String(msg.type).slice(0, 40)}`));
+      let peers = this.socketPeers.get(socket);
+      const existing = peers?.get(sessionId);
+      if (msg.type === 'join') {
+        if (msg.role !== 'viewer') return reply(denied('forbidden', 'Only the device publishes; customs staff join as viewers'));
+        const s = await loadSession(this.env.db, sessionId);
+        authorizeSession(actor, 'view', s, sessionId);
+        if (s.state === 'ended') return reply(denied('session_ended', 'The session has ended'));
+        const old = existing ? this.peers.get(existing) : undefined;
+        if (old?.kind === 'viewer') this.leave(old, 'rejoined');
+        const peerId = newPeerId();
+        const mode = actor.userId === s.inspectorId ? 'conduct' : 'observe';
+        const peer: ViewerPeer = {
+          kind: 'viewer', peerId, sessionId, socket, actor, lastStatsEventAt: 0,
+          info: { userId: actor.userId ?? '', name: actor.username, role: actor.role, mode, joinedAt: new Date().toISOString() },
+        };
+        const names = await userNames(this.env.db, [actor.userId]);
+        peer.info.name = names.get(actor.userId ?? '') ?? actor.username;
+        this.peers.set(peerId, peer);
+        if (!peers) {
+          peers = new Map();
+          this.socketPeers.set(socket, peers);
+          socket.once('close', () => {
+            for (const id of peers!.values()) {
+              const p = this.peers.get(id);
+              if (p?.kind === 'viewer') this.leave(p, 'socket closed');
+            }
+          });
+        }
+        peers.set(sessionId, peerId);
+        void recordLiveEvent(this.env, sessionId, 'viewer.joined', mode === 'conduct' ? 'inspector' : 'observer', actor.userId, { name: peer.info.name, role: actor.role, mode })
+          .then(() => this.invalidate(s)).catch((e) => this.logError(e, 'viewer event'));
+        for (const out of await this.node.handle(peerId, { type: 'join', sessionId, role: 'viewer' })) reply(out);
+        const dev = [...this.peers.values()].find((p) => p.kind === 'device' && p.sessionId === sessionId) as DevicePeer | undefined;
+        if (dev?.lastStats) reply({ type: 'device-stats', stats: { ...dev.lastStats } } satisfies ViewerSignalExtra);
+        return;
+      }
+      const peer = existing ? this.peers.get(existing) : undefined;
+      if (!peer || peer.kind !== 'viewer') return reply(denied('not_joined', `send join before ${String(msg.type)}`));
+      if (msg.type === 'bye') {
+        this.leave(peer, 'left');
+        return;
+      }
+      for (const out of await this.node.handle(peer.peerId, msg)) reply(out);
+    } catch (e) {
+      if (e instanceof AppError) return reply(denied(e.code, e.message));
+      this.logError(e, 'signal');
+      return reply(denied('internal', 'signalling failed'));
+    }
+  }
+
+  private leave(peer: ViewerPeer, why: string): void {
+    if (this.peers.get(peer.peerId) !== peer) return;
+    this.peers.delete(peer.peerId);
+    this.socketPeers.get(peer.socket)?.delete(peer.sessionId);
+    this._node?.disconnect(peer.peerId);
+    const stats = peer.lastStats ? { stats: peer.lastStats } : {};
+    void recordLiveEvent(this.env, peer.sessionId, 'viewer.left', peer.info.mode === 'conduct' ? 'inspector' : 'observer', peer.actor.userId, { name: peer.info.name, why, ...stats })
+      .then(() => loadSession(this.env.db, peer.sessionId)).then((s) => s && this.invalidate(s)).catch((e) => this.logError(e, 'viewer event'));
+  }
+
+  // -------------------------------------------------------------------------------------------- node callbacks
+
+  private sendToPeer(peerId: string, msg: MediaMessage): void {
+    const p = this.peers.get(peerId);
+    if (!p) return;
+    if (p.kind === 'device') send(p.socket, msg);
+    else send(p.socket, { type: 'signal', sessionId: p.sessionId, payload: msg });
+  }
+
+  private onNodeEvent(e: MediaNodeEvent): void {
+    if (e.type !== 'publisher-state') return;
+    this.publisherState.set(e.sessionId, e.state);
+    const target = e.state === 'live' ? 'connected' : 'reconnecting';
+    void followMediaState(this.env, e.sessionId, target, { publisher: e.state }).catch((err) => this.logError(err, 'session state'));
+  }
+
+  private onStats(peerId: string, stats: ClientStatsReport): void {
+    const p = this.peers.get(peerId);
+    if (!p) return;
+    p.lastStats = stats;
+    if (p.kind === 'device') {
+      // the inspector sees what the device really sends (resolution and frame rate drop on a bad network)
+      for (const v of this.peers.values()) {
+        if (v.kind === 'viewer' && v.sessionId === p.sessionId) send(v.socket, { type: 'signal', sessionId: p.sessionId, payload: { type: 'device-stats', stats: { ...stats } } });
+      }
+    }
+    const now = Date.now();
+    if (now - p.lastStatsEventAt < STATS_EVENT_EVERY_MS) return;
+    p.lastStatsEventAt = now;
+    const source = p.kind === 'device' ? 'device' : p.info.mode === 'conduct' ? 'inspector' : 'observer';
+    const actorId = p.kind === 'device' ? p.dev.token.operatorUserId : p.actor.userId;
+    void recordLiveEvent(this.env, p.sessionId, 'stats', source, actorId, { role: p.kind === 'device' ? 'publisher' : 'viewer', ...stats }).catch((e) => this.logError(e, 'stats event'));
+  }
+
+  private async seal(s: SegmentInfo, recovered: boolean): Promise<void> {
+    try {
+      await sealSegment(this.env, { ...s, recovered });
+    } catch (e) {
+      this.logError(e, `sealing ${s.path}`);
+    }
+  }
+
+  private trackSeal(sessionId: string, p: Promise<unknown>): void {
+    let set = this.sealing.get(sessionId);
+    if (!set) this.sealing.set(sessionId, (set = new Set()));
+    set.add(p);
+    void p.finally(() => {
+      set!.delete(p);
+      if (!set!.size && this.sealing.get(sessionId) === set) this.sealing.delete(sessionId);
+    });
+  }
+
+  /** Resolves when every segment of the session closed so far is sealed. */
+  async sealed(sessionId: string): Promise<void> {
+    for (let set = this.sealing.get(sessionId); set?.size; set = this.sealing.get(sessionId)) await Promise.all([...set]);
+  }
+
+  private invalidate(s: { officeId: string }): void {
+    const fx = new Effects();
+    fx.invalidate([`office:${s.officeId}`], [['sessions']]);
+    this.env.flush(fx);
+  }
+
+  private logError(e: unknown, context: string): void {
+    this.opts.log.error({ err: e, context }, 'live session error');
+  }
+}
+
+
+function denied(code: string, message: string): ViewerSignalExtra {
+  return { type: 'denied', code, message };
+}
+
+function send(socket: WebSocket, msg: unknown): void {
+  if (socket.readyState === 1) socket.send(JSON.stringify(msg));
+}

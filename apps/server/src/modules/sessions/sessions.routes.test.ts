@@ -1,0 +1,371 @@
+// Live sessions through the API (no browser): opening a session for a booked order (401/403/404/400/201/409),
+// single-use and expiring device links, who may view or observe (enterprise never; another office never),
+// guidance and checklist results, snapshots (idempotent upload, hash, real size, range download, vision event),
+// the session state machine, and sealing of recordings a killed process left behind.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { and, asc, eq } from 'drizzle-orm';
+import WebSocket from 'ws';
+import { startTestApp, type TestApp } from '../../../test/harness.ts';
+import { auditLog, deviceJoinTokens, inspectionOrders, liveSessions, recordingSegments, sessionEvents } from '../../db/schema.ts';
+import { systemActor } from '../../platform/actor.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { DomainEvents } from '../../app.ts';
+import { liveSessionsOf } from './sessions.routes.ts';
+import { followMediaState, loadSession } from './sessions.service.ts';
+import { canTransitionSession, sessionPath, transitionSession } from './sessions.state.ts';
+import { hashSecret } from './sessions.tokens.ts';
+import { bookedOrder, otherOffice, people, type Client, type People } from './sessions.test-helpers.ts';
+
+let t: TestApp;
+let p: People;
+let jpeg: Buffer;
+
+before(async () => {
+  t = await startTestApp({}, { jobs: false });
+  p = await people(t);
+  const dir = join(t.config.dataDir, 'fixtures');
+  mkdirSync(dir, { recursive: true });
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720', '-frames:v', '1', join(dir, 'still.jpg')]);
+  jpeg = readFileSync(join(dir, 'still.jpg'));
+});
+after(async () => t?.close());
+
+const auditFor = async (id: string) => (await t.ctx.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.targetId, id)).orderBy(asc(auditLog.seq))).map((r) => r.action);
+const anon = (method: 'GET' | 'POST', url: string, payload?: object) => t.app.inject({ method, url, ...(payload ? { payload } : {}) });
+const tokenOf = (link: { url: string }) => new URL(link.url).hash.replace('#t=', '');
+
+async function openFor(c: Client = p.inspector1) {
+  const order = await bookedOrder(t, p);
+  const r = await c.post('/api/sessions', { orderId: order.id });
+  assert.equal(r.status, 201, r.text);
+  return { order, session: r.body.session, link: r.body.link };
+}
+
+test('opening a session: 401, 403 for roles that do not conduct and for another inspector, 404 across offices, 400, 201, 409 for a second one', async () => {
+  const order = await bookedOrder(t, p);
+  assert.equal((await anon('POST', '/api/sessions', { orderId: order.id })).statusCode, 401);
+  assert.equal((await p.sup.post('/api/sessions', { orderId: order.id })).status, 403, 'a supervisor observes but does not conduct');
+  assert.equal((await p.alpha.post('/api/sessions', { orderId: order.id })).status, 403);
+  assert.equal((await p.inspector2.post('/api/sessions', { orderId: order.id })).status, 403, 'only the assigned inspector');
+  const other = await otherOffice(t);
+  assert.equal((await other.inspector.post('/api/sessions', { orderId: order.id })).status, 404);
+  const bad = await p.inspector1.post('/api/sessions', { orderId: order.id, linkTtlMinutes: 1 });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error.message, /linkTtlMinutes/);
+  assert.equal((await p.inspector1.post('/api/sessions', { orderId: 'no-such-order' })).status, 404);
+
+  const ok = await p.inspector1.post('/api/sessions', { orderId: order.id });
+  assert.equal(ok.status, 201, ok.text);
+  const s = ok.body.session;
+  assert.equal(s.state, 'requested');
+  assert.equal(s.orderNo, order.orderNo);
+  assert.equal(s.operatorUserId, p.operator.userId);
+  assert.deepEqual(s.can, { conduct: true, observe: true, end: true, issueLink: true });
+  // checklist from the goods category's template (HS 8517 → machinery and electronics)
+  assert.equal(s.goodsCategory, 'machinery_electronics');
+  assert.deepEqual(s.steps.map((x: any) => x.templateKey), ['container-number', 'door-seal', 'open-carton-3', 'nameplate', 'weigh-carton']);
+  assert.equal(s.steps[0].text['zh-CN'], '请展示集装箱号');
+  assert.match(ok.body.link.url, /\/camera\.html#t=[A-Za-z0-9_-]{43}$/);
+  assert.match(ok.body.link.qrSvg, /^<svg/);
+  // the token is stored only as its hash
+  const [tok] = await t.ctx.db.select().from(deviceJoinTokens).where(eq(deviceJoinTokens.sessionId, s.id));
+  assert.equal(tok.tokenHash, hashSecret(tokenOf(ok.body.link)));
+  assert.ok(!JSON.stringify(tok).includes(tokenOf(ok.body.link)));
+  const [o] = await t.ctx.db.select().from(inspectionOrders).where(eq(inspectionOrders.id, order.id));
+  assert.equal(o.state, 'in_progress', 'the order starts with its session');
+  assert.deepEqual(await auditFor(s.id), ['session.requested', 'session.device_link_issued']);
+
+  const dup = await p.inspector1.post('/api/sessions', { orderId: order.id });
+  assert.equal(dup.status, 409);
+  assert.equal(dup.body.error.code, 'session_open');
+  assert.equal(dup.body.error.details.sessionId, s.id);
+});
+
+test('device links are single use and short-lived; a newer link replaces an unused one; keys die with the session', async () => {
+  const { session, link } = await openFor();
+  const token = tokenOf(link);
+  assert.equal((await anon('POST', '/api/device/redeem', { token: 'x' })).statusCode, 400);
+  const unknown = await anon('POST', '/api/device/redeem', { token: 'A'.repeat(43) });
+  assert.equal(unknown.statusCode, 404);
+  assert.equal(unknown.json().error.code, 'token_unknown');
+
+  const r = await anon('POST', '/api/device/redeem', { token });
+  assert.equal(r.statusCode, 200, r.body);
+  const { deviceKey, sessionId } = r.json();
+  assert.equal(sessionId, session.id);
+  assert.equal((await loadSession(t.ctx.db, session.id))!.state, 'ringing');
+  const again = await anon('POST', '/api/device/redeem', { token });
+  assert.equal(again.statusCode, 409);
+  assert.equal(again.json().error.code, 'token_used');
+  assert.match(again.json().error.message, /already used/);
+  const st = await anon('GET', `/api/device/state?token=${deviceKey}`);
+  assert.equal(st.statusCode, 200);
+  assert.equal(st.json().state, 'ringing');
+
+  // expired: a link issued and left past its time
+  const l2 = (await p.inspector1.post(`/api/sessions/${session.id}/device-link`, { ttlMinutes: 5 })).body;
+  await t.ctx.db.update(deviceJoinTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(deviceJoinTokens.tokenHash, hashSecret(tokenOf(l2))));
+  const exp = await anon('POST', '/api/device/redeem', { token: tokenOf(l2) });
+  assert.equal(exp.statusCode, 410);
+  assert.equal(exp.json().error.code, 'token_expired');
+
+  // the booked operator may ask for a fresh link; it makes the previous unused one stop working
+  const l3 = await p.operator.post(`/api/sessions/${session.id}/device-link`, {});
+  assert.equal(l3.status, 200, l3.text);
+  const l4 = (await p.inspector1.post(`/api/sessions/${session.id}/device-link`, {})).body;
+  const revoked = await anon('POST', '/api/device/redeem', { token: tokenOf(l3.body) });
+  assert.equal(revoked.statusCode, 410);
+  assert.equal(revoked.json().error.code, 'token_revoked');
+  assert.equal((await p.alpha.post(`/api/sessions/${session.id}/device-link`, {})).status, 403, 'other enterprise staff do not issue device links');
+  assert.equal((await p.inspector2.post(`/api/sessions/${session.id}/device-link`, {})).status, 403);
+
+  const end = await p.inspector1.post(`/api/sessions/${session.id}/end`, { reason: 'test over' });
+  assert.equal(end.status, 200, end.text);
+  assert.equal(end.body.state, 'ended');
+  const afterEnd = await anon('GET', `/api/device/state?token=${deviceKey}`);
+  assert.equal(afterEnd.statusCode, 410);
+  assert.equal(afterEnd.json().error.code, 'session_ended');
+  assert.equal((await anon('POST', '/api/device/redeem', { token: tokenOf(l4) })).json().error.code, 'session_ended');
+  assert.equal((await p.inspector1.post(`/api/sessions/${session.id}/end`, {})).status, 409);
+  assert.deepEqual((await auditFor(session.id)).filter((a) => a !== 'session.device_link_issued'), ['session.requested', 'session.device_link_redeemed', 'session.ringing', 'session.ended']);
+});
+
+async function wsFor(c: Client | null, path: string): Promise<{ ws: WebSocket; messages: any[]; next(pred: (m: any) => boolean, ms?: number): Promise<any> }> {
+  await t.app.listen({ port: 0, host: '127.0.0.1' }).catch(() => undefined);
+  const port = (t.app.server.address() as AddressInfo).port;
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, c ? { headers: { cookie: c.cookie } } : {});
+  const messages: any[] = [];
+  const waiters: { pred: (m: any) => boolean; resolve: (m: any) => void }[] = [];
+  ws.on('message', (d) => {
+    const m = JSON.parse(String(d));
+    messages.push(m);
+    for (const w of [...waiters]) if (w.pred(m)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(m); }
+  });
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  return {
+    ws, messages,
+    next: (pred, ms = 5000) => {
+      const found = messages.find(pred);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching message; got ${JSON.stringify(messages).slice(0, 500)}`)), ms);
+        waiters.push({ pred, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+      });
+    },
+  };
+}
+
+test('who may view: the conductor and same-office observers get an offer; enterprises are refused (403), other offices see nothing (404)', async () => {
+  const { session } = await openFor();
+  const other = await otherOffice(t);
+  assert.equal((await anon('GET', `/api/sessions/${session.id}`)).statusCode, 401);
+  assert.equal((await p.alpha.get(`/api/sessions/${session.id}`)).status, 403);
+  assert.equal((await p.operator.get(`/api/sessions/${session.id}`)).status, 403, 'the operator streams but never views the customs console');
+  assert.equal((await p.beta.get(`/api/sessions/${session.id}`)).status, 404);
+  assert.equal((await other.supervisor.get(`/api/sessions/${session.id}`)).status, 404);
+  const obs = await p.sup.get(`/api/sessions/${session.id}`);
+  assert.equal(obs.status, 200);
+  assert.deepEqual(obs.body.can, { conduct: false, observe: true, end: false, issueLink: false });
+  assert.equal((await p.inspector2.get(`/api/sessions/${session.id}`)).body.can.observe, true);
+  assert.equal((await p.sup.post(`/api/sessions/${session.id}/end`, {})).status, 403);
+  assert.equal((await p.inspector2.post(`/api/sessions/${session.id}/guidance`, { kind: 'instruction', text: 'open it' })).status, 403);
+  assert.ok(!(await p.alpha.get('/api/sessions')).status.toString().startsWith('2'));
+  assert.deepEqual((await other.supervisor.get('/api/sessions')).body.items, []);
+  assert.ok((await p.sup.get('/api/sessions?state=open')).body.items.some((x: any) => x.id === session.id));
+
+  const join = { type: 'signal', sessionId: session.id, payload: { type: 'join', sessionId: session.id, role: 'viewer' } };
+  const denied = (c: any) => c.next((m: any) => m.type === 'signal' && m.payload.type === 'denied');
+  const ent = await wsFor(p.alpha, '/api/ws');
+  ent.ws.send(JSON.stringify(join));
+  assert.equal((await denied(ent)).payload.code, 'forbidden');
+  const far = await wsFor(other.supervisor, '/api/ws');
+  far.ws.send(JSON.stringify(join));
+  assert.equal((await denied(far)).payload.code, 'not_found');
+  const asPublisher = await wsFor(p.inspector1, '/api/ws');
+  asPublisher.ws.send(JSON.stringify({ ...join, payload: { ...join.payload, role: 'publisher' } }));
+  assert.equal((await denied(asPublisher)).payload.code, 'forbidden');
+
+  const sup = await wsFor(p.sup, '/api/ws');
+  sup.ws.send(JSON.stringify(join));
+  const offer = await sup.next((m) => m.type === 'signal' && m.payload.type === 'offer');
+  assert.match(offer.payload.sdp, /^v=0/);
+  const joined = sup.messages.find((m) => m.payload?.type === 'joined');
+  assert.equal(joined.payload.role, 'viewer');
+  // presence: the supervisor is listed as an observer
+  const viewers = (await p.inspector1.get(`/api/sessions/${session.id}`)).body.viewers;
+  assert.deepEqual(viewers.map((v: any) => [v.role, v.mode]), [['supervisor', 'observe']]);
+  for (const c of [ent, far, asPublisher, sup]) c.ws.close();
+  await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
+});
+
+test('guidance reaches the device socket and the timeline; steps are ticked with a result; chat both ways', async () => {
+  const { session, link } = await openFor();
+  const { deviceKey } = (await anon('POST', '/api/device/redeem', { token: tokenOf(link) })).json();
+  const refused = await wsFor(null, '/api/device/ws?token=' + 'B'.repeat(43));
+  assert.equal((await refused.next((m) => m.type === 'refused')).code, 'token_unknown');
+  const dev = await wsFor(null, `/api/device/ws?token=${deviceKey}`);
+  const step = session.steps[0];
+  const sent = await p.inspector1.post(`/api/sessions/${session.id}/guidance`, { kind: 'step', stepId: step.id, clientId: 'step-0001-abc' });
+  assert.equal(sent.status, 200, sent.text);
+  const got = await dev.next((m) => m.type === 'guide' && m.event.kind === 'step.sent');
+  assert.equal(got.event.payload.text.en, 'Show the container number');
+  // a retried message (same clientId) is stored once
+  assert.equal((await p.inspector1.post(`/api/sessions/${session.id}/guidance`, { kind: 'step', stepId: step.id, clientId: 'step-0001-abc' })).body.id, sent.body.id);
+
+  const bad = await p.inspector1.post(`/api/sessions/${session.id}/guidance`, { kind: 'drawing', shapes: [{ type: 'arrow', x1: 0.1, y1: 0.1, x2: 2, y2: 0.5 }] });
+  assert.equal(bad.status, 400);
+  const noFrame = await p.inspector1.post(`/api/sessions/${session.id}/guidance`, { kind: 'drawing', shapes: [{ type: 'circle', cx: 0.5, cy: 0.5, r: 0.1 }] });
+  assert.equal(noFrame.status, 400);
+  assert.match(noFrame.body.error.message, /frozen frame/);
+  const frame = `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+  const drawing = await p.inspector1.post(`/api/sessions/${session.id}/guidance`, {
+    kind: 'drawing', frameJpeg: frame, frameWidth: 1280, frameHeight: 720,
+    shapes: [{ type: 'arrow', x1: 0.1, y1: 0.1, x2: 0.4, y2: 0.5 }, { type: 'circle', cx: 0.5, cy: 0.5, r: 0.1 }, { type: 'text', x: 0.2, y: 0.8, text: 'this seal' }],
+  });
+  assert.equal(drawing.status, 200, drawing.text);
+  const d = await dev.next((m) => m.type === 'guide' && m.event.kind === 'drawing');
+  assert.equal(d.event.payload.shapes.length, 3);
+  assert.equal(d.event.payload.frameJpeg, frame);
+
+  // chat from the device, idempotent by its clientId
+  dev.ws.send(JSON.stringify({ type: 'chat', clientId: 'chat-dev-0001', text: 'Door is open' }));
+  dev.ws.send(JSON.stringify({ type: 'chat', clientId: 'chat-dev-0001', text: 'Door is open' }));
+  await dev.next((m) => m.type === 'chat-ack');
+  const res = await p.inspector1.post(`/api/sessions/${session.id}/steps/${step.id}/result`, { result: 'pass', note: 'MSCU 123456-7 matches' });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.status, 'done');
+  assert.equal((await p.inspector1.post(`/api/sessions/${session.id}/steps/${step.id}/result`, { result: 'maybe' })).status, 400);
+  assert.equal((await p.inspector2.post(`/api/sessions/${session.id}/steps/${step.id}/result`, { result: 'pass' })).status, 403);
+  const added = await p.inspector1.post(`/api/sessions/${session.id}/steps`, { text: 'Show the pallet labels' });
+  assert.equal(added.body.ordinal, 6);
+  // an observer may chat
+  assert.equal((await p.sup.post(`/api/sessions/${session.id}/guidance`, { kind: 'chat', text: 'Ask for carton 5 too' })).status, 200);
+
+  const detail = (await p.inspector1.get(`/api/sessions/${session.id}`)).body;
+  const kinds = detail.events.map((e: any) => e.kind);
+  for (const k of ['state.requested', 'device_link.issued', 'device.link_opened', 'state.ringing', 'device.connected', 'step.sent', 'drawing', 'chat', 'step.done', 'step.added']) assert.ok(kinds.includes(k), `timeline has ${k}: ${kinds}`);
+  assert.equal(kinds.filter((k: string) => k === 'chat').length, 2, 'device chat stored once, plus the observer\'s');
+  assert.equal(detail.events.find((e: any) => e.kind === 'drawing').payload.frameJpeg, '(omitted)');
+  assert.equal(detail.steps[0].result, 'pass');
+  assert.ok((await auditFor(session.id)).includes('session.step_recorded'));
+  assert.equal(detail.device.connected, true);
+  dev.ws.close();
+  refused.ws.close();
+  await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
+});
+
+test('snapshots: stored once per clientId with their SHA-256 and real size, downloadable (with ranges) by customs only, announced to vision', async () => {
+  const { session, link } = await openFor();
+  const { deviceKey } = (await anon('POST', '/api/device/redeem', { token: tokenOf(link) })).json();
+  const seen: DomainEvents['snapshot.stored'][] = [];
+  t.ctx.events.on('snapshot.stored', (e) => seen.push(e));
+  const sha = createHash('sha256').update(jpeg).digest('hex');
+  const q = (o: Record<string, string> = {}) => new URLSearchParams({ token: deviceKey, clientId: 'snap-0001-xyz', width: '1280', height: '720', takenAt: new Date().toISOString(), method: 'canvas', sha256: sha, ...o }).toString();
+  const up = (query: string, body: Buffer = jpeg, type = 'image/jpeg') => t.app.inject({ method: 'POST', url: `/api/device/snapshots?${query}`, headers: { 'content-type': type }, payload: body });
+
+  assert.equal((await up(q({ token: 'C'.repeat(43) }))).statusCode, 404);
+  assert.equal((await up(q({ width: 'wide' }))).statusCode, 400);
+  const notImage = await up(q({ sha256: createHash('sha256').update('hello').digest('hex') }), Buffer.from('hello'));
+  assert.equal(notImage.json().error.code, 'invalid_image');
+  const corrupted = await up(q({ sha256: 'a'.repeat(64) }));
+  assert.equal(corrupted.statusCode, 400);
+  assert.equal(corrupted.json().error.code, 'hash_mismatch');
+
+  const first = await up(q());
+  assert.equal(first.statusCode, 200, first.body);
+  const s1 = first.json();
+  assert.deepEqual([s1.sha256, s1.width, s1.height, s1.bytes, s1.duplicate], [sha, 1280, 720, jpeg.length, false]);
+  const retry = await up(q());
+  assert.equal(retry.json().id, s1.id);
+  assert.equal(retry.json().duplicate, true);
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].snapshotId, s1.id);
+  assert.equal(seen[0].sessionId, session.id);
+  assert.equal(createHash('sha256').update(readFileSync(seen[0].path)).digest('hex'), sha, 'the vision hook gets the stored file');
+
+  const url = `/api/sessions/${session.id}/snapshots/${s1.id}`;
+  assert.equal((await anon('GET', url)).statusCode, 401);
+  assert.equal((await t.app.inject({ url, headers: { cookie: p.alpha.cookie } })).statusCode, 403);
+  const dl = await t.app.inject({ url, headers: { cookie: p.sup.cookie } });
+  assert.equal(dl.statusCode, 200);
+  assert.equal(dl.headers['content-type'], 'image/jpeg');
+  assert.equal(createHash('sha256').update(dl.rawPayload).digest('hex'), sha);
+  assert.equal(dl.headers['x-content-sha256'], sha);
+  const part = await t.app.inject({ url, headers: { cookie: p.sup.cookie, range: 'bytes=10-19' } });
+  assert.equal(part.statusCode, 206);
+  assert.equal(part.headers['content-range'], `bytes 10-19/${jpeg.length}`);
+  assert.deepEqual(part.rawPayload, jpeg.subarray(10, 20));
+  assert.equal((await t.app.inject({ url, headers: { cookie: p.sup.cookie, range: `bytes=${jpeg.length + 5}-` } })).statusCode, 416);
+
+  const detail = (await p.inspector1.get(`/api/sessions/${session.id}`)).body;
+  assert.deepEqual(detail.snapshots.map((x: any) => [x.id, x.sha256]), [[s1.id, sha]]);
+  assert.ok(detail.events.some((e: any) => e.kind === 'snapshot.stored' && e.payload.snapshotId === s1.id));
+  assert.deepEqual(await auditFor(s1.id), ['session.snapshot_stored']);
+  await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
+});
+
+test('state machine: only legal moves; media events walk the legal path; an illegal move is refused with the allowed states', async () => {
+  assert.deepEqual(sessionPath('requested', 'connected'), ['ringing', 'connected']);
+  assert.deepEqual(sessionPath('reconnecting', 'connected'), ['connected']);
+  assert.equal(sessionPath('ended', 'connected'), null);
+  assert.equal(canTransitionSession('requested', 'reconnecting'), false);
+  assert.equal(canTransitionSession('connected', 'requested'), false);
+
+  const { session } = await openFor();
+  const env = liveSessionsOf(t.ctx)!.env;
+  await followMediaState(env, session.id, 'reconnecting');
+  assert.equal((await loadSession(t.ctx.db, session.id))!.state, 'requested', 'nothing to interrupt before media flowed');
+  await followMediaState(env, session.id, 'connected');
+  const s = (await loadSession(t.ctx.db, session.id))!;
+  assert.equal(s.state, 'connected');
+  assert.ok(s.connectedAt);
+  await followMediaState(env, session.id, 'reconnecting');
+  await followMediaState(env, session.id, 'connected');
+  const states = (await t.ctx.db.select({ kind: sessionEvents.kind }).from(sessionEvents).where(and(eq(sessionEvents.sessionId, session.id))).orderBy(asc(sessionEvents.seq)))
+    .map((e) => e.kind).filter((k) => k.startsWith('state.'));
+  assert.deepEqual(states, ['state.requested', 'state.ringing', 'state.connected', 'state.reconnecting', 'state.connected']);
+
+  const cur = (await loadSession(t.ctx.db, session.id))!;
+  await assert.rejects(
+    t.ctx.db.transaction((tx) => transitionSession(tx as never, systemActor('test'), cur, 'requested')),
+    (e: unknown) => e instanceof AppError && e.code === 'invalid_transition' && JSON.stringify(e.details).includes('reconnecting'),
+  );
+  await assert.rejects(
+    t.ctx.db.transaction((tx) => transitionSession(tx as never, systemActor('test'), { ...cur, state: 'ringing' }, 'connected')),
+    (e: unknown) => e instanceof AppError && e.code === 'stale_session',
+  );
+  const ended = await p.inspector1.post(`/api/sessions/${session.id}/end`, { reason: 'done' });
+  assert.equal(ended.body.state, 'ended');
+  await followMediaState(env, session.id, 'connected');
+  assert.equal((await loadSession(t.ctx.db, session.id))!.state, 'ended', 'an ended session stays ended');
+  assert.equal((await p.inspector1.post(`/api/sessions/${session.id}/guidance`, { kind: 'instruction', text: 'too late' })).status, 409);
+});
+
+test('start-up recovery: a segment left by a killed process is found, checked with ffprobe, hashed, stored and audited once', async () => {
+  const { session } = await openFor();
+  const { media } = liveSessionsOf(t.ctx)!;
+  mkdirSync(media.recordingsDir, { recursive: true });
+  const path = join(media.recordingsDir, `${session.id}-0000.webm`);
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-t', '2', '-c:v', 'libvpx', '-b:v', '300k', path]);
+  const r = await media.recover();
+  assert.equal(r.sealed, 1);
+  const [seg] = await t.ctx.db.select().from(recordingSegments).where(eq(recordingSegments.sessionId, session.id));
+  assert.equal(seg.recovered, true);
+  assert.equal(seg.sha256, createHash('sha256').update(readFileSync(path)).digest('hex'));
+  assert.ok(Math.abs(seg.durationMs - 2000) < 200, `duration ${seg.durationMs}`);
+  assert.deepEqual(await auditFor(seg.id), ['session.recording_sealed']);
+  assert.equal((await media.recover()).sealed, 0, 'a sealed segment is not sealed again');
+  const rec = await t.app.inject({ url: `/api/sessions/${session.id}/recordings/${seg.id}`, headers: { cookie: p.inspector1.cookie, range: 'bytes=0-99' } });
+  assert.equal(rec.statusCode, 206);
+  assert.equal(rec.headers['content-type'], 'video/webm');
+  assert.equal((await t.app.inject({ url: `/api/sessions/${session.id}/recordings/${seg.id}`, headers: { cookie: p.alpha.cookie } })).statusCode, 403);
+  await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
+  const [row] = await t.ctx.db.select().from(liveSessions).where(eq(liveSessions.id, session.id));
+  assert.equal(row.state, 'ended');
+});

@@ -1,0 +1,197 @@
+// HTTP and WebSocket routes of live sessions. Customs routes (/api/sessions) use the session cookie like every API
+// route; device routes (/api/device/*) are public in app.ts and check the device's token/key here instead.
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import {
+  AddStepBody, ChecklistTemplateList, CreateSessionBody, CreateSessionResult, DeviceKeyQuery, DeviceLink, DeviceState, EndSessionBody, ErrorBody,
+  GuidanceBody, Id, IdParams, IssueLinkBody, RedeemBody, RedeemResult, SessionDetail, SessionEvent, SessionList, SessionListQuery, SessionStep,
+  SnapshotUploadQuery, SnapshotUploadResult, StepResultBody,
+} from '@rvi/contracts';
+import type { AppContext } from '../../app.ts';
+import { LocalObjectStore, type ObjectStore } from '../../adapters/object-store.ts';
+import { actorOf } from '../../platform/http.ts';
+import { AppError } from '../../platform/errors.ts';
+import { listTemplates } from './sessions.checklists.ts';
+import { LiveMedia, mediaNodeId } from './sessions.media.ts';
+import {
+  addStep, deviceState, endSession, getSession, getSessionEvent, issueDeviceLink, listSessions, openRecording, openSession, openSnapshot,
+  recordGuidance, recordStepResult, redeemJoinToken, resolveDeviceKey, storeSnapshot, type SessionsEnv,
+} from './sessions.service.ts';
+
+const tags = ['sessions'];
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const deviceErrors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 410: ErrorBody };
+const Binary = Type.String({ description: 'file bytes', format: 'binary' });
+
+const live = new WeakMap<AppContext, { media: LiveMedia; env: SessionsEnv }>();
+
+/** The live side of this app (tests use it to reach the media node). */
+export function liveSessionsOf(ctx: AppContext): { media: LiveMedia; env: SessionsEnv } | undefined {
+  return live.get(ctx);
+}
+
+function baseUrl(req: FastifyRequest): string {
+  return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+}
+
+function clientOf(req: FastifyRequest): string {
+  return `${req.ip} ${String(req.headers['user-agent'] ?? '').slice(0, 200)}`;
+}
+
+/** Serves an object with HTTP range support (the browser's player seeks in recordings). */
+async function sendObject(req: FastifyRequest, reply: FastifyReply, store: ObjectStore, o: { key: string; bytes: number; mime: string; sha256: string; name: string }) {
+  reply.header('accept-ranges', 'bytes').header('content-type', o.mime).header('x-content-sha256', o.sha256)
+    .header('content-disposition', `inline; filename="${o.name}"`).header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff');
+  const range = req.headers.range;
+  if (range) {
+    const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+    let start = m && m[1] !== '' ? Number(m[1]) : NaN;
+    let end = m && m[2] !== '' ? Number(m[2]) : NaN;
+    if (m && m[1] === '' && m[2] !== '') {
+      start = Math.max(0, o.bytes - Number(m[2]));
+      end = o.bytes - 1;
+    }
+    if (Number.isNaN(end)) end = o.bytes - 1;
+    if (!m || Number.isNaN(start) || start > end || start >= o.bytes) {
+      return reply.status(416).header('content-type', 'application/json; charset=utf-8').header('content-range', `bytes */${o.bytes}`).send({ error: { code: 'range_not_satisfiable', message: `Range ${range} is outside 0-${o.bytes - 1}` } });
+    }
+    end = Math.min(end, o.bytes - 1);
+    reply.status(206).header('content-range', `bytes ${start}-${end}/${o.bytes}`).header('content-length', String(end - start + 1));
+    return reply.send(await store.get(o.key, { start, end }));
+  }
+  reply.header('content-length', String(o.bytes));
+  return reply.send(await store.get(o.key));
+}
+
+export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
+  const store = new LocalObjectStore(join(ctx.config.dataDir, 'media'));
+  const media = new LiveMedia({ dataDir: ctx.config.dataDir, iceServers: ctx.config.iceServers, log: app.log });
+  const env: SessionsEnv = {
+    db: ctx.db, store, live: media, nodeId: mediaNodeId(),
+    flush: (fx) => fx.flush(ctx.hub),
+    onSnapshotStored: (e) => ctx.events.emit('snapshot.stored', e),
+  };
+  media.env = env;
+  live.set(ctx, { media, env });
+
+  ctx.wsHandlers.set('signal', (actor, msg, socket) => {
+    const m = msg as { sessionId?: unknown; payload?: unknown };
+    void media.onSignal(actor, m.sessionId, m.payload, socket);
+  });
+  app.addHook('onReady', async () => {
+    const r = await media.recover();
+    if (r.sealed || r.skipped) app.log.info(r, 'recordings left by a previous process');
+  });
+  app.addHook('onClose', async () => media.shutdown());
+
+  // ---------------------------------------------------------------------------------------------- customs
+
+  app.get('/api/sessions', {
+    schema: { tags, summary: 'Live sessions of your office you may watch (newest first)', querystring: SessionListQuery, response: { 200: SessionList, ...errors } },
+  }, async (req) => listSessions(env, actorOf(req), req.query as SessionListQuery));
+
+  app.post('/api/sessions', {
+    schema: {
+      tags, summary: 'Assigned inspector: open the live session of a booked remote order; issues the device link for the booked operator',
+      body: CreateSessionBody, response: { 201: CreateSessionResult, ...errors },
+    },
+  }, async (req, reply) => reply.status(201).send(await openSession(env, actorOf(req), req.body as CreateSessionBody, baseUrl(req))));
+
+  app.get('/api/sessions/:id', {
+    schema: { tags, summary: 'A session with its checklist, timeline, recordings, snapshots and who is watching', params: IdParams, response: { 200: SessionDetail, ...errors } },
+  }, async (req) => getSession(env, actorOf(req), (req.params as IdParams).id));
+
+  app.get('/api/sessions/:id/events/:eventId', {
+    schema: { tags, summary: 'One timeline event in full (e.g. a drawing with its frame)', params: Type.Object({ id: Id, eventId: Id }), response: { 200: SessionEvent, ...errors } },
+  }, async (req) => {
+    const p = req.params as { id: string; eventId: string };
+    return getSessionEvent(env, actorOf(req), p.id, p.eventId);
+  });
+
+  app.post('/api/sessions/:id/device-link', {
+    schema: { tags, summary: 'A fresh single-use device link (the conducting inspector or the booked operator); older unused links stop working', params: IdParams, body: IssueLinkBody, response: { 200: DeviceLink, ...errors } },
+  }, async (req) => issueDeviceLink(env, actorOf(req), (req.params as IdParams).id, (req.body as IssueLinkBody).ttlMinutes, baseUrl(req)));
+
+  app.post('/api/sessions/:id/guidance', {
+    schema: { tags, summary: 'Guide the device: checklist step, instruction, snapshot request, drawing on a frozen frame, chat', params: IdParams, body: GuidanceBody, response: { 200: SessionEvent, ...errors } },
+  }, async (req) => recordGuidance(env, actorOf(req), (req.params as IdParams).id, req.body as GuidanceBody));
+
+  app.post('/api/sessions/:id/steps', {
+    schema: { tags, summary: 'Add a checklist step of your own', params: IdParams, body: AddStepBody, response: { 200: SessionStep, ...errors } },
+  }, async (req) => addStep(env, actorOf(req), (req.params as IdParams).id, (req.body as AddStepBody).text));
+
+  app.post('/api/sessions/:id/steps/:stepId/result', {
+    schema: { tags, summary: 'Tick a checklist step with its result', params: Type.Object({ id: Id, stepId: Id }), body: StepResultBody, response: { 200: SessionStep, ...errors } },
+  }, async (req) => {
+    const p = req.params as { id: string; stepId: string };
+    return recordStepResult(env, actorOf(req), p.id, p.stepId, req.body as StepResultBody);
+  });
+
+  app.post('/api/sessions/:id/end', {
+    schema: { tags, summary: 'End the session: media stops, recording segments are sealed and listed', params: IdParams, body: EndSessionBody, response: { 200: SessionDetail, ...errors } },
+  }, async (req) => endSession(env, actorOf(req), (req.params as IdParams).id, (req.body as EndSessionBody | undefined)?.reason));
+
+  app.get('/api/sessions/:id/snapshots/:snapshotId', {
+    schema: { tags, summary: 'Download a snapshot (full resolution; X-Content-SHA256 header)', params: Type.Object({ id: Id, snapshotId: Id }), response: { 200: Binary, 206: Binary, 416: ErrorBody, ...errors } },
+  }, async (req, reply) => {
+    const p = req.params as { id: string; snapshotId: string };
+    return sendObject(req, reply, store, await openSnapshot(env, actorOf(req), p.id, p.snapshotId));
+  });
+
+  app.get('/api/sessions/:id/recordings/:segmentId', {
+    schema: { tags, summary: 'Play or download a recording segment (WebM; Range requests for seeking)', params: Type.Object({ id: Id, segmentId: Id }), response: { 200: Binary, 206: Binary, 416: ErrorBody, ...errors } },
+  }, async (req, reply) => {
+    const p = req.params as { id: string; segmentId: string };
+    return sendObject(req, reply, store, await openRecording(env, actorOf(req), p.id, p.segmentId));
+  });
+
+  app.get('/api/checklist-templates', {
+    schema: { tags, summary: 'Checklist templates per goods category', response: { 200: ChecklistTemplateList, ...errors } },
+  }, async (req) => {
+    actorOf(req);
+    return { items: await listTemplates(ctx.db) };
+  });
+
+  // ---------------------------------------------------------------------------------------------- device (public, token-checked)
+
+  app.post('/api/device/redeem', {
+    schema: {
+      tags: ['device'], summary: 'The camera page opens its link: single-use, short-lived token → device key', security: [],
+      body: RedeemBody, response: { 200: RedeemResult, ...deviceErrors },
+    },
+  }, async (req) => redeemJoinToken(env, (req.body as RedeemBody).token, clientOf(req)));
+
+  app.get('/api/device/state', {
+    schema: { tags: ['device'], summary: 'The device\'s session state and guidance so far (after a reload)', security: [], querystring: DeviceKeyQuery, response: { 200: DeviceState, ...deviceErrors } },
+  }, async (req) => deviceState(env, await resolveDeviceKey(ctx.db, (req.query as DeviceKeyQuery).token, req.id)));
+
+  app.register(async (sub) => {
+    sub.addContentTypeParser(['image/jpeg', 'image/png', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+    sub.post('/api/device/snapshots', {
+      schema: {
+        tags: ['device'], summary: 'Upload a full-resolution still (body: the JPEG/PNG bytes); idempotent by clientId', security: [],
+        querystring: SnapshotUploadQuery, response: { 200: SnapshotUploadResult, ...deviceErrors },
+      },
+    }, async (req) => {
+      const q = req.query as SnapshotUploadQuery;
+      return storeSnapshot(env, await resolveDeviceKey(ctx.db, q.token, req.id), q, req.body as Buffer);
+    });
+  });
+
+  app.get('/api/device/ws', { websocket: true, schema: { hide: true } }, (socket, req) => {
+    // messages that arrive while the key is checked are kept and handled in order afterwards
+    const early: string[] = [];
+    const keep = (raw: unknown) => early.push(String(raw));
+    socket.on('message', keep);
+    const key = String((req.query as { token?: string }).token ?? '');
+    resolveDeviceKey(ctx.db, key, req.id).then((dev) => {
+      socket.off('message', keep);
+      media.attachDevice(socket, dev, early);
+    }, (e) => {
+      const code = e instanceof AppError ? e.code : 'internal';
+      socket.send(JSON.stringify({ type: 'refused', code, message: (e as Error).message }));
+      socket.close(4403, code);
+    });
+  });
+}

@@ -1,0 +1,614 @@
+// Live sessions, use cases in domain words: open a session for a booked order (device link issued), redeem the link
+// on the device, guide (steps, instructions, snapshot requests, drawings, chat), store snapshots, seal recording
+// segments, end the session. Each use case authorises with sessions.policy, applies the rule, persists, writes the
+// timeline event and audits in ONE transaction; live delivery (device socket, viewers, invalidations) happens after
+// commit through the LiveRoom port.
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import type {
+  CreateSessionBody, DeviceLink, DeviceState, GuidanceBody, RedeemResult, SessionDetail, SessionEvent, SessionListQuery, SessionView,
+  SessionViewer, SnapshotUploadQuery, SnapshotUploadResult, StepResultBody,
+} from '@rvi/contracts';
+import {
+  appointments, deviceJoinTokens, inspectionOrders, liveSessions, recordingSegments, sessionEvents, sessionSnapshots, sessionSteps,
+} from '../../db/schema.ts';
+import type { Db } from '../../platform/db.ts';
+import { systemActor, type Actor } from '../../platform/actor.ts';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../../platform/errors.ts';
+import { authorize, isCustoms, requireRole } from '../../platform/policy.ts';
+import type { ObjectStore } from '../../adapters/object-store.ts';
+import { ObjectStoreError } from '../../adapters/object-store.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { Effects } from '../orders/orders.effects.ts';
+import { lockOrder, transitionOrder } from '../orders/orders.state.ts';
+import { scopeOf } from '../orders/orders.policy.ts';
+import { recordOperatorJoined } from '../booking/booking.service.ts';
+import { templateFor } from './sessions.checklists.ts';
+import { authorizeSession } from './sessions.policy.ts';
+import { presentEvent, presentRecording, presentSession, presentSnapshot, presentStep, userNames } from './sessions.presenter.ts';
+import { invalidateSession, sessionPath, transitionSession, type SessionRow } from './sessions.state.ts';
+import { hashSecret, newSecret, qrSvg } from './sessions.tokens.ts';
+import type { SessionState } from '@rvi/contracts';
+
+type TokenRow = typeof deviceJoinTokens.$inferSelect;
+
+/** What the service needs from the live side (the media node and the open sockets of this process). */
+export interface LiveRoom {
+  /** viewers currently watching (conductor and observers) */
+  viewers(sessionId: string): SessionViewer[];
+  device(sessionId: string): { connected: boolean; publisher: string };
+  /** sends a guidance event to the device's socket(s) and to the viewers */
+  deliver(sessionId: string, event: SessionEvent): void;
+  /** stops the media of a session (recording sealed) and tells the device it ended */
+  close(sessionId: string, reason: string): Promise<void>;
+}
+
+export interface SessionsEnv {
+  db: Db;
+  store: ObjectStore;
+  live: LiveRoom;
+  /** the media node (process) that hosts sessions opened here */
+  nodeId: string;
+  onSnapshotStored?: (e: { sessionId: string; snapshotId: string; path: string; orderId: string }) => void;
+  flush(fx: Effects): void;
+}
+
+const DEFAULT_LINK_TTL_MIN = 30;
+/** a device key outlives its link but not the day: the session is one appointment */
+const DEVICE_KEY_MAX_MS = 12 * 3600_000;
+const ORDER_STATES_FOR_SESSION = ['booked', 'in_progress'];
+
+const tx$ = <T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> => db.transaction((txx) => fn(txx as unknown as Db));
+
+export async function loadSession(db: Db, id: string): Promise<SessionRow | null> {
+  if (typeof id !== 'string' || id.length > 64) return null;
+  const [row] = await db.select().from(liveSessions).where(eq(liveSessions.id, id)).limit(1);
+  return row ?? null;
+}
+
+async function orderNoOf(db: Db, orderId: string): Promise<string> {
+  const [o] = await db.select({ no: inspectionOrders.orderNo }).from(inspectionOrders).where(eq(inspectionOrders.id, orderId)).limit(1);
+  return o?.no ?? '';
+}
+
+/** Appends a timeline event (in the caller's transaction). A repeated `clientId` returns the stored event. */
+export async function addSessionEvent(tx: Db, sessionId: string, kind: string, source: SessionEvent['source'], actorId: string | null, payload: Record<string, unknown>, clientId?: string | null) {
+  if (clientId) {
+    const [prev] = await tx.select().from(sessionEvents).where(and(eq(sessionEvents.sessionId, sessionId), eq(sessionEvents.clientId, clientId))).limit(1);
+    if (prev) return { row: prev, duplicate: true };
+  }
+  const [row] = await tx.insert(sessionEvents).values({ id: randomUUID(), sessionId, kind, source, actorId, clientId: clientId ?? null, payload }).returning();
+  return { row, duplicate: false };
+}
+
+// ------------------------------------------------------------------------------------------------ opening
+
+function linkFor(baseUrl: string, token: string, expiresAt: Date): DeviceLink {
+  // the token travels in the fragment: browsers never send it to the server with the page request (no log, no referrer)
+  const url = `${baseUrl.replace(/\/+$/, '')}/camera.html#t=${token}`;
+  return { url, token, expiresAt: expiresAt.toISOString(), qrSvg: qrSvg(url) };
+}
+
+async function issueLinkInTx(tx: Db, actor: Actor, s: SessionRow, ttlMinutes: number, baseUrl: string): Promise<DeviceLink> {
+  const token = newSecret();
+  const expiresAt = new Date(Date.now() + ttlMinutes * 60_000);
+  // the newest link is the valid one: unused older links stop working
+  await tx.update(deviceJoinTokens).set({ revokedAt: new Date() })
+    .where(and(eq(deviceJoinTokens.sessionId, s.id), isNull(deviceJoinTokens.usedAt), isNull(deviceJoinTokens.revokedAt)));
+  const id = randomUUID();
+  await tx.insert(deviceJoinTokens).values({
+    id, sessionId: s.id, appointmentId: s.appointmentId, operatorUserId: s.operatorUserId, tokenHash: hashSecret(token), expiresAt, createdBy: actor.userId,
+  });
+  await addSessionEvent(tx, s.id, 'device_link.issued', actor.kind === 'system' ? 'system' : isCustoms(actor) ? 'inspector' : 'device', actor.userId, { tokenId: id, expiresAt: expiresAt.toISOString() });
+  await recordAudit(tx, actor, 'session.device_link_issued', { type: 'live_session', id: s.id }, { tokenId: id, expiresAt: expiresAt.toISOString(), operatorUserId: s.operatorUserId });
+  return linkFor(baseUrl, token, expiresAt);
+}
+
+/**
+ * The assigned inspector opens the live session of a booked remote order: the order moves booked → in_progress (if
+ * not already), the checklist is copied from the goods category's template, and a device link is issued for the
+ * booked on-site operator (who is notified).
+ */
+export async function openSession(env: SessionsEnv, actor: Actor, body: CreateSessionBody, baseUrl: string): Promise<{ session: SessionDetail; link: DeviceLink }> {
+  requireRole(actor, 'session.conduct');
+  const fx = new Effects();
+  const out = await tx$(env.db, async (tx) => {
+    const order = await lockOrder(tx, body.orderId);
+    authorize(actor, 'session.conduct', order ? scopeOf(order) : null, 'Inspection order', body.orderId);
+    if (actor.kind !== 'system' && order!.inspectorId !== actor.userId) throw forbidden('Only the inspector assigned to this order may open its live session');
+    if (order!.mode !== 'remote') throw conflict('not_remote', `Order ${order!.orderNo} is not a remote inspection (mode ${order!.mode ?? 'undecided'})`);
+    if (!ORDER_STATES_FOR_SESSION.includes(order!.state)) {
+      throw conflict('order_not_ready', `Order ${order!.orderNo} is ${order!.state}; a live session needs a booked order (or one in progress)`, { state: order!.state });
+    }
+    const [open] = await tx.select({ id: liveSessions.id }).from(liveSessions).where(and(eq(liveSessions.orderId, order!.id), ne(liveSessions.state, 'ended'))).limit(1);
+    if (open) throw conflict('session_open', `Order ${order!.orderNo} already has an open session`, { sessionId: open.id });
+    const [appt] = await tx.select().from(appointments)
+      .where(and(eq(appointments.orderId, order!.id), eq(appointments.kind, 'remote'), eq(appointments.status, 'accepted')))
+      .orderBy(desc(appointments.startAt)).limit(1);
+    if (!appt?.operatorUserId) throw conflict('no_booking', `Order ${order!.orderNo} has no accepted remote appointment with an on-site operator`);
+    if (order!.state === 'booked') await transitionOrder(tx, actor, order!, 'in_progress', { reason: 'live session opened', fx });
+    const template = await templateFor(tx, order!.goodsCategory);
+    const id = randomUUID();
+    const [s] = await tx.insert(liveSessions).values({
+      id, orderId: order!.id, officeId: order!.officeId, enterpriseId: order!.enterpriseId, appointmentId: appt.id, inspectorId: order!.inspectorId!,
+      operatorUserId: appt.operatorUserId, state: 'requested', goodsCategory: order!.goodsCategory, checklistTemplateId: template?.id ?? null,
+      mediaNode: env.nodeId, createdBy: actor.userId,
+    }).returning();
+    if (template?.steps.length) {
+      await tx.insert(sessionSteps).values(template.steps.map((st, i) => ({ id: randomUUID(), sessionId: id, ordinal: i + 1, templateKey: st.key, text: st.text })));
+    }
+    await addSessionEvent(tx, id, 'state.requested', 'inspector', actor.userId, { orderNo: order!.orderNo, template: template?.id ?? null });
+    await recordAudit(tx, actor, 'session.requested', { type: 'live_session', id }, {
+      orderId: order!.id, orderNo: order!.orderNo, appointmentId: appt.id, operatorUserId: appt.operatorUserId, mediaNode: env.nodeId,
+    });
+    const link = await issueLinkInTx(tx, actor, s, body.linkTtlMinutes ?? DEFAULT_LINK_TTL_MIN, baseUrl);
+    await fx.notify(tx, [appt.operatorUserId], 'session.requested', { sessionId: id, orderId: order!.id, orderNo: order!.orderNo });
+    invalidateSession(fx, s, true);
+    return { s, link };
+  }).catch(uniqueToConflict);
+  env.flush(fx);
+  return { session: await getSession(env, actor, out.s.id), link: out.link };
+}
+
+function uniqueToConflict(e: unknown): never {
+  if ((e as { code?: string }).code === '23505' && /live_sessions_open_order_uq/.test(String((e as Error).message))) {
+    throw conflict('session_open', 'This order already has an open session');
+  }
+  throw e;
+}
+
+/** A fresh device link (the previous unused one stops working): the conducting inspector, or the booked operator. */
+export async function issueDeviceLink(env: SessionsEnv, actor: Actor, sessionId: string, ttlMinutes: number | undefined, baseUrl: string): Promise<DeviceLink> {
+  const s = await loadSession(env.db, sessionId);
+  authorizeSession(actor, 'issueLink', s, sessionId);
+  const fx = new Effects();
+  const link = await tx$(env.db, async (tx) => {
+    const l = await issueLinkInTx(tx, actor, s, ttlMinutes ?? DEFAULT_LINK_TTL_MIN, baseUrl);
+    invalidateSession(fx, s);
+    return l;
+  });
+  env.flush(fx);
+  return link;
+}
+
+// ------------------------------------------------------------------------------------------------ device side
+
+/** Why a device credential was refused; the camera page shows a page per code. */
+export class DeviceRefusal extends AppError {
+  constructor(code: 'token_unknown' | 'token_used' | 'token_expired' | 'token_revoked' | 'session_ended', message: string) {
+    super(code, code === 'token_unknown' ? 404 : code === 'token_used' ? 409 : 410, message);
+  }
+}
+
+export function deviceActor(s: SessionRow, token: TokenRow, requestId: string | null = null): Actor {
+  return {
+    kind: 'user', userId: token.operatorUserId, username: `device:${token.id.slice(0, 8)}`, role: 'onsite_operator',
+    orgId: s.enterpriseId, orgKind: 'enterprise', officeId: s.officeId, requestId,
+  };
+}
+
+/**
+ * The camera page opens its link: the join token is single use and short-lived. Returns the device key (valid until
+ * the session ends) that the page uses for its WebSocket, reconnections and uploads. Moves the session to ringing.
+ */
+export async function redeemJoinToken(env: SessionsEnv, token: string, from: string): Promise<RedeemResult> {
+  const hash = hashSecret(token);
+  const [t] = await env.db.select().from(deviceJoinTokens).where(eq(deviceJoinTokens.tokenHash, hash)).limit(1);
+  if (!t) throw new DeviceRefusal('token_unknown', 'This link is not valid. Ask the inspector for a new link.');
+  const s = (await loadSession(env.db, t.sessionId))!;
+  if (s.state === 'ended') throw new DeviceRefusal('session_ended', 'This inspection session has ended.');
+  if (t.usedAt) throw new DeviceRefusal('token_used', 'This link was already used. Each link works once: ask the inspector for a new link.');
+  if (t.revokedAt) throw new DeviceRefusal('token_revoked', 'This link was replaced by a newer one. Use the newest link.');
+  if (t.expiresAt.getTime() <= Date.now()) throw new DeviceRefusal('token_expired', 'This link has expired. Ask the inspector for a new link.');
+  const deviceKey = newSecret();
+  const fx = new Effects();
+  const actor = deviceActor(s, t);
+  await tx$(env.db, async (tx) => {
+    // single use even under concurrent opens: only one update finds used_at still null
+    const [claimed] = await tx.update(deviceJoinTokens).set({ usedAt: new Date(), usedFrom: from.slice(0, 300), deviceKeyHash: hashSecret(deviceKey) })
+      .where(and(eq(deviceJoinTokens.id, t.id), isNull(deviceJoinTokens.usedAt), isNull(deviceJoinTokens.revokedAt))).returning();
+    if (!claimed) throw new DeviceRefusal('token_used', 'This link was already used. Each link works once: ask the inspector for a new link.');
+    await addSessionEvent(tx, s.id, 'device.link_opened', 'device', t.operatorUserId, { tokenId: t.id, from: from.slice(0, 300) });
+    await recordAudit(tx, actor, 'session.device_link_redeemed', { type: 'live_session', id: s.id }, { tokenId: t.id, from: from.slice(0, 300) });
+    const cur = (await tx.select().from(liveSessions).where(eq(liveSessions.id, s.id)).for('update'))[0];
+    if (cur.state === 'requested') await transitionSession(tx, actor, cur, 'ringing', { source: 'device', reason: 'device opened the link', fx });
+    invalidateSession(fx, s);
+  });
+  env.flush(fx);
+  if (s.appointmentId) {
+    await recordOperatorJoined(env.db, systemActor('device-join'), s.appointmentId).catch(() => undefined);
+  }
+  return { sessionId: s.id, deviceKey, orderNo: await orderNoOf(env.db, s.orderId), operatorName: (await userNames(env.db, [t.operatorUserId])).get(t.operatorUserId ?? '') ?? null };
+}
+
+export interface DeviceContext {
+  session: SessionRow;
+  token: TokenRow;
+  actor: Actor;
+}
+
+/** Resolves a device key (WebSocket, uploads, state); refuses keys of ended sessions and revoked or stale keys. */
+export async function resolveDeviceKey(db: Db, key: string, requestId: string | null = null): Promise<DeviceContext> {
+  if (typeof key !== 'string' || key.length < 16 || key.length > 128) throw new DeviceRefusal('token_unknown', 'Missing or malformed device key');
+  const [t] = await db.select().from(deviceJoinTokens).where(eq(deviceJoinTokens.deviceKeyHash, hashSecret(key))).limit(1);
+  if (!t) throw new DeviceRefusal('token_unknown', 'This device is not joined to a session. Open the link again.');
+  const s = (await loadSession(db, t.sessionId))!;
+  if (s.state === 'ended') throw new DeviceRefusal('session_ended', 'This inspection session has ended.');
+  if (t.usedAt && Date.now() - t.usedAt.getTime() > DEVICE_KEY_MAX_MS) throw new DeviceRefusal('token_expired', 'This device\'s access has expired. Ask the inspector for a new link.');
+  return { session: s, token: t, actor: deviceActor(s, t, requestId) };
+}
+
+/** What the camera page needs after a reload: the state and the guidance so far (steps, instructions, drawings, chat). */
+export async function deviceState(env: SessionsEnv, dev: DeviceContext): Promise<DeviceState> {
+  const rows = await env.db.select().from(sessionEvents)
+    .where(and(eq(sessionEvents.sessionId, dev.session.id), inArray(sessionEvents.kind, GUIDANCE_KINDS)))
+    .orderBy(desc(sessionEvents.seq)).limit(100);
+  const names = await userNames(env.db, rows.map((r) => r.actorId));
+  return {
+    sessionId: dev.session.id, state: dev.session.state as SessionState, orderNo: await orderNoOf(env.db, dev.session.orderId),
+    guidance: rows.reverse().map((r) => presentEvent(r, names)),
+  };
+}
+
+/** Chat from the device (idempotent by the device's clientId). */
+export async function recordDeviceChat(env: SessionsEnv, dev: DeviceContext, clientId: string, text: string): Promise<SessionEvent> {
+  if (typeof text !== 'string' || !text.trim() || text.length > 1000) throw badRequest('validation', 'chat.text must be 1-1000 characters');
+  if (typeof clientId !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(clientId)) throw badRequest('validation', 'chat.clientId must be 8-64 characters of A-Z a-z 0-9 _ -');
+  const { row, duplicate } = await addSessionEvent(env.db, dev.session.id, 'chat', 'device', dev.token.operatorUserId, { text: text.trim() }, clientId);
+  const ev = presentEvent(row, await userNames(env.db, [row.actorId]));
+  if (!duplicate) {
+    env.live.deliver(dev.session.id, ev);
+    const fx = new Effects();
+    invalidateSession(fx, dev.session);
+    env.flush(fx);
+  }
+  return ev;
+}
+
+// ------------------------------------------------------------------------------------------------ guidance
+
+export const GUIDANCE_KINDS = ['step.sent', 'step.done', 'instruction', 'snapshot.requested', 'snapshot.stored', 'drawing', 'drawing.cleared', 'chat', 'state.ended'];
+
+/**
+ * Inspector → device guidance: a checklist step, a free-text instruction, a snapshot request, a drawing on a frozen
+ * frame, chat. Stored as a timeline event (idempotent by clientId), then delivered to the device and the viewers.
+ * Observers may chat; everything else is the conductor's.
+ */
+export async function recordGuidance(env: SessionsEnv, actor: Actor, sessionId: string, body: GuidanceBody): Promise<SessionEvent> {
+  const s = await loadSession(env.db, sessionId);
+  authorizeSession(actor, body.kind === 'chat' ? 'view' : 'conduct', s, sessionId);
+  if (s.state === 'ended') throw conflict('session_ended', 'The session has ended');
+  const source = actor.userId === s.inspectorId ? 'inspector' : 'observer';
+  const { row, duplicate } = await tx$(env.db, async (tx) => {
+    switch (body.kind) {
+      case 'step': {
+        const [step] = await tx.select().from(sessionSteps).where(and(eq(sessionSteps.id, body.stepId), eq(sessionSteps.sessionId, s.id))).limit(1);
+        if (!step) throw notFound('Checklist step', body.stepId);
+        if (step.status === 'pending') await tx.update(sessionSteps).set({ status: 'sent', sentAt: new Date() }).where(eq(sessionSteps.id, step.id));
+        return addSessionEvent(tx, s.id, 'step.sent', source, actor.userId, { stepId: step.id, ordinal: step.ordinal, text: step.text }, body.clientId);
+      }
+      case 'instruction':
+        return addSessionEvent(tx, s.id, 'instruction', source, actor.userId, { text: body.text.trim() }, body.clientId);
+      case 'snapshot_request':
+        return addSessionEvent(tx, s.id, 'snapshot.requested', source, actor.userId, { note: body.note ?? null }, body.clientId);
+      case 'drawing': {
+        if (body.snapshotId) {
+          const [snap] = await tx.select({ id: sessionSnapshots.id }).from(sessionSnapshots).where(and(eq(sessionSnapshots.id, body.snapshotId), eq(sessionSnapshots.sessionId, s.id))).limit(1);
+          if (!snap) throw notFound('Snapshot', body.snapshotId);
+        }
+        if (!body.snapshotId && !body.frameJpeg) throw badRequest('validation', 'drawing: give the frozen frame as snapshotId or frameJpeg');
+        return addSessionEvent(tx, s.id, 'drawing', source, actor.userId, {
+          snapshotId: body.snapshotId ?? null, frameJpeg: body.frameJpeg ?? null, frameWidth: body.frameWidth ?? null, frameHeight: body.frameHeight ?? null, shapes: body.shapes,
+        }, body.clientId);
+      }
+      case 'clear_drawing':
+        return addSessionEvent(tx, s.id, 'drawing.cleared', source, actor.userId, {}, body.clientId);
+      case 'chat':
+        return addSessionEvent(tx, s.id, 'chat', source, actor.userId, { text: body.text.trim() }, body.clientId);
+    }
+  });
+  const ev = presentEvent(row, await userNames(env.db, [row.actorId]));
+  if (!duplicate) {
+    env.live.deliver(s.id, ev);
+    const fx = new Effects();
+    invalidateSession(fx, s);
+    env.flush(fx);
+  }
+  return ev;
+}
+
+export async function addStep(env: SessionsEnv, actor: Actor, sessionId: string, text: string) {
+  const s = await loadSession(env.db, sessionId);
+  authorizeSession(actor, 'conduct', s, sessionId);
+  const fx = new Effects();
+  const row = await tx$(env.db, async (tx) => {
+    await tx.select({ id: liveSessions.id }).from(liveSessions).where(eq(liveSessions.id, s.id)).for('update');
+    const [{ max }] = await tx.select({ max: sql<number>`coalesce(max(${sessionSteps.ordinal}), 0)::int` }).from(sessionSteps).where(eq(sessionSteps.sessionId, s.id));
+    const [r] = await tx.insert(sessionSteps).values({ id: randomUUID(), sessionId: s.id, ordinal: max + 1, text: { en: text.trim(), 'zh-CN': text.trim() } }).returning();
+    await addSessionEvent(tx, s.id, 'step.added', 'inspector', actor.userId, { stepId: r.id, ordinal: r.ordinal, text: r.text });
+    invalidateSession(fx, s);
+    return r;
+  });
+  env.flush(fx);
+  return presentStep(row);
+}
+
+/** The conductor ticks a step with its result (audited: it is part of the inspection's findings trail). */
+export async function recordStepResult(env: SessionsEnv, actor: Actor, sessionId: string, stepId: string, body: StepResultBody) {
+  const s = await loadSession(env.db, sessionId);
+  authorizeSession(actor, 'conduct', s, sessionId);
+  const fx = new Effects();
+  const { row, event } = await tx$(env.db, async (tx) => {
+    const [r] = await tx.update(sessionSteps).set({ status: 'done', result: body.result, note: body.note?.trim() || null, doneAt: new Date(), doneBy: actor.userId, sentAt: sql`coalesce(${sessionSteps.sentAt}, now())` })
+      .where(and(eq(sessionSteps.id, stepId), eq(sessionSteps.sessionId, s.id))).returning();
+    if (!r) throw notFound('Checklist step', stepId);
+    const ev = await addSessionEvent(tx, s.id, 'step.done', 'inspector', actor.userId, { stepId, ordinal: r.ordinal, text: r.text, result: body.result, note: r.note });
+    await recordAudit(tx, actor, 'session.step_recorded', { type: 'live_session', id: s.id }, { stepId, ordinal: r.ordinal, step: r.text.en, result: body.result, note: r.note });
+    invalidateSession(fx, s);
+    return { row: r, event: ev.row };
+  });
+  env.flush(fx);
+  env.live.deliver(s.id, presentEvent(event, await userNames(env.db, [event.actorId])));
+  return presentStep(row);
+}
+
+// ------------------------------------------------------------------------------------------------ reading
+
+export async function getSession(env: SessionsEnv, actor: Actor, id: string): Promise<SessionDetail> {
+  const s = await loadSession(env.db, id);
+  authorizeSession(actor, 'view', s, id);
+  const [steps, events, recs, snaps] = await Promise.all([
+    env.db.select().from(sessionSteps).where(eq(sessionSteps.sessionId, id)).orderBy(asc(sessionSteps.ordinal)),
+    env.db.select().from(sessionEvents).where(eq(sessionEvents.sessionId, id)).orderBy(desc(sessionEvents.seq)).limit(500),
+    env.db.select().from(recordingSegments).where(eq(recordingSegments.sessionId, id)).orderBy(asc(recordingSegments.startedAt), asc(recordingSegments.index)),
+    env.db.select().from(sessionSnapshots).where(eq(sessionSnapshots.sessionId, id)).orderBy(asc(sessionSnapshots.takenAt)),
+  ]);
+  const names = await userNames(env.db, [s.inspectorId, s.operatorUserId, ...events.map((e) => e.actorId)]);
+  return {
+    ...presentSession(s, await orderNoOf(env.db, s.orderId), names, actor),
+    steps: steps.map(presentStep),
+    // the newest 500, oldest first; frames of drawings are left out of the list (GET the event to see one)
+    events: events.reverse().map((e) => presentEvent(e.kind === 'drawing' ? { ...e, payload: { ...e.payload, frameJpeg: e.payload.frameJpeg ? '(omitted)' : null } } : e, names)),
+    recordings: recs.map(presentRecording),
+    snapshots: snaps.map(presentSnapshot),
+    viewers: s.state === 'ended' ? [] : env.live.viewers(id),
+    device: s.state === 'ended' ? { connected: false, publisher: 'absent' } : env.live.device(id),
+  };
+}
+
+export async function getSessionEvent(env: SessionsEnv, actor: Actor, id: string, eventId: string): Promise<SessionEvent> {
+  const s = await loadSession(env.db, id);
+  authorizeSession(actor, 'view', s, id);
+  const [e] = await env.db.select().from(sessionEvents).where(and(eq(sessionEvents.id, eventId), eq(sessionEvents.sessionId, id))).limit(1);
+  if (!e) throw notFound('Session event', eventId);
+  return presentEvent(e, await userNames(env.db, [e.actorId]));
+}
+
+/** Sessions of the actor's office (customs with session.observe or session.conduct), newest first. */
+export async function listSessions(env: SessionsEnv, actor: Actor, q: SessionListQuery): Promise<{ items: SessionView[] }> {
+  if (actor.kind !== 'system' && !isCustoms(actor)) throw forbidden('Enterprise users cannot list live inspection sessions');
+  const conds = [];
+  if (actor.kind !== 'system') conds.push(eq(liveSessions.officeId, actor.officeId ?? ''));
+  if (q.orderId) conds.push(eq(liveSessions.orderId, q.orderId));
+  if (q.state === 'open') conds.push(ne(liveSessions.state, 'ended'));
+  else if (q.state) conds.push(eq(liveSessions.state, q.state));
+  const rows = await env.db.select({ s: liveSessions, orderNo: inspectionOrders.orderNo }).from(liveSessions)
+    .innerJoin(inspectionOrders, eq(inspectionOrders.id, liveSessions.orderId)).where(and(...conds)).orderBy(desc(liveSessions.createdAt)).limit(200);
+  const names = await userNames(env.db, rows.flatMap((r) => [r.s.inspectorId, r.s.operatorUserId]));
+  return { items: rows.map((r) => presentSession(r.s, r.orderNo, names, actor)).filter((v) => v.can.observe) };
+}
+
+// ------------------------------------------------------------------------------------------------ ending
+
+/** The conductor ends the session: media stops (segments sealed), device links die, state → ended. */
+export async function endSession(env: SessionsEnv, actor: Actor, id: string, reason: string | undefined): Promise<SessionDetail> {
+  const s = await loadSession(env.db, id);
+  authorizeSession(actor, 'end', s, id);
+  await env.live.close(id, reason ?? 'ended by the inspector');
+  const fx = new Effects();
+  await tx$(env.db, async (tx) => {
+    const [cur] = await tx.select().from(liveSessions).where(eq(liveSessions.id, id)).for('update');
+    if (cur.state === 'ended') throw conflict('session_ended', 'The session has already ended');
+    await tx.update(deviceJoinTokens).set({ revokedAt: new Date() }).where(and(eq(deviceJoinTokens.sessionId, id), isNull(deviceJoinTokens.revokedAt)));
+    const [{ n, ms }] = await tx.select({ n: sql<number>`count(*)::int`, ms: sql<number>`coalesce(sum(${recordingSegments.durationMs}), 0)::int` })
+      .from(recordingSegments).where(eq(recordingSegments.sessionId, id));
+    await transitionSession(tx, actor, cur, 'ended', { reason: reason ?? 'ended by the inspector', detail: { segments: n, recordedMs: ms }, fx });
+    invalidateSession(fx, cur, true);
+  });
+  env.flush(fx);
+  return getSession(env, actor, id);
+}
+
+// ------------------------------------------------------------------------------------------------ media state
+
+const chains = new Map<string, Promise<unknown>>();
+
+/** Runs state updates of one session one after the other (media callbacks arrive concurrently). */
+function serial<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
+  const prev = chains.get(sessionId) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  const settled = next.catch(() => undefined);
+  chains.set(sessionId, settled);
+  void settled.then(() => { if (chains.get(sessionId) === settled) chains.delete(sessionId); });
+  return next;
+}
+
+/**
+ * The media node saw the device's media go live, stall or leave: move the session along the legal path (e.g.
+ * requested → ringing → connected). Ignored for ended sessions and when already there.
+ */
+export function followMediaState(env: SessionsEnv, sessionId: string, target: 'connected' | 'reconnecting', detail: Record<string, unknown> = {}): Promise<void> {
+  return serial(sessionId, async () => {
+    const fx = new Effects();
+    await tx$(env.db, async (tx) => {
+      const [cur] = await tx.select().from(liveSessions).where(eq(liveSessions.id, sessionId)).for('update');
+      if (!cur || cur.state === 'ended' || cur.state === target) return;
+      if (target === 'reconnecting' && cur.state !== 'connected') return;
+      const path = sessionPath(cur.state as SessionState, target);
+      if (!path) return;
+      let row = cur;
+      for (const step of path) row = await transitionSession(tx, systemActor('media-node'), row, step, { source: 'system', reason: `media ${target === 'connected' ? 'live' : 'interrupted'}`, detail, fx });
+    });
+    env.flush(fx);
+  });
+}
+
+/** Timeline-only events from the live side (joins, leaves, stats summaries, segment opened); never audited. */
+export async function recordLiveEvent(env: SessionsEnv, sessionId: string, kind: string, source: SessionEvent['source'], actorId: string | null, payload: Record<string, unknown>): Promise<void> {
+  await addSessionEvent(env.db, sessionId, kind, source, actorId, payload);
+}
+
+// ------------------------------------------------------------------------------------------------ recordings
+
+export interface SegmentToSeal {
+  sessionId: string;
+  path: string;
+  index: number;
+  startedAt: Date;
+  endedAt: Date;
+  durationMs: number;
+  sha256: string;
+  bytes: number;
+  reason: string;
+  recovered?: boolean;
+}
+
+/**
+ * Seals a closed recording segment: checks the file still hashes as the recorder reported, stores it in the object
+ * store, records it with its SHA-256, size and duration, audits. Idempotent by object key.
+ */
+export async function sealSegment(env: SessionsEnv, seg: SegmentToSeal): Promise<typeof recordingSegments.$inferSelect | null> {
+  const s = await loadSession(env.db, seg.sessionId);
+  if (!s) return null;
+  const key = env.store.keyOf(seg.path) ?? `recordings/${s.id}/${String(seg.index).padStart(4, '0')}.webm`;
+  const stored = await env.store.putFile(key, seg.path, { expectedSha256: seg.sha256, move: true });
+  const fx = new Effects();
+  const row = await tx$(env.db, async (tx) => {
+    const [r] = await tx.insert(recordingSegments).values({
+      id: randomUUID(), sessionId: s.id, index: seg.index, key, sha256: stored.sha256, bytes: stored.bytes, durationMs: Math.max(0, Math.round(seg.durationMs)),
+      startedAt: seg.startedAt, endedAt: seg.endedAt, reason: seg.reason, recovered: !!seg.recovered,
+    }).onConflictDoNothing().returning();
+    if (!r) return null;
+    await addSessionEvent(tx, s.id, 'recording.segment', 'system', null, { segmentId: r.id, index: r.index, durationMs: r.durationMs, sha256: r.sha256, bytes: r.bytes, reason: r.reason, recovered: r.recovered });
+    await recordAudit(tx, systemActor(seg.recovered ? 'recording-recovery' : 'recorder'), 'session.recording_sealed', { type: 'recording_segment', id: r.id }, {
+      sessionId: s.id, orderId: s.orderId, index: r.index, key, sha256: r.sha256, bytes: r.bytes, durationMs: r.durationMs,
+      startedAt: r.startedAt.toISOString(), endedAt: r.endedAt.toISOString(), reason: r.reason, recovered: r.recovered,
+    });
+    invalidateSession(fx, s);
+    return r;
+  });
+  env.flush(fx);
+  return row;
+}
+
+export async function sealedKeys(db: Db): Promise<Set<string>> {
+  return new Set((await db.select({ key: recordingSegments.key }).from(recordingSegments)).map((r) => r.key));
+}
+
+async function openObject(env: SessionsEnv, key: string, what: string, id: string) {
+  const info = await env.store.stat(key);
+  if (!info) throw notFound(`${what} file`, id);
+  return info;
+}
+
+/** A recording segment to play back (conductor and observers of the session's office). */
+export async function openRecording(env: SessionsEnv, actor: Actor, sessionId: string, segmentId: string) {
+  const s = await loadSession(env.db, sessionId);
+  authorizeSession(actor, 'view', s, sessionId);
+  const [r] = await env.db.select().from(recordingSegments).where(and(eq(recordingSegments.id, segmentId), eq(recordingSegments.sessionId, sessionId))).limit(1);
+  if (!r) throw notFound('Recording', segmentId);
+  const info = await openObject(env, r.key, 'Recording', segmentId);
+  return { key: r.key, bytes: info.bytes, mime: 'video/webm', sha256: r.sha256, name: `${sessionId}-${String(r.index).padStart(4, '0')}.webm` };
+}
+
+export async function openSnapshot(env: SessionsEnv, actor: Actor, sessionId: string, snapshotId: string) {
+  const s = await loadSession(env.db, sessionId);
+  authorizeSession(actor, 'view', s, sessionId);
+  const [r] = await env.db.select().from(sessionSnapshots).where(and(eq(sessionSnapshots.id, snapshotId), eq(sessionSnapshots.sessionId, sessionId))).limit(1);
+  if (!r) throw notFound('Snapshot', snapshotId);
+  const info = await openObject(env, r.key, 'Snapshot', snapshotId);
+  return { key: r.key, bytes: info.bytes, mime: r.mime, sha256: r.sha256, name: `${snapshotId}.${r.mime === 'image/png' ? 'png' : 'jpg'}` };
+}
+
+// ------------------------------------------------------------------------------------------------ snapshots
+
+const SNAPSHOT_MAX_BYTES = 20 * 1024 * 1024;
+
+/** Width and height from a JPEG (SOFn marker) or PNG (IHDR) header; null when the bytes are neither. */
+export function imageSize(b: Buffer): { mime: 'image/jpeg' | 'image/png'; width: number; height: number } | null {
+  if (b.length > 24 && b.readUInt32BE(0) === 0x89504e47 && b.readUInt32BE(4) === 0x0d0a1a0a && b.toString('ascii', 12, 16) === 'IHDR') {
+    return { mime: 'image/png', width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+  }
+  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return null;
+  let i = 2;
+  while (i + 9 < b.length) {
+    if (b[i] !== 0xff) return null;
+    const marker = b[i + 1];
+    if (marker === 0xff) { i++; continue; }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { i += 2; continue; }
+    const len = b.readUInt16BE(i + 2);
+    // SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC)
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { mime: 'image/jpeg', height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
+    }
+    if (marker === 0xda || marker === 0xd9) return null;
+    i += 2 + len;
+  }
+  return null;
+}
+
+/**
+ * A full-resolution still from the device. Idempotent by the device's clientId (retries until acknowledged get the
+ * stored snapshot back); the SHA-256 is computed here and refused when it differs from the device's own. The real
+ * size is read from the image header. After commit: `snapshot.stored` on ctx.events (vision reads it).
+ */
+export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: SnapshotUploadQuery, body: Buffer): Promise<SnapshotUploadResult> {
+  const sid = dev.session.id;
+  const [prev] = await env.db.select().from(sessionSnapshots).where(and(eq(sessionSnapshots.sessionId, sid), eq(sessionSnapshots.clientId, q.clientId))).limit(1);
+  if (prev) return { id: prev.id, sha256: prev.sha256, bytes: prev.bytes, width: prev.width, height: prev.height, duplicate: true };
+  if (!Buffer.isBuffer(body) || body.length === 0) throw badRequest('invalid_image', 'The body must be the image bytes (image/jpeg or image/png)');
+  if (body.length > SNAPSHOT_MAX_BYTES) throw badRequest('too_large', `A snapshot may be at most ${SNAPSHOT_MAX_BYTES} bytes`);
+  const size = imageSize(body);
+  if (!size) throw badRequest('invalid_image', 'The body is not a JPEG or PNG image');
+  const id = randomUUID();
+  const key = `snapshots/${sid}/${id}.${size.mime === 'image/png' ? 'png' : 'jpg'}`;
+  let stored;
+  try {
+    stored = await env.store.put(key, body, { expectedSha256: q.sha256, maxBytes: SNAPSHOT_MAX_BYTES });
+  } catch (e) {
+    if (e instanceof ObjectStoreError && e.code === 'hash_mismatch') throw badRequest('hash_mismatch', 'The uploaded bytes do not match the SHA-256 the device computed; upload again');
+    throw e;
+  }
+  const fx = new Effects();
+  let duplicate = false;
+  let evRow: typeof sessionEvents.$inferSelect | undefined;
+  const row = await tx$(env.db, async (tx) => {
+    const [r] = await tx.insert(sessionSnapshots).values({
+      id, sessionId: sid, clientId: q.clientId, key, sha256: stored.sha256, bytes: stored.bytes, width: size.width, height: size.height, mime: size.mime,
+      method: q.method ?? null, takenAt: new Date(q.takenAt), uploadedBy: dev.token.operatorUserId, requestEventId: q.requestId ?? null,
+    }).onConflictDoNothing().returning();
+    if (!r) {
+      duplicate = true;
+      return (await tx.select().from(sessionSnapshots).where(and(eq(sessionSnapshots.sessionId, sid), eq(sessionSnapshots.clientId, q.clientId))).limit(1))[0];
+    }
+    const ev = await addSessionEvent(tx, sid, 'snapshot.stored', 'device', dev.token.operatorUserId, {
+      snapshotId: id, sha256: r.sha256, bytes: r.bytes, width: r.width, height: r.height, method: r.method, requestId: r.requestEventId,
+    });
+    await recordAudit(tx, dev.actor, 'session.snapshot_stored', { type: 'session_snapshot', id }, {
+      sessionId: sid, orderId: dev.session.orderId, sha256: r.sha256, bytes: r.bytes, width: r.width, height: r.height, key,
+      claimedWidth: q.width, claimedHeight: q.height,
+    });
+    invalidateSession(fx, dev.session);
+    evRow = ev.row;
+    return r;
+  });
+  if (duplicate) {
+    await env.store.delete(key).catch(() => undefined);
+    return { id: row.id, sha256: row.sha256, bytes: row.bytes, width: row.width, height: row.height, duplicate: true };
+  }
+  env.flush(fx);
+  const ev = evRow;
+  if (ev) env.live.deliver(sid, presentEvent(ev, await userNames(env.db, [ev.actorId])));
+  env.onSnapshotStored?.({ sessionId: sid, snapshotId: id, path: env.store.localPath(key) ?? key, orderId: dev.session.orderId });
+  return { id, sha256: row.sha256, bytes: row.bytes, width: row.width, height: row.height, duplicate: false };
+}

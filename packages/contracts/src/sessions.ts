@@ -1,0 +1,264 @@
+// Live remote-inspection sessions (issue 5): request/response schemas of /api/sessions and /api/device, and the
+// messages of the device's WebSocket and of the inspector's signalling channel.
+import { Type, type Static } from '@sinclair/typebox';
+import { Id, IsoDateTime } from './common.ts';
+
+export const SESSION_STATES = ['requested', 'ringing', 'connected', 'reconnecting', 'ended'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+export const SessionStateSchema = Type.Union(SESSION_STATES.map((s) => Type.Literal(s)));
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const LocalizedText = Type.Object({ en: Type.String(), 'zh-CN': Type.String() });
+export type LocalizedText = Static<typeof LocalizedText>;
+
+export const STEP_RESULTS = ['pass', 'fail', 'not_applicable'] as const;
+export const StepResult = Type.Union(STEP_RESULTS.map((s) => Type.Literal(s)));
+export type StepResult = Static<typeof StepResult>;
+
+export const SessionStep = Type.Object({
+  id: Type.String(),
+  ordinal: Type.Integer(),
+  templateKey: Nullable(Type.String()),
+  text: LocalizedText,
+  status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('done')]),
+  result: Nullable(StepResult),
+  note: Nullable(Type.String()),
+  sentAt: Nullable(Type.String()),
+  doneAt: Nullable(Type.String()),
+});
+export type SessionStep = Static<typeof SessionStep>;
+
+export const SessionEvent = Type.Object({
+  id: Type.String(),
+  seq: Type.Integer(),
+  at: Type.String(),
+  kind: Type.String({ description: 'e.g. state.connected, viewer.joined, step.sent, step.done, instruction, snapshot.requested, snapshot.stored, drawing, chat, stats, recording.segment' }),
+  source: Type.Union([Type.Literal('inspector'), Type.Literal('observer'), Type.Literal('device'), Type.Literal('system')]),
+  actorId: Nullable(Type.String()),
+  actorName: Nullable(Type.String()),
+  payload: Type.Record(Type.String(), Type.Any()),
+});
+export type SessionEvent = Static<typeof SessionEvent>;
+
+export const RecordingView = Type.Object({
+  id: Type.String(),
+  index: Type.Integer(),
+  sha256: Type.String(),
+  bytes: Type.Integer(),
+  durationMs: Type.Integer(),
+  startedAt: Type.String(),
+  endedAt: Type.String(),
+  reason: Type.String(),
+  recovered: Type.Boolean(),
+  url: Type.String(),
+});
+export type RecordingView = Static<typeof RecordingView>;
+
+export const SnapshotView = Type.Object({
+  id: Type.String(),
+  clientId: Type.String(),
+  sha256: Type.String(),
+  bytes: Type.Integer(),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  mime: Type.String(),
+  method: Nullable(Type.String()),
+  takenAt: Type.String(),
+  url: Type.String(),
+});
+export type SnapshotView = Static<typeof SnapshotView>;
+
+export const SessionViewer = Type.Object({
+  userId: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  mode: Type.Union([Type.Literal('conduct'), Type.Literal('observe')]),
+  joinedAt: Type.String(),
+});
+export type SessionViewer = Static<typeof SessionViewer>;
+
+export const SessionCan = Type.Object({
+  conduct: Type.Boolean(),
+  observe: Type.Boolean(),
+  end: Type.Boolean(),
+  issueLink: Type.Boolean(),
+});
+
+export const SessionView = Type.Object({
+  id: Type.String(),
+  orderId: Type.String(),
+  orderNo: Type.String(),
+  state: SessionStateSchema,
+  goodsCategory: Type.String(),
+  inspectorId: Type.String(),
+  inspectorName: Nullable(Type.String()),
+  operatorUserId: Nullable(Type.String()),
+  operatorName: Nullable(Type.String()),
+  mediaNode: Type.String(),
+  createdAt: Type.String(),
+  connectedAt: Nullable(Type.String()),
+  endedAt: Nullable(Type.String()),
+  endReason: Nullable(Type.String()),
+  can: SessionCan,
+});
+export type SessionView = Static<typeof SessionView>;
+
+export const SessionDetail = Type.Intersect([
+  SessionView,
+  Type.Object({
+    steps: Type.Array(SessionStep),
+    events: Type.Array(SessionEvent),
+    recordings: Type.Array(RecordingView),
+    snapshots: Type.Array(SnapshotView),
+    viewers: Type.Array(SessionViewer),
+    device: Type.Object({ connected: Type.Boolean(), publisher: Type.String({ description: 'absent | live | reconnecting' }) }),
+  }),
+]);
+export type SessionDetail = Static<typeof SessionDetail>;
+
+export const SessionList = Type.Object({ items: Type.Array(SessionView) });
+export type SessionList = Static<typeof SessionList>;
+
+export const SessionListQuery = Type.Object({
+  orderId: Type.Optional(Id),
+  state: Type.Optional(Type.Union([SessionStateSchema, Type.Literal('open')])),
+}, { additionalProperties: false });
+export type SessionListQuery = Static<typeof SessionListQuery>;
+
+export const DeviceLink = Type.Object({
+  url: Type.String({ description: 'camera page link; the token is in the fragment so it never reaches server logs' }),
+  token: Type.String(),
+  expiresAt: IsoDateTime,
+  qrSvg: Type.String({ description: 'the link as a QR code (SVG)' }),
+});
+export type DeviceLink = Static<typeof DeviceLink>;
+
+export const CreateSessionBody = Type.Object({
+  orderId: Id,
+  linkTtlMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 240 })),
+}, { additionalProperties: false });
+export type CreateSessionBody = Static<typeof CreateSessionBody>;
+
+export const CreateSessionResult = Type.Object({ session: SessionDetail, link: DeviceLink });
+export type CreateSessionResult = Static<typeof CreateSessionResult>;
+
+export const IssueLinkBody = Type.Object({ ttlMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 240 })) }, { additionalProperties: false });
+export type IssueLinkBody = Static<typeof IssueLinkBody>;
+
+export const EndSessionBody = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false });
+export type EndSessionBody = Static<typeof EndSessionBody>;
+
+export const StepResultBody = Type.Object({
+  result: StepResult,
+  note: Type.Optional(Type.String({ maxLength: 2000 })),
+}, { additionalProperties: false });
+export type StepResultBody = Static<typeof StepResultBody>;
+
+export const AddStepBody = Type.Object({ text: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
+export type AddStepBody = Static<typeof AddStepBody>;
+
+/** A point or length as a fraction (0..1) of the frame's width/height, so shapes scale to any screen. */
+const Frac = Type.Number({ minimum: 0, maximum: 1 });
+const Color = Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }));
+export const DrawingShape = Type.Union([
+  Type.Object({ type: Type.Literal('arrow'), x1: Frac, y1: Frac, x2: Frac, y2: Frac, color: Color }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('circle'), cx: Frac, cy: Frac, r: Frac, color: Color }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('text'), x: Frac, y: Frac, text: Type.String({ minLength: 1, maxLength: 120 }), color: Color }, { additionalProperties: false }),
+]);
+export type DrawingShape = Static<typeof DrawingShape>;
+
+const ClientId = Type.Optional(Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'sender-generated id: a retried message is stored once' }));
+
+/** Inspector → device guidance (HTTP POST /api/sessions/:id/guidance or a `guide` message on the signalling channel). */
+export const GuidanceBody = Type.Union([
+  Type.Object({ kind: Type.Literal('step'), stepId: Id, clientId: ClientId }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('instruction'), text: Type.String({ minLength: 1, maxLength: 500 }), clientId: ClientId }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('snapshot_request'), note: Type.Optional(Type.String({ maxLength: 200 })), clientId: ClientId }, { additionalProperties: false }),
+  Type.Object({
+    kind: Type.Literal('drawing'),
+    /** the frozen frame: a stored snapshot, and/or a small JPEG of the frame (data URL, ≤ 200 kB) */
+    snapshotId: Type.Optional(Id),
+    frameJpeg: Type.Optional(Type.String({ maxLength: 280_000, pattern: '^data:image/jpeg;base64,[A-Za-z0-9+/=]+$' })),
+    frameWidth: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    frameHeight: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    shapes: Type.Array(DrawingShape, { minItems: 1, maxItems: 50 }),
+    clientId: ClientId,
+  }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('clear_drawing'), clientId: ClientId }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('chat'), text: Type.String({ minLength: 1, maxLength: 1000 }), clientId: ClientId }, { additionalProperties: false }),
+]);
+export type GuidanceBody = Static<typeof GuidanceBody>;
+
+export const RedeemBody = Type.Object({ token: Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) }, { additionalProperties: false });
+export type RedeemBody = Static<typeof RedeemBody>;
+
+export const RedeemResult = Type.Object({
+  sessionId: Type.String(),
+  deviceKey: Type.String({ description: 'the device\'s credential for /api/device/ws and uploads, valid until the session ends' }),
+  orderNo: Type.String(),
+  operatorName: Nullable(Type.String()),
+});
+export type RedeemResult = Static<typeof RedeemResult>;
+
+export const DeviceKeyQuery = Type.Object({ token: Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: 'the device key from redeem' }) }, { additionalProperties: false });
+export type DeviceKeyQuery = Static<typeof DeviceKeyQuery>;
+
+/** What the camera page shows after a reload: current step, instruction, drawing, recent chat. */
+export const DeviceState = Type.Object({
+  sessionId: Type.String(),
+  state: SessionStateSchema,
+  orderNo: Type.String(),
+  guidance: Type.Array(SessionEvent),
+});
+export type DeviceState = Static<typeof DeviceState>;
+
+export const SnapshotUploadQuery = Type.Object({
+  token: Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }),
+  clientId: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+  width: Type.Integer({ minimum: 1, maximum: 20_000 }),
+  height: Type.Integer({ minimum: 1, maximum: 20_000 }),
+  takenAt: IsoDateTime,
+  method: Type.Optional(Type.Union([Type.Literal('imagecapture'), Type.Literal('canvas')])),
+  requestId: Type.Optional(Id),
+  sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'the device\'s own hash; refused when the bytes differ' })),
+}, { additionalProperties: false });
+export type SnapshotUploadQuery = Static<typeof SnapshotUploadQuery>;
+
+export const SnapshotUploadResult = Type.Object({
+  id: Type.String(),
+  sha256: Type.String(),
+  bytes: Type.Integer(),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  duplicate: Type.Boolean({ description: 'true when this clientId was already stored (a retry)' }),
+});
+export type SnapshotUploadResult = Static<typeof SnapshotUploadResult>;
+
+export const ChecklistTemplateView = Type.Object({
+  id: Type.String(),
+  goodsCategory: Type.String(),
+  name: LocalizedText,
+  steps: Type.Array(Type.Object({ key: Type.String(), text: LocalizedText })),
+});
+export const ChecklistTemplateList = Type.Object({ items: Type.Array(ChecklistTemplateView) });
+
+/** Messages the server sends on the device's WebSocket besides the media signalling. */
+export type ServerToDeviceExtra =
+  | { type: 'guide'; event: SessionEvent }
+  | { type: 'ended'; reason: string }
+  | { type: 'refused'; code: string; message: string }
+  | { type: 'chat-ack'; clientId: string; eventId: string }
+  | { type: 'pong' };
+
+/** Messages the device sends on its WebSocket besides the media signalling. */
+export type DeviceToServerExtra =
+  | { type: 'chat'; clientId: string; text: string }
+  | { type: 'ping' };
+
+/** Extra payloads on the inspector's `signal` channel besides the media signalling. */
+export type ViewerSignalExtra =
+  | { type: 'guide'; event: SessionEvent }
+  | { type: 'device-stats'; stats: Record<string, unknown> }
+  | { type: 'guide-ack'; clientId: string | null; eventId: string }
+  | { type: 'denied'; code: string; message: string };
