@@ -28,6 +28,7 @@ import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { orgRoutes } from './modules/orgs/orgs.routes.ts';
 import { KeyRing } from '@rvi/evidence';
 import { findingsModuleRoutes } from './modules/findings/findings.module.ts';
+import { dashboardModuleRoutes } from './modules/dashboard/dashboard.module.ts';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -157,6 +158,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   riskRoutes(app, ctx);
   findingsModuleRoutes(app, ctx);
   ordersModuleRoutes(app, ctx);
+  dashboardModuleRoutes(app, ctx);
   sessionsRoutes(app, ctx);
 
   const webDist = ctx.config.webDist ?? new URL('../../web/dist', import.meta.url).pathname;

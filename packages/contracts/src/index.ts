@@ -7,4 +7,5 @@ export * from './realtime.ts';
 export * from './risk.ts';
 export * from './orders.ts';
 export * from './findings.ts';
+export * from './dashboard.ts';
 export * from './sessions.ts';
