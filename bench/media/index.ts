@@ -97,6 +97,12 @@ interface Step { n: number; cpuPct: number; perStream: number; maxGapMs: number;
 async function loadPart(dir: string): Promise<Step[]> {
   console.log('# capturing 12 s of 1280x720 VP8 ~1.5 Mbit/s + Opus from ffmpeg…');
   const capture = await captureRtp({ width: 1280, height: 720, fps: 30, videoKbps: 1500, gop: 60, seconds: 12, realtime: true });
+  {
+    const ts = capture.video.map((x) => x.buf.readUInt32BE(4));
+    const mediaS = ((ts[ts.length - 1] - ts[0]) >>> 0) / 90000;
+    const kbps = (capture.video.reduce((a, x) => a + x.buf.length, 0) * 8) / mediaS / 1000;
+    console.log(`# replayed stream: 1280x720 VP8 ${Math.round(kbps)} kbit/s (RTP), ${new Set(ts).size} frames in ${mediaS.toFixed(1)} s, + Opus 32 kbit/s`);
+  }
   const server = child('server.ts', [dir]);
   const url = (await server.ready).ready as string;
   const load = child('load.ts', []);

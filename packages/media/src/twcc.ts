@@ -26,7 +26,6 @@ export class TwccFeedbackGenerator {
   private nextToReport: number | undefined;
   private fbCount = 0;
   private timer: NodeJS.Timeout | undefined;
-  private lastReportedUs: number | undefined;
   mediaSsrc = 0;
   /** feedback packets sent, for tests and stats */
   sent = 0;
@@ -84,7 +83,6 @@ export class TwccFeedbackGenerator {
     let prevUs = refUnits * REF_UNIT_US;
     const statuses: Status[] = [];
     const deltas: number[] = [];
-    let last = base - 1;
     for (let s = base; s <= end; s++) {
       const t = this.arrivals.get(s);
       if (t === undefined) { statuses.push(0); continue; }
@@ -96,7 +94,6 @@ export class TwccFeedbackGenerator {
       statuses.push(status);
       deltas.push(ticks);
       prevUs += ticks * US_PER_TICK;
-      last = s;
     }
     // do not end a feedback with "not received" packets that may still arrive; they come in the next one
     while (statuses.length && statuses[statuses.length - 1] === 0) statuses.pop();
@@ -104,8 +101,6 @@ export class TwccFeedbackGenerator {
     const count = statuses.length;
     for (let s = base; s < base + count; s++) this.arrivals.delete(s);
     this.nextToReport = base + count;
-    void last;
-    this.lastReportedUs = prevUs;
 
     const chunks = encodeChunks(statuses);
     const deltaBytes = deltas.reduce((n, d) => n + (d >= 0 && d <= 0xff ? 1 : 2), 0);
