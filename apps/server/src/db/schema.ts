@@ -6,3 +6,4 @@ export * from './schema/orders.ts';
 export * from './schema/findings.ts';
 export * from './schema/sessions.ts';
 export * from './schema/dashboard.ts';
+export * from './schema/vision.ts';
