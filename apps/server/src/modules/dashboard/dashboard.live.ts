@@ -77,7 +77,7 @@ export async function liveSessions(db: Db, actor: Actor): Promise<LiveSessions> 
     join declarations d on d.id = o.declaration_id
     join organisations ent on ent.id = s.enterprise_id
     left join users u on u.id = s.inspector_id
-    left join lateral (select e.payload, e.at from session_events e where e.session_id = s.id and e.kind like '%stats%' order by e.seq desc limit 1) st on true
+    left join lateral (select e.payload, e.at from session_events e where e.session_id = s.id and e.kind = 'stats' and e.source = 'device' order by e.seq desc limit 1) st on true
     left join lateral (select p.id from session_snapshots p where p.session_id = s.id order by p.taken_at desc limit 1) snap on true
     where s.office_id = ${officeId} and s.state <> 'ended'
     order by coalesce(s.connected_at, s.created_at), s.id
@@ -184,7 +184,7 @@ export async function liveAlerts(db: Db, actor: Actor, now = Date.now()): Promis
     const since = new Date(now - 3 * BAD_NETWORK_ALERT_MS);
     const stats = rowsOf<{ session_id: string; at: Date; payload: unknown }>(await db.execute(sql`
       select e.session_id, e.at, e.payload from session_events e
-      where e.session_id in (${sql.join(open.map((s) => sql`${s.id}`), sql`, `)}) and e.kind like '%stats%' and e.at >= ${since}
+      where e.session_id in (${sql.join(open.map((s) => sql`${s.id}`), sql`, `)}) and e.kind = 'stats' and e.source = 'device' and e.at >= ${since}
       order by e.session_id, e.seq desc`));
     for (const s of open) {
       const base = { orderId: s.order_id, orderNo: s.order_no, sessionId: s.id, enterpriseName: s.enterprise_name };
