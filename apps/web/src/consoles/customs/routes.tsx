@@ -11,5 +11,10 @@ export const customsRoutes: RouteObject[] = [
   { path: 'inbox', lazy: async () => ({ Component: (await import('../../features/orders/pages.tsx')).InboxPage }) },
   { path: 'orders/:id', lazy: async () => ({ Component: (await import('../../features/orders/pages.tsx')).OrderPage }) },
   { path: 'eligibility-rules', lazy: async () => ({ Component: (await import('../../features/orders/pages.tsx')).RulesPage }) },
+  { path: 'findings', lazy: async () => ({ Component: (await import('../../features/findings/pages.tsx')).FindingsListPage }) },
+  { path: 'findings/:id', lazy: async () => ({ Component: (await import('../../features/findings/pages.tsx')).FindingsPage }) },
+  { path: 'approvals', lazy: async () => ({ Component: (await import('../../features/findings/pages.tsx')).ApprovalsPage }) },
+  { path: 'cases', lazy: async () => ({ Component: (await import('../../features/evidence/pages.tsx')).CasesPage }) },
+  { path: 'cases/:id', lazy: async () => ({ Component: (await import('../../features/evidence/pages.tsx')).CasePage }) },
   { path: 'risk-model', lazy: async () => ({ Component: (await import('./pages.tsx')).RiskModelPage }) },
 ];

@@ -7,5 +7,7 @@ export const enterpriseRoutes: RouteObject[] = [
   { path: 'declarations/new', lazy: async () => ({ Component: (await import('./pages.tsx')).NewDeclarationPage }) },
   { path: 'declarations/:id', lazy: async () => ({ Component: (await import('./pages.tsx')).DeclarationPage }) },
   { path: 'inspections', lazy: async () => ({ Component: (await import('../../features/orders/pages.tsx')).InspectionsPage }) },
+  { path: 'outcomes', lazy: async () => ({ Component: (await import('../../features/findings/pages.tsx')).OutcomesPage }) },
+  { path: 'outcomes/:id', lazy: async () => ({ Component: (await import('../../features/findings/pages.tsx')).OutcomePage }) },
   { path: 'import', lazy: async () => ({ Component: (await import('./pages.tsx')).ImportPage }) },
 ];
