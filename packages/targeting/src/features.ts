@@ -283,9 +283,33 @@ function atomIds(rows: readonly Declaration[], atom: Atom, index: Lookup, prefix
     }
     return out;
   }
+  if (index instanceof StringIndex) return textIds(rows, atom, index, out);
   const values = textValues(rows, atom);
-  if (index instanceof StringIndex) for (let r = 0; r < n; r++) out[r] = index.get(values[r]);
-  else for (let r = 0; r < n; r++) out[r] = lookup(index, values[r]);
+  for (let r = 0; r < n; r++) out[r] = lookup(index, values[r]);
+  return out;
+}
+
+/** Ids of a text atom, one literal property read per loop (see `textValues`). */
+function textIds(rows: readonly Declaration[], atom: Atom, index: StringIndex, out: Int32Array): Int32Array {
+  const n = rows.length;
+  switch (atom) {
+    case 'importer': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].importerId); break;
+    case 'declarant': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].declarantId); break;
+    case 'seller': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].sellerId); break;
+    case 'courier': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].courierId); break;
+    case 'office': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].officeId); break;
+    case 'processType': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].processType); break;
+    case 'importType': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].importType); break;
+    case 'importUse': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].importUse); break;
+    case 'paymentType': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].paymentType); break;
+    case 'transport': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].modeOfTransport); break;
+    case 'hs6': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].hs6); break;
+    case 'departure': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].countryOfDeparture); break;
+    case 'origin': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].countryOfOrigin); break;
+    case 'taxType': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].taxType); break;
+    case 'originIndicator': for (let r = 0; r < n; r++) out[r] = index.get(rows[r].originIndicator); break;
+    default: { const get = ATOMS[atom].get; for (let r = 0; r < n; r++) out[r] = index.get(get(rows[r]) as string); }
+  }
   return out;
 }
 

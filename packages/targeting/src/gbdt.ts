@@ -282,27 +282,30 @@ export class Forest {
     const cards = new Int32Array(F);
     for (let f = 0; f < F; f++) cards[f] = this.features[f].cardinality ?? 0;
     out.fill(this.baseScore);
-    // Tree by tree over all rows: one tree's nodes stay in cache, and the column-major features
-    // need no copy.
+    // Blocks of rows, tree by tree within a block: the block's features (column-major, no copy)
+    // and one tree's nodes stay in cache.
     const T = Math.min(trees, roots.length);
-    for (let t = 0; t < T; t++) {
-      const root = roots[t];
-      for (let r = 0; r < n; r++) {
-        let i = root;
-        let f = packed[i * 5];
-        while (f >= 0) {
-          const x = cols[f][r];
-          const k = i * 5;
-          const off = packed[k + 3];
-          if (off >= 0) {
-            const c = categoricalCode(x, cards[f]);
-            i = (catBits[off + (c >>> 5)] >>> (c & 31)) & 1 ? packed[k + 1] : packed[k + 2];
-          } else if (x <= threshold[i]) i = packed[k + 1];
-          else if (x > threshold[i]) i = packed[k + 2];
-          else i = packed[k + 4] ? packed[k + 1] : packed[k + 2]; // NaN: missing value
-          f = packed[i * 5];
+    for (let b0 = 0; b0 < n; b0 += PREDICT_BLOCK) {
+      const b1 = Math.min(n, b0 + PREDICT_BLOCK);
+      for (let t = 0; t < T; t++) {
+        const root = roots[t];
+        for (let r = b0; r < b1; r++) {
+          let i = root;
+          let f = packed[i * 5];
+          while (f >= 0) {
+            const x = cols[f][r];
+            const k = i * 5;
+            const off = packed[k + 3];
+            if (off >= 0) {
+              const c = categoricalCode(x, cards[f]);
+              i = (catBits[off + (c >>> 5)] >>> (c & 31)) & 1 ? packed[k + 1] : packed[k + 2];
+            } else if (x <= threshold[i]) i = packed[k + 1];
+            else if (x > threshold[i]) i = packed[k + 2];
+            else i = packed[k + 4] ? packed[k + 1] : packed[k + 2]; // NaN: missing value
+            f = packed[i * 5];
+          }
+          out[r] += value[i];
         }
-        out[r] += value[i];
       }
     }
     return out;
@@ -421,6 +424,8 @@ export class Forest {
     });
   }
 }
+
+const PREDICT_BLOCK = 1024;
 
 export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));

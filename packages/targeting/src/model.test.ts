@@ -119,3 +119,9 @@ test('evaluateModel scores labelled declarations only', () => {
   assert.equal(m.frauds, mixed.filter((d) => d.fraud === 1).length);
   assert.ok(m.auc !== null && m.auc > 0.5);
 });
+
+test('training is deterministic: same data, same trees and statistics', () => {
+  const again = trainModel(rows, { now: () => new Date('2021-01-02T03:04:05Z'), params: { numRounds: 40 }, roundsWithoutHoldout: 40 });
+  assert.deepEqual(again.forest.toJSON(), model.forest.toJSON());
+  assert.deepEqual(again.encoder.state, model.encoder.state);
+});
