@@ -16,6 +16,7 @@ export async function serve(config: Config): Promise<void> {
     }
   }
   await ensureInitialModel(ctx);
+  void ctx.vision?.sweep().catch((e) => console.error('vision sweep failed:', e));
   const app = await buildApp(ctx);
   const close = async () => {
     await app.close();

@@ -1,0 +1,67 @@
+// A snapshot uploaded in a live session is read by the vision module (real OCR on a real photo), compared with the
+// declaration, and its readings and mismatch suggestions are stored and served to customs (never to the enterprise).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { eq } from 'drizzle-orm';
+import sharp from 'sharp';
+import { startTestApp, type TestApp } from '../../../test/harness.ts';
+import { auditLog, suggestedFindings, visionReadings } from '../../db/schema.ts';
+import { bookedOrder, people, type People } from '../sessions/sessions.test-helpers.ts';
+
+const PHOTO = new URL('../../../../../packages/vision/test-fixtures/carton-kr.jpg', import.meta.url).pathname;
+let t: TestApp;
+let p: People;
+before(async () => {
+  t = await startTestApp(); // with the workflow's background reactions: vision reads every stored snapshot
+  p = await people(t);
+});
+after(async () => t?.close());
+
+test('an uploaded snapshot gets its readings and mismatch suggestions stored', { timeout: 180_000 }, async () => {
+  const order = await bookedOrder(t, p); // declared: HS 851762, origin CN
+  const open = await p.inspector1.post('/api/sessions', { orderId: order.id });
+  assert.equal(open.status, 201, open.text);
+  const token = new URL(open.body.link.url).hash.replace('#t=', '');
+  const { deviceKey } = (await t.app.inject({ method: 'POST', url: '/api/device/redeem', payload: { token } })).json();
+  const jpeg = readFileSync(PHOTO);
+  const meta = await sharp(jpeg).metadata();
+  const q = new URLSearchParams({
+    token: deviceKey, clientId: 'vision-snap-1', width: String(meta.width), height: String(meta.height), takenAt: new Date().toISOString(),
+    method: 'imagecapture', sha256: createHash('sha256').update(jpeg).digest('hex'),
+  });
+  const up = await t.app.inject({ method: 'POST', url: `/api/device/snapshots?${q}`, headers: { 'content-type': 'image/jpeg' }, payload: jpeg });
+  assert.ok(up.statusCode === 200 || up.statusCode === 201, up.body);
+  const snapshotId = up.json().id as string;
+
+  const deadline = Date.now() + 120_000;
+  let reading: typeof visionReadings.$inferSelect | undefined;
+  while (!reading && Date.now() < deadline) {
+    [reading] = await t.ctx.db.select().from(visionReadings).where(eq(visionReadings.snapshotId, snapshotId));
+    if (!reading) await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(reading, 'the snapshot was read');
+  assert.equal(reading.status, 'read');
+  const result = reading.result as { origin: string | null; lines: unknown[] };
+  assert.equal(result.origin, 'KR', 'reads the origin mark on the carton');
+  assert.ok(result.lines.length > 3);
+
+  const suggestions = await t.ctx.db.select().from(suggestedFindings).where(eq(suggestedFindings.orderId, order.id));
+  const origin = suggestions.find((s) => s.field === 'origin');
+  assert.ok(origin, `an origin mismatch is suggested (got ${suggestions.map((s) => s.field).join(', ')})`);
+  assert.equal(origin.declaredValue, 'CN');
+  assert.equal(origin.observedValue, 'KR');
+  assert.equal(origin.status, 'suggested', 'nothing is decided automatically');
+  assert.equal((origin.evidence as { snapshotId: string }).snapshotId, snapshotId);
+  assert.ok(Array.isArray((origin.evidence as { box: unknown[] }).box));
+  const [audit] = await t.ctx.db.select().from(auditLog).where(eq(auditLog.targetId, snapshotId));
+  assert.ok(audit, 'audited');
+
+  const insp = await p.inspector1.get(`/api/snapshots/${snapshotId}/reading`);
+  assert.equal(insp.status, 200, insp.text);
+  assert.equal(insp.body.status, 'read');
+  assert.ok(insp.body.comparison.findings.some((f: { field: string }) => f.field === 'origin'));
+  const ent = await p.alpha.get(`/api/snapshots/${snapshotId}/reading`);
+  assert.ok(ent.status === 403 || ent.status === 404);
+});

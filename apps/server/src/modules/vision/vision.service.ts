@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { compareWithDeclaration, createVisionEngine, type VisionEngine, type ComparisonResult } from '@rvi/vision';
+import { arrivalNotices, declarations, inspectionOrders, liveSessions, sessionSnapshots, suggestedFindings, visionReadings } from '../../db/schema.ts';
+import type { Db } from '../../platform/db.ts';
+import type { Actor } from '../../platform/actor.ts';
+import { systemActor } from '../../platform/actor.ts';
+import { notFound } from '../../platform/errors.ts';
+import { isCustoms, requireRole } from '../../platform/policy.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+
+/** The OCR models are loaded once per process, on first use, in a worker thread (the API's event loop stays free). */
+export class VisionRunner {
+  private engine: Promise<VisionEngine> | null = null;
+  get(): Promise<VisionEngine> {
+    this.engine ??= createVisionEngine({ workers: 1 }).catch((e) => { this.engine = null; throw e; });
+    return this.engine;
+  }
+  async close(): Promise<void> {
+    if (this.engine) await (await this.engine).close().catch(() => undefined);
+    this.engine = null;
+  }
+}
+
+export interface SnapshotRef {
+  snapshotId: string;
+  sessionId: string;
+  orderId: string;
+  path: string;
+}
+
+/**
+ * Reads a stored snapshot, compares what it shows with the declaration and the arrival notice, and stores the reading
+ * and each mismatch as a *suggested* finding (the inspector accepts or dismisses it; nothing is decided here).
+ * Idempotent: a snapshot already read is skipped.
+ */
+export async function readSnapshot(db: Db, runner: VisionRunner, ref: SnapshotRef, actor: Actor = systemActor('vision')): Promise<{ readingId: string; comparison: ComparisonResult | null } | 'skipped'> {
+  const [done] = await db.select({ id: visionReadings.id }).from(visionReadings).where(eq(visionReadings.snapshotId, ref.snapshotId));
+  if (done) return 'skipped';
+  const [order] = await db.select({ o: inspectionOrders, d: declarations }).from(inspectionOrders)
+    .innerJoin(declarations, eq(declarations.id, inspectionOrders.declarationId)).where(eq(inspectionOrders.id, ref.orderId));
+  const t0 = performance.now();
+  let reading: Awaited<ReturnType<VisionEngine['readImage']>> | null = null;
+  let error: { reason: string; message: string } | null = null;
+  try {
+    reading = await (await runner.get()).readImage(ref.path);
+  } catch (e) {
+    error = { reason: (e as { reason?: string }).reason ?? 'failed', message: (e as Error).message };
+  }
+  const ms = performance.now() - t0;
+  let comparison: ComparisonResult | null = null;
+  if (reading && order) {
+    const notices = await db.select().from(arrivalNotices).where(eq(arrivalNotices.declarationId, order.d.id)).orderBy(asc(arrivalNotices.createdAt));
+    comparison = compareWithDeclaration(
+      reading.fields,
+      { countryOfOrigin: order.d.countryOfOrigin, items: [{ hsCode: order.d.hs6, originCountry: order.d.countryOfOrigin, netMassKg: order.d.netMassKg }] },
+      { containerNumbers: notices.flatMap((n) => n.containerNumbers) },
+    );
+  }
+  const readingId = randomUUID();
+  await db.transaction(async (txx) => {
+    const tx = txx as unknown as Db;
+    const { fields: _fields, ...summary } = reading ?? ({} as Record<string, unknown>);
+    await tx.insert(visionReadings).values({
+      id: readingId, snapshotId: ref.snapshotId, sessionId: ref.sessionId, orderId: ref.orderId, status: reading ? 'read' : 'failed',
+      result: reading ? { ...summary, fields: reading.fields } : { error }, comparison, width: reading?.width ?? null,
+      height: reading?.height ?? null, model: reading?.model ?? null, ms,
+    }).onConflictDoNothing();
+    if (comparison?.findings.length && order) {
+      await tx.insert(suggestedFindings).values(comparison.findings.map((f) => ({
+        id: randomUUID(), orderId: ref.orderId, field: f.field, declaredValue: f.declared, observedValue: f.observed, confidence: f.confidence,
+        evidence: { snapshotId: ref.snapshotId, readingId, box: f.evidence.box, text: f.evidence.text, rule: f.rule, message: f.message },
+        source: 'vision',
+      })));
+    }
+    await recordAudit(tx, actor, 'vision.snapshot_read', { type: 'snapshot', id: ref.snapshotId }, {
+      readingId, orderId: ref.orderId, status: reading ? 'read' : 'failed', model: reading?.model ?? null,
+      containerNumbers: reading?.containerNumbers ?? [], matches: comparison?.matches.length ?? 0, suggestions: comparison?.findings.length ?? 0,
+      error: error?.message ?? null,
+    });
+  });
+  return { readingId, comparison };
+}
+
+/** The reading of a snapshot with its boxes, matches (green) and mismatches (red): customs staff of the office only. */
+export async function getSnapshotReading(db: Db, actor: Actor, snapshotId: string) {
+  requireRole(actor, 'session.observe');
+  const [row] = await db.select({ r: visionReadings, officeId: liveSessions.officeId }).from(visionReadings)
+    .innerJoin(liveSessions, eq(liveSessions.id, visionReadings.sessionId)).where(eq(visionReadings.snapshotId, snapshotId));
+  if (!row || !isCustoms(actor) || row.officeId !== actor.officeId) {
+    const [snap] = await db.select({ officeId: liveSessions.officeId }).from(sessionSnapshots)
+      .innerJoin(liveSessions, eq(liveSessions.id, sessionSnapshots.sessionId)).where(eq(sessionSnapshots.id, snapshotId));
+    if (snap && isCustoms(actor) && snap.officeId === actor.officeId) return { snapshotId, status: 'pending' as const, reading: null, comparison: null, ms: null };
+    throw notFound('Snapshot', snapshotId);
+  }
+  return { snapshotId, status: row.r.status, reading: row.r.result, comparison: row.r.comparison, ms: row.r.ms };
+}
+
+/** Snapshots stored while the process was down or before vision was available: read them now. */
+export async function unreadSnapshots(db: Db, limit = 200): Promise<{ snapshotId: string; sessionId: string; orderId: string; key: string }[]> {
+  return db.select({ snapshotId: sessionSnapshots.id, sessionId: sessionSnapshots.sessionId, orderId: liveSessions.orderId, key: sessionSnapshots.key })
+    .from(sessionSnapshots).innerJoin(liveSessions, eq(liveSessions.id, sessionSnapshots.sessionId))
+    .leftJoin(visionReadings, eq(visionReadings.snapshotId, sessionSnapshots.id))
+    .where(and(isNull(visionReadings.id))).limit(limit);
+}
