@@ -17,6 +17,9 @@ import { riskRoutes } from './modules/risk/risk.routes.ts';
 import { ordersModuleRoutes } from './modules/orders/orders.routes.ts';
 import { ModelCache } from './modules/risk/risk.service.ts';
 import { installRiskJobs } from './modules/risk/risk.jobs.ts';
+import { installVisionJobs } from './modules/vision/vision.jobs.ts';
+import { visionRoutes } from './modules/vision/vision.routes.ts';
+import type { SnapshotRef, VisionRunner } from './modules/vision/vision.service.ts';
 import { Health } from '@rvi/contracts';
 import type { Config } from './platform/config.ts';
 import { appliedMigrations, expectedMigrations, migrate, openDatabase, type Database, type Db } from './platform/db.ts';
@@ -63,6 +66,8 @@ export interface AppContext {
   /** Background jobs; null until started (serve starts it; tests that need jobs start it). */
   queue: JobQueue | null;
   models: ModelCache;
+  /** Label recognition of snapshots (issue 6); null when jobs are not installed. */
+  vision: { runner: VisionRunner; enqueue(ref: SnapshotRef): Promise<unknown>; sweep(): Promise<void> } | null;
   jobs: { retrain(requestedBy: string | null): Promise<string | null> };
   /** The server's Ed25519 signing keys (DATA_DIR/keys): findings, decisions and evidence packages are signed with them. */
   keys: KeyRing;
@@ -91,16 +96,21 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     wsHandlers: new Map(),
     queue: null,
     models: new ModelCache(),
+    vision: null,
     jobs: { retrain: async () => null },
     keys: await KeyRing.open(join(config.dataDir, 'keys')),
   };
   if (opts.queue) ctx.queue = await startQueue(database, config.databaseUrl);
-  if (opts.jobs ?? true) ctx.jobs = installRiskJobs(ctx);
+  if (opts.jobs ?? true) {
+    ctx.jobs = installRiskJobs(ctx);
+    installVisionJobs(ctx);
+  }
   return ctx;
 }
 
 /** Stops background work and closes the database. */
 export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.vision?.runner.close();
   await ctx.queue?.stop();
   await ctx.database.close();
 }
@@ -156,6 +166,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   orgRoutes(app, ctx);
   notificationRoutes(app, ctx);
   riskRoutes(app, ctx);
+  visionRoutes(app, ctx);
   findingsModuleRoutes(app, ctx);
   ordersModuleRoutes(app, ctx);
   dashboardModuleRoutes(app, ctx);
