@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
@@ -8,5 +9,9 @@ export default defineConfig({
   plugins: [react()],
   server: { proxy: { '/api': { target: api, changeOrigin: false } } },
   preview: { proxy: { '/api': { target: api, changeOrigin: false } } },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 600 },
+  build: {
+    outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 600,
+    // a second, lightweight entry: the on-site camera page (phones, AR glasses) loads no React and no console code
+    rollupOptions: { input: { main: fileURLToPath(new URL('index.html', import.meta.url)), camera: fileURLToPath(new URL('camera.html', import.meta.url)) } },
+  },
 });

@@ -12,6 +12,7 @@ export function customsNav(can: Record<string, boolean>, t: TFunction): FrameNav
     { to: `${CUSTOMS_BASE}/findings`, label: t('nav.findings'), testId: 'nav-findings', matchPrefix: true, allowed: !!can['finding.record'] },
     { to: `${CUSTOMS_BASE}/approvals`, label: t('nav.approvals'), testId: 'nav-approvals', allowed: !!can['decision.approve'] },
     { to: `${CUSTOMS_BASE}/cases`, label: t('nav.cases'), testId: 'nav-cases', matchPrefix: true, allowed: !!can['audit.read'] },
+    { to: `${CUSTOMS_BASE}/sessions`, label: t('nav.sessions'), testId: 'nav-sessions', matchPrefix: true, allowed: !!(can['session.observe'] || can['session.conduct']) },
     { to: `${CUSTOMS_BASE}/import`, label: t('nav.importCsv'), testId: 'nav-import', allowed: !!can['declaration.import'] },
     { to: `${CUSTOMS_BASE}/eligibility-rules`, label: t('nav.eligibilityRules'), testId: 'nav-eligibility-rules', allowed: !!can['admin.manage'] },
     { to: `${CUSTOMS_BASE}/risk-model`, label: t('nav.riskModel'), testId: 'nav-risk-model', allowed: !!can['model.read'] },

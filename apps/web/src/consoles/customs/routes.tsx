@@ -16,5 +16,7 @@ export const customsRoutes: RouteObject[] = [
   { path: 'approvals', lazy: async () => ({ Component: (await import('../../features/findings/pages.tsx')).ApprovalsPage }) },
   { path: 'cases', lazy: async () => ({ Component: (await import('../../features/evidence/pages.tsx')).CasesPage }) },
   { path: 'cases/:id', lazy: async () => ({ Component: (await import('../../features/evidence/pages.tsx')).CasePage }) },
+  { path: 'sessions', lazy: async () => ({ Component: (await import('../../features/sessions/pages.tsx')).SessionsPage }) },
+  { path: 'sessions/:id', lazy: async () => ({ Component: (await import('../../features/sessions/pages.tsx')).SessionPage }) },
   { path: 'risk-model', lazy: async () => ({ Component: (await import('./pages.tsx')).RiskModelPage }) },
 ];

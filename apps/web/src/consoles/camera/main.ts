@@ -1,0 +1,395 @@
+// The on-site camera page (phone or AR glasses): a separate, framework-free entry (camera.html) because phones and
+// glasses are the weakest clients. Opens the single-use link (#t=TOKEN), publishes camera + microphone to the media
+// node, shows the inspector's guidance (current step or instruction, drawings over the frozen frame, chat) and
+// answers snapshot requests with a full-resolution still, uploaded until the server acknowledges it.
+import './camera.css';
+import { captureStill, createWebSocketTransport, PublisherClient, type PublisherStats } from '@rvi/media/client';
+import type { DeviceState, RedeemResult, SessionEvent } from '@rvi/contracts';
+import { camera as enStrings } from '../../shared/i18n/locales/en.json';
+import { camera as zhStrings } from '../../shared/i18n/locales/zh-CN.json';
+import { drawShapes, type Shape } from '../../features/sessions/draw.ts';
+
+type Strings = typeof enStrings;
+type Lang = 'en' | 'zh-CN';
+const STORE = 'rvi.device';
+
+let lang: Lang = (localStorage.getItem('rvi.locale') ?? navigator.language).toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
+const s = (): Strings => (lang === 'zh-CN' ? zhStrings : enStrings);
+const fill = (text: string, vars: Record<string, string | number> = {}) => text.replace(/{{(\w+)}}/g, (_, k) => String(vars[k] ?? ''));
+const root = document.getElementById('camera-root')!;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** A full-page message (refused link, ended session, no camera). */
+function page(kind: 'refused' | 'ended' | 'info', title: string, body: string, testId: string): void {
+  root.replaceChildren();
+  const p = el('div', { class: `page ${kind}`, 'data-testid': testId });
+  p.append(el('h1', {}, title), el('p', {}, body));
+  root.append(p);
+  document.title = title;
+}
+
+function refuse(code: string): void {
+  const r = s().refused;
+  const known = ['token_used', 'token_expired', 'token_revoked', 'token_unknown', 'session_ended', 'no_link', 'network'] as const;
+  const c = (known as readonly string[]).includes(code) ? (code as (typeof known)[number]) : 'token_unknown';
+  page(c === 'session_ended' ? 'ended' : 'refused', r.title, r[c], 'camera-refused');
+  document.body.dataset.refused = c;
+}
+
+interface Joined {
+  sessionId: string;
+  deviceKey: string;
+  orderNo: string;
+}
+
+async function postJson<T>(url: string, body: unknown): Promise<{ ok: true; data: T } | { ok: false; code: string }> {
+  try {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const data = await res.json().catch(() => null);
+    if (res.ok) return { ok: true, data: data as T };
+    return { ok: false, code: data?.error?.code ?? `http_${res.status}` };
+  } catch {
+    return { ok: false, code: 'network' };
+  }
+}
+
+/** Opens the link: the token leaves the address bar at once; a reload reuses the device key of this tab. */
+async function join(): Promise<Joined | null> {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const token = hash.get('t');
+  if (token) {
+    history.replaceState(null, '', location.pathname + location.search);
+    const r = await postJson<RedeemResult>('/api/device/redeem', { token });
+    if (!r.ok) {
+      refuse(r.code);
+      return null;
+    }
+    const j = { sessionId: r.data.sessionId, deviceKey: r.data.deviceKey, orderNo: r.data.orderNo };
+    sessionStorage.setItem(STORE, JSON.stringify(j));
+    return j;
+  }
+  const saved = sessionStorage.getItem(STORE);
+  if (!saved) {
+    refuse('no_link');
+    return null;
+  }
+  return JSON.parse(saved) as Joined;
+}
+
+function randomId(prefix: string): string {
+  const b = new Uint8Array(12);
+  crypto.getRandomValues(b);
+  return `${prefix}-${[...b].map((x) => x.toString(16).padStart(2, '0')).join('')}`;
+}
+
+// ------------------------------------------------------------------------------------------------ live page
+
+async function start(j: Joined): Promise<void> {
+  const st = await fetch(`/api/device/state?token=${encodeURIComponent(j.deviceKey)}`).then(async (r) => (r.ok ? ((await r.json()) as DeviceState) : { error: (await r.json().catch(() => null))?.error?.code ?? 'network' }))
+    .catch(() => ({ error: 'network' }));
+  if ('error' in st) {
+    if (st.error !== 'network') sessionStorage.removeItem(STORE);
+    refuse(st.error);
+    return;
+  }
+
+  root.replaceChildren();
+  const bar = el('div', { class: 'bar' });
+  const title = el('span', { class: 'title', 'data-testid': 'camera-title' });
+  const net = el('span', { class: 'pill net-connecting', 'data-testid': 'camera-network', role: 'status' });
+  const rec = el('span', { class: 'pill rec-off', 'data-testid': 'camera-recording' });
+  bar.append(title, net, rec);
+
+  const stage = el('div', { class: 'stage' });
+  const video = el('video', { playsinline: '', muted: '', autoplay: '' });
+  video.muted = true;
+  const instruction = el('div', { class: 'instruction', 'data-testid': 'camera-instruction', hidden: '' });
+  const frozenWrap = el('div', { class: 'frozen-wrap', 'data-testid': 'camera-drawing', hidden: '' });
+  const frozen = el('img', { class: 'frozen', alt: '' });
+  const overlay = el('canvas');
+  frozenWrap.append(frozen, overlay);
+  const toast = el('div', { class: 'toast', 'data-testid': 'camera-toast', hidden: '', role: 'status' });
+  stage.append(video, frozenWrap, instruction, toast);
+
+  const chat = el('div', { class: 'chat', hidden: '' });
+  const chatList = el('ol', { 'data-testid': 'camera-chat' });
+  const chatForm = el('form');
+  const chatInput = el('input', { 'data-testid': 'camera-chat-input', autocomplete: 'off', maxlength: '1000' });
+  const chatSend = el('button', { type: 'submit', 'data-testid': 'camera-chat-send' });
+  chatForm.append(chatInput, chatSend);
+  chat.append(chatList, chatForm);
+
+  const buttons = el('div', { class: 'buttons' });
+  const btn = (testId: string) => {
+    const b = el('button', { type: 'button', 'data-testid': testId });
+    buttons.append(b);
+    return b;
+  };
+  const bSwitch = btn('camera-switch');
+  const bTorch = btn('camera-torch');
+  const bMute = btn('camera-mute');
+  const bPhoto = btn('camera-photo');
+  const bHide = btn('camera-hide-drawing');
+  const bChat = btn('camera-chat-toggle');
+  const bLang = btn('camera-language');
+  root.append(bar, stage, chat, buttons);
+
+  // ---------------------------------------------------------------- state shown on the page
+  let netLevel: PublisherStats['level'] | 'connecting' = 'connecting';
+  let connState = 'connecting';
+  let recording = false;
+  let muted = false;
+  let torch = false;
+  let current: { kind: 'step' | 'instruction'; text: string; ordinal?: number } | null = null;
+  let drawing: { frame: string | null; shapes: Shape[] } | null = null;
+  const chatItems: { id: string; mine: boolean; who: string; text: string }[] = [];
+  const seen = new Set<string>();
+
+  const render = () => {
+    const t = s();
+    document.documentElement.lang = lang;
+    title.textContent = fill(t.title, { orderNo: j.orderNo });
+    const lvl = connState === 'connected' ? netLevel : connState === 'reconnecting' || connState === 'failed' ? 'down' : 'connecting';
+    net.className = `pill net-${lvl}`;
+    net.dataset.level = lvl;
+    net.textContent = connState === 'reconnecting' ? t.net.reconnecting : t.net[lvl];
+    rec.className = `pill ${recording ? 'rec-on' : 'rec-off'}`;
+    rec.textContent = recording ? t.recordingOn : t.recordingOff;
+    bSwitch.textContent = t.buttons.switchCamera;
+    bTorch.textContent = torch ? t.buttons.torchOff : t.buttons.torchOn;
+    bTorch.disabled = !pub.torchSupported();
+    bMute.textContent = muted ? t.buttons.unmute : t.buttons.mute;
+    bMute.setAttribute('aria-pressed', String(muted));
+    bPhoto.textContent = t.buttons.takePhoto;
+    bHide.textContent = drawing && !frozenWrap.hidden ? t.buttons.hideDrawing : t.buttons.showDrawing;
+    bHide.disabled = !drawing;
+    bChat.textContent = chat.hidden ? t.buttons.openChat : t.buttons.closeChat;
+    bLang.textContent = lang === 'en' ? '中文' : 'English';
+    chatSend.textContent = t.buttons.send;
+    chatInput.placeholder = t.chatPlaceholder;
+    if (current) {
+      instruction.hidden = false;
+      instruction.replaceChildren(
+        el('small', {}, current.kind === 'step' ? fill(t.step, { n: current.ordinal ?? '' }) : t.instruction),
+        document.createTextNode(current.text),
+      );
+    } else instruction.hidden = true;
+    chatList.replaceChildren(...chatItems.map((c) => el('li', { class: c.mine ? 'me' : '' }, `${c.mine ? t.me : c.who}: ${c.text}`)));
+    chatList.scrollTop = chatList.scrollHeight;
+  };
+  let toastTimer: ReturnType<typeof setTimeout> | undefined;
+  const say = (text: string, ms = 4000) => {
+    toast.textContent = text;
+    toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => (toast.hidden = true), ms);
+  };
+
+  const showDrawing = () => {
+    if (!drawing) return;
+    frozenWrap.hidden = false;
+    frozenWrap.dataset.shapes = String(drawing.shapes.length);
+    const paint = () => {
+      const box = frozenWrap.getBoundingClientRect();
+      drawShapes(overlay, drawing!.shapes, { width: box.width, height: box.height }, frozen.naturalWidth ? { width: frozen.naturalWidth, height: frozen.naturalHeight } : null);
+    };
+    if (drawing.frame) {
+      frozen.onload = paint;
+      frozen.src = drawing.frame;
+    } else paint();
+    paint();
+  };
+
+  // ---------------------------------------------------------------- guidance
+  const apply = (e: SessionEvent, live: boolean) => {
+    if (seen.has(e.id)) return;
+    seen.add(e.id);
+    const p = e.payload as Record<string, any>;
+    switch (e.kind) {
+      case 'step.sent':
+        current = { kind: 'step', text: p.text?.[lang] ?? p.text?.en ?? '', ordinal: p.ordinal };
+        if (live) say(s().newStep);
+        break;
+      case 'instruction':
+        current = { kind: 'instruction', text: String(p.text ?? '') };
+        if (live) say(s().newInstruction);
+        break;
+      case 'drawing':
+        drawing = { frame: p.frameJpeg && p.frameJpeg !== '(omitted)' ? p.frameJpeg : null, shapes: p.shapes ?? [] };
+        if (live) showDrawing();
+        break;
+      case 'drawing.cleared':
+        drawing = null;
+        frozenWrap.hidden = true;
+        break;
+      case 'chat':
+        chatItems.push({ id: e.id, mine: e.source === 'device', who: e.actorName ?? s().inspector, text: String(p.text ?? '') });
+        if (live && e.source !== 'device') {
+          chat.hidden = false;
+          say(s().newMessage);
+        }
+        break;
+      case 'snapshot.requested':
+        if (live) void takePhoto(e.id);
+        break;
+      case 'state.ended':
+        ended(String(p.reason ?? ''));
+        return;
+    }
+    render();
+  };
+
+  // ---------------------------------------------------------------- media
+  const transport = createWebSocketTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/device/ws?token=${encodeURIComponent(j.deviceKey)}`);
+  const pub = new PublisherClient({ transport, sessionId: j.sessionId });
+  let stopped = false;
+  const ended = (reason: string) => {
+    if (stopped) return;
+    stopped = true;
+    pub.stop();
+    transport.close();
+    sessionStorage.removeItem(STORE);
+    page('ended', s().ended.title, reason ? fill(s().ended.bodyReason, { reason }) : s().ended.body, 'camera-ended');
+  };
+  transport.onMessage((raw) => {
+    const m = raw as unknown as { type: string; [k: string]: any };
+    if (m.type === 'guide') apply(m.event as SessionEvent, true);
+    else if (m.type === 'recording') {
+      recording = m.state === 'on';
+      render();
+    } else if (m.type === 'ended') ended(String(m.reason ?? ''));
+    else if (m.type === 'refused') {
+      stopped = true;
+      pub.stop();
+      transport.close();
+      sessionStorage.removeItem(STORE);
+      refuse(String(m.code));
+    }
+  });
+  // after a reconnect of the socket, pick up guidance sent meanwhile
+  transport.onOpen?.(() => {
+    void fetch(`/api/device/state?token=${encodeURIComponent(j.deviceKey)}`).then((r) => (r.ok ? r.json() : null)).then((x: DeviceState | null) => {
+      x?.guidance.forEach((e) => apply(e, false));
+      render();
+    }).catch(() => undefined);
+  });
+  pub.on('state', (e) => {
+    connState = e.state;
+    render();
+  });
+  pub.on('quality', (q) => {
+    netLevel = q.level;
+    net.title = `${q.bitrateKbps} kbit/s ${q.width ?? '?'}×${q.height ?? '?'} ${q.fps ?? '?'} fps`;
+    render();
+  });
+  pub.on('stream', (stream) => {
+    video.srcObject = stream;
+  });
+
+  // ---------------------------------------------------------------- snapshots: captured at full resolution, uploaded until acknowledged
+  const takePhoto = async (requestId?: string) => {
+    const track = pub.videoTrack;
+    if (!track) return;
+    say(s().photoTaking, 10_000);
+    let still;
+    try {
+      still = await captureStill(track);
+    } catch (err) {
+      say(fill(s().photoFailed, { reason: (err as Error).message }));
+      return;
+    }
+    const clientId = randomId('snap');
+    const q = new URLSearchParams({
+      token: j.deviceKey, clientId, width: String(still.width), height: String(still.height), takenAt: new Date().toISOString(),
+      method: still.method, sha256: still.sha256, ...(requestId ? { requestId } : {}),
+    });
+    for (let attempt = 0; !stopped; attempt++) {
+      try {
+        const res = await fetch(`/api/device/snapshots?${q}`, { method: 'POST', headers: { 'content-type': still.blob.type || 'image/jpeg' }, body: still.blob });
+        if (res.ok) {
+          const r = await res.json();
+          document.body.dataset.lastSnapshot = JSON.stringify({ id: r.id, sha256: r.sha256, width: r.width, height: r.height });
+          say(fill(s().photoSent, { width: r.width, height: r.height, hash: String(r.sha256).slice(0, 12) }));
+          return;
+        }
+        if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+          say(fill(s().photoFailed, { reason: (await res.json().catch(() => null))?.error?.message ?? res.status }));
+          return;
+        }
+      } catch {
+        /* offline: keep trying */
+      }
+      say(s().photoRetrying, 3000);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 500 * 2 ** attempt)));
+    }
+  };
+
+  // ---------------------------------------------------------------- buttons
+  bSwitch.onclick = () => void pub.switchCamera().catch((err) => say((err as Error).message));
+  bTorch.onclick = async () => {
+    if (await pub.setTorch(!torch)) torch = !torch;
+    render();
+  };
+  bMute.onclick = () => {
+    muted = !muted;
+    pub.stream?.getAudioTracks().forEach((t) => (t.enabled = !muted));
+    render();
+  };
+  bPhoto.onclick = () => void takePhoto();
+  bHide.onclick = () => {
+    if (frozenWrap.hidden) showDrawing();
+    else frozenWrap.hidden = true;
+    render();
+  };
+  bChat.onclick = () => {
+    chat.hidden = !chat.hidden;
+    render();
+  };
+  bLang.onclick = () => {
+    lang = lang === 'en' ? 'zh-CN' : 'en';
+    try {
+      localStorage.setItem('rvi.locale', lang);
+    } catch { /* private mode */ }
+    render();
+  };
+  const pending = new Map<string, string>();
+  chatForm.onsubmit = (ev) => {
+    ev.preventDefault();
+    const text = chatInput.value.trim();
+    if (!text) return;
+    const clientId = randomId('chat');
+    pending.set(clientId, text);
+    const send = () => (transport as unknown as { send(m: unknown): void }).send({ type: 'chat', clientId, text });
+    send();
+    // resend until acknowledged (the server stores a clientId once)
+    const retry = setInterval(() => (pending.has(clientId) ? send() : clearInterval(retry)), 3000);
+    chatInput.value = '';
+  };
+  transport.onMessage((raw) => {
+    const m = raw as unknown as { type: string; clientId?: string };
+    if (m.type === 'chat-ack' && m.clientId) pending.delete(m.clientId);
+  });
+  window.addEventListener('resize', () => {
+    if (drawing && !frozenWrap.hidden) showDrawing();
+  });
+
+  st.guidance.forEach((e) => apply(e, false));
+  if (drawing) showDrawing();
+  render();
+  try {
+    await pub.start();
+  } catch (err) {
+    page('info', s().noCamera.title, `${s().noCamera.body} (${(err as Error).message})`, 'camera-no-camera');
+    return;
+  }
+  render();
+  (window as unknown as { rviCamera: unknown }).rviCamera = { publisher: pub };
+}
+
+void join().then((j) => (j ? start(j) : undefined));

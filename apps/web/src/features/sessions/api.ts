@@ -1,0 +1,93 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type {
+  CreateSessionResult, DeviceLink, GuidanceBody, InspectionOrder, OrderList, SessionDetail, SessionList, SessionListQuery, SessionStep, SessionEvent, StepResultBody,
+} from '@rvi/contracts';
+import { api } from '../../shared/api/client.ts';
+
+/** Query keys under `sessions`: the server's invalidations name this prefix when a session changes. */
+export const sessionKeys = {
+  all: ['sessions'] as const,
+  list: (q: SessionListQuery) => ['sessions', 'list', q] as const,
+  detail: (id: string) => ['sessions', 'detail', id] as const,
+  ready: ['orders', 'ready-for-session'] as const,
+};
+
+const enc = encodeURIComponent;
+
+export function useSessions(q: SessionListQuery) {
+  return useQuery({ queryKey: sessionKeys.list(q), queryFn: ({ signal }) => api<SessionList>('/api/sessions', { query: { ...q }, signal }) });
+}
+
+export function useSession(id: string) {
+  return useQuery({
+    queryKey: sessionKeys.detail(id),
+    queryFn: ({ signal }) => api<SessionDetail>(`/api/sessions/${enc(id)}`, { signal }),
+    retry: (n, err) => n < 1 && !(err as { status?: number }).status,
+  });
+}
+
+/** Remote orders of mine that are booked or in progress: a live session can be opened for them. */
+export function useOrdersReadyForSession(enabled: boolean) {
+  return useQuery({
+    queryKey: sessionKeys.ready,
+    enabled,
+    queryFn: async ({ signal }) => {
+      const [booked, running] = await Promise.all([
+        api<OrderList>('/api/orders', { query: { mine: true, state: 'booked' }, signal }),
+        api<OrderList>('/api/orders', { query: { mine: true, state: 'in_progress' }, signal }),
+      ]);
+      return [...booked.items, ...running.items].filter((o: InspectionOrder) => o.mode === 'remote');
+    },
+  });
+}
+
+export function useOpenSession() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (orderId: string) => api<CreateSessionResult>('/api/sessions', { json: { orderId } }),
+    onSuccess: (r) => {
+      qc.setQueryData(sessionKeys.detail(r.session.id), r.session);
+      void qc.invalidateQueries({ queryKey: ['sessions'] });
+      void qc.invalidateQueries({ queryKey: ['orders'] });
+    },
+  });
+}
+
+export function useIssueLink() {
+  return useMutation({ mutationFn: (id: string) => api<DeviceLink>(`/api/sessions/${enc(id)}/device-link`, { json: {} }) });
+}
+
+function useSessionMutation<V, R>(id: string, fn: (v: V) => Promise<R>) {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: fn, onSuccess: () => void qc.invalidateQueries({ queryKey: sessionKeys.detail(id) }) });
+}
+
+export function useGuidance(id: string) {
+  return useSessionMutation(id, (body: GuidanceBody) => api<SessionEvent>(`/api/sessions/${enc(id)}/guidance`, { json: body }));
+}
+
+export function useStepResult(id: string) {
+  return useSessionMutation(id, (v: { stepId: string } & StepResultBody) =>
+    api<SessionStep>(`/api/sessions/${enc(id)}/steps/${enc(v.stepId)}/result`, { json: { result: v.result, ...(v.note ? { note: v.note } : {}) } }));
+}
+
+export function useAddStep(id: string) {
+  return useSessionMutation(id, (text: string) => api<SessionStep>(`/api/sessions/${enc(id)}/steps`, { json: { text } }));
+}
+
+export function useEndSession(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api<SessionDetail>(`/api/sessions/${enc(id)}/end`, { json: {} }),
+    onSuccess: (d) => {
+      qc.setQueryData(sessionKeys.detail(id), d);
+      void qc.invalidateQueries({ queryKey: ['sessions'] });
+    },
+  });
+}
+
+export function newClientId(prefix: string): string {
+  const b = new Uint8Array(10);
+  crypto.getRandomValues(b);
+  return `${prefix}-${[...b].map((x) => x.toString(16).padStart(2, '0')).join('')}`;
+}

@@ -1,0 +1,176 @@
+import { useEffect, useRef, useState } from 'react';
+import { Alert, Anchor, Badge, Box, Button, Card, Grid, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { Link, useLocation } from 'react-router-dom';
+import type { DeviceLink, SessionDetail } from '@rvi/contracts';
+import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
+import { Loading } from '../../../shared/ui/Loading.tsx';
+import { newClientId, useEndSession, useGuidance, useIssueLink, useSession } from '../api.ts';
+import { useLiveSession, type LiveView } from '../live.ts';
+import type { Shape } from '../draw.ts';
+import { ChecklistPanel } from './ChecklistPanel.tsx';
+import { DeviceLinkCard } from './DeviceLinkCard.tsx';
+import { DrawPad, freezeFrame, type FrozenFrame } from './DrawPad.tsx';
+import { RecordingList, SnapshotGallery } from './MediaPanel.tsx';
+import { SessionStateBadge } from './SessionsListView.tsx';
+import { TimelinePanel } from './TimelinePanel.tsx';
+
+function Stat({ label, value, testId }: { label: string; value: string | number | undefined | null; testId: string }) {
+  return (
+    <Stack gap={0}>
+      <Text size="xs" c="dimmed">{label}</Text>
+      <Text size="sm" fw={600} data-testid={testId}>{value ?? '–'}</Text>
+    </Stack>
+  );
+}
+
+/** getStats figures of what the inspector receives, and what the device reports it sends. */
+function StatsPanel({ live }: { live: LiveView }) {
+  const { t } = useTranslation();
+  const s = live.stats;
+  const d = live.deviceStats;
+  return (
+    <Card withBorder p="xs" data-testid="stats-panel">
+      <SimpleGrid cols={{ base: 3, sm: 7 }} spacing="xs">
+        <Stat label={t('sessions.stats.bitrate')} value={s ? `${s.bitrateKbps} kbit/s` : null} testId="stat-bitrate" />
+        <Stat label={t('sessions.stats.rtt')} value={s?.rttMs !== undefined ? `${s.rttMs} ms` : null} testId="stat-rtt" />
+        <Stat label={t('sessions.stats.loss')} value={s ? `${s.packetLossPct} %` : null} testId="stat-loss" />
+        <Stat label={t('sessions.stats.fps')} value={s?.fps !== undefined ? Math.round(s.fps) : null} testId="stat-fps" />
+        <Stat label={t('sessions.stats.resolution')} value={s?.width ? `${s.width}×${s.height}` : null} testId="stat-resolution" />
+        <Stat label={t('sessions.stats.freezes')} value={s ? `${s.freezeCount} (${(s.totalFreezesDurationMs / 1000).toFixed(1)} s)` : null} testId="stat-freezes" />
+        <Stat label={t('sessions.stats.frames')} value={s?.framesDecoded ?? null} testId="stat-frames-decoded" />
+      </SimpleGrid>
+      {d ? (
+        <Text size="xs" c="dimmed" mt={4} data-testid="device-stats">
+          {t('sessions.stats.device', { width: d.width ?? '?', height: d.height ?? '?', fps: d.fps !== undefined ? Math.round(d.fps) : '?', kbps: d.bitrateKbps ?? '?' })}
+          {d.qualityLimitation && d.qualityLimitation !== 'none' ? ` · ${t('sessions.stats.limited', { reason: t(`sessions.stats.limitation.${d.qualityLimitation}`, { defaultValue: d.qualityLimitation }) })}` : ''}
+        </Text>
+      ) : null}
+    </Card>
+  );
+}
+
+/** The live part: large video, audio mute, reconnecting banner, freeze + draw, snapshot request, stats. */
+function LivePane({ session }: { session: SessionDetail }) {
+  const { t } = useTranslation();
+  const video = useRef<HTMLVideoElement>(null);
+  const live = useLiveSession(session.id, session.state !== 'ended', video);
+  const guide = useGuidance(session.id);
+  const [muted, setMuted] = useState(true);
+  const [frozen, setFrozen] = useState<FrozenFrame | null>(null);
+  useEffect(() => {
+    if (video.current) video.current.muted = muted;
+  }, [muted]);
+  const conduct = session.can.conduct;
+  const reconnecting = live.publisher === 'reconnecting' || session.state === 'reconnecting';
+  return (
+    <Stack gap="xs">
+      <Box pos="relative" bg="black" style={{ aspectRatio: '16 / 9', borderRadius: 6, overflow: 'hidden' }}>
+        <video ref={video} autoPlay playsInline muted data-testid="session-video" style={{ width: '100%', height: '100%', objectFit: 'contain', display: frozen ? 'none' : 'block' }} />
+        {frozen ? null : (
+          <Group pos="absolute" top={8} left={8} gap={6}>
+            {live.recording ? <Badge color="red" data-testid="recording-on">{t('sessions.live.recording')}</Badge> : null}
+            {reconnecting ? <Badge color="orange" size="lg" data-testid="publisher-reconnecting">{t('sessions.live.reconnecting')}</Badge> : null}
+            {live.publisher === 'absent' && session.state !== 'ended' ? <Badge color="gray" data-testid="publisher-absent">{t('sessions.live.waiting')}</Badge> : null}
+          </Group>
+        )}
+      </Box>
+      {frozen ? (
+        <DrawPad frame={frozen} sending={guide.isPending} onCancel={() => setFrozen(null)}
+          onSend={(shapes: Shape[]) => guide.mutate({ kind: 'drawing', frameJpeg: frozen.jpeg, frameWidth: frozen.width, frameHeight: frozen.height, shapes, clientId: newClientId('draw') }, { onSuccess: () => setFrozen(null) })} />
+      ) : null}
+      {live.denied ? <Alert color="red" data-testid="live-denied" title={t(`errors.${live.denied.code}`, { defaultValue: t('errors.generic') })}>{live.denied.message}</Alert> : null}
+      <Group gap="xs">
+        <Button size="sm" variant="default" onClick={() => setMuted((m) => !m)} data-testid="toggle-audio">{muted ? t('sessions.live.unmute') : t('sessions.live.mute')}</Button>
+        {conduct ? (
+          <>
+            <Button size="sm" variant="light" data-testid="freeze-frame" disabled={!!frozen} onClick={() => video.current && setFrozen(freezeFrame(video.current))}>{t('sessions.live.freeze')}</Button>
+            <Button size="sm" variant="light" data-testid="request-snapshot" onClick={() => guide.mutate({ kind: 'snapshot_request', clientId: newClientId('snapreq') })}>{t('sessions.live.requestSnapshot')}</Button>
+            <Button size="sm" variant="subtle" onClick={() => guide.mutate({ kind: 'clear_drawing', clientId: newClientId('clear') })}>{t('sessions.live.clearDrawing')}</Button>
+          </>
+        ) : null}
+      </Group>
+      <ErrorAlert error={guide.error} />
+      <StatsPanel live={live} />
+    </Stack>
+  );
+}
+
+/** The inspector console of one session (observers see it without the controls). */
+export function SessionConsole({ id, backPath }: { id: string; backPath: string }) {
+  const { t } = useTranslation();
+  const q = useSession(id);
+  const end = useEndSession(id);
+  const issue = useIssueLink();
+  const location = useLocation();
+  const [link, setLink] = useState<DeviceLink | null>((location.state as { link?: DeviceLink } | null)?.link ?? null);
+  if (q.isLoading) return <Loading />;
+  if (q.error || !q.data) return <ErrorAlert error={q.error} />;
+  const s = q.data;
+  const ended = s.state === 'ended';
+  return (
+    <Stack gap="sm">
+      <Group justify="space-between">
+        <Group gap="xs">
+          <Anchor component={Link} to={backPath} size="sm">{t('sessions.console.back')}</Anchor>
+          <Title order={3} data-testid="session-title">{t('sessions.console.title', { orderNo: s.orderNo })}</Title>
+          <SessionStateBadge state={s.state} />
+        </Group>
+        {s.can.end ? (
+          <Button color="red" data-testid="end-session" loading={end.isPending} onClick={() => { if (window.confirm(t('sessions.console.confirmEnd'))) end.mutate(); }}>
+            {t('sessions.console.end')}
+          </Button>
+        ) : null}
+      </Group>
+      <ErrorAlert error={end.error} />
+      <Text size="sm" c="dimmed">{t('sessions.console.people', { inspector: s.inspectorName ?? '', operator: s.operatorName ?? '' })}</Text>
+      <Grid gap="sm">
+        <Grid.Col span={{ base: 12, md: 8 }}>
+          <Stack gap="sm">
+            {ended ? (
+              <Card withBorder>
+                <Title order={4} mb="xs">{t('sessions.media.recordings')}</Title>
+                <RecordingList recordings={s.recordings} />
+              </Card>
+            ) : <LivePane session={s} />}
+            <Card withBorder>
+              <Title order={4} mb="xs">{t('sessions.media.snapshots')}</Title>
+              <SnapshotGallery snapshots={s.snapshots} />
+            </Card>
+          </Stack>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 4 }}>
+          <Stack gap="sm">
+            {!ended && s.can.issueLink ? (
+              <Card withBorder>
+                <Group justify="space-between" mb="xs">
+                  <Title order={5}>{t('sessions.link.title')}</Title>
+                  <Button size="xs" variant="light" loading={issue.isPending} data-testid="issue-link" onClick={() => issue.mutate(s.id, { onSuccess: setLink })}>{t('sessions.link.new')}</Button>
+                </Group>
+                {link ? <DeviceLinkCard link={link} /> : <Text size="sm" c="dimmed">{s.device.connected ? t('sessions.link.deviceConnected') : t('sessions.link.none')}</Text>}
+                <ErrorAlert error={issue.error} />
+              </Card>
+            ) : null}
+            {!ended ? (
+              <Card withBorder>
+                <Title order={5} mb="xs">{t('sessions.console.watching')}</Title>
+                <List size="sm" data-testid="viewers">
+                  {s.viewers.map((v) => <List.Item key={`${v.userId}-${v.joinedAt}`} data-testid="viewer">{v.name} · {t(`roles.${v.role}`, { defaultValue: v.role })} · {t(`sessions.mode.${v.mode}`)}</List.Item>)}
+                  <List.Item data-testid="device-presence">{t(s.device.connected ? 'sessions.console.deviceOn' : 'sessions.console.deviceOff')}</List.Item>
+                </List>
+              </Card>
+            ) : null}
+            <Card withBorder>
+              <Title order={5} mb="xs">{t('sessions.checklist.title')}</Title>
+              <ChecklistPanel sessionId={s.id} steps={s.steps} canConduct={s.can.conduct} />
+            </Card>
+            <Card withBorder>
+              <Title order={5} mb="xs">{t('sessions.console.timeline')}</Title>
+              <TimelinePanel sessionId={s.id} events={s.events} canConduct={s.can.conduct} canChat={!ended && s.can.observe} />
+            </Card>
+          </Stack>
+        </Grid.Col>
+      </Grid>
+    </Stack>
+  );
+}

@@ -1,0 +1,62 @@
+import { useState } from 'react';
+import { Button, Group, ScrollArea, Stack, Text, TextInput } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import type { SessionEvent } from '@rvi/contracts';
+import { currentLocale } from '../../../shared/i18n/index.ts';
+import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
+import { newClientId, useGuidance } from '../api.ts';
+import { formatTime } from '../format.ts';
+
+const KNOWN = new Set([
+  'state.requested', 'state.ringing', 'state.connected', 'state.reconnecting', 'state.ended', 'device_link.issued', 'device.link_opened', 'device.connected',
+  'device.disconnected', 'viewer.joined', 'viewer.left', 'step.sent', 'step.done', 'step.added', 'instruction', 'snapshot.requested', 'snapshot.stored',
+  'drawing', 'drawing.cleared', 'chat', 'stats', 'recording.opened', 'recording.segment',
+]);
+
+/** One line of the timeline, in words. */
+function describe(e: SessionEvent, t: (k: string, o?: Record<string, unknown>) => string, lang: string): string {
+  const p = e.payload as Record<string, any>;
+  const who = e.actorName ?? t(`sessions.source.${e.source}`);
+  const key = `sessions.event.${e.kind.replace(/\./g, '_')}`;
+  if (!KNOWN.has(e.kind)) return `${e.kind}`;
+  return t(key, {
+    who, text: p.text?.[lang] ?? p.text?.en ?? p.text ?? '', ordinal: p.ordinal ?? '', result: p.result ? t(`sessions.result.${p.result}`) : '',
+    reason: p.reason ?? '', index: p.index ?? '', width: p.width ?? '', height: p.height ?? '', hash: String(p.sha256 ?? '').slice(0, 12),
+    kbps: p.bitrateKbps ?? '?', fps: p.fps ?? '?', rtt: p.rttMs ?? '?', shapes: Array.isArray(p.shapes) ? p.shapes.length : 0,
+    seconds: p.durationMs ? Math.round(p.durationMs / 1000) : 0,
+  });
+}
+
+/** The session timeline (newest last) with chat and free-text instructions to the device. */
+export function TimelinePanel({ sessionId, events, canConduct, canChat }: { sessionId: string; events: SessionEvent[]; canConduct: boolean; canChat: boolean }) {
+  const { t } = useTranslation();
+  const lang = currentLocale();
+  const guide = useGuidance(sessionId);
+  const [text, setText] = useState('');
+  const send = (kind: 'instruction' | 'chat') => {
+    const v = text.trim();
+    if (!v) return;
+    guide.mutate({ kind, text: v, clientId: newClientId(kind) }, { onSuccess: () => setText('') });
+  };
+  return (
+    <Stack gap="xs">
+      <ScrollArea h={260} type="auto" data-testid="timeline">
+        <Stack gap={2}>
+          {events.filter((e) => e.kind !== 'stats' && e.kind !== 'recording.opened').map((e) => (
+            <Text key={e.id} size="xs" data-testid="timeline-event" data-kind={e.kind}>
+              <Text span c="dimmed" size="xs">{formatTime(e.at)} </Text>{describe(e, t as never, lang)}
+            </Text>
+          ))}
+        </Stack>
+      </ScrollArea>
+      {canChat ? (
+        <Group gap="xs" component="form" onSubmit={(e) => { e.preventDefault(); send('chat'); }}>
+          <TextInput size="xs" style={{ flex: 1 }} value={text} onChange={(e) => setText(e.currentTarget.value)} placeholder={t('sessions.message.placeholder')} maxLength={500} data-testid="message-input" />
+          {canConduct ? <Button size="xs" onClick={() => send('instruction')} data-testid="send-instruction">{t('sessions.message.instruction')}</Button> : null}
+          <Button size="xs" variant="default" type="submit" data-testid="send-chat">{t('sessions.message.chat')}</Button>
+        </Group>
+      ) : null}
+      <ErrorAlert error={guide.error} />
+    </Stack>
+  );
+}

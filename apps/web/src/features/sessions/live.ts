@@ -1,0 +1,134 @@
+// The inspector's live channel: the authenticated /api/ws socket carries the media signalling for one session as
+// `{type:'signal', sessionId, payload}` (the ViewerClient's transport), guidance acknowledgements, the device's
+// send-side stats, refusals, and the server's invalidations (so the console refreshes when the device acts).
+import { useEffect, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { ViewerClient, type ConnectionState, type PublisherState, type SignallingTransport, type ViewerStats } from '@rvi/media/client';
+import type { ClientToServer as MediaClientMessage, ServerToClient as MediaServerMessage } from '@rvi/media/client';
+import type { ServerToClient } from '@rvi/contracts';
+
+export interface DeviceStats {
+  bitrateKbps?: number;
+  rttMs?: number;
+  packetLossPct?: number;
+  fps?: number;
+  width?: number;
+  height?: number;
+  qualityLimitation?: string;
+}
+
+export interface SignalTransport extends SignallingTransport {
+  close(): void;
+  onExtra(cb: (payload: { type: string; [k: string]: unknown }) => void): () => void;
+  sendRaw(payload: unknown): void;
+}
+
+/** One WebSocket to /api/ws for one session (reconnects with a short backoff; the viewer re-joins on open). */
+export function createSignalTransport(sessionId: string, onInvalidate: (keys: string[][]) => void): SignalTransport {
+  const media = new Set<(m: MediaServerMessage) => void>();
+  const extras = new Set<(m: { type: string; [k: string]: unknown }) => void>();
+  const opens = new Set<() => void>();
+  let ws: WebSocket | undefined;
+  let closed = false;
+  let attempt = 0;
+  const MEDIA = new Set(['joined', 'offer', 'answer', 'publisher', 'recording', 'error', 'bye']);
+  const connect = () => {
+    if (closed) return;
+    const sock = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/ws`);
+    ws = sock;
+    sock.onopen = () => {
+      attempt = 0;
+      opens.forEach((f) => f());
+    };
+    sock.onmessage = (ev) => {
+      let m: ServerToClient;
+      try {
+        m = JSON.parse(String(ev.data));
+      } catch {
+        return;
+      }
+      if (m.type === 'invalidate') onInvalidate(m.keys);
+      if (m.type !== 'signal' || m.sessionId !== sessionId) return;
+      const p = m.payload as { type: string; [k: string]: unknown };
+      if (!p || typeof p.type !== 'string') return;
+      if (MEDIA.has(p.type)) media.forEach((f) => f(p as unknown as MediaServerMessage));
+      else extras.forEach((f) => f(p));
+    };
+    sock.onclose = () => {
+      if (ws === sock) ws = undefined;
+      if (!closed) setTimeout(connect, Math.min(5000, 300 * 2 ** attempt++));
+    };
+  };
+  connect();
+  const sendRaw = (payload: unknown) => {
+    if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'signal', sessionId, payload }));
+  };
+  return {
+    send: (m: MediaClientMessage) => sendRaw(m),
+    sendRaw,
+    onMessage(cb) {
+      media.add(cb);
+      return () => media.delete(cb);
+    },
+    onOpen(cb) {
+      opens.add(cb);
+      return () => opens.delete(cb);
+    },
+    onExtra(cb) {
+      extras.add(cb);
+      return () => extras.delete(cb);
+    },
+    get isOpen() {
+      return ws?.readyState === WebSocket.OPEN;
+    },
+    close() {
+      closed = true;
+      ws?.close();
+    },
+  };
+}
+
+export interface LiveView {
+  state: ConnectionState;
+  publisher: PublisherState;
+  stats: ViewerStats | null;
+  deviceStats: DeviceStats | null;
+  recording: boolean;
+  denied: { code: string; message: string } | null;
+  firstFrameMs: number | null;
+  transport: SignalTransport | null;
+}
+
+/** Joins the session as viewer while `enabled`, plays it in `video`, and reports the live figures. */
+export function useLiveSession(sessionId: string, enabled: boolean, video: React.RefObject<HTMLVideoElement | null>): LiveView {
+  const qc = useQueryClient();
+  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, denied: null, firstFrameMs: null, transport: null });
+  const patch = useRef((p: Partial<LiveView>) => setView((v) => ({ ...v, ...p })));
+  useEffect(() => {
+    if (!enabled || !video.current) return;
+    const set = patch.current;
+    const transport = createSignalTransport(sessionId, (keys) => keys.forEach((k) => void qc.invalidateQueries({ queryKey: k })));
+    const viewer = new ViewerClient({ transport, sessionId, videoElement: video.current, statsIntervalMs: 1000, reportStats: true });
+    const offs = [
+      viewer.on('state', (e) => set({ state: e.state })),
+      viewer.on('publisher', (p) => set({ publisher: p })),
+      viewer.on('stats', (s) => set({ stats: s })),
+      viewer.on('recording', (r) => set({ recording: r.state === 'on' })),
+      viewer.on('firstFrame', (f) => set({ firstFrameMs: f.ms })),
+      transport.onExtra((m) => {
+        if (m.type === 'device-stats') set({ deviceStats: m.stats as DeviceStats });
+        else if (m.type === 'denied') set({ denied: { code: String(m.code), message: String(m.message) } });
+        else if (m.type === 'guide') void qc.invalidateQueries({ queryKey: ['sessions'] });
+      }),
+    ];
+    set({ transport, denied: null });
+    viewer.start();
+    return () => {
+      offs.forEach((o) => o());
+      viewer.stop();
+      transport.close();
+      set({ transport: null, state: 'closed' });
+    };
+  }, [sessionId, enabled, video, qc]);
+  return view;
+}
