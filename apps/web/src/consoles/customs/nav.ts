@@ -16,6 +16,7 @@ export function customsNav(can: Record<string, boolean>, t: TFunction): FrameNav
     { to: `${CUSTOMS_BASE}/import`, label: t('nav.importCsv'), testId: 'nav-import', allowed: !!can['declaration.import'] },
     { to: `${CUSTOMS_BASE}/eligibility-rules`, label: t('nav.eligibilityRules'), testId: 'nav-eligibility-rules', allowed: !!can['admin.manage'] },
     { to: `${CUSTOMS_BASE}/risk-model`, label: t('nav.riskModel'), testId: 'nav-risk-model', allowed: !!can['model.read'] },
+    { to: '/command', label: t('nav.command'), testId: 'nav-command', allowed: !!can['dashboard.read'] || !!can['admin.manage'] },
     { to: `${CUSTOMS_BASE}/audit`, label: t('nav.audit'), testId: 'nav-audit', allowed: !!can['audit.read'] },
   ];
   return items.filter((i) => i.allowed);

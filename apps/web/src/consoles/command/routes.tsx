@@ -1,0 +1,8 @@
+import { Navigate, type RouteObject } from 'react-router-dom';
+
+/** Routes of the command console (under /command); pages load on demand. */
+export const commandRoutes: RouteObject[] = [
+  { index: true, element: <Navigate to="live" replace /> },
+  { path: 'live', lazy: async () => ({ Component: (await import('../../features/dashboard/pages.tsx')).LivePage }) },
+  { path: 'figures', lazy: async () => ({ Component: (await import('../../features/dashboard/pages.tsx')).FiguresPage }) },
+];
