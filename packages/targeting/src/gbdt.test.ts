@@ -166,3 +166,18 @@ test('a forest with broken structure is refused', () => {
   short.value.pop();
   assert.throws(() => Forest.fromJSON(short), /inconsistent/);
 });
+
+test('compiled trees predict exactly what the node walk predicts', () => {
+  const n = 3000;
+  const rng = createRng(21);
+  const x = Float64Array.from({ length: n }, () => (rng.next() < 0.2 ? NaN : rng.next()));
+  const z = Float64Array.from({ length: n }, () => rng.next());
+  const cat = Float64Array.from({ length: n }, () => rng.int(12));
+  const y = Float64Array.from({ length: n }, (_, r) => ((Number.isNaN(x[r]) ? 0.7 : x[r]) + (cat[r] % 3 === 0 ? 0.5 : 0) + 0.3 * z[r] > 0.9 ? 1 : 0));
+  const features: FeatureSpec[] = [{ name: 'x', kind: 'numeric' }, { name: 'z', kind: 'numeric' }, { name: 'cat', kind: 'categorical', cardinality: 12 }];
+  const { forest } = trainGbdt({ features, train: { n, columns: [x, z, cat] }, y, params: { numRounds: 30, minDataInLeaf: 5 } });
+  const probe: FeatureMatrix = { n: 8, columns: [Float64Array.from([NaN, 0, 1, 0.5, -1e308, 1e308, Infinity, 0.3]), Float64Array.from([0, 1, 0.5, NaN, 0.2, 0.9, 0.1, 0.4]), Float64Array.from([0, 3, 99, NaN, 2.5, -1, 11, 6])] };
+  const interpreted = Forest.fromJSON(forest.toJSON());
+  (interpreted as unknown as { compiled: null }).compiled = null; // force the node walk
+  for (const m of [{ n, columns: [x, z, cat] }, probe]) assert.deepEqual(forest.predictMargin(m), interpreted.predictMargin(m));
+});

@@ -271,11 +271,21 @@ export class Forest {
     return (this.packed = p);
   }
 
+  /** The forest compiled to JavaScript (see `compileForest`); null until first used or if not possible. */
+  private compiled: CompiledForest | null | undefined = undefined;
+
   /** Raw margins (log-odds) for every row; `trees` limits the number of trees used. */
   predictMargin(m: FeatureMatrix, trees = this.roots.length, out = new Float64Array(m.n)): Float64Array {
     const F = this.features.length;
     if (m.columns.length !== F) throw new TargetingError('invalid_argument', `expected ${F} feature columns, got ${m.columns.length}`);
     const n = m.n;
+    if (trees >= this.roots.length) {
+      if (this.compiled === undefined) this.compiled = compileForest(this);
+      if (this.compiled) {
+        out.fill(this.baseScore);
+        return this.compiled(m.columns, n, out);
+      }
+    }
     const packed = this.pack();
     const { threshold, catBits, value, roots } = this;
     const cols = m.columns;
@@ -426,6 +436,60 @@ export class Forest {
 }
 
 const PREDICT_BLOCK = 1024;
+
+type CompiledForest = (columns: Float64Array[], n: number, out: Float64Array) => Float64Array;
+
+/**
+ * Compiles the trees into JavaScript functions (nested ifs with the thresholds and leaf values
+ * as literals), which V8 runs about twice as fast as walking the node arrays. The source is
+ * built only from numbers of a validated forest (feature indices, thresholds, values, category
+ * codes), never from text of the model file. Returns null for forests too deep or too large
+ * to compile, which then use the array walk.
+ */
+function compileForest(forest: Forest): CompiledForest | null {
+  const { feature, threshold, left, right, missingLeft, catOffset, catBits, value, roots, features } = forest;
+  if (feature.length > 200_000) return null;
+  const num = (v: number): string => {
+    if (v === Infinity) return 'Infinity';
+    if (v === -Infinity) return '-Infinity';
+    if (!Number.isFinite(v)) throw new Error('non-finite number in a compiled tree');
+    return Object.is(v, -0) ? '0' : String(v);
+  };
+  const trees: string[] = [];
+  for (let t = 0; t < roots.length; t++) {
+    const used = new Set<number>();
+    let tooDeep = false;
+    const emit = (i: number, depth: number): string => {
+      if (depth > 64) { tooDeep = true; return ''; }
+      const f = feature[i];
+      if (f < 0) return `s+=${num(value[i])};`;
+      used.add(f);
+      const l = emit(left[i], depth + 1), r = emit(right[i], depth + 1);
+      const off = catOffset[i];
+      if (off >= 0) {
+        const card = features[f].cardinality ?? 0;
+        const cats: number[] = [];
+        for (let c = 0; c < card; c++) if ((catBits[off + (c >>> 5)] >>> (c & 31)) & 1) cats.push(c);
+        const test = cats.length ? cats.map((c) => `k===${c}`).join('||') : 'false';
+        // Same rule as categoricalCode: an integer code in 1..card-1, anything else is 0.
+        return `{const x=c${f}[r];const k=(x===(x|0)&&x>0&&x<${card})?x:0;if(${test}){${l}}else{${r}}}`;
+      }
+      // NaN fails both comparisons: `!(x > t)` sends it left, `x <= t` sends it right.
+      return missingLeft[i] ? `if(!(c${f}[r]>${num(threshold[i])})){${l}}else{${r}}` : `if(c${f}[r]<=${num(threshold[i])}){${l}}else{${r}}`;
+    };
+    const body = emit(roots[t], 0);
+    if (tooDeep) return null;
+    const decl = used.size ? `const ${[...used].map((u) => `c${u}=cols[${u}]`).join(',')};` : '';
+    trees.push(`function t${t}(cols,b0,b1,out){${decl}for(let r=b0;r<b1;r++){let s=0;${body}out[r]+=s;}}`);
+  }
+  const calls = roots.length ? Array.from({ length: roots.length }, (_, t) => `t${t}(cols,b0,b1,out);`).join('') : '';
+  const src = `'use strict';${trees.join('\n')}\nreturn function(cols,n,out){for(let b0=0;b0<n;b0+=${PREDICT_BLOCK}){const b1=Math.min(n,b0+${PREDICT_BLOCK});${calls}}return out;};`;
+  try {
+    return new Function(src)() as CompiledForest;
+  } catch {
+    return null;
+  }
+}
 
 export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
