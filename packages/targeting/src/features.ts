@@ -3,18 +3,20 @@
  *
  * Fitted once on the labelled training declarations, the `FeatureEncoder` turns declarations
  * into a numeric matrix for the trees:
- *  - native categorical codes for the small code lists (office, process/import/payment type,
- *    transport mode, tax type, origin-marking method, countries, HS chapter, courier);
- *  - frequency encodings (how many training declarations share the value) for the ID-like
- *    columns, HS codes and value combinations;
- *  - target statistics (smoothed fraud rate and number of labelled declarations) for the same
- *    keys. For the training rows these are out-of-fold (the row's own fold is left out), so a
- *    row never sees its own label; when scoring, all training declarations are used;
- *  - history of the importer, the declarant and the seller (volume, fraud count and rate,
- *    days since the previous declaration) from declarations dated strictly before the
- *    scored one, looked up by date, in training and in scoring alike;
+ *  - native categorical codes for the small code lists (office, import type and use, payment
+ *    type, transport mode, tax type, origin-marking method, countries, HS chapter, courier);
+ *  - target statistics (smoothed fraud rate, and the number of labelled declarations, which is
+ *    also the frequency encoding) for the ID-like columns (importer, declarant, seller), the HS6
+ *    code and its HS4 parent, tax rate and type, price, mass, unit value and combinations of them
+ *    (same HS6 code and price, …); for three of these the rate of critical cases too. For the
+ *    training rows the statistics are out-of-fold (the row's own fold is left out, its prior
+ *    too), so a row never sees its own label; when scoring, all training declarations are used;
+ *    optional plain frequency counts (`countKeys`);
+ *  - history of the importer and the declarant (earlier declarations, frauds, fraud rate, days
+ *    since the previous one) from declarations dated strictly before the scored one, looked up
+ *    by date, in training and in scoring alike;
  *  - unit value (price per kg), its deviation from the typical unit value of the same HS6
- *    code (falling back to the HS4 / HS2 parent), tax rate, mass and price.
+ *    code (falling back to the HS4 / HS2 parent), tax rate, duty, mass and price.
  *
  * The scores of a declaration depend only on the encoder state and the declaration itself, never
  * on the other declarations of the batch: the server may score them one by one.
