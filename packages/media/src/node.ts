@@ -93,6 +93,7 @@ class Room {
   pubPc?: RTCPeerConnection;
   videoTx?: RTCRtpTransceiver;
   videoSsrc?: number;
+  videoCodec: 'VP8' | 'MPEG4/ISO/AVC' = 'VP8';
   viewers = new Map<string, Peer>();
   recorder?: SessionRecorder;
   state: PublisherState = 'absent';
@@ -180,7 +181,7 @@ export class MediaNode {
     await Promise.all([...this.rooms.keys()].map((id) => this.closeSession(id, 'media node shutting down')));
   }
 
-  rooms_(): RoomInfo[] {
+  listRooms(): RoomInfo[] {
     return [...this.rooms.values()].map((r) => this.info(r));
   }
 
@@ -353,6 +354,8 @@ export class MediaNode {
     if (track.kind === 'video') {
       room.videoTx = tx;
       room.videoEpoch++;
+      room.videoCodec = /h264/i.test(track.codec?.name ?? '') ? 'MPEG4/ISO/AVC' : 'VP8';
+      room.recorder?.setVideoCodec(room.videoCodec);
     } else room.audioEpoch++;
     track.onReceiveRtp.subscribe((rtp) => {
       if (room.pubPc !== pc) return;
@@ -406,6 +409,7 @@ export class MediaNode {
       room.recorder = new SessionRecorder({
         dir: rec.dir,
         sessionId: room.sessionId,
+        videoCodec: room.videoCodec,
         rotateMs: rec.rotateMinutes === undefined ? undefined : rec.rotateMinutes * 60_000,
         gapMs: rec.gapMs,
         jitterMs: rec.jitterMs,
@@ -468,10 +472,10 @@ export class MediaNode {
 
   // ---------------------------------------------------------------- viewers
 
-  private viewerConfig() {
+  private viewerConfig(room: Room) {
     const fb = () => [useNACK(), usePLI()];
-    const video = [useVP8({ rtcpFeedback: fb() })];
-    if (this.opts.h264) video.push(useH264({ rtcpFeedback: fb() }));
+    // the relay forwards the publisher's payload as is: viewers get the publisher's codec only
+    const video = room.videoCodec === 'VP8' || !this.opts.h264 ? [useVP8({ rtcpFeedback: fb() })] : [useH264({ rtcpFeedback: fb() })];
     return {
       iceServers: this.opts.iceServers ?? [],
       iceUseIpv6: false,
@@ -488,7 +492,7 @@ export class MediaNode {
       peer.out = undefined;
       void closePc(old.pc);
     }
-    const pc = new RTCPeerConnection(this.viewerConfig());
+    const pc = new RTCPeerConnection(this.viewerConfig(room));
     const video = new MediaStreamTrack({ kind: 'video' });
     const audio = new MediaStreamTrack({ kind: 'audio' });
     const videoTx = pc.addTransceiver(video, { direction: 'sendonly' });

@@ -12,34 +12,43 @@ import { startRtpSource } from './testing/rtp-source.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('segments rotate on time, on a media gap and on reconnect; each is playable, gap-free and hashed', async (t) => {
+test('segments rotate (make-before-break), split on a media gap and on reconnect; each is playable, gap-free and hashed', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'rvi-rec-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const opened: SegmentOpenInfo[] = [];
   const closed: SegmentInfo[] = [];
-  const rec = new SessionRecorder({ dir, sessionId: 'sess:1', rotateMs: 1500, onSegmentOpen: (s) => opened.push(s), onSegmentClose: (s) => closed.push(s) });
+  // rotation is triggered by hand here (the timer is covered below): wall-clock timers make a flaky test on a busy machine
+  const rec = new SessionRecorder({ dir, sessionId: 'sess:1', rotateMs: 0, onSegmentOpen: (s) => opened.push(s), onSegmentClose: (s) => closed.push(s) });
   const src = await startRtpSource({ seconds: 20, gop: 15 });
   let dropping = false;
-  src.onVideo = (p) => { if (!dropping) rec.video(p); };
+  // media time actually fed (the realtime source runs slower than real time on a busy machine)
+  let fedMs = 0;
+  let lastTs: number | undefined;
+  src.onVideo = (p) => {
+    if (dropping) { lastTs = undefined; return; }
+    if (lastTs !== undefined) fedMs += ((p.header.timestamp - lastTs) >>> 0) / 90;
+    lastTs = p.header.timestamp;
+    rec.video(p);
+  };
   src.onAudio = (p) => { if (!dropping) rec.audio(p); };
   const until = async (cond: () => boolean, what: string) => {
     for (let i = 0; i < 300 && !cond(); i++) await sleep(20);
     assert.ok(cond(), `timed out waiting for ${what}: opened ${opened.map((s) => s.reason)} closed ${closed.map((s) => s.reason)}`);
   };
   await until(() => opened.length === 1, 'first segment');
-  const t0 = performance.now();
-  await until(() => closed.length === 1, 'timed rotation');
+  await sleep(1000);
+  rec.rotate();
+  await until(() => closed.length === 1, 'rotation');
   dropping = true; // 1.5 s without media: the open segment must close at its last frame
   await sleep(1500);
   dropping = false;
   await until(() => opened.length === 3, 'segment after the gap');
-  await sleep(800);
+  await sleep(300);
   rec.reconnect();
   await until(() => opened.length === 4, 'segment after reconnect');
-  await sleep(800);
+  await sleep(500);
   src.stop();
   await src.done;
-  const elapsed = performance.now() - t0;
   const segs = await rec.stop();
 
   assert.deepEqual(segs, closed);
@@ -57,31 +66,36 @@ test('segments rotate on time, on a media gap and on reconnect; each is playable
     assert.ok(p.ok, `${s.path}: ${p.error}`);
     assert.ok(p.maxVideoGapMs < 1000, `gap ${p.maxVideoGapMs} ms in segment ${s.index}`);
     assert.ok(p.audioPackets > 0, 'audio recorded');
-    assert.ok(Math.abs(p.durationMs - s.durationMs) < 250, `segment ${s.index}: header ${s.durationMs} ms vs packets ${p.durationMs} ms`);
+    assert.ok(Math.abs(p.durationMs - s.durationMs) < 400, `segment ${s.index}: header ${s.durationMs} ms vs packets ${p.durationMs} ms`);
     assert.equal(p.width, 640);
     total += p.durationMs;
   }
-  // the 1.5 s cut is not recorded; rotation overlaps a little; the segments after the gap and the reconnect wait
-  // for a keyframe (this source ignores keyframe requests: up to 0.5 s each)
-  const expected = elapsed - 1500;
-  assert.ok(total > expected - 1500 && total < expected + 600, `recorded ${total} ms, expected ≈${Math.round(expected)} ms`);
+  // everything fed is recorded, except that each segment after the gap and the reconnect starts at a keyframe (this
+  // source ignores keyframe requests: up to 0.5 s of media each); rotation overlaps a little
+  assert.ok(total > fedMs - 1200 && total < fedMs + 600, `recorded ${total} ms of ${Math.round(fedMs)} ms fed`);
 });
 
-test('a new recorder for the same session continues the numbering and never overwrites', async (t) => {
+test('a new recorder for the same session continues the numbering, never overwrites, and rotates on its timer', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'rvi-rec-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'abc-0000.webm'), 'x');
   writeFileSync(join(dir, 'abc-0004.webm'), 'x');
   writeFileSync(join(dir, 'other-0009.webm'), 'x');
-  const rec = new SessionRecorder({ dir, sessionId: 'abc', rotateMs: 0 });
-  const src = await startRtpSource({ seconds: 1.2, gop: 10 });
+  const rec = new SessionRecorder({ dir, sessionId: 'abc', rotateMs: 800 });
+  const src = await startRtpSource({ seconds: 20, gop: 10 });
   src.onVideo = (p) => rec.video(p);
   src.onAudio = (p) => rec.audio(p);
+  for (let i = 0; i < 500 && rec.closedSegments.length < 1; i++) await sleep(20);
+  src.stop();
   await src.done;
-  const [seg] = await rec.stop();
-  assert.equal(seg.index, 5);
-  assert.ok(seg.path.endsWith('abc-0005.webm'));
+  const segs = await rec.stop();
+  assert.ok(segs.length >= 2, `segments ${segs.length}`);
+  assert.equal(segs[0].index, 5);
+  assert.equal(segs[0].reason, 'rotate');
+  assert.ok(segs[0].path.endsWith('abc-0005.webm'));
+  assert.equal(segs[1].index, 6);
   assert.equal(statSync(join(dir, 'abc-0004.webm')).size, 1);
+  for (const s of segs) assert.ok((await probeMedia(s.path)).ok);
 });
 
 test('a process killed mid-recording leaves a segment that ffprobe reads; recoverSegments repairs and seals it', async (t) => {
@@ -91,7 +105,7 @@ test('a process killed mid-recording leaves a segment that ffprobe reads; recove
   let out = '';
   let ffmpegPid = 0;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child did not start recording: ${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`child did not start recording: ${out}`)), 45_000);
     child.stdout!.on('data', (d) => {
       out += String(d);
       const m = /ffmpeg (\d+)/.exec(out);

@@ -322,6 +322,11 @@ export class SessionRecorder {
     return this.current?.index;
   }
 
+  /** Codec of the video RTP from the next segment on (the publisher may renegotiate on reconnect). */
+  setVideoCodec(codec: 'VP8' | 'MPEG4/ISO/AVC'): void {
+    (this.opts as { videoCodec?: string }).videoCodec = codec;
+  }
+
   /** Media time handed to the muxer in the current segment so far (ms). */
   get currentDurationMs(): number {
     const c = this.current;
