@@ -15,6 +15,7 @@ test('HS codes with or without dots, as OCR prints the label', () => {
   assert.deepEqual(hs('HS编码：8517.62'), [{ digits: '851762', hs6: '851762' }]);
   assert.deepEqual(hs('海关编码: 6109100000'), [{ digits: '6109100000', hs6: '610910' }]);
   assert.deepEqual(hs('HS CODE: 3269.8l'), [{ digits: '326981', hs6: '326981' }], 'l read for 1');
+  assert.deepEqual(hs('HS C00E:3066.15'), [{ digits: '306615', hs6: '306615' }], 'D read for 0');
   assert.deepEqual(hs('CODE:3310.24'), [{ digits: '331024', hs6: '331024' }], 'the HS of the label lost by OCR');
   assert.deepEqual(hs('HS: 8517'), [{ digits: '8517', hs6: '8517' }], 'heading only');
 });

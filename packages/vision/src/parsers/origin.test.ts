@@ -19,6 +19,7 @@ test('MADE IN marks, with spaces dropped or letters misread by OCR', () => {
   assert.deepEqual(country('MADE lN ITALY'), ['IT']);
   assert.deepEqual(country('MADE IN MALAYSlA'), ['MY'], 'one OCR error in the name');
   assert.deepEqual(country('MADE IN THE NETHERLANDS'), ['NL']);
+  assert.deepEqual(country('MADE IN THE USA'), ['US']);
   assert.deepEqual(country('PRODUCT OF THAILAND'), ['TH']);
   assert.deepEqual(country('COUNTRY OF ORIGIN: JAPAN'), ['JP']);
   assert.deepEqual(country('ORIGIN: CN'), ['CN']);
@@ -44,4 +45,9 @@ test('Chinese origin marks', () => {
 test('country table is ISO 3166-1', () => {
   for (const c of ['CN', 'US', 'DE', 'VN', 'KR', 'GB', 'XK']) assert.ok(isCountryCode(c), c);
   for (const c of ['UK', 'EU', 'ZZ', 'SU', 'XX']) assert.equal(isCountryCode(c), false, c);
+});
+
+test('Chinese origin label with its first character misread', () => {
+  assert.deepEqual(country('豫产国：中国'), ['CN']);
+  assert.deepEqual(country('产国:日本'), ['JP']);
 });

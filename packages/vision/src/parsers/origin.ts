@@ -26,7 +26,8 @@ const EN_MARKERS: Array<{ re: RegExp; marker: OriginMarker }> = [
   { re: /\bORIGIN(?!AL)\s?[:.]?/i, marker: 'origin_label' },
 ];
 
-const ZH_LABEL = /(原产国|原產國|原产地|原產地|原产国别|原产国\(地区\)|原产国（地区）|生产国|生產國|制造国|製造國|产地|產地|产国)(?:\(地区\)|（地区）)?\s*[:：]?\s*/;
+// The first character of 原产国 is sometimes misread (豫产国, 厚产国): any one character before 产国 / 产地.
+const ZH_LABEL = /(\S?[产產][国國地]別?|生产国|生產國|制造国|製造國)(?:\(地区\)|（地区）)?\s*[:：]?\s*/;
 const ZH_MADE = /(制造|製造|生产|生產)/;
 
 /** Longest country name at the start of `compact` (upper-case letters only), allowing OCR errors. */
@@ -83,9 +84,10 @@ export function parseOrigin(line: string): OriginReading[] {
     if (!m) continue;
     const rest = upper.slice(m.index + m[0].length);
     const compact = rest.replace(/[^A-Z]/g, '');
-    // "ORIGIN: CN" / "ORIGIN: CHN" style codes.
+    // "ORIGIN: CN" style codes.
     const code = /^\s*[:.]?\s*([A-Z]{2})(?![A-Z])/.exec(rest)?.[1];
-    const hit = matchEnglishCountryPrefix(compact);
+    // "MADE IN THE USA".
+    const hit = matchEnglishCountryPrefix(compact) ?? (compact.startsWith('THE') ? matchEnglishCountryPrefix(compact.slice(3)) : null);
     if (hit && (hit.length >= 3 || compact.length === hit.length)) {
       out.push({ country: hit.country, marker, printed: rest.trim(), matchQuality: hit.quality });
     } else if (code && marker === 'origin_label' && isCountryCode(code)) {

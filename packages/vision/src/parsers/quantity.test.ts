@@ -51,6 +51,7 @@ test('net and gross weights with unit conversion', () => {
   assert.deepEqual(w('净重：12.5千克'), [{ kind: 'net', kg: 12.5, unit: 'KG' }]);
   assert.deepEqual(w('毛重: 15公斤'), [{ kind: 'gross', kg: 15, unit: 'KG' }]);
   assert.deepEqual(w('N.W.: 20'), [{ kind: 'net', kg: 20, unit: null }], 'no unit: kilograms assumed');
+  assert.deepEqual(w('N.W.1 79.9 KG'), [{ kind: 'net', kg: 79.9, unit: 'KG' }], 'colon read as 1');
   assert.deepEqual(w('N.W. 12.5 KG  G.W. 13.4 KG'), [{ kind: 'net', kg: 12.5, unit: 'KG' }, { kind: 'gross', kg: 13.4, unit: 'KG' }]);
 });
 

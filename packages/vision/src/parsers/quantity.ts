@@ -129,7 +129,10 @@ export function parseWeights(line: string): WeightReading[] {
     for (const m of text.matchAll(g)) {
       const start = m.index!;
       if (taken.some(([a, b]) => start >= a && start < b)) continue;
-      const rest = text.slice(start + m[0].length);
+      let rest = text.slice(start + m[0].length);
+      // A colon read as "1" or "l" before the number ("N.W.1 79.9 KG").
+      const colon = /^[1Il|]\s+(?=\d)/.exec(rest);
+      if (colon) rest = rest.slice(colon[0].length);
       const num = new RegExp(String.raw`^${NUM}\s*`).exec(rest);
       if (!num) continue;
       const value = toNumber(num[1]);
@@ -137,13 +140,13 @@ export function parseWeights(line: string): WeightReading[] {
       const after = rest.slice(num[0].length);
       const u = WEIGHT_UNITS.find((w) => w.re.test(after));
       const unitText = u ? after.match(u.re)![0] : '';
-      taken.push([start, start + m[0].length + num[0].length + unitText.length]);
+      taken.push([start, start + m[0].length + (colon?.[0].length ?? 0) + num[0].length + unitText.length]);
       out.push({
         kind,
         kg: round(value * (u?.factor ?? 1)),
         value,
         unit: u?.unit ?? null,
-        text: (m[0] + num[0] + unitText).trim(),
+        text: (m[0] + (colon?.[0] ?? '') + num[0] + unitText).trim(),
       });
     }
   }
