@@ -109,8 +109,12 @@ export type Finding = Static<typeof Finding>;
 
 export const SuggestionEvidence = Type.Object({
   snapshotId: Type.Union([Type.String(), Type.Null()]),
-  box: Type.Union([Type.Array(Type.Number()), Type.Null()]),
+  /** The vision reading the suggestion comes from. */
+  readingId: Type.Union([Type.String(), Type.Null()]),
+  /** Where in the snapshot (the vision module's quad of corner points). */
+  box: Type.Union([Type.Array(Type.Any()), Type.Null()]),
   text: Type.Union([Type.String(), Type.Null()]),
+  message: Type.Union([Type.String(), Type.Null()]),
 });
 
 export const SuggestedFinding = Type.Object({
@@ -195,7 +199,12 @@ export const InspectionView = Type.Object({
     id: Type.String(), declarationNo: Type.String(), hs6: Type.String(), countryOfOrigin: Type.String(),
     netMassKg: Type.Number(), itemPrice: Type.Number(), goodsDescription: Nullable(Type.String()), status: Type.String(),
   }),
+  /** Step keys: the live session's checklist when there was one, else the default checklist. */
   checklist: Type.Array(Type.String()),
+  /** Texts of the session's steps by key (en, zh-CN); default steps are translated by the UI. */
+  stepTexts: Type.Record(Type.String(), Type.Object({ en: Type.String(), 'zh-CN': Type.String() })),
+  /** The result ticked in the live session for each step key (a hint: the signed finding is what counts). */
+  sessionResults: Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()])),
   findings: Type.Array(Finding),
   suggestions: Type.Array(SuggestedFinding),
   decisions: Type.Array(Decision),

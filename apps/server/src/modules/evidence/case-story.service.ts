@@ -6,7 +6,7 @@ import { and, asc, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
 import type { AuditEntry } from '@rvi/evidence';
 import type { CaseList, CaseStory } from '@rvi/contracts';
 import {
-  appointments, arrivalConfirmations, arrivalNotices, auditLog, caseMedia, declarations, decisionEffects, dispatchRuns,
+  appointments, arrivalConfirmations, arrivalNotices, auditLog, declarations, decisionEffects, dispatchRuns,
   eligibilityDecisions, importBatches, inspectionApplications, inspectionOrders, organisations, orderTransitions, riskScores,
   selectionRuns, selections, users,
 } from '../../db/schema.ts';
@@ -17,7 +17,7 @@ import { requireRole } from '../../platform/policy.ts';
 import { authorizeCase } from '../findings/findings.policy.ts';
 import { loadCaseRecords, loadOrderRow } from '../findings/findings.service.ts';
 import type { SigningDeps } from '../findings/findings.signing.ts';
-import { presentMedia, type MediaRow } from './media.service.ts';
+import { listCaseMedia, presentMedia, type CaseMediaFile } from './media.service.ts';
 import { loadSessionTimeline } from './sessions.adapter.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -43,15 +43,20 @@ export async function auditForTargets(db: Db, targets: Record<string, (string | 
   return rows.map(toEntry);
 }
 
+/** What assembling a case needs: the database, the key ring (signature checks) and DATA_DIR (media files). */
+export interface CaseDeps extends SigningDeps {
+  config: { dataDir: string };
+}
+
 export interface AssembledCase {
   story: CaseStory;
-  media: MediaRow[];
+  media: CaseMediaFile[];
   /** Every signed envelope of the case (findings, decisions, reviews) exactly as stored. */
   envelopes: unknown[];
 }
 
 /** Builds the case without authorisation (callers check first). */
-export async function assembleCase(deps: SigningDeps, orderId: string): Promise<AssembledCase | null> {
+export async function assembleCase(deps: CaseDeps, orderId: string): Promise<AssembledCase | null> {
   const db = deps.db;
   const order = await loadOrderRow(db, orderId);
   if (!order) return null;
@@ -74,7 +79,7 @@ export async function assembleCase(deps: SigningDeps, orderId: string): Promise<
   const draw = run ? ((run.result as { orders?: { orderId: string }[] }).orders ?? []).find((o) => o.orderId === orderId) ?? null : null;
   const eligibility = await db.select().from(eligibilityDecisions).where(eq(eligibilityDecisions.orderId, orderId)).orderBy(asc(eligibilityDecisions.decidedAt));
   const appts = await db.select().from(appointments).where(eq(appointments.orderId, orderId)).orderBy(asc(appointments.createdAt));
-  const media = await db.select().from(caseMedia).where(eq(caseMedia.orderId, orderId)).orderBy(asc(caseMedia.startedAt), asc(caseMedia.name));
+  const media = await listCaseMedia(db, deps.config.dataDir, orderId);
   const sessions = await loadSessionTimeline(db, orderId);
   const recs = await loadCaseRecords(deps, orderId);
   const names = new Map((await db.select({ id: users.id, name: users.displayName }).from(users)
@@ -90,7 +95,11 @@ export async function assembleCase(deps: SigningDeps, orderId: string): Promise<
     dispatch_run: runIds,
     eligibility_rule_set: eligibility.map((e) => e.ruleSetId),
     appointment: appts.map((a) => a.id),
-    case_media: media.map((m) => m.id),
+    case_media: media.filter((m) => m.source === 'case_media').map((m) => m.id),
+    recording_segment: media.filter((m) => m.source === 'recording_segment').map((m) => m.id),
+    session_snapshot: media.filter((m) => m.source === 'session_snapshot').map((m) => m.id),
+    snapshot: media.filter((m) => m.source === 'session_snapshot').map((m) => m.id),
+    live_session: sessions.map((x) => x.sessionId),
     finding: recs.findingRows.map((f) => f.id),
     suggested_finding: recs.suggestionRows.map((s) => s.id),
     decision: recs.decisionRows.map((d) => d.id),
@@ -137,7 +146,7 @@ export async function assembleCase(deps: SigningDeps, orderId: string): Promise<
 }
 
 /** Supervisors, auditors and administrators of the order's office read the whole case. */
-export async function getCaseStory(deps: SigningDeps, actor: Actor, orderId: string): Promise<CaseStory> {
+export async function getCaseStory(deps: CaseDeps, actor: Actor, orderId: string): Promise<CaseStory> {
   const order = await loadOrderRow(deps.db, orderId);
   authorizeCase(actor, 'audit.read', order, orderId);
   const c = await assembleCase(deps, orderId);

@@ -6,15 +6,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { copyFile, open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { and, eq } from 'drizzle-orm';
 import { runEvidenceVerifyCli, verifyEvidencePackage } from '@rvi/evidence';
 import { startTestApp, type TestApp } from '../../../test/harness.ts';
-import { auditLog } from '../../db/schema.ts';
+import { auditLog, liveSessions, recordingSegments, sessionSteps } from '../../db/schema.ts';
 import { systemActor } from '../../platform/actor.ts';
 import { anonymous, makeMedia, orderInProgress, setUpActors, type Actors } from '../findings/findings.test-helpers.ts';
 import { registerCaseMedia } from './media.service.ts';
@@ -28,6 +29,8 @@ let order: { id: string; orderNo: string; declarationId: string };
 let zipPath: string;
 let keysPath: string;
 let recording: { id: string; name: string };
+let sessionId: string;
+let recordingPath: string;
 
 before(async () => {
   t = await startTestApp({}, { jobs: false });
@@ -36,14 +39,33 @@ before(async () => {
   const media = makeMedia(dir);
   order = await orderInProgress(t, a);
   const start = new Date(Date.now() - 60_000);
-  const rec = await registerCaseMedia(t.ctx.db, t.config.dataDir, systemActor('session-recorder'), order.id, {
-    kind: 'recording', name: 'session-1-0000.webm', path: media.webm, contentType: 'video/webm', sessionId: 'session-1',
-    startedAt: start, endedAt: new Date(start.getTime() + 2000),
+  // A live session as the session module records it: the session, a checklist step, a sealed recording segment in
+  // the object store (DATA_DIR/media) ...
+  sessionId = randomUUID();
+  await t.ctx.db.insert(liveSessions).values({
+    id: sessionId, orderId: order.id, officeId: t.orgs.office, enterpriseId: t.orgs.alpha, inspectorId: a.inspector1.userId, state: 'ended',
+    goodsCategory: 'machinery_electronics', mediaNode: 'test', connectedAt: start, endedAt: new Date(start.getTime() + 2000), endReason: 'inspector',
   });
+  await t.ctx.db.insert(sessionSteps).values({
+    id: randomUUID(), sessionId, ordinal: 1, templateKey: 'door-seal', text: { en: 'Open the door and show the seal', 'zh-CN': '打开箱门并展示封志' },
+    status: 'done', result: 'fail', doneAt: new Date(start.getTime() + 800),
+  });
+  const key = `recordings/${sessionId}/0000.webm`;
+  recordingPath = join(t.config.dataDir, 'media', key);
+  await mkdir(dirname(recordingPath), { recursive: true });
+  await copyFile(media.webm, recordingPath);
+  const bytes = await readFile(recordingPath);
+  const segmentId = randomUUID();
+  await t.ctx.db.insert(recordingSegments).values({
+    id: segmentId, sessionId, index: 0, key, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length, durationMs: 2000,
+    startedAt: start, endedAt: new Date(start.getTime() + 2000), reason: 'stop',
+  });
+  // ... and a snapshot registered for the case from outside the session tables.
   const snap = await registerCaseMedia(t.ctx.db, t.config.dataDir, systemActor('session-recorder'), order.id, {
-    kind: 'snapshot', name: 'session-1-snap-0001.jpg', path: media.jpg, contentType: 'image/jpeg', sessionId: 'session-1',
+    kind: 'snapshot', name: 'session-1-snap-0001.jpg', path: media.jpg, contentType: 'image/jpeg', sessionId,
     startedAt: new Date(start.getTime() + 1000), endedAt: new Date(start.getTime() + 1000),
   });
+  const rec = { id: segmentId, name: `recording-${sessionId}-0000.webm` };
   recording = { id: rec.id, name: rec.name };
   const f = await a.inspector1.post(`/api/orders/${order.id}/findings`, {
     kind: 'discrepancy', type: 'seal_tampered', severity: 'significant', field: 'sealNumber', declared: 'SL-20391', observed: 'SL-20391 (broken)',
@@ -78,7 +100,9 @@ test('case story: every record in workflow order and every audit entry of the ca
   assert.equal(s.eligibility.decidedMode, 'remote');
   assert.equal(s.booking.length, 1);
   assert.deepEqual(s.media.map((m: { kind: string }) => m.kind), ['recording', 'snapshot']);
-  assert.equal(s.sessions[0].sessionId, 'session-1');
+  assert.equal(s.sessions[0].sessionId, sessionId);
+  assert.equal(s.sessions[0].steps[0].result, 'fail');
+  assert.equal(s.media[0].id, recording.id, 'the sealed recording segment of the live session');
   assert.equal(s.findings.length, 1);
   assert.equal(s.findings[0].signature.valid, true);
   assert.equal(s.decisions[0].review.verdict, 'approved');
@@ -90,6 +114,11 @@ test('case story: every record in workflow order and every audit entry of the ca
     assert.ok(actions.includes(want), `audit entry ${want} missing: ${actions.join(', ')}`);
   }
   assert.ok(actions.indexOf('decision.signed') < actions.indexOf('decision.approved'));
+  // The findings page follows the live session's checklist, with the result ticked during the session as a hint.
+  const view = (await a.sup.get(`/api/orders/${order.id}/inspection`)).body;
+  assert.deepEqual(view.checklist, ['door-seal']);
+  assert.equal(view.sessionResults['door-seal'], 'fail');
+  assert.equal(view.stepTexts['door-seal']['zh-CN'], '打开箱门并展示封志');
   const list = await a.sup.get('/api/cases');
   assert.ok(list.body.items.some((c: { orderId: string; outcome: string }) => c.orderId === order.id && c.outcome === 'hold'));
 });
@@ -125,7 +154,7 @@ test('download and CLI export: the package verifies offline (rvi evidence verify
   assert.equal(v.ok, true);
   const manifest = JSON.parse(await entryText(zipPath, 'manifest.json'));
   assert.equal(manifest.orderNo, order.orderNo);
-  assert.deepEqual(manifest.files.map((f: { name: string }) => f.name), ['media/session-1-0000.webm', 'media/session-1-snap-0001.jpg']);
+  assert.deepEqual(manifest.files.map((f: { name: string }) => f.name), [`media/${recording.name}`, 'media/session-1-snap-0001.jpg']);
   assert.ok(manifest.files[0].timeRange.start && manifest.files[0].sha256.length === 64);
   assert.ok(manifest.signedRecords.length >= 3, 'finding, decision and review envelopes');
   assert.equal(manifest.case.findings[0].type, 'seal_tampered');
@@ -218,7 +247,7 @@ test('tampering is caught: one byte of the recording, a manifest field, a remove
   await fh.close();
 
   const cases: [string, string, RegExp][] = [
-    ['recording byte', flipped, /media\/session-1-0000\.webm: SHA-256 does not match the manifest/],
+    ['recording byte', flipped, new RegExp(`media/${recording.name.replaceAll('.', '\\.')}: SHA-256 does not match the manifest`)],
     ['manifest field', await rewritten((items) => items.map((i) => (i.name === 'manifest.json'
       ? { ...i, data: Buffer.from(i.data.toString('utf8').replace('"outcome": "hold"', '"outcome": "release"')) } : i))), /manifest altered after signing/],
     ['removed file', await rewritten((items) => items.filter((i) => i.name !== 'media/session-1-snap-0001.jpg')), /session-1-snap-0001\.jpg: listed in the manifest but missing/],
@@ -242,8 +271,7 @@ test('tampering is caught: one byte of the recording, a manifest field, a remove
 
 test('a media file altered on disk after registration stops the export (409 media_altered)', async () => {
   const [m] = (await a.sup.get(`/api/orders/${order.id}/case`)).body.media;
-  const path = join(dir, 'recording-0001.webm');
-  const fh = await open(path, 'r+');
+  const fh = await open(recordingPath, 'r+');
   await fh.write(Buffer.from([0x42]), 0, 1, 500);
   await fh.close();
   const r = await a.auditor.get(`/api/orders/${order.id}/evidence.zip`);

@@ -62,7 +62,7 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
     schema: { tags, summary: 'A recording or snapshot of a case (byte ranges supported, for the player)', params: IdParams, response: { 200: { type: 'string', format: 'binary' }, 206: { type: 'string', format: 'binary' }, ...errors } },
   }, async (req, reply) => {
     const m = await openCaseMedia(ctx.db, ctx.config.dataDir, actorOf(req), id(req));
-    const type = m.row.contentType ?? (m.row.kind === 'recording' ? 'video/webm' : 'image/jpeg');
+    const type = m.file.contentType ?? (m.file.kind === 'recording' ? 'video/webm' : 'image/jpeg');
     reply.header('accept-ranges', 'bytes').header('content-type', type).header('cache-control', 'private, no-store');
     const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
     if (range && (range[1] || range[2])) {

@@ -15,7 +15,6 @@ import { conflict, notFound } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorizeCase } from '../findings/findings.policy.ts';
 import { assembleCase } from './case-story.service.ts';
-import { mediaPath } from './media.service.ts';
 
 export const EVIDENCE_PACKAGE_KIND = 'rvi-inspection-case/1';
 
@@ -44,7 +43,7 @@ export async function exportCase(deps: EvidenceDeps, actor: Actor, orderId: stri
   if (!c) throw notFound('Inspection order', orderId);
   const [head] = await deps.db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
   const files: ExportFile[] = c.media.map((m) => ({
-    name: m.name, path: mediaPath(deps.config.dataDir, m.path), kind: m.kind,
+    name: m.name, path: m.path, kind: m.kind,
     ...(m.startedAt && m.endedAt ? { timeRange: { start: m.startedAt, end: m.endedAt } } : {}),
   }));
   const { audit, ...records } = c.story;

@@ -3,10 +3,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { MEDIA_NAME_RE } from '@rvi/evidence';
 import type { CaseMediaView } from '@rvi/contracts';
-import { caseMedia } from '../../db/schema.ts';
+import { caseMedia, liveSessions, recordingSegments, sessionSnapshots } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { badRequest, conflict, notFound } from '../../platform/errors.ts';
@@ -53,11 +53,88 @@ function time(v: Date | string | null | undefined, field: string): Date | null {
   return d;
 }
 
-export function presentMedia(m: MediaRow): CaseMediaView {
+/**
+ * One media file of a case, wherever it is recorded: a live session's sealed recording segment or snapshot (the
+ * session module's tables, files in the object store under DATA_DIR/media), or a file registered for the case
+ * (case_media: imports, media from outside a live session).
+ */
+export interface CaseMediaFile {
+  id: string;
+  orderId: string;
+  source: 'recording_segment' | 'session_snapshot' | 'case_media';
+  kind: 'recording' | 'snapshot';
+  /** Unique name inside the evidence package (media/<name>). */
+  name: string;
+  /** Absolute path on this machine. */
+  path: string;
+  contentType: string | null;
+  size: number;
+  /** SHA-256 recorded when the file was sealed or registered: the export checks the file still has it. */
+  sha256: string;
+  sessionId: string | null;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  createdAt: Date;
+}
+
+export function presentMedia(m: CaseMediaFile): CaseMediaView {
   return {
     id: m.id, kind: m.kind, name: m.name, contentType: m.contentType, size: m.size, sha256: m.sha256, sessionId: m.sessionId,
     startedAt: m.startedAt?.toISOString() ?? null, endedAt: m.endedAt?.toISOString() ?? null,
   };
+}
+
+const objectPath = (dataDir: string, key: string) => join(dataDir, 'media', key);
+const ext = (mime: string) => (mime === 'image/png' ? 'png' : 'jpg');
+
+function fromCaseMedia(dataDir: string, m: MediaRow): CaseMediaFile {
+  return {
+    id: m.id, orderId: m.orderId, source: 'case_media', kind: m.kind, name: m.name, path: mediaPath(dataDir, m.path), contentType: m.contentType,
+    size: m.size, sha256: m.sha256, sessionId: m.sessionId, startedAt: m.startedAt, endedAt: m.endedAt, createdAt: m.createdAt,
+  };
+}
+
+type SegmentRow = typeof recordingSegments.$inferSelect;
+type SnapshotRow = typeof sessionSnapshots.$inferSelect;
+
+function fromSegment(dataDir: string, orderId: string, r: SegmentRow): CaseMediaFile {
+  return {
+    id: r.id, orderId, source: 'recording_segment', kind: 'recording', name: `recording-${r.sessionId}-${String(r.index).padStart(4, '0')}.webm`,
+    path: objectPath(dataDir, r.key), contentType: 'video/webm', size: r.bytes, sha256: r.sha256, sessionId: r.sessionId,
+    startedAt: r.startedAt, endedAt: r.endedAt, createdAt: r.sealedAt,
+  };
+}
+
+function fromSnapshot(dataDir: string, orderId: string, r: SnapshotRow): CaseMediaFile {
+  return {
+    id: r.id, orderId, source: 'session_snapshot', kind: 'snapshot', name: `snapshot-${r.sessionId}-${r.id}.${ext(r.mime)}`,
+    path: objectPath(dataDir, r.key), contentType: r.mime, size: r.bytes, sha256: r.sha256, sessionId: r.sessionId,
+    startedAt: r.takenAt, endedAt: r.takenAt, createdAt: r.createdAt,
+  };
+}
+
+/** Every media file of an order in time order: live-session recordings and snapshots, and registered files. */
+export async function listCaseMedia(db: Db, dataDir: string, orderId: string): Promise<CaseMediaFile[]> {
+  const sessions = await db.select({ id: liveSessions.id }).from(liveSessions).where(eq(liveSessions.orderId, orderId));
+  const ids = sessions.map((s) => s.id);
+  const segs = ids.length ? await db.select().from(recordingSegments).where(inArray(recordingSegments.sessionId, ids)).orderBy(asc(recordingSegments.startedAt), asc(recordingSegments.index)) : [];
+  const snaps = ids.length ? await db.select().from(sessionSnapshots).where(inArray(sessionSnapshots.sessionId, ids)).orderBy(asc(sessionSnapshots.takenAt)) : [];
+  const own = await db.select().from(caseMedia).where(eq(caseMedia.orderId, orderId)).orderBy(asc(caseMedia.startedAt), asc(caseMedia.name));
+  const all = [...segs.map((r) => fromSegment(dataDir, orderId, r)), ...snaps.map((r) => fromSnapshot(dataDir, orderId, r)), ...own.map((m) => fromCaseMedia(dataDir, m))];
+  const t = (m: CaseMediaFile) => (m.startedAt ?? m.createdAt).getTime();
+  return all.sort((a, b) => t(a) - t(b) || a.name.localeCompare(b.name));
+}
+
+/** One media file of any case by id (recording segment, session snapshot or registered file). */
+export async function findCaseMedia(db: Db, dataDir: string, id: string): Promise<CaseMediaFile | null> {
+  const [own] = await db.select().from(caseMedia).where(eq(caseMedia.id, id)).limit(1);
+  if (own) return fromCaseMedia(dataDir, own);
+  const [seg] = await db.select({ r: recordingSegments, orderId: liveSessions.orderId }).from(recordingSegments)
+    .innerJoin(liveSessions, eq(liveSessions.id, recordingSegments.sessionId)).where(eq(recordingSegments.id, id)).limit(1);
+  if (seg) return fromSegment(dataDir, seg.orderId, seg.r);
+  const [snap] = await db.select({ r: sessionSnapshots, orderId: liveSessions.orderId }).from(sessionSnapshots)
+    .innerJoin(liveSessions, eq(liveSessions.id, sessionSnapshots.sessionId)).where(eq(sessionSnapshots.id, id)).limit(1);
+  return snap ? fromSnapshot(dataDir, snap.orderId, snap.r) : null;
 }
 
 /**
@@ -98,19 +175,18 @@ export async function registerCaseMedia(db: Db, dataDir: string, actor: Actor, o
       orderId, kind: input.kind, name: input.name, size: digest.size, sha256: digest.sha256,
       startedAt: startedAt?.toISOString() ?? null, endedAt: endedAt?.toISOString() ?? null, sessionId: input.sessionId ?? null,
     });
-    return presentMedia(row);
+    return presentMedia(fromCaseMedia(dataDir, row));
   });
 }
 
 /** A media file to play back (customs of the order's office who work on or audit the case). */
-export async function openCaseMedia(db: Db, dataDir: string, actor: Actor, id: string): Promise<{ row: MediaRow; path: string; size: number }> {
-  const [m] = await db.select().from(caseMedia).where(eq(caseMedia.id, id)).limit(1);
+export async function openCaseMedia(db: Db, dataDir: string, actor: Actor, id: string): Promise<{ file: CaseMediaFile; path: string; size: number }> {
+  const m = await findCaseMedia(db, dataDir, id);
   const order = m ? await loadOrderRow(db, m.orderId) : null;
   authorizeCase(actor, 'order.read', order, id);
   const rec = scopeOf(order);
   if (!can(actor, 'audit.read', rec) && !can(actor, 'finding.record', rec) && !can(actor, 'session.observe', rec)) throw notFound('Media', id);
-  const path = mediaPath(dataDir, m!.path);
-  const st = await fs.stat(path).catch(() => null);
+  const st = await fs.stat(m!.path).catch(() => null);
   if (!st) throw notFound('Media file', m!.name);
-  return { row: m!, path, size: st.size };
+  return { file: m!, path: m!.path, size: st.size };
 }

@@ -5,14 +5,16 @@ import { promises as fs } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { decideDeletion, parseRetentionPeriod, type RetentionPolicy } from '@rvi/evidence';
 import { RETENTION_RECORD_TYPES, type RetentionPolicyList, type RetentionRecordType } from '@rvi/contracts';
-import { caseMedia, decisionEffects, decisionReviews, decisions, findings, inspectionOrders, retentionPolicies, suggestedFindings } from '../../db/schema.ts';
+import {
+  caseMedia, decisionEffects, decisionReviews, decisions, findings, inspectionOrders, recordingSegments, retentionPolicies, sessionSnapshots, suggestedFindings,
+} from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../platform/errors.ts';
 import { requireRole, roleAllows } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorizeCase } from '../findings/findings.policy.ts';
-import { mediaPath } from './media.service.ts';
+import { findCaseMedia } from './media.service.ts';
 
 /** Built-in periods (a row in retention_policies overrides one). */
 export const DEFAULT_RETENTION: Readonly<Record<RetentionRecordType, string>> = Object.freeze({
@@ -91,11 +93,13 @@ async function loadTarget(db: Db, dataDir: string, type: RetentionRecordType, id
     return s ? { orderId: s.orderId, createdAt: s.createdAt, auditType: 'suggested_finding', facts: { field: s.field, status: s.status }, remove: async (tx) => { await tx.delete(suggestedFindings).where(eq(suggestedFindings.id, id)); } } : null;
   }
   const kind = type === 'recordings' ? 'recording' : 'snapshot';
-  const [m] = await db.select().from(caseMedia).where(eq(caseMedia.id, id));
+  const m = await findCaseMedia(db, dataDir, id);
   if (!m || m.kind !== kind) return null;
+  const table = m.source === 'case_media' ? caseMedia : m.source === 'recording_segment' ? recordingSegments : sessionSnapshots;
   return {
-    orderId: m.orderId, createdAt: m.createdAt, auditType: 'case_media', file: mediaPath(dataDir, m.path),
-    facts: { name: m.name, size: m.size, sha256: m.sha256 }, remove: async (tx) => { await tx.delete(caseMedia).where(eq(caseMedia.id, id)); },
+    orderId: m.orderId, createdAt: m.createdAt, auditType: m.source, file: m.path,
+    facts: { name: m.name, size: m.size, sha256: m.sha256, sessionId: m.sessionId },
+    remove: async (tx) => { await tx.delete(table).where(eq(table.id, id)); },
   };
 }
 

@@ -1,33 +1,42 @@
-// ADAPTER (switch when the live-session module lands in the server): the session timeline of an order.
-// Live sessions (recordings, snapshots, session events) are being built in packages/media and are not in the server
-// yet, so there are no session tables to read. Until then the timeline is built from the media registered for the
-// case (case_media, filled through registerCaseMedia by whoever records). When the session module adds its tables,
-// replace the body of loadSessionTimeline with a query of them (keep the return shape: the case story, the evidence
-// package and the web player read it).
-import { asc, eq } from 'drizzle-orm';
-import { caseMedia } from '../../db/schema.ts';
+// The live sessions of an order as the case story and the evidence package tell them: each session's state and
+// times, its timeline of events (joins, reconnects, steps, instructions, snapshots, recording segments), its
+// checklist with the results, and the vision readings of its snapshots. Read from the session module's tables
+// (live_sessions, session_events, session_steps) and the vision module's (vision_readings).
+import { asc, eq, inArray } from 'drizzle-orm';
+import { liveSessions, sessionEvents, sessionSteps, users, visionReadings } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 
 export interface SessionTimeline {
   sessionId: string;
-  startedAt: string | null;
+  state: string;
+  inspectorName: string | null;
+  createdAt: string;
+  connectedAt: string | null;
   endedAt: string | null;
-  /** Events in time order: recording segments and snapshots (and, later, connection events). */
-  events: { at: string | null; kind: string; ref: string; detail?: Record<string, unknown> }[];
+  endReason: string | null;
+  events: { seq: number; at: string; kind: string; source: string; actorId: string | null; payload: Record<string, unknown> }[];
+  steps: { ordinal: number; key: string | null; text: { en: string; 'zh-CN': string }; status: string; result: string | null; note: string | null; doneAt: string | null }[];
+  readings: { id: string; snapshotId: string; status: string; model: string | null; at: string }[];
 }
 
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
 export async function loadSessionTimeline(db: Db, orderId: string): Promise<SessionTimeline[]> {
-  const media = await db.select().from(caseMedia).where(eq(caseMedia.orderId, orderId)).orderBy(asc(caseMedia.startedAt), asc(caseMedia.name));
-  const bySession = new Map<string, SessionTimeline>();
-  for (const m of media) {
-    const sid = m.sessionId ?? 'unassigned';
-    let s = bySession.get(sid);
-    if (!s) bySession.set(sid, (s = { sessionId: sid, startedAt: null, endedAt: null, events: [] }));
-    const start = m.startedAt?.toISOString() ?? null;
-    const end = m.endedAt?.toISOString() ?? null;
-    if (start && (!s.startedAt || start < s.startedAt)) s.startedAt = start;
-    if (end && (!s.endedAt || end > s.endedAt)) s.endedAt = end;
-    s.events.push({ at: start, kind: m.kind === 'recording' ? 'recording_segment' : 'snapshot', ref: m.id, detail: { name: m.name, endedAt: end } });
-  }
-  return [...bySession.values()];
+  const sessions = await db.select({ s: liveSessions, inspectorName: users.displayName }).from(liveSessions)
+    .leftJoin(users, eq(users.id, liveSessions.inspectorId))
+    .where(eq(liveSessions.orderId, orderId)).orderBy(asc(liveSessions.createdAt));
+  if (!sessions.length) return [];
+  const ids = sessions.map((x) => x.s.id);
+  const events = await db.select().from(sessionEvents).where(inArray(sessionEvents.sessionId, ids)).orderBy(asc(sessionEvents.seq));
+  const steps = await db.select().from(sessionSteps).where(inArray(sessionSteps.sessionId, ids)).orderBy(asc(sessionSteps.ordinal));
+  const readings = await db.select().from(visionReadings).where(inArray(visionReadings.sessionId, ids)).orderBy(asc(visionReadings.createdAt));
+  return sessions.map(({ s, inspectorName }) => ({
+    sessionId: s.id, state: s.state, inspectorName: inspectorName ?? null, createdAt: s.createdAt.toISOString(),
+    connectedAt: iso(s.connectedAt), endedAt: iso(s.endedAt), endReason: s.endReason,
+    events: events.filter((e) => e.sessionId === s.id).map((e) => ({ seq: e.seq, at: e.at.toISOString(), kind: e.kind, source: e.source, actorId: e.actorId, payload: e.payload ?? {} })),
+    steps: steps.filter((x) => x.sessionId === s.id).map((x) => ({
+      ordinal: x.ordinal, key: x.templateKey, text: x.text, status: x.status, result: x.result ?? null, note: x.note ?? null, doneAt: iso(x.doneAt),
+    })),
+    readings: readings.filter((r) => r.sessionId === s.id).map((r) => ({ id: r.id, snapshotId: r.snapshotId, status: r.status, model: r.model, at: r.createdAt.toISOString() })),
+  }));
 }

@@ -82,10 +82,10 @@ export function currentFindings(rows: FindingRow[]): FindingRow[] {
 }
 
 export function presentSuggestion(r: SuggestionRow): SuggestedFinding {
-  const ev = (r.evidence ?? {}) as { snapshotId?: string | null; box?: number[] | null; text?: string | null };
+  const ev = (r.evidence ?? {}) as { snapshotId?: string | null; readingId?: string | null; box?: unknown[] | null; text?: string | null; message?: string | null };
   return {
     id: r.id, orderId: r.orderId, field: r.field, declared: r.declaredValue, observed: r.observedValue, confidence: r.confidence,
-    evidence: { snapshotId: ev.snapshotId ?? null, box: ev.box ?? null, text: ev.text ?? null }, source: r.source, status: r.status,
+    evidence: { snapshotId: ev.snapshotId ?? null, readingId: ev.readingId ?? null, box: Array.isArray(ev.box) ? ev.box : null, text: ev.text ?? null, message: ev.message ?? null }, source: r.source, status: r.status,
     findingId: r.findingId, resolvedAt: r.resolvedAt?.toISOString() ?? null, dismissReason: r.dismissReason, createdAt: r.createdAt.toISOString(),
   };
 }

@@ -8,7 +8,8 @@ import {
   type InspectionListQuery, type InspectionView, type SuggestedFinding,
 } from '@rvi/contracts';
 import {
-  declarations, decisionEffects, decisionReviews, decisions, findings, inspectionOrders, organisations, suggestedFindings, users,
+  declarations, decisionEffects, decisionReviews, decisions, findings, inspectionOrders, liveSessions, organisations, sessionSteps,
+  suggestedFindings, users,
 } from '../../db/schema.ts';
 import type { EvidenceRefs } from '../../db/schema/findings.ts';
 import type { Db } from '../../platform/db.ts';
@@ -187,7 +188,7 @@ export interface SuggestionInput {
   declared?: string | null;
   observed?: string | null;
   confidence: number;
-  evidence: { snapshotId?: string | null; box?: number[] | null; text?: string | null };
+  evidence: { snapshotId?: string | null; readingId?: string | null; box?: unknown[] | null; text?: string | null };
   source?: string;
 }
 
@@ -207,7 +208,7 @@ export async function addSuggestedFindings(db: Db, actor: Actor, orderId: string
     if (!items.length) return [];
     const rows = await tx.insert(suggestedFindings).values(items.map((s) => ({
       id: randomUUID(), orderId, field: s.field.trim(), declaredValue: s.declared ?? null, observedValue: s.observed ?? null,
-      confidence: s.confidence, evidence: { snapshotId: s.evidence?.snapshotId ?? null, box: s.evidence?.box ?? null, text: s.evidence?.text ?? null },
+      confidence: s.confidence, evidence: { snapshotId: s.evidence?.snapshotId ?? null, readingId: s.evidence?.readingId ?? null, box: s.evidence?.box ?? null, text: s.evidence?.text ?? null },
       source: s.source ?? 'vision',
     }))).returning();
     for (const r of rows) {
@@ -248,11 +249,12 @@ export async function acceptSuggestion(deps: SigningDeps, actor: Actor, id: stri
     assertOpen(order, await caseFacts(tx, order.id));
     const [fresh] = await tx.select().from(suggestedFindings).where(eq(suggestedFindings.id, id)).for('update');
     if (fresh.status !== 'suggested') throw conflict('suggestion_resolved', `Suggestion ${id} was already ${fresh.status}`);
-    const ev = s.evidence as { snapshotId?: string | null };
+    const ev = s.evidence as { snapshotId?: string | null; readingId?: string | null };
     const f = await insertFinding(tx, deps, actor, order, decl, {
       kind: 'discrepancy', type: body.type ?? discrepancyTypeOf(s.field), severity: body.severity, field: s.field,
       declared: s.declaredValue, observed: s.observedValue, note: body.note ?? null,
-      evidence: { snapshots: ev.snapshotId ? [ev.snapshotId] : [], recordings: [], readings: [s.id] },
+      // The vision reading the suggestion came from (or the suggestion itself when it names none).
+      evidence: { snapshots: ev.snapshotId ? [ev.snapshotId] : [], recordings: [], readings: [ev.readingId ?? s.id] },
     }, s.id);
     await tx.update(suggestedFindings).set({ status: 'accepted', findingId: f.id, resolvedBy: actor.userId, resolvedAt: new Date() }).where(eq(suggestedFindings.id, id));
     await recordAudit(tx, actor, 'finding.suggestion_accepted', { type: 'suggested_finding', id }, { orderId: order.id, findingId: f.id, severity: body.severity });
@@ -298,6 +300,28 @@ export async function loadCaseRecords(deps: SigningDeps, orderId: string) {
   };
 }
 
+/**
+ * The checklist the findings follow: the steps of the order's live session(s) (template key, or `custom-N` for a
+ * step the inspector added) with their texts and the results ticked during the session; the default checklist when
+ * there was no session.
+ */
+async function sessionChecklist(db: Db, orderId: string): Promise<Pick<InspectionView, 'checklist' | 'stepTexts' | 'sessionResults'>> {
+  const rows = await db.select({ s: sessionSteps }).from(sessionSteps)
+    .innerJoin(liveSessions, eq(liveSessions.id, sessionSteps.sessionId))
+    .where(eq(liveSessions.orderId, orderId)).orderBy(asc(liveSessions.createdAt), asc(sessionSteps.ordinal));
+  if (!rows.length) return { checklist: [...CHECKLIST_STEPS], stepTexts: {}, sessionResults: {} };
+  const checklist: string[] = [];
+  const stepTexts: InspectionView['stepTexts'] = {};
+  const sessionResults: InspectionView['sessionResults'] = {};
+  for (const { s } of rows) {
+    const key = (s.templateKey && /^[a-z0-9][a-z0-9_-]*$/.test(s.templateKey) ? s.templateKey : `custom-${s.ordinal}`).slice(0, 100);
+    if (!checklist.includes(key)) checklist.push(key);
+    stepTexts[key] = s.text;
+    if (s.result || !(key in sessionResults)) sessionResults[key] = s.result ?? null;
+  }
+  return { checklist, stepTexts, sessionResults };
+}
+
 /** The inspector's (and supervisor's) view of one inspection: declared values, checklist, findings, suggestions, decisions. */
 export async function getInspection(deps: SigningDeps, actor: Actor, orderId: string): Promise<InspectionView> {
   const row = await loadOrderRow(deps.db, orderId);
@@ -317,7 +341,7 @@ export async function getInspection(deps: SigningDeps, actor: Actor, orderId: st
       id: decl.id, declarationNo: decl.declarationNo, hs6: decl.hs6, countryOfOrigin: decl.countryOfOrigin, netMassKg: decl.netMassKg,
       itemPrice: decl.itemPrice, goodsDescription: decl.goodsDescription, status: decl.status,
     },
-    checklist: [...CHECKLIST_STEPS],
+    ...(await sessionChecklist(deps.db, orderId)),
     findings: recs.findings,
     suggestions: recs.suggestions,
     decisions: recs.decisions,

@@ -37,6 +37,18 @@ function Facts({ items }: { items: [string, unknown][] }) {
   );
 }
 
+/** A live session as the case story carries it (see the server's sessions adapter). */
+interface SessionInfo {
+  sessionId: string;
+  state: string;
+  inspectorName: string | null;
+  connectedAt: string | null;
+  endedAt: string | null;
+  events?: { seq: number; at: string; kind: string; source: string }[];
+  steps?: { ordinal: number; key: string | null; text?: { en: string; 'zh-CN': string }; result: string | null; doneAt: string | null }[];
+  readings?: { id: string; snapshotId: string; status: string; at: string }[];
+}
+
 interface Marker { at: number; end?: number; kind: 'step' | 'finding' | 'snapshot' | 'reading' | 'range'; label: string }
 
 /** Markers on a recording's timeline: checklist steps and findings (when signed), snapshots, readings, evidence ranges. */
@@ -51,6 +63,10 @@ function markersFor(story: CaseStory, rec: CaseMediaView): Marker[] {
   }
   for (const m of story.media) if (m.kind === 'snapshot' && m.startedAt) out.push({ at: Date.parse(m.startedAt), kind: 'snapshot', label: m.name });
   for (const s of story.suggestions) out.push({ at: Date.parse(s.createdAt), kind: 'reading', label: `${s.field}: ${s.observed ?? ''}` });
+  for (const x of story.sessions as SessionInfo[]) {
+    for (const st of x.steps ?? []) if (st.doneAt) out.push({ at: Date.parse(st.doneAt), kind: 'step', label: `${st.text?.en ?? st.key ?? ''}: ${st.result ?? ''}` });
+    for (const r of x.readings ?? []) out.push({ at: Date.parse(r.at), kind: 'reading', label: `${r.snapshotId} (${r.status})` });
+  }
   return out;
 }
 
@@ -102,7 +118,7 @@ function RecordingPlayer({ story, rec }: { story: CaseStory; rec: CaseMediaView 
  * entry of the case in chain order; the evidence package downloads from here.
  */
 export function CaseStoryView({ orderId, canExport }: { orderId: string; canExport: boolean }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const q = useCaseStory(orderId);
   if (q.isPending) return <Loading />;
   if (q.error || !q.data) return <ErrorAlert error={q.error} />;
@@ -151,6 +167,15 @@ export function CaseStoryView({ orderId, canExport }: { orderId: string; canExpo
         }) : <Text size="sm" c="dimmed">{t('common.none')}</Text>}
       </Section>
       <Section n={6} title={t('evidence.section.session')} testId="story-session">
+        {(s.sessions as SessionInfo[]).map((x) => (
+          <Stack key={x.sessionId} gap={2} mb="sm" data-testid="story-live-session">
+            <Text size="sm" fw={500}>{t('evidence.sessionLine', { state: x.state, from: x.connectedAt ? formatDateTime(x.connectedAt) : '—', to: x.endedAt ? formatDateTime(x.endedAt) : '—' })}</Text>
+            {(x.steps ?? []).map((st) => (
+              <Text key={st.ordinal} size="xs">{st.ordinal}. {(i18n.language === 'zh-CN' ? st.text?.['zh-CN'] : st.text?.en) ?? st.key} — {st.result ? t(`findings.result.${st.result}`, { defaultValue: st.result }) : t('common.none')}</Text>
+            ))}
+            {x.events?.length ? <Text size="xs" c="dimmed">{t('evidence.sessionEvents', { count: x.events.length })}</Text> : null}
+          </Stack>
+        ))}
         {recordings.length ? <Stack gap="md">{recordings.map((r) => <RecordingPlayer key={r.id} story={s} rec={r} />)}</Stack> : <Text size="sm" c="dimmed">{t('evidence.noRecordings')}</Text>}
         {snapshots.length ? (
           <Group gap="xs" mt="sm">

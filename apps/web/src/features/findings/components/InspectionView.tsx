@@ -96,8 +96,12 @@ function currentStep(findings: Finding[], key: string): Finding | undefined {
 }
 
 function Checklist({ view }: { view: Inspection }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const record = useRecordFinding();
+  const label = (key: string) => {
+    const text = view.stepTexts[key];
+    return text ? (i18n.language === 'zh-CN' ? text['zh-CN'] : text.en) : t(`findings.step.${key}`, { defaultValue: key });
+  };
   return (
     <Card withBorder mb="md" data-testid="checklist">
       <Title order={3} fz="md" mb="xs">{t('findings.checklist')}</Title>
@@ -106,7 +110,10 @@ function Checklist({ view }: { view: Inspection }) {
           const cur = currentStep(view.findings, key);
           return (
             <Group key={key} justify="space-between" wrap="wrap" gap="xs" data-testid={`step-${key}`} data-result={cur?.stepResult ?? ''}>
-              <Text size="md" fw={500}>{t(`findings.step.${key}`, { defaultValue: key })}</Text>
+              <div>
+                <Text size="md" fw={500}>{label(key)}</Text>
+                {view.sessionResults[key] ? <Text size="xs" c="dimmed" data-testid="session-result">{t('findings.inSession', { result: t(`findings.result.${view.sessionResults[key]}`, { defaultValue: view.sessionResults[key] ?? '' }) })}</Text> : null}
+              </div>
               <Group gap={6}>
                 {FINDING_STEP_RESULTS.map((r) => (
                   <Button
