@@ -2,6 +2,6 @@ export { MediaNode, parseIceServers, newPeerId, type MediaNodeOptions, type Medi
 export * from './signalling.ts';
 export { SessionRecorder, segmentFileName, lastSegmentIndex, sha256File, type SegmentInfo, type SegmentOpenInfo, type RecorderOptions, type SegmentCloseReason, type SegmentOpenReason } from './recorder.ts';
 export { recoverSegments, readHeaderDurationMs, type RecoveredSegment, type RecoverOptions } from './recover.ts';
-export { probeMedia, type ProbeResult } from './probe.ts';
+export { probeMedia, decodeCheck, type ProbeResult } from './probe.ts';
 export { TwccFeedbackGenerator } from './twcc.ts';
 export { addVideoBitrateHints, type BitrateHints } from './sdp.ts';

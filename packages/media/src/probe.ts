@@ -76,3 +76,10 @@ export async function probeMedia(path: string, ffprobe = 'ffprobe'): Promise<Pro
     headerDurationS,
   };
 }
+
+/** Decodes the whole file with ffmpeg (to null). ok = exit 0 and no decode errors. Slower than probeMedia. */
+export async function decodeCheck(path: string, ffmpeg = 'ffmpeg'): Promise<{ ok: boolean; errors: string[] }> {
+  const r = await run(ffmpeg, ['-v', 'error', '-nostdin', '-i', path, '-f', 'null', '-'], 300_000);
+  const errors = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/Unknown-sized element/.test(l));
+  return { ok: r.code === 0 && errors.length === 0, errors: errors.slice(0, 20) };
+}

@@ -3,7 +3,7 @@
 import { closeSync, openSync, readSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DurationPosition } from 'werift/nonstandard';
-import { probeMedia } from './probe.ts';
+import { decodeCheck, probeMedia } from './probe.ts';
 import { sha256File } from './recorder.ts';
 
 export interface RecoveredSegment {
@@ -28,6 +28,8 @@ export interface RecoverOptions {
   sessionId?: string;
   /** write the measured duration into the header of unfinalised files (default true) */
   repair?: boolean;
+  /** also decode every frame with ffmpeg (slower); playable then also means "decodes without errors" */
+  decode?: boolean;
 }
 
 const NAME_RE = /^(.+)-(\d{4,})\.webm$/;
@@ -84,11 +86,12 @@ export async function recoverSegments(dir: string, opts: RecoverOptions = {}): P
     const header = readHeaderDurationMs(path);
     const finalized = header !== undefined && Math.abs(header - PLACEHOLDER_MS) > 1;
     const probe = await probeMedia(path);
+    const decoded = opts.decode && probe.ok ? await decodeCheck(path) : undefined;
     if (!finalized && probe.ok && opts.repair !== false) writeHeaderDurationMs(path, probe.durationMs);
     out.push({
-      path, sessionKey, index: Number(idx), finalized, playable: probe.ok,
+      path, sessionKey, index: Number(idx), finalized, playable: probe.ok && (decoded?.ok ?? true),
       durationMs: probe.durationMs, maxVideoGapMs: probe.maxVideoGapMs,
-      sha256: await sha256File(path), bytes: statSync(path).size, error: probe.error,
+      sha256: await sha256File(path), bytes: statSync(path).size, error: probe.error ?? decoded?.errors.join('; ') ?? undefined,
     });
   }
   return out;
