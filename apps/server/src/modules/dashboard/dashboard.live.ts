@@ -135,6 +135,7 @@ export async function liveQueues(db: Db, actor: Actor): Promise<LiveQueues> {
     select d.id, d.order_id, o.order_no, d.declaration_id, ent.name as enterprise_name, d.signed_at, count(*) over ()::int as total
     from decisions d join inspection_orders o on o.id = d.order_id join organisations ent on ent.id = d.enterprise_id
     where d.office_id = ${officeId} and d.requires_approval and not exists (select 1 from decision_reviews r where r.decision_id = d.id)
+      and not exists (select 1 from decision_effects e where e.decision_id = d.id)
     order by d.signed_at, d.id limit ${QUEUE_ITEMS}`));
   const [dispatch, booking, progress] = await Promise.all([
     orders(sql`o.state = 'selected'`),

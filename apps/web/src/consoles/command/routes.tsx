@@ -5,4 +5,8 @@ export const commandRoutes: RouteObject[] = [
   { index: true, element: <Navigate to="live" replace /> },
   { path: 'live', lazy: async () => ({ Component: (await import('../../features/dashboard/pages.tsx')).LivePage }) },
   { path: 'figures', lazy: async () => ({ Component: (await import('../../features/dashboard/pages.tsx')).FiguresPage }) },
+  { path: 'admin/users', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).UsersPage }) },
+  { path: 'admin/organisations', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).OrgsPage }) },
+  { path: 'admin/inspectors', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).InspectorsPage }) },
+  { path: 'admin/settings', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).SettingsPage }) },
 ];

@@ -3,6 +3,7 @@ import { Box, Group, Table, Text } from '@mantine/core';
 import { useElementSize } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
 import { ChartOrTable } from '../../risk/components/ChartOrTable.tsx';
+import { niceTicks } from '../chart-scale.ts';
 
 export interface BarSeries {
   key: string;
@@ -20,34 +21,29 @@ interface Props {
   /** Header of the category column in the table view. */
   categoryLabel: string;
   height?: number;
+  /** Counts: whole-number ticks. */
+  integer?: boolean;
 }
 
 const PAD = { left: 44, right: 12, top: 12, bottom: 34 };
-
-function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * p) return m * p;
-  return 10 * p;
-}
 
 /**
  * Grouped bars (one group per category, one bar per series) drawn at the size they are shown, with the same figures
  * as a table: the table is the accessible view; the SVG has a title and a text description of every value.
  */
-export function BarChart({ title, testId, categories, series, format, categoryLabel, height = 220 }: Props) {
+export function BarChart({ title, testId, categories, series, format, categoryLabel, height = 220, integer = false }: Props) {
   const { t } = useTranslation();
   const titleId = useId();
   const descId = useId();
   const { ref, width: measured } = useElementSize();
   const width = Math.max(280, Math.round(measured) || 640);
-  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values.map((v) => v ?? 0))));
+  const ticks = niceTicks(Math.max(0, ...series.flatMap((s) => s.values.map((v) => v ?? 0))), integer);
+  const max = ticks[ticks.length - 1];
   const plotW = width - PAD.left - PAD.right;
   const plotH = height - PAD.top - PAD.bottom;
   const groupW = categories.length ? plotW / categories.length : plotW;
   const barW = Math.max(2, Math.min(40, (groupW * 0.8) / Math.max(1, series.length)));
   const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
   // Every nth label so they do not overlap on narrow screens or long periods.
   const labelEvery = Math.max(1, Math.ceil((categories.length * 56) / plotW));
   const describe = categories.map((c, i) => `${c}: ${series.map((s) => `${s.label} ${s.values[i] === null ? t('dashboard.noData') : format(s.values[i]!)}`).join(', ')}`).join('; ');

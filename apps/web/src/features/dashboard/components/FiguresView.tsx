@@ -55,7 +55,7 @@ function ReleaseTime({ filter }: { filter: FigureFilterInput }) {
               { key: 'remote', label: t('dashboard.mode.remote'), color: REMOTE_COLOR, values: f.distribution.map((d) => d.remote) },
               { key: 'onsite', label: t('dashboard.mode.onsite'), color: ONSITE_COLOR, values: f.distribution.map((d) => d.onsite) },
             ]}
-            format={(v) => formatNumber(v, 0)}
+            format={(v) => formatNumber(v, 0)} integer
           />
         </Stack>
       ) : null}
@@ -135,7 +135,7 @@ function RemoteShare({ filter }: { filter: FigureFilterInput }) {
             title={t('dashboard.charts.reasons')} testId="chart-reasons" categoryLabel={t('dashboard.reasonColumn')}
             categories={f.reasons.map((r) => reasonLabel(t, r))}
             series={[{ key: 'count', label: t('dashboard.onsiteInspections'), color: ONSITE_COLOR, values: f.reasons.map((r) => r.count) }]}
-            format={(v) => formatNumber(v, 0)}
+            format={(v) => formatNumber(v, 0)} integer
           />
         </Stack>
       ) : null}
@@ -189,7 +189,7 @@ function EnterpriseCost({ filter }: { filter: FigureFilterInput }) {
             title={t('dashboard.charts.tripsAvoided')} testId="chart-trips" categoryLabel={t('dashboard.day')}
             categories={f.series.map((s) => s.day)}
             series={[{ key: 'trips', label: t('dashboard.tripsAvoided'), color: RANDOM_COLOR, values: f.series.map((s) => s.tripsAvoided) }]}
-            format={(v) => formatNumber(v, 0)}
+            format={(v) => formatNumber(v, 0)} integer
           />
         </Stack>
       ) : null}
