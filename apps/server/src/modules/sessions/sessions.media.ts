@@ -76,6 +76,11 @@ export class LiveMedia implements LiveRoom {
   private sealing = new Map<string, Set<Promise<unknown>>>();
   private publisherState = new Map<string, string>();
   env!: SessionsEnv;
+  /**
+   * Optional interceptor of the device's ICE path (the browser test puts a UDP proxy there to cut the device's
+   * network): `offer` filters the device's offer SDP, `answer` rewrites the node's answer before the device gets it.
+   */
+  devicePath?: { offer(sdp: string): string; answer(sdp: string): Promise<string> };
 
   constructor(private readonly opts: LiveMediaOptions) {
     this.recordingsDir = join(opts.dataDir, 'media', 'recordings');
@@ -215,9 +220,14 @@ export class LiveMedia implements LiveRoom {
     if (!MEDIA_TYPES.has(String(msg.type))) return send(peer.socket, { type: 'error', code: 'bad_message', message: `unknown message type ${String(msg.type).slice(0, 40)}` });
     // the device publishes into its own session only, whatever it says
     if (msg.type === 'join') msg = { type: 'join', sessionId: peer.sessionId, role: 'publisher' };
+    if (msg.type === 'offer' && this.devicePath && typeof msg.sdp === 'string') msg = { ...msg, sdp: this.devicePath.offer(msg.sdp) };
     const s = await loadSession(this.env.db, peer.sessionId);
     if (!s || s.state === 'ended') return send(peer.socket, { type: 'ended', reason: 'session ended' });
-    for (const out of await this.node.handle(peer.peerId, msg)) send(peer.socket, out);
+    for (const out of await this.node.handle(peer.peerId, msg)) send(peer.socket, await this.toDevice(out));
+  }
+
+  private async toDevice(m: MediaMessage): Promise<MediaMessage> {
+    return m.type === 'answer' && this.devicePath ? { ...m, sdp: await this.devicePath.answer(m.sdp) } : m;
   }
 
   // -------------------------------------------------------------------------------------------- viewers (/api/ws)
@@ -301,7 +311,7 @@ export class LiveMedia implements LiveRoom {
   private sendToPeer(peerId: string, msg: MediaMessage): void {
     const p = this.peers.get(peerId);
     if (!p) return;
-    if (p.kind === 'device') send(p.socket, msg);
+    if (p.kind === 'device') void this.toDevice(msg).then((m) => send(p.socket, m));
     else send(p.socket, { type: 'signal', sessionId: p.sessionId, payload: msg });
   }
 

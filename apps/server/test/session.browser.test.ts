@@ -1,0 +1,243 @@
+// The live remote inspection end to end, in real Chromium with real WebRTC through the server's media node: the
+// inspector (customs console) starts a session for a booked order, the on-site device opens the single-use link on
+// the camera page with a fake camera (a y4m made here with ffmpeg showing a container number), the inspector sees
+// decoded frames, sends a checklist step and a drawing that reach the device, requests a snapshot that arrives at
+// full resolution with its hash, ends the session and the recording matches the session's length with no gaps.
+// Then the device's network is cut for 10 s (its media through a UDP proxy, its browser offline) and the video
+// resumes within 5 s of restoring; expired and reused links show the refusal page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { asc, eq } from 'drizzle-orm';
+import { probeMedia } from '@rvi/media';
+import { UdpProxy } from '../../../packages/media/src/testing/harness.ts';
+import { startTestApp, TEST_PASSWORD, type TestApp } from './harness.ts';
+import { deviceJoinTokens, liveSessions, recordingSegments, sessionEvents } from '../src/db/schema.ts';
+import { liveSessionsOf } from '../src/modules/sessions/sessions.routes.ts';
+import { hashSecret } from '../src/modules/sessions/sessions.tokens.ts';
+import { bookedOrder, people, type People } from '../src/modules/sessions/sessions.test-helpers.ts';
+
+const repoRoot = new URL('../../../', import.meta.url).pathname;
+const webDist = join(repoRoot, 'apps/web/dist');
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns', '--autoplay-policy=no-user-gesture-required',
+];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+let t: TestApp;
+let p: People;
+let base: string;
+let work: string;
+let browser: Browser;
+let inspectorCtx: BrowserContext;
+let inspector: Page;
+const proxy = new UdpProxy();
+
+before(async () => {
+  const webSrc = join(repoRoot, 'apps/web/src');
+  const stale = !existsSync(join(webDist, 'camera.html')) || Math.max(newestMtime(webSrc), statSync(join(repoRoot, 'apps/web/camera.html')).mtimeMs) > statSync(join(webDist, 'index.html')).mtimeMs;
+  if (stale) {
+    const r = spawnSync('npm', ['run', 'build', '-w', '@rvi/web'], { cwd: repoRoot, stdio: 'inherit' });
+    assert.equal(r.status, 0, 'building the web app failed');
+  }
+  work = mkdtempSync(join(tmpdir(), 'rvi-session-browser-'));
+  // the fake camera: a moving test picture with a container number (640×360, 30 fps, 3 s loop; ~31 MB, never committed)
+  const y4m = join(work, 'camera.y4m');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-vf',
+    "drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='MSCU 123456-7':fontsize=48:fontcolor=white:box=1:boxcolor=black@0.7:x=(w-tw)/2:y=h-th-30",
+    '-t', '3', '-pix_fmt', 'yuv420p', y4m]);
+  t = await startTestApp({}, { jobs: false });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  p = await people(t);
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: [...ARGS, `--use-file-for-fake-video-capture=${y4m}`] });
+  inspectorCtx = await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' });
+  inspector = await inspectorCtx.newPage();
+  inspector.setDefaultTimeout(15_000);
+  inspector.on('dialog', (d) => void d.accept());
+  await inspector.goto(`${base}/login`);
+  await inspector.getByTestId('login-username').fill('inspector1');
+  await inspector.getByTestId('login-password').fill(TEST_PASSWORD);
+  await inspector.getByTestId('login-submit').click();
+  await inspector.waitForURL(/\/customs\//);
+});
+
+after(async () => {
+  await browser?.close();
+  await t?.close();
+  proxy.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+const framesDecoded = async () => Number((await inspector.getByTestId('stat-frames-decoded').textContent())?.trim()) || 0;
+
+/** The inspector starts the session of a booked order from the sessions page; returns its id and the device link. */
+async function startSession(orderNo: string): Promise<{ sessionId: string; link: string }> {
+  await inspector.goto(`${base}/customs/sessions`);
+  const row = inspector.locator(`[data-testid="ready-order"][data-order-no="${orderNo}"]`);
+  await row.getByTestId('start-session').click();
+  await inspector.waitForURL(/\/customs\/sessions\/[0-9a-f-]{36}$/);
+  const sessionId = inspector.url().split('/').pop()!;
+  const link = await inspector.getByTestId('device-link-url').getAttribute('href');
+  assert.match(link!, /\/camera\.html#t=/);
+  await inspector.getByTestId('device-link-qr').locator('svg').waitFor();
+  return { sessionId, link: link! };
+}
+
+async function openDevice(link: string): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext({ viewport: { width: 800, height: 600 }, locale: 'en-US' });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.goto(link);
+  return { ctx, page };
+}
+
+test('device streams to the inspector; a step and a drawing reach the device; a snapshot round-trips at full resolution; the recording matches the session', { timeout: 120_000 }, async () => {
+  const order = await bookedOrder(t, p);
+  const { sessionId, link } = await startSession(order.orderNo);
+  const device = await openDevice(link);
+  assert.ok(!device.page.url().includes('#t='), 'the token leaves the address bar');
+  await device.page.getByTestId('camera-title').waitFor();
+  assert.match((await device.page.getByTestId('camera-title').textContent())!, new RegExp(order.orderNo));
+  // big buttons with text labels (voice-driven glasses select them by speaking the label)
+  for (const label of ['Switch camera', 'Take photo', 'Mute', 'Open chat']) await device.page.getByRole('button', { name: label }).waitFor();
+
+  await until(async () => (await framesDecoded()) > 0, 'decoded frames in the inspector console', 20_000);
+  await until(async () => (await inspector.getByTestId('stat-resolution').textContent())?.includes('640×360'), 'stats resolution');
+  await until(async () => (await device.page.getByTestId('camera-network').getAttribute('data-level')) !== 'connecting', 'device network indicator');
+  const [live] = await t.ctx.db.select().from(liveSessions).where(eq(liveSessions.id, sessionId));
+  assert.equal(live.state, 'connected');
+  assert.ok(live.connectedAt);
+
+  // checklist step → the device shows it as its current instruction
+  await inspector.getByTestId('checklist-step').first().getByTestId('step-send').click();
+  await until(async () => (await device.page.getByTestId('camera-instruction').textContent())?.includes('Show the container number'), 'the step on the device');
+
+  // freeze the frame, draw an arrow, send → the device shows the frozen frame with the drawing
+  await inspector.getByTestId('freeze-frame').click();
+  const pad = inspector.getByTestId('draw-pad');
+  const box = (await pad.boundingBox())!;
+  await inspector.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
+  await inspector.mouse.down();
+  await inspector.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.6, { steps: 5 });
+  await inspector.mouse.up();
+  assert.equal(await inspector.getByTestId('draw-send').getAttribute('data-shapes'), '1');
+  await inspector.getByTestId('draw-send').click();
+  await device.page.locator('[data-testid="camera-drawing"][data-shapes="1"]').waitFor({ state: 'visible' });
+
+  // snapshot request → full-resolution still uploaded by the device, listed with its hash, downloadable unchanged
+  await inspector.getByTestId('request-snapshot').click();
+  const snap = inspector.getByTestId('snapshot').first();
+  await snap.waitFor({ timeout: 20_000 });
+  const [w, h, sha, url] = await Promise.all(['data-width', 'data-height', 'data-sha256', 'data-snapshot-id'].map((a) => snap.getAttribute(a)));
+  assert.deepEqual([w, h], ['640', '360'], 'the camera\'s full resolution');
+  const deviceSays = JSON.parse((await device.page.evaluate(() => document.body.dataset.lastSnapshot)) ?? '{}');
+  assert.equal(deviceSays.sha256, sha, 'the hash the device computed is the one stored');
+  const dl = await inspector.request.get(`${base}/api/sessions/${sessionId}/snapshots/${url}`);
+  assert.equal(dl.status(), 200);
+  assert.equal(createHash('sha256').update(await dl.body()).digest('hex'), sha);
+
+  await sleep(3000);
+  await inspector.getByTestId('end-session').click();
+  await inspector.getByTestId('recordings').waitFor({ timeout: 30_000 });
+  await device.page.getByTestId('camera-ended').waitFor();
+  const [ended] = await t.ctx.db.select().from(liveSessions).where(eq(liveSessions.id, sessionId));
+  const segs = await t.ctx.db.select().from(recordingSegments).where(eq(recordingSegments.sessionId, sessionId)).orderBy(asc(recordingSegments.index));
+  assert.equal(segs.length, 1, `segments: ${segs.map((s) => s.reason)}`);
+  const store = liveSessionsOf(t.ctx)!.env.store;
+  const file = store.localPath(segs[0].key)!;
+  const probe = await probeMedia(file);
+  assert.ok(probe.ok, probe.error);
+  const sessionMs = ended.endedAt!.getTime() - ended.connectedAt!.getTime();
+  assert.ok(Math.abs(probe.durationMs - sessionMs) < 1000, `recorded ${probe.durationMs} ms of a ${sessionMs} ms session`);
+  assert.ok(probe.maxVideoGapMs < 1000, `video gap ${probe.maxVideoGapMs} ms at ${probe.maxVideoGapAtMs} ms`);
+  assert.equal(probe.width, 640);
+  assert.equal(await inspector.getByTestId('recording').first().getAttribute('data-sha256'), segs[0].sha256);
+  await device.ctx.close();
+});
+
+test('a 10 s network cut: the inspector sees "reconnecting", the video resumes within 5 s of restoring; expired and reused links are refused', { timeout: 120_000 }, async () => {
+  const { media } = liveSessionsOf(t.ctx)!;
+  // the device's media goes through a UDP proxy the test can block: the node learns the device's address only
+  // through the proxy, and the device is told the proxy's ports as the node's candidates
+  media.devicePath = {
+    offer: (sdp) => sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:')).join('\r\n'),
+    answer: (sdp) => proxy.rewrite(sdp),
+  };
+  const order = await bookedOrder(t, p);
+  const { sessionId, link } = await startSession(order.orderNo);
+  const device = await openDevice(link);
+  await until(async () => (await framesDecoded()) > 30, 'frames before the cut', 25_000);
+
+  proxy.blocked = true;
+  await device.ctx.setOffline(true);
+  const cutAt = Date.now();
+  await inspector.getByTestId('publisher-reconnecting').waitFor({ timeout: 10_000 });
+  await sleep(Math.max(0, 10_000 - (Date.now() - cutAt)));
+  const before = await framesDecoded();
+  proxy.blocked = false;
+  await device.ctx.setOffline(false);
+  const restoredAt = Date.now();
+  await until(async () => (await framesDecoded()) > before + 5, 'video after restoring', 15_000);
+  const resumeMs = Date.now() - restoredAt;
+  assert.ok(resumeMs < 5000, `video resumed ${resumeMs} ms after the network came back`);
+  await until(async () => (await t.ctx.db.select().from(liveSessions).where(eq(liveSessions.id, sessionId)))[0].state === 'connected', 'session connected again');
+  const states = (await t.ctx.db.select({ kind: sessionEvents.kind }).from(sessionEvents).where(eq(sessionEvents.sessionId, sessionId)).orderBy(asc(sessionEvents.seq)))
+    .map((e) => e.kind).filter((k) => k.startsWith('state.'));
+  assert.deepEqual(states.slice(0, 5), ['state.requested', 'state.ringing', 'state.connected', 'state.reconnecting', 'state.connected']);
+
+  // the link already used by the device is refused; so is an expired one
+  const reused = await (await browser.newContext()).newPage();
+  await reused.goto(link);
+  await reused.getByTestId('camera-refused').waitFor();
+  assert.match((await reused.getByTestId('camera-refused').textContent())!, /already used/);
+  const fresh = await inspector.request.post(`${base}/api/sessions/${sessionId}/device-link`, { data: {} });
+  const freshLink = (await fresh.json()).url as string;
+  await t.ctx.db.update(deviceJoinTokens).set({ expiresAt: new Date(Date.now() - 60_000) }).where(eq(deviceJoinTokens.tokenHash, hashSecret(new URL(freshLink).hash.slice(3))));
+  const expired = await (await browser.newContext()).newPage();
+  await expired.goto(freshLink);
+  await expired.getByTestId('camera-refused').waitFor();
+  assert.match((await expired.getByTestId('camera-refused').textContent())!, /expired/);
+  assert.equal(await expired.evaluate(() => document.body.dataset.refused), 'token_expired');
+
+  // the recording continues in a new segment once the device's first keyframe after the gap arrives
+  await until(async () => (await t.ctx.db.select({ kind: sessionEvents.kind, payload: sessionEvents.payload }).from(sessionEvents).where(eq(sessionEvents.sessionId, sessionId)))
+    .some((e) => e.kind === 'recording.opened' && e.payload.reason !== 'start'), 'a new recording segment after the gap', 10_000);
+  await inspector.getByTestId('end-session').click();
+  await inspector.getByTestId('recordings').waitFor({ timeout: 30_000 });
+  const segs = await t.ctx.db.select().from(recordingSegments).where(eq(recordingSegments.sessionId, sessionId));
+  assert.ok(segs.length >= 2, `the gap splits the recording: ${segs.map((s) => s.reason)}`);
+  for (const s of segs) {
+    const pr = await probeMedia(liveSessionsOf(t.ctx)!.env.store.localPath(s.key)!);
+    assert.ok(pr.ok && pr.maxVideoGapMs < 1000, `segment ${s.index}: ${pr.error ?? `gap ${pr.maxVideoGapMs} ms`}`);
+  }
+  media.devicePath = undefined;
+  await device.ctx.close();
+});
