@@ -32,16 +32,18 @@ test('learns a threshold rule on one feature and splits on it first', () => {
   assert.ok(correct / T.n > 0.99, `accuracy ${correct / T.n}`);
 });
 
-test('learns an interaction rule (x0 > 0.5 and x1 < 0.3) from noisy features', () => {
+test('learns an interaction rule (x0 > 0.5 and x1 < 0.3) from noisy features, with row sampling too', () => {
   const X = uniform(4000, 6, 3);
   const rule = (a: number, b: number) => (a > 0.5 && b < 0.3 ? 1 : 0);
   const y = Float64Array.from({ length: X.n }, (_, r) => rule(X.columns[0][r], X.columns[1][r]));
-  const { forest } = trainGbdt({ features: numeric(6), train: X, y, params: { numRounds: 60, learningRate: 0.2 } });
   const T = uniform(2000, 6, 4);
-  const p = forest.predict(T);
-  let correct = 0;
-  for (let r = 0; r < T.n; r++) correct += (p[r] > 0.5 ? 1 : 0) === rule(T.columns[0][r], T.columns[1][r]) ? 1 : 0;
-  assert.ok(correct / T.n > 0.98, `accuracy ${correct / T.n}`);
+  for (const sampling of [{}, { gossTop: 0.2, gossOther: 0.1 }, { baggingFraction: 0.7, featureFraction: 0.7 }]) {
+    const { forest } = trainGbdt({ features: numeric(6), train: X, y, params: { numRounds: 60, learningRate: 0.2, ...sampling } });
+    const p = forest.predict(T);
+    let correct = 0;
+    for (let r = 0; r < T.n; r++) correct += (p[r] > 0.5 ? 1 : 0) === rule(T.columns[0][r], T.columns[1][r]) ? 1 : 0;
+    assert.ok(correct / T.n > 0.98, `accuracy ${correct / T.n} with ${JSON.stringify(sampling)}`);
+  }
 });
 
 test('follows a monotone response, exactly when constrained', () => {

@@ -43,6 +43,13 @@ export interface GbdtParams {
   featureFraction: number;
   /** Share of rows used per tree (1 = all). */
   baggingFraction: number;
+  /**
+   * Gradient-based one-side sampling (LightGBM's GOSS), instead of bagging when `gossTop` > 0:
+   * each tree uses the `gossTop` share of rows with the largest gradients plus a random
+   * `gossOther` share of the rest, whose gradients are scaled up to stay unbiased.
+   */
+  gossTop: number;
+  gossOther: number;
   maxBins: number;
   /** Categorical splits: smoothing added to the hessian when ordering categories. */
   catSmooth: number;
@@ -71,6 +78,8 @@ export const DEFAULT_GBDT_PARAMS: GbdtParams = {
   minGain: 0,
   featureFraction: 1,
   baggingFraction: 1,
+  gossTop: 0,
+  gossOther: 0.1,
   maxBins: 255,
   catSmooth: 10,
   maxCatThreshold: 32,
@@ -781,7 +790,21 @@ export function trainGbdt(input: TrainGbdtInput): TrainGbdtResult {
     }
     // Rows (bagging) and features (feature fraction) for this tree.
     let used = n;
-    if (bagCount < n) {
+    if (p.gossTop > 0 && round > 0) {
+      // Threshold on |gradient| for the top share, estimated from a sample of rows.
+      const sample = new Float64Array(Math.min(n, 4096));
+      for (let k = 0; k < sample.length; k++) sample[k] = Math.abs(grad[sample.length === n ? k : rng.int(n)]);
+      sample.sort();
+      const thr = sample[Math.min(sample.length - 1, Math.floor(sample.length * (1 - p.gossTop)))];
+      const keep = p.gossOther / (1 - p.gossTop);
+      const amplify = 1 / keep;
+      used = 0;
+      for (let r = 0; r < n; r++) {
+        if (Math.abs(grad[r]) >= thr) indices[used++] = r;
+        else if (rng.next() < keep) { indices[used++] = r; grad[r] *= amplify; hess[r] *= amplify; }
+      }
+      if (used < 2) { indices.set(allRows); used = n; }
+    } else if (bagCount < n) {
       // Each row in with probability baggingFraction: a sample in row order, in one pass.
       const frac = bagCount / n;
       used = 0;
@@ -971,6 +994,7 @@ function validateParams(p: GbdtParams): void {
   check(p.lambdaL2 >= 0, 'lambdaL2 must be >= 0');
   check(p.featureFraction > 0 && p.featureFraction <= 1, 'featureFraction must be in (0, 1]');
   check(p.baggingFraction > 0 && p.baggingFraction <= 1, 'baggingFraction must be in (0, 1]');
+  check(p.gossTop >= 0 && p.gossTop < 1 && p.gossOther > 0 && p.gossTop + p.gossOther <= 1, 'gossTop in [0, 1), gossOther in (0, 1], together at most 1');
   check(Number.isInteger(p.maxBins) && p.maxBins >= 2 && p.maxBins <= 256, 'maxBins must be an integer in 2..256');
   check(p.catSmooth >= 0 && p.maxCatThreshold >= 1 && p.minDataPerGroup >= 1, 'categorical parameters');
   check(Array.isArray(p.monotone) && p.monotone.every((v) => v === -1 || v === 0 || v === 1), 'monotone must be a list of -1, 0 or 1');

@@ -17,7 +17,11 @@ import { DEFAULT_GBDT_PARAMS, trainGbdt, type GbdtParams } from './gbdt.ts';
 import { evaluateScores } from './metrics.ts';
 import { Model } from './model.ts';
 
-/** Learner settings chosen by time-based validation inside train.csv (see bench/targeting/dev.ts). */
+/**
+ * Learner settings chosen by time-based validation inside train.csv (see bench/targeting/dev.ts).
+ * GOSS instead of bagging: most declarations are confidently scored after a few trees, so
+ * sampling the small-gradient ones cuts training time with no loss in validation.
+ */
 export const DEFAULT_MODEL_PARAMS: GbdtParams = {
   ...DEFAULT_GBDT_PARAMS,
   numRounds: 1000,
@@ -26,7 +30,9 @@ export const DEFAULT_MODEL_PARAMS: GbdtParams = {
   minDataInLeaf: 20,
   lambdaL2: 1,
   featureFraction: 0.8,
-  baggingFraction: 0.8,
+  baggingFraction: 1,
+  gossTop: 0.2,
+  gossOther: 0.1,
   maxBins: 63,
   earlyStoppingRounds: 10,
 };
