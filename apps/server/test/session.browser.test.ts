@@ -31,6 +31,10 @@ const ARGS = [
   '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns', '--autoplay-policy=no-user-gesture-required',
 ];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** RVI_SCREENSHOTS=DIR keeps screenshots of the console and the camera page (for reviewing the UI). */
+const shot = async (page: Page, name: string) => {
+  if (process.env.RVI_SCREENSHOTS) await page.screenshot({ path: join(process.env.RVI_SCREENSHOTS, `${name}.png`), fullPage: true });
+};
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -158,6 +162,9 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   await snap.waitFor({ timeout: 20_000 });
   const [w, h, sha, url] = await Promise.all(['data-width', 'data-height', 'data-sha256', 'data-snapshot-id'].map((a) => snap.getAttribute(a)));
   assert.deepEqual([w, h], ['640', '360'], 'the camera\'s full resolution');
+  await sleep(1500);
+  await shot(inspector, 'console-live');
+  await shot(device.page, 'camera-live');
   const deviceSays = JSON.parse((await device.page.evaluate(() => document.body.dataset.lastSnapshot)) ?? '{}');
   assert.equal(deviceSays.sha256, sha, 'the hash the device computed is the one stored');
   const dl = await inspector.request.get(`${base}/api/sessions/${sessionId}/snapshots/${url}`);
@@ -168,6 +175,7 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   await inspector.getByTestId('end-session').click();
   await inspector.getByTestId('recordings').waitFor({ timeout: 30_000 });
   await device.page.getByTestId('camera-ended').waitFor();
+  await shot(inspector, 'console-ended');
   const [ended] = await t.ctx.db.select().from(liveSessions).where(eq(liveSessions.id, sessionId));
   const segs = await t.ctx.db.select().from(recordingSegments).where(eq(recordingSegments.sessionId, sessionId)).orderBy(asc(recordingSegments.index));
   assert.equal(segs.length, 1, `segments: ${segs.map((s) => s.reason)}`);
@@ -200,6 +208,7 @@ test('a 10 s network cut: the inspector sees "reconnecting", the video resumes w
   await device.ctx.setOffline(true);
   const cutAt = Date.now();
   await inspector.getByTestId('publisher-reconnecting').waitFor({ timeout: 10_000 });
+  await shot(inspector, 'console-reconnecting');
   await sleep(Math.max(0, 10_000 - (Date.now() - cutAt)));
   const before = await framesDecoded();
   proxy.blocked = false;
@@ -225,6 +234,7 @@ test('a 10 s network cut: the inspector sees "reconnecting", the video resumes w
   await expired.goto(freshLink);
   await expired.getByTestId('camera-refused').waitFor();
   assert.match((await expired.getByTestId('camera-refused').textContent())!, /expired/);
+  await shot(expired, 'camera-refused');
   assert.equal(await expired.evaluate(() => document.body.dataset.refused), 'token_expired');
 
   // the recording continues in a new segment once the device's first keyframe after the gap arrives

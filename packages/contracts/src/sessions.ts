@@ -201,7 +201,9 @@ export const RedeemResult = Type.Object({
 });
 export type RedeemResult = Static<typeof RedeemResult>;
 
-export const DeviceKeyQuery = Type.Object({ token: Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: 'the device key from redeem' }) }, { additionalProperties: false });
+export const DeviceKeyQuery = Type.Object({
+  token: Type.Optional(Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: 'the device key from redeem (or the X-Device-Key header, which keeps it out of access logs)' })),
+}, { additionalProperties: false });
 export type DeviceKeyQuery = Static<typeof DeviceKeyQuery>;
 
 /** What the camera page shows after a reload: current step, instruction, drawing, recent chat. */
@@ -214,7 +216,7 @@ export const DeviceState = Type.Object({
 export type DeviceState = Static<typeof DeviceState>;
 
 export const SnapshotUploadQuery = Type.Object({
-  token: Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }),
+  token: Type.Optional(Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: 'the device key (or the X-Device-Key header)' })),
   clientId: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
   width: Type.Integer({ minimum: 1, maximum: 20_000 }),
   height: Type.Integer({ minimum: 1, maximum: 20_000 }),

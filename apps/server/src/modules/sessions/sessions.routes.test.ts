@@ -107,6 +107,9 @@ test('device links are single use and short-lived; a newer link replaces an unus
   const st = await anon('GET', `/api/device/state?token=${deviceKey}`);
   assert.equal(st.statusCode, 200);
   assert.equal(st.json().state, 'ringing');
+  const byHeader = await t.app.inject({ url: '/api/device/state', headers: { 'x-device-key': deviceKey } });
+  assert.equal(byHeader.statusCode, 200, 'the key may travel in a header, out of access logs');
+  assert.equal((await t.app.inject({ url: '/api/device/state' })).statusCode, 404);
 
   // expired: a link issued and left past its time
   const l2 = (await p.inspector1.post(`/api/sessions/${session.id}/device-link`, { ttlMinutes: 5 })).body;

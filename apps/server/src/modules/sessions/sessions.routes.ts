@@ -35,6 +35,12 @@ function baseUrl(req: FastifyRequest): string {
   return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
 }
 
+/** The device key: X-Device-Key header (kept out of access logs), else the `token` query parameter. */
+function deviceKeyOf(req: FastifyRequest): string {
+  const h = req.headers['x-device-key'];
+  return String((Array.isArray(h) ? h[0] : h) ?? (req.query as { token?: string }).token ?? '');
+}
+
 function clientOf(req: FastifyRequest): string {
   return `${req.ip} ${String(req.headers['user-agent'] ?? '').slice(0, 200)}`;
 }
@@ -164,7 +170,7 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/device/state', {
     schema: { tags: ['device'], summary: 'The device\'s session state and guidance so far (after a reload)', security: [], querystring: DeviceKeyQuery, response: { 200: DeviceState, ...deviceErrors } },
-  }, async (req) => deviceState(env, await resolveDeviceKey(ctx.db, (req.query as DeviceKeyQuery).token, req.id)));
+  }, async (req) => deviceState(env, await resolveDeviceKey(ctx.db, deviceKeyOf(req), req.id)));
 
   app.register(async (sub) => {
     sub.addContentTypeParser(['image/jpeg', 'image/png', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
@@ -175,7 +181,7 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     }, async (req) => {
       const q = req.query as SnapshotUploadQuery;
-      return storeSnapshot(env, await resolveDeviceKey(ctx.db, q.token, req.id), q, req.body as Buffer);
+      return storeSnapshot(env, await resolveDeviceKey(ctx.db, deviceKeyOf(req), req.id), q, req.body as Buffer);
     });
   });
 

@@ -91,7 +91,8 @@ function randomId(prefix: string): string {
 // ------------------------------------------------------------------------------------------------ live page
 
 async function start(j: Joined): Promise<void> {
-  const st = await fetch(`/api/device/state?token=${encodeURIComponent(j.deviceKey)}`).then(async (r) => (r.ok ? ((await r.json()) as DeviceState) : { error: (await r.json().catch(() => null))?.error?.code ?? 'network' }))
+  const auth = { 'x-device-key': j.deviceKey };
+  const st = await fetch('/api/device/state', { headers: auth }).then(async (r) => (r.ok ? ((await r.json()) as DeviceState) : { error: (await r.json().catch(() => null))?.error?.code ?? 'network' }))
     .catch(() => ({ error: 'network' }));
   if ('error' in st) {
     if (st.error !== 'network') sessionStorage.removeItem(STORE);
@@ -274,7 +275,7 @@ async function start(j: Joined): Promise<void> {
   });
   // after a reconnect of the socket, pick up guidance sent meanwhile
   transport.onOpen?.(() => {
-    void fetch(`/api/device/state?token=${encodeURIComponent(j.deviceKey)}`).then((r) => (r.ok ? r.json() : null)).then((x: DeviceState | null) => {
+    void fetch('/api/device/state', { headers: auth }).then((r) => (r.ok ? r.json() : null)).then((x: DeviceState | null) => {
       x?.guidance.forEach((e) => apply(e, false));
       render();
     }).catch(() => undefined);
@@ -306,12 +307,12 @@ async function start(j: Joined): Promise<void> {
     }
     const clientId = randomId('snap');
     const q = new URLSearchParams({
-      token: j.deviceKey, clientId, width: String(still.width), height: String(still.height), takenAt: new Date().toISOString(),
+      clientId, width: String(still.width), height: String(still.height), takenAt: new Date().toISOString(),
       method: still.method, sha256: still.sha256, ...(requestId ? { requestId } : {}),
     });
     for (let attempt = 0; !stopped; attempt++) {
       try {
-        const res = await fetch(`/api/device/snapshots?${q}`, { method: 'POST', headers: { 'content-type': still.blob.type || 'image/jpeg' }, body: still.blob });
+        const res = await fetch(`/api/device/snapshots?${q}`, { method: 'POST', headers: { ...auth, 'content-type': still.blob.type || 'image/jpeg' }, body: still.blob });
         if (res.ok) {
           const r = await res.json();
           document.body.dataset.lastSnapshot = JSON.stringify({ id: r.id, sha256: r.sha256, width: r.width, height: r.height });

@@ -23,8 +23,8 @@ export function ChecklistPanel({ sessionId, steps, canConduct }: { sessionId: st
         <Stack key={s.id} gap={4} p="xs" style={{ border: '1px solid var(--mantine-color-gray-3)', borderRadius: 6 }} data-testid="checklist-step" data-status={s.status} data-result={s.result ?? ''}>
           <Group justify="space-between" wrap="nowrap" gap="xs">
             <Text size="sm" fw={600}>{s.ordinal}. {s.text[lang] ?? s.text.en}</Text>
-            {s.result ? <Badge color={RESULT_COLORS[s.result]} variant="light">{t(`sessions.result.${s.result}`)}</Badge>
-              : <Badge color={s.status === 'sent' ? 'blue' : 'gray'} variant="outline">{t(`sessions.stepStatus.${s.status}`)}</Badge>}
+            {s.result ? <Badge color={RESULT_COLORS[s.result]} variant="light" style={{ minWidth: 'max-content' }}>{t(`sessions.result.${s.result}`)}</Badge>
+              : <Badge color={s.status === 'sent' ? 'blue' : 'gray'} variant="outline" style={{ minWidth: 'max-content' }}>{t(`sessions.stepStatus.${s.status}`)}</Badge>}
           </Group>
           {canConduct ? (
             <Group gap={4}>

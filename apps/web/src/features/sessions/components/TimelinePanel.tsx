@@ -27,7 +27,7 @@ function describe(e: SessionEvent, t: (k: string, o?: Record<string, unknown>) =
   });
 }
 
-/** The session timeline (newest last) with chat and free-text instructions to the device. */
+/** The session timeline (newest first) with chat and free-text instructions to the device. */
 export function TimelinePanel({ sessionId, events, canConduct, canChat }: { sessionId: string; events: SessionEvent[]; canConduct: boolean; canChat: boolean }) {
   const { t } = useTranslation();
   const lang = currentLocale();
@@ -42,7 +42,7 @@ export function TimelinePanel({ sessionId, events, canConduct, canChat }: { sess
     <Stack gap="xs">
       <ScrollArea h={260} type="auto" data-testid="timeline">
         <Stack gap={2}>
-          {events.filter((e) => e.kind !== 'stats' && e.kind !== 'recording.opened').map((e) => (
+          {events.filter((e) => e.kind !== 'stats' && e.kind !== 'recording.opened').reverse().map((e) => (
             <Text key={e.id} size="xs" data-testid="timeline-event" data-kind={e.kind}>
               <Text span c="dimmed" size="xs">{formatTime(e.at)} </Text>{describe(e, t as never, lang)}
             </Text>
@@ -50,11 +50,13 @@ export function TimelinePanel({ sessionId, events, canConduct, canChat }: { sess
         </Stack>
       </ScrollArea>
       {canChat ? (
-        <Group gap="xs" component="form" onSubmit={(e) => { e.preventDefault(); send('chat'); }}>
-          <TextInput size="xs" style={{ flex: 1 }} value={text} onChange={(e) => setText(e.currentTarget.value)} placeholder={t('sessions.message.placeholder')} maxLength={500} data-testid="message-input" />
+        <Stack gap={4} component="form" onSubmit={(e) => { e.preventDefault(); send('chat'); }}>
+          <TextInput size="xs" value={text} onChange={(e) => setText(e.currentTarget.value)} placeholder={t('sessions.message.placeholder')} maxLength={500} data-testid="message-input" />
+          <Group gap="xs" justify="flex-end">
           {canConduct ? <Button size="xs" onClick={() => send('instruction')} data-testid="send-instruction">{t('sessions.message.instruction')}</Button> : null}
           <Button size="xs" variant="default" type="submit" data-testid="send-chat">{t('sessions.message.chat')}</Button>
-        </Group>
+          </Group>
+        </Stack>
       ) : null}
       <ErrorAlert error={guide.error} />
     </Stack>
