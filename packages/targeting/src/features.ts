@@ -538,7 +538,7 @@ export class FeatureEncoder {
       // keyIdx: stats index, -1 unseen key, -2 missing value
       const keyIdx = rt.direct.has(k)
         ? ids.get(KEYS[k].atoms[0])! // statistics stored in atom id order
-        : statsIndices(compositeCodes(KEYS[k].atoms.map((a) => ids.get(a)!), rt.radix.get(k)!, alloc), index, alloc);
+        : keyIndices(KEYS[k].atoms.map((a) => ids.get(a)!), rt.radix.get(k)!, index, alloc);
       // Per-fold sums over the training rows for out-of-fold statistics.
       let foldN: Float64Array | null = null, foldPos: Float64Array | null = null, foldCrit: Float64Array | null = null;
       if (training && (targetSet.has(k) || critSet.has(k))) {
@@ -664,6 +664,26 @@ export class FeatureEncoder {
       default: return '';
     }
   }
+}
+
+/**
+ * Position of each row's key in the key's statistics: -1 unseen, -2 missing value. One pass
+ * for numeric composite codes (the usual case); strings go through `compositeCodes`.
+ */
+function keyIndices(parts: Int32Array[], radix: number[] | null, index: Lookup, alloc: Alloc): Int32Array {
+  if (!radix || !(index instanceof NumberIndex)) return statsIndices(compositeCodes(parts, radix, alloc), index, alloc);
+  const n = parts[0].length;
+  const out = alloc.i(n);
+  const P = parts.length;
+  for (let r = 0; r < n; r++) {
+    let code = 0, state = 0; // 0 known, -1 unseen, -2 missing
+    for (let a = 0; a < P; a++) {
+      const id = parts[a][r];
+      if (id < 0) { if (id === -2) { state = -2; break; } state = -1; } else code = code * radix[a] + id;
+    }
+    out[r] = state < 0 ? state : index.get(code);
+  }
+  return out;
 }
 
 /** Position of each composite code in a key's statistics: -1 unseen, -2 missing value. */
