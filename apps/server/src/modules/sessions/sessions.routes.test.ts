@@ -200,6 +200,14 @@ test('who may view: the conductor and same-office observers get an offer; enterp
   assert.match(offer.payload.sdp, /^v=0/);
   const joined = sup.messages.find((m) => m.payload?.type === 'joined');
   assert.equal(joined.payload.role, 'viewer');
+  // guidance over the signalling channel: observers chat, only the conductor instructs
+  sup.ws.send(JSON.stringify({ type: 'signal', sessionId: session.id, payload: { type: 'guide', body: { kind: 'chat', text: 'Watching', clientId: 'ws-chat-0001' } } }));
+  const ack = await sup.next((m) => m.type === 'signal' && m.payload.type === 'guide-ack');
+  assert.equal(ack.payload.clientId, 'ws-chat-0001');
+  sup.ws.send(JSON.stringify({ type: 'signal', sessionId: session.id, payload: { type: 'guide', body: { kind: 'instruction', text: 'Open it' } } }));
+  assert.equal((await denied(sup)).payload.code, 'forbidden');
+  sup.ws.send(JSON.stringify({ type: 'signal', sessionId: session.id, payload: { type: 'guide', body: { kind: 'shout' } } }));
+  assert.equal((await sup.next((m) => m.payload?.type === 'denied' && m.payload.code === 'validation')).payload.code, 'validation');
   // presence: the supervisor is listed as an observer
   const viewers = (await p.inspector1.get(`/api/sessions/${session.id}`)).body.viewers;
   assert.deepEqual(viewers.map((v: any) => [v.role, v.mode]), [['supervisor', 'observe']]);

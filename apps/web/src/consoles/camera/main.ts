@@ -276,8 +276,13 @@ async function start(j: Joined): Promise<void> {
   // after a reconnect of the socket, pick up guidance sent meanwhile
   transport.onOpen?.(() => {
     void fetch('/api/device/state', { headers: auth }).then((r) => (r.ok ? r.json() : null)).then((x: DeviceState | null) => {
-      x?.guidance.forEach((e) => apply(e, false));
+      if (!x) return;
+      // snapshot requests sent while the socket was down are answered now (unless a photo already answered them)
+      const answered = new Set(x.guidance.filter((e) => e.kind === 'snapshot.stored').map((e) => (e.payload as { requestId?: string }).requestId));
+      const missed = x.guidance.filter((e) => e.kind === 'snapshot.requested' && !seen.has(e.id) && !answered.has(e.id));
+      x.guidance.forEach((e) => apply(e, false));
       render();
+      missed.forEach((e) => void takePhoto(e.id));
     }).catch(() => undefined);
   });
   pub.on('state', (e) => {
