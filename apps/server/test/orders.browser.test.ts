@@ -101,6 +101,8 @@ test('supervisor dispatches, inspector decides remote and registers, enterprise 
 
   // Supervisor: the plan shows the order waiting; run dispatch.
   await sup.getByTestId('nav-plan').click();
+  // The week view: the goods arrive in an hour, which near midnight in the office's time zone is tomorrow's date.
+  await sup.getByTestId('plan-range').getByText('Week').click();
   await sup.locator(`[data-testid="plan-order"][data-order-id="${orderId}"][data-state="selected"]`).waitFor();
   await sup.getByTestId('run-dispatch').click();
   assert.equal(await sup.getByTestId('dispatch-result').getAttribute('data-assigned'), '1');
