@@ -210,6 +210,11 @@ interface Runtime {
   radix: Map<string, number[] | null>;
   /** Single-atom keys whose statistics are stored in atom id order: the atom id is the index. */
   direct: Set<string>;
+  /**
+   * Per key, for scoring: [labelled declarations, smoothed fraud rate, smoothed critical rate]
+   * of each entry side by side, so a row's lookup touches one cache line.
+   */
+  scoring: Map<string, Float64Array>;
 }
 
 const MAX_SAFE_COMPOSITE = 2 ** 52;
@@ -560,7 +565,18 @@ export class FeatureEncoder {
           col[r] = i === -2 ? NaN : i === -1 ? 0 : st.n[i] - (training ? 1 : 0);
         }
       }
-      if (targetSet.has(k)) {
+      const ps = rt.scoring.get(k)!;
+      if (targetSet.has(k) && !training) {
+        const rate = columns[c++];
+        const cnt = columns[c++];
+        const unseenRate = (prior * m) / m; // as (pp + prior·m) / (nn + m) with nn = pp = 0
+        for (let r = 0; r < n; r++) {
+          const i = keyIdx[r];
+          if (i >= 0) { cnt[r] = ps[i * 3]; rate[r] = ps[i * 3 + 1]; }
+          else if (i === -1) { cnt[r] = 0; rate[r] = unseenRate; }
+          else { cnt[r] = NaN; rate[r] = NaN; }
+        }
+      } else if (targetSet.has(k)) {
         const rate = columns[c++];
         const cnt = columns[c++];
         for (let r = 0; r < n; r++) {
@@ -576,7 +592,14 @@ export class FeatureEncoder {
           cnt[r] = nn;
         }
       }
-      if (critSet.has(k)) {
+      if (critSet.has(k) && !training) {
+        const rate = columns[c++];
+        const unseenRate = (state.criticalPrior * m) / m;
+        for (let r = 0; r < n; r++) {
+          const i = keyIdx[r];
+          rate[r] = i >= 0 ? ps[i * 3 + 2] : i === -1 ? unseenRate : NaN;
+        }
+      } else if (critSet.has(k)) {
         const rate = columns[c++];
         const crit = st.crit!;
         for (let r = 0; r < n; r++) {
@@ -925,7 +948,18 @@ function buildRuntime(state: EncoderState): Runtime {
     const atoms = KEYS[k].atoms;
     if (atoms.length === 1 && st.codes.length === state.atoms[atoms[0]]!.values.length && st.codes.every((c, i) => c === i)) direct.add(k);
   }
-  return { atoms, prefix, vocab, stats, radix, direct };
+  const scoring = new Map<string, Float64Array>();
+  const m = state.config.smoothing;
+  for (const [k, st] of Object.entries(state.stats)) {
+    const packed = new Float64Array(st.n.length * 3);
+    for (let i = 0; i < st.n.length; i++) {
+      packed[i * 3] = st.n[i];
+      packed[i * 3 + 1] = (st.pos[i] + state.prior * m) / (st.n[i] + m);
+      packed[i * 3 + 2] = st.crit ? (st.crit[i] + state.criticalPrior * m) / (st.n[i] + m) : NaN;
+    }
+    scoring.set(k, packed);
+  }
+  return { atoms, prefix, vocab, stats, radix, direct, scoring };
 }
 
 /** Checks the shape of a deserialized encoder state; throws `model_corrupt` naming the problem. */
