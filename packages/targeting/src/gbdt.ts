@@ -477,11 +477,9 @@ function compileForest(forest: Forest): CompiledForest | null {
       const off = catOffset[i];
       if (off >= 0) {
         const card = features[f].cardinality ?? 0;
-        const cats: number[] = [];
-        for (let c = 0; c < card; c++) if ((catBits[off + (c >>> 5)] >>> (c & 31)) & 1) cats.push(c);
-        const test = cats.length ? cats.map((c) => `k===${c}`).join('||') : 'false';
-        // Same rule as categoricalCode: an integer code in 1..card-1, anything else is 0.
-        return `{const x=c${f}[r];const k=(x===(x|0)&&x>0&&x<${card})?x:0;if(${test}){${l}}else{${r}}}`;
+        // Same rule as categoricalCode: an integer code in 1..card-1, anything else is 0; then
+        // the node's bitset (a small literal code block compiles much faster than long tests).
+        return `{const x=c${f}[r];const k=(x===(x|0)&&x>0&&x<${card})?x:0;if((cb[${off}+(k>>>5)]>>>(k&31))&1){${l}}else{${r}}}`;
       }
       // NaN fails both comparisons: `!(x > t)` sends it left, `x <= t` sends it right.
       return missingLeft[i] ? `if(!(c${f}[r]>${num(threshold[i])})){${l}}else{${r}}` : `if(c${f}[r]<=${num(threshold[i])}){${l}}else{${r}}`;
@@ -494,7 +492,7 @@ function compileForest(forest: Forest): CompiledForest | null {
   const calls = roots.length ? Array.from({ length: roots.length }, (_, t) => `t${t}(cols,b0,b1,out);`).join('') : '';
   const src = `'use strict';${trees.join('\n')}\nreturn function(cols,n,out){for(let b0=0;b0<n;b0+=${PREDICT_BLOCK}){const b1=Math.min(n,b0+${PREDICT_BLOCK});${calls}}return out;};`;
   try {
-    return new Function(src)() as CompiledForest;
+    return new Function('cb', src)(catBits.slice()) as CompiledForest;
   } catch {
     return null;
   }
