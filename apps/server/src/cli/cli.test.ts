@@ -59,3 +59,37 @@ test('CLI: migrate, import declarations (refuse, skip-invalid, idempotent), audi
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('CLI: rvi serve starts (job queue, media node, first-start seeding) and answers health', { timeout: 120_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'rvi-serve-'));
+  const fresh = await freshDatabaseUrl();
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: {
+      ...process.env, DATA_DIR: join(dir, 'data'), DATABASE_URL: fresh.url ?? '', PORT: '0', HOST: '127.0.0.1', RVI_DEMO: '0', LOG_LEVEL: 'warn',
+      RVI_TARGETING_SEED_DATA: new URL('../../../../packages/targeting/test-fixtures/declarations-sample.csv', import.meta.url).pathname,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (b) => { err += b; });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (b) => { out += b; const m = /listening on (http:\/\/\S+)/.exec(out); if (m) resolve(m[1]); });
+      child.on('exit', (c) => reject(new Error(`serve exited ${c}: ${out}\n${err}`)));
+    });
+    assert.match(out, /First start: password for the administrator "admin": \S+/, 'a generated password is printed once');
+    const health = await (await fetch(`${url}/api/health`)).json() as { status: string; migrationsApplied: number; migrationsExpected: number; database: string };
+    assert.equal(health.status, 'ok');
+    assert.equal(health.migrationsApplied, health.migrationsExpected);
+    assert.equal(health.database, fresh.url ? 'postgres' : 'pglite');
+    await new Promise((r) => setTimeout(r, 2000)); // background workers start without crashing the process
+    assert.equal(child.exitCode, null, `serve is still running (stderr: ${err})`);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    await fresh.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -22,3 +22,17 @@ test('job queue: jobs sent are worked once, on PGlite or Postgres', { timeout: 6
     await fresh.drop();
   }
 });
+
+test('job queue: several queues created at once do not deadlock', { timeout: 60_000 }, async () => {
+  const fresh = await freshDatabaseUrl();
+  const database = await openDatabase({ databaseUrl: fresh.url, dataDir: '/tmp', inMemory: true });
+  const q = await startQueue(database, fresh.url);
+  try {
+    await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((n) => q.work(`test.many-${n}`, async () => undefined)));
+    await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((n) => q.send(`test.many-${n}`, { n })));
+  } finally {
+    await q.stop();
+    await database.close();
+    await fresh.drop();
+  }
+});

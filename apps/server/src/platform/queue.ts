@@ -28,12 +28,29 @@ export async function startQueue(database: Database, databaseUrl: string | null)
   const boss = new PgBoss(options);
   boss.on('error', (err) => console.error('job queue error:', err.message));
   await boss.start();
-  // One createQueue per name, never two at once (concurrent creation of the same queue deadlocks in pg-boss 10).
+  // Queues are created one at a time, never two at once: pg-boss 10 creates a partition table per queue and concurrent
+  // creations (even of different queues) deadlock on its queue table. A deadlock is retried.
   const queues = new Map<string, Promise<void>>();
+  let chain: Promise<unknown> = Promise.resolve();
+  const create = async (name: string) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await boss.createQueue(name);
+        return;
+      } catch (e) {
+        const err = e as Error & { code?: string };
+        if (/exists/.test(err.message)) return;
+        if (err.code === '40P01' && attempt < 5) { await new Promise((r) => setTimeout(r, 50 * attempt)); continue; }
+        throw e;
+      }
+    }
+  };
   const ensure = (name: string): Promise<void> => {
     let p = queues.get(name);
     if (!p) {
-      p = boss.createQueue(name).catch((e: Error) => { queues.delete(name); if (!/exists/.test(e.message)) throw e; });
+      p = chain.then(() => create(name));
+      chain = p.catch(() => undefined);
+      p.catch(() => queues.delete(name));
       queues.set(name, p);
     }
     return p;

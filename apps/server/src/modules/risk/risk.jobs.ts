@@ -53,8 +53,10 @@ export function installRiskJobs(ctx: AppContext): { retrain(requestedBy: string 
   });
 
   if (ctx.queue) {
-    void ctx.queue.work<ScoreJob>('risk.score-declarations', async (d) => { await run(d); });
-    void ctx.queue.work<TrainJob>('risk.train-model', async (d) => { await train(d); });
+    ctx.queue.work<ScoreJob>('risk.score-declarations', async (d) => { await run(d); })
+      .catch((e) => console.error('risk: cannot start the scoring worker:', e));
+    ctx.queue.work<TrainJob>('risk.train-model', async (d) => { await train(d); })
+      .catch((e) => console.error('risk: cannot start the training worker:', e));
   }
   return {
     async retrain(requestedBy) {
