@@ -2,6 +2,7 @@ import type { Config } from '../platform/config.ts';
 import { buildApp, closeContext, createContext } from '../app.ts';
 import { ensureInitialModel } from '../modules/risk/risk.jobs.ts';
 import { seedOnFirstStart } from '../modules/orgs/demo.ts';
+import { startDemoHistory } from '../modules/demo-history/demo-history.service.ts';
 
 export async function serve(config: Config): Promise<void> {
   const ctx = await createContext(config, { queue: true });
@@ -27,4 +28,6 @@ export async function serve(config: Config): Promise<void> {
   process.once('SIGTERM', close);
   const address = await app.listen({ port: config.port, host: config.host });
   console.log(`customs-rvi listening on ${address} (database: ${ctx.database.kind}; data: ${config.dataDir})`);
+  // First start with demo data: weeks of history through the real workflow, in the background (figures fill in as it runs).
+  void startDemoHistory(ctx);
 }

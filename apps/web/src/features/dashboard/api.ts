@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type {
-  EnterpriseCostFigure, FigureName, HitRateFigure, InspectorThroughputFigure, LiveAlerts, LiveQueues, LiveSessions, ReleaseTimeFigure, RemoteShareFigure,
+  DemoHistoryStatus, EnterpriseCostFigure, FigureName, HitRateFigure, InspectorThroughputFigure, LiveAlerts, LiveQueues, LiveSessions, ReleaseTimeFigure, RemoteShareFigure,
 } from '@rvi/contracts';
 import { api, buildUrl } from '../../shared/api/client.ts';
 
@@ -59,4 +59,13 @@ export function useFigure<N extends FigureName>(name: N, filter: FigureFilterInp
 /** The CSV download of a figure (same filter; the browser saves it). */
 export function figureCsvUrl(name: FigureName, filter: FigureFilterInput): string {
   return buildUrl(`/api/dashboard/figures/${name}`, { ...clean(filter), format: 'csv' });
+}
+
+/** The simulated demo history's progress (first start with demo data); polled while it runs. */
+export function useDemoHistory() {
+  return useQuery({
+    queryKey: ['dashboard', 'demo-history'],
+    queryFn: ({ signal }) => api<DemoHistoryStatus>('/api/demo-history', { signal }),
+    refetchInterval: (q) => (q.state.data?.state === 'running' ? 5_000 : false),
+  });
 }

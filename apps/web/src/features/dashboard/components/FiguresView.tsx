@@ -1,12 +1,12 @@
 import { useState, type ReactNode } from 'react';
-import { Anchor, Card, Group, NativeSelect, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Card, Group, NativeSelect, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { FigureName } from '@rvi/contracts';
 import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
 import { Loading } from '../../../shared/ui/Loading.tsx';
 import { PageHeader } from '../../../shared/ui/PageHeader.tsx';
 import { formatDateTime, formatNumber } from '../../../shared/format.ts';
-import { figureCsvUrl, useFigure, type FigureFilterInput } from '../api.ts';
+import { figureCsvUrl, useDemoHistory, useFigure, type FigureFilterInput } from '../api.ts';
 import { bucketLabel, formatHours, formatPct } from '../format.ts';
 import { BarChart, ONSITE_COLOR, RANDOM_COLOR, REMOTE_COLOR, RISK_COLOR } from './BarChart.tsx';
 
@@ -204,6 +204,7 @@ export function FiguresView() {
   const probe = useFigure('remote-share', filter);
   const set = (patch: Partial<FigureFilterInput>) => setFilter((f) => ({ ...f, ...patch }));
   const fl = probe.data?.filter;
+  const history = useDemoHistory().data;
   return (
     <>
       <PageHeader title={t('dashboard.figuresTitle')} testId="page-title" />
@@ -222,6 +223,11 @@ export function FiguresView() {
             data={[{ value: '', label: t('dashboard.all') }, { value: 'remote', label: t('dashboard.mode.remote') }, { value: 'onsite', label: t('dashboard.mode.onsite') }]}
           />
         </Group>
+        {history?.state === 'running' ? (
+          <Alert variant="light" data-testid="demo-history-running">{t('dashboard.history.running', { closed: history.closed, orders: history.orders })}</Alert>
+        ) : history?.state === 'done' ? (
+          <Text size="xs" c="dimmed" data-testid="demo-history-done">{t('dashboard.history.done', { closed: history.closed })}</Text>
+        ) : null}
         {fl ? (
           <Text size="sm" c="dimmed" data-testid="figures-period">
             {t('dashboard.period', { office: fl.officeName, from: fl.from, to: fl.to, zone: fl.timeZone })}
