@@ -181,6 +181,11 @@ export class MediaNode {
     await Promise.all([...this.rooms.keys()].map((id) => this.closeSession(id, 'media node shutting down')));
   }
 
+  /** @deprecated old name of listRooms(), kept for callers that use it */
+  rooms_(): RoomInfo[] {
+    return this.listRooms();
+  }
+
   listRooms(): RoomInfo[] {
     return [...this.rooms.values()].map((r) => this.info(r));
   }
