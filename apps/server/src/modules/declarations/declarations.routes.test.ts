@@ -158,3 +158,13 @@ test('arrival notice and inspection application, with state checks', async () =>
   assert.equal(badMode.statusCode, 400);
   assert.match(badMode.json().error.message, /preferredMode/);
 });
+
+test('list: the unfiltered total is exact beyond the filtered count cap', async () => {
+  // The per-organisation counter answers unfiltered lists; only filtered counts stop at 10,000.
+  const { orgDeclarationCounts } = await import('../../db/schema.ts');
+  const { eq } = await import('drizzle-orm');
+  await t.ctx.db.update(orgDeclarationCounts).set({ count: 12_345 }).where(eq(orgDeclarationCounts.orgId, t.orgs.alpha));
+  const r = (await t.app.inject({ url: '/api/declarations?limit=1', headers: { cookie: alpha } })).json();
+  assert.equal(r.total, 12_345);
+  assert.equal(r.totalIsExact, true);
+});

@@ -213,7 +213,7 @@ export async function listDeclarationsJson(db: Db, actor: Actor, q: DeclarationL
   const row = (res as unknown as { rows: { total: number; items: string }[] }).rows[0];
   let total = Number(row.total);
   let totalIsExact = true;
-  if (total > COUNT_CAP) { total = COUNT_CAP; totalIsExact = false; }
+  if (filters.length > 0 && total > COUNT_CAP) { total = COUNT_CAP; totalIsExact = false; }
   const items = String(row.items);
   return { json: `{"items":${items},"total":${total},"totalIsExact":${totalIsExact},"limit":${limit},"offset":${offset}}` };
 }
