@@ -227,8 +227,18 @@ test('a 10 s network cut: the inspector sees "reconnecting", the video resumes w
   await reused.goto(link);
   await reused.getByTestId('camera-refused').waitFor();
   assert.match((await reused.getByTestId('camera-refused').textContent())!, /already used/);
-  const fresh = await inspector.request.post(`${base}/api/sessions/${sessionId}/device-link`, { data: {} });
-  const freshLink = (await fresh.json()).url as string;
+  // the booked operator gets a fresh link in the enterprise portal (here: left until it expired)
+  const opCtx = await browser.newContext({ locale: 'en-US' });
+  const op = await opCtx.newPage();
+  await op.goto(`${base}/login`);
+  await op.getByTestId('login-username').fill('alpha.operator');
+  await op.getByTestId('login-password').fill(TEST_PASSWORD);
+  await op.getByTestId('login-submit').click();
+  await op.waitForURL(/\/enterprise\//);
+  await op.goto(`${base}/enterprise/camera`);
+  await op.getByTestId('operator-session').filter({ hasText: order.orderNo }).getByTestId('operator-get-link').click();
+  const freshLink = (await op.getByTestId('device-link-url').getAttribute('href'))!;
+  await op.getByTestId('device-link-qr').locator('svg').waitFor();
   await t.ctx.db.update(deviceJoinTokens).set({ expiresAt: new Date(Date.now() - 60_000) }).where(eq(deviceJoinTokens.tokenHash, hashSecret(new URL(freshLink).hash.slice(3))));
   const expired = await (await browser.newContext()).newPage();
   await expired.goto(freshLink);

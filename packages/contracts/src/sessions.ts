@@ -126,6 +126,12 @@ export const SessionListQuery = Type.Object({
 }, { additionalProperties: false });
 export type SessionListQuery = Static<typeof SessionListQuery>;
 
+/** The on-site operator's open sessions (enterprise portal: get a camera link). */
+export const OperatorSessionList = Type.Object({
+  items: Type.Array(Type.Object({ id: Type.String(), orderNo: Type.String(), state: SessionStateSchema, createdAt: Type.String() })),
+});
+export type OperatorSessionList = Static<typeof OperatorSessionList>;
+
 export const DeviceLink = Type.Object({
   url: Type.String({ description: 'camera page link; the token is in the fragment so it never reaches server logs' }),
   token: Type.String(),

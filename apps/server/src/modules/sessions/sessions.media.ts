@@ -75,6 +75,9 @@ export class LiveMedia implements LiveRoom {
   private socketPeers = new WeakMap<WebSocket, Map<string, string>>();
   private sealing = new Map<string, Set<Promise<unknown>>>();
   private publisherState = new Map<string, string>();
+  /** announced (first keyframe written) minus closed segments per session: 0 while live means a segment waits */
+  private activeSegments = new Map<string, number>();
+  private keyframeWatch?: NodeJS.Timeout;
   env!: SessionsEnv;
   /**
    * Optional interceptor of the device's ICE path (the browser test puts a UDP proxy there to cut the device's
@@ -95,11 +98,26 @@ export class LiveMedia implements LiveRoom {
         recording: { dir: this.recordingsDir, rotateMinutes: this.opts.rotateMinutes ?? 5 },
         send: (peerId, msg) => this.sendToPeer(peerId, msg),
         onEvent: (e) => this.onNodeEvent(e),
-        onSegmentOpen: (s) => void recordLiveEvent(this.env, s.sessionId, 'recording.opened', 'system', null, { index: s.index, reason: s.reason }).catch((e) => this.logError(e, 'segment open')),
-        onSegmentClose: (s) => this.trackSeal(s.sessionId, this.seal(s, false)),
+        onSegmentOpen: (s) => {
+          this.activeSegments.set(s.sessionId, (this.activeSegments.get(s.sessionId) ?? 0) + 1);
+          void recordLiveEvent(this.env, s.sessionId, 'recording.opened', 'system', null, { index: s.index, reason: s.reason }).catch((e) => this.logError(e, 'segment open'));
+        },
+        onSegmentClose: (s) => {
+          this.activeSegments.set(s.sessionId, (this.activeSegments.get(s.sessionId) ?? 0) - 1);
+          this.trackSeal(s.sessionId, this.seal(s, false));
+        },
         onStats: (e) => this.onStats(e.peerId, e.stats),
         onError: (e, context) => this.opts.log.warn({ err: e, context }, 'media node error'),
       });
+      // A new segment (start, after a gap, after a reconnect) begins at a keyframe; the recorder asks once, and a
+      // lost request would leave the recording waiting while the viewers already see video (seen after a 10 s
+      // network cut without ICE restart). Ask again every second while media is live and no segment is writing.
+      this.keyframeWatch = setInterval(() => {
+        for (const r of this._node?.listRooms() ?? []) {
+          if (r.publisher === 'live' && (this.activeSegments.get(r.sessionId) ?? 0) <= 0) this._node!.requestKeyframe(r.sessionId, 'recording-waits-for-keyframe');
+        }
+      }, 1000);
+      this.keyframeWatch.unref();
     }
     return this._node;
   }
@@ -136,6 +154,7 @@ export class LiveMedia implements LiveRoom {
       if (p.kind === 'device') p.socket.close(4000, 'session ended');
     }
     this.publisherState.delete(sessionId);
+    this.activeSegments.delete(sessionId);
   }
 
   // -------------------------------------------------------------------------------------------- lifecycle
@@ -171,6 +190,7 @@ export class LiveMedia implements LiveRoom {
   }
 
   async shutdown(): Promise<void> {
+    clearInterval(this.keyframeWatch);
     if (this._node) await this._node.close();
     await Promise.all([...this.sealing.keys()].map((id) => this.sealed(id)));
   }

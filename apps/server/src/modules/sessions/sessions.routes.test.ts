@@ -118,7 +118,11 @@ test('device links are single use and short-lived; a newer link replaces an unus
   assert.equal(exp.statusCode, 410);
   assert.equal(exp.json().error.code, 'token_expired');
 
-  // the booked operator may ask for a fresh link; it makes the previous unused one stop working
+  // the booked operator sees the session in the portal (nobody else does) and may ask for a fresh link
+  assert.ok((await p.operator.get('/api/sessions/for-operator')).body.items.some((x: any) => x.id === session.id));
+  assert.deepEqual((await p.alpha.get('/api/sessions/for-operator')).body.items, []);
+  assert.deepEqual((await p.inspector1.get('/api/sessions/for-operator')).body.items, []);
+  // a fresh link makes the previous unused one stop working
   const l3 = await p.operator.post(`/api/sessions/${session.id}/device-link`, {});
   assert.equal(l3.status, 200, l3.text);
   const l4 = (await p.inspector1.post(`/api/sessions/${session.id}/device-link`, {})).body;

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
   AddStepBody, ChecklistTemplateList, CreateSessionBody, CreateSessionResult, DeviceKeyQuery, DeviceLink, DeviceState, EndSessionBody, ErrorBody,
-  GuidanceBody, Id, IdParams, IssueLinkBody, RedeemBody, RedeemResult, SessionDetail, SessionEvent, SessionList, SessionListQuery, SessionStep,
+  GuidanceBody, Id, IdParams, IssueLinkBody, OperatorSessionList, RedeemBody, RedeemResult, SessionDetail, SessionEvent, SessionList, SessionListQuery, SessionStep,
   SnapshotUploadQuery, SnapshotUploadResult, StepResultBody,
 } from '@rvi/contracts';
 import type { AppContext } from '../../app.ts';
@@ -15,7 +15,7 @@ import { AppError } from '../../platform/errors.ts';
 import { listTemplates } from './sessions.checklists.ts';
 import { LiveMedia, mediaNodeId } from './sessions.media.ts';
 import {
-  addStep, deviceState, endSession, getSession, getSessionEvent, issueDeviceLink, listSessions, openRecording, openSession, openSnapshot,
+  addStep, deviceState, endSession, getSession, getSessionEvent, issueDeviceLink, listOperatorSessions, listSessions, openRecording, openSession, openSnapshot,
   recordGuidance, recordStepResult, redeemJoinToken, resolveDeviceKey, storeSnapshot, type SessionsEnv,
 } from './sessions.service.ts';
 
@@ -96,6 +96,10 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/sessions', {
     schema: { tags, summary: 'Live sessions of your office you may watch (newest first)', querystring: SessionListQuery, response: { 200: SessionList, ...errors } },
   }, async (req) => listSessions(env, actorOf(req), req.query as SessionListQuery));
+
+  app.get('/api/sessions/for-operator', {
+    schema: { tags, summary: 'On-site operator: my open live sessions (to get a camera link for the phone or glasses)', response: { 200: OperatorSessionList, ...errors } },
+  }, async (req) => listOperatorSessions(env, actorOf(req)));
 
   app.post('/api/sessions', {
     schema: {

@@ -398,6 +398,19 @@ export async function listSessions(env: SessionsEnv, actor: Actor, q: SessionLis
   return { items: rows.map((r) => presentSession(r.s, r.orderNo, names, actor)).filter((v) => v.can.observe) };
 }
 
+/**
+ * The on-site operator's open sessions (their enterprise portal offers a fresh camera link for each): only sessions
+ * booked with this user, never anyone else's; no customs details.
+ */
+export async function listOperatorSessions(env: SessionsEnv, actor: Actor): Promise<{ items: { id: string; orderNo: string; state: SessionState; createdAt: string }[] }> {
+  if (actor.kind !== 'user' || !actor.userId || isCustoms(actor)) return { items: [] };
+  const rows = await env.db.select({ s: liveSessions, orderNo: inspectionOrders.orderNo }).from(liveSessions)
+    .innerJoin(inspectionOrders, eq(inspectionOrders.id, liveSessions.orderId))
+    .where(and(eq(liveSessions.operatorUserId, actor.userId), eq(liveSessions.enterpriseId, actor.orgId ?? ''), ne(liveSessions.state, 'ended')))
+    .orderBy(desc(liveSessions.createdAt)).limit(20);
+  return { items: rows.map((r) => ({ id: r.s.id, orderNo: r.orderNo, state: r.s.state as SessionState, createdAt: r.s.createdAt.toISOString() })) };
+}
+
 // ------------------------------------------------------------------------------------------------ ending
 
 /** The conductor ends the session: media stops (segments sealed), device links die, state → ended. */

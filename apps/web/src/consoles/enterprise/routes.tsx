@@ -10,4 +10,5 @@ export const enterpriseRoutes: RouteObject[] = [
   { path: 'outcomes', lazy: async () => ({ Component: (await import('../../features/findings/pages.tsx')).OutcomesPage }) },
   { path: 'outcomes/:id', lazy: async () => ({ Component: (await import('../../features/findings/pages.tsx')).OutcomePage }) },
   { path: 'import', lazy: async () => ({ Component: (await import('./pages.tsx')).ImportPage }) },
+  { path: 'camera', lazy: async () => ({ Component: (await import('../../features/sessions/pages.tsx')).OperatorCameraPage }) },
 ];

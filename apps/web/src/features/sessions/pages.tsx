@@ -3,6 +3,7 @@ import { useMe } from '../../app/session.tsx';
 import { NotAllowed } from '../../shared/ui/NotAllowed.tsx';
 import { SessionConsole } from './components/SessionConsole.tsx';
 import { SessionsListView } from './components/SessionsListView.tsx';
+import { OperatorLinkView } from './components/OperatorLinkView.tsx';
 
 const BASE = '/customs/sessions';
 const consolePath = (id: string) => `${BASE}/${encodeURIComponent(id)}`;
@@ -24,3 +25,10 @@ export function SessionPage() {
 
 export { StartSessionButton } from './components/StartSessionButton.tsx';
 export { consolePath as sessionConsolePath };
+
+/** Enterprise portal: the on-site operator's camera links. */
+export function OperatorCameraPage() {
+  const { can } = useMe();
+  if (!can['order.read']) return <NotAllowed />;
+  return <OperatorLinkView />;
+}
