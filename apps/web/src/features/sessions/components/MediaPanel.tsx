@@ -1,4 +1,5 @@
-import { Anchor, Group, Image, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Anchor, Group, SimpleGrid, Stack, Text } from '@mantine/core';
+import { SnapshotReadingView } from '../../vision/SnapshotReadingView.tsx';
 import { useTranslation } from 'react-i18next';
 import type { RecordingView, SnapshotView } from '@rvi/contracts';
 import { formatBytes, formatDuration, formatTime } from '../format.ts';
@@ -11,7 +12,8 @@ export function SnapshotGallery({ snapshots }: { snapshots: SnapshotView[] }) {
     <SimpleGrid cols={2} spacing="xs" data-testid="snapshot-gallery">
       {snapshots.map((s) => (
         <Stack key={s.id} gap={2} data-testid="snapshot" data-snapshot-id={s.id} data-sha256={s.sha256} data-width={s.width} data-height={s.height}>
-          <Anchor href={s.url} target="_blank" rel="noreferrer"><Image src={s.url} alt={t('sessions.media.snapshotAlt', { time: formatTime(s.takenAt) })} radius="sm" /></Anchor>
+          {/* The snapshot with the vision module's readings drawn over it: matches green, mismatches red. */}
+          <Anchor href={s.url} target="_blank" rel="noreferrer" aria-label={t('sessions.media.snapshotAlt', { time: formatTime(s.takenAt) })}><SnapshotReadingView snapshot={s} /></Anchor>
           <Text size="xs">{s.width}×{s.height} · {formatBytes(s.bytes)} · {formatTime(s.takenAt)}</Text>
           <Text size="xs" c="dimmed" ff="monospace" style={{ wordBreak: 'break-all' }}>SHA-256 {s.sha256}</Text>
         </Stack>

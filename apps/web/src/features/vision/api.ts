@@ -1,0 +1,26 @@
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../../shared/api/client.ts';
+
+export type Point = [number, number];
+export interface Evidence { text: string; box: Point[] }
+export interface Compared { field: string; declared: string; observed: string; confidence: number; evidence: Evidence; message?: string; rule?: string }
+export interface SnapshotReading {
+  snapshotId: string;
+  status: 'read' | 'failed' | 'pending';
+  reading: null | {
+    width: number; height: number; containerNumbers: string[]; unverifiedContainerNumbers?: string[]; sealNumbers: string[];
+    origin: string | null; quantity: { value: number; unit: string | null } | null; netWeightKg: number | null; hsCode: string | null;
+    barcodes: { text: string; format?: string }[]; lines: { text: string; confidence: number; box: Point[] }[]; error?: { message: string };
+  };
+  comparison: null | { matches: Compared[]; findings: Compared[] };
+  ms: number | null;
+}
+
+/** Vision readings of a snapshot; asked again every second until the reading is there (it takes ~0.2–1 s). */
+export function useSnapshotReading(snapshotId: string) {
+  return useQuery({
+    queryKey: ['vision', snapshotId],
+    queryFn: ({ signal }) => api<SnapshotReading>(`/api/snapshots/${encodeURIComponent(snapshotId)}/reading`, { signal }),
+    refetchInterval: (q) => (q.state.data?.status === 'pending' || q.state.status === 'pending' ? 1000 : false),
+  });
+}
