@@ -18,7 +18,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { liveSessions } from '../../db/schema.ts';
 import { authorizeSession } from './sessions.policy.ts';
 import {
-  followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, sealedKeys, sealSegment, type DeviceContext, type LiveRoom,
+  followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordViewerPresence, sealedKeys, sealSegment, type DeviceContext, type LiveRoom,
   type SessionsEnv,
 } from './sessions.service.ts';
 import { transitionSession } from './sessions.state.ts';
@@ -295,7 +295,7 @@ export class LiveMedia implements LiveRoom {
           });
         }
         peers.set(sessionId, peerId);
-        void recordLiveEvent(this.env, sessionId, 'viewer.joined', mode === 'conduct' ? 'inspector' : 'observer', actor.userId, { name: peer.info.name, role: actor.role, mode })
+        void recordViewerPresence(this.env, actor, sessionId, true, { name: peer.info.name, role: actor.role, mode })
           .then(() => this.invalidate(s)).catch((e) => this.logError(e, 'viewer event'));
         for (const out of await this.node.handle(peerId, { type: 'join', sessionId, role: 'viewer' })) reply(out);
         const dev = [...this.peers.values()].find((p) => p.kind === 'device' && p.sessionId === sessionId) as DevicePeer | undefined;
@@ -322,7 +322,7 @@ export class LiveMedia implements LiveRoom {
     this.socketPeers.get(peer.socket)?.delete(peer.sessionId);
     this._node?.disconnect(peer.peerId);
     const stats = peer.lastStats ? { stats: peer.lastStats } : {};
-    void recordLiveEvent(this.env, peer.sessionId, 'viewer.left', peer.info.mode === 'conduct' ? 'inspector' : 'observer', peer.actor.userId, { name: peer.info.name, why, ...stats })
+    void recordViewerPresence(this.env, peer.actor, peer.sessionId, false, { name: peer.info.name, role: peer.actor.role, mode: peer.info.mode, why, ...stats })
       .then(() => loadSession(this.env.db, peer.sessionId)).then((s) => s && this.invalidate(s)).catch((e) => this.logError(e, 'viewer event'));
   }
 

@@ -216,6 +216,10 @@ test('who may view: the conductor and same-office observers get an offer; enterp
   const viewers = (await p.inspector1.get(`/api/sessions/${session.id}`)).body.viewers;
   assert.deepEqual(viewers.map((v: any) => [v.role, v.mode]), [['supervisor', 'observe']]);
   for (const c of [ent, far, asPublisher, sup]) c.ws.close();
+  // who watched is audited (join and leave)
+  const seen = async () => (await auditFor(session.id)).filter((a) => a.startsWith('session.viewer_'));
+  for (let i = 0; i < 50 && (await seen()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(await seen(), ['session.viewer_joined', 'session.viewer_left']);
   await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
 });
 

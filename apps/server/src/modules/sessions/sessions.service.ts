@@ -471,6 +471,17 @@ export async function recordLiveEvent(env: SessionsEnv, sessionId: string, kind:
   await addSessionEvent(env.db, sessionId, kind, source, actorId, payload);
 }
 
+/**
+ * Who watched the live stream and when is part of the evidence trail: joins and leaves of the conductor and observers
+ * are timeline events and audit entries.
+ */
+export async function recordViewerPresence(env: SessionsEnv, actor: Actor, sessionId: string, joined: boolean, detail: Record<string, unknown>): Promise<void> {
+  await tx$(env.db, async (tx) => {
+    await addSessionEvent(tx, sessionId, joined ? 'viewer.joined' : 'viewer.left', detail.mode === 'conduct' ? 'inspector' : 'observer', actor.userId, detail);
+    await recordAudit(tx, actor, joined ? 'session.viewer_joined' : 'session.viewer_left', { type: 'live_session', id: sessionId }, detail);
+  });
+}
+
 // ------------------------------------------------------------------------------------------------ recordings
 
 export interface SegmentToSeal {

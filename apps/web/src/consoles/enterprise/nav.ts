@@ -11,7 +11,8 @@ export function enterpriseNav(can: Record<string, boolean>, t: TFunction): Frame
     { to: `${ENTERPRISE_BASE}/import`, label: t('nav.importCsv'), testId: 'nav-import', allowed: !!can['declaration.import'] },
     { to: `${ENTERPRISE_BASE}/inspections`, label: t('nav.inspections'), testId: 'nav-inspections', allowed: !!can['order.read'] },
     { to: `${ENTERPRISE_BASE}/outcomes`, label: t('nav.outcomes'), testId: 'nav-outcomes', matchPrefix: true, allowed: !!can['order.read'] },
-    { to: `${ENTERPRISE_BASE}/camera`, label: t('nav.cameraLink'), testId: 'nav-camera-link', allowed: !!can['order.read'] },
+    // for the staff on site (who read orders but do not book them); the page itself lists only the user's own sessions
+    { to: `${ENTERPRISE_BASE}/camera`, label: t('nav.cameraLink'), testId: 'nav-camera-link', allowed: !!can['order.read'] && !can['order.book'] },
   ];
   return items.filter((i) => i.allowed);
 }
