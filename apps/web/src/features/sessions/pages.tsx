@@ -32,3 +32,4 @@ export function OperatorCameraPage() {
   if (!can['order.read']) return <NotAllowed />;
   return <OperatorLinkView />;
 }
+export { OrderSessionsPanel } from './components/OrderSessionsPanel.tsx';
