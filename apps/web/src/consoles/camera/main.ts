@@ -143,6 +143,7 @@ async function start(j: Joined): Promise<void> {
 
   // ---------------------------------------------------------------- state shown on the page
   let netLevel: PublisherStats['level'] | 'connecting' = 'connecting';
+  let lastPong = Date.now();
   let connState = 'connecting';
   let recording = false;
   let muted = false;
@@ -156,7 +157,9 @@ async function start(j: Joined): Promise<void> {
     const t = s();
     document.documentElement.lang = lang;
     title.textContent = fill(t.title, { orderNo: j.orderNo });
-    const lvl = connState === 'connected' ? netLevel : connState === 'reconnecting' || connState === 'failed' ? 'down' : 'connecting';
+    // no answer to our heartbeat for 5 s: the network is gone even if the media connection has not noticed yet
+    const silent = connState === 'connected' && Date.now() - lastPong > 5000;
+    const lvl = silent ? 'down' : connState === 'connected' ? netLevel : connState === 'reconnecting' || connState === 'failed' ? 'down' : 'connecting';
     net.className = `pill net-${lvl}`;
     net.dataset.level = lvl;
     net.textContent = connState === 'reconnecting' ? t.net.reconnecting : t.net[lvl];
@@ -264,7 +267,8 @@ async function start(j: Joined): Promise<void> {
     else if (m.type === 'recording') {
       recording = m.state === 'on';
       render();
-    } else if (m.type === 'ended') ended(String(m.reason ?? ''));
+    } else if (m.type === 'pong') lastPong = Date.now();
+    else if (m.type === 'ended') ended(String(m.reason ?? ''));
     else if (m.type === 'refused') {
       stopped = true;
       pub.stop();
@@ -384,6 +388,14 @@ async function start(j: Joined): Promise<void> {
   window.addEventListener('resize', () => {
     if (drawing && !frozenWrap.hidden) showDrawing();
   });
+
+  // heartbeat over the device socket: the indicator turns to "no connection" when the server stops answering
+  const heartbeat = setInterval(() => {
+    if (stopped) return clearInterval(heartbeat);
+    (transport as unknown as { send(m: unknown): void }).send({ type: 'ping' });
+    render();
+  }, 1000);
+  transport.onOpen?.(() => (lastPong = Date.now()));
 
   st.guidance.forEach((e) => apply(e, false));
   if (drawing) showDrawing();
