@@ -64,7 +64,8 @@ test('a failing number is reported as unverified, never as a container number', 
   // Not the shape of a container number at all.
   assert.equal(interpretContainerCandidate('HELLOWORLD1'), null);
   assert.equal(interpretContainerCandidate('1234567890A'), null);
-  assert.equal(interpretContainerCandidate('C5Q03O5B3B3'), null, 'more than three replacements is guessing');
+  assert.equal(interpretContainerCandidate('C5Q03O5B3B3'), null, 'more than two replacements is guessing');
+  assert.equal(interpretContainerCandidate('XGR05530371'), null, 'O/0 is not taken for the category U');
 });
 
 test('numbers are found on one line, spaced, and with the check digit apart', () => {
@@ -80,8 +81,12 @@ test('numbers are found on one line, spaced, and with the check digit apart', ()
   assert.deepEqual(findContainerNumbersInTokens(tokens).filter((c) => c.reading.status === 'verified').map((c) => c.reading.code), ['APZJ4071196']);
   // A number is not cut out of the middle of a longer word.
   assert.deepEqual(codes('XCSQU3054383X'), []);
-  // But a stray character glued to one end is tolerated.
+  // But a stray character glued to one end is tolerated, if the number needs no repair.
   assert.deepEqual(codes('1CSQU3054383'), ['CSQU3054383']);
+  assert.deepEqual(codes('1CSQU3O54383'), []);
+  // Seen on a degraded photo: "MAX GROSS 30537 KG" read as one word; its last 11 characters would
+  // pass the check digit after repairs (XGR0→XGRU).
+  assert.deepEqual(findContainerNumbersInText('MAXGR05530371 KG'), []);
 });
 
 test('ISO 6346 size-type codes', () => {

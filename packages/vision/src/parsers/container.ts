@@ -39,7 +39,9 @@ export function isValidContainerNumber(code: string): boolean {
 // Usual OCR confusions, by the kind of character the position requires.
 const DIGIT_FOR: Record<string, string> = { O: '0', D: '0', Q: '0', I: '1', L: '1', '|': '1', S: '5', B: '8', Z: '2', G: '6' };
 const LETTER_FOR: Record<string, string> = { '0': 'O', '1': 'I', '5': 'S', '8': 'B', '2': 'Z', '6': 'G' };
-const CATEGORY_FOR: Record<string, string> = { '2': 'Z', '7': 'Z', '1': 'J', I: 'J', V: 'U', '0': 'U', O: 'U' };
+// The category letter is one of U, J, Z: only look-alikes of those (an O or 0 there is more likely
+// part of some other word than a misread U).
+const CATEGORY_FOR: Record<string, string> = { '2': 'Z', '1': 'J', I: 'J', V: 'U' };
 
 export interface ContainerRepair {
   position: number;
@@ -72,8 +74,9 @@ export function interpretContainerCandidate(raw: string): ContainerReading | nul
     if (fixed !== ch) repairs.push({ position: i, from: ch, to: fixed });
     out.push(fixed);
   }
-  // More than a third of the characters replaced is guessing, not repairing.
-  if (repairs.length > 3) return null;
+  // Each accepted repair lets one more misread through by chance (a check digit holds one time in
+  // ten); more than two replaced characters is guessing, not repairing.
+  if (repairs.length > 2) return null;
   const code = out.join('');
   if (code.length === 10) return { status: 'unverified', code, raw, repairs, reason: 'missing_check_digit' };
   if (isValidContainerNumber(code)) return { status: 'verified', code, raw, repairs };
@@ -106,8 +109,8 @@ export interface TokenCandidate {
 }
 
 /**
- * Whole-token concatenations of 10 or 11 characters, plus the 11 first or last characters of a longer
- * token (OCR often glues a stray character or the next word to the number).
+ * Whole-token concatenations of 10 or 11 characters, plus an exact number with one stray character
+ * glued to it.
  */
 export function findContainerNumbersInTokens(tokens: string[]): TokenCandidate[] {
   const found: TokenCandidate[] = [];
@@ -118,11 +121,12 @@ export function findContainerNumbersInTokens(tokens: string[]): TokenCandidate[]
       if (joined.length === 11 || joined.length === 10) {
         const reading = interpretContainerCandidate(joined);
         if (reading) found.push({ reading, first, last });
-      } else if (joined.length > 11 && first === last) {
-        // A single long token: try both ends.
+      } else if (joined.length === 12 && first === last) {
+        // One stray character glued to a number ("1CSQU3054383"): accepted only as printed, without
+        // repairs — cutting 11 characters out of longer words ("MAXGR05530371") finds numbers by chance.
         for (const part of [joined.slice(0, 11), joined.slice(-11)]) {
           const reading = interpretContainerCandidate(part);
-          if (reading && reading.status === 'verified') found.push({ reading, first, last });
+          if (reading && reading.status === 'verified' && reading.repairs.length === 0) found.push({ reading, first, last });
         }
       }
     }
