@@ -42,9 +42,8 @@ export function resetTemplateSeedCache(): void {
   seeded = new WeakSet();
 }
 
-/** The active template for a goods category, else the general one. */
+/** The active template for a goods category, else the general one (call ensureDefaultTemplates once before). */
 export async function templateFor(db: Db, goodsCategory: string) {
-  await ensureDefaultTemplates(db);
   const [own] = await db.select().from(checklistTemplates).where(and(eq(checklistTemplates.goodsCategory, goodsCategory), eq(checklistTemplates.active, true))).limit(1);
   if (own) return own;
   const [general] = await db.select().from(checklistTemplates).where(and(eq(checklistTemplates.goodsCategory, 'general'), eq(checklistTemplates.active, true))).limit(1);

@@ -23,7 +23,7 @@ import { Effects } from '../orders/orders.effects.ts';
 import { lockOrder, transitionOrder } from '../orders/orders.state.ts';
 import { scopeOf } from '../orders/orders.policy.ts';
 import { recordOperatorJoined } from '../booking/booking.service.ts';
-import { templateFor } from './sessions.checklists.ts';
+import { ensureDefaultTemplates, templateFor } from './sessions.checklists.ts';
 import { authorizeSession } from './sessions.policy.ts';
 import { presentEvent, presentRecording, presentSession, presentSnapshot, presentStep, userNames } from './sessions.presenter.ts';
 import { invalidateSession, sessionPath, transitionSession, type SessionRow } from './sessions.state.ts';
@@ -111,6 +111,7 @@ async function issueLinkInTx(tx: Db, actor: Actor, s: SessionRow, ttlMinutes: nu
  */
 export async function openSession(env: SessionsEnv, actor: Actor, body: CreateSessionBody, baseUrl: string): Promise<{ session: SessionDetail; link: DeviceLink }> {
   requireRole(actor, 'session.conduct');
+  await ensureDefaultTemplates(env.db);
   const fx = new Effects();
   const out = await tx$(env.db, async (tx) => {
     const order = await lockOrder(tx, body.orderId);
