@@ -38,17 +38,18 @@ function SessionTile({ s, now }: { s: LiveSessionTile; now: number }) {
         )}
       </Card.Section>
       <Stack gap={4} mt="xs">
+        <Text fw={700} lineClamp={2} data-testid="tile-enterprise">{s.enterpriseName}</Text>
+        <Text size="sm" lineClamp={2} title={s.goodsDescription ?? undefined}>{goods} · HS {s.hs6}{s.goodsDescription ? ` · ${s.goodsDescription}` : ''}</Text>
+        <Text size="sm" c="dimmed" lineClamp={2}>{t('dashboard.tileInspector', { name: s.inspectorName ?? '—' })} · {s.orderNo}</Text>
         <Group justify="space-between" wrap="nowrap" gap="xs">
-          <Text fw={700} truncate data-testid="tile-enterprise">{s.enterpriseName}</Text>
-          <Badge color={QUALITY_COLOR[s.network.quality]} variant="filled" data-testid="tile-network" data-quality={s.network.quality}>
-            {t(`dashboard.network.${s.network.quality}`)}
-          </Badge>
-        </Group>
-        <Text size="sm" truncate title={s.goodsDescription ?? undefined}>{goods} · HS {s.hs6}{s.goodsDescription ? ` · ${s.goodsDescription}` : ''}</Text>
-        <Text size="sm" c="dimmed" truncate>{t('dashboard.tileInspector', { name: s.inspectorName ?? '—' })} · {s.orderNo}</Text>
-        <Group justify="space-between" wrap="nowrap">
           <Text size="sm" ff="monospace" aria-label={t('dashboard.duration')} data-testid="tile-duration">{elapsed}</Text>
-          <Text size="xs" c="dimmed">{t(`dashboard.sessionState.${s.state}`, { defaultValue: s.state })}</Text>
+          <Text size="xs" c="dimmed" truncate>{t(`dashboard.sessionState.${s.state}`, { defaultValue: s.state })}</Text>
+          <Badge
+            color={QUALITY_COLOR[s.network.quality]} variant="filled" style={{ flexShrink: 0 }} data-testid="tile-network" data-quality={s.network.quality}
+            title={t(`dashboard.network.${s.network.quality}`)} aria-label={t(`dashboard.network.${s.network.quality}`)}
+          >
+            {t(`dashboard.networkShort.${s.network.quality}`)}
+          </Badge>
         </Group>
         {s.canObserve ? (
           <Button component={Link} to={s.observeUrl} size="xs" variant="light" data-testid="tile-observe" aria-label={t('dashboard.observeLabel', { order: s.orderNo })}>
