@@ -188,6 +188,9 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   assert.ok(probe.maxVideoGapMs < 1000, `video gap ${probe.maxVideoGapMs} ms at ${probe.maxVideoGapAtMs} ms`);
   assert.equal(probe.width, 640);
   assert.equal(await inspector.getByTestId('recording').first().getAttribute('data-sha256'), segs[0].sha256);
+  const summary = (await t.ctx.db.select().from(sessionEvents).where(eq(sessionEvents.sessionId, sessionId))).find((e) => e.kind === 'stats.summary');
+  assert.ok(summary && (summary.payload.videoBytes as number) > 100_000, 'a media summary closes the timeline');
+  assert.ok((summary.payload.peers as { role: string }[]).some((x) => x.role === 'viewer'), 'with the inspector\'s last stats');
   await device.ctx.close();
 });
 

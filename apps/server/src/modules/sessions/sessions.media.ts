@@ -142,6 +142,16 @@ export class LiveMedia implements LiveRoom {
   }
 
   async close(sessionId: string, reason: string): Promise<void> {
+    // a last stats summary for the timeline: what the node relayed, and each peer's last report
+    const room = this._node?.room(sessionId);
+    if (room) {
+      const peers = [...this.peers.values()].filter((p) => p.sessionId === sessionId && p.lastStats)
+        .map((p) => ({ role: p.kind === 'device' ? 'publisher' : 'viewer', name: p.kind === 'viewer' ? p.info.name : null, ...p.lastStats }));
+      await recordLiveEvent(this.env, sessionId, 'stats.summary', 'system', null, {
+        videoBytes: room.stats.videoBytes, audioBytes: room.stats.audioBytes, videoPackets: room.stats.videoPackets,
+        keyframeRequests: room.stats.keyframeRequests, publisherConnects: room.stats.publisherConnects, peers,
+      }).catch((e) => this.logError(e, 'stats summary'));
+    }
     for (const p of [...this.peers.values()]) {
       if (p.sessionId !== sessionId || p.kind !== 'device') continue;
       send(p.socket, { type: 'ended', reason });

@@ -10,7 +10,7 @@ import { formatTime } from '../format.ts';
 const KNOWN = new Set([
   'state.requested', 'state.ringing', 'state.connected', 'state.reconnecting', 'state.ended', 'device_link.issued', 'device.link_opened', 'device.connected',
   'device.disconnected', 'viewer.joined', 'viewer.left', 'step.sent', 'step.done', 'step.added', 'instruction', 'snapshot.requested', 'snapshot.stored',
-  'drawing', 'drawing.cleared', 'chat', 'stats', 'recording.opened', 'recording.segment',
+  'drawing', 'drawing.cleared', 'chat', 'stats', 'stats.summary', 'recording.opened', 'recording.segment',
 ]);
 
 /** One line of the timeline, in words. */
@@ -24,6 +24,7 @@ function describe(e: SessionEvent, t: (k: string, o?: Record<string, unknown>) =
     reason: p.reason ?? '', index: p.index ?? '', width: p.width ?? '', height: p.height ?? '', hash: String(p.sha256 ?? '').slice(0, 12),
     kbps: p.bitrateKbps ?? '?', fps: p.fps ?? '?', rtt: p.rttMs ?? '?', shapes: Array.isArray(p.shapes) ? p.shapes.length : 0,
     seconds: p.durationMs ? Math.round(p.durationMs / 1000) : 0,
+    mb: p.videoBytes ? (p.videoBytes / 1e6).toFixed(1) : 0, connects: p.publisherConnects ?? 0, keyframes: p.keyframeRequests ?? 0,
   });
 }
 
