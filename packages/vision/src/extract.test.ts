@@ -44,6 +44,17 @@ test('a check digit the detector missed is found by reading the widened line aga
   assert.ok(asked[0][0].cx > 75 + 140, 'and moved to the right');
 });
 
+test('the boxed check digit read together with its box edges', async () => {
+  const reread: RegionReader = async (rects) => rects.map((_, i) => ({ text: i === 1 ? '095550011' : '095550', confidence: 0.92 }));
+  const f = await extractFields([box('TCLZ', 60, 100, 120, 40), box('095550', 60, 150, 180, 38), box('L5G1', 60, 300, 110, 36)], reread);
+  assert.deepEqual(f.containerNumbers.map((c) => c.code), ['TCLZ0955500']);
+  // Tail digits that the check digit does not accept verify nothing.
+  const wrong: RegionReader = async (rects) => rects.map(() => ({ text: '095550 [7]', confidence: 0.92 }));
+  const g = await extractFields([box('TCLZ', 60, 100, 120, 40), box('095550', 60, 150, 180, 38)], wrong);
+  assert.deepEqual(g.containerNumbers, []);
+  assert.deepEqual(g.unverifiedContainerNumbers.map((u) => u.text), ['TCLZ095550']);
+});
+
 test('re-reads that disagree confirm nothing', async () => {
   // Two crops "verify" different numbers: neither is reported.
   const reread: RegionReader = async (rects) => rects.map((_, i) => ({ text: i === 0 ? 'CSQU3054383' : i === 1 ? 'CSQU3054399' : 'CSQU305438', confidence: 0.9 }));

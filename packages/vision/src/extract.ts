@@ -5,7 +5,7 @@
  */
 import { groupIntoRows, isLineBelow, isRightNeighbour, mergeRects, type Row, type TextBox } from './layout.ts';
 import { rectCorners, type Quad, type RotatedRect } from './ocr/geometry.ts';
-import { findContainerNumbersInTokens, parseSizeTypeCode, tokenizeForContainer, type ContainerReading } from './parsers/container.ts';
+import { findContainerNumbersInTokens, interpretContainerCandidate, parseSizeTypeCode, tokenizeForContainer, type ContainerReading } from './parsers/container.ts';
 import { hasHsLabel, parseHsCodes } from './parsers/hscode.ts';
 import { hasOriginMarker, parseOrigin, type OriginMarker } from './parsers/origin.ts';
 import { hasQuantityLabel, hasWeightLabel, parseQuantities, parseWeights, type QuantityUnit, type WeightKind } from './parsers/quantity.ts';
@@ -125,7 +125,7 @@ async function findContainers(rows: Row[], reread?: RegionReader): Promise<Pick<
   // ten characters must not be "confirmed" by whichever digit one crop happens to see).
   if (reread) {
     const pending = [...unverified.values()].filter((u) => !isCoveredBy(u.text, verified));
-    const jobs: Array<{ rects: RotatedRect[]; prefixTokens: string[]; earlier: Row[]; chain: Row[] }> = [];
+    const jobs: Array<{ rects: RotatedRect[]; prefixTokens: string[]; earlier: Row[]; chain: Row[]; code10: string | null }> = [];
     const seen = new Set<Row>();
     for (const u of pending) {
       const last = u.usedRows[u.usedRows.length - 1];
@@ -140,7 +140,13 @@ async function findContainers(rows: Row[], reread?: RegionReader): Promise<Pick<
         width: r.width + grow * r.height,
         height: r.height * heightScale,
       });
-      jobs.push({ rects: [crop(3, 1.0), crop(4, 0.85), crop(3, 1.3)], prefixTokens: earlier.flatMap((row) => tokenizeForContainer(row.text)), earlier, chain: u.chain });
+      jobs.push({
+        rects: [crop(3, 1.0), crop(4, 0.85), crop(3, 1.3)],
+        prefixTokens: earlier.flatMap((row) => tokenizeForContainer(row.text)),
+        earlier,
+        chain: u.chain,
+        code10: u.reason === 'missing_check_digit' ? u.text : null,
+      });
     }
     if (jobs.length) {
       const texts = await reread(jobs.flatMap((j) => j.rects));
@@ -151,13 +157,17 @@ async function findContainers(rows: Row[], reread?: RegionReader): Promise<Pick<
           const t = texts[k++];
           const box: TextBox = { text: t.text, confidence: t.confidence, rect, box: rectCorners(rect) };
           const codes = new Set<string>();
-          for (const c of findContainerNumbersInTokens([...job.prefixTokens, ...tokenizeForContainer(t.text)])) {
-            if (c.reading.status !== 'verified' || codes.has(c.reading.code)) continue;
-            codes.add(c.reading.code);
-            const prev = found.get(c.reading.code);
+          const vote = (reading: ContainerReading) => {
+            if (codes.has(reading.code)) return;
+            codes.add(reading.code);
+            const prev = found.get(reading.code);
             if (prev) prev.votes++;
-            else found.set(c.reading.code, { reading: c.reading, box, votes: 1 });
+            else found.set(reading.code, { reading, box, votes: 1 });
+          };
+          for (const c of findContainerNumbersInTokens([...job.prefixTokens, ...tokenizeForContainer(t.text)])) {
+            if (c.reading.status === 'verified') vote(c.reading);
           }
+          if (!codes.size && job.code10) for (const reading of boxedCheckDigits(job.code10, t.text)) vote(reading);
         }
         if (found.size !== 1) continue;
         const [{ reading, box, votes }] = found.values();
@@ -171,6 +181,25 @@ async function findContainers(rows: Row[], reread?: RegionReader): Promise<Pick<
     .map(({ chain: _c, usedRows: _u, ...rest }) => rest)
     .sort((a, b) => b.confidence - a.confidence);
   return { containerNumbers, unverifiedContainerNumbers };
+}
+
+/**
+ * The check digit in its box, read with the box edges ("097453 11", "628478[9]", "9668610|"): every
+ * digit among the few characters after the serial is a candidate; only the one the check digit
+ * accepts can verify (the ten characters before it were already read).
+ */
+function boxedCheckDigits(code10: string, text: string): ContainerReading[] {
+  const compact = text.toUpperCase().replace(/[^A-Z0-9|[\]]/g, '');
+  const at = compact.lastIndexOf(code10.slice(4));
+  if (at < 0) return [];
+  const tail = compact.slice(at + 6, at + 6 + 3);
+  if (!tail || !/^[0-9IL|[\]]+$/.test(tail)) return [];
+  const out: ContainerReading[] = [];
+  for (const d of new Set(tail.replace(/\D/g, ''))) {
+    const reading = interpretContainerCandidate(code10 + d);
+    if (reading?.status === 'verified') out.push(reading);
+  }
+  return out;
 }
 
 /** An unverified reading that is a partial or misread form of a verified number is not reported again. */

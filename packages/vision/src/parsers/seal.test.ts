@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { findSealLabel, normalizeSealNumber, parseSealNumbers } from './seal.ts';
 
 test('seal labels in English and Chinese, as OCR prints them', () => {
-  for (const text of ['SEAL NO:', 'SEAL NO.', 'SEAL No.', 'SEAL#', 'SEAL:', 'SEALNO:', 'Seal number', '5EAL NO:', 'SEAL NO', '封志号：', '封志号:', '铅封号', '封条号：', '时志号：']) {
+  for (const text of ['SEAL NO:', 'SEAL NO.', 'SEAL No.', 'SEAL#', 'SEAL:', 'SEALNO:', 'Seal number', '5EAL NO:', 'SEAL NO', '封志号：', '封志号:', '铅封号', '封条号：', '时志号：', 'SEALA', 'SEALH:']) {
     assert.ok(findSealLabel(text), text);
   }
-  for (const text of ['SEALED', 'SEA', 'RESEAL', 'QTY: 12 PCS', 'MADE IN CHINA']) assert.equal(findSealLabel(text), null, text);
+  for (const text of ['SEALED', 'SEALAND', 'SEA', 'RESEAL', 'QTY: 12 PCS', 'MADE IN CHINA']) assert.equal(findSealLabel(text), null, text);
   const l = findSealLabel('SEAL NO: SH9212330')!;
   assert.equal('SEAL NO: SH9212330'.slice(l.end), 'SH9212330');
 });

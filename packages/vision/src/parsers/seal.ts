@@ -2,7 +2,8 @@
 import { editDistance, normalizeOcrText } from './text-utils.ts';
 
 // "SEAL", with its usual OCR variants (5EAL, SEA1, SFAL...), then an optional "NO.", "NUMBER", "#", ":".
-const SEAL_WORD = /(?<![A-Z0-9])([S5$][E3F][A4][L1I|])(?:S(?![A-Z]))?(?=N[O0]|NUMBER|NBR|[^A-Z]|$)/i;
+// "#" is sometimes read as a letter ("SEALA", "SEALH"): one such character before the end of the word.
+const SEAL_WORD = /(?<![A-Z0-9])([S5$][E3F][A4][L1I|])(?:S(?![A-Z])|[AH](?![A-Z]))?(?=N[O0]|NUMBER|NBR|[^A-Z]|$)/i;
 const SEAL_SUFFIX = /^\s*(?:N[O0]S?\.?|NUMBERS?|NBR|N°|#|ID)?\s*[.:#]*\s*/i;
 // Also with one character misread ("时志号" for 封志号).
 const ZH_SEAL = /(封志号|封志號|封条号|封條號|铅封号|鉛封號|关封号|關封號|施封号|封号|封號|铅封|鉛封|封志|封条|封條|\S志号|\S志號|封\S号|封\S號)\s*(?:号码|號碼|号|號)?\s*[:：]?\s*/;
