@@ -17,7 +17,7 @@ import { systemActor } from '../../platform/actor.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { DomainEvents } from '../../app.ts';
 import { liveSessionsOf } from './sessions.routes.ts';
-import { followMediaState, loadSession } from './sessions.service.ts';
+import { endAbandonedSessions, followMediaState, loadSession } from './sessions.service.ts';
 import { canTransitionSession, sessionPath, transitionSession } from './sessions.state.ts';
 import { hashSecret } from './sessions.tokens.ts';
 import { bookedOrder, otherOffice, people, type Client, type People } from './sessions.test-helpers.ts';
@@ -387,4 +387,23 @@ test('start-up recovery: a segment left by a killed process is found, checked wi
   await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
   const [row] = await t.ctx.db.select().from(liveSessions).where(eq(liveSessions.id, session.id));
   assert.equal(row.state, 'ended');
+});
+
+test('abandoned sessions are ended by the sweep: never connected within 2 h, or reconnecting for 30 min', async () => {
+  const env = liveSessionsOf(t.ctx)!.env;
+  const a = (await openFor()).session;
+  const b = (await openFor()).session;
+  const c = (await openFor()).session;
+  await followMediaState(env, b.id, 'connected');
+  await followMediaState(env, b.id, 'reconnecting');
+  await followMediaState(env, c.id, 'connected');
+  const now = Date.now();
+  const ended = await endAbandonedSessions(env, new Date(now + 31 * 60_000));
+  assert.ok(ended.includes(b.id) && !ended.includes(a.id) && !ended.includes(c.id), 'only the one reconnecting for 30 min');
+  assert.ok((await endAbandonedSessions(env, new Date(now + 121 * 60_000))).includes(a.id));
+  const rows = await Promise.all([a, b, c].map((x) => loadSession(t.ctx.db, x.id)));
+  assert.deepEqual(rows.map((r) => r!.state), ['ended', 'ended', 'connected']);
+  assert.equal(rows[1]!.endReason, 'the device did not come back');
+  assert.equal(rows[0]!.endReason, 'the device never connected');
+  await p.inspector1.post(`/api/sessions/${c.id}/end`, {});
 });

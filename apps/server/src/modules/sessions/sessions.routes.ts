@@ -15,7 +15,7 @@ import { AppError } from '../../platform/errors.ts';
 import { listTemplates } from './sessions.checklists.ts';
 import { LiveMedia, mediaNodeId } from './sessions.media.ts';
 import {
-  addStep, deviceState, endSession, getSession, getSessionEvent, issueDeviceLink, listOperatorSessions, listSessions, openRecording, openSession, openSnapshot,
+  addStep, deviceState, endAbandonedSessions, endSession, getSession, getSessionEvent, issueDeviceLink, listOperatorSessions, listSessions, openRecording, openSession, openSnapshot,
   recordGuidance, recordStepResult, redeemJoinToken, resolveDeviceKey, storeSnapshot, type SessionsEnv,
 } from './sessions.service.ts';
 
@@ -89,7 +89,14 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
     const r = await media.recover();
     if (r.sealed || r.skipped) app.log.info(r, 'recordings left by a previous process');
   });
-  app.addHook('onClose', async () => media.shutdown());
+  const sweep = setInterval(() => {
+    endAbandonedSessions(env).catch((err) => app.log.error({ err }, 'abandoned-session sweep failed'));
+  }, 60_000);
+  sweep.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(sweep);
+    await media.shutdown();
+  });
 
   // ---------------------------------------------------------------------------------------------- customs
 

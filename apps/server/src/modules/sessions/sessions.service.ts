@@ -433,6 +433,37 @@ export async function endSession(env: SessionsEnv, actor: Actor, id: string, rea
   return getSession(env, actor, id);
 }
 
+/** Open sessions nobody will finish: never connected, or the device did not come back. */
+export const ABANDON_AFTER_MS = { neverConnected: 2 * 3600_000, reconnecting: 30 * 60_000 };
+
+/**
+ * Sweep (every minute, and on demand in tests): ends this node's sessions that were never connected within 2 h of
+ * opening, or that have been reconnecting for 30 min (the device is gone). Their media stops and recordings are
+ * sealed like any other end; the audit entry is the system's.
+ */
+export async function endAbandonedSessions(env: SessionsEnv, now = new Date()): Promise<string[]> {
+  const open = await env.db.select().from(liveSessions).where(and(eq(liveSessions.mediaNode, env.nodeId), inArray(liveSessions.state, ['requested', 'ringing', 'reconnecting'])));
+  const due = open.filter((s) => s.state === 'reconnecting'
+    ? now.getTime() - s.updatedAt.getTime() > ABANDON_AFTER_MS.reconnecting
+    : now.getTime() - s.createdAt.getTime() > ABANDON_AFTER_MS.neverConnected);
+  const ended: string[] = [];
+  for (const s of due) {
+    const reason = s.state === 'reconnecting' ? 'the device did not come back' : 'the device never connected';
+    await env.live.close(s.id, reason);
+    const fx = new Effects();
+    const done = await tx$(env.db, async (tx) => {
+      const [cur] = await tx.select().from(liveSessions).where(eq(liveSessions.id, s.id)).for('update');
+      if (!cur || cur.state !== s.state || cur.updatedAt.getTime() !== s.updatedAt.getTime()) return false; // changed meanwhile
+      await tx.update(deviceJoinTokens).set({ revokedAt: new Date() }).where(and(eq(deviceJoinTokens.sessionId, s.id), isNull(deviceJoinTokens.revokedAt)));
+      await transitionSession(tx, systemActor('session-sweep'), cur, 'ended', { source: 'system', reason, fx });
+      return true;
+    });
+    env.flush(fx);
+    if (done) ended.push(s.id);
+  }
+  return ended;
+}
+
 // ------------------------------------------------------------------------------------------------ media state
 
 const chains = new Map<string, Promise<unknown>>();
