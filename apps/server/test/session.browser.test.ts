@@ -207,13 +207,25 @@ test('a 10 s network cut: the inspector sees "reconnecting", the video resumes w
   const device = await openDevice(link);
   await until(async () => (await framesDecoded()) > 30, 'frames before the cut', 25_000);
 
+  // the cut: the device's UDP path is blocked and its browser goes offline
   proxy.blocked = true;
   await device.ctx.setOffline(true);
+  // diagnostics if the cut does not show: what the media node kept receiving (ms since the cut:video packets:state)
+  const series: string[] = [];
+  const cutStart = Date.now();
+  const tick = setInterval(() => {
+    const r = media.node.room(sessionId);
+    series.push(`${Date.now() - cutStart}:${r?.stats.videoPackets}:${r?.publisher}`);
+  }, 250);
   const cutAt = Date.now();
-  await inspector.getByTestId('publisher-reconnecting').waitFor({ timeout: 10_000 });
+  await inspector.getByTestId('publisher-reconnecting').waitFor({ timeout: 10_000 }).catch((e) => {
+    throw new Error(`${(e as Error).message}\nmedia node during the cut: ${series.join(' ')}`);
+  }).finally(() => clearInterval(tick));
   // the device's indicator: its heartbeat to the server goes unanswered
   await until(async () => (await device.page.getByTestId('camera-network').getAttribute('data-level')) === 'down', 'device indicator "no connection"', 10_000);
   await shot(inspector, 'console-reconnecting');
+  // a snapshot requested while the device is offline is taken and uploaded once it is back
+  await inspector.getByTestId('request-snapshot').click();
   await sleep(Math.max(0, 10_000 - (Date.now() - cutAt)));
   const before = await framesDecoded();
   proxy.blocked = false;
@@ -223,6 +235,7 @@ test('a 10 s network cut: the inspector sees "reconnecting", the video resumes w
   const resumeMs = Date.now() - restoredAt;
   assert.ok(resumeMs < 5000, `video resumed ${resumeMs} ms after the network came back`);
   await until(async () => (await t.ctx.db.select().from(liveSessions).where(eq(liveSessions.id, sessionId)))[0].state === 'connected', 'session connected again');
+  await inspector.getByTestId('snapshot').first().waitFor({ timeout: 20_000 });
   const states = (await t.ctx.db.select({ kind: sessionEvents.kind }).from(sessionEvents).where(eq(sessionEvents.sessionId, sessionId)).orderBy(asc(sessionEvents.seq)))
     .map((e) => e.kind).filter((k) => k.startsWith('state.'));
   assert.deepEqual(states.slice(0, 5), ['state.requested', 'state.ringing', 'state.connected', 'state.reconnecting', 'state.connected']);
