@@ -36,7 +36,16 @@ export interface OcrOptions {
   db?: Partial<DbOptions>;
   /** Lines below this confidence are also read rotated by 180° and the better reading kept. */
   flipBelow?: number;
+  /** Horizontal squeeze of line images for the first reading (targeted re-reads use none). */
+  squeeze?: number;
 }
+
+/**
+ * Line images are narrowed to 80% for the first reading: same fields read on the shared photos and on
+ * blurred / turned / synthetic variants, ~20% less recognition time. Re-reads of hard regions (the
+ * boxed check digit) are done at full width, where narrowing lost one in 60.
+ */
+const DEFAULT_SQUEEZE = 0.8;
 
 const DET_MEAN: [number, number, number] = [0.406, 0.456, 0.485]; // B, G, R (ImageNet stats in PaddleOCR's BGR order)
 const DET_STD: [number, number, number] = [0.225, 0.224, 0.229];
@@ -148,12 +157,13 @@ export class PaddleOcr {
 
   /**
    * Reads the text in each rectangle (reading orientation: width along the text). `flip` reads the
-   * rectangle rotated by 180°.
+   * rectangle rotated by 180°. `squeeze` < 1 narrows the line image: recognition time grows with its
+   * width, and the model was trained on lines squeezed into 320 px.
    */
-  async recognize(img: RasterImage, rects: Array<{ rect: RotatedRect; flip?: boolean }>): Promise<Array<Omit<OcrLine, 'box' | 'rect'>>> {
+  async recognize(img: RasterImage, rects: Array<{ rect: RotatedRect; flip?: boolean }>, squeeze = 1): Promise<Array<Omit<OcrLine, 'box' | 'rect'>>> {
     const items = rects.map((r, index) => {
       const ratio = r.rect.height > 0 ? r.rect.width / r.rect.height : 1;
-      const w = Math.max(16, Math.min(REC_MAX_WIDTH, Math.round(REC_HEIGHT * ratio)));
+      const w = Math.max(16, Math.min(REC_MAX_WIDTH, Math.round(REC_HEIGHT * ratio * squeeze)));
       return { index, w, rect: r.rect, flip: !!r.flip };
     });
     // Recognition cost grows with the padded batch width, so only lines of nearly the same width share
@@ -188,14 +198,15 @@ export class PaddleOcr {
   /** Detection + recognition of a whole image. */
   async read(img: RasterImage, options: OcrOptions = {}): Promise<OcrLine[]> {
     const regions = await this.detect(img, options);
-    const recs = await this.recognize(img, regions.map((r) => ({ rect: r.rect })));
+    const squeeze = options.squeeze ?? DEFAULT_SQUEEZE;
+    const recs = await this.recognize(img, regions.map((r) => ({ rect: r.rect })), squeeze);
     const lines: OcrLine[] = regions.map((r, i) => ({ ...recs[i], rect: r.rect, box: rectCorners(r.rect) }));
     // Upside-down text mostly reads as nothing or garbage: read unsure lines turned by 180° too.
     const flipBelow = options.flipBelow ?? 0.75;
     const retry = lines.map((l, i) => ({ l, i })).filter(({ l }) => l.confidence < flipBelow);
     let anyFlipped = false;
     if (retry.length) {
-      const flipped = await this.recognize(img, retry.map(({ l }) => ({ rect: l.rect, flip: true })));
+      const flipped = await this.recognize(img, retry.map(({ l }) => ({ rect: l.rect, flip: true })), squeeze);
       retry.forEach(({ l, i }, k) => {
         const f = flipped[k];
         if (f.confidence > l.confidence + 0.1 && f.text.length > 0) {
@@ -218,7 +229,7 @@ export class PaddleOcr {
         turn = kept.filter((_, k) => p180[k] > 0.9);
       }
       if (turn.length) {
-        const again = await this.recognize(img, turn.map(({ l }) => ({ rect: l.rect, flip: true })));
+        const again = await this.recognize(img, turn.map(({ l }) => ({ rect: l.rect, flip: true })), squeeze);
         turn.forEach(({ l, i }, k) => {
           if (again[k].text.length > 0 && again[k].confidence >= l.confidence - 0.05) lines[i] = flipLine(l, again[k]);
         });
