@@ -127,7 +127,8 @@ export function compareWithDeclaration(
       if (near) continue;
       findings.push({
         field: 'containerNumber', declared: noticed.join(', '), observed: u.text, confidence: round(u.confidence * 0.5), evidence: u.evidence,
-        rule: 'unverified_container_number', message: `a container number was read as ${u.text} but its check digit ${u.reason === 'missing_check_digit' ? 'was not seen' : 'does not hold'}; compare it by eye`,
+        rule: 'unverified_container_number',
+        message: `a container number was read as ${u.text} but ${u.reason === 'missing_check_digit' ? 'its check digit was not seen' : u.reason === 'conflicting_reading' ? 'the same marking also reads as another number' : 'its check digit does not hold'}; compare it by eye`,
       });
     }
   }

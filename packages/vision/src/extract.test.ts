@@ -63,6 +63,15 @@ test('re-reads that disagree confirm nothing', async () => {
   assert.deepEqual(f.unverifiedContainerNumbers.map((u) => [u.text, u.reason]), [['CSQU305438', 'missing_check_digit']]);
 });
 
+test('two numbers read from the same characters: only the better one is reported', async () => {
+  // One owner code line with two serial lines under it (left-aligned and slightly right): both
+  // "MAEU1234567" and "MAEU7654320" verify, but they share the owner code.
+  const f = await extractFields([box('MAEU', 50, 50, 160, 50, 0.97), box('1234567', 50, 110, 260, 50, 0.99), box('7654320', 150, 170, 260, 50, 0.9)]);
+  assert.equal(f.containerNumbers.length, 1);
+  assert.equal(f.containerNumbers[0].code, 'MAEU1234567', 'the more confident reading');
+  assert.deepEqual(f.unverifiedContainerNumbers.map((u) => [u.text, u.reason]), [['MAEU7654320', 'conflicting_reading']]);
+});
+
 test('a number whose check digit fails is only an unverified reading', async () => {
   const f = await extractFields([box('MSCU1234565', 50, 50, 300, 40), box('MAX GROSS 30480 KG', 50, 300, 300, 30)]);
   assert.deepEqual(f.containerNumbers, []);

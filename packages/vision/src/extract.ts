@@ -31,7 +31,8 @@ export interface ContainerNumberReading {
 
 export interface UnverifiedContainerReading {
   text: string;
-  reason: 'check_digit_mismatch' | 'missing_check_digit';
+  /** conflicting_reading: its check digit holds, but it was read from the same characters as a better reading. */
+  reason: 'check_digit_mismatch' | 'missing_check_digit' | 'conflicting_reading';
   confidence: number;
   evidence: Evidence;
 }
@@ -76,6 +77,8 @@ export function roundQuad(q: Quad): Quad {
 interface ChainToken {
   token: string;
   row: Row;
+  /** Identity of the token in the image (row index : token index), to tell overlapping readings. */
+  id: string;
 }
 
 /** Rows read in sequence: the row, then rows to its right (boxed check digit) or the next line. */
@@ -95,16 +98,20 @@ function containerChains(rows: Row[]): Row[][] {
 }
 
 function chainTokens(chain: Row[]): ChainToken[] {
-  return chain.flatMap((row) => tokenizeForContainer(row.text).map((token) => ({ token, row })));
+  return chain.flatMap((row) => tokenizeForContainer(row.text).map((token, k) => ({ token, row, id: `${row.index}:${k}` })));
 }
 
 async function findContainers(rows: Row[], reread?: RegionReader): Promise<Pick<ExtractedFields, 'containerNumbers' | 'unverifiedContainerNumbers'>> {
   const verified = new Map<string, ContainerNumberReading>();
   const unverified = new Map<string, UnverifiedContainerReading & { chain: Row[]; usedRows: Row[] }>();
-  const consider = (reading: ContainerReading, boxes: TextBox[], usedRows: Row[], chain: Row[], isReread: boolean, text?: string) => {
+  const tokensOf = new Map<string, Set<string>>();
+  const consider = (reading: ContainerReading, boxes: TextBox[], usedRows: Row[], chain: Row[], isReread: boolean, text?: string, tokenIds: string[] = []) => {
     const conf = boxes.reduce((s, r) => Math.min(s, r.confidence), 1) * 0.93 ** reading.repairs.length * (isReread ? 0.95 : 1);
     const evidence = evidenceOf(boxes, text ?? boxes.map((r) => r.text).join(' / '));
     if (reading.status === 'verified') {
+      const ids = tokensOf.get(reading.code) ?? new Set<string>();
+      for (const id of tokenIds) ids.add(id);
+      tokensOf.set(reading.code, ids);
       const prev = verified.get(reading.code);
       if (!prev || prev.confidence < conf) verified.set(reading.code, { code: reading.code, confidence: round3(conf), repairs: reading.repairs, reread: isReread, evidence });
     } else {
@@ -116,7 +123,7 @@ async function findContainers(rows: Row[], reread?: RegionReader): Promise<Pick<
     const tokens = chainTokens(chain);
     for (const c of findContainerNumbersInTokens(tokens.map((t) => t.token))) {
       const used = uniqueRows(tokens.slice(c.first, c.last + 1).map((t) => t.row));
-      consider(c.reading, used, used, chain, false);
+      consider(c.reading, used, used, chain, false, undefined, tokens.slice(c.first, c.last + 1).map((t) => t.id));
     }
   }
   // Second reads: the line holding the serial number, widened to the right, so that a check digit
@@ -175,7 +182,22 @@ async function findContainers(rows: Row[], reread?: RegionReader): Promise<Pick<
       }
     }
   }
-  const containerNumbers = [...verified.values()].sort((a, b) => b.confidence - a.confidence);
+  // Two different numbers read from the same printed characters: at most one is right. Keep the one
+  // that needed fewer repairs (then the more confident); the other becomes an unverified reading.
+  const ranked = [...verified.values()].sort((a, b) => a.repairs.length - b.repairs.length || b.confidence - a.confidence);
+  const claimed = new Set<string>();
+  const containerNumbers: ContainerNumberReading[] = [];
+  for (const c of ranked) {
+    const ids = [...(tokensOf.get(c.code) ?? [])];
+    if (ids.some((id) => claimed.has(id))) {
+      unverified.set(c.code, { text: c.code, reason: 'conflicting_reading', confidence: round3(c.confidence * 0.5), evidence: c.evidence, chain: [], usedRows: [] });
+      verified.delete(c.code);
+      continue;
+    }
+    ids.forEach((id) => claimed.add(id));
+    containerNumbers.push(c);
+  }
+  containerNumbers.sort((a, b) => b.confidence - a.confidence);
   const unverifiedContainerNumbers = [...unverified.values()]
     .filter((u) => !isCoveredBy(u.text, verified))
     .map(({ chain: _c, usedRows: _u, ...rest }) => rest)
