@@ -54,6 +54,12 @@ export interface MediaNodeOptions {
   publisherTimeoutMs?: number;
   /** minimum interval between keyframe requests to the publisher (ms). Default 200. */
   pliIntervalMs?: number;
+  /**
+   * Frame tap (issue 17, live reading): every video RTP packet of a room's publisher, after it was relayed and
+   * recorded. The packet is shared: read it or clone it, never modify it. Must return quickly (it runs on the relay's
+   * path); a throw is reported through onError and never stops the relay.
+   */
+  onVideoRtp?: (e: { sessionId: string; codec: 'VP8' | 'MPEG4/ISO/AVC'; rtp: RtpPacket }) => void;
 }
 
 export type MediaNodeEvent =
@@ -375,6 +381,7 @@ export class MediaNode {
         room.stats.videoBytes += rtp.payload.length;
         this.relay(room, rtp, 'video');
         this.ensureRecorder(room)?.video(rtp.clone()); // the depacketizer clears packets it consumed
+        if (this.opts.onVideoRtp) this.tapVideo(room, rtp);
       } else {
         room.stats.audioPackets++;
         room.stats.audioBytes += rtp.payload.length;
@@ -382,6 +389,14 @@ export class MediaNode {
         room.recorder?.audio(rtp.clone());
       }
     });
+  }
+
+  private tapVideo(room: Room, rtp: RtpPacket): void {
+    try {
+      this.opts.onVideoRtp!({ sessionId: room.sessionId, codec: room.videoCodec, rtp });
+    } catch (e) {
+      this.opts.onError?.(e as Error, 'onVideoRtp');
+    }
   }
 
   private relay(room: Room, rtp: RtpPacket, kind: 'audio' | 'video'): void {
