@@ -25,6 +25,8 @@ export const users = pgTable('users', {
   role: text('role').notNull(),
   passwordHash: text('password_hash').notNull(),
   locale: text('locale').notNull().default('en'),
+  /** Where release notices, booking confirmations and reminders are e-mailed (optional). */
+  email: text('email'),
   active: boolean('active').notNull().default(true),
   createdAt: ts('created_at').notNull().defaultNow(),
 }, (t) => [index('users_org_idx').on(t.orgId)]);
@@ -51,7 +53,32 @@ export const importBatches = pgTable('import_batches', {
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
-/** Import declarations, with the fields of the Korea Customs Service dataset. */
+/** A container of a declaration (ISO 6346 number, check digit verified) with the seals fixed on it. */
+export interface DeclarationContainer {
+  number: string;
+  /** ISO 6346 size-type code, e.g. 22G1 (optional). */
+  sizeType?: string | null;
+  seals: string[];
+}
+
+/** One goods line of a declaration. */
+export interface DeclarationGoodsLine {
+  lineNo: number;
+  hsCode: string;
+  description: string;
+  quantity: number;
+  /** UN/ECE Recommendation 20 unit code, e.g. PCE, KGM, CT. */
+  unit: string;
+  netMassKg?: number | null;
+  value?: number | null;
+  countryOfOrigin?: string | null;
+}
+
+/**
+ * Import declarations: the fields of the Korea Customs Service dataset, plus what the goods physically carry
+ * (containers and seals, packages, gross weight, goods lines) and the customs value with its currency. `version`
+ * counts accepted amendments (the earlier versions are kept in declaration_versions).
+ */
 export const declarations = pgTable('declarations', {
   id: text('id').primaryKey(),
   orgId: text('org_id').notNull().references(() => organisations.id),
@@ -77,6 +104,18 @@ export const declarations = pgTable('declarations', {
   netMassKg: doublePrecision('net_mass_kg').notNull(),
   itemPrice: doublePrecision('item_price').notNull(),
   goodsDescription: text('goods_description'),
+  grossMassKg: doublePrecision('gross_mass_kg'),
+  packageCount: integer('package_count'),
+  /** UN/ECE Recommendation 21 package type code, e.g. CT (carton), PK (package), PX (pallet). */
+  packageKind: text('package_kind'),
+  packageMarks: text('package_marks'),
+  /** ISO 4217 currency of the customs value. */
+  currency: text('currency'),
+  customsValue: doublePrecision('customs_value'),
+  containers: jsonb('containers').$type<DeclarationContainer[]>().notNull().default(sql`'[]'::jsonb`),
+  goodsLines: jsonb('goods_lines').$type<DeclarationGoodsLine[]>().notNull().default(sql`'[]'::jsonb`),
+  version: integer('version').notNull().default(1),
+  amendedAt: ts('amended_at'),
   status: text('status').notNull().default('filed'),
   source: text('source').notNull(),
   importBatchId: text('import_batch_id').references(() => importBatches.id),
@@ -104,10 +143,52 @@ export const arrivalNotices = pgTable('arrival_notices', {
   location: text('location').notNull(),
   containerNumbers: jsonb('container_numbers').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
   goodsSummary: text('goods_summary').notNull(),
+  /** expected → arrived (confirmed by customs) → cleared (goods released); editable by the enterprise while expected. */
   status: text('status').notNull().default('expected'),
   createdBy: text('created_by').references(() => users.id),
   createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at'),
 }, (t) => [index('arrival_notices_decl_idx').on(t.declarationId)]);
+
+/** Every version of a declaration that an amendment replaced, and the version it became (the original is kept). */
+export const declarationVersions = pgTable('declaration_versions', {
+  id: text('id').primaryKey(),
+  declarationId: text('declaration_id').notNull().references(() => declarations.id),
+  version: integer('version').notNull(),
+  /** The declaration's fields as they were in this version (DeclarationInput shape). */
+  data: jsonb('data').notNull(),
+  amendmentId: text('amendment_id'),
+  createdBy: text('created_by').references(() => users.id),
+  createdAt: ts('created_at').notNull().defaultNow(),
+}, (t) => [uniqueIndex('declaration_versions_decl_version_uq').on(t.declarationId, t.version)]);
+
+/**
+ * An enterprise's amendment of a declaration (after a release with correction or a discrepancy): the changed fields,
+ * why, and customs' acceptance or rejection. At most one amendment per declaration is pending at a time.
+ */
+export const amendments = pgTable('amendments', {
+  id: text('id').primaryKey(),
+  declarationId: text('declaration_id').notNull().references(() => declarations.id),
+  orgId: text('org_id').notNull().references(() => organisations.id),
+  officeId: text('office_id').notNull().references(() => organisations.id),
+  orderId: text('order_id'),
+  decisionId: text('decision_id'),
+  baseVersion: integer('base_version').notNull(),
+  status: text('status').$type<'filed' | 'accepted' | 'rejected'>().notNull().default('filed'),
+  /** [{field, from, to}] in DeclarationInput field names. */
+  changes: jsonb('changes').$type<{ field: string; from: unknown; to: unknown }[]>().notNull(),
+  reason: text('reason').notNull(),
+  filedBy: text('filed_by').references(() => users.id),
+  filedAt: ts('filed_at').notNull().defaultNow(),
+  decidedBy: text('decided_by').references(() => users.id),
+  decidedAt: ts('decided_at'),
+  decisionNote: text('decision_note'),
+  resultVersion: integer('result_version'),
+}, (t) => [
+  index('amendments_decl_idx').on(t.declarationId, t.filedAt),
+  index('amendments_office_status_idx').on(t.officeId, t.status, t.filedAt),
+  uniqueIndex('amendments_pending_uq').on(t.declarationId).where(sql`status = 'filed'`),
+]);
 
 export const inspectionApplications = pgTable('inspection_applications', {
   id: text('id').primaryKey(),

@@ -2,7 +2,7 @@
 // feed dispatch; eligibility rule sets are versioned data; appointments carry the booking; every state change is
 // kept in order_transitions (and the hash-chained audit log).
 import { sql } from 'drizzle-orm';
-import { boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, date, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { arrivalNotices, declarations, inspectionApplications, organisations, users } from './core.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -47,6 +47,10 @@ export const officeOrderSettings = pgTable('office_order_settings', {
   graceMinutes: integer('grace_minutes').notNull().default(15),
   noticeMinutes: integer('notice_minutes').notNull().default(60),
   rotationDays: integer('rotation_days').notNull().default(7),
+  /** Dispatch may plan an order onto one of the next N duty days when nobody can take it on its own day. */
+  lookaheadDays: integer('lookahead_days').notNull().default(5),
+  /** Weight read or weighed may differ from the declared gross/net mass by this many percent before it is a finding. */
+  weightTolerancePct: doublePrecision('weight_tolerance_pct').notNull().default(5),
   reminderMinutes: integer('reminder_minutes').notNull().default(60),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
@@ -169,6 +173,11 @@ export const appointments = pgTable('appointments', {
   proposedBy: text('proposed_by').$type<'customs' | 'enterprise'>().notNull(),
   location: text('location'),
   operatorJoinedAt: ts('operator_joined_at'),
+  /** An ad hoc "now" session the inspector asked for: it takes effect when the enterprise consents. */
+  adHoc: boolean('ad_hoc').notNull().default(false),
+  consentedBy: text('consented_by').references(() => users.id),
+  consentedAt: ts('consented_at'),
+  confirmationSentAt: ts('confirmation_sent_at'),
   reminderSentAt: ts('reminder_sent_at'),
   createdBy: text('created_by').references(() => users.id),
   createdAt: ts('created_at').notNull().defaultNow(),
