@@ -5,3 +5,4 @@ export { recoverSegments, readHeaderDurationMs, type RecoveredSegment, type Reco
 export { probeMedia, decodeCheck, type ProbeResult } from './probe.ts';
 export { TwccFeedbackGenerator } from './twcc.ts';
 export { addVideoBitrateHints, type BitrateHints } from './sdp.ts';
+export { networkQuality, QUALITY_LIMITS, type NetworkFigures, type NetworkQualityLevel } from './quality.ts';

@@ -9,6 +9,7 @@ export interface ClientStatsReport {
   bitrateKbps?: number;
   rttMs?: number;
   packetLossPct?: number;
+  jitterMs?: number;
   fps?: number;
   width?: number;
   height?: number;
@@ -128,7 +129,7 @@ export function parseClientMessage(input: unknown): ClientToServer {
       return {
         type: 'stats',
         stats: {
-          bitrateKbps: num(s.bitrateKbps, 'bitrateKbps'), rttMs: num(s.rttMs, 'rttMs'), packetLossPct: num(s.packetLossPct, 'packetLossPct'),
+          bitrateKbps: num(s.bitrateKbps, 'bitrateKbps'), rttMs: num(s.rttMs, 'rttMs'), packetLossPct: num(s.packetLossPct, 'packetLossPct'), jitterMs: num(s.jitterMs, 'jitterMs'),
           fps: num(s.fps, 'fps'), width: num(s.width, 'width'), height: num(s.height, 'height'), freezeCount: num(s.freezeCount, 'freezeCount'),
           qualityLimitation: q as string | undefined,
         },

@@ -7,3 +7,4 @@ export {
 } from './common.ts';
 export type { ViewerStats, PublisherStats, QualityLevel } from './stats.ts';
 export type { ClientToServer, ServerToClient, PublisherState, PeerRole } from '../signalling.ts';
+export { networkQuality, QUALITY_LIMITS, type NetworkFigures, type NetworkQualityLevel } from '../quality.ts';

@@ -1,4 +1,5 @@
 // getStats summaries for the publisher (network quality) and viewers (inspector stats panel).
+import { networkQuality, type NetworkQualityLevel } from '../quality.ts';
 
 export interface ViewerStats {
   at: number;
@@ -15,6 +16,14 @@ export interface ViewerStats {
   totalFreezesDurationMs: number;
   jitterMs?: number;
   audioBitrateKbps: number;
+  /** freezes over the last minute */
+  freezesPerMin: number;
+  /** from loss, RTT, jitter and freezes (never bitrate) */
+  level: NetworkQualityLevel;
+  /** the device's voice as played here (0..1, inbound-rtp audioLevel) */
+  audioLevel?: number;
+  /** cumulative energy of the received audio (grows while sound plays) */
+  totalAudioEnergy?: number;
 }
 
 export type QualityLevel = 'good' | 'fair' | 'poor' | 'down';
@@ -27,6 +36,8 @@ export interface PublisherStats {
   availableKbps?: number;
   rttMs?: number;
   packetLossPct?: number;
+  /** jitter the media node sees on our video (remote-inbound-rtp), ms */
+  jitterMs?: number;
   fps?: number;
   width?: number;
   height?: number;
@@ -54,6 +65,8 @@ function selectedPair(stats: Rec[]): Rec | undefined {
 
 export class ViewerStatsSampler {
   private prev?: { t: number; bytes: number; aBytes: number; lost: number; recv: number };
+  /** (time, cumulative freeze count) over the last minute */
+  private freezes: { t: number; n: number }[] = [];
   sample(report: RTCStatsReport): ViewerStats {
     const stats = all(report);
     const v = stats.find((s) => s.type === 'inbound-rtp' && s.kind === 'video');
@@ -69,20 +82,31 @@ export class ViewerStatsSampler {
     const dLost = p ? lost - p.lost : 0;
     const dRecv = p ? recv - p.recv : 0;
     this.prev = { t: now, bytes, aBytes, lost, recv };
+    const freezeCount = n(v?.freezeCount) ?? 0;
+    this.freezes.push({ t: now, n: freezeCount });
+    while (this.freezes.length > 1 && now - this.freezes[0].t > 60_000) this.freezes.shift();
+    const freezesPerMin = Math.max(0, freezeCount - this.freezes[0].n);
+    const rttMs = n(pair?.currentRoundTripTime) !== undefined ? Math.round(n(pair!.currentRoundTripTime)! * 1000) : undefined;
+    const packetLossPct = dLost + dRecv > 0 ? Math.max(0, Math.round((1000 * dLost) / (dLost + dRecv)) / 10) : 0;
+    const jitterMs = n(v?.jitter) !== undefined ? Math.round(n(v!.jitter)! * 1000) : undefined;
     return {
       at: Date.now(),
       bitrateKbps: p && dt > 0 ? Math.round(((bytes - p.bytes) * 8) / dt / 1000) : 0,
       audioBitrateKbps: p && dt > 0 ? Math.round(((aBytes - p.aBytes) * 8) / dt / 1000) : 0,
-      rttMs: n(pair?.currentRoundTripTime) !== undefined ? Math.round(n(pair!.currentRoundTripTime)! * 1000) : undefined,
-      packetLossPct: dLost + dRecv > 0 ? Math.max(0, Math.round((1000 * dLost) / (dLost + dRecv)) / 10) : 0,
+      rttMs,
+      packetLossPct,
       fps: n(v?.framesPerSecond),
       width: n(v?.frameWidth),
       height: n(v?.frameHeight),
       framesDecoded: n(v?.framesDecoded) ?? 0,
       framesDropped: n(v?.framesDropped),
-      freezeCount: n(v?.freezeCount) ?? 0,
+      freezeCount,
       totalFreezesDurationMs: Math.round((n(v?.totalFreezesDuration) ?? 0) * 1000),
-      jitterMs: n(v?.jitter) !== undefined ? Math.round(n(v!.jitter)! * 1000) : undefined,
+      jitterMs,
+      freezesPerMin,
+      level: networkQuality({ packetLossPct, rttMs, jitterMs, freezesPerMin }),
+      audioLevel: n(a?.audioLevel),
+      totalAudioEnergy: n(a?.totalAudioEnergy),
     };
   }
 }
@@ -106,16 +130,20 @@ export class PublisherStatsSampler {
     const rttMs = rtt !== undefined ? Math.round(rtt * 1000) : undefined;
     const fl = n(remote?.fractionLost);
     const packetLossPct = fl !== undefined ? Math.round(fl * 1000) / 10 : undefined;
+    const jitterMs = n(remote?.jitter) !== undefined ? Math.round(n(remote!.jitter)! * 1000) : undefined;
+    const fps = n(o?.framesPerSecond);
+    const qualityLimitation = typeof o?.qualityLimitationReason === 'string' ? o.qualityLimitationReason : undefined;
+    // issue 12: never from bitrate (a static scene encodes small); an unknown level while connected counts as good
+    // until the first receiver report arrives (RTT from the candidate pair is there from the start)
     let level: QualityLevel;
-    const bw = availableKbps ?? bitrateKbps;
     if (!connected) level = 'down';
-    else if (bw >= 1000 && (packetLossPct ?? 0) < 2 && (rttMs ?? 0) < 200) level = 'good';
-    else if (bw >= 300 && (packetLossPct ?? 0) < 8 && (rttMs ?? 0) < 500) level = 'fair';
-    else level = 'poor';
+    else {
+      const l = networkQuality({ packetLossPct, rttMs, jitterMs, fps, qualityLimitation });
+      level = l === 'unknown' ? 'good' : l;
+    }
     return {
-      at: Date.now(), level, bitrateKbps, availableKbps, rttMs, packetLossPct,
-      fps: n(o?.framesPerSecond), width: n(o?.frameWidth), height: n(o?.frameHeight),
-      qualityLimitation: typeof o?.qualityLimitationReason === 'string' ? o.qualityLimitationReason : undefined,
+      at: Date.now(), level, bitrateKbps, availableKbps, rttMs, packetLossPct, jitterMs,
+      fps, width: n(o?.frameWidth), height: n(o?.frameHeight), qualityLimitation,
     };
   }
 }

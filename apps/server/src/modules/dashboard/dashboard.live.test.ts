@@ -52,7 +52,7 @@ before(async () => {
   await openSession('badForLong', 'connected', [{ agoMs: 90_000, packetLossPct: 8 }, { agoMs: 30_000, rttMs: 520 }]);
   await openSession('recovered', 'connected', [{ agoMs: 90_000, packetLossPct: 8 }, { agoMs: 20_000 }]);
   await openSession('reconnecting', 'reconnecting', [{ agoMs: 150_000 }], { updatedAgoMs: 120_000 });
-  await openSession('badJustNow', 'connected', [{ agoMs: 120_000 }, { agoMs: 20_000, bitrateKbps: 150 }]);
+  await openSession('badJustNow', 'connected', [{ agoMs: 120_000 }, { agoMs: 20_000, packetLossPct: 7 }]);
   await openSession('fair', 'connected', [{ agoMs: 5_000, rttMs: 250 }]);
   await openSession('ended', 'ended', [{ agoMs: 5_000, packetLossPct: 50 }], { updatedAgoMs: 300_000 });
   const other = randomUUID();
@@ -70,7 +70,10 @@ test('network quality from the device\'s figures', () => {
   assert.equal(classifyNetwork({ rttMs: 40, packetLossPct: 0, bitrateKbps: 1800 }), 'good');
   assert.equal(classifyNetwork({ rttMs: 250, packetLossPct: 0, bitrateKbps: 1800 }), 'fair');
   assert.equal(classifyNetwork({ rttMs: 40, packetLossPct: 2.5, bitrateKbps: null }), 'fair');
-  assert.equal(classifyNetwork({ rttMs: 40, packetLossPct: 0, bitrateKbps: 250 }), 'poor');
+  // issue 12: a static scene on a perfect loopback link (2-7 ms, 0 % loss) encodes small and is good
+  assert.equal(classifyNetwork({ rttMs: 4, packetLossPct: 0, bitrateKbps: 150 }), 'good');
+  assert.equal(classifyNetwork({ rttMs: 40, packetLossPct: 0, bitrateKbps: 250, fps: 6, qualityLimitation: 'bandwidth' }), 'poor');
+  assert.equal(classifyNetwork({ rttMs: 40, packetLossPct: 0, bitrateKbps: null, jitterMs: 70 }), 'fair');
   assert.equal(classifyNetwork({ rttMs: 400, packetLossPct: 0, bitrateKbps: 2000 }), 'poor');
   assert.equal(classifyNetwork({ rttMs: null, packetLossPct: null, bitrateKbps: null }), 'unknown');
   assert.equal(classifyNetwork(null), 'unknown');

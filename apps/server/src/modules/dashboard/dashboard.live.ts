@@ -2,6 +2,7 @@
 // over the workflow's tables, scoped to the actor's office in every query; the console refetches them when the
 // sessions and orders modules send their `['sessions']` / `['orders']` invalidations.
 import { sql } from 'drizzle-orm';
+import { networkQuality } from '@rvi/media';
 import type { LiveAlert, LiveAlerts, LiveQueues, LiveSessions, LiveSessionTile, NetworkQuality, QueueItem } from '@rvi/contracts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
@@ -28,27 +29,30 @@ export interface NetworkStats {
   rttMs: number | null;
   packetLossPct: number | null;
   bitrateKbps: number | null;
+  jitterMs?: number | null;
+  fps?: number | null;
+  qualityLimitation?: string | null;
 }
 
 /** Reads a device stats event payload (`{stats: {...}}` or the figures at the top level). */
 export function statsOf(payload: unknown): NetworkStats {
   const p = (payload && typeof payload === 'object' ? payload : {}) as Record<string, unknown>;
   const s = (p.stats && typeof p.stats === 'object' ? p.stats : p) as Record<string, unknown>;
-  return { rttMs: numOrNull(s.rttMs), packetLossPct: numOrNull(s.packetLossPct), bitrateKbps: numOrNull(s.bitrateKbps) };
+  return {
+    rttMs: numOrNull(s.rttMs), packetLossPct: numOrNull(s.packetLossPct), bitrateKbps: numOrNull(s.bitrateKbps),
+    jitterMs: numOrNull(s.jitterMs), fps: numOrNull(s.fps), qualityLimitation: typeof s.qualityLimitation === 'string' ? s.qualityLimitation : null,
+  };
 }
 
 /**
- * Network quality from the device's latest stats: poor at ≥ 5 % loss, ≥ 400 ms round trip or < 300 kbit/s; fair at
- * ≥ 2 %, ≥ 200 ms or < 800 kbit/s (a 720p inspection stream needs ~1–2 Mbit/s); unknown without figures. A
- * reconnecting session is poor whatever its last figures said.
+ * Network quality from the device's latest stats, by the same rule as the camera page and the console
+ * (`networkQuality` in @rvi/media): loss, round trip, jitter and a frame rate the encoder lowered; never bitrate
+ * alone (issue 12: a static scene encodes under 300 kbit/s on a perfect link and raised false critical alerts).
+ * A reconnecting session is poor whatever its last figures said.
  */
 export function classifyNetwork(s: NetworkStats | null, state?: string): NetworkQuality {
   if (state === 'reconnecting') return 'poor';
-  if (!s || (s.rttMs === null && s.packetLossPct === null && s.bitrateKbps === null)) return 'unknown';
-  const loss = s.packetLossPct ?? 0, rtt = s.rttMs ?? 0, kbps = s.bitrateKbps;
-  if (loss >= 5 || rtt >= 400 || (kbps !== null && kbps < 300)) return 'poor';
-  if (loss >= 2 || rtt >= 200 || (kbps !== null && kbps < 800)) return 'fair';
-  return 'good';
+  return networkQuality(s);
 }
 
 function officeOf(actor: Actor): string {

@@ -38,7 +38,10 @@ export function ChecklistPanel({ sessionId, steps, canConduct }: { sessionId: st
                 </Button>
               ))}
               <TextInput size="xs" style={{ flex: 1, minWidth: 120 }} placeholder={t('sessions.checklist.note')} value={notes[s.id] ?? s.note ?? ''}
-                onChange={(e) => setNotes((n) => ({ ...n, [s.id]: e.currentTarget.value }))} maxLength={2000} />
+                data-testid="step-note"
+                // read the value now: React clears currentTarget once the handler returns, and the updater runs later
+                // (issue 12: "Cannot read properties of null" crashed the console on the first keystroke)
+                onChange={(e) => { const value = e.currentTarget.value; setNotes((n) => ({ ...n, [s.id]: value })); }} maxLength={2000} />
             </Group>
           ) : s.note ? <Text size="xs" c="dimmed">{s.note}</Text> : null}
         </Stack>
