@@ -7,3 +7,4 @@ export * from './schema/findings.ts';
 export * from './schema/sessions.ts';
 export * from './schema/dashboard.ts';
 export * from './schema/vision.ts';
+export * from './schema/identity.ts';
