@@ -22,6 +22,8 @@ import { visionRoutes } from './modules/vision/vision.routes.ts';
 import type { SnapshotRef, VisionRunner } from './modules/vision/vision.service.ts';
 import { Health } from '@rvi/contracts';
 import type { Config } from './platform/config.ts';
+import { mailerFromConfig, type Mailer } from './adapters/mail.ts';
+import { smsFromConfig, type SmsSender } from './adapters/sms.ts';
 import { appliedMigrations, expectedMigrations, migrate, openDatabase, type Database, type Db } from './platform/db.ts';
 import { actorOf, installErrorHandler, installValidators } from './platform/http.ts';
 import { LoginThrottle, SESSION_COOKIE, SessionStore } from './modules/auth/auth.service.ts';
@@ -71,6 +73,10 @@ export interface AppContext {
   jobs: { retrain(requestedBy: string | null): Promise<string | null> };
   /** The server's Ed25519 signing keys (DATA_DIR/keys): findings, decisions and evidence packages are signed with them. */
   keys: KeyRing;
+  /** E-mail (SMTP, RVI_SMTP_URL); null when not configured. */
+  mail: Mailer | null;
+  /** SMS (generic JSON webhook, RVI_SMS_WEBHOOK_URL); null when not configured. */
+  sms: SmsSender | null;
 }
 
 export interface ContextOptions {
@@ -99,6 +105,8 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     vision: null,
     jobs: { retrain: async () => null },
     keys: await KeyRing.open(join(config.dataDir, 'keys')),
+    mail: mailerFromConfig(config),
+    sms: smsFromConfig(config),
   };
   if (opts.queue) ctx.queue = await startQueue(database, config.databaseUrl);
   if (opts.jobs ?? true) {
@@ -111,6 +119,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
 /** Stops background work and closes the database. */
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.vision?.runner.close();
+  ctx.mail?.close();
   await ctx.queue?.stop();
   await ctx.database.close();
 }

@@ -15,8 +15,19 @@ test('config: bad values are named', () => {
     [{ PORT: 'eighty' }, 'PORT'], [{ PORT: '70000' }, 'PORT'], [{ RVI_DEMO: 'maybe' }, 'RVI_DEMO'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'], [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ RVI_DEMO_PASSWORD: 'short' }, 'RVI_DEMO_PASSWORD'], [{ RVI_ICE_SERVERS: '{nope' }, 'RVI_ICE_SERVERS'],
+    [{ RVI_SMTP_URL: 'http://mail' }, 'RVI_SMTP_URL'], [{ RVI_MAIL_FROM: 'nobody' }, 'RVI_MAIL_FROM'], [{ RVI_SMS_WEBHOOK_URL: 'ftp://x' }, 'RVI_SMS_WEBHOOK_URL'],
+    [{ RVI_SMTP_TIMEOUT_MS: '5' }, 'RVI_SMTP_TIMEOUT_MS'], [{ RVI_PUBLIC_URL: 'rvi.example' }, 'RVI_PUBLIC_URL'],
   ];
   for (const [env, name] of bad) {
     assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.variable === name && e.message.startsWith(name));
   }
+});
+
+test('config: e-mail and SMS adapters', () => {
+  const c = loadConfig({ RVI_SMTP_URL: 'smtp://u:p@127.0.0.1:2525', RVI_MAIL_FROM: 'RVI <rvi@customs.example>', RVI_SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms/', RVI_PUBLIC_URL: 'https://rvi.example/' });
+  assert.equal(c.smtpUrl, 'smtp://u:p@127.0.0.1:2525');
+  assert.equal(c.mailFrom, 'RVI <rvi@customs.example>');
+  assert.equal(c.smsWebhookUrl, 'http://127.0.0.1:9/sms');
+  assert.equal(c.publicUrl, 'https://rvi.example');
+  assert.equal(loadConfig({}).smtpUrl, null);
 });

@@ -15,6 +15,20 @@ export interface Config {
   secureCookies: boolean;
   webDist: string | null;
   iceServers: unknown[];
+  /** SMTP server for e-mail (camera links, notices): smtp://user:pass@host:587 or smtps://…; null = e-mail off */
+  smtpUrl: string | null;
+  /** From address of e-mails */
+  mailFrom: string;
+  smtpTimeoutMs: number;
+  /** accept a self-signed certificate from the SMTP server (internal relays) */
+  smtpAllowSelfSigned: boolean;
+  /** SMS gateway webhook (generic JSON POST); null = SMS off */
+  smsWebhookUrl: string | null;
+  smsWebhookToken: string | null;
+  /** sender id passed to the gateway */
+  smsFrom: string | null;
+  /** public base URL for links sent by e-mail/SMS (e.g. https://rvi.example.gov); default: the request's own host */
+  publicUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +80,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       throw new ConfigError('RVI_ICE_SERVERS', 'must be a JSON array of RTCIceServer objects, e.g. [{"urls":"turn:host:3478","username":"u","credential":"p"}]');
     }
   }
+  const smtpUrl = env.RVI_SMTP_URL?.trim() || null;
+  if (smtpUrl) {
+    let u: URL | null = null;
+    try { u = new URL(smtpUrl); } catch { /* reported below */ }
+    if (!u || (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') || !u.hostname) throw new ConfigError('RVI_SMTP_URL', 'must be smtp://[user:password@]host[:port] or smtps://…');
+  }
+  const mailFrom = env.RVI_MAIL_FROM?.trim() || 'customs-rvi <no-reply@localhost>';
+  if (!/^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/.test(mailFrom)) throw new ConfigError('RVI_MAIL_FROM', `must be an address or "Name <address>", got "${mailFrom}"`);
+  const httpUrl = (name: string): string | null => {
+    const raw = env[name]?.trim();
+    if (!raw) return null;
+    let u: URL | null = null;
+    try { u = new URL(raw); } catch { /* reported below */ }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new ConfigError(name, `must be an http:// or https:// URL, got "${raw}"`);
+    return raw.replace(/\/+$/, '');
+  };
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     host,
@@ -79,6 +109,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     secureCookies: bool(env, 'RVI_SECURE_COOKIES', false),
     webDist: env.RVI_WEB_DIST?.trim() || null,
     iceServers,
+    smtpUrl,
+    mailFrom,
+    smtpTimeoutMs: int(env, 'RVI_SMTP_TIMEOUT_MS', 15_000, 1000, 120_000),
+    smtpAllowSelfSigned: bool(env, 'RVI_SMTP_ALLOW_SELF_SIGNED', false),
+    smsWebhookUrl: httpUrl('RVI_SMS_WEBHOOK_URL'),
+    smsWebhookToken: env.RVI_SMS_WEBHOOK_TOKEN?.trim() || null,
+    smsFrom: env.RVI_SMS_FROM?.trim() || null,
+    publicUrl: httpUrl('RVI_PUBLIC_URL'),
     ...overrides,
   };
 }
