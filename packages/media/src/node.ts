@@ -55,6 +55,11 @@ export interface MediaNodeOptions {
   /** minimum interval between keyframe requests to the publisher (ms). Default 200. */
   pliIntervalMs?: number;
   /**
+   * Every RTP packet of the talk channel (the viewer voice the device hears: the inspector, or an observer allowed to
+   * speak), after it was relayed. For recording the inspector's voice as evidence.
+   */
+  onTalkRtp?: (e: { sessionId: string; peerId: string; rtp: RtpPacket }) => void;
+  /**
    * Frame tap (issue 17, live reading): every video RTP packet of a room's publisher, after it was relayed and
    * recorded. The packet is shared: read it or clone it, never modify it. Must return quickly (it runs on the relay's
    * path); a throw is reported through onError and never stops the relay.
@@ -64,6 +69,8 @@ export interface MediaNodeOptions {
 
 export type MediaNodeEvent =
   | { type: 'publisher-state'; sessionId: string; state: PublisherState; peerId?: string }
+  /** who holds the talk channel now (viewer peer id) or null: the device hears that viewer, other viewers too */
+  | { type: 'talker'; sessionId: string; peerId: string | null }
   | { type: 'viewer-joined' | 'viewer-left'; sessionId: string; peerId: string }
   | { type: 'keyframe-requested'; sessionId: string; reason: string };
 
@@ -83,6 +90,17 @@ interface ViewerOut {
   audioTx: RTCRtpTransceiver;
   videoEpoch: number;
   audioEpoch: number;
+  /** talk channel (3rd m-line, sendrecv): the floor holder's voice to this viewer; this viewer's microphone back */
+  talk: MediaStreamTrack;
+  talkTx: RTCRtpTransceiver;
+  talkEpoch: number;
+}
+
+/** The voice going down to the device (publisher's audio m-line offered sendrecv). */
+interface TalkOut {
+  track: MediaStreamTrack;
+  tx: RTCRtpTransceiver;
+  epoch: number;
 }
 
 interface RoomStats {
@@ -110,6 +128,12 @@ class Room {
   lastPli = 0;
   pliTimer?: NodeJS.Timeout;
   twcc?: TwccFeedbackGenerator;
+  /** the device's speaker path (absent when its offer's audio is sendonly) */
+  talkOut?: TalkOut;
+  /** viewers asking to talk, most recent last; the last one holds the floor */
+  talkers: string[] = [];
+  /** bumped when the floor changes: receivers' sequence numbers and timestamps continue across talkers */
+  talkEpoch = 0;
   stats: RoomStats = { videoPackets: 0, videoBytes: 0, audioPackets: 0, audioBytes: 0, keyframeRequests: 0, publisherConnects: 0 };
   constructor(readonly sessionId: string) {}
 }
@@ -239,6 +263,10 @@ export class MediaNode {
       case 'stats':
         this.opts.onStats?.({ sessionId: peer.sessionId, peerId, role: peer.role, stats: msg.stats });
         return [];
+      case 'talk':
+        if (peer.role !== 'viewer') throw new SignallingError('wrong_role', 'only viewers talk to the device');
+        this.setTalking(room, peer.id, msg.on);
+        return [];
       case 'bye':
         if (peer.role === 'viewer') this.removeViewer(peer);
         else {
@@ -329,6 +357,7 @@ export class MediaNode {
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp });
       noteTransports(pc);
+      await this.openTalkOut(room, pc, sdp);
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
       noteTransports(pc);
@@ -342,6 +371,65 @@ export class MediaNode {
     const local = pc.localDescription?.sdp ?? '';
     const hints = { ...DEFAULT_BITRATE, ...this.opts.bitrate };
     return [{ type: 'answer', sdp: addVideoBitrateHints(local, hints) }];
+  }
+
+  /**
+   * Two-way audio: when the device offers its audio m-line sendrecv, the node answers sendrecv with a track that
+   * carries the talk channel (the floor holder's voice) to the device's speaker.
+   */
+  private async openTalkOut(room: Room, pc: RTCPeerConnection, offerSdp: string): Promise<void> {
+    room.talkOut = undefined;
+    const audioSection = offerSdp.split(/(?=^m=)/m).find((m) => m.startsWith('m=audio')) ?? '';
+    if (!/^a=(sendrecv|recvonly)\s*$/m.test(audioSection)) return;
+    const tx = pc.getTransceivers().find((t) => t.kind === 'audio');
+    if (!tx) return;
+    const track = new MediaStreamTrack({ kind: 'audio' });
+    tx.setDirection('sendrecv');
+    await tx.sender.replaceTrack(track);
+    room.talkOut = { track, tx, epoch: -1 };
+  }
+
+  /** A viewer starts or stops talking; the most recent talker still on holds the floor. */
+  private setTalking(room: Room, peerId: string, on: boolean): void {
+    const before = room.talkers.at(-1) ?? null;
+    room.talkers = room.talkers.filter((p) => p !== peerId);
+    if (on) room.talkers.push(peerId);
+    const now = room.talkers.at(-1) ?? null;
+    if (now === before) return;
+    room.talkEpoch++;
+    this.opts.onEvent?.({ type: 'talker', sessionId: room.sessionId, peerId: now });
+    this.broadcast(room, { type: 'talker', peerId: now });
+  }
+
+  /** RTP from a viewer's microphone: relayed only while that viewer holds the floor. */
+  private relayTalk(room: Room, from: Peer, rtp: RtpPacket): void {
+    if (room.talkers.at(-1) !== from.id) return;
+    const out = rtp.clone();
+    out.header.extensions = [];
+    const t = room.talkOut;
+    if (t && room.publisher) {
+      if (t.epoch !== room.talkEpoch) {
+        t.epoch = room.talkEpoch;
+        t.tx.sender.replaceRTP(out.header, true);
+      }
+      t.track.writeRtp(out);
+    }
+    for (const v of room.viewers.values()) {
+      const o = v.out;
+      if (!o || v.id === from.id) continue;
+      if (o.talkEpoch !== room.talkEpoch) {
+        o.talkEpoch = room.talkEpoch;
+        o.talkTx.sender.replaceRTP(out.header, true);
+      }
+      o.talk.writeRtp(out);
+    }
+    if (this.opts.onTalkRtp) {
+      try {
+        this.opts.onTalkRtp({ sessionId: room.sessionId, peerId: from.id, rtp: rtp.clone() });
+      } catch (e) {
+        this.opts.onError?.(e as Error, 'onTalkRtp');
+      }
+    }
   }
 
   private installTwcc(room: Room, pc: RTCPeerConnection): void {
@@ -515,9 +603,17 @@ export class MediaNode {
     const pc = new RTCPeerConnection(this.viewerConfig(room));
     const video = new MediaStreamTrack({ kind: 'video' });
     const audio = new MediaStreamTrack({ kind: 'audio' });
+    const talk = new MediaStreamTrack({ kind: 'audio' });
     const videoTx = pc.addTransceiver(video, { direction: 'sendonly' });
     const audioTx = pc.addTransceiver(audio, { direction: 'sendonly' });
-    const out: ViewerOut = { pc, video, audio, videoTx, audioTx, videoEpoch: -1, audioEpoch: -1 };
+    const talkTx = pc.addTransceiver(talk, { direction: 'sendrecv' });
+    const out: ViewerOut = { pc, video, audio, videoTx, audioTx, videoEpoch: -1, audioEpoch: -1, talk, talkTx, talkEpoch: -1 };
+    pc.onTrack.subscribe((track) => {
+      if (track.kind !== 'audio') return;
+      track.onReceiveRtp.subscribe((rtp) => {
+        if (peer.out === out) this.relayTalk(room, peer, rtp);
+      });
+    });
     videoTx.sender.onPictureLossIndication.subscribe(() => this.pli(room, 'viewer-pli'));
     pc.connectionStateChange.subscribe((s) => {
       if (s === 'connected' && peer.out === out) this.pli(room, 'viewer-connected');
@@ -534,6 +630,7 @@ export class MediaNode {
   private removeViewer(peer: Peer): void {
     this.peers.delete(peer.id);
     const room = this.rooms.get(peer.sessionId);
+    if (room?.talkers.includes(peer.id)) this.setTalking(room, peer.id, false);
     if (room?.viewers.delete(peer.id)) this.opts.onEvent?.({ type: 'viewer-left', sessionId: peer.sessionId, peerId: peer.id });
     void closePc(peer.out?.pc);
     peer.out = undefined;

@@ -28,6 +28,8 @@ export type ClientToServer =
   | { type: 'candidate'; candidate: string | null; sdpMid?: string | null; sdpMLineIndex?: number | null }
   /** Viewer: ask for a fresh offer (new peer connection) after its connection failed. */
   | { type: 'restart' }
+  /** Viewer: start / stop talking to the device (push-to-talk, unmute); the app decides who may. */
+  | { type: 'talk'; on: boolean }
   /** Periodic client stats (forwarded to MediaNode.onStats). */
   | { type: 'stats'; stats: ClientStatsReport }
   /** Leave the room. */
@@ -43,6 +45,8 @@ export type ServerToClient =
   | { type: 'publisher'; state: PublisherState }
   /** Recording status, sent to every peer of the room when a segment opens or closes. */
   | { type: 'recording'; state: 'on' | 'off'; segmentIndex: number }
+  /** Who holds the talk channel now (a viewer's peer id) or null; apps may add names. */
+  | { type: 'talker'; peerId: string | null }
   | { type: 'error'; code: SignallingErrorCode; message: string }
   | { type: 'bye'; reason: string };
 
@@ -119,6 +123,9 @@ export function parseClientMessage(input: unknown): ClientToServer {
     }
     case 'restart':
       return { type: 'restart' };
+    case 'talk':
+      if (typeof m.on !== 'boolean') throw new SignallingError('bad_message', 'talk.on must be true or false');
+      return { type: 'talk', on: m.on };
     case 'bye':
       return { type: 'bye' };
     case 'stats': {

@@ -35,6 +35,11 @@ export interface PublisherOptions {
   reportStats?: boolean;
   /** override for tests */
   getUserMedia?: (c: MediaStreamConstraints) => Promise<MediaStream>;
+  /**
+   * Two-way audio: offer the audio m-line sendrecv so the media node can send the inspector's voice (the talk
+   * channel) back; it arrives as the `talk` event. Default true.
+   */
+  receiveTalk?: boolean;
 }
 
 export interface PublisherEvents extends Record<string, unknown> {
@@ -42,8 +47,10 @@ export interface PublisherEvents extends Record<string, unknown> {
   quality: PublisherStats;
   stream: MediaStream;
   error: Error;
-  /** server messages the app may care about (recording on/off) */
+  /** server messages the app may care about (recording on/off, talker) */
   message: ServerToClient;
+  /** the talk channel from the media node (the inspector's voice): play it (an <audio> element) */
+  talk: MediaStream;
 }
 
 const DEFAULT_VIDEO: MediaTrackConstraints = {
@@ -68,6 +75,8 @@ export class PublisherClient extends Emitter<PublisherEvents> {
   private iceServers: RTCIceServer[];
   private connectSeq = 0;
   private closed = false;
+  /** the voice the inspector (or an allowed observer) sends down to this device */
+  readonly talkStream = new MediaStream();
 
   constructor(private readonly opts: PublisherOptions) {
     super();
@@ -91,7 +100,7 @@ export class PublisherClient extends Emitter<PublisherEvents> {
     if (this._state !== 'idle') throw new Error('publisher already started');
     this.setState('connecting');
     try {
-      this._stream = this.opts.stream ?? (await this.gum({ video: this.videoConstraints(), audio: this.opts.audio ?? { echoCancellation: true, noiseSuppression: true } }));
+      this._stream = this.opts.stream ?? (await this.gum({ video: this.videoConstraints(), audio: this.opts.audio ?? { echoCancellation: true, noiseSuppression: true, autoGainControl: true } }));
     } catch (e) {
       this.setState('failed');
       throw new Error(`camera/microphone unavailable: ${(e as Error).message}`);
@@ -161,6 +170,21 @@ export class PublisherClient extends Emitter<PublisherEvents> {
 
   private videoSender(): RTCRtpSender | undefined {
     return this.pc?.getTransceivers().find((t) => t.receiver.track.kind === 'video')?.sender;
+  }
+
+  /** What this device receives on the talk channel (inbound audio): level 0..1 and the energy played so far. */
+  async talkStats(): Promise<{ audioLevel: number; totalAudioEnergy: number; packetsReceived: number; jitterBufferDelayMs?: number } | null> {
+    if (!this.pc) return null;
+    let out: { audioLevel: number; totalAudioEnergy: number; packetsReceived: number; jitterBufferDelayMs?: number } | null = null;
+    (await this.pc.getStats()).forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') {
+        out = {
+          audioLevel: r.audioLevel ?? 0, totalAudioEnergy: r.totalAudioEnergy ?? 0, packetsReceived: r.packetsReceived ?? 0,
+          jitterBufferDelayMs: r.jitterBufferEmittedCount ? Math.round((1000 * r.jitterBufferDelay) / r.jitterBufferEmittedCount) : undefined,
+        };
+      }
+    });
+    return out;
   }
 
   private videoConstraints(): MediaTrackConstraints {
@@ -233,8 +257,10 @@ export class PublisherClient extends Emitter<PublisherEvents> {
       const tx = pc.addTransceiver(video, { direction: 'sendonly', streams: [this._stream], sendEncodings: [{ maxBitrate: maxKbps * 1000 }] });
       await applySenderParams(tx.sender, this.opts.degradationPreference ?? 'balanced', maxKbps).catch(() => {});
     }
-    if (audio) {
-      const tx = pc.addTransceiver(audio, { direction: 'sendonly', streams: [this._stream] });
+    if (audio || this.opts.receiveTalk !== false) {
+      const tx = audio
+        ? pc.addTransceiver(audio, { direction: this.opts.receiveTalk === false ? 'sendonly' : 'sendrecv', streams: [this._stream] })
+        : pc.addTransceiver('audio', { direction: 'recvonly' });
       // audio first: Opus in-band FEC is on by default in Chrome; give audio high network priority
       const p = tx.sender.getParameters();
       if (p.encodings?.[0]) {
@@ -243,6 +269,12 @@ export class PublisherClient extends Emitter<PublisherEvents> {
         await tx.sender.setParameters(p).catch(() => {});
       }
     }
+    pc.ontrack = (ev) => {
+      if (this.pc !== pc || ev.track.kind !== 'audio') return;
+      for (const old of this.talkStream.getTracks()) this.talkStream.removeTrack(old);
+      this.talkStream.addTrack(ev.track);
+      this.emit('talk', this.talkStream);
+    };
     pc.onconnectionstatechange = () => {
       if (this.pc !== pc) return;
       const s = pc.connectionState;

@@ -17,6 +17,10 @@ export interface ViewerOptions {
   iceServers?: RTCIceServer[];
   /** send the answer at once and trickle candidates (default true; the node also learns addresses from ICE checks) */
   trickle?: boolean;
+  /** microphone constraints for talking to the device; default echo cancellation, noise suppression, auto gain */
+  talkAudio?: MediaTrackConstraints;
+  /** override for tests */
+  getUserMedia?: (c: MediaStreamConstraints) => Promise<MediaStream>;
 }
 
 export interface ViewerEvents extends Record<string, unknown> {
@@ -28,6 +32,12 @@ export interface ViewerEvents extends Record<string, unknown> {
   publisher: PublisherState;
   recording: { state: 'on' | 'off'; segmentIndex: number };
   error: Error;
+  /** the talk channel: other viewers' voice to the device (e.g. the inspector, heard by observers) */
+  talk: MediaStream;
+  /** who holds the talk channel (peer id; compare with `peerId`), or null */
+  talker: { peerId: string | null };
+  /** this viewer's own talking state (after startTalking / stopTalking) */
+  talking: { on: boolean };
 }
 
 export class ViewerClient extends Emitter<ViewerEvents> {
@@ -44,7 +54,13 @@ export class ViewerClient extends Emitter<ViewerEvents> {
   private iceServers: RTCIceServer[];
   private closed = false;
   readonly stream = new MediaStream();
+  /** what others say on the talk channel (not our own voice) */
+  readonly talkStream = new MediaStream();
   publisherState: PublisherState = 'absent';
+  /** our peer id in the room (from `joined`) */
+  peerId: string | null = null;
+  private mic?: MediaStreamTrack;
+  private _talking = false;
 
   constructor(private readonly opts: ViewerOptions) {
     super();
@@ -72,8 +88,49 @@ export class ViewerClient extends Emitter<ViewerEvents> {
     if (every > 0) this.statsTimer = setInterval(() => void this.sampleStats(), every);
   }
 
+  get talking(): boolean {
+    return this._talking;
+  }
+
+  /** The microphone track while talking (for a local level meter). */
+  get micTrack(): MediaStreamTrack | undefined {
+    return this.mic;
+  }
+
+  /**
+   * Talk to the device (unmute, or push-to-talk pressed): opens the microphone once (echo cancellation and noise
+   * suppression on), sends it on the talk channel and asks the node for the floor. The app decides who may talk.
+   */
+  async startTalking(): Promise<void> {
+    if (this.closed) return;
+    if (!this.mic || this.mic.readyState === 'ended') {
+      const gum = this.opts.getUserMedia ?? ((c) => navigator.mediaDevices.getUserMedia(c));
+      const s = await gum({ audio: this.opts.talkAudio ?? { echoCancellation: true, noiseSuppression: true, autoGainControl: true }, video: false });
+      this.mic = s.getAudioTracks()[0];
+    }
+    this.mic.enabled = true;
+    await this.talkSender()?.replaceTrack(this.mic);
+    this._talking = true;
+    this.opts.transport.send({ type: 'talk', on: true });
+    this.emit('talking', { on: true });
+  }
+
+  /** Stop talking (mute, or push-to-talk released): the track stays open (no new permission prompt next time). */
+  stopTalking(): void {
+    if (this.mic) this.mic.enabled = false;
+    if (this._talking) this.opts.transport.send({ type: 'talk', on: false });
+    this._talking = false;
+    this.emit('talking', { on: false });
+  }
+
+  private talkSender(): RTCRtpSender | undefined {
+    const t = this.pc?.getTransceivers()[2];
+    return t && t.receiver.track.kind === 'audio' ? t.sender : undefined;
+  }
+
   stop(): void {
     this.closed = true;
+    this.mic?.stop();
     try {
       this.opts.transport.send({ type: 'bye' });
     } catch {
@@ -112,6 +169,7 @@ export class ViewerClient extends Emitter<ViewerEvents> {
     switch (m.type) {
       case 'joined':
         if (m.iceServers?.length && !this.opts.iceServers) this.iceServers = m.iceServers;
+        this.peerId = m.peerId;
         this.publisherState = m.publisher;
         this.emit('publisher', m.publisher);
         return;
@@ -128,6 +186,9 @@ export class ViewerClient extends Emitter<ViewerEvents> {
       case 'recording':
         this.emit('recording', { state: m.state, segmentIndex: m.segmentIndex });
         return;
+      case 'talker':
+        this.emit('talker', { peerId: m.peerId });
+        return;
       case 'error':
         this.emit('error', new Error(`${m.code}: ${m.message}`));
         return;
@@ -135,6 +196,21 @@ export class ViewerClient extends Emitter<ViewerEvents> {
         this.stop();
         return;
     }
+  }
+
+  /** What this viewer receives: the device's audio and the talk channel (levels 0..1, cumulative energy). */
+  async audioStats(): Promise<{ device?: { audioLevel: number; totalAudioEnergy: number }; talk?: { audioLevel: number; totalAudioEnergy: number } }> {
+    const out: { device?: { audioLevel: number; totalAudioEnergy: number }; talk?: { audioLevel: number; totalAudioEnergy: number } } = {};
+    const pc = this.pc;
+    if (!pc) return out;
+    const mids = pc.getTransceivers().map((t) => t.mid);
+    (await pc.getStats()).forEach((r) => {
+      if (r.type !== 'inbound-rtp' || r.kind !== 'audio') return;
+      const v = { audioLevel: r.audioLevel ?? 0, totalAudioEnergy: r.totalAudioEnergy ?? 0 };
+      if (r.mid !== undefined && r.mid === mids[2]) out.talk = v;
+      else out.device = v;
+    });
+    return out;
   }
 
   private async answer(sdp: string): Promise<void> {
@@ -145,6 +221,13 @@ export class ViewerClient extends Emitter<ViewerEvents> {
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle' });
     this.pc = pc;
     pc.ontrack = (ev) => {
+      // m-lines: 0 video, 1 the device's audio, 2 the talk channel (sendrecv)
+      if (pc.getTransceivers().indexOf(ev.transceiver) === 2) {
+        for (const old of this.talkStream.getTracks()) this.talkStream.removeTrack(old);
+        this.talkStream.addTrack(ev.track);
+        this.emit('talk', this.talkStream);
+        return;
+      }
       for (const old of this.stream.getTracks()) if (old.kind === ev.track.kind) this.stream.removeTrack(old);
       this.stream.addTrack(ev.track);
       this.emit('stream', this.stream);
@@ -168,6 +251,11 @@ export class ViewerClient extends Emitter<ViewerEvents> {
     const trickle = this.opts.trickle ?? true;
     if (trickle) trickleCandidates(pc, this.opts.transport, () => this.pc === pc);
     await pc.setRemoteDescription({ type: 'offer', sdp });
+    const talk = pc.getTransceivers()[2];
+    if (talk && talk.receiver.track.kind === 'audio') {
+      talk.direction = 'sendrecv';
+      if (this.mic && this._talking) await talk.sender.replaceTrack(this.mic);
+    }
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     await sendWhenReady(pc, this.opts.transport, 'answer', trickle, () => this.pc === pc);
