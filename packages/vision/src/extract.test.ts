@@ -115,3 +115,37 @@ test('origin marks that disagree: the better supported one wins, both are kept',
   assert.deepEqual(f.originMarks.map((o) => o.country).sort(), ['CN', 'VN']);
   assert.ok(f.origin);
 });
+
+/** A recognised box with character positions (recogniser steps), as PaddleOcr returns them. */
+function withChars(b: TextBox, steps: number): TextBox & { chars: Array<{ char: string; step: number }>; steps: number } {
+  const n = b.text.length;
+  return { ...b, steps, chars: [...b.text].map((char, k) => ({ char, step: Math.round(((k + 0.5) / n) * steps - 0.5) })) };
+}
+
+test('the character two overlapping boxes both read is counted once', async () => {
+  // "SKHU9" and "9502240": the detector's boxes overlap over the 9 (seen on angled and blurred doors); read twice,
+  // the 12 characters would hide the number, or worse, make another one.
+  const a = withChars(box('SKHU9', 100, 100, 125, 40), 16);
+  const b = withChars(box('9502240', 200, 100, 175, 40), 22);
+  const f = await extractFields([a, b]);
+  assert.deepEqual(f.containerNumbers.map((c) => c.code), ['SKHU9502240']);
+  // A real double letter a whole character apart is kept.
+  const c = withChars(box('MSCU5', 100, 100, 125, 40), 16);
+  const d = withChars(box('512345', 228, 100, 150, 40), 20);
+  const g = await extractFields([c, d]);
+  assert.deepEqual(g.containerNumbers.map((x) => x.code), [], 'MSCU5512345 fails its check digit');
+  assert.deepEqual(g.unverifiedContainerNumbers.map((x) => x.text), ['MSCU5512345']);
+});
+
+test('a check digit box much smaller than the serial, just right of it', async () => {
+  // The detector found only the digit inside its box: 14 px against the serial's 35 px.
+  const f = await extractFields([box('NLLU 410405', 330, 106, 194, 35), box('1', 539, 114, 14, 14, 0.95), box('45G1', 425, 141, 66, 36)]);
+  assert.deepEqual(f.containerNumbers.map((c) => c.code), ['NLLU4104051']);
+});
+
+test('owner code above a serial with an extra stroke: repaired only because the check digit confirms it', async () => {
+  const f = await extractFields([box('AXIU', 386, 117, 53, 30, 0.74), box('14581592', 376, 150, 166, 39, 0.96), box('45G1', 470, 190, 60, 30, 0.7)]);
+  assert.deepEqual(f.containerNumbers.map((c) => c.code), ['AXIU1458592']);
+  assert.deepEqual(f.containerNumbers[0].repairs, [{ position: 8, from: '1', to: '' }]);
+  assert.equal(f.sizeType?.code, '45G1');
+});

@@ -3,7 +3,7 @@
  * the container number search also follows rows to their right and below, and can ask the OCR to read
  * a chosen region again (the check digit in a box is often missed by text detection).
  */
-import { groupIntoRows, isLineBelow, isRightNeighbour, mergeRects, type Row, type TextBox } from './layout.ts';
+import { groupIntoRows, isLineBelow, isRightNeighbour, mergeRects, relativePosition, type Row, type TextBox } from './layout.ts';
 import { rectCorners, type Quad, type RotatedRect } from './ocr/geometry.ts';
 import { findContainerNumbersInTokens, interpretContainerCandidate, parseSizeTypeCode, tokenizeForContainer, type ContainerReading } from './parsers/container.ts';
 import { hasHsLabel, parseHsCodes } from './parsers/hscode.ts';
@@ -86,7 +86,7 @@ function containerChains(rows: Row[]): Row[][] {
   const chains: Row[][] = [];
   for (const r of rows) {
     chains.push([r]);
-    const right = rows.filter((n) => isRightNeighbour(r, n, 6));
+    const right = rows.filter((n) => isRightNeighbour(r, n, 6) || isCheckDigitBox(r, n));
     const below = rows.filter((n) => isLineBelow(r, n, 1.8));
     for (const n of right) chains.push([r, n]);
     for (const b of below) {
@@ -95,6 +95,17 @@ function containerChains(rows: Row[]): Row[][] {
     }
   }
   return chains;
+}
+
+/**
+ * A check digit printed in its own box after the serial: text detection often finds only the digit inside the box,
+ * much smaller than the serial's characters (seen: 14 px against 35 px), just right of it and within its height.
+ */
+function isCheckDigitBox(serial: Row, n: Row): boolean {
+  if (n === serial || !/^[0-9|[\]IL]{1,3}$/i.test(n.text.replace(/\s+/g, '')) || n.text.replace(/\D/g, '').length !== 1) return false;
+  const r = relativePosition(serial, n);
+  const hRatio = n.rect.height / Math.max(1, serial.rect.height);
+  return hRatio >= 0.25 && hRatio <= 1.3 && r.gap > -0.3 && r.gap <= 2 && Math.abs(r.dv) <= 0.5;
 }
 
 function chainTokens(chain: Row[]): ChainToken[] {

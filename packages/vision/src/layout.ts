@@ -61,7 +61,8 @@ export function isRightNeighbour(a: TextBox, b: TextBox, maxGap: number): boolea
   if (a === b) return false;
   const r = relativePosition(a, b);
   const hRatio = b.rect.height / Math.max(1, a.rect.height);
-  return r.overlapV >= 0.5 && r.gap > -0.6 && r.gap <= maxGap && hRatio > 0.4 && hRatio < 2.5;
+  // Boxes grown by the detector's unclip overlap their neighbours by up to ~0.6 heights on each side.
+  return r.overlapV >= 0.5 && r.gap > -1 && r.gap <= maxGap && hRatio > 0.4 && hRatio < 2.5 && r.leftDelta > 0.3;
 }
 
 /** The next line of the same block: starts below a, left edges roughly aligned. */
@@ -93,6 +94,33 @@ export function mergeRects(boxes: TextBox[]): { rect: RotatedRect; box: Quad } {
   return { rect, box: [p(u0, v0), p(u1, v0), p(u1, v1), p(u0, v1)] };
 }
 
+interface WithChars {
+  chars?: Array<{ char: string; step: number }>;
+  steps?: number;
+}
+
+/** Position of a box's k-th character along the row's axis (from the recogniser's output step). */
+function charPosition(b: TextBox & WithChars, k: number, frame: RotatedRect): number | null {
+  const c = b.chars?.[k];
+  if (!c || !b.steps) return null;
+  const along = -b.rect.width / 2 + ((c.step + 0.5) / b.steps) * b.rect.width;
+  return toFrame(frame, [b.rect.cx + along * b.rect.ux, b.rect.cy + along * b.rect.uy]).u;
+}
+
+/**
+ * Two overlapping boxes that both read the character where they overlap ("SKHU9" + "950224" for SKHU 950224): the
+ * same printed character, not two. Told by the recogniser's character positions: closer than a character pitch.
+ */
+function readTwice(a: TextBox & WithChars, b: TextBox & WithChars, frame: RotatedRect): boolean {
+  const last = a.chars?.length ? a.chars.length - 1 : -1;
+  if (last < 0 || !b.chars?.length || a.chars![last].char !== b.chars[0].char) return false;
+  const pa = charPosition(a, last, frame), pb = charPosition(b, 0, frame);
+  if (pa === null || pb === null) return false;
+  const pitch = (a.rect.width / Math.max(1, a.chars!.length) + b.rect.width / Math.max(1, b.chars.length)) / 2;
+  // 0.65: the positions come in recogniser steps (~1/3 of a character); a real double letter is a whole pitch apart.
+  return Math.abs(pb - pa) < 0.65 * pitch;
+}
+
 /** Groups boxes into rows (words closer than `maxGap` line heights on the same line), top to bottom. */
 export function groupIntoRows(lines: TextBox[], maxGap = 1.2): Row[] {
   const parent = lines.map((_, i) => i);
@@ -114,7 +142,9 @@ export function groupIntoRows(lines: TextBox[], maxGap = 1.2): Row[] {
     parts.sort((a, b) => toFrame(rect, [a.rect.cx, a.rect.cy]).u - toFrame(rect, [b.rect.cx, b.rect.cy]).u);
     const chars = parts.reduce((s, p) => s + Math.max(1, p.text.length), 0);
     const confidence = parts.reduce((s, p) => s + p.confidence * Math.max(1, p.text.length), 0) / chars;
-    rows.push({ text: parts.map((p) => p.text).join(' '), confidence, box, rect, parts, index: 0 });
+    const texts = parts.map((p) => p.text);
+    for (let k = 1; k < parts.length; k++) if (readTwice(parts[k - 1], parts[k], rect)) texts[k] = texts[k].slice(1);
+    rows.push({ text: texts.filter(Boolean).join(' '), confidence, box, rect, parts, index: 0 });
   }
   rows.sort((a, b) => a.rect.cy - b.rect.cy || a.rect.cx - b.rect.cx);
   rows.forEach((r, i) => (r.index = i));

@@ -2,11 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   containerCheckDigit,
+  dropExtraStroke,
   findContainerNumbersInText,
   findContainerNumbersInTokens,
   interpretContainerCandidate,
   isValidContainerNumber,
   parseSizeTypeCode,
+  tokenizeForContainer,
 } from './container.ts';
 
 test('check digit matches known-good container numbers', () => {
@@ -98,4 +100,39 @@ test('ISO 6346 size-type codes', () => {
   assert.equal(parseSizeTypeCode('QTY:'), null);
   assert.equal(parseSizeTypeCode('SEAL'), null);
   assert.equal(parseSizeTypeCode('22G12'), null);
+});
+
+test('an extra stroke in the serial is dropped only when exactly one drop verifies', () => {
+  // A door bar across "1458 59 2" read as a digit: AXIU 14581592 for AXIU 1458592.
+  const r = dropExtraStroke('AXIU14581592');
+  assert.equal(r?.status, 'verified');
+  assert.equal(r?.code, 'AXIU1458592');
+  assert.deepEqual(r?.repairs, [{ position: 8, from: '1', to: '' }]);
+  // Found among tokens too (owner code and serial read as separate words).
+  assert.deepEqual(findContainerNumbersInText('AXIU 14581592').filter((c) => c.status === 'verified').map((c) => c.code), ['AXIU1458592']);
+  // Only stroke-like characters are dropped: an extra 7 is not a bar.
+  assert.equal(dropExtraStroke('AXIU14578592'), null);
+  // Nothing to drop in a string of the wrong shape.
+  assert.equal(dropExtraStroke('AX1U14581592'), null);
+  assert.equal(dropExtraStroke('AXIU1458592'), null);
+  // Two different drops that both verify: the check digit cannot tell which, so neither is taken.
+  const ambiguous: string[] = [];
+  for (let n = 0; n < 100000 && ambiguous.length === 0; n++) {
+    const serial = String(n).padStart(6, '0');
+    const prefix = 'MSCU' + serial;
+    const code = prefix + containerCheckDigit(prefix);
+    for (let i = 4; i <= 11; i++) {
+      const twelve = code.slice(0, i) + '1' + code.slice(i);
+      const distinct = new Set([...Array(8).keys()].map((k) => k + 4).filter((j) => twelve[j] === '1').map((j) => twelve.slice(0, j) + twelve.slice(j + 1)).filter(isValidContainerNumber));
+      if (distinct.size > 1) ambiguous.push(twelve);
+    }
+  }
+  assert.ok(ambiguous.length > 0);
+  assert.equal(dropExtraStroke(ambiguous[0]), null, `${ambiguous[0]} has two verifying drops`);
+});
+
+test('full-width characters from the recogniser are read as ASCII', () => {
+  // Upright characters stacked down a door post come back from the Chinese recogniser partly full-width.
+  assert.deepEqual(tokenizeForContainer('ＳKＨＵ９５０２２4０'), ['SKHU9502240']);
+  assert.deepEqual(findContainerNumbersInText('ＳKＨＵ９５０２２4０').map((c) => c.code), ['SKHU9502240']);
 });

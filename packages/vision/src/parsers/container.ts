@@ -46,6 +46,7 @@ const CATEGORY_FOR: Record<string, string> = { '2': 'Z', '1': 'J', I: 'J', V: 'U
 export interface ContainerRepair {
   position: number;
   from: string;
+  /** '' when the character was dropped (an extra stroke read as a digit, e.g. a door bar across the serial). */
   to: string;
 }
 
@@ -95,6 +96,7 @@ export function findContainerNumbersInText(text: string): ContainerReading[] {
 /** Splits on anything that is not a letter, digit or '|' (box edges are often read as '|', '[', ']'). */
 export function tokenizeForContainer(text: string): string[] {
   return text
+    .normalize('NFKC') // the Chinese recogniser often answers full-width forms (Ｈ, ４) for upright stacked characters
     .toUpperCase()
     .split(/[^A-Z0-9|]+/)
     .map((t) => t.replace(/^\|+|\|+$/g, ''))
@@ -129,9 +131,34 @@ export function findContainerNumbersInTokens(tokens: string[]): TokenCandidate[]
           if (reading && reading.status === 'verified' && reading.repairs.length === 0) found.push({ reading, first, last });
         }
       }
+      if (joined.length === 12 && /^[A-Z]{3}[UJZ]/.test(joined)) {
+        const reading = dropExtraStroke(joined);
+        if (reading) found.push({ reading, first, last });
+      }
     }
   }
   return found;
+}
+
+/** Characters an extra vertical stroke (a door bar, a box edge, a rivet line) is read as. */
+const STROKES = new Set(['1', 'I', 'L', '|', 'J']);
+
+/**
+ * Owner code + category as printed, then eight characters where seven belong: a stroke read as an extra digit
+ * ("AXIU 14581592" for AXIU 1458592, a door bar crossing the serial). Each stroke-like character of the serial is
+ * dropped in turn; the reading is kept only when exactly one drop gives a number whose check digit holds, with no
+ * other repair (two drops that both verify: the check digit cannot tell which, so neither is reported).
+ */
+export function dropExtraStroke(raw: string): ContainerReading | null {
+  const s = raw.toUpperCase();
+  if (s.length !== 12 || !/^[A-Z]{3}[UJZ]$/.test(s.slice(0, 4)) || !/^[0-9IL|J]{8}$/.test(s.slice(4))) return null;
+  const codes = new Map<string, ContainerReading>();
+  for (let i = 4; i < 12; i++) {
+    if (!STROKES.has(s[i])) continue;
+    const r = interpretContainerCandidate(s.slice(0, i) + s.slice(i + 1));
+    if (r?.status === 'verified' && r.repairs.length === 0) codes.set(r.code, { ...r, raw, repairs: [{ position: i, from: s[i], to: '' }] });
+  }
+  return codes.size === 1 ? [...codes.values()][0] : null;
 }
 
 /**
