@@ -2,6 +2,7 @@
  * One image in, readings out: decode (EXIF orientation applied), OCR, barcodes, field extraction.
  * Runs wherever it is created: inside a worker thread (see engine.ts) or in-process.
  */
+import sharp from 'sharp';
 import { BarcodeReader, type BarcodeReading } from './barcodes.ts';
 import { extractFields, roundQuad, rowsForOutput, type ExtractedFields } from './extract.ts';
 import { hasHsLabel } from './parsers/hscode.ts';
@@ -65,8 +66,23 @@ export class VisionAnalyzer {
 
   private constructor(private readonly ocr: PaddleOcr) {}
 
-  static async create(options: { threads?: number } = {}): Promise<VisionAnalyzer> {
-    return new VisionAnalyzer(await PaddleOcr.load(undefined, options.threads));
+  static async create(options: { threads?: number; warm?: boolean } = {}): Promise<VisionAnalyzer> {
+    const analyzer = new VisionAnalyzer(await PaddleOcr.load(undefined, options.threads));
+    if (options.warm !== false) await analyzer.warmUp();
+    return analyzer;
+  }
+
+  /**
+   * One reading of a generated door before the first real one: onnxruntime sizes its buffers and the JIT compiles the
+   * pre/post-processing on the first run (measured: the first reading of a session took seconds, later ones a fraction),
+   * so the inspector's first live reading is as fast as the later ones.
+   */
+  async warmUp(): Promise<void> {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="800"><rect width="600" height="800" fill="#1f4e8c"/>` +
+      `<text x="250" y="130" font-family="DejaVu Sans Mono" font-weight="bold" font-size="36" fill="#eee">MSCU 123456 5</text>` +
+      `<text x="350" y="180" font-family="DejaVu Sans Mono" font-weight="bold" font-size="36" fill="#eee">45G1</text></svg>`;
+    const jpeg = await sharp(Buffer.from(svg)).jpeg().toBuffer();
+    await this.analyze(jpeg, { barcodes: true });
   }
 
   /** @throws ImageDecodeError when the bytes are not a readable image. */

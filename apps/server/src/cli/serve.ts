@@ -17,6 +17,8 @@ export async function serve(config: Config): Promise<void> {
     }
   }
   await ensureInitialModel(ctx);
+  // Vision models are loaded and warmed at start: the first reading of a live session is as fast as the later ones.
+  void ctx.vision?.runner.warm().catch((e) => console.error('vision models failed to load:', e));
   void ctx.vision?.sweep().catch((e) => console.error('vision sweep failed:', e));
   const app = await buildApp(ctx);
   const close = async () => {

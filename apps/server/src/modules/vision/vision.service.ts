@@ -16,6 +16,10 @@ export class VisionRunner {
     this.engine ??= createVisionEngine({ workers: 1 }).catch((e) => { this.engine = null; throw e; });
     return this.engine;
   }
+  /** Loads the models (and reads one generated door) now, so the first snapshot or live frame is read at full speed. */
+  async warm(): Promise<void> {
+    await this.get();
+  }
   async close(): Promise<void> {
     if (this.engine) await (await this.engine).close().catch(() => undefined);
     this.engine = null;
