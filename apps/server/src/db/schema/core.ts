@@ -27,6 +27,8 @@ export const users = pgTable('users', {
   locale: text('locale').notNull().default('en'),
   /** Where release notices, booking confirmations and reminders are e-mailed (optional). */
   email: text('email'),
+  /** Mobile number (E.164) for SMS: the on-site operator's camera link (issue 12). */
+  phone: text('phone'),
   active: boolean('active').notNull().default(true),
   createdAt: ts('created_at').notNull().defaultNow(),
 }, (t) => [index('users_org_idx').on(t.orgId)]);
