@@ -20,12 +20,13 @@ import { installRiskJobs } from './modules/risk/risk.jobs.ts';
 import { installVisionJobs } from './modules/vision/vision.jobs.ts';
 import { visionRoutes } from './modules/vision/vision.routes.ts';
 import type { SnapshotRef, VisionRunner } from './modules/vision/vision.service.ts';
-import { Health } from '@rvi/contracts';
+import { DEVICE_WS_PROTOCOL, Health } from '@rvi/contracts';
 import type { Config } from './platform/config.ts';
 import { mailerFromConfig, type Mailer } from './adapters/mail.ts';
 import { smsFromConfig, type SmsSender } from './adapters/sms.ts';
 import { appliedMigrations, expectedMigrations, migrate, openDatabase, type Database, type Db } from './platform/db.ts';
 import { actorOf, installErrorHandler, installValidators } from './platform/http.ts';
+import { loggerOptions } from './platform/logging.ts';
 import { LoginThrottle, SESSION_COOKIE, SessionStore } from './modules/auth/auth.service.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { declarationRoutes } from './modules/declarations/declarations.routes.ts';
@@ -128,7 +129,7 @@ const PUBLIC_API = new Set(['/api/health', '/api/auth/login', '/api/keys']);
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: ctx.config.logLevel === 'silent' ? false : { level: ctx.config.logLevel },
+    logger: loggerOptions(ctx.config.logLevel),
     bodyLimit: 1024 * 1024,
     trustProxy: false,
     genReqId: () => crypto.randomUUID(),
@@ -137,7 +138,13 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   installValidators(app);
   installErrorHandler(app);
   await app.register(cookie);
-  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(websocket, {
+    options: {
+      maxPayload: 1024 * 1024,
+      // the camera page offers `rvi-device` plus `rvi-device-key.<key>` (its credential); only the former is echoed
+      handleProtocols: (offered: Set<string>) => (offered.has(DEVICE_WS_PROTOCOL) ? DEVICE_WS_PROTOCOL : false),
+    },
+  });
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
   app.decorateRequest('actor', null);
 

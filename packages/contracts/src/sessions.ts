@@ -207,9 +207,14 @@ export const RedeemResult = Type.Object({
 });
 export type RedeemResult = Static<typeof RedeemResult>;
 
-export const DeviceKeyQuery = Type.Object({
-  token: Type.Optional(Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: 'the device key from redeem (or the X-Device-Key header, which keeps it out of access logs)' })),
-}, { additionalProperties: false });
+/**
+ * Device calls carry the device key in the `X-Device-Key` header (HTTP) or as the WebSocket subprotocol
+ * `rvi-device-key.<key>` next to `rvi-device` (`/api/device/ws`): never in a URL, so never in access logs.
+ */
+export const DEVICE_KEY_HEADER = 'x-device-key';
+export const DEVICE_WS_PROTOCOL = 'rvi-device';
+export const DEVICE_KEY_PROTOCOL_PREFIX = 'rvi-device-key.';
+export const DeviceKeyQuery = Type.Object({}, { additionalProperties: false });
 export type DeviceKeyQuery = Static<typeof DeviceKeyQuery>;
 
 /** What the camera page shows after a reload: current step, instruction, drawing, recent chat. */
@@ -222,7 +227,6 @@ export const DeviceState = Type.Object({
 export type DeviceState = Static<typeof DeviceState>;
 
 export const SnapshotUploadQuery = Type.Object({
-  token: Type.Optional(Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: 'the device key (or the X-Device-Key header)' })),
   clientId: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
   width: Type.Integer({ minimum: 1, maximum: 20_000 }),
   height: Type.Integer({ minimum: 1, maximum: 20_000 }),

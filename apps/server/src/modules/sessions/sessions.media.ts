@@ -207,6 +207,15 @@ export class LiveMedia implements LiveRoom {
 
   // -------------------------------------------------------------------------------------------- device socket
 
+  /** Disconnects the session's devices except the one holding `keepTokenId`'s key (their keys were revoked). */
+  dropDevices(sessionId: string, keepTokenId: string, reason: string): void {
+    for (const p of [...this.peers.values()]) {
+      if (p.kind !== 'device' || p.sessionId !== sessionId || p.dev.token.id === keepTokenId) continue;
+      send(p.socket, { type: 'refused', code: 'token_revoked', message: `This device was ${reason}.` });
+      p.socket.close(4403, 'token_revoked');
+    }
+  }
+
   /** A device WebSocket (already authenticated by its device key). */
   attachDevice(socket: WebSocket, dev: DeviceContext, early: string[] = []): void {
     const peerId = newPeerId();

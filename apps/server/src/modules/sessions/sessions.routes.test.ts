@@ -104,11 +104,12 @@ test('device links are single use and short-lived; a newer link replaces an unus
   assert.equal(again.statusCode, 409);
   assert.equal(again.json().error.code, 'token_used');
   assert.match(again.json().error.message, /already used/);
-  const st = await anon('GET', `/api/device/state?token=${deviceKey}`);
-  assert.equal(st.statusCode, 200);
-  assert.equal(st.json().state, 'ringing');
   const byHeader = await t.app.inject({ url: '/api/device/state', headers: { 'x-device-key': deviceKey } });
-  assert.equal(byHeader.statusCode, 200, 'the key may travel in a header, out of access logs');
+  assert.equal(byHeader.statusCode, 200, 'the key travels in a header, out of access logs');
+  assert.equal(byHeader.json().state, 'ringing');
+  const inUrl = await anon('GET', `/api/device/state?token=${deviceKey}`);
+  assert.equal(inUrl.statusCode, 400, 'a key in the URL is refused');
+  assert.match(inUrl.json().error.message, /querystring\.token/);
   assert.equal((await t.app.inject({ url: '/api/device/state' })).statusCode, 404);
 
   // expired: a link issued and left past its time
@@ -135,7 +136,7 @@ test('device links are single use and short-lived; a newer link replaces an unus
   const end = await p.inspector1.post(`/api/sessions/${session.id}/end`, { reason: 'test over' });
   assert.equal(end.status, 200, end.text);
   assert.equal(end.body.state, 'ended');
-  const afterEnd = await anon('GET', `/api/device/state?token=${deviceKey}`);
+  const afterEnd = await t.app.inject({ url: '/api/device/state', headers: { 'x-device-key': deviceKey } });
   assert.equal(afterEnd.statusCode, 410);
   assert.equal(afterEnd.json().error.code, 'session_ended');
   assert.equal((await anon('POST', '/api/device/redeem', { token: tokenOf(l4) })).json().error.code, 'session_ended');
@@ -143,10 +144,11 @@ test('device links are single use and short-lived; a newer link replaces an unus
   assert.deepEqual((await auditFor(session.id)).filter((a) => a !== 'session.device_link_issued'), ['session.requested', 'session.device_link_redeemed', 'session.ringing', 'session.ended']);
 });
 
-async function wsFor(c: Client | null, path: string): Promise<{ ws: WebSocket; messages: any[]; next(pred: (m: any) => boolean, ms?: number): Promise<any> }> {
+async function wsFor(c: Client | null, path: string, deviceKey?: string): Promise<{ ws: WebSocket; messages: any[]; next(pred: (m: any) => boolean, ms?: number): Promise<any> }> {
   await t.app.listen({ port: 0, host: '127.0.0.1' }).catch(() => undefined);
   const port = (t.app.server.address() as AddressInfo).port;
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, c ? { headers: { cookie: c.cookie } } : {});
+  const protocols = deviceKey ? ['rvi-device', `rvi-device-key.${deviceKey}`] : undefined;
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, protocols, c ? { headers: { cookie: c.cookie } } : {});
   const messages: any[] = [];
   const waiters: { pred: (m: any) => boolean; resolve: (m: any) => void }[] = [];
   ws.on('message', (d) => {
@@ -226,9 +228,10 @@ test('who may view: the conductor and same-office observers get an offer; enterp
 test('guidance reaches the device socket and the timeline; steps are ticked with a result; chat both ways', async () => {
   const { session, link } = await openFor();
   const { deviceKey } = (await anon('POST', '/api/device/redeem', { token: tokenOf(link) })).json();
-  const refused = await wsFor(null, '/api/device/ws?token=' + 'B'.repeat(43));
+  const refused = await wsFor(null, '/api/device/ws', 'B'.repeat(43));
   assert.equal((await refused.next((m) => m.type === 'refused')).code, 'token_unknown');
-  const dev = await wsFor(null, `/api/device/ws?token=${deviceKey}`);
+  const dev = await wsFor(null, '/api/device/ws', deviceKey);
+  assert.equal(dev.ws.protocol, 'rvi-device', 'the server answers with the plain protocol, never echoing the key');
   const step = session.steps[0];
   const sent = await p.inspector1.post(`/api/sessions/${session.id}/guidance`, { kind: 'step', stepId: step.id, clientId: 'step-0001-abc' });
   assert.equal(sent.status, 200, sent.text);
@@ -279,16 +282,45 @@ test('guidance reaches the device socket and the timeline; steps are ticked with
   await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
 });
 
+test('the device key never travels in a URL; a newly redeemed link revokes the previous device key and cuts its socket off', async () => {
+  const { session, link } = await openFor();
+  const first = (await anon('POST', '/api/device/redeem', { token: tokenOf(link) })).json().deviceKey as string;
+  const oldDev = await wsFor(null, '/api/device/ws', first);
+  oldDev.ws.send(JSON.stringify({ type: 'ping' }));
+  await oldDev.next((m) => m.type === 'pong');
+  // the URL form is refused before the key is even looked at
+  const inUrl = await wsFor(null, `/api/device/ws?token=${first}`);
+  assert.equal((await inUrl.next((m) => m.type === 'refused')).code, 'key_in_url');
+
+  const l2 = (await p.operator.post(`/api/sessions/${session.id}/device-link`, {})).body;
+  const second = (await anon('POST', '/api/device/redeem', { token: tokenOf(l2) })).json().deviceKey as string;
+  assert.equal((await oldDev.next((m) => m.type === 'refused')).code, 'token_revoked', 'the old device is told and disconnected');
+  await new Promise<void>((r) => (oldDev.ws.readyState === WebSocket.CLOSED ? r() : oldDev.ws.once('close', () => r())));
+  const stale = await t.app.inject({ url: '/api/device/state', headers: { 'x-device-key': first } });
+  assert.equal(stale.statusCode, 410);
+  assert.equal(stale.json().error.code, 'token_revoked');
+  const again = await wsFor(null, '/api/device/ws', first);
+  assert.equal((await again.next((m) => m.type === 'refused')).code, 'token_revoked');
+  assert.equal((await t.app.inject({ url: '/api/device/state', headers: { 'x-device-key': second } })).statusCode, 200);
+  const [entry] = (await t.ctx.db.select().from(auditLog).where(eq(auditLog.action, 'session.device_link_redeemed')).orderBy(asc(auditLog.seq)))
+    .filter((e) => e.targetId === session.id).slice(-1);
+  assert.equal((entry.summary as { revokedKeys: string[] }).revokedKeys.length, 1);
+  for (const c of [inUrl, again]) c.ws.close();
+  await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
+});
+
 test('snapshots: stored once per clientId with their SHA-256 and real size, downloadable (with ranges) by customs only, announced to vision', async () => {
   const { session, link } = await openFor();
   const { deviceKey } = (await anon('POST', '/api/device/redeem', { token: tokenOf(link) })).json();
   const seen: DomainEvents['snapshot.stored'][] = [];
   t.ctx.events.on('snapshot.stored', (e) => seen.push(e));
   const sha = createHash('sha256').update(jpeg).digest('hex');
-  const q = (o: Record<string, string> = {}) => new URLSearchParams({ token: deviceKey, clientId: 'snap-0001-xyz', width: '1280', height: '720', takenAt: new Date().toISOString(), method: 'canvas', sha256: sha, ...o }).toString();
-  const up = (query: string, body: Buffer = jpeg, type = 'image/jpeg') => t.app.inject({ method: 'POST', url: `/api/device/snapshots?${query}`, headers: { 'content-type': type }, payload: body });
+  const q = (o: Record<string, string> = {}) => new URLSearchParams({ clientId: 'snap-0001-xyz', width: '1280', height: '720', takenAt: new Date().toISOString(), method: 'canvas', sha256: sha, ...o }).toString();
+  const up = (query: string, body: Buffer = jpeg, type = 'image/jpeg', key = deviceKey) =>
+    t.app.inject({ method: 'POST', url: `/api/device/snapshots?${query}`, headers: { 'content-type': type, 'x-device-key': key }, payload: body });
 
-  assert.equal((await up(q({ token: 'C'.repeat(43) }))).statusCode, 404);
+  assert.equal((await up(q(), jpeg, 'image/jpeg', 'C'.repeat(43))).statusCode, 404);
+  assert.equal((await up(q({ token: deviceKey }))).statusCode, 400, 'a key in the URL is refused');
   assert.equal((await up(q({ width: 'wide' }))).statusCode, 400);
   const notImage = await up(q({ sha256: createHash('sha256').update('hello').digest('hex') }), Buffer.from('hello'));
   assert.equal(notImage.json().error.code, 'invalid_image');

@@ -9,6 +9,7 @@ import {
   SnapshotUploadQuery, SnapshotUploadResult, StepResultBody,
 } from '@rvi/contracts';
 import type { AppContext } from '../../app.ts';
+import { DEVICE_KEY_PROTOCOL_PREFIX } from '@rvi/contracts';
 import { LocalObjectStore, type ObjectStore } from '../../adapters/object-store.ts';
 import { actorOf } from '../../platform/http.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -35,10 +36,21 @@ function baseUrl(req: FastifyRequest): string {
   return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
 }
 
-/** The device key: X-Device-Key header (kept out of access logs), else the `token` query parameter. */
+/** The device key of an HTTP call: the X-Device-Key header only (a key never travels in a URL, so never in access logs). */
 function deviceKeyOf(req: FastifyRequest): string {
   const h = req.headers['x-device-key'];
-  return String((Array.isArray(h) ? h[0] : h) ?? (req.query as { token?: string }).token ?? '');
+  return String((Array.isArray(h) ? h[0] : h) ?? '');
+}
+
+/**
+ * The device key of a WebSocket upgrade: browsers cannot set headers on a WebSocket, so the camera page offers two
+ * subprotocols, `rvi-device` and `rvi-device-key.<key>`; the server answers with `rvi-device` only (ws-options in
+ * app.ts), so the key is never echoed.
+ */
+export function deviceKeyOfUpgrade(req: FastifyRequest): string {
+  const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((x) => x.trim());
+  const k = offered.find((x) => x.startsWith(DEVICE_KEY_PROTOCOL_PREFIX));
+  return k ? k.slice(DEVICE_KEY_PROTOCOL_PREFIX.length) : '';
 }
 
 function clientOf(req: FastifyRequest): string {
@@ -177,7 +189,13 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['device'], summary: 'The camera page opens its link: single-use, short-lived token → device key', security: [],
       body: RedeemBody, response: { 200: RedeemResult, ...deviceErrors },
     },
-  }, async (req) => redeemJoinToken(env, (req.body as RedeemBody).token, clientOf(req)));
+  }, async (req) => {
+    const r = await redeemJoinToken(env, (req.body as RedeemBody).token, clientOf(req));
+    // the device that held the previous key of this session (if any) is disconnected: its key no longer works
+    media.dropDevices(r.sessionId, r.tokenId, 'replaced by a newer link');
+    const { tokenId: _t, ...out } = r;
+    return out;
+  });
 
   app.get('/api/device/state', {
     schema: { tags: ['device'], summary: 'The device\'s session state and guidance so far (after a reload)', security: [], querystring: DeviceKeyQuery, response: { 200: DeviceState, ...deviceErrors } },
@@ -201,8 +219,12 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
     const early: string[] = [];
     const keep = (raw: unknown) => early.push(String(raw));
     socket.on('message', keep);
-    const key = String((req.query as { token?: string }).token ?? '');
-    resolveDeviceKey(ctx.db, key, req.id).then((dev) => {
+    if ((req.query as Record<string, unknown>)?.token !== undefined) {
+      socket.send(JSON.stringify({ type: 'refused', code: 'key_in_url', message: 'The device key must not travel in the URL: offer it as the WebSocket subprotocol rvi-device-key.<key>' }));
+      socket.close(4400, 'key_in_url');
+      return;
+    }
+    resolveDeviceKey(ctx.db, deviceKeyOfUpgrade(req), req.id).then((dev) => {
       socket.off('message', keep);
       media.attachDevice(socket, dev, early);
     }, (e) => {

@@ -4,7 +4,7 @@
 // timeline event and audits in ONE transaction; live delivery (device socket, viewers, invalidations) happens after
 // commit through the LiveRoom port.
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type {
   CreateSessionBody, DeviceLink, DeviceState, GuidanceBody, RedeemResult, SessionDetail, SessionEvent, SessionListQuery, SessionView,
   SessionViewer, SnapshotUploadQuery, SnapshotUploadResult, StepResultBody,
@@ -192,7 +192,7 @@ export function deviceActor(s: SessionRow, token: TokenRow, requestId: string | 
  * The camera page opens its link: the join token is single use and short-lived. Returns the device key (valid until
  * the session ends) that the page uses for its WebSocket, reconnections and uploads. Moves the session to ringing.
  */
-export async function redeemJoinToken(env: SessionsEnv, token: string, from: string): Promise<RedeemResult> {
+export async function redeemJoinToken(env: SessionsEnv, token: string, from: string): Promise<RedeemResult & { tokenId: string }> {
   const hash = hashSecret(token);
   const [t] = await env.db.select().from(deviceJoinTokens).where(eq(deviceJoinTokens.tokenHash, hash)).limit(1);
   if (!t) throw new DeviceRefusal('token_unknown', 'This link is not valid. Ask the inspector for a new link.');
@@ -209,8 +209,14 @@ export async function redeemJoinToken(env: SessionsEnv, token: string, from: str
     const [claimed] = await tx.update(deviceJoinTokens).set({ usedAt: new Date(), usedFrom: from.slice(0, 300), deviceKeyHash: hashSecret(deviceKey) })
       .where(and(eq(deviceJoinTokens.id, t.id), isNull(deviceJoinTokens.usedAt), isNull(deviceJoinTokens.revokedAt))).returning();
     if (!claimed) throw new DeviceRefusal('token_used', 'This link was already used. Each link works once: ask the inspector for a new link.');
+    // one device per session: the key of a link redeemed earlier stops working now (a lost or shared phone is cut off)
+    const replaced = await tx.update(deviceJoinTokens).set({ revokedAt: new Date() })
+      .where(and(eq(deviceJoinTokens.sessionId, s.id), ne(deviceJoinTokens.id, t.id), isNotNull(deviceJoinTokens.usedAt), isNull(deviceJoinTokens.revokedAt)))
+      .returning({ id: deviceJoinTokens.id });
     await addSessionEvent(tx, s.id, 'device.link_opened', 'device', t.operatorUserId, { tokenId: t.id, from: from.slice(0, 300) });
-    await recordAudit(tx, actor, 'session.device_link_redeemed', { type: 'live_session', id: s.id }, { tokenId: t.id, from: from.slice(0, 300) });
+    await recordAudit(tx, actor, 'session.device_link_redeemed', { type: 'live_session', id: s.id }, {
+      tokenId: t.id, from: from.slice(0, 300), revokedKeys: replaced.map((r) => r.id),
+    });
     const cur = (await tx.select().from(liveSessions).where(eq(liveSessions.id, s.id)).for('update'))[0];
     if (cur.state === 'requested') await transitionSession(tx, actor, cur, 'ringing', { source: 'device', reason: 'device opened the link', fx });
     invalidateSession(fx, s);
@@ -219,7 +225,10 @@ export async function redeemJoinToken(env: SessionsEnv, token: string, from: str
   if (s.appointmentId) {
     await recordOperatorJoined(env.db, systemActor('device-join'), s.appointmentId).catch(() => undefined);
   }
-  return { sessionId: s.id, deviceKey, orderNo: await orderNoOf(env.db, s.orderId), operatorName: (await userNames(env.db, [t.operatorUserId])).get(t.operatorUserId ?? '') ?? null };
+  return {
+    sessionId: s.id, deviceKey, tokenId: t.id, orderNo: await orderNoOf(env.db, s.orderId),
+    operatorName: (await userNames(env.db, [t.operatorUserId])).get(t.operatorUserId ?? '') ?? null,
+  };
 }
 
 export interface DeviceContext {
@@ -235,6 +244,7 @@ export async function resolveDeviceKey(db: Db, key: string, requestId: string | 
   if (!t) throw new DeviceRefusal('token_unknown', 'This device is not joined to a session. Open the link again.');
   const s = (await loadSession(db, t.sessionId))!;
   if (s.state === 'ended') throw new DeviceRefusal('session_ended', 'This inspection session has ended.');
+  if (t.revokedAt) throw new DeviceRefusal('token_revoked', 'This device was replaced by a newer link. Use the newest link.');
   if (t.usedAt && Date.now() - t.usedAt.getTime() > DEVICE_KEY_MAX_MS) throw new DeviceRefusal('token_expired', 'This device\'s access has expired. Ask the inspector for a new link.');
   return { session: s, token: t, actor: deviceActor(s, t, requestId) };
 }

@@ -250,7 +250,11 @@ async function start(j: Joined): Promise<void> {
   };
 
   // ---------------------------------------------------------------- media
-  const transport = createWebSocketTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/device/ws?token=${encodeURIComponent(j.deviceKey)}`);
+  // The key travels as a WebSocket subprotocol (DEVICE_KEY_PROTOCOL_PREFIX in contracts), never in the URL: browsers
+  // cannot set headers on a WebSocket, and URLs end up in access logs.
+  const transport = createWebSocketTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/device/ws`, {
+    protocols: ['rvi-device', `rvi-device-key.${j.deviceKey}`],
+  });
   const pub = new PublisherClient({ transport, sessionId: j.sessionId });
   let stopped = false;
   const ended = (reason: string) => {
