@@ -27,7 +27,8 @@ import { smsFromConfig, type SmsSender } from './adapters/sms.ts';
 import { appliedMigrations, expectedMigrations, migrate, openDatabase, type Database, type Db } from './platform/db.ts';
 import { actorOf, installErrorHandler, installValidators } from './platform/http.ts';
 import { loggerOptions } from './platform/logging.ts';
-import { LoginThrottle, SESSION_COOKIE, SessionStore } from './modules/auth/auth.service.ts';
+import { LoginThrottle, sessionCookieName, SessionStore } from './modules/auth/auth.service.ts';
+import { AppError } from './platform/errors.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { declarationRoutes } from './modules/declarations/declarations.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
@@ -96,7 +97,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     config,
     database,
     db: database.db,
-    sessions: new SessionStore(database.db, config.sessionTtlMinutes, config.sessionCacheMs),
+    sessions: new SessionStore(database.db, config.sessionTtlMinutes, config.sessionCacheMs, config.sessionIdleMinutes),
     throttle: new LoginThrottle(),
     events: new TypedEvents(),
     hub: new WsHub(),
@@ -125,13 +126,20 @@ export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.database.close();
 }
 
+/** Trust the first `n` proxies in front of the server (proxy-addr's hop semantics). */
+const hopsTrusted = (n: number) => (_address: string, hop: number) => hop < n;
+
 const PUBLIC_API = new Set(['/api/health', '/api/auth/login', '/api/keys']);
+/** What a user whose password an administrator set may still do: see who they are, choose a password, log out. */
+const PASSWORD_CHANGE_PATHS = new Set(['/api/auth/me', '/api/auth/password', '/api/auth/logout']);
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const COOKIE = sessionCookieName(ctx.config.secureCookies);
   const app = Fastify({
     logger: loggerOptions(ctx.config.logLevel),
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    // the client address (login throttling, audit) comes from X-Forwarded-For only through the configured proxies
+    trustProxy: typeof ctx.config.trustProxy === 'number' ? hopsTrusted(ctx.config.trustProxy) : ctx.config.trustProxy,
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { strict: false } },
   });
@@ -154,15 +162,17 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     const path = req.url.split('?')[0];
     // device routes (camera page) carry their own single-use token / device key, checked by the sessions module
     if (PUBLIC_API.has(path) || path.startsWith('/api/device/')) return;
-    const user = await ctx.sessions.resolve(req.cookies[SESSION_COOKIE]);
-    if (user) req.actor = { ...user.actor, requestId: req.id };
-    else actorOf(req); // throws 401
+    const user = await ctx.sessions.resolve(req.cookies[COOKIE]);
+    if (!user) actorOf(req); // throws 401
+    else if (user.mustChangePassword && !PASSWORD_CHANGE_PATHS.has(path)) {
+      throw new AppError('password_change_required', 403, 'Choose a new password first (POST /api/auth/password): an administrator set the current one');
+    } else req.actor = { ...user.actor, requestId: req.id };
   });
 
   await app.register(swagger, {
     openapi: {
       info: { title: 'customs-rvi API', version: VERSION, description: 'Customs remote visual inspection platform' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } } },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: COOKIE } } },
       security: [{ session: [] }],
     },
   });

@@ -60,8 +60,8 @@ export async function startTestApp(overrides: Partial<Config> = {}, opts: { demo
     async login(username, password = TEST_PASSWORD) {
       const r = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
       if (r.statusCode !== 200) throw new Error(`login ${username} failed: ${r.statusCode} ${r.body}`);
-      const c = r.cookies.find((x) => x.name === 'rvi_session');
-      return `rvi_session=${c!.value}`;
+      const c = r.cookies.find((x) => x.name === 'rvi_session' || x.name === '__Host-rvi_session');
+      return `${c!.name}=${c!.value}`;
     },
     async close() {
       await app.close();

@@ -36,5 +36,16 @@ export const Me = Type.Object({
   locale: Type.String(),
   /** What this user may do, computed by the server's policy layer: the UI reads it and never re-derives role logic. */
   can: Type.Record(Type.String(), Type.Boolean()),
+  /** An administrator set the password: choose a new one (POST /api/auth/password) before anything else. */
+  mustChangePassword: Type.Boolean(),
 });
 export type Me = Static<typeof Me>;
+
+export const ChangePasswordBody = Type.Object(
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: 200 }),
+    newPassword: Type.String({ minLength: 10, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>;

@@ -12,7 +12,20 @@ export interface Config {
   sessionTtlMinutes: number;
   /** How long a resolved session is cached in memory (ms); logout on this node takes effect at once, elsewhere within this time. */
   sessionCacheMs: number;
+  /** Idle timeout of a login session: no request for this long ends it (besides the absolute lifetime). */
+  sessionIdleMinutes: number;
+  /** Secure cookies with the `__Host-` prefix: RVI_SECURE_COOKIES, by default on when RVI_PUBLIC_URL is https. */
   secureCookies: boolean;
+  /**
+   * The origin users reach the server at (RVI_PUBLIC_URL, e.g. https://rvi.customs.example): links and QR codes are
+   * built from it (never from the request's Host header) and state-changing requests must come from it (Origin).
+   * Null when not configured: then the address the server listens on (development and tests; see publicOrigin()).
+   */
+  publicUrl: string | null;
+  /** Further origins allowed to make state-changing requests (RVI_EXTRA_ORIGINS, comma-separated; e.g. a dev server). */
+  extraOrigins: string[];
+  /** Fastify trustProxy: addresses/CIDRs of the reverse proxies whose X-Forwarded-For is believed, or a hop count; false: none. */
+  trustProxy: false | string[] | number;
   webDist: string | null;
   iceServers: unknown[];
   /** SMTP server for e-mail (camera links, notices): smtp://user:pass@host:587 or smtps://…; null = e-mail off */
@@ -27,8 +40,6 @@ export interface Config {
   smsWebhookToken: string | null;
   /** sender id passed to the gateway */
   smsFrom: string | null;
-  /** public base URL for links sent by e-mail/SMS (e.g. https://rvi.example.gov); default: the request's own host */
-  publicUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -96,17 +107,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new ConfigError(name, `must be an http:// or https:// URL, got "${raw}"`);
     return raw.replace(/\/+$/, '');
   };
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const publicUrl = originOf(env, 'RVI_PUBLIC_URL', '') || null;
+  const extraOrigins = (env.RVI_EXTRA_ORIGINS ?? '').split(',').map((x) => x.trim()).filter(Boolean)
+    .map((x) => originOf({ RVI_EXTRA_ORIGINS: x }, 'RVI_EXTRA_ORIGINS', ''));
+  const ttl = int(env, 'RVI_SESSION_TTL_MINUTES', 480, 1, 60 * 24 * 30);
   return {
-    port: int(env, 'PORT', 8080, 0, 65535),
+    port,
     host,
     dataDir: resolve(env.DATA_DIR?.trim() || './data'),
     databaseUrl,
     demo: bool(env, 'RVI_DEMO', true),
     demoPassword,
     logLevel,
-    sessionTtlMinutes: int(env, 'RVI_SESSION_TTL_MINUTES', 480, 1, 60 * 24 * 30),
+    sessionTtlMinutes: ttl,
     sessionCacheMs: int(env, 'RVI_SESSION_CACHE_MS', 5000, 0, 60_000),
-    secureCookies: bool(env, 'RVI_SECURE_COOKIES', false),
+    sessionIdleMinutes: Math.min(ttl, int(env, 'RVI_SESSION_IDLE_MINUTES', 30, 1, 60 * 24 * 30)),
+    secureCookies: bool(env, 'RVI_SECURE_COOKIES', publicUrl?.startsWith('https:') ?? false),
+    publicUrl,
+    extraOrigins,
+    trustProxy: trustProxyOf(env),
     webDist: env.RVI_WEB_DIST?.trim() || null,
     iceServers,
     smtpUrl,
@@ -116,7 +136,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     smsWebhookUrl: httpUrl('RVI_SMS_WEBHOOK_URL'),
     smsWebhookToken: env.RVI_SMS_WEBHOOK_TOKEN?.trim() || null,
     smsFrom: env.RVI_SMS_FROM?.trim() || null,
-    publicUrl: httpUrl('RVI_PUBLIC_URL'),
     ...overrides,
   };
+}
+
+/** An http(s) origin (scheme, host, port; no path, query or credentials), without the trailing slash. */
+function originOf(env: NodeJS.ProcessEnv, name: string, def: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) return def;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL such as https://rvi.example.org, got "${raw}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `must use http or https, got "${u.protocol}"`);
+  if (u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== '')) {
+    throw new ConfigError(name, `must be an origin only (scheme://host[:port]), without path, query or credentials: "${raw}"`);
+  }
+  return u.origin;
+}
+
+const IP_OR_CIDR = /^(?:\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?|[0-9a-fA-F:]+(?:\/\d{1,3})?|loopback|linklocal|uniquelocal)$/;
+
+/** RVI_TRUST_PROXY: unset/0/false → trust no proxy; a hop count (1-10); or a comma list of addresses/CIDRs. */
+function trustProxyOf(env: NodeJS.ProcessEnv): Config['trustProxy'] {
+  const raw = env.RVI_TRUST_PROXY?.trim();
+  if (!raw || raw === '0' || raw.toLowerCase() === 'false') return false;
+  if (/^\d+$/.test(raw)) {
+    const n = Number(raw);
+    if (n < 1 || n > 10) throw new ConfigError('RVI_TRUST_PROXY', `a hop count must be between 1 and 10, got ${n}`);
+    return n;
+  }
+  const list = raw.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const x of list) {
+    if (!IP_OR_CIDR.test(x)) throw new ConfigError('RVI_TRUST_PROXY', `"${x}" is not an address, a CIDR range, loopback, linklocal or uniquelocal`);
+  }
+  return list;
 }

@@ -8,6 +8,7 @@ import { AppFrame, type FrameNavItem } from '../shared/ui/AppFrame.tsx';
 import { ErrorAlert } from '../shared/ui/ErrorAlert.tsx';
 import { Loading } from '../shared/ui/Loading.tsx';
 import { homePath, useSession } from './session.tsx';
+import { ChangePasswordPage } from './ChangePasswordPage.tsx';
 import { NotificationBell } from '../features/orders/notifications/NotificationBell.tsx';
 
 /** Everything below needs a session; without one, go to the login page and come back afterwards. */
@@ -17,6 +18,7 @@ export function RequireAuth() {
   if (loading) return <Loading />;
   if (error && me === undefined) return <Center p="xl"><ErrorAlert error={error} /></Center>;
   if (!me) return <Navigate to="/login" replace state={{ from: `${location.pathname}${location.search}` }} />;
+  if (me.mustChangePassword) return <ChangePasswordPage />;
   return <Outlet />;
 }
 

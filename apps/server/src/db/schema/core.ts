@@ -31,6 +31,17 @@ export const users = pgTable('users', {
   phone: text('phone'),
   active: boolean('active').notNull().default(true),
   createdAt: ts('created_at').notNull().defaultNow(),
+  /** Set when an administrator set the password (creation, reset): the user must choose their own at next login. */
+  mustChangePassword: boolean('must_change_password').notNull().default(false),
+  /**
+   * Separation of duties (issue 13): who last set this account's password and when (null: the user, or the system
+   * at first start), and who last gave it its role and when. An account an administrator could log in as, or made
+   * an approver, within the duty window may not approve (four eyes against administrators).
+   */
+  passwordSetBy: text('password_set_by'),
+  passwordSetAt: ts('password_set_at'),
+  roleGrantedBy: text('role_granted_by'),
+  roleGrantedAt: ts('role_granted_at'),
 }, (t) => [index('users_org_idx').on(t.orgId)]);
 
 /** Login sessions. The id is the SHA-256 of the cookie token, so a database leak does not leak live sessions. */
@@ -39,6 +50,8 @@ export const authSessions = pgTable('auth_sessions', {
   userId: text('user_id').notNull().references(() => users.id),
   createdAt: ts('created_at').notNull().defaultNow(),
   expiresAt: ts('expires_at').notNull(),
+  /** Last request of the session (updated at most once a minute): the idle timeout counts from here. */
+  lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
   ip: text('ip'),
 }, (t) => [index('auth_sessions_user_idx').on(t.userId)]);
 

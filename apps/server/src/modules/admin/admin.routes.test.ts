@@ -64,25 +64,42 @@ test('users: create with a fitting role, log in, change role, deactivate (sessio
   assert.equal((await call('admin', 'POST', '/api/admin/users', { username: 'inspector3', displayName: 'Again', role: 'inspector', orgId: t.orgs.office, password: 'long-enough-pw' })).body.error.code, 'username_taken');
 
   cookies.inspector3 = await t.login('inspector3', 'inspector3-password');
-  assert.equal((await call('inspector3', 'GET', '/api/auth/me')).status, 200);
+  const first = await call('inspector3', 'GET', '/api/auth/me');
+  assert.equal(first.status, 200);
+  assert.equal(first.body.mustChangePassword, true, 'the administrator chose this password: the user must choose their own');
+  assert.deepEqual(first.body.can, {});
+  const blocked = await call('inspector3', 'GET', '/api/declarations');
+  assert.equal(blocked.status, 403);
+  assert.equal(blocked.body.error.code, 'password_change_required');
+  const wrong = await call('inspector3', 'POST', '/api/auth/password', { currentPassword: 'not-it', newPassword: 'my-own-password-3' });
+  assert.equal(wrong.status, 400);
+  assert.equal(wrong.body.error.details[0].field, 'body.currentPassword');
+  assert.equal((await call('inspector3', 'POST', '/api/auth/password', { currentPassword: 'inspector3-password', newPassword: 'inspector3-password' })).body.error.code, 'password_unchanged');
+  assert.equal((await call('inspector3', 'POST', '/api/auth/password', { currentPassword: 'inspector3-password', newPassword: 'my-own-password-3' })).status, 204);
+  assert.equal((await call('inspector3', 'GET', '/api/auth/me')).body.mustChangePassword, false);
+  assert.equal((await call('inspector3', 'GET', '/api/declarations')).status, 200, 'the same session goes on with the new password');
 
   const promoted = await call('admin', 'PATCH', `/api/admin/users/${created.body.id}`, { role: 'supervisor', reason: 'acting supervisor' });
   assert.equal(promoted.status, 200, promoted.text);
   assert.equal(promoted.body.role, 'supervisor');
   assert.equal((await call('inspector3', 'GET', '/api/auth/me')).status, 401, 'a changed role ends the login session');
-  cookies.inspector3 = await t.login('inspector3', 'inspector3-password');
+  cookies.inspector3 = await t.login('inspector3', 'my-own-password-3');
   assert.equal((await call('inspector3', 'GET', '/api/dashboard/live/queues')).status, 200, 'now a supervisor');
 
   const off = await call('admin', 'PATCH', `/api/admin/users/${created.body.id}`, { active: false, reason: 'left the service' });
   assert.equal(off.body.active, false);
   assert.equal((await call('inspector3', 'GET', '/api/auth/me')).status, 401);
-  const login = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'inspector3', password: 'inspector3-password' } });
+  const login = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'inspector3', password: 'my-own-password-3' } });
   assert.equal(login.statusCode, 401, 'a deactivated user cannot log in');
 
   const back = await call('admin', 'PATCH', `/api/admin/users/${created.body.id}`, { active: true, password: 'a-brand-new-password' });
   assert.equal(back.body.active, true);
-  await assert.rejects(t.login('inspector3', 'inspector3-password'));
-  await t.login('inspector3', 'a-brand-new-password');
+  await assert.rejects(t.login('inspector3', 'my-own-password-3'));
+  cookies.inspector3 = await t.login('inspector3', 'a-brand-new-password');
+  assert.equal((await call('inspector3', 'GET', '/api/auth/me')).body.mustChangePassword, true, 'a reset by an administrator forces a change again');
+  const [reset] = await t.ctx.db.select().from(users).where(eq(users.id, created.body.id));
+  const [adminRow] = await t.ctx.db.select().from(users).where(eq(users.username, 'admin'));
+  assert.deepEqual([reset.passwordSetBy, reset.roleGrantedBy], [adminRow.id, adminRow.id]);
 
   const trail = (await auditOf(created.body.id)).filter((a) => a.action.startsWith('admin.'));
   assert.deepEqual(trail.map((a) => a.action), ['admin.user_created', 'admin.user_updated', 'admin.user_deactivated', 'admin.user_updated']);
@@ -90,6 +107,9 @@ test('users: create with a fitting role, log in, change role, deactivate (sessio
   assert.equal(trail[1].summary.reason, 'acting supervisor');
   assert.ok(trail[1].summary.sessionsEnded >= 1);
   assert.equal(trail[3].summary.passwordChanged, true);
+  const own = (await auditOf(created.body.id)).filter((a) => a.action === 'auth.password_changed');
+  assert.equal(own.length, 1);
+  assert.equal(own[0].summary.wasRequired, true);
   assert.ok(!JSON.stringify(trail).includes('argon2'), 'no hash in the audit log');
 
   const list = await call('admin', 'GET', '/api/admin/users?q=li%20lei');

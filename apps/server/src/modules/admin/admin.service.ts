@@ -84,8 +84,12 @@ export async function createUser(deps: AdminDeps, actor: Actor, body: CreateUser
   const passwordHash = await hashPassword(body.password);
   return tx$(deps.db, async (tx) => {
     const id = randomUUID();
+    const now = new Date();
+    // the administrator knows this password: the user must choose their own, and the account may not approve
+    // anything within the duty window (platform/duties.ts)
     const inserted = await tx.insert(users).values({
       id, orgId: org.id, username: body.username, displayName: body.displayName.trim(), role: body.role, passwordHash, locale: body.locale ?? 'en',
+      mustChangePassword: true, passwordSetBy: actor.userId, passwordSetAt: now, roleGrantedBy: actor.userId, roleGrantedAt: now,
     }).onConflictDoNothing().returning();
     if (!inserted.length) throw conflict('username_taken', `username: ${body.username} is already taken`, [{ field: 'body.username', message: 'is already taken' }]);
     await recordAudit(tx, actor, 'admin.user_created', { type: 'user', id }, { username: body.username, displayName: body.displayName.trim(), role: body.role, orgId: org.id, orgCode: org.code });
@@ -124,7 +128,11 @@ export async function updateUser(deps: AdminDeps, actor: Actor, id: string, body
     if (org.id !== u.orgId) patch.orgId = org.id;
     if (active !== u.active) patch.active = active;
     if (body.locale !== undefined && body.locale !== u.locale) patch.locale = body.locale;
-    if (passwordHash) patch.passwordHash = passwordHash;
+    if (passwordHash) {
+      // a reset: the user must choose a new password at next login, and their sessions end (below)
+      Object.assign(patch, { passwordHash, mustChangePassword: true, passwordSetBy: actor.userId, passwordSetAt: new Date() });
+    }
+    if (patch.role !== undefined) Object.assign(patch, { roleGrantedBy: actor.userId, roleGrantedAt: new Date() });
     if (!Object.keys(patch).length) return { row: u, org, revoked: 0 };
     const [row] = await tx.update(users).set(patch).where(eq(users.id, id)).returning();
     const revokes = patch.role !== undefined || patch.orgId !== undefined || patch.active !== undefined || patch.passwordHash !== undefined;

@@ -1,19 +1,20 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { ErrorBody, LoginBody, Me } from '@rvi/contracts';
+import { ChangePasswordBody, ErrorBody, LoginBody, Me } from '@rvi/contracts';
 import type { AppContext } from '../../app.ts';
 import { actorOf } from '../../platform/http.ts';
 import { globalCan } from '../../platform/policy.ts';
-import { login, logout, SESSION_COOKIE, setLocale } from './auth.service.ts';
+import { changePassword, login, logout, sessionCookieName, setLocale } from './auth.service.ts';
 
 export function authRoutes(app: FastifyInstance, ctx: AppContext) {
+  const COOKIE = sessionCookieName(ctx.config.secureCookies);
   app.post('/api/auth/login', {
     schema: { tags: ['auth'], summary: 'Log in with username and password; sets an HTTP-only session cookie', body: LoginBody, response: { 200: Me, 401: ErrorBody, 429: ErrorBody } },
     config: { public: true },
   }, async (req, reply) => {
     const body = req.body as LoginBody;
     const s = await login(ctx.db, ctx.sessions, ctx.throttle, { ...body, ip: req.ip, requestId: req.id });
-    reply.setCookie(SESSION_COOKIE, s.token, {
+    reply.setCookie(COOKIE, s.token, {
       path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies, expires: s.expiresAt,
     });
     const user = await ctx.sessions.resolve(s.token);
@@ -22,14 +23,25 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/api/auth/logout', { schema: { tags: ['auth'], summary: 'End the session', response: { 204: Type.Null() } } }, async (req, reply) => {
     const actor = actorOf(req);
-    await logout(ctx.db, ctx.sessions, actor, req.cookies[SESSION_COOKIE]!);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    await logout(ctx.db, ctx.sessions, actor, req.cookies[COOKIE]!);
+    reply.clearCookie(COOKIE, { path: '/', secure: ctx.config.secureCookies });
     return reply.status(204).send();
   });
 
   app.get('/api/auth/me', { schema: { tags: ['auth'], summary: 'The logged-in user, with what the policy layer allows', response: { 200: Me } } }, async (req) => {
     actorOf(req);
-    return presentMe((await ctx.sessions.resolve(req.cookies[SESSION_COOKIE]))!);
+    return presentMe((await ctx.sessions.resolve(req.cookies[COOKIE]))!);
+  });
+
+  app.post('/api/auth/password', {
+    schema: {
+      tags: ['auth'], summary: 'Choose a new password (required after an administrator set one); ends your other sessions',
+      body: ChangePasswordBody, response: { 204: Type.Null(), 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
+    },
+  }, async (req, reply) => {
+    const body = req.body as ChangePasswordBody;
+    await changePassword(ctx.db, ctx.sessions, ctx.throttle, actorOf(req), { ...body, ip: req.ip, keepToken: req.cookies[COOKIE]! });
+    return reply.status(204).send();
   });
 
   app.put('/api/auth/me/locale', {
@@ -44,6 +56,6 @@ function presentMe(u: NonNullable<Awaited<ReturnType<AppContext['sessions']['res
   const actor = { ...u.actor, requestId: null };
   return {
     id: u.actor.userId!, username: u.actor.username, displayName: u.displayName, role: u.actor.role as Me['role'],
-    org: u.org, locale: u.locale, can: globalCan(actor),
+    org: u.org, locale: u.locale, can: u.mustChangePassword ? {} : globalCan(actor), mustChangePassword: u.mustChangePassword,
   };
 }

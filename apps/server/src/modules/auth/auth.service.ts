@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
-import { and, eq, gt, lt } from 'drizzle-orm';
+import { and, eq, gt, lt, ne } from 'drizzle-orm';
 import type { OrgKind, Role } from '@rvi/contracts';
 import { authSessions, organisations, users } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
@@ -8,7 +8,14 @@ import type { Actor } from '../../platform/actor.ts';
 import { AppError, tooMany } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 
+/** Session cookie name over plain HTTP (development, tests). */
 export const SESSION_COOKIE = 'rvi_session';
+/**
+ * Over HTTPS the cookie is `__Host-rvi_session`: the browser then accepts it only when Secure, with Path=/ and no
+ * Domain, so a sibling subdomain or a plain-HTTP page cannot plant or overwrite it.
+ */
+export const SECURE_SESSION_COOKIE = '__Host-rvi_session';
+export const sessionCookieName = (secure: boolean) => (secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
 
 export function hashPassword(password: string): Promise<string> {
   // argon2id with the library's defaults (64 MiB, t=3, p=4), as OWASP recommends for interactive logins.
@@ -17,37 +24,97 @@ export function hashPassword(password: string): Promise<string> {
 
 const tokenId = (token: string) => createHash('sha256').update(token).digest('hex');
 
+export interface ThrottleOptions {
+  /** Failures of one account from one client before that client must wait (then 1 s, 2 s, 4 s … up to maxWaitMs). */
+  freePerPair: number;
+  /** Failures from one client (any account) before its answers are slowed (delay, never refusal). */
+  freePerClient: number;
+  /** Failures of one account (any client) before every answer for it is slowed (delay, never refusal). */
+  freePerAccount: number;
+  baseMs: number;
+  maxWaitMs: number;
+  /** Longest extra delay added to one answer (per client or per account). */
+  maxDelayMs: number;
+  /** Failure counts are forgotten after this long without a new failure. */
+  forgetMs: number;
+  /** Entries kept at most (the oldest are dropped first): bounded memory under a spray of usernames. */
+  maxEntries: number;
+}
+
+const DEFAULT_THROTTLE: ThrottleOptions = {
+  freePerPair: 3, freePerClient: 10, freePerAccount: 5, baseMs: 1000, maxWaitMs: 15 * 60_000, maxDelayMs: 5000,
+  forgetMs: 60 * 60_000, maxEntries: 50_000,
+};
+
 /**
- * Wrong-password throttling, per account and per client address (sliding window, in memory per server process;
- * several API nodes would keep it in Postgres or Redis instead).
+ * Wrong-password throttling by exponential back-off, without lock-out (OWASP: lock-outs let anyone deny service to
+ * a known username).
+ * - One account from one client (address as seen through the trusted proxies, RVI_TRUST_PROXY): after a few failures
+ *   that client must wait 1 s, 2 s, 4 s … (max 15 min) before its next try for this account: 429 with Retry-After.
+ * - One client over all accounts, and one account over all clients: answers are *delayed* (up to 5 s), never refused,
+ *   so the right password from a fresh client always gets in, and colleagues behind the same proxy are only slowed.
+ * In memory per server process; several API nodes would keep the counters in Postgres or Redis instead.
  */
 export class LoginThrottle {
-  private failures = new Map<string, number[]>();
-  constructor(
-    private readonly perAccount = 5,
-    private readonly perAddress = 20,
-    private readonly windowMs = 15 * 60_000,
-  ) {}
-  private recent(key: string, now: number): number[] {
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    this.failures.set(key, list);
-    return list;
+  private entries = new Map<string, { failures: number; last: number }>();
+  private readonly o: ThrottleOptions;
+  constructor(opts: Partial<ThrottleOptions> = {}) {
+    this.o = { ...DEFAULT_THROTTLE, ...opts };
   }
-  check(username: string, ip: string, now = Date.now()): void {
-    const acc = this.recent(`u:${username}`, now);
-    const addr = this.recent(`ip:${ip}`, now);
-    if (acc.length >= this.perAccount || addr.length >= this.perAddress) {
-      const oldest = Math.min(...(acc.length >= this.perAccount ? acc : addr));
-      const retry = Math.max(1, Math.ceil((oldest + this.windowMs - now) / 1000));
-      throw tooMany('Too many failed logins; try again later', retry);
+
+  private get(key: string, now: number): { failures: number; last: number } | null {
+    const e = this.entries.get(key);
+    if (!e) return null;
+    if (now - e.last > this.o.forgetMs) {
+      this.entries.delete(key);
+      return null;
     }
+    return e;
   }
-  fail(username: string, ip: string, now = Date.now()): void {
-    this.recent(`u:${username}`, now).push(now);
-    this.recent(`ip:${ip}`, now).push(now);
+
+  private backoff(failures: number, free: number, cap: number): number {
+    if (failures <= free) return 0;
+    return Math.min(cap, this.o.baseMs * 2 ** Math.min(30, failures - free - 1));
   }
-  succeed(username: string): void {
-    this.failures.delete(`u:${username}`);
+
+  /**
+   * Before checking a password: throws 429 when this client must still wait for this account; otherwise returns
+   * how long to hold the answer (ms), which the caller waits whatever the outcome (so the delay reveals nothing).
+   */
+  check(username: string, client: string, now = Date.now()): number {
+    const pair = this.get(`p:${username}|${client}`, now);
+    if (pair) {
+      const wait = this.backoff(pair.failures, this.o.freePerPair, this.o.maxWaitMs);
+      const until = pair.last + wait;
+      if (until > now) throw tooMany('Too many failed logins for this account from here; wait and try again', Math.max(1, Math.ceil((until - now) / 1000)));
+    }
+    const c = this.get(`c:${client}`, now);
+    const a = this.get(`a:${username}`, now);
+    return Math.max(
+      c ? this.backoff(c.failures, this.o.freePerClient, this.o.maxDelayMs) : 0,
+      a ? this.backoff(a.failures, this.o.freePerAccount, this.o.maxDelayMs) : 0,
+    );
+  }
+
+  fail(username: string, client: string, now = Date.now()): void {
+    for (const key of [`p:${username}|${client}`, `c:${client}`, `a:${username}`]) {
+      const e = this.get(key, now) ?? { failures: 0, last: now };
+      e.failures++;
+      e.last = now;
+      this.entries.delete(key); // re-insert: the Map's order is then least recently failed first
+      this.entries.set(key, e);
+    }
+    while (this.entries.size > this.o.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  /** The right password: this account's counters start again (the client's do not: it may be spraying accounts). */
+  succeed(username: string, client: string): void {
+    this.entries.delete(`p:${username}|${client}`);
+    this.entries.delete(`a:${username}`);
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 }
 
@@ -57,47 +124,76 @@ export interface SessionUser {
   locale: string;
   org: { id: string; name: string; kind: OrgKind; code: string; supervisingOfficeId: string | null };
   expiresAt: number;
+  /** Must choose a new password before anything else (set by an administrator). */
+  mustChangePassword: boolean;
 }
 
-/** Loads what a request needs to know about its user, cached briefly so list-heavy pages do not hit the database per request. */
+/**
+ * Loads what a request needs to know about its user, cached briefly so list-heavy pages do not hit the database per
+ * request. A session ends at its absolute lifetime (`ttlMinutes`) or after `idleMinutes` without a request; the last
+ * request time is written at most once a minute (TOUCH_MS), so the idle timeout is exact to within that.
+ */
 export class SessionStore {
-  private cache = new Map<string, { user: SessionUser | null; until: number }>();
-  constructor(private readonly db: Db, private readonly ttlMinutes: number, private readonly cacheMs = 5000) {}
+  private cache = new Map<string, { user: SessionUser | null; lastSeen: number; until: number }>();
+  static readonly TOUCH_MS = 60_000;
+  constructor(
+    private readonly db: Db,
+    private readonly ttlMinutes: number,
+    private readonly cacheMs = 5000,
+    private readonly idleMinutes = ttlMinutes,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async create(tx: Db, userId: string, ip: string | null): Promise<{ token: string; expiresAt: Date }> {
     const token = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(Date.now() + this.ttlMinutes * 60_000);
-    await tx.insert(authSessions).values({ id: tokenId(token), userId, expiresAt, ip });
+    const now = new Date(this.now());
+    const expiresAt = new Date(now.getTime() + this.ttlMinutes * 60_000);
+    await tx.insert(authSessions).values({ id: tokenId(token), userId, expiresAt, ip, createdAt: now, lastSeenAt: now });
     return { token, expiresAt };
   }
 
   async resolve(token: string | undefined): Promise<SessionUser | null> {
     if (!token || token.length > 100) return null;
     const id = tokenId(token);
-    const now = Date.now();
-    const hit = this.cache.get(id);
-    if (hit && hit.until > now) return hit.user && hit.user.expiresAt > now ? hit.user : null;
-    const [row] = await this.db
-      .select({ s: authSessions, u: users, o: organisations })
-      .from(authSessions)
-      .innerJoin(users, eq(users.id, authSessions.userId))
-      .innerJoin(organisations, eq(organisations.id, users.orgId))
-      .where(and(eq(authSessions.id, id), gt(authSessions.expiresAt, new Date())))
-      .limit(1);
-    const user: SessionUser | null = row && row.u.active
-      ? {
-          actor: {
-            kind: 'user', userId: row.u.id, username: row.u.username, role: row.u.role as Role, orgId: row.o.id,
-            orgKind: row.o.kind, officeId: row.o.kind === 'customs_office' ? row.o.id : row.o.supervisingOfficeId,
-          },
-          displayName: row.u.displayName,
-          locale: row.u.locale,
-          org: { id: row.o.id, name: row.o.name, kind: row.o.kind, code: row.o.code, supervisingOfficeId: row.o.supervisingOfficeId },
-          expiresAt: row.s.expiresAt.getTime(),
-        }
-      : null;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(id, { user, until: now + this.cacheMs });
+    const now = this.now();
+    let hit = this.cache.get(id);
+    if (!hit || hit.until <= now) {
+      const [row] = await this.db
+        .select({ s: authSessions, u: users, o: organisations })
+        .from(authSessions)
+        .innerJoin(users, eq(users.id, authSessions.userId))
+        .innerJoin(organisations, eq(organisations.id, users.orgId))
+        .where(and(eq(authSessions.id, id), gt(authSessions.expiresAt, new Date(now))))
+        .limit(1);
+      const user: SessionUser | null = row && row.u.active
+        ? {
+            actor: {
+              kind: 'user', userId: row.u.id, username: row.u.username, role: row.u.role as Role, orgId: row.o.id,
+              orgKind: row.o.kind, officeId: row.o.kind === 'customs_office' ? row.o.id : row.o.supervisingOfficeId,
+            },
+            displayName: row.u.displayName,
+            locale: row.u.locale,
+            org: { id: row.o.id, name: row.o.name, kind: row.o.kind, code: row.o.code, supervisingOfficeId: row.o.supervisingOfficeId },
+            expiresAt: row.s.expiresAt.getTime(),
+            mustChangePassword: row.u.mustChangePassword,
+          }
+        : null;
+      if (this.cache.size > 10_000) this.cache.clear();
+      hit = { user, lastSeen: row?.s.lastSeenAt.getTime() ?? 0, until: now + this.cacheMs };
+      this.cache.set(id, hit);
+    }
+    const user = hit.user;
+    if (!user || user.expiresAt <= now) return null;
+    if (now - hit.lastSeen > this.idleMinutes * 60_000) {
+      // idle too long: the session is over (deleted, so another node's cache miss also refuses it)
+      this.cache.delete(id);
+      await this.db.delete(authSessions).where(eq(authSessions.id, id));
+      return null;
+    }
+    if (now - hit.lastSeen >= SessionStore.TOUCH_MS) {
+      hit.lastSeen = now;
+      await this.db.update(authSessions).set({ lastSeenAt: new Date(now) }).where(eq(authSessions.id, id));
+    }
     return user;
   }
 
@@ -113,7 +209,9 @@ export class SessionStore {
   }
 
   async purgeExpired(): Promise<void> {
-    await this.db.delete(authSessions).where(lt(authSessions.expiresAt, new Date()));
+    const now = this.now();
+    await this.db.delete(authSessions).where(lt(authSessions.expiresAt, new Date(now)));
+    await this.db.delete(authSessions).where(lt(authSessions.lastSeenAt, new Date(now - this.idleMinutes * 60_000)));
   }
 }
 
@@ -125,7 +223,8 @@ export async function login(
   input: { username: string; password: string; ip: string; requestId: string },
 ): Promise<{ token: string; expiresAt: Date; userId: string }> {
   const username = input.username.trim().toLowerCase();
-  throttle.check(username, input.ip);
+  const delayMs = throttle.check(username, input.ip);
+  if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
   const [row] = await db.select({ u: users, o: organisations }).from(users)
     .innerJoin(organisations, eq(organisations.id, users.orgId)).where(eq(users.username, username)).limit(1);
   dummyHash ??= hashPassword('not-a-real-password');
@@ -138,7 +237,7 @@ export async function login(
     });
     throw new AppError('invalid_credentials', 401, 'Wrong username or password');
   }
-  throttle.succeed(username);
+  throttle.succeed(username, input.ip);
   return db.transaction(async (txx) => {
     const tx = txx as unknown as Db;
     const s = await sessions.create(tx, row.u.id, input.ip);
@@ -163,4 +262,35 @@ export async function setLocale(db: Db, sessions: SessionStore, actor: Actor, lo
   if (!actor.userId) return;
   await db.update(users).set({ locale }).where(eq(users.id, actor.userId));
   sessions.forgetUser(actor.userId);
+}
+
+/**
+ * The user chooses a new password (required after an administrator set one). Checks the current password (throttled
+ * like a login), ends the user's other sessions, and clears the "set by an administrator" marks. Audited.
+ */
+export async function changePassword(
+  db: Db, sessions: SessionStore, throttle: LoginThrottle, actor: Actor,
+  input: { currentPassword: string; newPassword: string; ip: string; keepToken: string },
+): Promise<void> {
+  if (!actor.userId) throw new AppError('forbidden', 403, 'Only a user has a password');
+  const delayMs = throttle.check(actor.username, input.ip);
+  if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+  const [u] = await db.select().from(users).where(eq(users.id, actor.userId)).limit(1);
+  if (!u || !(await argon2.verify(u.passwordHash, input.currentPassword))) {
+    throttle.fail(actor.username, input.ip);
+    throw new AppError('invalid_credentials', 400, 'currentPassword: wrong password', [{ field: 'body.currentPassword', message: 'is wrong' }]);
+  }
+  throttle.succeed(actor.username, input.ip);
+  if (input.newPassword === input.currentPassword) {
+    throw new AppError('password_unchanged', 400, 'newPassword: choose a password different from the current one', [{ field: 'body.newPassword', message: 'must differ from the current password' }]);
+  }
+  const passwordHash = await hashPassword(input.newPassword);
+  const keep = tokenId(input.keepToken);
+  await db.transaction(async (txx) => {
+    const tx = txx as unknown as Db;
+    await tx.update(users).set({ passwordHash, mustChangePassword: false, passwordSetBy: null, passwordSetAt: new Date() }).where(eq(users.id, u.id));
+    const ended = await tx.delete(authSessions).where(and(eq(authSessions.userId, u.id), ne(authSessions.id, keep))).returning({ id: authSessions.id });
+    await recordAudit(tx, actor, 'auth.password_changed', { type: 'user', id: u.id }, { ip: input.ip, wasRequired: u.mustChangePassword, otherSessionsEnded: ended.length });
+  });
+  sessions.forgetUser(u.id);
 }
