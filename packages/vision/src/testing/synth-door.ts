@@ -92,7 +92,7 @@ export async function paintDoor(kind: DoorCase, opts: DoorOptions): Promise<Buff
     }
     default:
   }
-  let out = await img.jpeg({ quality: 88 }).toBuffer();
+  let out: Buffer = await img.jpeg({ quality: 88 }).toBuffer();
   if (kind === 'perspective') out = await ffmpegFilter(out, `perspective=x0=0:y0=0:x1=W:y1=${Math.round(h * 0.08)}:x2=0:y2=H:x3=W:y3=H-${Math.round(h * 0.1)}:sense=destination`);
   if (kind === 'lowbitrate') out = await lowBitrateFrame(out, w, h);
   return out;
