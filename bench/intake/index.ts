@@ -6,7 +6,7 @@
  * intake: pglite_rows_per_s=… postgres_rows_per_s=… list_p50_ms=… list_p99_ms=… list_rps=…
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -24,7 +24,9 @@ const root = resolve(import.meta.dirname, '../..');
 const arg = (n: string, d: number) => { const i = process.argv.indexOf(n); return i > 0 ? Number(process.argv[i + 1]) : d; };
 const duration = arg('--duration', 10);
 const connections = arg('--connections', 100);
-const file = resolve(root, '../shared/data/customs-declarations/train.csv');
+// ../shared next to the checkout (/work/main) or next to the worktrees folder (/work/wt/NAME): the first that exists.
+const file = [resolve(root, '../shared'), resolve(root, '../../shared')].map((d) => join(d, 'data/customs-declarations/train.csv')).find((f) => existsSync(f))
+  ?? resolve(root, '../shared/data/customs-declarations/train.csv');
 const csv = readFileSync(file, 'utf8');
 const PASSWORD = 'bench-password-1';
 

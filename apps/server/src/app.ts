@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -9,7 +8,8 @@ import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { ClientToServer } from '@rvi/contracts';
-import { WsHub } from './platform/ws-hub.ts';
+import { deliverRealtime, WsHub } from './platform/ws-hub.ts';
+import { Outbox } from './platform/outbox.ts';
 import { startQueue, type JobQueue } from './platform/queue.ts';
 import type { Actor } from './platform/actor.ts';
 import { notificationRoutes } from './modules/notifications/notifications.routes.ts';
@@ -40,30 +40,17 @@ import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
-/** Domain events emitted after commit (in-process fan-out: WebSocket invalidations, jobs). */
-export interface DomainEvents {
-  'declaration.submitted': { declarationId: string; orgId: string; officeId: string };
-  'declaration.imported': { batchId: string };
-  'risk.selected': { officeId: string; runId: string; selected: { declarationId: string; reason: 'risk' | 'random' }[] };
-  /** A full-resolution snapshot from a live session was stored (path: the local file, for the vision integration). */
-  'snapshot.stored': { sessionId: string; snapshotId: string; path: string; orderId: string };
-}
-export class TypedEvents extends EventEmitter {
-  override emit<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): boolean {
-    return super.emit(name, payload);
-  }
-  override on<K extends keyof DomainEvents>(name: K, fn: (p: DomainEvents[K]) => void): this {
-    return super.on(name, fn);
-  }
-}
-
 export interface AppContext {
   config: Config;
   database: Database;
   db: Db;
   sessions: SessionStore;
   throttle: LoginThrottle;
-  events: TypedEvents;
+  /**
+   * Reactions after a commit: modules register handlers (`ctx.outbox.on(event, name, fn)`) for the events their
+   * units of work emit (platform/unit-of-work.ts); delivered at least once, also after a crash.
+   */
+  outbox: Outbox;
   hub: WsHub;
   /** Handlers for client WebSocket messages by type (e.g. 'signal' for live sessions). */
   wsHandlers: Map<string, (actor: Actor, msg: ClientToServer, socket: WebSocket) => void>;
@@ -72,7 +59,6 @@ export interface AppContext {
   models: ModelCache;
   /** Label recognition of snapshots (issue 6); null when jobs are not installed. */
   vision: { runner: VisionRunner; enqueue(ref: SnapshotRef): Promise<unknown>; sweep(): Promise<void> } | null;
-  jobs: { retrain(requestedBy: string | null): Promise<string | null> };
   /** The server's Ed25519 signing keys (DATA_DIR/keys): findings, decisions and evidence packages are signed with them. */
   keys: KeyRing;
   /** E-mail (SMTP, RVI_SMTP_URL); null when not configured. */
@@ -88,6 +74,11 @@ export interface ContextOptions {
   queue?: boolean;
   /** Install the workflow's background reactions (scoring after filing, selection...). Default true. */
   jobs?: boolean;
+  /**
+   * Run the outbox dispatcher in this process (default true). The CLI does not: what it emits (e.g. an import's
+   * `declaration.imported`) is delivered by the server, at once on Postgres (NOTIFY) or at its next start on PGlite.
+   */
+  dispatch?: boolean;
 }
 
 export async function createContext(config: Config, opts: ContextOptions = {}): Promise<AppContext> {
@@ -99,27 +90,29 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     db: database.db,
     sessions: new SessionStore(database.db, config.sessionTtlMinutes, config.sessionCacheMs, config.sessionIdleMinutes),
     throttle: new LoginThrottle(),
-    events: new TypedEvents(),
+    outbox: new Outbox(database),
     hub: new WsHub(),
     wsHandlers: new Map(),
     queue: null,
     models: new ModelCache(),
     vision: null,
-    jobs: { retrain: async () => null },
     keys: await KeyRing.open(join(config.dataDir, 'keys')),
     mail: mailerFromConfig(config),
     sms: smsFromConfig(config),
   };
   if (opts.queue) ctx.queue = await startQueue(database, config.databaseUrl);
+  ctx.outbox.on('realtime.push', 'ws.deliver', async (p) => deliverRealtime(ctx.hub, p));
   if (opts.jobs ?? true) {
-    ctx.jobs = installRiskJobs(ctx);
+    installRiskJobs(ctx);
     installVisionJobs(ctx);
   }
+  if (opts.dispatch ?? true) await ctx.outbox.start();
   return ctx;
 }
 
 /** Stops background work and closes the database. */
 export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.outbox.stop();
   await ctx.vision?.runner.close();
   ctx.mail?.close();
   await ctx.queue?.stop();

@@ -9,3 +9,4 @@ export * from './orders.ts';
 export * from './findings.ts';
 export * from './dashboard.ts';
 export * from './sessions.ts';
+export * from './events.ts';

@@ -59,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
         if (!existsSync(file)) { console.error(`error: file not found: ${file}`); return 2; }
         const { createContext } = await import('../app.ts');
         const { importDeclarations } = await import('../modules/declarations/declarations.service.ts');
-        const ctx = await createContext({ ...config(), logLevel: 'silent' });
+        const ctx = await createContext({ ...config(), logLevel: 'silent' }, { dispatch: false });
         try {
           const r = await importDeclarations(ctx.db, systemActor('cli-import'), {
             csv: readFileSync(file, 'utf8'), fileName: basename(file), orgRef: org, skipInvalid: rest.includes('--skip-invalid'),

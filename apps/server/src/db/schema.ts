@@ -8,3 +8,4 @@ export * from './schema/sessions.ts';
 export * from './schema/dashboard.ts';
 export * from './schema/vision.ts';
 export * from './schema/identity.ts';
+export * from './schema/outbox.ts';

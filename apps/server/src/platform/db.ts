@@ -18,6 +18,11 @@ export interface Database {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Runs a script of several statements without parameters; returns the rows of the last one. */
   script(text: string): Promise<Record<string, unknown>[]>;
+  /**
+   * LISTEN on a channel (NOTIFY is delivered after the notifying transaction commits). PGlite: on the embedded
+   * instance; Postgres: on one dedicated connection, re-established after an error. Returns the unlisten function.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -48,6 +53,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
         const r = (await pool.query(text)) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
         return Array.isArray(r) ? (r[r.length - 1]?.rows ?? []) : r.rows;
       },
+      listen: (channel, onNotify) => listenOnServer(opts.databaseUrl!, channel, onNotify),
       close: () => pool.end(),
     };
   }
@@ -70,7 +76,44 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       const results = await client.exec(text);
       return (results[results.length - 1]?.rows ?? []) as Record<string, unknown>[];
     },
+    listen: async (channel, onNotify) => client.listen(channel, onNotify),
     close: () => client.close(),
+  };
+}
+
+/** A dedicated LISTEN connection that reconnects (with a pause) when it drops; callers also poll, so a gap loses nothing. */
+async function listenOnServer(url: string, channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+  const pg = await import('pg');
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+  let closed = false;
+  let client: InstanceType<typeof pg.default.Client> | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  const connect = async (): Promise<void> => {
+    const c = new pg.default.Client({ connectionString: url });
+    c.on('notification', (n) => { if (n.channel === channel) onNotify(n.payload ?? ''); });
+    c.on('error', (err) => {
+      console.error(`postgres listen (${channel}): ${err.message}; reconnecting`);
+      void c.end().catch(() => undefined);
+      if (client === c) client = null;
+      schedule();
+    });
+    await c.connect();
+    await c.query(`listen ${channel}`);
+    if (closed) { await c.end(); return; }
+    client = c;
+    onNotify(''); // whatever was notified while disconnected
+  };
+  const schedule = () => {
+    if (closed || retry) return;
+    retry = setTimeout(() => { retry = null; connect().catch((e) => { console.error(`postgres listen (${channel}): ${(e as Error).message}`); schedule(); }); }, 1000);
+    retry.unref();
+  };
+  await connect();
+  return async () => {
+    closed = true;
+    if (retry) clearTimeout(retry);
+    await client?.end().catch(() => undefined);
+    client = null;
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Database } from './db.ts';
 
@@ -10,6 +11,16 @@ export interface JobQueue {
   work<T>(name: string, handler: (data: T, id: string) => Promise<unknown>, options?: { batchSize?: number; pollingIntervalSeconds?: number }): Promise<void>;
   stop(): Promise<void>;
   boss: PgBoss;
+}
+
+/**
+ * The job id an outbox handler sends a job under: derived from the event id and the job name (a UUID, as pg-boss
+ * wants), so delivering the same event twice inserts the job once (pg-boss ignores a repeated id).
+ */
+export function jobIdFor(eventId: string, job: string): string {
+  const h = createHash('sha256').update(`${eventId}/${job}`).digest('hex');
+  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export async function startQueue(database: Database, databaseUrl: string | null): Promise<JobQueue> {

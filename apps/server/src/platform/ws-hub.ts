@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { ServerToClient } from '@rvi/contracts';
 import type { Actor } from './actor.ts';
+import type { RealtimePush } from './unit-of-work.ts';
 
 /**
  * Rooms of live WebSocket connections: `user:<id>`, `org:<id>`, `office:<id>` (customs staff of an office).
@@ -47,4 +48,10 @@ export class WsHub {
   connections(room: string): number {
     return this.rooms.get(room)?.size ?? 0;
   }
+}
+
+/** The outbox's `realtime.push` handler: invalidations and notifications of one unit of work, to this node's sockets. */
+export function deliverRealtime(hub: WsHub, push: RealtimePush): void {
+  for (const { room, keys } of push.invalidate) hub.invalidate([room], keys);
+  for (const { userId, notification } of push.notifications) hub.publish(`user:${userId}`, { type: 'notification', notification });
 }

@@ -26,7 +26,6 @@ export function declarationRoutes(app: FastifyInstance, ctx: AppContext) {
   }, async (req, reply) => {
     const source = req.headers['x-rvi-client'] === 'web' ? 'form' : 'api';
     const d = await submitDeclaration(ctx.db, actorOf(req), req.body as DeclarationInput, source);
-    ctx.events.emit('declaration.submitted', { declarationId: d.id, orgId: d.orgId, officeId: d.customsOfficeId });
     return reply.status(201).send(d);
   });
 
@@ -43,7 +42,6 @@ export function declarationRoutes(app: FastifyInstance, ctx: AppContext) {
       return reply.status(415).send({ error: { code: 'unsupported_media_type', message: 'Send the CSV file as the request body with Content-Type: text/csv' } });
     }
     const r = await importDeclarations(ctx.db, actorOf(req), { csv: req.body, fileName: q.fileName ?? null, orgRef: q.orgId, skipInvalid: q.skipInvalid });
-    if (r.batchId) ctx.events.emit('declaration.imported', { batchId: r.batchId });
     return reply.status(r.refused ? 422 : 200).send(r);
   });
 

@@ -8,6 +8,7 @@ import {
   arrivalNotices, declarations, importBatches, inspectionApplications, orgDeclarationCounts, organisations,
 } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
+import { inTransaction } from '../../platform/unit-of-work.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.ts';
 import { authorize, can, declarationCan, isCustoms, isEnterprise, requireRole } from '../../platform/policy.ts';
@@ -67,8 +68,8 @@ async function bumpCount(tx: Db, orgId: string, officeId: string, n: number) {
 export async function submitDeclaration(db: Db, actor: Actor, input: DeclarationInput, source: 'form' | 'api'): Promise<Declaration> {
   requireRole(actor, 'declaration.create');
   const org = await filingOrg(db, actor);
-  return db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  return inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const row = toRow(input, org, actor, source, null);
     const inserted = await tx.insert(declarations).values(row).onConflictDoNothing().returning();
     if (inserted.length === 0) {
@@ -76,6 +77,7 @@ export async function submitDeclaration(db: Db, actor: Actor, input: Declaration
     }
     await bumpCount(tx, org.id, org.officeId, 1);
     await recordAudit(tx, actor, 'declaration.submitted', { type: 'declaration', id: row.id }, { declarationNo: row.declarationNo, hs6: row.hs6, source });
+    uow.emit('declaration.submitted', { declarationId: row.id, orgId: org.id, officeId: org.officeId });
     return present(inserted[0], org.name, actor);
   });
 }
@@ -90,7 +92,11 @@ const BATCH = 500;
  */
 export async function importDeclarations(
   db: Db, actor: Actor,
-  input: { csv: string; fileName?: string | null; orgRef?: string; skipInvalid?: boolean },
+  input: {
+    csv: string; fileName?: string | null; orgRef?: string; skipInvalid?: boolean;
+    /** Score and draw the batch afterwards (default). Off only for the demo-history generator, which does it itself. */
+    score?: boolean;
+  },
 ): Promise<ImportResult> {
   requireRole(actor, 'declaration.import');
   const org = await filingOrg(db, actor, input.orgRef);
@@ -115,8 +121,8 @@ export async function importDeclarations(
     };
   }
   const sha256 = createHash('sha256').update(input.csv).digest('hex');
-  const result = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const result = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const batchId = randomUUID();
     await tx.insert(importBatches).values({ id: batchId, orgId: org.id, fileName: input.fileName ?? null, sha256, rows: rows.length, inserted: 0, duplicates: 0, invalid: invalid.length, createdBy: actor.userId });
     const duplicates: ImportRowProblem[] = [];
@@ -138,6 +144,8 @@ export async function importDeclarations(
     await recordAudit(tx, actor, 'declaration.imported', { type: 'import_batch', id: batchId }, {
       orgId: org.id, fileName: input.fileName ?? null, sha256, rows: rows.length, inserted, duplicates: duplicates.length, invalid: invalid.length,
     });
+    // Scored off the request path, then drawn (HTTP and CLI imports alike; a CLI import is picked up by the server).
+    if (input.score ?? true) uow.emit('declaration.imported', { batchId, orgId: org.id, officeId: org.officeId, inserted });
     return {
       batchId, rows: rows.length, inserted, duplicates, invalid, refused: false,
       message: `Imported ${inserted} declaration(s); ${duplicates.length} already filed (unchanged); ${invalid.length} invalid row(s) skipped.`,

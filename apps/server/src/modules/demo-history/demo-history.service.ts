@@ -427,7 +427,8 @@ export async function generateDemoHistory(ctx: AppContext, opts: HistoryOptions)
     await pilotRemoteRules(db, office.id, adminRow ? userActor(adminRow, office) : null, opts.log);
     if (!(await waitForModel(ctx, opts.modelWaitMs, opts.log))) throw new Error('no targeting model became active in time');
 
-    // Import in daily-size batches per enterprise; each batch is scored and a selection drawn (as for real imports).
+    // Import in daily-size batches per enterprise; each batch is scored and a selection drawn (as for real imports, but
+    // here, step by step, instead of by the outbox reactions: the orders are created below, after the arrival notices).
     const { header, rows } = pickRows(opts.csvPath, opts.declarations, opts.seed);
     const labels = new Map(rows.map((x) => [x.declarationNo, x]));
     const weights = [3, 2, 2, 2, 1, 1, 1];
@@ -442,12 +443,12 @@ export async function generateDemoHistory(ctx: AppContext, opts: HistoryOptions)
       offset += mine.length;
       for (let i = 0; i < mine.length; i += batch) {
         const chunk = mine.slice(i, i + batch);
-        const imp = await importDeclarations(db, sys, { csv: [header, ...chunk.map((x) => x.line)].join('\n'), orgRef: enterprises[e].code, fileName: `demo-history-${enterprises[e].code}-${i / batch + 1}.csv`, skipInvalid: true });
+        const imp = await importDeclarations(db, sys, { csv: [header, ...chunk.map((x) => x.line)].join('\n'), orgRef: enterprises[e].code, fileName: `demo-history-${enterprises[e].code}-${i / batch + 1}.csv`, skipInvalid: true, score: false });
         if (!imp.batchId || !imp.inserted) continue;
         status.declarations += imp.inserted;
         const ids = (await db.select({ id: declarations.id }).from(declarations).where(eq(declarations.importBatchId, imp.batchId))).map((x) => x.id);
         await scoreDeclarations(db, ctx.models, ids, sys);
-        const sel = await drawSelection(db, sys, { officeId: office.id, batchId: imp.batchId, seed: `${opts.seed}:${enterprises[e].code}:${i}`, trigger: `import:${imp.batchId}` });
+        const sel = await drawSelection(db, sys, { officeId: office.id, batchId: imp.batchId, seed: `${opts.seed}:${enterprises[e].code}:${i}`, trigger: `import:${imp.batchId}`, createOrders: false });
         if (!sel?.selected.length) continue;
         const nos = await db.select({ id: declarations.id, no: declarations.declarationNo }).from(declarations).where(inArray(declarations.id, sel.selected.map((s) => s.declarationId)));
         for (const s of sel.selected) {

@@ -2,70 +2,61 @@ import type { AppContext } from '../../app.ts';
 import { systemActor } from '../../platform/actor.ts';
 import { eq } from 'drizzle-orm';
 import { declarations, riskModels } from '../../db/schema.ts';
+import { jobIdFor } from '../../platform/queue.ts';
 import { withEffects } from '../orders/orders.http.ts';
 import { createOrdersForSelection } from '../orders/orders.service.ts';
-import { drawSelection, scoreDeclarations, trainAndRegister, unscoredDeclarationIds } from './risk.service.ts';
+import { drawSelection, SCORE_JOB, scoreDeclarations, TRAIN_JOB, trainAndRegister, unscoredDeclarationIds } from './risk.service.ts';
 
 /** Job payloads. Jobs are idempotent: scoring replaces a score, selection skips declarations already selected. */
 export interface ScoreJob { declarationIds?: string[]; batchId?: string; unscored?: boolean }
 export interface TrainJob { reason: string; requestedBy: string | null; includeLabels: boolean }
 
 /**
- * Wires targeting into the workflow: every filed or imported declaration is scored off the request path, then a
- * selection is drawn (per import batch, or for the single declaration). Runs on pg-boss when the queue is started,
- * otherwise in-process right after the response (tests, CLI).
+ * Wires targeting into the workflow through the outbox (platform/outbox.ts): every filed or imported declaration is
+ * scored off the request path, then a selection is drawn (per import batch, or for the single declaration), whose
+ * `risk.selected` event becomes inspection orders. With the pg-boss queue started (serve), the outbox handlers send
+ * jobs under ids derived from the event id (a repeated delivery is a no-op); without it (tests, CLI) they run the job
+ * right there, so a failure is retried by the outbox either way.
  */
-export function installRiskJobs(ctx: AppContext): { retrain(requestedBy: string | null): Promise<string | null> } {
-  const run = async (job: ScoreJob) => {
+export function installRiskJobs(ctx: AppContext): void {
+  const score = async (job: ScoreJob) => {
     const ids = job.unscored ? await unscoredDeclarationIds(ctx.db)
       : job.batchId ? (await ctx.db.select({ id: declarations.id }).from(declarations).where(eq(declarations.importBatchId, job.batchId))).map((r) => r.id)
       : job.declarationIds ?? [];
     if (!ids.length) return 'skipped';
     const r = await scoreDeclarations(ctx.db, ctx.models, ids);
     if (r === 'skipped') return 'skipped';
-    const [first] = await ctx.db.select({ office: declarations.customsOfficeId }).from(declarations).where(eq(declarations.id, ids[0]));
-    ctx.hub.invalidate([`office:${first.office}`], [['declarations'], ['risk']]);
     // Selection: per batch, or per single declaration; after a bulk re-score of old declarations the supervisor draws.
     if (job.unscored) return r;
-    const out = await drawSelection(ctx.db, systemActor('risk.select'), {
+    const [first] = await ctx.db.select({ office: declarations.customsOfficeId }).from(declarations).where(eq(declarations.id, ids[0]));
+    await drawSelection(ctx.db, systemActor('risk.select'), {
       officeId: first.office, batchId: job.batchId, declarationIds: job.batchId ? undefined : ids, trigger: job.batchId ? `import:${job.batchId}` : 'filing',
     });
-    if (out?.selected.length) ctx.events.emit('risk.selected', { officeId: first.office, runId: out.runId, selected: out.selected });
     return r;
   };
-  const train = async (job: TrainJob) => {
-    const r = await trainAndRegister(ctx.db, job.requestedBy ? { ...systemActor('risk.retrain'), userId: job.requestedBy } : systemActor('risk.train'), { reason: job.reason, includeLabels: job.includeLabels });
-    if (r.activated) await run({ unscored: true });
-    return r;
-  };
+  const train = async (job: TrainJob) => trainAndRegister(ctx.db, job.requestedBy ? { ...systemActor('risk.retrain'), userId: job.requestedBy } : systemActor('risk.train'), { reason: job.reason, includeLabels: job.includeLabels });
 
-  const enqueueScore = (job: ScoreJob) => {
-    if (ctx.queue) void ctx.queue.send('risk.score-declarations', job, { retryLimit: 5, retryBackoff: true });
-    else setImmediate(() => { run(job).catch((e) => console.error('risk scoring failed:', e)); });
-  };
-  ctx.events.on('declaration.submitted', (p) => enqueueScore({ declarationIds: [p.declarationId] }));
-  ctx.events.on('declaration.imported', (p) => enqueueScore({ batchId: p.batchId }));
-  // Selected goods become inspection orders (one per declaration; handling the same event twice is harmless).
-  ctx.events.on('risk.selected', (p) => {
-    ctx.hub.invalidate([`office:${p.officeId}`], [['declarations'], ['risk'], ['orders']]);
-    withEffects(ctx, (fx) => createOrdersForSelection(ctx.db, systemActor('risk.select'), { runId: p.runId, selected: p.selected }, fx))
-      .catch((e) => console.error('creating inspection orders for a selection failed:', e));
+  const scoreJob = (job: ScoreJob, eventId: string) => ctx.queue
+    ? ctx.queue.send(SCORE_JOB, job, { id: jobIdFor(eventId, SCORE_JOB), retryLimit: 5, retryBackoff: true })
+    : score(job);
+  ctx.outbox.on('declaration.submitted', 'risk.score', (p, m) => scoreJob({ declarationIds: [p.declarationId] }, m.eventId));
+  ctx.outbox.on('declaration.imported', 'risk.score', (p, m) => scoreJob({ batchId: p.batchId }, m.eventId));
+  ctx.outbox.on('risk.model_activated', 'risk.score-unscored', (_p, m) => scoreJob({ unscored: true }, m.eventId));
+  ctx.outbox.on('risk.retrain_requested', 'risk.train', (p, m) => {
+    const job: TrainJob = { reason: 'retrain on inspection outcomes', requestedBy: p.requestedBy, includeLabels: true };
+    return ctx.queue ? ctx.queue.send(TRAIN_JOB, job, { id: jobIdFor(m.eventId, TRAIN_JOB), singletonKey: 'retrain', retryLimit: 1 }) : train(job);
   });
+  // Selected goods become inspection orders (one per declaration; a declaration that already has one is skipped, so a
+  // repeated delivery is harmless).
+  ctx.outbox.on('risk.selected', 'orders.create-for-selection', (p) =>
+    withEffects(ctx, (fx) => createOrdersForSelection(ctx.db, systemActor('risk.select'), { runId: p.runId, selected: p.selected }, fx)));
 
   if (ctx.queue) {
-    ctx.queue.work<ScoreJob>('risk.score-declarations', async (d) => { await run(d); })
+    ctx.queue.work<ScoreJob>(SCORE_JOB, async (d) => { await score(d); })
       .catch((e) => console.error('risk: cannot start the scoring worker:', e));
-    ctx.queue.work<TrainJob>('risk.train-model', async (d) => { await train(d); })
+    ctx.queue.work<TrainJob>(TRAIN_JOB, async (d) => { await train(d); })
       .catch((e) => console.error('risk: cannot start the training worker:', e));
   }
-  return {
-    async retrain(requestedBy) {
-      const job: TrainJob = { reason: 'retrain on inspection outcomes', requestedBy, includeLabels: true };
-      if (ctx.queue) return ctx.queue.send('risk.train-model', job, { singletonKey: 'retrain', retryLimit: 1 });
-      setImmediate(() => { train(job).catch((e) => console.error('retraining failed:', e)); });
-      return null;
-    },
-  };
 }
 
 /** At start: with no model in the registry, train the first one from the seed data in the background. */
@@ -73,5 +64,5 @@ export async function ensureInitialModel(ctx: AppContext): Promise<void> {
   const [any] = await ctx.db.select({ id: riskModels.id }).from(riskModels).limit(1);
   if (any) return;
   const job: TrainJob = { reason: 'initial model from seed data', requestedBy: null, includeLabels: false };
-  if (ctx.queue) await ctx.queue.send('risk.train-model', job, { singletonKey: 'initial', retryLimit: 2 });
+  if (ctx.queue) await ctx.queue.send(TRAIN_JOB, job, { singletonKey: 'initial', retryLimit: 2 });
 }

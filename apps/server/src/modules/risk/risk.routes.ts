@@ -5,7 +5,7 @@ import type { AppContext } from '../../app.ts';
 import { actorOf } from '../../platform/http.ts';
 import { requireRole } from '../../platform/policy.ts';
 import {
-  activateModel, drawSelection, getRisk, listModels, officeSettings, replaySelectionRun, updateOfficeSettings,
+  activateModel, drawSelection, getRisk, listModels, officeSettings, replaySelectionRun, requestRetrain, updateOfficeSettings,
 } from './risk.service.ts';
 
 const tags = ['risk targeting'];
@@ -30,9 +30,7 @@ export function riskRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/risk/retrain', {
     schema: { tags, summary: 'Retrain on inspection outcomes plus the seed data, in the background (administrator)', response: { 202: Type.Object({ jobId: Type.Union([Type.String(), Type.Null()]) }), ...errors } },
   }, async (req, reply) => {
-    const actor = actorOf(req);
-    requireRole(actor, 'model.manage');
-    const jobId = await ctx.jobs.retrain(actor.userId);
+    const jobId = await requestRetrain(ctx.db, actorOf(req));
     return reply.status(202).send({ jobId });
   });
 
@@ -58,7 +56,6 @@ export function riskRoutes(app: FastifyInstance, ctx: AppContext) {
     const actor = actorOf(req);
     requireRole(actor, 'risk.select');
     const out = await drawSelection(ctx.db, actor, { officeId: actor.officeId!, seed: (req.body as { seed?: string }).seed, trigger: 'manual' });
-    if (out?.selected.length) ctx.events.emit('risk.selected', { officeId: actor.officeId!, runId: out.runId, selected: out.selected });
     return out ?? { runId: null, seed: null, selected: [] };
   });
 

@@ -14,6 +14,8 @@ import { systemActor } from '../../platform/actor.ts';
 import { AppError, badRequest, notFound } from '../../platform/errors.ts';
 import { authorize, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { inTransaction } from '../../platform/unit-of-work.ts';
+import { jobIdFor } from '../../platform/queue.ts';
 import type { TrainRequest, TrainResponse } from './risk.train-worker.ts';
 
 export const DEFAULT_INSPECTION_RATE = 0.05;
@@ -94,13 +96,14 @@ export async function scoreDeclarations(db: Db, cache: ModelCache, ids: string[]
       const explanation = channel === 'green' ? null : active.model.explain(parsed[j], 5);
       values.push({ declarationId: r.id, modelId: active.id, score: scores[j], channel, explanation, scoredAt: new Date() });
     }
-    await db.transaction(async (txx) => {
-      const tx = txx as unknown as Db;
+    await inTransaction(db, actor, async (uow) => {
+      const tx = uow.tx;
       await tx.insert(riskScores).values(values).onConflictDoUpdate({
         target: riskScores.declarationId,
         set: { modelId: sql`excluded.model_id`, score: sql`excluded.score`, channel: sql`excluded.channel`, explanation: sql`excluded.explanation`, scoredAt: sql`excluded.scored_at` },
       });
       await recordAudit(tx, actor, 'risk.scored', { type: 'risk_model', id: active.id }, { modelVersion: active.version, declarations: values.length, first: rows[0].id });
+      uow.invalidate([...new Set(rows.map((r) => `office:${r.customsOfficeId}`))], [['declarations'], ['risk']]);
     });
     scored += values.length;
   }
@@ -154,7 +157,11 @@ export interface SelectionOutcome {
  */
 export async function drawSelection(
   db: Db, actor: Actor,
-  scope: { officeId: string; batchId?: string; declarationIds?: string[]; seed?: string; trigger: string },
+  scope: {
+    officeId: string; batchId?: string; declarationIds?: string[]; seed?: string; trigger: string;
+    /** Turn the selected declarations into inspection orders (default). Off only for the demo-history generator. */
+    createOrders?: boolean;
+  },
 ): Promise<SelectionOutcome | null> {
   if (actor.kind !== 'system') {
     requireRole(actor, 'risk.select');
@@ -185,8 +192,8 @@ export async function drawSelection(
   }
   const runId = randomUUID();
   const chosen = result.selected.map((s) => ({ declarationId: s.id, reason: s.reason, rank: 'rank' in s ? (s.rank ?? null) : null }));
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     await tx.insert(selectionRuns).values({
       id: runId, officeId: scope.officeId, modelId: pool[0].modelId, algorithm: result.algorithm, seed: String(result.seed),
       rate: settings.inspectionRate, randomShare: settings.randomShare, items, result, trigger: scope.trigger, createdBy: actor.userId,
@@ -200,6 +207,10 @@ export async function drawSelection(
       randomShare: settings.randomShare, items: items.length, itemsSha256: createHash('sha256').update(JSON.stringify(items)).digest('hex'),
       selected: chosen.map((c) => `${c.declarationId}:${c.reason}`), trigger: scope.trigger,
     });
+    // Each selected declaration becomes an inspection order (orders module); stored with the draw, so a crash right
+    // after this commit still yields the orders.
+    if (chosen.length && (scope.createOrders ?? true)) uow.emit('risk.selected', { officeId: scope.officeId, runId, seed: String(result.seed), selected: chosen.map(({ declarationId, reason }) => ({ declarationId, reason })) });
+    uow.invalidate([`office:${scope.officeId}`], [['declarations'], ['risk'], ['orders']]);
   });
   return { runId, seed: String(result.seed), selected: chosen.map(({ declarationId, reason }) => ({ declarationId, reason })) };
 }
@@ -290,8 +301,8 @@ export async function trainAndRegister(db: Db, actor: Actor, opts: { reason: str
     decision = 'rejected: no validation window to compare on (too few labelled outcomes)';
   }
   const id = model.id;
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     if (activate && active) await tx.update(riskModels).set({ status: 'retired' }).where(eq(riskModels.id, active.id));
     await tx.insert(riskModels).values({
       id, version, status: activate ? 'active' : active ? 'rejected' : 'candidate', trainedFrom: result.trainedFrom, trainedTo: result.trainedTo,
@@ -305,9 +316,25 @@ export async function trainAndRegister(db: Db, actor: Actor, opts: { reason: str
       version, reason: opts.reason, activated: activate, decision, trainingRows: result.trainingRows,
       candidate: cand ?? null, active: prev ?? null, replaced: activate && active ? active.id : null,
     });
+    // Declarations filed before any model existed (or while scoring was skipped) are scored by the new one.
+    if (activate) uow.emit('risk.model_activated', { modelId: id, version });
   });
   return { modelId: id, version, activated: activate, decision };
 }
+
+/**
+ * An administrator asks for a retraining on the inspection outcomes; the training runs as a background job (one at a
+ * time). Returns the id the job gets.
+ */
+export async function requestRetrain(db: Db, actor: Actor): Promise<string> {
+  requireRole(actor, 'model.manage');
+  const eventId = await inTransaction(db, actor, async (uow) => uow.emit('risk.retrain_requested', { requestedBy: actor.userId }));
+  return jobIdFor(eventId, TRAIN_JOB);
+}
+
+/** The pg-boss job names of targeting. */
+export const SCORE_JOB = 'risk.score-declarations';
+export const TRAIN_JOB = 'risk.train-model';
 
 export async function activateModel(db: Db, actor: Actor, id: string): Promise<void> {
   requireRole(actor, 'model.manage');

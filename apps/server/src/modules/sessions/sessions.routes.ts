@@ -88,7 +88,6 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   const env: SessionsEnv = {
     db: ctx.db, store, live: media, nodeId: mediaNodeId(),
     flush: (fx) => fx.flush(ctx.hub),
-    onSnapshotStored: (e) => ctx.events.emit('snapshot.stored', e),
   };
   media.env = env;
   live.set(ctx, { media, env });

@@ -19,6 +19,7 @@ import { authorize, isCustoms, requireRole } from '../../platform/policy.ts';
 import type { ObjectStore } from '../../adapters/object-store.ts';
 import { ObjectStoreError } from '../../adapters/object-store.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { inTransaction } from '../../platform/unit-of-work.ts';
 import { Effects } from '../orders/orders.effects.ts';
 import { lockOrder, transitionOrder } from '../orders/orders.state.ts';
 import { scopeOf } from '../orders/orders.policy.ts';
@@ -49,7 +50,6 @@ export interface SessionsEnv {
   live: LiveRoom;
   /** the media node (process) that hosts sessions opened here */
   nodeId: string;
-  onSnapshotStored?: (e: { sessionId: string; snapshotId: string; path: string; orderId: string }) => void;
   flush(fx: Effects): void;
 }
 
@@ -626,7 +626,7 @@ export function imageSize(b: Buffer): { mime: 'image/jpeg' | 'image/png'; width:
 /**
  * A full-resolution still from the device. Idempotent by the device's clientId (retries until acknowledged get the
  * stored snapshot back); the SHA-256 is computed here and refused when it differs from the device's own. The real
- * size is read from the image header. After commit: `snapshot.stored` on ctx.events (vision reads it).
+ * size is read from the image header. Emits `snapshot.stored` (outbox) with the change: vision reads it.
  */
 export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: SnapshotUploadQuery, body: Buffer): Promise<SnapshotUploadResult> {
   const sid = dev.session.id;
@@ -648,7 +648,8 @@ export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: Sna
   const fx = new Effects();
   let duplicate = false;
   let evRow: typeof sessionEvents.$inferSelect | undefined;
-  const row = await tx$(env.db, async (tx) => {
+  const row = await inTransaction(env.db, dev.actor, async (uow) => {
+    const tx = uow.tx;
     const [r] = await tx.insert(sessionSnapshots).values({
       id, sessionId: sid, clientId: q.clientId, key, sha256: stored.sha256, bytes: stored.bytes, width: size.width, height: size.height, mime: size.mime,
       method: q.method ?? null, takenAt: new Date(q.takenAt), uploadedBy: dev.token.operatorUserId, requestEventId: q.requestId ?? null,
@@ -665,6 +666,8 @@ export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: Sna
       claimedWidth: q.width, claimedHeight: q.height,
     });
     invalidateSession(fx, dev.session);
+    // label recognition reads it (vision module), also after a crash right after this commit
+    uow.emit('snapshot.stored', { sessionId: sid, snapshotId: id, path: env.store.localPath(key) ?? key, orderId: dev.session.orderId });
     evRow = ev.row;
     return r;
   });
@@ -675,6 +678,5 @@ export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: Sna
   env.flush(fx);
   const ev = evRow;
   if (ev) env.live.deliver(sid, presentEvent(ev, await userNames(env.db, [ev.actorId])));
-  env.onSnapshotStored?.({ sessionId: sid, snapshotId: id, path: env.store.localPath(key) ?? key, orderId: dev.session.orderId });
   return { id, sha256: row.sha256, bytes: row.bytes, width: row.width, height: row.height, duplicate: false };
 }

@@ -3,6 +3,7 @@ import { and, asc, eq, isNull } from 'drizzle-orm';
 import { compareWithDeclaration, createVisionEngine, type VisionEngine, type ComparisonResult } from '@rvi/vision';
 import { arrivalNotices, declarations, inspectionOrders, liveSessions, sessionSnapshots, suggestedFindings, visionReadings } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
+import { inTransaction } from '../../platform/unit-of-work.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { systemActor } from '../../platform/actor.ts';
 import { notFound } from '../../platform/errors.ts';
@@ -62,8 +63,8 @@ export async function readSnapshot(db: Db, runner: VisionRunner, ref: SnapshotRe
     );
   }
   const readingId = randomUUID();
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const { fields: _fields, ...summary } = reading ?? ({} as Record<string, unknown>);
     await tx.insert(visionReadings).values({
       id: readingId, snapshotId: ref.snapshotId, sessionId: ref.sessionId, orderId: ref.orderId, status: reading ? 'read' : 'failed',
@@ -82,6 +83,8 @@ export async function readSnapshot(db: Db, runner: VisionRunner, ref: SnapshotRe
       containerNumbers: reading?.containerNumbers ?? [], matches: comparison?.matches.length ?? 0, suggestions: comparison?.findings.length ?? 0,
       error: error?.message ?? null,
     });
+    // the inspector's console refetches the reading, the session and the inspection's findings
+    if (order) uow.invalidate([`office:${order.o.officeId}`], [['vision', ref.snapshotId], ['sessions', 'detail', ref.sessionId], ['findings', ref.orderId]]);
   });
   return { readingId, comparison };
 }
