@@ -37,3 +37,24 @@ test('unknown API paths are JSON 404s', async () => {
   assert.equal(r2.statusCode, 404);
   assert.equal(r2.json().error.code, 'not_found');
 });
+
+test('routes declare the access they need: role-scoped ones answer 403 before validating; the table lists every route', async () => {
+  const { routeAccess } = await import('./platform/access.ts');
+  await t.app.ready();
+  const table = routeAccess(t.app);
+  assert.ok(table.length >= 50, `routes recorded: ${table.length}`);
+  assert.deepEqual(table.find((r) => r.method === 'POST' && r.url === '/api/risk/selections')?.access, { action: 'risk.select' });
+  assert.deepEqual(table.find((r) => r.method === 'GET' && r.url === '/api/health')?.access, { public: 'liveness probe' });
+  const inspector = await t.login('inspector1');
+  // An inspector may not draw selections: refused before the (invalid) body is looked at.
+  const bad = await t.app.inject({ method: 'POST', url: '/api/risk/selections', headers: { cookie: inspector }, payload: { seed: 42, extra: true } });
+  assert.equal(bad.statusCode, 403, bad.body);
+  assert.equal(bad.json().error.code, 'forbidden');
+  // A role that may: the same body is a 400 naming the field.
+  const sup = await t.login('supervisor');
+  const invalid = await t.app.inject({ method: 'POST', url: '/api/risk/selections', headers: { cookie: sup }, payload: { seed: 42 } });
+  assert.equal(invalid.statusCode, 400);
+  assert.match(invalid.json().error.message, /seed/);
+  // Record-scoped: the service decides against the record (another enterprise's declaration is a 404, not a 403).
+  assert.deepEqual(table.find((r) => r.url === '/api/declarations/:id/risk')?.access, { action: 'risk.read', scope: 'record' });
+});

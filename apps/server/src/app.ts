@@ -25,6 +25,7 @@ import type { Config } from './platform/config.ts';
 import { mailerFromConfig, type Mailer } from './adapters/mail.ts';
 import { smsFromConfig, type SmsSender } from './adapters/sms.ts';
 import { appliedMigrations, expectedMigrations, migrate, openDatabase, type Database, type Db } from './platform/db.ts';
+import { installRouteAccess } from './platform/access.ts';
 import { actorOf, installErrorHandler, installValidators } from './platform/http.ts';
 import { loggerOptions } from './platform/logging.ts';
 import { LoginThrottle, sessionCookieName, SessionStore } from './modules/auth/auth.service.ts';
@@ -138,6 +139,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   installValidators(app);
   installErrorHandler(app);
+  installRouteAccess(app); // before any route: each declares `config: { access }` (platform/access.ts)
   await app.register(cookie);
   await app.register(websocket, {
     options: {
@@ -171,7 +173,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
-  app.get('/api/health', { schema: { tags: ['system'], summary: 'Liveness, version, database kind and migrations', response: { 200: Health } } }, async () => ({
+  app.get('/api/health', { config: { access: { public: 'liveness probe' } }, schema: { tags: ['system'], summary: 'Liveness, version, database kind and migrations', response: { 200: Health } } }, async () => ({
     status: 'ok' as const,
     version: VERSION,
     database: ctx.database.kind,

@@ -8,10 +8,12 @@ import { listNotifications, markRead } from './notifications.service.ts';
 
 export function notificationRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/notifications', {
+    config: { access: { authenticated: true } },
     schema: { tags: ['notifications'], summary: 'Your notifications, newest first, with the unread count', response: { 200: NotificationList, 401: ErrorBody } },
   }, async (req) => listNotifications(ctx.db, actorOf(req)));
 
   app.post('/api/notifications/read', {
+    config: { access: { authenticated: true } },
     schema: {
       tags: ['notifications'], summary: 'Mark notifications read (ids, or all)',
       body: Type.Object({ ids: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 500 })), all: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
@@ -24,7 +26,7 @@ export function notificationRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   // Live channel: invalidations and notifications for the logged-in user (authenticated by the session cookie like every /api route).
-  app.get('/api/ws', { websocket: true, schema: { hide: true } }, (socket, req) => {
+  app.get('/api/ws', { websocket: true, config: { access: { authenticated: true } }, schema: { hide: true } }, (socket, req) => {
     const actor = actorOf(req);
     const rooms = WsHub.roomsFor(actor);
     ctx.hub.join(socket, rooms);

@@ -13,14 +13,17 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 
 export function riskRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/declarations/:id/risk', {
+    config: { access: { action: 'risk.read', scope: 'record' } },
     schema: { tags, summary: 'Risk score, channel, explanation and selection of a declaration (customs only)', params: IdParams, response: { 200: RiskView, ...errors } },
   }, async (req) => getRisk(ctx.db, ctx.models, actorOf(req), (req.params as IdParams).id));
 
   app.get('/api/risk/models', {
+    config: { access: { action: 'model.read' } },
     schema: { tags, summary: 'Model registry: every version with its figures (the active one first by status)', response: { 200: Type.Object({ items: Type.Array(RiskModelView) }), ...errors } },
   }, async (req) => ({ items: await listModels(ctx.db, actorOf(req)) }));
 
   app.post('/api/risk/models/:id/activate', {
+    config: { access: { action: 'model.manage' } },
     schema: { tags, summary: 'Make a model the active one (administrator)', params: IdParams, response: { 204: Type.Null(), ...errors } },
   }, async (req, reply) => {
     await activateModel(ctx.db, actorOf(req), (req.params as IdParams).id);
@@ -28,6 +31,7 @@ export function riskRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.post('/api/risk/retrain', {
+    config: { access: { action: 'model.manage' } },
     schema: { tags, summary: 'Retrain on inspection outcomes plus the seed data, in the background (administrator)', response: { 202: Type.Object({ jobId: Type.Union([Type.String(), Type.Null()]) }), ...errors } },
   }, async (req, reply) => {
     const jobId = await requestRetrain(ctx.db, actorOf(req));
@@ -35,6 +39,7 @@ export function riskRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/risk/settings', {
+    config: { access: { action: 'risk.read' } },
     schema: { tags, summary: "Your office's inspection rate and random share", response: { 200: TargetingSettings, ...errors } },
   }, async (req) => {
     const actor = actorOf(req);
@@ -43,10 +48,12 @@ export function riskRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.put('/api/risk/settings', {
+    config: { access: { action: 'risk.select' } },
     schema: { tags, summary: "Set your office's inspection rate and random share (supervisor)", body: TargetingSettings, response: { 200: TargetingSettings, ...errors } },
   }, async (req) => updateOfficeSettings(ctx.db, actorOf(req), req.body as TargetingSettings));
 
   app.post('/api/risk/selections', {
+    config: { access: { action: 'risk.select' } },
     schema: {
       tags, summary: 'Draw the selection among scored, not yet selected declarations of your office (supervisor)',
       body: Type.Object({ seed: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }, { additionalProperties: false }),
@@ -60,6 +67,7 @@ export function riskRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/risk/selections/:id/replay', {
+    config: { access: { action: 'audit.read' } },
     schema: { tags, summary: 'Recompute a recorded selection draw from its seed and inputs', params: IdParams, response: { 200: ReplayResult, ...errors } },
   }, async (req) => replaySelectionRun(ctx.db, actorOf(req), (req.params as IdParams).id));
 }

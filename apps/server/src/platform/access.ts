@@ -1,0 +1,64 @@
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { Actor } from './actor.ts';
+import { requireRole, type Action } from './policy.ts';
+
+/**
+ * What a route needs, declared on the route itself (as immich's `@Authenticated({ permission })`):
+ *
+ *   app.post('/api/risk/selections', { config: { access: { action: 'risk.select' } }, schema: … }, handler)
+ *
+ * - `{ action }` (scope 'role', the default): the caller's role must allow the action; refused with 403 before the
+ *   body is validated or the handler runs (collections, creations, office-wide operations).
+ * - `{ action, scope: 'record' }`: a route on one record. The service authorises against the loaded record
+ *   (`authorize(actor, action, record)`: 404 when the caller may not see it — never reveal another organisation's
+ *   record — and 403 when it is visible but the action is not allowed), so the route layer does not answer first.
+ * - `{ authenticated: true }`: any logged-in user (their own profile, their notifications…).
+ * - `{ public: 'reason' }`: no session (health, login, the public signing keys).
+ * - `{ device: true }`: the camera page; the single-use token or device key is checked by the sessions module.
+ *
+ * The same declarations are the input of the authorisation-matrix test (route × role × organisation): `routeAccess(app)`
+ * lists every route with what it declared (or `null`).
+ */
+export type RouteAccess =
+  | { action: Action; scope?: 'role' | 'record' }
+  | { authenticated: true }
+  | { public: string }
+  | { device: true };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}
+
+export interface RouteAccessEntry {
+  method: string;
+  url: string;
+  access: RouteAccess | null;
+}
+
+const tables = new WeakMap<FastifyInstance, RouteAccessEntry[]>();
+
+/** Records every route's declaration and enforces the role-scoped ones (call before any route is registered). */
+export function installRouteAccess(app: FastifyInstance): void {
+  const table: RouteAccessEntry[] = [];
+  tables.set(app, table);
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (!route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) return;
+    const access = (route.config as { access?: RouteAccess } | undefined)?.access ?? null;
+    for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url, access });
+  });
+  // After authentication (onRequest), before validation: 401, then 403, then 400 (never a 400 telling a caller who
+  // may not use the route what its body should look like).
+  app.addHook('preValidation', async (req) => {
+    const access = req.routeOptions.config?.access;
+    if (!access || !('action' in access) || access.scope === 'record') return;
+    const actor = (req as { actor?: Actor | null }).actor;
+    if (actor) requireRole(actor, access.action);
+  });
+}
+
+/** Every API route with its declared access (null: not declared yet), for the authorisation-matrix and guard tests. */
+export function routeAccess(app: FastifyInstance): RouteAccessEntry[] {
+  return [...(tables.get(app) ?? [])];
+}
