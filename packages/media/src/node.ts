@@ -6,10 +6,11 @@
 
 import { randomBytes } from 'node:crypto';
 import {
-  MediaStreamTrack, RTCPeerConnection, type RTCRtpTransceiver, type RtpPacket,
+  MediaStreamTrack, RTCPeerConnection, RtcpSrPacket, type RTCRtpTransceiver, type RtpPacket,
   useNACK, usePLI, useSdesMid, useTWCC, useTransportWideCC, useOPUS, useVP8, useH264,
 } from 'werift';
-import { SessionRecorder, type SegmentInfo, type SegmentOpenInfo } from './recorder.ts';
+import { NackGenerator } from './nack.ts';
+import { SessionRecorder, type RecordingGap, type SegmentInfo, type SegmentOpenInfo } from './recorder.ts';
 import { addVideoBitrateHints, countMedia, type BitrateHints } from './sdp.ts';
 import {
   parseClientMessage, SignallingError, type ClientStatsReport, type ClientToServer, type PeerRole, type PublisherState,
@@ -41,12 +42,18 @@ export interface MediaNodeOptions {
   bwe?: 'twcc' | 'none';
   /** x-google bitrate hints in the publisher's answer (kbit/s). Default start 1000, min 100, max 2500. */
   bitrate?: Partial<BitrateHints>;
-  /** Record each room's publisher. `false` to disable. */
-  recording?: false | { dir: string; rotateMinutes?: number; gapMs?: number; jitterMs?: number };
+  /**
+   * Record each room's publisher. `false` to disable. `repairMs`: how long a lost video packet is waited for
+   * (retransmission) before the recorder skips to the next keyframe; `keyframeIntervalMs`: longest time between
+   * recorded keyframes (a keyframe is requested when it passes; default 3000).
+   */
+  recording?: false | { dir: string; rotateMinutes?: number; gapMs?: number; repairMs?: number; keyframeIntervalMs?: number; /** @deprecated */ jitterMs?: number };
   /** Unsolicited messages to a peer. */
   send?: (peerId: string, message: ServerToClient) => void;
   onSegmentOpen?: (s: SegmentOpenInfo) => void;
   onSegmentClose?: (s: SegmentInfo) => void;
+  /** a break in a recording's video (lost packets, a truncated frame) was skipped to the next keyframe */
+  onRecordingGap?: (g: RecordingGap & { sessionId: string; index: number; at: Date }) => void;
   onStats?: (e: { sessionId: string; peerId: string; role: PeerRole; stats: ClientStatsReport }) => void;
   onEvent?: (e: MediaNodeEvent) => void;
   onError?: (e: Error, context: string) => void;
@@ -134,6 +141,9 @@ class Room {
   talkers: string[] = [];
   /** bumped when the floor changes: receivers' sequence numbers and timestamps continue across talkers */
   talkEpoch = 0;
+  nack?: NackGenerator;
+  /** the publisher's own round-trip estimate (its stats reports) */
+  rttMs?: number;
   stats: RoomStats = { videoPackets: 0, videoBytes: 0, audioPackets: 0, audioBytes: 0, keyframeRequests: 0, publisherConnects: 0 };
   constructor(readonly sessionId: string) {}
 }
@@ -200,6 +210,7 @@ export class MediaNode {
       this.peers.delete(room.publisher.id);
     }
     room.twcc?.close();
+    room.nack?.close();
     closing.push(closePc(room.pubPc));
     await Promise.all(closing);
     return (await room.recorder?.stop()) ?? [];
@@ -261,6 +272,7 @@ export class MediaNode {
         if (peer.role !== 'viewer') throw new SignallingError('wrong_role', 'publishers reconnect by sending a new offer');
         return [await this.viewerOffer(room, peer)];
       case 'stats':
+        if (peer.role === 'publisher' && typeof msg.stats.rttMs === 'number') room.rttMs = msg.stats.rttMs;
         this.opts.onStats?.({ sessionId: peer.sessionId, peerId, role: peer.role, stats: msg.stats });
         return [];
       case 'talk':
@@ -275,6 +287,8 @@ export class MediaNode {
             room.publisher = undefined;
             room.twcc?.close();
             room.twcc = undefined;
+            room.nack?.close();
+            room.nack = undefined;
             void closePc(room.pubPc);
             room.pubPc = undefined;
             room.recorder?.reconnect();
@@ -339,6 +353,8 @@ export class MediaNode {
     if (room.pubPc) {
       room.twcc?.close();
       room.twcc = undefined;
+      room.nack?.close();
+      room.nack = undefined;
       const old = room.pubPc;
       room.pubPc = undefined;
       void closePc(old);
@@ -368,6 +384,7 @@ export class MediaNode {
       throw new SignallingError('negotiation_failed', `could not negotiate with the publisher: ${(e as Error).message}`.slice(0, 300));
     }
     if ((this.opts.bwe ?? 'twcc') === 'twcc') this.installTwcc(room, pc);
+    this.installNack(room, pc);
     const local = pc.localDescription?.sdp ?? '';
     const hints = { ...DEFAULT_BITRATE, ...this.opts.bitrate };
     return [{ type: 'answer', sdp: addVideoBitrateHints(local, hints) }];
@@ -448,6 +465,21 @@ export class MediaNode {
     }
   }
 
+  /** Our NACK requests replace werift's (which gives up after 50 ms: less than a mobile round trip). */
+  private installNack(room: Room, pc: RTCPeerConnection): void {
+    const t = pc.getTransceivers().find((x) => x.kind === 'video');
+    if (!t) return;
+    const rx = t.receiver;
+    const gen = new NackGenerator({
+      senderSsrc: rx.rtcpSsrc,
+      sendRtcp: (p) => rx.dtlsTransport.sendRtcp([p as never]),
+      rttMs: () => room.rttMs,
+      maxAgeMs: this.opts.recording ? (this.opts.recording.repairMs ?? 1000) : 1000,
+    });
+    (rx as unknown as { nack: unknown }).nack = gen;
+    room.nack = gen;
+  }
+
   private onPublisherTrack(room: Room, pc: RTCPeerConnection, track: MediaStreamTrack): void {
     const tx = pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
     if (track.kind === 'video') {
@@ -456,6 +488,10 @@ export class MediaNode {
       room.videoCodec = /h264/i.test(track.codec?.name ?? '') ? 'MPEG4/ISO/AVC' : 'VP8';
       room.recorder?.setVideoCodec(room.videoCodec);
     } else room.audioEpoch++;
+    track.onReceiveRtcp.subscribe((rtcp) => {
+      if (room.pubPc !== pc || !(rtcp instanceof RtcpSrPacket)) return;
+      room.recorder?.senderReport(track.kind === 'video' ? 'video' : 'audio', rtcp.senderInfo.ntpTimestamp, rtcp.senderInfo.rtpTimestamp);
+    });
     track.onReceiveRtp.subscribe((rtp) => {
       if (room.pubPc !== pc) return;
       room.lastRtpAt = Date.now();
@@ -468,13 +504,13 @@ export class MediaNode {
         room.stats.videoPackets++;
         room.stats.videoBytes += rtp.payload.length;
         this.relay(room, rtp, 'video');
-        this.ensureRecorder(room)?.video(rtp.clone()); // the depacketizer clears packets it consumed
+        this.ensureRecorder(room)?.video(rtp);
         if (this.opts.onVideoRtp) this.tapVideo(room, rtp);
       } else {
         room.stats.audioPackets++;
         room.stats.audioBytes += rtp.payload.length;
         this.relay(room, rtp, 'audio');
-        room.recorder?.audio(rtp.clone());
+        room.recorder?.audio(rtp);
       }
     });
   }
@@ -520,8 +556,10 @@ export class MediaNode {
         videoCodec: room.videoCodec,
         rotateMs: rec.rotateMinutes === undefined ? undefined : rec.rotateMinutes * 60_000,
         gapMs: rec.gapMs,
-        jitterMs: rec.jitterMs,
-        requestKeyframe: () => this.pli(room, 'recorder'),
+        repairMs: rec.repairMs ?? rec.jitterMs,
+        keyframeIntervalMs: rec.keyframeIntervalMs,
+        requestKeyframe: (reason) => this.pli(room, `recorder:${reason}`),
+        onGap: (g) => this.opts.onRecordingGap?.(g),
         onSegmentOpen: (s) => {
           this.broadcast(room, { type: 'recording', state: 'on', segmentIndex: s.index });
           this.opts.onSegmentOpen?.(s);

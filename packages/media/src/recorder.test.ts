@@ -65,7 +65,7 @@ test('segments rotate (make-before-break), split on a media gap and on reconnect
     const p = await probeMedia(s.path);
     assert.ok(p.ok, `${s.path}: ${p.error}`);
     assert.ok(p.maxVideoGapMs < 1000, `gap ${p.maxVideoGapMs} ms in segment ${s.index}`);
-    assert.ok(p.audioPackets > 0, 'audio recorded');
+    assert.ok(p.audioPackets > 0, `audio recorded in segment ${s.index} (${s.reason}, ${p.durationMs} ms, ${p.videoPackets} video packets)`);
     assert.ok(Math.abs(p.durationMs - s.durationMs) < 400, `segment ${s.index}: header ${s.durationMs} ms vs packets ${p.durationMs} ms`);
     assert.equal(p.width, 640);
     total += p.durationMs;

@@ -1,33 +1,47 @@
-// Server-side recording of one session into WebM segments, built from werift's RTP building blocks
-// (jitter buffer → depacketizer → WebM muxer) with our own clock stage and file writer.
+// Server-side recording of one session into WebM segments that hold only decodable frames.
 //
-// Why not werift's MediaRecorder as is (see README "Recording: the 0.9 s gap"):
-//  - its default clock (NtpTimeCallback) maps RTP to wall time through RTCP sender reports, and werift 0.25.2's
-//    `ntpTime2Sec` turns the 32-bit NTP fraction into seconds by string concatenation (`Number(`${sec}.${frac}`)`),
-//    so 0.1431 s (frac 614 6xx xxx) reads as 0.6146 s. The mapped time jumps by up to ~0.9 s whenever a new SR
-//    arrives whose mangled fraction lands later than the running clock, and the stage never goes back: frame gaps
-//    (seen at t≈1-2 s, where the first SRs arrive) and a recording longer than the session.
-//  - its RtpTimeCallback (disableNtp) truncates each frame delta to whole ms (33.33 → 33): ~1 % drift vs audio.
-//  - its file writer calls appendFile (open+write+close) for every block.
-// Here each track's time is its RTP timestamp (unwrapped, exact) anchored at the arrival time of its first packet,
-// rounded once per frame; frames of both tracks are interleaved in time order before the muxer; files are written
-// through one open descriptor.
+// Pipeline: video RTP → VideoFrameAssembler (frames.ts: reorder, wait for NACK retransmissions, complete frames only,
+// drop inter frames after a break until the next keyframe, report the gap) ─┐
+//           audio RTP → AudioReorder ─────────────────────────────────────────┴→ time-ordered merge → segment (werift's
+// WebM muxer, one open descriptor, a metadata sidecar) → sealed (duration, size, fsync, SHA-256).
+//
+// Clock: each track's media time is its RTP timestamp (unwrapped, exact) anchored at the arrival time of its first
+// frame, rounded once per frame — not werift's NTP stage, whose `ntpTime2Sec` reads the 32-bit NTP fraction as decimal
+// digits (frame gaps of up to 0.9 s where the first sender reports arrive). The wall-clock start and end of a segment
+// (what the evidence states) come from the media: the first and last frame's capture time, through the sender's
+// reports (parsed correctly here) when they have arrived, else through the arrival anchor.
+//
+// Keyframes: one is requested when a segment must start, at once when the reference chain breaks, and whenever the
+// last one is older than `keyframeIntervalMs` (default 3 s), so any moment of a recording can be sought to and any
+// loss heals within a few seconds.
 
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RtpPacket } from 'werift';
-import {
-  DepacketizeCallback, DurationPosition, JitterBufferCallback, WebmCallback, replaceSegmentSize,
-} from 'werift/nonstandard';
+import { DurationPosition, WebmCallback, replaceSegmentSize } from 'werift/nonstandard';
+import { AudioReorder, VideoFrameAssembler, type FrameGap, type VideoCodecName } from './frames.ts';
 
-export type SegmentCloseReason = 'rotate' | 'reconnect' | 'media-gap' | 'stop';
+export { vp8KeyframeSize } from './frames.ts';
+
+export type SegmentCloseReason = 'rotate' | 'reconnect' | 'media-gap' | 'stop' | 'crash';
 export type SegmentOpenReason = 'start' | 'rotate' | 'reconnect' | 'resume';
+
+/** A stretch of a segment without (decodable) video. Times in ms from the segment's start. */
+export interface RecordingGap {
+  fromMs: number;
+  toMs: number;
+  /** frames the recorder did not write (incomplete, or inter frames whose reference was lost) */
+  droppedFrames: number;
+  /** loss: packets lost for good; truncated: the sender dropped a frame's tail; no-video: no video packets arrived */
+  reason: 'loss' | 'truncated' | 'no-video';
+}
 
 export interface SegmentOpenInfo {
   sessionId: string;
   path: string;
   index: number;
+  /** capture time of the segment's first frame */
   startedAt: Date;
   reason: SegmentOpenReason;
 }
@@ -36,49 +50,93 @@ export interface SegmentInfo {
   sessionId: string;
   path: string;
   index: number;
+  /** capture time of the first frame (from the media, not from when the file was handled) */
   startedAt: Date;
+  /** capture time of the last frame */
   endedAt: Date;
   /** media duration written in the file (ms) */
   durationMs: number;
   sha256: string;
   bytes: number;
   reason: SegmentCloseReason;
+  openReason?: SegmentOpenReason;
+  videoFrames?: number;
+  keyframes?: number;
+  gaps?: RecordingGap[];
+}
+
+/** The metadata sidecar (`<segment>.webm.json`), rewritten as the segment grows; crash recovery reads it. */
+export interface SegmentSidecar {
+  version: 1;
+  sessionId: string;
+  index: number;
+  openReason: SegmentOpenReason;
+  /** capture time of the first frame (ISO) */
+  startedAt: string;
+  /** wall clock of media time 0 of the file (ms since epoch): the time of any frame = origin + its pts */
+  originMs: number;
+  /** the start time came from the sender's reports (else from the arrival of the first packet) */
+  startFromSenderReport: boolean;
+  codec: VideoCodecName | 'none';
+  width?: number;
+  height?: number;
+  gaps: RecordingGap[];
+  closed?: { reason: SegmentCloseReason; endedAt: string; durationMs: number };
 }
 
 export interface RecorderOptions {
   dir: string;
   sessionId: string;
-  /** rotate every N ms of wall time (default 5 min) */
+  /** rotate every N ms of wall time (default 5 min; 0: never) */
   rotateMs?: number;
-  /** close the segment when no video arrived for this long (default 1000 ms), reopen on the next packet */
+  /** close the segment when neither video nor audio arrived for this long (default 1000 ms); the next keyframe resumes */
   gapMs?: number;
   /** first index; default: one past the highest index already in `dir` for this session (never overwrites) */
   startIndex?: number;
-  /** jitter buffer latency (ms) for video reordering / NACK repair (default 150) */
+  /** how long a missing video packet is waited for (NACK retransmission) before it counts as lost (default 1000 ms) */
+  repairMs?: number;
+  /** @deprecated old name of repairMs */
   jitterMs?: number;
-  videoCodec?: 'VP8' | 'MPEG4/ISO/AVC';
+  /** ask for a keyframe when the last one is older than this (ms; default 3000; 0: only when needed) */
+  keyframeIntervalMs?: number;
+  videoCodec?: VideoCodecName;
+  /** which tracks are recorded (default both). Audio only: e.g. the inspector's voice. */
+  tracks?: { video?: boolean; audio?: boolean };
+  /** file name suffix between the session id and the index (e.g. 'inspector' → <session>-inspector-0000.webm) */
+  label?: string;
   onSegmentOpen?: (s: SegmentOpenInfo) => void;
   onSegmentClose?: (s: SegmentInfo) => void;
+  /** a break in the video was repaired (the gap is also in the segment's info and sidecar) */
+  onGap?: (g: RecordingGap & { sessionId: string; index: number; at: Date }) => void;
   onError?: (e: Error) => void;
-  /** called when the recorder needs a keyframe (segment start, packet loss) */
-  requestKeyframe?: () => void;
+  /** called when the recorder needs a keyframe (segment start, unrepaired loss, keyframe interval) */
+  requestKeyframe?: (reason: string) => void;
+  /** wall clock (ms); tests */
+  now?: () => number;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-const HOLD_MS = 300;
+/** a frame waits at most this long (ms) for the other track before it is written anyway */
+const MAX_HOLD_MS = 2000;
+/** a track that delivered nothing for this long does not hold the other back */
+const IDLE_MS = 1000;
 
-export function segmentFileName(sessionId: string, index: number): string {
-  return `${safeName(sessionId)}-${String(index).padStart(4, '0')}.webm`;
+export function segmentFileName(sessionId: string, index: number, label?: string): string {
+  return `${safeName(sessionId)}${label ? `-${safeName(label)}` : ''}-${String(index).padStart(4, '0')}.webm`;
+}
+
+export function sidecarPath(segmentPath: string): string {
+  return `${segmentPath}.json`;
 }
 
 export function safeName(sessionId: string): string {
   return sessionId.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
-/** Highest segment index present in dir for this session, or -1. */
-export function lastSegmentIndex(dir: string, sessionId: string): number {
+/** Highest segment index present in dir for this session (and label), or -1. */
+export function lastSegmentIndex(dir: string, sessionId: string, label?: string): number {
   if (!existsSync(dir)) return -1;
-  const prefix = `${safeName(sessionId)}-`;
+  const prefix = `${safeName(sessionId)}${label ? `-${safeName(label)}` : ''}-`;
   let max = -1;
   for (const name of readdirSync(dir)) {
     if (!name.startsWith(prefix) || !name.endsWith('.webm')) continue;
@@ -88,146 +146,170 @@ export function lastSegmentIndex(dir: string, sessionId: string): number {
   return max;
 }
 
-/** Per-track clock: unwrapped RTP timestamp anchored at the first packet's arrival; ms, rounded per frame. */
-class TrackClock {
-  private base?: number;
-  private last = 0;
-  private cycles = 0;
-  private anchorMs = 0;
-  constructor(private readonly clockRate: number, private readonly anchor: () => number) {}
-  time(ts: number): number {
-    if (this.base === undefined) {
-      this.base = ts;
-      this.last = ts;
-      this.anchorMs = this.anchor();
-    }
-    if (ts < this.last && this.last - ts > 0x80000000) this.cycles++; // forward wrap
-    else if (ts > this.last && ts - this.last > 0x80000000) this.cycles--; // late packet from before a wrap
-    this.last = ts;
-    const unwrapped = ts + this.cycles * 0x100000000 - this.base;
-    return Math.round(this.anchorMs + (unwrapped * 1000) / this.clockRate);
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** NTP timestamp (64-bit, RFC 5905) → ms since the Unix epoch. */
+export function ntpToUnixMs(ntp: bigint): number {
+  const sec = Number(ntp >> 32n);
+  const frac = Number(ntp & 0xffffffffn);
+  return (sec - 2_208_988_800) * 1000 + (frac * 1000) / 2 ** 32;
+}
+
+/**
+ * Capture time from RTCP sender reports: the sender's clock for an RTP timestamp, moved onto our clock by the
+ * smallest (arrival − sent) seen, i.e. the clock offset plus the shortest one-way delay.
+ */
+class SenderClock {
+  private sr?: { ntpMs: number; rtpTs: number };
+  private offsetMs = Infinity;
+  constructor(private readonly clockRate: number) {}
+  report(ntpMs: number, rtpTs: number, arrivalWallMs: number): void {
+    this.sr = { ntpMs, rtpTs: rtpTs >>> 0 };
+    this.offsetMs = Math.min(this.offsetMs, arrivalWallMs - ntpMs);
+  }
+  /** wall ms (our clock) of the RTP timestamp (low 32 bits used), or undefined before the first report */
+  wallOf(rtpTs: number): number | undefined {
+    if (!this.sr || !Number.isFinite(this.offsetMs)) return undefined;
+    let d = ((rtpTs >>> 0) - this.sr.rtpTs) >>> 0;
+    if (d >= 0x80000000) d -= 0x100000000;
+    return this.sr.ntpMs + (d * 1000) / this.clockRate + this.offsetMs;
   }
 }
 
-/** One WebM file. */
+/** Per-track media clock: RTP timestamp (unwrapped) anchored at the first frame's arrival; ms, rounded per frame. */
+class TrackClock {
+  private baseTs?: number;
+  private anchorMs = 0;
+  constructor(private readonly clockRate: number) {}
+  get anchored(): boolean {
+    return this.baseTs !== undefined;
+  }
+  time(ts: number, arrivalMs: number): number {
+    if (this.baseTs === undefined) {
+      this.baseTs = ts;
+      this.anchorMs = arrivalMs;
+    }
+    return Math.round(this.anchorMs + ((ts - this.baseTs) * 1000) / this.clockRate);
+  }
+  peek(ts: number): number | undefined {
+    return this.baseTs === undefined ? undefined : this.anchorMs + ((ts - this.baseTs) * 1000) / this.clockRate;
+  }
+  reset(): void {
+    this.baseTs = undefined;
+  }
+}
+
+interface QFrame {
+  kind: 'video' | 'audio';
+  data: Buffer;
+  keyframe: boolean;
+  /** media time (ms, recorder clock) */
+  time: number;
+  rtpTs: number;
+  queuedAt: number;
+  width?: number;
+  height?: number;
+}
+
+/** One WebM file and its sidecar. */
 class Segment {
   readonly path: string;
-  readonly startedAt = new Date();
   private fd: number | undefined;
-  /** created at the first video keyframe, whose size goes into the track header */
-  private webm: WebmCallback | undefined;
-  private readonly videoCodec: 'VP8' | 'MPEG4/ISO/AVC';
-  private vJitter: JitterBufferCallback;
-  private vDepack: DepacketizeCallback;
-  private aDepack: DepacketizeCallback;
-  private vClock: TrackClock;
-  private aClock: TrackClock;
-  private done!: Promise<number>;
+  private webm: WebmCallback;
+  private done: Promise<number>;
   private resolveDone!: (durationMs: number) => void;
-  private closed = false;
   bytes = 0;
-  firstKeyframe = false;
-  lastVideoAt = 0;
-  firstWrittenTime: number | undefined;
-  /** closed without any keyframe: the file was removed */
-  empty = false;
-  onStart?: () => void;
-  lastWrittenTime = 0;
-  private vq: { data: Buffer; isKeyframe: boolean; time: number }[] = [];
-  private aq: { data: Buffer; isKeyframe: boolean; time: number }[] = [];
-  onFirstKeyframe?: () => void;
+  firstTime: number;
+  lastTime: number;
+  private lastVideoTime?: number;
+  private lastAudioTime?: number;
+  videoFrames = 0;
+  keyframes = 0;
+  readonly gaps: RecordingGap[] = [];
+  sidecar: SegmentSidecar;
+  private closed = false;
 
-  constructor(readonly index: number, dir: string, sessionId: string, opts: RecorderOptions, epoch: () => number, onLoss: () => void) {
-    this.path = join(dir, segmentFileName(sessionId, index));
+  constructor(
+    readonly index: number,
+    dir: string,
+    private readonly opts: RecorderOptions,
+    readonly openReason: SegmentOpenReason,
+    first: QFrame,
+    startWallMs: number,
+    startFromSenderReport: boolean,
+    codec: VideoCodecName | 'none',
+  ) {
+    this.path = join(dir, segmentFileName(opts.sessionId, index, opts.label));
     this.fd = openSync(this.path, 'wx'); // never overwrite evidence
     this.done = new Promise((r) => (this.resolveDone = r));
-    this.vClock = new TrackClock(90000, epoch);
-    this.aClock = new TrackClock(48000, epoch);
-    const videoCodec = opts.videoCodec ?? 'VP8';
-    this.videoCodec = videoCodec;
-    this.vJitter = new JitterBufferCallback(90000, { latency: opts.jitterMs ?? 150 });
-    this.vDepack = new DepacketizeCallback(videoCodec, { isFinalPacketInSequence: (h: { marker: boolean }) => h.marker });
-    this.aDepack = new DepacketizeCallback('OPUS');
-    this.vJitter.pipe((o: { rtp?: RtpPacket; isPacketLost?: unknown; eol?: boolean }) => {
-      if (o.rtp) this.vDepack.input({ rtp: o.rtp, time: this.vClock.time(o.rtp.header.timestamp) });
-      else if (o.isPacketLost) onLoss();
-    });
-    this.vDepack.pipe((o: { frame?: { data: Buffer; isKeyframe: boolean; time: number } }) => {
-      if (!o.frame) return;
-      if (o.frame.isKeyframe && !this.firstKeyframe) {
-        this.firstKeyframe = true;
-        this.onFirstKeyframe?.();
-      }
-      if (this.firstKeyframe) this.lastVideoAt = Date.now();
-      this.vq.push(o.frame);
-      this.interleave(false);
-    });
-    this.aDepack.pipe((o: { frame?: { data: Buffer; isKeyframe: boolean; time: number } }) => {
-      if (o.frame) {
-        this.aq.push(o.frame);
-        this.interleave(false);
-      }
-    });
-  }
-
-  /**
-   * The muxer needs frames in time order across tracks, or it writes negative cluster times (werift's WebmBase
-   * adds a negative delta to the cluster timecode). A video frame is complete only when its last packet arrived,
-   * so audio frames that arrived meanwhile carry later times: hold both queues HOLD_MS and release in time order.
-   */
-  private interleave(all: boolean): void {
-    const vq = this.vq;
-    const aq = this.aq;
-    if (!this.webm) {
-      // before the first keyframe: video deltas are useless, audio waits (bounded) for the keyframe's time
-      while (vq.length && !vq[0].isKeyframe) vq.shift();
-      if (!vq.length) {
-        while (aq.length > 150) aq.shift(); // 3 s of 20 ms frames
-        return;
-      }
-      this.startMuxer(vq[0]);
-    }
-    const webm = this.webm!;
-    const newest = Math.max(vq.length ? vq[vq.length - 1].time : -Infinity, aq.length ? aq[aq.length - 1].time : -Infinity);
-    for (;;) {
-      const v = vq[0];
-      const a = aq[0];
-      const next = v && (!a || v.time <= a.time) ? 'v' : a ? 'a' : undefined;
-      if (!next) return;
-      const f = next === 'v' ? v : a;
-      if (!all && newest - f.time < HOLD_MS && (next === 'v' ? !a : !v)) return; // the other track may still bring earlier frames
-      if (next === 'v') webm.inputVideo({ frame: vq.shift()! });
-      else webm.inputAudio({ frame: aq.shift()! });
-      this.firstWrittenTime ??= f.time;
-      this.lastWrittenTime = f.time;
-    }
-  }
-
-  private startMuxer(keyframe: { data: Buffer }): void {
-    const size = this.videoCodec === 'VP8' ? vp8KeyframeSize(keyframe.data) : undefined;
-    this.webm = new WebmCallback(
-      [
-        { kind: 'video', codec: this.videoCodec, clockRate: 90000, trackNumber: 1, width: size?.width ?? 1280, height: size?.height ?? 720 },
-        { kind: 'audio', codec: 'OPUS', clockRate: 48000, trackNumber: 2 },
-      ],
-      { duration: DAY_MS },
-    );
+    this.firstTime = first.time;
+    this.lastTime = first.time;
+    const tracks: ConstructorParameters<typeof WebmCallback>[0] = [];
+    if (codec !== 'none') tracks.push({ kind: 'video', codec, clockRate: 90000, trackNumber: 1, width: first.width ?? 1280, height: first.height ?? 720 });
+    if (opts.tracks?.audio !== false) tracks.push({ kind: 'audio', codec: 'OPUS', clockRate: 48000, trackNumber: codec !== 'none' ? 2 : 1 });
+    this.webm = new WebmCallback(tracks, { duration: DAY_MS });
     this.webm.pipe(async (o) => {
-      if (o.saveToFile) this.write(o.saveToFile);
+      if (o.saveToFile) this.writeBytes(o.saveToFile);
       else if (o.eol) this.finish(o.eol.durationElement, o.eol.duration);
     });
-    this.onStart?.();
+    this.sidecar = {
+      version: 1, sessionId: opts.sessionId, index, openReason, startedAt: new Date(startWallMs).toISOString(),
+      originMs: Math.round(startWallMs), startFromSenderReport, codec, width: first.width, height: first.height, gaps: this.gaps,
+    };
+    this.saveSidecar();
   }
 
-  video(rtp: RtpPacket): void {
-    if (!this.closed) this.vJitter.input({ rtp });
+  /** The start time is now known from the sender's reports: restate it (file times are unchanged). */
+  restart(startWallMs: number): void {
+    this.sidecar.startedAt = new Date(startWallMs).toISOString();
+    this.sidecar.originMs = Math.round(startWallMs);
+    this.sidecar.startFromSenderReport = true;
+    this.saveSidecar();
   }
 
-  audio(rtp: RtpPacket): void {
-    if (!this.closed) this.aDepack.input({ rtp, time: this.aClock.time(rtp.header.timestamp) });
+  get startWallMs(): number {
+    return this.sidecar.originMs;
   }
 
-  private write(buf: Buffer): void {
+  write(f: QFrame): void {
+    if (this.closed) return;
+    // Each track's times only go forward (a track is in order by construction; this guards rounding). Across tracks
+    // the merge keeps time order; when it could not wait (a track stalled past MAX_HOLD_MS / IDLE_MS), a late frame
+    // keeps its own time: Matroska allows interleaved blocks slightly out of order, while moving a video frame onto a
+    // later time would give two frames one timestamp.
+    const last = f.kind === 'video' ? this.lastVideoTime : this.lastAudioTime;
+    const time = last === undefined ? f.time : Math.max(f.time, last + 1);
+    if (f.kind === 'video') this.lastVideoTime = time;
+    else this.lastAudioTime = time;
+    if (time > this.lastTime) this.lastTime = time;
+    const frame = { data: f.data, isKeyframe: f.keyframe, time };
+    if (f.kind === 'video') {
+      this.videoFrames++;
+      if (f.keyframe) this.keyframes++;
+      this.webm.inputVideo({ frame });
+    } else this.webm.inputAudio({ frame });
+  }
+
+  addGap(g: RecordingGap): void {
+    this.gaps.push(g);
+    this.saveSidecar();
+  }
+
+  saveSidecar(): void {
+    const p = sidecarPath(this.path);
+    try {
+      writeFileSync(`${p}.tmp`, JSON.stringify(this.sidecar));
+      renameSync(`${p}.tmp`, p);
+    } catch (e) {
+      this.opts.onError?.(e as Error);
+    }
+  }
+
+  private writeBytes(buf: Buffer): void {
     if (this.fd === undefined) return;
     writeSync(this.fd, buf);
     this.bytes += buf.length;
@@ -246,186 +328,315 @@ class Segment {
     this.resolveDone(durationMs);
   }
 
-  /** Stops input, finalises the file (duration, cues, size). Resolves with the media duration in ms. */
-  async close(): Promise<number> {
+  /** Finalises the file (duration, cues, size). Resolves with the media duration in ms. */
+  async close(reason: SegmentCloseReason): Promise<number> {
     if (this.closed) return this.done;
     this.closed = true;
-    // flush frames still held in the jitter buffer and the interleaver
-    this.vJitter.input({ eol: true });
-    this.interleave(true);
-    if (!this.webm) {
-      // never got a keyframe: nothing worth keeping
-      if (this.fd !== undefined) closeSync(this.fd);
-      this.fd = undefined;
-      rmSync(this.path, { force: true });
-      this.empty = true;
-      return 0;
-    }
     this.webm.stop();
     const timeout = new Promise<number>((r) => setTimeout(() => r(-1), 5000).unref());
-    const d = await Promise.race([this.done, timeout]);
+    let d = await Promise.race([this.done, timeout]);
     if (d < 0 && this.fd !== undefined) {
-      // muxer never reached eol: close what we have (recoverSegments can repair it)
+      // the muxer never reached its end: keep what was written (recoverSegments can repair it)
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.fd = undefined;
-      return 0;
+      d = this.lastTime - this.firstTime;
     }
+    this.sidecar.closed = { reason, endedAt: new Date(this.startWallMs + (this.lastTime - this.firstTime)).toISOString(), durationMs: Math.round(d) };
+    this.saveSidecar();
     return d;
   }
 }
 
-/** Width/height from a VP8 keyframe header (RFC 6386 9.1), or undefined. */
-export function vp8KeyframeSize(data: Buffer): { width: number; height: number } | undefined {
-  if (data.length < 10 || (data[0] & 1) !== 0) return undefined;
-  if (data[3] !== 0x9d || data[4] !== 0x01 || data[5] !== 0x2a) return undefined;
-  return { width: data.readUInt16LE(6) & 0x3fff, height: data.readUInt16LE(8) & 0x3fff };
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
 /**
- * Records a session's relayed RTP into numbered WebM segments. Feed it with `video(rtp)` / `audio(rtp)`.
- * Rotation: every `rotateMs` (make-before-break: the old segment keeps recording until the new one has its first
- * keyframe, so there is no hole between segments), on `reconnect()`, and after a media gap (> gapMs without video).
+ * Records a session's relayed RTP into numbered WebM segments. Feed it with `video(rtp)` / `audio(rtp)` and the
+ * sender reports (`senderReport`). Segments change on rotation (every `rotateMs`, at a keyframe: nothing is lost or
+ * doubled between them), on `reconnect()` (a new publisher connection), and after a media gap (> gapMs without any
+ * media); a break in the video inside a segment is skipped to the next keyframe and recorded as a gap.
  */
 export class SessionRecorder {
   private current: Segment | undefined;
-  private pending: Segment | undefined; // next segment during a make-before-break rotation
   private nextIndex: number;
   private rotateTimer: NodeJS.Timeout | undefined;
-  private gapTimer: NodeJS.Timeout | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private lastLossPli = 0;
   private closing = new Set<Promise<void>>();
   private nextReason: SegmentOpenReason = 'start';
-  private readonly epochStart = performance.now();
+  private rotatePending = false;
+  private readonly perfOrigin = performance.now();
+  private readonly wallOrigin: number;
   readonly closedSegments: SegmentInfo[] = [];
+  private vAsm: VideoFrameAssembler;
+  private aOrd: AudioReorder;
+  private vClock = new TrackClock(90000);
+  private aClock = new TrackClock(48000);
+  private vSender = new SenderClock(90000);
+  private vq: QFrame[] = [];
+  private aq: QFrame[] = [];
+  private lastVideoPacketAt = -Infinity;
+  private lastAudioPacketAt = -Infinity;
+  private lastKeyframeAt = -Infinity;
+  private lastKeyRequestAt = -Infinity;
+  private videoHighestTs?: number;
+  private audioHighestTs?: number;
+  private lastVideoWrittenTime?: number;
+  private readonly video_: boolean;
+  private readonly audio_: boolean;
+  private readonly gapMs: number;
+  private readonly keyframeIntervalMs: number;
+  private codec: VideoCodecName;
 
   constructor(private readonly opts: RecorderOptions) {
     if (!opts.dir) throw new Error('recorder: dir is required');
     mkdirSync(opts.dir, { recursive: true });
-    this.nextIndex = opts.startIndex ?? lastSegmentIndex(opts.dir, opts.sessionId) + 1;
-    const gapMs = opts.gapMs ?? 1000;
-    this.gapTimer = setInterval(() => {
-      const c = this.current;
-      if (c && c.firstKeyframe && Date.now() - c.lastVideoAt > gapMs) this.closeCurrent('media-gap');
-    }, Math.min(250, gapMs / 2));
-    this.gapTimer.unref();
+    this.wallOrigin = (opts.now ?? Date.now)() - this.perfOrigin;
+    this.nextIndex = opts.startIndex ?? lastSegmentIndex(opts.dir, opts.sessionId, opts.label) + 1;
+    this.video_ = opts.tracks?.video !== false;
+    this.audio_ = opts.tracks?.audio !== false;
+    this.gapMs = opts.gapMs ?? 1000;
+    this.keyframeIntervalMs = opts.keyframeIntervalMs ?? 3000;
+    this.codec = opts.videoCodec ?? 'VP8';
+    this.vAsm = this.newAssembler();
+    this.aOrd = this.newAudio();
+    this.tickTimer = setInterval(() => this.tick(), 100);
+    this.tickTimer.unref();
+  }
+
+  private newAssembler(): VideoFrameAssembler {
+    return new VideoFrameAssembler({
+      codec: this.codec,
+      repairMs: this.opts.repairMs ?? this.opts.jitterMs ?? 1000,
+      onFrame: (f) => {
+        const time = this.vClock.time(f.rtpTs, f.arrivalMs);
+        this.videoHighestTs = Math.max(this.videoHighestTs ?? -Infinity, f.rtpTs);
+        this.vq.push({ kind: 'video', data: f.data, keyframe: f.keyframe, time, rtpTs: f.rtpTs, queuedAt: this.nowMs(), width: f.width, height: f.height });
+        if (f.keyframe) this.lastKeyframeAt = this.nowMs();
+      },
+      onKeyframeNeeded: (reason) => this.askKeyframe(reason === 'start' ? 'segment-start' : `recorder-${reason}`, reason !== 'start'),
+      onGap: (g) => this.onAssemblerGap(g),
+    });
+  }
+
+  private newAudio(): AudioReorder {
+    return new AudioReorder((f) => {
+      const time = this.aClock.time(f.rtpTs, f.arrivalMs);
+      this.audioHighestTs = Math.max(this.audioHighestTs ?? -Infinity, f.rtpTs);
+      this.aq.push({ kind: 'audio', data: f.data, keyframe: true, time, rtpTs: f.rtpTs, queuedAt: this.nowMs() });
+    });
   }
 
   get segmentIndex(): number | undefined {
     return this.current?.index;
   }
 
-  /** Codec of the video RTP from the next segment on (the publisher may renegotiate on reconnect). */
-  setVideoCodec(codec: 'VP8' | 'MPEG4/ISO/AVC'): void {
-    (this.opts as { videoCodec?: string }).videoCodec = codec;
+  /** Assembly and loss figures of the current publisher connection (tests, stats). */
+  get stats(): { video: VideoFrameAssembler['stats']; audio: AudioReorder['stats'] } {
+    return { video: this.vAsm.stats, audio: this.aOrd.stats };
   }
 
-  /** Media time handed to the muxer in the current segment so far (ms). */
+  /** Codec of the video RTP from the next publisher connection on (the publisher may renegotiate on reconnect). */
+  setVideoCodec(codec: VideoCodecName): void {
+    if (codec === this.codec) return;
+    this.codec = codec;
+    this.reconnect();
+  }
+
+  /** Media time written in the current segment so far (ms). */
   get currentDurationMs(): number {
     const c = this.current;
-    return c?.firstWrittenTime === undefined ? 0 : c.lastWrittenTime - c.firstWrittenTime;
+    return c ? c.lastTime - c.firstTime : 0;
   }
 
-  private epoch = () => performance.now() - this.epochStart;
+  private nowMs(): number {
+    return performance.now() - this.perfOrigin;
+  }
 
-  private open(reason: SegmentOpenReason): Segment {
-    const seg = new Segment(this.nextIndex++, this.opts.dir, this.opts.sessionId, this.opts, this.epoch, () => this.onLoss());
-    // announced when its muxer starts (first keyframe): a segment that never gets one is removed, not reported
-    seg.onStart = () => this.announce(seg, reason);
-    this.opts.requestKeyframe?.();
+  private wallOf(t: number): number {
+    return this.wallOrigin + this.perfOrigin + t;
+  }
+
+  video(rtp: RtpPacket): void {
+    if (this.stopped || !this.video_) return;
+    const now = this.nowMs();
+    this.lastVideoPacketAt = now;
+    this.vAsm.push(rtp, now);
+    this.pump();
+  }
+
+  audio(rtp: RtpPacket): void {
+    if (this.stopped || !this.audio_) return;
+    const now = this.nowMs();
+    this.lastAudioPacketAt = now;
+    this.aOrd.push(rtp, now);
+    this.pump();
+  }
+
+  /** An RTCP sender report of the publisher (NTP time as the 64-bit timestamp, RTP timestamp of the same instant). */
+  senderReport(kind: 'video' | 'audio', ntpTimestamp: bigint, rtpTimestamp: number): void {
+    if (kind !== 'video' || this.stopped) return;
+    this.vSender.report(ntpToUnixMs(ntpTimestamp), rtpTimestamp, (this.opts.now ?? Date.now)());
+    const c = this.current;
+    if (c && !c.sidecar.startFromSenderReport && this.firstRtpOf.get(c) !== undefined) {
+      const w = this.vSender.wallOf(this.firstRtpOf.get(c)!);
+      if (w !== undefined) c.restart(w);
+    }
+  }
+
+  private firstRtpOf = new WeakMap<Segment, number>();
+
+  /** Timed rotation: the next segment starts at the next keyframe (requested now). */
+  rotate(): void {
+    if (this.stopped || !this.current || this.rotatePending) return;
+    this.rotatePending = true;
+    this.askKeyframe('rotate', true);
+  }
+
+  /** Publisher reconnected (new peer, new SSRCs and clocks): close the segment now; the next keyframe opens one. */
+  reconnect(): void {
+    this.vAsm.flush();
+    this.aOrd.flush();
+    this.pump(true);
+    this.closeCurrent('reconnect');
+    this.nextReason = 'reconnect';
+    this.vAsm = this.newAssembler();
+    this.aOrd = this.newAudio();
+    this.vClock.reset();
+    this.aClock.reset();
+    this.vSender = new SenderClock(90000);
+    this.videoHighestTs = undefined;
+    this.audioHighestTs = undefined;
+    this.lastVideoWrittenTime = undefined;
+  }
+
+  private askKeyframe(reason: string, urgent: boolean): void {
+    const now = this.nowMs();
+    if (!urgent && now - this.lastKeyRequestAt < 1000) return;
+    this.lastKeyRequestAt = now;
+    this.opts.requestKeyframe?.(reason);
+  }
+
+  private onAssemblerGap(g: FrameGap): void {
+    const c = this.current;
+    if (!c) return;
+    const from = g.afterRtpTs === undefined ? c.firstTime : (this.vClock.peek(g.afterRtpTs) ?? c.firstTime);
+    const to = this.vClock.peek(g.resumeRtpTs) ?? from;
+    const gap: RecordingGap = { fromMs: Math.max(0, Math.round(from - c.firstTime)), toMs: Math.max(0, Math.round(to - c.firstTime)), droppedFrames: g.droppedFrames, reason: g.reason };
+    c.addGap(gap);
+    this.opts.onGap?.({ ...gap, sessionId: this.opts.sessionId, index: c.index, at: new Date(c.startWallMs + gap.fromMs) });
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const now = this.nowMs();
+    this.vAsm.tick(now);
+    this.aOrd.tick(now);
+    this.pump();
+    const c = this.current;
+    if (c) {
+      const videoIdle = !this.video_ || now - this.lastVideoPacketAt > this.gapMs;
+      const audioIdle = !this.audio_ || now - this.lastAudioPacketAt > this.gapMs;
+      if (videoIdle && audioIdle) {
+        this.pump(true);
+        this.closeCurrent('media-gap');
+        this.nextReason = 'resume';
+        return;
+      }
+    }
+    if (this.video_ && now - this.lastVideoPacketAt < this.gapMs) {
+      // a keyframe at least every keyframeIntervalMs while recording, and while waiting for one to (re)start
+      const waiting = !c || this.rotatePending;
+      if (waiting || (this.keyframeIntervalMs > 0 && now - this.lastKeyframeAt > this.keyframeIntervalMs)) this.askKeyframe(waiting ? 'segment-start' : 'keyframe-interval', false);
+    }
+  }
+
+  /** Horizon of a track: no frame earlier than this (media ms) can still come from it. */
+  private horizon(kind: 'video' | 'audio'): number {
+    const now = this.nowMs();
+    if (kind === 'video') {
+      if (!this.video_ || now - this.lastVideoPacketAt > IDLE_MS) return Infinity;
+      const ts = this.vAsm.pendingTs ?? this.videoHighestTs;
+      const t = ts === undefined ? undefined : this.vClock.peek(ts);
+      return t ?? -Infinity;
+    }
+    if (!this.audio_ || now - this.lastAudioPacketAt > IDLE_MS) return Infinity;
+    const ts = this.aOrd.pendingTs ?? this.audioHighestTs;
+    const t = ts === undefined ? undefined : this.aClock.peek(ts);
+    return t ?? -Infinity;
+  }
+
+  /** Writes queued frames in time order across tracks (the muxer drops frames that go back in time). */
+  private pump(all = false): void {
+    const now = this.nowMs();
+    for (;;) {
+      const v = this.vq[0];
+      const a = this.aq[0];
+      let f: QFrame | undefined;
+      if (v && a) f = v.time <= a.time ? v : a;
+      else if (v) f = all || v.time <= this.horizon('audio') || now - v.queuedAt > MAX_HOLD_MS ? v : undefined;
+      else if (a) f = all || a.time <= this.horizon('video') || now - a.queuedAt > MAX_HOLD_MS ? a : undefined;
+      if (!f) return;
+      (f === v ? this.vq : this.aq).shift();
+      this.route(f);
+    }
+  }
+
+  private route(f: QFrame): void {
+    if (f.kind === 'video') {
+      if (f.keyframe && this.current && this.rotatePending) {
+        this.rotatePending = false;
+        this.closeCurrent('rotate');
+        this.nextReason = 'rotate';
+      }
+      if (!this.current) {
+        if (!f.keyframe) return; // cannot start a segment on an inter frame (a keyframe was asked for)
+        this.openSegment(f);
+      } else if (this.lastVideoWrittenTime !== undefined && f.time - this.lastVideoWrittenTime > this.gapMs && !this.vAsm.waiting) {
+        // video stopped for a while inside the segment (audio went on): mark it
+        const c = this.current;
+        c.addGap({ fromMs: Math.round(this.lastVideoWrittenTime - c.firstTime), toMs: Math.round(f.time - c.firstTime), droppedFrames: 0, reason: 'no-video' });
+      }
+      this.lastVideoWrittenTime = f.time;
+      this.current!.write(f);
+      return;
+    }
+    if (!this.current) {
+      if (this.video_) return; // a segment starts with video (keyframe requested)
+      this.openSegment(f);
+    }
+    if (f.time < this.current!.firstTime) return; // audio from before the segment's first frame
+    this.current!.write(f);
+  }
+
+  private openSegment(first: QFrame): void {
+    const fromSr = first.kind === 'video' ? this.vSender.wallOf(first.rtpTs) : undefined;
+    const startWall = fromSr ?? this.wallOf(first.time);
+    const seg = new Segment(this.nextIndex++, this.opts.dir, this.opts, this.nextReason, first, startWall, fromSr !== undefined, this.video_ ? this.codec : 'none');
+    if (first.kind === 'video') this.firstRtpOf.set(seg, first.rtpTs);
+    this.current = seg;
     if (this.opts.rotateMs !== 0) {
       clearTimeout(this.rotateTimer);
       this.rotateTimer = setTimeout(() => this.rotate(), this.opts.rotateMs ?? 5 * 60_000);
       this.rotateTimer.unref();
     }
-    return seg;
-  }
-
-  private announce(seg: Segment, reason: SegmentOpenReason): void {
-    this.opts.onSegmentOpen?.({ sessionId: this.opts.sessionId, path: seg.path, index: seg.index, startedAt: seg.startedAt, reason });
-  }
-
-  private onLoss(): void {
-    const now = Date.now();
-    if (now - this.lastLossPli > 1000) {
-      this.lastLossPli = now;
-      this.opts.requestKeyframe?.();
-    }
-  }
-
-  video(rtp: RtpPacket): void {
-    if (this.stopped) return;
-    if (!this.current) this.current = this.open(this.nextReason);
-    this.pending?.video(rtp.clone()); // the depacketizer clears packets it consumed: each segment gets its own
-    this.current.video(rtp);
-  }
-
-  audio(rtp: RtpPacket): void {
-    if (this.stopped) return;
-    if (!this.current) return; // a segment starts with video (keyframe requested on open)
-    this.pending?.audio(rtp.clone());
-    this.current.audio(rtp);
-  }
-
-  /** Timed rotation, make-before-break: the next segment is announced and takes over at its first keyframe. */
-  rotate(): void {
-    if (this.stopped || !this.current || this.pending) return;
-    const next = this.open('rotate');
-    this.pending = next;
-    const swap = () => {
-      if (this.pending !== next) return;
-      this.pending = undefined;
-      const old = this.current;
-      this.current = next;
-      if (old) this.finishSegment(old, 'rotate');
-    };
-    next.onFirstKeyframe = swap;
-    setTimeout(swap, 3000).unref(); // no keyframe within 3 s: switch anyway
-  }
-
-  /** Publisher reconnected (new peer / new SSRCs): close the segment now; the next packet opens a new one. */
-  reconnect(): void {
-    this.closeCurrent('reconnect');
+    this.opts.onSegmentOpen?.({ sessionId: this.opts.sessionId, path: seg.path, index: seg.index, startedAt: new Date(startWall), reason: this.nextReason });
   }
 
   private closeCurrent(reason: SegmentCloseReason): void {
-    const old = this.current;
-    const pend = this.pending;
+    const seg = this.current;
     this.current = undefined;
-    this.pending = undefined;
-    this.nextReason = reason === 'reconnect' ? 'reconnect' : 'resume';
-    if (old) this.finishSegment(old, reason);
-    if (pend) this.discard(pend);
-  }
-
-  /** A rotation target that never got its keyframe: its audio is also in the old segment; remove it. */
-  private discard(seg: Segment): void {
-    const p = seg.close().then(() => {
-      rmSync(seg.path, { force: true });
-      if (this.nextIndex === seg.index + 1) this.nextIndex = seg.index;
-    }, (e) => this.opts.onError?.(e as Error));
-    this.closing.add(p);
-    void p.finally(() => this.closing.delete(p));
-  }
-
-  private finishSegment(seg: Segment, reason: SegmentCloseReason): void {
+    this.rotatePending = false;
+    this.lastVideoWrittenTime = undefined;
+    clearTimeout(this.rotateTimer);
+    if (!seg) return;
     const p = (async () => {
       try {
-        const durationMs = await seg.close();
-        if (seg.empty) {
-          if (this.nextIndex === seg.index + 1) this.nextIndex = seg.index;
-          return;
-        }
+        const durationMs = await seg.close(reason);
+        const start = seg.startWallMs;
         const info: SegmentInfo = {
-          sessionId: this.opts.sessionId, path: seg.path, index: seg.index, startedAt: seg.startedAt, endedAt: new Date(),
-          durationMs: Math.round(durationMs), sha256: await sha256File(seg.path), bytes: statSync(seg.path).size, reason,
+          sessionId: this.opts.sessionId, path: seg.path, index: seg.index, startedAt: new Date(start),
+          endedAt: new Date(start + (seg.lastTime - seg.firstTime)), durationMs: Math.round(durationMs),
+          sha256: await sha256File(seg.path), bytes: statSync(seg.path).size, reason, openReason: seg.openReason,
+          videoFrames: seg.videoFrames, keyframes: seg.keyframes, gaps: [...seg.gaps],
         };
         this.closedSegments.push(info);
         this.opts.onSegmentClose?.(info);
@@ -439,11 +650,31 @@ export class SessionRecorder {
 
   /** Stops recording; resolves when every segment is finalised and hashed. */
   async stop(): Promise<SegmentInfo[]> {
-    this.stopped = true;
-    clearTimeout(this.rotateTimer);
-    clearInterval(this.gapTimer);
-    this.closeCurrent('stop');
+    if (!this.stopped) {
+      this.vAsm.flush();
+      this.aOrd.flush();
+      this.pump(true);
+      this.stopped = true;
+      clearTimeout(this.rotateTimer);
+      clearInterval(this.tickTimer);
+      this.closeCurrent('stop');
+    }
     while (this.closing.size) await Promise.all([...this.closing]);
     return this.closedSegments;
   }
+}
+
+/** Reads a segment's sidecar, if it has one. */
+export function readSidecar(segmentPath: string): SegmentSidecar | undefined {
+  try {
+    const s = JSON.parse(readFileSync(sidecarPath(segmentPath), 'utf8')) as SegmentSidecar;
+    return s?.version === 1 ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes a segment's sidecar (after the segment is sealed elsewhere). */
+export function removeSidecar(segmentPath: string): void {
+  rmSync(sidecarPath(segmentPath), { force: true });
 }

@@ -2,6 +2,7 @@
 // throttle a peer's media path, Chromium launch flags, and a y4m fake-camera generator. Not used in production.
 import { execFile } from 'node:child_process';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,7 +162,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(nodeOpts: Omit<MediaNodeOptions, 'send'> = {}, o: { proxyPublishers?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  nodeOpts: Omit<MediaNodeOptions, 'send'> = {},
+  o: { proxyPublishers?: boolean; /** extra files served at /NAME (e.g. the pattern texture) */ files?: Record<string, string> } = {},
+): Promise<Harness> {
   const js = await bundlePage();
   const sockets = new Map<string, WebSocket>();
   const roles = new Map<string, string>();
@@ -175,9 +179,13 @@ export async function startHarness(nodeOpts: Omit<MediaNodeOptions, 'send'> = {}
   };
   const node = new MediaNode({ ...nodeOpts, send: (peerId, msg) => void deliver(peerId, msg) });
   const server: Server = createServer((req, res) => {
+    const file = o.files?.[(req.url ?? '').slice(1)];
     if (req.url === '/client.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       res.end(js);
+    } else if (file) {
+      res.writeHead(200, { 'content-type': file.endsWith('.png') ? 'image/png' : 'application/octet-stream' });
+      res.end(readFileSync(file));
     } else {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<!doctype html><meta charset="utf-8"><title>rvi media test</title><body style="margin:0"><video id="v" autoplay playsinline muted></video><script src="/client.js"></script>');

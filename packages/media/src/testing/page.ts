@@ -1,5 +1,6 @@
 // Entry bundled (esbuild, iife) into the test/bench page: exposes the clients and measurement helpers on window.rvi.
 import { captureStill, createWebSocketTransport, PublisherClient, ViewerClient } from '../client/index.ts';
+import { bitOf, panOffset, PATTERN } from './frame-pattern.ts';
 
 const BITS = 40;
 
@@ -33,6 +34,75 @@ function timeCanvasStream(width = 1280, height = 720, fps = 30): MediaStream {
   draw();
   setInterval(draw, 1000 / fps);
   return canvas.captureStream(fps);
+}
+
+/**
+ * The frame-numbered pattern (frame-pattern.ts) as a camera: frame n is drawn, then captured exactly once
+ * (captureStream(0) + requestFrame), so frame numbers advance by one per published frame. `drawn()` tells how many.
+ */
+async function patternStream(textureUrl: string, fps = 30): Promise<{ stream: MediaStream; drawn: () => number; stop: () => void }> {
+  const tex = await createImageBitmap(await (await fetch(textureUrl)).blob());
+  const { width: w, height: h, bits, blockW, blockH } = PATTERN;
+  const canvas = document.createElement('canvas');
+  canvas.width = w;
+  canvas.height = h;
+  const ctx = canvas.getContext('2d', { alpha: false })!;
+  ctx.imageSmoothingEnabled = false;
+  const stream = canvas.captureStream(0);
+  const track = stream.getVideoTracks()[0] as MediaStreamTrack & { requestFrame(): void };
+  let n = 0;
+  const draw = () => {
+    ctx.drawImage(tex, -panOffset(n), 0);
+    for (let k = 0; k < bits; k++) {
+      const bit = bitOf(n, k);
+      ctx.fillStyle = bit ? '#fff' : '#000';
+      ctx.fillRect(k * blockW, 0, blockW, blockH);
+      ctx.fillStyle = bit ? '#000' : '#fff';
+      ctx.fillRect(k * blockW, blockH, blockW, blockH);
+    }
+    track.requestFrame();
+    n++;
+  };
+  draw();
+  const timer = setInterval(draw, 1000 / fps);
+  return { stream, drawn: () => n, stop: () => clearInterval(timer) };
+}
+
+/** Reads the frame numbers of the pattern from each displayed frame of a video element (at any received size). */
+function readFrameNumbers(video: HTMLVideoElement): { numbers: number[]; rejected: number } {
+  const out = { numbers: [] as number[], rejected: 0 };
+  const c = document.createElement('canvas');
+  const ctx = c.getContext('2d', { willReadFrequently: true })!;
+  const v = video as HTMLVideoElement & { requestVideoFrameCallback(cb: () => void): number };
+  const onFrame = () => {
+    const vw = video.videoWidth;
+    const vh = video.videoHeight;
+    if (vw && vh) {
+      c.width = PATTERN.width;
+      c.height = PATTERN.height;
+      ctx.drawImage(video, 0, 0, PATTERN.width, PATTERN.height);
+      const img = ctx.getImageData(0, 0, PATTERN.bits * PATTERN.blockW, 2 * PATTERN.blockH).data;
+      const rw = PATTERN.bits * PATTERN.blockW;
+      const lum = (x: number, y: number) => {
+        const i = (y * rw + x) * 4;
+        return (img[i] + img[i + 1] + img[i + 2]) / 3;
+      };
+      let n = 0;
+      let ok = true;
+      for (let k = 0; k < PATTERN.bits; k++) {
+        const x = Math.floor((k + 0.5) * PATTERN.blockW);
+        const top = lum(x, Math.floor(PATTERN.blockH / 2));
+        const bottom = lum(x, Math.floor(PATTERN.blockH * 1.5));
+        if (Math.abs(top - bottom) < 80) { ok = false; break; }
+        n = n * 2 + (top > bottom ? 1 : 0);
+      }
+      if (ok) out.numbers.push(n);
+      else out.rejected++;
+    }
+    v.requestVideoFrameCallback(onFrame);
+  };
+  v.requestVideoFrameCallback(onFrame);
+  return out;
 }
 
 /** Reads the time code from each displayed frame of a video element; returns the collected latencies (ms). */
@@ -92,5 +162,5 @@ function firstFrameAfter(video: HTMLVideoElement, t0: number): Promise<number> {
 }
 
 (globalThis as unknown as { rvi: unknown }).rvi = {
-  PublisherClient, ViewerClient, createWebSocketTransport, captureStill, timeCanvasStream, readTimeCodes, firstFrameAfter, timedTransport,
+  PublisherClient, ViewerClient, createWebSocketTransport, captureStill, timeCanvasStream, readTimeCodes, patternStream, readFrameNumbers, firstFrameAfter, timedTransport,
 };
