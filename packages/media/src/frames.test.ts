@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RtpPacket } from 'werift';
+import { RtpHeader, RtpPacket } from 'werift';
 import { parseVp8Descriptor, VideoFrameAssembler, type AssembledFrame, type FrameGap } from './frames.ts';
 import { ivfBytes, makeVp8Ivf, packetizeVp8, readIvf, renumber, type ClipFrame } from './testing/vp8-clip.ts';
 
@@ -85,6 +85,18 @@ test('reordered and duplicated packets: every frame, in order', () => {
   const r = assemble(timed(withDup));
   assert.deepEqual(originals(r.frames), clip.map((_, i) => i));
   assert.ok(r.asm.stats.duplicates > 0);
+  assert.deepEqual(r.requests, []);
+});
+
+test("padding-only packets (the sender's bandwidth probes, with their own sequence numbers) between frames change nothing", () => {
+  const { packets, frameOf } = packetizeVp8(clip);
+  const withPadding: RtpPacket[] = [];
+  packets.forEach((p, i) => {
+    withPadding.push(p);
+    if (p.header.marker && frameOf[i] % 3 === 0) for (let k = 0; k < 3; k++) withPadding.push(new RtpPacket(new RtpHeader({ ...p.header, marker: false, padding: true }), Buffer.alloc(0)));
+  });
+  const r = assemble(timed(renumber(withPadding, 1)));
+  assert.deepEqual(originals(r.frames), clip.map((_, i) => i));
   assert.deepEqual(r.requests, []);
 });
 

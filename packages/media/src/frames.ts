@@ -58,6 +58,8 @@ interface Held {
   rtp: RtpPacket;
   ts: number;
   arrivalMs: number;
+  /** padding only (the sender's bandwidth probes): takes a sequence number, carries no media */
+  filler: boolean;
 }
 
 interface Vp8Descriptor {
@@ -192,7 +194,7 @@ export class VideoFrameAssembler {
       return;
     }
     if (this.missingSince.delete(seq)) this.stats.repaired++;
-    this.held.set(seq, { rtp, ts, arrivalMs });
+    this.held.set(seq, { rtp, ts, arrivalMs, filler: rtp.payload.length === 0 });
     if (this.next === undefined) this.next = seq;
     if (this.highest === undefined || seq > this.highest) {
       if (this.highest !== undefined) for (let s = this.highest + 1; s < seq; s++) this.missingSince.set(s, arrivalMs);
@@ -233,6 +235,12 @@ export class VideoFrameAssembler {
     for (;;) {
       if (this.next === undefined || this.highest === undefined || this.next > this.highest) return;
       const h = this.held.get(this.next);
+      if (h?.filler) {
+        // Chrome probes bandwidth with padding-only packets on the media stream (no RTX negotiated): skip them
+        this.forget(this.next);
+        this.next++;
+        continue;
+      }
       // at the very start the first packets may still come, reordered: wait before calling the head unusable
       if (!this.releasedAny && h && !this.isStartAt(this.next, h) && !this.overdue(Number.NaN, nowMs)) return;
       if (this.skipping) {
@@ -267,7 +275,7 @@ export class VideoFrameAssembler {
           end = 'hole';
           break;
         }
-        if (p.ts !== h.ts || (s !== this.next && this.isStartAt(s, p))) {
+        if (p.filler || p.ts !== h.ts || (s !== this.next && this.isStartAt(s, p))) {
           end = 'truncated'; // the sender never finished this frame: the next one began before its marker
           break;
         }

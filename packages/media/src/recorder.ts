@@ -102,7 +102,7 @@ export interface RecorderOptions {
   videoCodec?: VideoCodecName;
   /** which tracks are recorded (default both). Audio only: e.g. the inspector's voice. */
   tracks?: { video?: boolean; audio?: boolean };
-  /** file name suffix between the session id and the index (e.g. 'inspector' → <session>-inspector-0000.webm) */
+  /** a second recording of the same session, e.g. 'inspector' (the inspector's voice) → <session>~inspector-0000.webm */
   label?: string;
   onSegmentOpen?: (s: SegmentOpenInfo) => void;
   onSegmentClose?: (s: SegmentInfo) => void;
@@ -121,8 +121,9 @@ const MAX_HOLD_MS = 2000;
 /** a track that delivered nothing for this long does not hold the other back */
 const IDLE_MS = 1000;
 
+/** `<session>-NNNN.webm`, or `<session>~<label>-NNNN.webm` for a labelled track ('~' never occurs in a safe name). */
 export function segmentFileName(sessionId: string, index: number, label?: string): string {
-  return `${safeName(sessionId)}${label ? `-${safeName(label)}` : ''}-${String(index).padStart(4, '0')}.webm`;
+  return `${safeName(sessionId)}${label ? `~${safeName(label)}` : ''}-${String(index).padStart(4, '0')}.webm`;
 }
 
 export function sidecarPath(segmentPath: string): string {
@@ -136,7 +137,7 @@ export function safeName(sessionId: string): string {
 /** Highest segment index present in dir for this session (and label), or -1. */
 export function lastSegmentIndex(dir: string, sessionId: string, label?: string): number {
   if (!existsSync(dir)) return -1;
-  const prefix = `${safeName(sessionId)}${label ? `-${safeName(label)}` : ''}-`;
+  const prefix = `${safeName(sessionId)}${label ? `~${safeName(label)}` : ''}-`;
   let max = -1;
   for (const name of readdirSync(dir)) {
     if (!name.startsWith(prefix) || !name.endsWith('.webm')) continue;

@@ -4,12 +4,14 @@ import { closeSync, openSync, readSync, readdirSync, statSync, writeSync } from 
 import { join } from 'node:path';
 import { DurationPosition } from 'werift/nonstandard';
 import { decodeCheck, probeMedia } from './probe.ts';
-import { sha256File } from './recorder.ts';
+import { readSidecar, sha256File, type RecordingGap, type SegmentOpenReason } from './recorder.ts';
 
 export interface RecoveredSegment {
   path: string;
   /** session id as it appears in the file name (ids with characters outside A-Z a-z 0-9 _ . - were mapped to _) */
   sessionKey: string;
+  /** label of a second recording of the session (e.g. 'inspector'), from `<session>~<label>-NNNN.webm` */
+  label?: string;
   index: number;
   /** false: the writer was killed before closing it (header duration was the placeholder); the header was repaired */
   finalized: boolean;
@@ -18,6 +20,16 @@ export interface RecoveredSegment {
   maxVideoGapMs: number;
   sha256: string;
   bytes: number;
+  /**
+   * Capture time of the first frame and of the last (start + the media's own duration), from the segment's sidecar:
+   * the times the recording really covers, whenever recovery runs. Undefined for a file without a sidecar.
+   */
+  startedAt?: Date;
+  endedAt?: Date;
+  openReason?: SegmentOpenReason;
+  gaps?: RecordingGap[];
+  /** the sidecar says the writer closed it (only the seal was missing) */
+  closedByWriter?: boolean;
   error?: string;
 }
 
@@ -32,7 +44,7 @@ export interface RecoverOptions {
   decode?: boolean;
 }
 
-const NAME_RE = /^(.+)-(\d{4,})\.webm$/;
+const NAME_RE = /^([^~]+?)(?:~([^~]+))?-(\d{4,})\.webm$/;
 const PLACEHOLDER_MS = 24 * 3600 * 1000;
 
 /** Reads the Segment/Info/Duration float at werift's fixed position; undefined if the layout is not werift's. */
@@ -79,7 +91,7 @@ export async function recoverSegments(dir: string, opts: RecoverOptions = {}): P
   for (const name of names.sort()) {
     const m = NAME_RE.exec(name);
     if (!m) continue;
-    const [, sessionKey, idx] = m;
+    const [, sessionKey, label, idx] = m;
     if (opts.sessionId && sessionKey !== opts.sessionId.replace(/[^A-Za-z0-9_.-]/g, '_')) continue;
     const path = join(dir, name);
     if (opts.isSealed?.(path)) continue;
@@ -88,10 +100,15 @@ export async function recoverSegments(dir: string, opts: RecoverOptions = {}): P
     const probe = await probeMedia(path);
     const decoded = opts.decode && probe.ok ? await decodeCheck(path) : undefined;
     if (!finalized && probe.ok && opts.repair !== false) writeHeaderDurationMs(path, probe.durationMs);
+    const side = readSidecar(path);
+    const startedAt = side ? new Date(side.startedAt) : undefined;
     out.push({
-      path, sessionKey, index: Number(idx), finalized, playable: probe.ok && (decoded?.ok ?? true),
+      path, sessionKey, label, index: Number(idx), finalized, playable: probe.ok && (decoded?.ok ?? true),
       durationMs: probe.durationMs, maxVideoGapMs: probe.maxVideoGapMs,
-      sha256: await sha256File(path), bytes: statSync(path).size, error: probe.error ?? decoded?.errors.join('; ') ?? undefined,
+      sha256: await sha256File(path), bytes: statSync(path).size,
+      startedAt, endedAt: startedAt && new Date(startedAt.getTime() + probe.durationMs),
+      openReason: side?.openReason, gaps: side?.gaps, closedByWriter: !!side?.closed,
+      error: probe.error ?? decoded?.errors.join('; ') ?? undefined,
     });
   }
   return out;

@@ -40,7 +40,7 @@ function timeCanvasStream(width = 1280, height = 720, fps = 30): MediaStream {
  * The frame-numbered pattern (frame-pattern.ts) as a camera: frame n is drawn, then captured exactly once
  * (captureStream(0) + requestFrame), so frame numbers advance by one per published frame. `drawn()` tells how many.
  */
-async function patternStream(textureUrl: string, fps = 30): Promise<{ stream: MediaStream; drawn: () => number; stop: () => void }> {
+async function patternStream(textureUrl: string, fps = 30): Promise<{ stream: MediaStream; drawn: () => number; times: () => number[]; stop: () => void }> {
   const tex = await createImageBitmap(await (await fetch(textureUrl)).blob());
   const { width: w, height: h, bits, blockW, blockH } = PATTERN;
   const canvas = document.createElement('canvas');
@@ -51,7 +51,9 @@ async function patternStream(textureUrl: string, fps = 30): Promise<{ stream: Me
   const stream = canvas.captureStream(0);
   const track = stream.getVideoTracks()[0] as MediaStreamTrack & { requestFrame(): void };
   let n = 0;
+  const times: number[] = [];
   const draw = () => {
+    times[n] = Date.now();
     ctx.drawImage(tex, -panOffset(n), 0);
     for (let k = 0; k < bits; k++) {
       const bit = bitOf(n, k);
@@ -65,7 +67,7 @@ async function patternStream(textureUrl: string, fps = 30): Promise<{ stream: Me
   };
   draw();
   const timer = setInterval(draw, 1000 / fps);
-  return { stream, drawn: () => n, stop: () => clearInterval(timer) };
+  return { stream, drawn: () => n, times: () => times, stop: () => clearInterval(timer) };
 }
 
 /** Reads the frame numbers of the pattern from each displayed frame of a video element (at any received size). */
