@@ -12,7 +12,7 @@ import { startRtpSource } from './testing/rtp-source.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('segments rotate (make-before-break), split on a media gap and on reconnect; each is playable, gap-free and hashed', async (t) => {
+test('segments rotate at a keyframe, split on a media gap and on reconnect; each is playable, gap-free and hashed', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'rvi-rec-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const opened: SegmentOpenInfo[] = [];

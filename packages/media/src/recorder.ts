@@ -97,7 +97,7 @@ export interface RecorderOptions {
   repairMs?: number;
   /** @deprecated old name of repairMs */
   jitterMs?: number;
-  /** ask for a keyframe when the last one is older than this (ms; default 3000; 0: only when needed) */
+  /** ask for a keyframe when the last one is older than this (ms; default 2500; 0: only when needed) */
   keyframeIntervalMs?: number;
   videoCodec?: VideoCodecName;
   /** which tracks are recorded (default both). Audio only: e.g. the inspector's voice. */
@@ -395,7 +395,7 @@ export class SessionRecorder {
     this.video_ = opts.tracks?.video !== false;
     this.audio_ = opts.tracks?.audio !== false;
     this.gapMs = opts.gapMs ?? 1000;
-    this.keyframeIntervalMs = opts.keyframeIntervalMs ?? 3000;
+    this.keyframeIntervalMs = opts.keyframeIntervalMs ?? 2500;
     this.codec = opts.videoCodec ?? 'VP8';
     this.vAsm = this.newAssembler();
     this.aOrd = this.newAudio();
