@@ -43,6 +43,19 @@ export const liveSessions = pgTable('live_sessions', {
 ]);
 
 /**
+ * Media nodes (processes hosting live sessions' media and recording). The id is stable across restarts (configured or
+ * kept in the data directory), so a restarted node finds its own sessions; the heartbeat tells the other nodes whether
+ * it is alive, so sessions of a node that is gone are taken over (issue 11; the scale-out issue adds capacity here).
+ */
+export const mediaNodes = pgTable('media_nodes', {
+  id: text('id').primaryKey(),
+  host: text('host').notNull(),
+  pid: integer('pid').notNull(),
+  startedAt: ts('started_at').notNull(),
+  heartbeatAt: ts('heartbeat_at').notNull(),
+});
+
+/**
  * The session timeline: state changes, joins/leaves, reconnects, checklist steps, instructions, snapshot requests and
  * arrivals, drawings, chat, stats summaries, recording segments. `clientId` makes device-sent events idempotent.
  */
