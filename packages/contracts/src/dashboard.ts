@@ -160,7 +160,11 @@ export type LiveSessionTile = Static<typeof LiveSessionTile>;
 export const LiveSessions = Type.Object({ generatedAt: Type.String(), items: Type.Array(LiveSessionTile) });
 export type LiveSessions = Static<typeof LiveSessions>;
 
-export const QUEUES = ['selected', 'awaiting_dispatch', 'awaiting_booking', 'booked_today', 'in_progress', 'awaiting_approval'] as const;
+/** Every live order state has a queue: selected (no order yet) → dispatch → eligibility → booking/visit → in progress → decision → approval. */
+export const QUEUES = [
+  'selected', 'awaiting_dispatch', 'awaiting_eligibility', 'awaiting_booking', 'booked', 'booked_today', 'visit_scheduled', 'in_progress',
+  'awaiting_decision', 'awaiting_approval',
+] as const;
 export type QueueKey = (typeof QUEUES)[number];
 export const QueueItem = Type.Object({
   id: Type.String(),

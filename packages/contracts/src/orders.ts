@@ -54,11 +54,25 @@ export const Appointment = Type.Object({
 });
 export type Appointment = Static<typeof Appointment>;
 
+export const EliminationCounts = Type.Record(Type.String(), Type.Integer());
 export const UnassignedReason = Type.Object({
   runId: Type.String(),
   reason: Type.String(),
   message: Type.String(),
   blockingRules: Type.Array(Type.String()),
+  /** The day dispatch tried, how many office inspectors each rule ruled out, and how many later days were tried too. */
+  date: Type.Optional(IsoDate),
+  eliminated: Type.Optional(EliminationCounts),
+  officeInspectors: Type.Optional(Type.Integer()),
+  triedDays: Type.Optional(Type.Integer()),
+});
+
+/** How the current assignment was made: by a dispatch run or by hand (who, with which reason). Customs only. */
+export const AssignmentInfo = Type.Object({
+  by: Type.Union([Type.Literal('dispatch'), Type.Literal('supervisor')]),
+  actorName: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  at: IsoDateTime,
 });
 
 export const InspectionOrder = Type.Object({
@@ -93,6 +107,7 @@ export const InspectionOrder = Type.Object({
   priority: Type.Optional(Type.Integer()),
   dispatchRunId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   unassignedReason: Type.Optional(Type.Union([UnassignedReason, Type.Null()])),
+  assignment: Type.Optional(Type.Union([AssignmentInfo, Type.Null()])),
   missedCount: Type.Optional(Type.Integer()),
 });
 export type InspectionOrder = Static<typeof InspectionOrder>;
@@ -109,6 +124,7 @@ export const OrderTransition = Type.Object({
   from: Type.Union([Type.String(), Type.Null()]),
   to: Type.String(),
   actorRole: Type.Union([Type.String(), Type.Null()]),
+  actorName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   reason: Type.Union([Type.String(), Type.Null()]),
   at: IsoDateTime,
 });
@@ -137,6 +153,8 @@ export const OrderDetail = Type.Composite([
     }),
     arrivalNotices: Type.Array(OrderArrivalNotice),
     appointments: Type.Array(Appointment),
+    /** The enterprise's inspection application the order came from (its preferred mode and note), if any. */
+    application: Type.Union([Type.Object({ preferredMode: OrderMode, note: Type.Union([Type.String(), Type.Null()]), createdAt: IsoDateTime }), Type.Null()]),
     // customs only
     transitions: Type.Optional(Type.Array(OrderTransition)),
     /** Risk score and explanation from targeting; null when the declaration has not been scored. */
@@ -248,8 +266,37 @@ export const ReplayView = Type.Object({
 });
 export type ReplayView = Static<typeof ReplayView>;
 
-export const ReassignBody = Type.Object({ inspectorId: Id, reason: Reason }, { additionalProperties: false });
+/**
+ * Supervisor assigns (an unassigned order) or reassigns (an assigned one) by hand. The inspector is checked against
+ * the dispatch rules on the day; a conflict of interest is never overridden; other rules (off duty, not qualified,
+ * rotation, at capacity) refuse with 409 naming them unless `override` is set, and the reason is audited.
+ */
+export const ReassignBody = Type.Object({
+  inspectorId: Id,
+  reason: Reason,
+  /** Office-local day the order counts on (default: its current or due day, not before today). */
+  date: Type.Optional(IsoDate),
+  override: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
 export type ReassignBody = Static<typeof ReassignBody>;
+export const AssignBody = ReassignBody;
+export type AssignBody = ReassignBody;
+
+/** What the rules say about one inspector for one order on one day (the assign dialog shows it before submitting). */
+export const CandidateCheck = Type.Object({
+  inspectorId: Type.String(),
+  name: Type.String(),
+  date: IsoDate,
+  allowed: Type.Boolean(),
+  /** Rules this inspector fails on that day; conflict_of_interest can never be overridden. */
+  failedRules: Type.Array(Type.String()),
+  load: Type.Integer(),
+  dailyCapacity: Type.Integer(),
+  onDuty: Type.Boolean(),
+});
+export type CandidateCheck = Static<typeof CandidateCheck>;
+export const CandidateList = Type.Object({ orderId: Type.String(), date: IsoDate, items: Type.Array(CandidateCheck) });
+export type CandidateList = Static<typeof CandidateList>;
 
 // -------------------------------------------------------------------------------------------------------------
 // Eligibility
@@ -322,8 +369,21 @@ export const OrderSettings = Type.Object({
   noticeMinutes: Type.Integer({ minimum: 0, maximum: 10080 }),
   rotationDays: Type.Integer({ minimum: 0, maximum: 365 }),
   reminderMinutes: Type.Integer({ minimum: 0, maximum: 10080 }),
+  /** Dispatch may plan an order on one of the next N days when nobody can take it on its own day (0–60). */
+  lookaheadDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
+  /** A weight read or weighed within this many percent of the declared mass is no finding (0–100). */
+  weightTolerancePct: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
 }, { additionalProperties: false });
 export type OrderSettings = Static<typeof OrderSettings>;
+
+/** The dispatch rules a supervisor changes for their office (rotation window, look-ahead days, weight tolerance). */
+export const DispatchSettingsInput = Type.Object({
+  rotationDays: Type.Integer({ minimum: 0, maximum: 365 }),
+  lookaheadDays: Type.Integer({ minimum: 0, maximum: 60 }),
+  weightTolerancePct: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  reason: Type.String({ minLength: 3, maxLength: 1000, description: 'why (kept in the audit log)' }),
+}, { additionalProperties: false });
+export type DispatchSettingsInput = Static<typeof DispatchSettingsInput>;
 
 export const RegisterRemoteBody = Type.Object({
   /** Search slots from this office-local day (default: from now). */

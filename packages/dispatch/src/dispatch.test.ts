@@ -336,3 +336,49 @@ test('bad input is refused with every bad field named', () => {
   assert.throws(() => dispatch({ orders: [], inspectors: [], rules: { rotationDays: 0 } }, ''), /seed/);
   assert.throws(() => dispatch(null as unknown as DispatchInput, 's'), DomainValidationError);
 });
+
+test('look-ahead: an order nobody can take on its day is planned on the first later day with a candidate', () => {
+  // Wednesday: the only inspector is on leave; Thursday: full; Friday: free.
+  const input: DispatchInput = {
+    orders: orders(1),
+    inspectors: [inspector('solo', { dailyCapacity: 2, roster: { weekdays: WEEKDAYS, offDates: [DAY] }, load: { '2025-03-06': 2 } })],
+    rules: { rotationDays: 0, lookaheadDays: 3 },
+  };
+  const r = dispatch(input, 'seed');
+  const [o] = assigned(r);
+  assert.equal(o.date, '2025-03-07');
+  assert.equal(o.explanation.deferredFrom, DAY);
+  assert.deepEqual(o.explanation.skippedDays?.map((d) => [d.date, d.eliminated.off_duty, d.eliminated.at_capacity]), [[DAY, 1, 0], ['2025-03-06', 0, 1]]);
+  assert.deepEqual(r.rules, { rotationDays: 0, loadWeightExponent: 4, lookaheadDays: 3 });
+  assert.equal(replayDispatch(input, 'seed', JSON.parse(JSON.stringify(r))).same, true);
+
+  // Without look-ahead the same order stays unassigned on its day, and the old result shape is kept (no lookaheadDays key).
+  const none = dispatch({ ...input, rules: { rotationDays: 0 } }, 'seed');
+  assert.equal(unassigned(none).length, 1);
+  assert.deepEqual(none.rules, { rotationDays: 0, loadWeightExponent: 4 });
+  assert.match(unassigned(none)[0].message, /in office HAM/);
+
+  // Look-ahead too short: unassigned, with every day tried and a message without the office id.
+  const short = dispatch({ ...input, rules: { rotationDays: 0, lookaheadDays: 1 } }, 'seed');
+  const [u] = unassigned(short);
+  assert.equal(u.date, DAY);
+  assert.deepEqual(u.blockingRules, ['off_duty']);
+  assert.deepEqual(u.explanation.triedDays?.map((d) => d.date), ['2025-03-06']);
+  assert.doesNotMatch(u.message, /HAM/);
+  assert.match(u.message, /on 2025-03-05 or the next 1 day/);
+});
+
+test('look-ahead fills capacity day by day and counts the run\'s own assignments', () => {
+  const input: DispatchInput = {
+    orders: orders(5),
+    inspectors: [inspector('a', { dailyCapacity: 2 })],
+    rules: { rotationDays: 0, lookaheadDays: 5 },
+  };
+  const r = dispatch(input, 's');
+  // Wed 2, Thu 2, Fri 1.
+  assert.deepEqual(assigned(r).map((o) => o.date), [DAY, DAY, '2025-03-06', '2025-03-06', '2025-03-07']);
+  // Nobody qualified: no later day is tried.
+  const u = dispatch({ ...input, orders: orders(1, { category: 'weapons' }) }, 's');
+  assert.equal(unassigned(u)[0].explanation.triedDays, undefined);
+  assert.throws(() => dispatch({ ...input, rules: { rotationDays: 0, lookaheadDays: 61 } }, 's'), DomainValidationError);
+});

@@ -11,7 +11,7 @@
 // localeCompare, which depends on the ICU version), weights are integers, and the draw is an integer from the
 // seeded xoshiro128** stream.
 
-import { dayNumber, isoWeekday } from './calendar.ts';
+import { dateOfDay, dayNumber, isoWeekday } from './calendar.ts';
 import { DomainValidationError, type Issue } from './errors.ts';
 import { createRandom } from './prng.ts';
 import { IssueList, checkArray, checkDate, checkId, checkInt, describe, isPlainObject } from './validate.ts';
@@ -79,6 +79,12 @@ export interface DispatchRules {
    * (bench: load CV 0.42 at 0, 0.17 at 2, 0.135 at 3, 0.12 at 4, 0.11 at 6).
    */
   loadWeightExponent?: number;
+  /**
+   * When no inspector can take an order on its day, try each of the next `lookaheadDays` days in turn and plan it on
+   * the first one with a candidate (the inspector's duty, capacity and rotation on that day decide). 0 or absent:
+   * the order stays on its day (runs recorded before look-ahead existed replay unchanged).
+   */
+  lookaheadDays?: number;
 }
 
 export interface DispatchInput {
@@ -117,6 +123,12 @@ export interface AssignedOrder {
   /** 0-based position in the processing order. */
   position: number;
   explanation: {
+    /**
+     * Set when the order was planned onto a later day: its own day, and why nobody could take it on each day tried
+     * before the one chosen.
+     */
+    deferredFrom?: string;
+    skippedDays?: { date: string; eliminated: EliminationCounts }[];
     /** Inspectors of the order's office. */
     officeInspectors: number;
     /** Office inspectors eliminated, each counted under the first rule it failed (checked in ELIMINATION_RULES order). */
@@ -151,6 +163,8 @@ export interface UnassignedOrder {
     officeInspectors: number;
     eliminated: EliminationCounts;
     candidates: 0;
+    /** With look-ahead: the later days tried as well (each with no candidate). */
+    triedDays?: { date: string; eliminated: EliminationCounts }[];
   };
 }
 
@@ -160,14 +174,14 @@ export interface DispatchResult {
   algorithm: typeof DISPATCH_ALGORITHM;
   seed: string;
   /** Rules as applied, defaults filled in. */
-  rules: { rotationDays: number; loadWeightExponent: number };
+  rules: { rotationDays: number; loadWeightExponent: number; lookaheadDays?: number };
   /** One entry per order, in processing order. */
   orders: OrderDispatch[];
   summary: { orders: number; assigned: number; unassigned: number; unassignedByRule: EliminationCounts & { no_inspectors_in_office: number } };
 }
 
 const WEIGHT_SCALE = 65536;
-const LIMITS = { orders: 100_000, inspectors: 50_000, listEntries: 10_000, rotationDays: 3660, capacity: 1000 };
+const LIMITS = { orders: 100_000, inspectors: 50_000, listEntries: 10_000, rotationDays: 3660, capacity: 1000, lookaheadDays: 60 };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Validation
@@ -184,6 +198,7 @@ export function validateDispatchInput(input: unknown): Issue[] {
   else {
     checkInt(issues, 'rules.rotationDays', rules.rotationDays, 0, LIMITS.rotationDays);
     if (rules.loadWeightExponent !== undefined) checkInt(issues, 'rules.loadWeightExponent', rules.loadWeightExponent, 0, 8);
+    if (rules.lookaheadDays !== undefined) checkInt(issues, 'rules.lookaheadDays', rules.lookaheadDays, 0, LIMITS.lookaheadDays);
   }
 
   if (checkArray(issues, 'orders', input.orders, LIMITS.orders)) {
@@ -367,6 +382,7 @@ export function dispatch(input: DispatchInput, seed: string): DispatchResult {
 
   const rotationDays = input.rules.rotationDays;
   const exponent = input.rules.loadWeightExponent ?? 4;
+  const lookaheadDays = input.rules.lookaheadDays ?? 0;
   const random = createRandom(seed);
 
   // Office → inspectors in id order, so the result does not depend on the order rows came out of the database.
@@ -396,36 +412,55 @@ export function dispatch(input: DispatchInput, seed: string): DispatchResult {
 
   for (let position = 0; position < sorted.length; position++) {
     const order = sorted[position];
-    const day = dayNumber(order.date) as number;
+    const firstDay = dayNumber(order.date) as number;
     const office = byOffice.get(order.officeId) ?? [];
     const pool = qualified.get(order.officeId)?.get(order.category);
     const able = pool ? pool.able : [];
-    let present = pool ? pool.onDuty.get(day) : [];
-    if (!present) {
-      const weekday = isoWeekday(day);
-      present = able.filter((s) => isOnDuty(s, day, weekday));
-      pool!.onDuty.set(day, present);
-    }
-    const eliminated = emptyCounts();
-    eliminated.unqualified = office.length - able.length;
-    eliminated.off_duty = able.length - present.length;
-    candidates.length = 0;
-    for (const s of present) {
-      const rule = eliminate(s, order.enterpriseId, day, rotationDays);
-      if (rule) eliminated[rule]++;
-      else candidates.push(s);
+    // The order's own day first, then (with look-ahead) each later day until one has a candidate.
+    const tried: { date: string; eliminated: EliminationCounts }[] = [];
+    let day = firstDay;
+    let eliminated = emptyCounts();
+    for (let offset = 0; offset <= (office.length ? lookaheadDays : 0); offset++) {
+      day = firstDay + offset;
+      let present = pool ? pool.onDuty.get(day) : [];
+      if (!present) {
+        const weekday = isoWeekday(day);
+        present = able.filter((s) => isOnDuty(s, day, weekday));
+        pool!.onDuty.set(day, present);
+      }
+      eliminated = emptyCounts();
+      eliminated.unqualified = office.length - able.length;
+      eliminated.off_duty = able.length - present.length;
+      candidates.length = 0;
+      for (const s of present) {
+        const rule = eliminate(s, order.enterpriseId, day, rotationDays);
+        if (rule) eliminated[rule]++;
+        else candidates.push(s);
+      }
+      if (candidates.length > 0) break;
+      tried.push({ date: dateOfDay(day), eliminated });
+      // Nobody in the office is qualified: no later day can change that.
+      if (able.length === 0) break;
     }
 
     if (candidates.length === 0) {
+      // Report the order's own day (the reason people recognise); the later days tried come with it.
+      eliminated = tried[0]?.eliminated ?? eliminated;
       const reason: UnassignedReason = office.length === 0 ? 'no_inspectors_in_office' : 'no_candidates';
       const blockingRules = ELIMINATION_RULES.filter((r) => eliminated[r] > 0).sort((a, b) => eliminated[b] - eliminated[a]);
       if (reason === 'no_inspectors_in_office') unassignedByRule.no_inspectors_in_office++;
       else unassignedByRule[blockingRules[0]]++;
-      const message =
-        reason === 'no_inspectors_in_office'
+      const counts = blockingRules.map((r) => `${RULE_LABEL[r]} ${eliminated[r]}`).join(', ');
+      // Runs recorded before look-ahead existed carry the older wording (with the office id): keep it for them, so
+      // they replay unchanged; newer runs say it in words a supervisor reads (the UI translates from the counts).
+      const message = input.rules.lookaheadDays === undefined
+        ? (reason === 'no_inspectors_in_office'
           ? `no inspectors in office ${order.officeId}`
-          : `no eligible inspector among ${office.length} in office ${order.officeId}: ` +
-            blockingRules.map((r) => `${RULE_LABEL[r]} ${eliminated[r]}`).join(', ');
+          : `no eligible inspector among ${office.length} in office ${order.officeId}: ${counts}`)
+        : (reason === 'no_inspectors_in_office'
+          ? 'no inspectors in the office'
+          : `no eligible inspector among ${office.length} in the office on ${order.date}` +
+            (tried.length > 1 ? ` or the next ${tried.length - 1} day(s)` : '') + `: ${counts}`);
       out.push({
         orderId: order.id,
         status: 'unassigned',
@@ -434,7 +469,7 @@ export function dispatch(input: DispatchInput, seed: string): DispatchResult {
         reason,
         blockingRules,
         message,
-        explanation: { officeInspectors: office.length, eliminated, candidates: 0 },
+        explanation: { officeInspectors: office.length, eliminated, candidates: 0, ...(tried.length > 1 ? { triedDays: tried.slice(1) } : {}) },
       });
       continue;
     }
@@ -475,19 +510,39 @@ export function dispatch(input: DispatchInput, seed: string): DispatchResult {
       orderId: order.id,
       status: 'assigned',
       inspectorId: s.src.id,
-      date: order.date,
+      date: day === firstDay ? order.date : dateOfDay(day),
       position,
-      explanation: { officeInspectors: office.length, eliminated, candidates: candidates.length, loadLevels, totalWeight, draw },
+      explanation: {
+        ...(day === firstDay ? {} : { deferredFrom: order.date, skippedDays: tried }),
+        officeInspectors: office.length, eliminated, candidates: candidates.length, loadLevels, totalWeight, draw,
+      },
     });
   }
 
   return {
     algorithm: DISPATCH_ALGORITHM,
     seed,
-    rules: { rotationDays, loadWeightExponent: exponent },
+    rules: { rotationDays, loadWeightExponent: exponent, ...(input.rules.lookaheadDays !== undefined ? { lookaheadDays } : {}) },
     orders: out,
     summary: { orders: out.length, assigned, unassigned: out.length - assigned, unassignedByRule },
   };
+}
+
+/**
+ * Every rule one inspector fails for one order on one day (not only the first, as dispatch counts them): what a
+ * supervisor assigning by hand must see, and what decides whether an override is possible (conflict of interest
+ * never is). An inspector of another office fails everything: callers only pass the office's inspectors.
+ */
+export function inspectorFailures(x: DispatchInspector, order: DispatchOrder, rules: DispatchRules): EliminationRule[] {
+  const s = prepareInspector(x);
+  const day = dayNumber(order.date) as number;
+  const out: EliminationRule[] = [];
+  if (!s.qualifications.has(order.category)) out.push('unqualified');
+  if (!isOnDuty(s, day, isoWeekday(day))) out.push('off_duty');
+  if (s.conflicts.has(order.enterpriseId)) out.push('conflict_of_interest');
+  if (rules.rotationDays > 0 && (s.byEnterprise.get(order.enterpriseId) ?? []).some((d) => Math.abs(d - day) < rules.rotationDays)) out.push('rotation');
+  if ((s.load.get(day) ?? 0) >= x.dailyCapacity) out.push('at_capacity');
+  return out;
 }
 
 /** Convenience: orderId → inspectorId for the assigned orders of a result. */

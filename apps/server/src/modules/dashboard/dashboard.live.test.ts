@@ -126,7 +126,14 @@ test('queues by state with counts and the oldest items', async () => {
   const r = await get('supervisor', '/api/dashboard/live/queues');
   assert.equal(r.status, 200);
   const q = Object.fromEntries(r.body.queues.map((x: any) => [x.key, x]));
-  assert.deepEqual(Object.keys(q), ['selected', 'awaiting_dispatch', 'awaiting_booking', 'booked_today', 'in_progress', 'awaiting_approval']);
+  assert.deepEqual(Object.keys(q), [
+    'selected', 'awaiting_dispatch', 'awaiting_eligibility', 'awaiting_booking', 'booked', 'booked_today', 'visit_scheduled', 'in_progress',
+    'awaiting_decision', 'awaiting_approval',
+  ]);
+  // Assigned orders waiting for the inspector's remote/on-site decision have their own queue (they were in none).
+  assert.deepEqual(q.awaiting_eligibility.items.map((i: any) => i.id), [orders.pastDue]);
+  assert.equal(q.awaiting_eligibility.items[0].overdue, true, 'past its due date');
+  assert.equal(q.awaiting_decision.count, 1, 'the ended session\'s order was inspected and waits for a decision');
   assert.equal(q.awaiting_dispatch.count, 2);
   assert.equal(q.awaiting_dispatch.items[0].id, orders.waitingLong, 'oldest first');
   assert.equal(q.awaiting_dispatch.items[0].overdue, true);

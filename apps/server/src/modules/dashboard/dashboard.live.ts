@@ -141,10 +141,16 @@ export async function liveQueues(db: Db, actor: Actor): Promise<LiveQueues> {
     where d.office_id = ${officeId} and d.requires_approval and not exists (select 1 from decision_reviews r where r.decision_id = d.id)
       and not exists (select 1 from decision_effects e where e.decision_id = d.id)
     order by d.signed_at, d.id limit ${QUEUE_ITEMS}`));
-  const [dispatch, booking, progress] = await Promise.all([
+  const [dispatch, eligibility, booking, booked, visits, progress, deciding] = await Promise.all([
     orders(sql`o.state = 'selected'`),
-    orders(sql`o.state in ('eligibility_decided', 'rescheduled', 'missed') and o.mode = 'remote'`),
+    orders(sql`o.state = 'assigned'`),
+    orders(sql`o.state in ('eligibility_decided', 'rescheduled', 'missed')`),
+    orders(sql`o.state = 'booked'`),
+    orders(sql`o.state = 'onsite_scheduled'`),
     orders(sql`o.state = 'in_progress'`),
+    // Inspected, no decision in effect and none waiting for approval: the inspector still has to decide.
+    orders(sql`o.state = 'inspected' and not exists (select 1 from decisions d where d.order_id = o.id and d.requires_approval
+      and not exists (select 1 from decision_reviews r where r.decision_id = d.id))`),
   ]);
   const total = (rows: { total: number }[]) => Number(rows[0]?.total ?? 0);
   const queues: LiveQueues['queues'] = [
@@ -156,9 +162,13 @@ export async function liveQueues(db: Db, actor: Actor): Promise<LiveQueues> {
       })),
     },
     { key: 'awaiting_dispatch', count: total(dispatch), items: asItems(dispatch) },
+    { key: 'awaiting_eligibility', count: total(eligibility), items: asItems(eligibility) },
     { key: 'awaiting_booking', count: total(booking), items: asItems(booking) },
+    { key: 'booked', count: total(booked), items: asItems(booked).map((i) => ({ ...i, overdue: false })) },
     { key: 'booked_today', count: total(bookedToday), items: asItems(bookedToday).map((i) => ({ ...i, overdue: false })) },
+    { key: 'visit_scheduled', count: total(visits), items: asItems(visits) },
     { key: 'in_progress', count: total(progress), items: asItems(progress) },
+    { key: 'awaiting_decision', count: total(deciding), items: asItems(deciding) },
     {
       key: 'awaiting_approval', count: total(approval),
       items: approval.map((r) => ({

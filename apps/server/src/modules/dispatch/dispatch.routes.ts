@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
-  DispatchRunBody, DispatchRunView, IdParams, InspectionOrder, ReassignBody, ReplayView, type DispatchRunBody as RunBody, type ReassignBody as ReBody,
+  CandidateList, DispatchRunBody, DispatchRunView, DispatchSettingsInput, IdParams, InspectionOrder, IsoDate, OrderSettings, ReassignBody, ReplayView,
+  type DispatchRunBody as RunBody, type DispatchSettingsInput as SettingsBody, type ReassignBody as ReBody,
 } from '@rvi/contracts';
 import type { AppContext } from '../../app.ts';
 import { actorOf } from '../../platform/http.ts';
 import { errors, withEffects } from '../orders/orders.http.ts';
-import { getRun, listRuns, reassignOrder, replayRun, runDispatch } from './dispatch.service.ts';
+import { assignOrder, getRun, listCandidates, listRuns, reassignOrder, replayRun, runDispatch } from './dispatch.service.ts';
+import { saveDispatchSettings } from '../orders/orders.settings.ts';
 
 const tags = ['dispatch'];
 const id = (req: { params: unknown }) => (req.params as IdParams).id;
@@ -34,4 +36,25 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/orders/:id/reassign', {
     schema: { tags, summary: 'Supervisor: move an order to another inspector (reason required; the candidate is checked against the rules)', params: IdParams, body: ReassignBody, response: { 200: InspectionOrder, ...errors } },
   }, async (req) => withEffects(ctx, (fx) => reassignOrder(ctx.db, actorOf(req), id(req), req.body as ReBody, fx)));
+
+  app.post('/api/orders/:id/assign', {
+    schema: {
+      tags, summary: 'Supervisor: assign an order waiting for an inspector by hand (reason required; rules checked, conflict of interest never overridden)',
+      params: IdParams, body: ReassignBody, response: { 200: InspectionOrder, ...errors },
+    },
+  }, async (req) => withEffects(ctx, (fx) => assignOrder(ctx.db, actorOf(req), id(req), req.body as ReBody, fx)));
+
+  app.get('/api/orders/:id/candidates', {
+    schema: {
+      tags, summary: 'Supervisor: every inspector of the office checked against the dispatch rules for this order and day',
+      params: IdParams, querystring: Type.Object({ date: Type.Optional(IsoDate) }, { additionalProperties: false }), response: { 200: CandidateList, ...errors },
+    },
+  }, async (req) => listCandidates(ctx.db, actorOf(req), id(req), req.query as { date?: string }));
+
+  app.put('/api/order-settings/dispatch', {
+    schema: {
+      tags, summary: 'Supervisor: change the office\'s rotation window, look-ahead days and weight tolerance (reason required, audited)',
+      body: DispatchSettingsInput, response: { 200: OrderSettings, ...errors },
+    },
+  }, async (req) => saveDispatchSettings(ctx.db, actorOf(req), req.body as SettingsBody));
 }

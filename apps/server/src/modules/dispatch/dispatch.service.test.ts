@@ -28,7 +28,8 @@ after(async () => t?.close());
 
 async function setRotation(days: number) {
   const s = (await admin.get('/api/order-settings')).body;
-  const r = await admin.put('/api/order-settings', { ...s, rotationDays: days });
+  // Look-ahead off: these tests are about one day's rules (dispatch.assign.test.ts covers planning onto later days).
+  const r = await admin.put('/api/order-settings', { ...s, rotationDays: days, lookaheadDays: 0 });
   assert.equal(r.status, 200, r.text);
 }
 
@@ -130,8 +131,11 @@ test('a conflicted, off-duty, unqualified or over-capacity inspector is never ch
   // Reassignment is checked against the same rules.
   const toConflicted = await sup.post(`/api/orders/${assignedId}/reassign`, { inspectorId: conflicted, reason: 'workload' });
   assert.equal(toConflicted.status, 409);
-  assert.equal(toConflicted.body.error.code, 'reassign_not_allowed');
+  assert.equal(toConflicted.body.error.code, 'conflict_of_interest');
   assert.match(toConflicted.body.error.message, /conflict of interest/);
+  // Never, not even with an override.
+  const forced = await sup.post(`/api/orders/${assignedId}/reassign`, { inspectorId: conflicted, reason: 'workload', override: true });
+  assert.equal(forced.body.error.code, 'conflict_of_interest');
   assert.equal((await sup.post(`/api/orders/${assignedId}/reassign`, { inspectorId: offDuty, reason: 'workload' })).body.error.code, 'reassign_not_allowed');
   assert.equal((await sup.post(`/api/orders/${assignedId}/reassign`, { inspectorId: good })).status, 400, 'reason is required');
   const other = await addInspector(t, 'c-other', { qualifications: machinery, capacity: 2, onDuty: [day] });

@@ -5,12 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lte, ne, notInArray, sql } from 'drizzle-orm';
 import {
-  addDays, dispatch, replayDispatch, type DispatchInput, type DispatchInspector, type DispatchOrder, type DispatchResult,
+  addDays, dispatch, inspectorFailures, replayDispatch, type DispatchInput, type DispatchInspector, type DispatchOrder, type DispatchResult,
 } from '@rvi/dispatch';
 import { canonicalJson, sha256Hex } from '@rvi/evidence';
-import type { DispatchRunView, InspectionOrder, ReassignBody, ReplayView } from '@rvi/contracts';
+import type { CandidateCheck, CandidateList, DispatchRunView, InspectionOrder, ReassignBody, ReplayView } from '@rvi/contracts';
 import {
-  appointments, auditLog, dispatchRuns, inspectionOrders, inspectorConflicts, inspectorProfiles, inspectorRosters, users,
+  appointments, auditLog, dispatchRuns, inspectionOrders, inspectorConflicts, inspectorProfiles, inspectorRosters, orderTransitions, users,
 } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
@@ -37,19 +37,22 @@ type PendingOrder = Pick<OrderRow, 'id' | 'officeId' | 'enterpriseId' | 'goodsCa
  * order being reassigned must not count against its own move).
  */
 export async function buildDispatchInput(
-  db: Db, officeId: string, orders: PendingOrder[], rotationDays: number, opts: { inspectorIds?: string[]; excludeOrderId?: string } = {},
+  db: Db, officeId: string, orders: PendingOrder[], rotationDays: number,
+  opts: { inspectorIds?: string[]; excludeOrderId?: string; lookaheadDays?: number } = {},
 ): Promise<DispatchInput> {
+  const rules = { rotationDays, loadWeightExponent: LOAD_WEIGHT_EXPONENT, ...(opts.lookaheadDays !== undefined ? { lookaheadDays: opts.lookaheadDays } : {}) };
   const profileConds = [eq(inspectorProfiles.officeId, officeId), eq(inspectorProfiles.active, true), eq(users.active, true), eq(users.role, 'inspector')];
   if (opts.inspectorIds) profileConds.push(inArray(inspectorProfiles.userId, opts.inspectorIds.length ? opts.inspectorIds : ['-']));
   const profiles = await db.select({ p: inspectorProfiles }).from(inspectorProfiles)
     .innerJoin(users, eq(users.id, inspectorProfiles.userId)).where(and(...profileConds)).orderBy(asc(inspectorProfiles.userId));
   const ids = profiles.map((x) => x.p.userId);
-  const dates = [...new Set(orders.map((o) => o.date))].sort();
+  // Rosters and loads of every day an order may be planned on: its own day and the look-ahead days after it.
+  const dates = [...new Set(orders.flatMap((o) => Array.from({ length: 1 + (opts.lookaheadDays ?? 0) }, (_, k) => addDays(o.date, k))))].sort();
   const inspectors: DispatchInspector[] = profiles.map(({ p }) => ({
     id: p.userId, officeId, qualifications: [...p.qualifications].sort(), roster: { dates: [], offDates: [] }, dailyCapacity: p.dailyCapacity,
     load: {}, recentAssignments: [], conflicts: [],
   }));
-  if (!ids.length || !dates.length) return { orders: orders.map(toDispatchOrder), inspectors, rules: { rotationDays, loadWeightExponent: LOAD_WEIGHT_EXPONENT } };
+  if (!ids.length || !dates.length) return { orders: orders.map(toDispatchOrder), inspectors, rules };
   const byId = new Map(inspectors.map((x) => [x.id, x]));
   const rosters = await db.select().from(inspectorRosters).where(and(inArray(inspectorRosters.inspectorId, ids), inArray(inspectorRosters.date, dates)))
     .orderBy(asc(inspectorRosters.inspectorId), asc(inspectorRosters.date));
@@ -78,7 +81,7 @@ export async function buildDispatchInput(
   const conflicts = await db.select().from(inspectorConflicts).where(inArray(inspectorConflicts.inspectorId, ids))
     .orderBy(asc(inspectorConflicts.inspectorId), asc(inspectorConflicts.enterpriseId));
   for (const c of conflicts) byId.get(c.inspectorId)!.conflicts!.push(c.enterpriseId);
-  return { orders: orders.map(toDispatchOrder), inspectors, rules: { rotationDays, loadWeightExponent: LOAD_WEIGHT_EXPONENT } };
+  return { orders: orders.map(toDispatchOrder), inspectors, rules };
 }
 
 function toDispatchOrder(o: PendingOrder): DispatchOrder {
@@ -118,7 +121,7 @@ export async function runDispatch(db: Db, actor: Actor, opts: { date?: string; o
     const pending = await tx.select().from(inspectionOrders)
       .where(and(eq(inspectionOrders.officeId, officeId), eq(inspectionOrders.state, 'selected'))).orderBy(asc(inspectionOrders.id)).for('update');
     const orders = pending.map((o) => ({ ...o, date: o.dueDate > runDate ? o.dueDate : runDate }));
-    const input = await buildDispatchInput(tx, officeId, orders, settings.rotationDays);
+    const input = await buildDispatchInput(tx, officeId, orders, settings.rotationDays, { lookaheadDays: settings.lookaheadDays ?? 0 });
     const seed = randomUUID();
     let result: DispatchResult;
     try {
@@ -146,7 +149,11 @@ export async function runDispatch(db: Db, actor: Actor, opts: { date?: string; o
       } else {
         await tx.update(inspectionOrders).set({
           dispatchRunId: id, updatedAt: new Date(),
-          unassignedReason: { runId: id, reason: d.reason, message: d.message, blockingRules: d.blockingRules },
+          unassignedReason: {
+            runId: id, reason: d.reason, message: d.message, blockingRules: d.blockingRules, date: d.date,
+            eliminated: d.explanation.eliminated, officeInspectors: d.explanation.officeInspectors,
+            triedDays: (d.explanation.triedDays ?? []).length,
+          },
         }).where(eq(inspectionOrders.id, d.orderId));
         invalidateOrder(fx, order);
       }
@@ -214,33 +221,80 @@ export async function replayRun(db: Db, actor: Actor, id: string): Promise<Repla
   };
 }
 
+/** Rules a supervisor may override with a reason; a conflict of interest never. */
+export const OVERRIDABLE_RULES: readonly string[] = ['unqualified', 'off_duty', 'rotation', 'at_capacity'];
+
+/** The office-local day a hand assignment counts on: the one asked for, else the order's current or due day (never before today). */
+function assignmentDate(order: OrderRow, today: string, asked?: string): string {
+  if (asked) return asked;
+  if (order.assignedDate && order.assignedDate >= today) return order.assignedDate;
+  return order.dueDate > today ? order.dueDate : today;
+}
+
 /**
- * Supervisor moves an order to another inspector, with a reason. Never against the rules: the candidate is checked
- * by the same dispatcher (office, duty, qualification, conflict, rotation, capacity on the order's day), with the
- * order's current assignment left out; a booked appointment moves with it only if the new inspector is free then.
+ * What the rules say about each active inspector of the order's office for `date` (every rule failed, not only the
+ * first), their load that day and capacity: the assign dialog shows it, and assignByHand enforces the same check.
  */
-export async function reassignOrder(db: Db, actor: Actor, id: string, body: ReassignBody, fx?: Effects): Promise<InspectionOrder> {
+export async function checkCandidates(db: Db, order: OrderRow, date: string, rotationDays: number, inspectorIds?: string[]): Promise<CandidateCheck[]> {
+  const input = await buildDispatchInput(db, order.officeId, [{ ...order, date }], rotationDays, { excludeOrderId: order.id, ...(inspectorIds ? { inspectorIds } : {}) });
+  if (!input.inspectors.length) return [];
+  const names = new Map((await db.select({ id: users.id, name: users.displayName }).from(users).where(inArray(users.id, input.inspectors.map((i) => i.id)))).map((u) => [u.id, u.name]));
+  const [dOrder] = input.orders;
+  return input.inspectors.map((x) => {
+    const failedRules = inspectorFailures(x, dOrder, input.rules);
+    return {
+      inspectorId: x.id, name: names.get(x.id) ?? x.id, date, allowed: failedRules.length === 0, failedRules,
+      load: x.load?.[date] ?? 0, dailyCapacity: x.dailyCapacity, onDuty: !failedRules.includes('off_duty'),
+    };
+  }).sort((a, b) => Number(b.allowed) - Number(a.allowed) || a.load - b.load || a.name.localeCompare(b.name));
+}
+
+/** Supervisor: every inspector of the office checked against the rules for one order and day (for the assign dialog). */
+export async function listCandidates(db: Db, actor: Actor, id: string, q: { date?: string }): Promise<CandidateList> {
+  const row = await loadOrder(db, id);
+  authorizeOrder(actor, 'order.reassign', row, id);
+  const settings = await loadOrderSettings(db, row.officeId);
+  const date = assignmentDate(row, officeToday(settings.timeZone), q.date);
+  return { orderId: id, date, items: await checkCandidates(db, row, date, settings.rotationDays) };
+}
+
+/**
+ * Supervisor assigns an order by hand (an order dispatch left unassigned: state `selected`) or moves it to another
+ * inspector (`reassign`), with a reason, for the order's day or a later one. The inspector is checked with every
+ * dispatch rule for that day: a conflict of interest is always refused; any other failed rule (off duty, not
+ * qualified, rotation, at capacity) is refused with 409 naming it unless `override` is set, and then the overridden
+ * rules are audited with the reason. A booked appointment moves with the order only if the new inspector is free then.
+ */
+export async function assignByHand(db: Db, actor: Actor, id: string, body: ReassignBody, kind: 'assign' | 'reassign', fx?: Effects): Promise<InspectionOrder> {
   const row = await loadOrder(db, id);
   authorizeOrder(actor, 'order.reassign', row, id);
   const updated = await db.transaction(async (txx) => {
     const tx = txx as unknown as Db;
     const order = (await lockOrder(tx, id))!;
-    if (!order.inspectorId || !REASSIGNABLE.includes(order.state)) {
+    if (kind === 'assign' && order.state !== 'selected') {
+      throw conflict('invalid_state', `Order ${order.orderNo} is ${order.state}: only an order waiting for an inspector can be assigned (reassign it instead)`);
+    }
+    if (kind === 'reassign' && (!order.inspectorId || !REASSIGNABLE.includes(order.state))) {
       throw conflict('invalid_state', `Order ${order.orderNo} cannot be reassigned while it is ${order.state} (possible when ${REASSIGNABLE.join(', ')})`);
     }
     if (order.inspectorId === body.inspectorId) throw badRequest('same_inspector', 'The order is already assigned to this inspector');
     const settings = await loadOrderSettings(tx, order.officeId);
     const today = officeToday(settings.timeZone);
-    const date = order.assignedDate && order.assignedDate >= today ? order.assignedDate : (order.dueDate > today ? order.dueDate : today);
-    const input = await buildDispatchInput(tx, order.officeId, [{ ...order, date }], settings.rotationDays, { inspectorIds: [body.inspectorId], excludeOrderId: order.id });
-    if (!input.inspectors.length) throw badRequest('reassign_not_allowed', `User ${body.inspectorId} is not an active inspector of this office`);
-    const check = dispatch(input, `reassign:${order.id}`);
-    const verdict = check.orders[0];
-    if (verdict.status !== 'assigned') {
-      throw conflict('reassign_not_allowed', `The inspector cannot take this order on ${date}: ${verdict.blockingRules.join(', ').replaceAll('_', ' ')}`, {
-        blockingRules: verdict.blockingRules, date,
+    if (body.date && body.date < today) throw badRequest('date_in_past', `The day ${body.date} is in the past (today is ${today} in the office)`, { field: 'date' });
+    const date = assignmentDate(order, today, body.date);
+    const [check] = await checkCandidates(tx, order, date, settings.rotationDays, [body.inspectorId]);
+    if (!check) throw badRequest('reassign_not_allowed', 'This user is not an active inspector of this office', { field: 'inspectorId' });
+    if (check.failedRules.includes('conflict_of_interest')) {
+      throw conflict('conflict_of_interest', `${check.name} has a declared conflict of interest with this enterprise and can never be assigned its orders`, {
+        failedRules: check.failedRules, date,
       });
     }
+    if (check.failedRules.length && !body.override) {
+      throw conflict('reassign_not_allowed', `${check.name} cannot take this order on ${date}: ${check.failedRules.join(', ').replaceAll('_', ' ')}. Assign anyway (override) with your reason, or choose another inspector or day.`, {
+        failedRules: check.failedRules, date,
+      });
+    }
+    const overridden = check.failedRules;
     const [appt] = await tx.select().from(appointments).where(and(eq(appointments.orderId, id), eq(appointments.status, 'accepted'))).limit(1);
     if (appt) {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'appointment:' + body.inspectorId}))`);
@@ -251,19 +305,41 @@ export async function reassignOrder(db: Db, actor: Actor, id: string, body: Reas
       if (clash) throw conflict('slot_unavailable', 'The new inspector already has an appointment at the time of this order\'s appointment');
       await tx.update(appointments).set({ inspectorId: body.inspectorId }).where(eq(appointments.id, appt.id));
     }
-    const [out] = await tx.update(inspectionOrders).set({ inspectorId: body.inspectorId, assignedDate: date, updatedAt: new Date() })
-      .where(eq(inspectionOrders.id, id)).returning();
-    await recordAudit(tx, actor, 'order.reassigned', { type: 'inspection_order', id }, {
-      orderNo: order.orderNo, from: order.inspectorId, to: body.inspectorId, reason: body.reason, date, state: order.state,
-      check: { candidates: verdict.explanation.candidates, eliminated: verdict.explanation.eliminated },
-    });
+    const facts = { inspectorId: body.inspectorId, date, by: 'supervisor', overridden, reason: body.reason };
+    let out: OrderRow;
+    if (kind === 'assign') {
+      out = await transitionOrder(tx, actor, order, 'assigned', {
+        reason: body.reason,
+        patch: { inspectorId: body.inspectorId, assignedDate: date, unassignedReason: null },
+        summary: { ...facts, manual: true, previousUnassignedReason: order.unassignedReason ?? null }, fx,
+      });
+    } else {
+      [out] = await tx.update(inspectionOrders).set({ inspectorId: body.inspectorId, assignedDate: date, updatedAt: new Date() })
+        .where(eq(inspectionOrders.id, id)).returning();
+      // Kept in the order's history (what auditors and the order page show), besides the audit entry.
+      await tx.insert(orderTransitions).values({
+        id: randomUUID(), orderId: id, fromState: order.state, toState: order.state, actorId: actor.userId, actorRole: actor.role,
+        reason: `reassigned: ${body.reason}`,
+      });
+      await recordAudit(tx, actor, 'order.reassigned', { type: 'inspection_order', id }, {
+        orderNo: order.orderNo, from: order.inspectorId, to: body.inspectorId, reason: body.reason, date, state: order.state, overridden,
+      });
+    }
     const payload = { orderId: id, orderNo: order.orderNo };
     await fx?.notify(tx, [body.inspectorId], 'order.assigned', { ...payload, count: 1 });
-    await fx?.notify(tx, [order.inspectorId], 'order.reassigned_away', payload);
+    if (order.inspectorId) await fx?.notify(tx, [order.inspectorId], 'order.reassigned_away', payload);
     invalidateOrder(fx, out, [order.inspectorId]);
     return out;
   });
   return (await presentOrders(db, actor, [updated]))[0];
 }
 
+/** Supervisor moves an order to another inspector, with a reason (see assignByHand). */
+export function reassignOrder(db: Db, actor: Actor, id: string, body: ReassignBody, fx?: Effects): Promise<InspectionOrder> {
+  return assignByHand(db, actor, id, body, 'reassign', fx);
+}
 
+/** Supervisor assigns an order dispatch left unassigned, with a reason (see assignByHand). */
+export function assignOrder(db: Db, actor: Actor, id: string, body: ReassignBody, fx?: Effects): Promise<InspectionOrder> {
+  return assignByHand(db, actor, id, body, 'assign', fx);
+}

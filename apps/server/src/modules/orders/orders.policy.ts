@@ -43,6 +43,7 @@ export function orderCan(actor: Actor, o: OrderRecord): Record<string, boolean> 
     book: allowed('order.book') && isEnterprise(actor) && o.mode === 'remote' && !!o.registeredAt && BOOKABLE.includes(s),
     reschedule: s === 'booked' && ((allowed('order.book') && isEnterprise(actor)) || (allowed('order.schedule') && isAssigned(actor, o))),
     reassign: allowed('order.reassign') && !!o.inspectorId && REASSIGNABLE.includes(s),
+    assign: allowed('order.reassign') && s === 'selected',
     cancel: allowed('order.plan') && canTransition(s, 'cancelled'),
   };
 }

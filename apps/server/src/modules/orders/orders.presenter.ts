@@ -1,9 +1,9 @@
 // Orders as each audience may see them. Enterprise users get the logistics (state, mode, slots, appointment) and
 // never the selection kind, channel, risk or any reason for selection; customs staff get everything.
-import { and, desc, inArray, ne } from 'drizzle-orm';
+import { and, desc, eq, inArray, ne, or, like } from 'drizzle-orm';
 import { toWallClock } from '@rvi/dispatch';
 import type { Appointment, InspectionOrder, Slot } from '@rvi/contracts';
-import { appointments, declarations, organisations, users } from '../../db/schema.ts';
+import { appointments, declarations, orderTransitions, organisations, users } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { isCustoms } from '../../platform/policy.ts';
@@ -32,11 +32,13 @@ export interface PresentContext {
   /** Current appointment per order: the latest accepted (else missed) one. */
   current: Map<string, AppointmentRow>;
   all: Map<string, AppointmentRow[]>;
+  /** How the current inspector came to the order (customs only; filled when the actor is customs). */
+  assignment: Map<string, NonNullable<InspectionOrder['assignment']>>;
 }
 
 /** Loads names, declaration numbers and appointments for a page of orders in a fixed number of queries. */
-export async function loadPresentContext(db: Db, rows: OrderRow[]): Promise<PresentContext> {
-  const ctx: PresentContext = { declarationNo: new Map(), orgName: new Map(), timeZone: new Map(), names: new Map(), current: new Map(), all: new Map() };
+export async function loadPresentContext(db: Db, rows: OrderRow[], actor?: Actor): Promise<PresentContext> {
+  const ctx: PresentContext = { declarationNo: new Map(), orgName: new Map(), timeZone: new Map(), names: new Map(), current: new Map(), all: new Map(), assignment: new Map() };
   if (!rows.length) return ctx;
   const declIds = [...new Set(rows.map((r) => r.declarationId))];
   const orgIds = [...new Set(rows.flatMap((r) => [r.enterpriseId, r.officeId]))];
@@ -57,12 +59,30 @@ export async function loadPresentContext(db: Db, rows: OrderRow[]): Promise<Pres
     if (cur) ctx.current.set(orderId, cur);
   }
   const userIds = new Set<string>();
+  const assigned = rows.filter((r) => r.inspectorId);
+  if (assigned.length && actor && (isCustoms(actor) || actor.kind === 'system')) {
+    // The latest transition that put the current inspector on the order: a dispatch run (no reason) or a supervisor's
+    // hand assignment or reassignment (with the reason, shown to auditors and on the plan).
+    const trs = await db.select().from(orderTransitions).where(and(
+      inArray(orderTransitions.orderId, assigned.map((r) => r.id)),
+      or(eq(orderTransitions.toState, 'assigned'), like(orderTransitions.reason, 'reassigned: %')),
+    )).orderBy(desc(orderTransitions.at));
+    for (const t of trs) {
+      if (ctx.assignment.has(t.orderId)) continue;
+      const byHand = t.reason !== null;
+      ctx.assignment.set(t.orderId, {
+        by: byHand ? 'supervisor' : 'dispatch', actorName: t.actorId, reason: t.reason?.replace(/^reassigned: /, '') ?? null, at: t.at.toISOString(),
+      });
+      if (t.actorId) userIds.add(t.actorId);
+    }
+  }
   for (const r of rows) if (r.inspectorId) userIds.add(r.inspectorId);
   for (const a of appts) { userIds.add(a.inspectorId); if (a.operatorUserId) userIds.add(a.operatorUserId); }
   if (userIds.size) {
     const us = await db.select({ id: users.id, name: users.displayName }).from(users).where(inArray(users.id, [...userIds]));
     for (const u of us) ctx.names.set(u.id, u.name);
   }
+  for (const a of ctx.assignment.values()) a.actorName = a.actorName ? ctx.names.get(a.actorName) ?? null : null;
   return ctx;
 }
 
@@ -89,11 +109,12 @@ export function presentOrder(r: OrderRow, actor: Actor, ctx: PresentContext): In
     ...base,
     selection: r.selection, channel: r.channel, hazardous: r.hazardous, priority: r.priority, dispatchRunId: r.dispatchRunId,
     unassignedReason: (r.unassignedReason as InspectionOrder['unassignedReason']) ?? null, missedCount: r.missedCount,
+    assignment: r.inspectorId ? ctx.assignment.get(r.id) ?? null : null,
   };
 }
 
 export async function presentOrders(db: Db, actor: Actor, rows: OrderRow[]): Promise<InspectionOrder[]> {
-  const ctx = await loadPresentContext(db, rows);
+  const ctx = await loadPresentContext(db, rows, actor);
   return rows.map((r) => presentOrder(r, actor, ctx));
 }
 

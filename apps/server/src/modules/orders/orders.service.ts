@@ -212,7 +212,7 @@ export async function loadOrder(db: Db, id: string): Promise<OrderRow | null> {
 export async function getOrder(db: Db, actor: Actor, id: string): Promise<OrderDetail> {
   const row = await loadOrder(db, id);
   authorizeOrder(actor, 'order.read', row, id);
-  const ctx = await loadPresentContext(db, [row]);
+  const ctx = await loadPresentContext(db, [row], actor);
   const base = presentOrder(row, actor, ctx);
   const [decl] = await db.select().from(declarations).where(eq(declarations.id, row.declarationId)).limit(1);
   const notices = await db.select({ n: arrivalNotices, c: arrivalConfirmations.confirmedAt }).from(arrivalNotices)
@@ -230,14 +230,21 @@ export async function getOrder(db: Db, actor: Actor, id: string): Promise<OrderD
       containerNumbers: n.containerNumbers, goodsSummary: n.goodsSummary, status: n.status, confirmedAt: c?.toISOString() ?? null,
     })),
     appointments: (ctx.all.get(row.id) ?? []).map((a) => presentAppointment(a, tz, ctx.names)),
+    application: null,
   };
+  if (row.applicationId) {
+    // The enterprise's own words when it applied (preferred mode, note) reach the inspector's order page.
+    const [app] = await db.select().from(inspectionApplications).where(eq(inspectionApplications.id, row.applicationId)).limit(1);
+    if (app) detail.application = { preferredMode: app.preferredMode as 'remote' | 'onsite', note: app.note, createdAt: app.createdAt.toISOString() };
+  }
   if (!isCustoms(actor) && actor.kind !== 'system') return { ...detail, appointments: detail.appointments.map((a) => ({ ...a, inspectorName: null })) };
-  const transitions = await db.select().from(orderTransitions).where(eq(orderTransitions.orderId, id)).orderBy(asc(orderTransitions.at));
+  const transitions = await db.select({ t: orderTransitions, name: users.displayName }).from(orderTransitions)
+    .leftJoin(users, eq(users.id, orderTransitions.actorId)).where(eq(orderTransitions.orderId, id)).orderBy(asc(orderTransitions.at));
   const [risk] = await db.select().from(riskScores).where(eq(riskScores.declarationId, row.declarationId)).limit(1);
   const [decision] = await db.select().from(eligibilityDecisions).where(eq(eligibilityDecisions.orderId, id)).orderBy(desc(eligibilityDecisions.decidedAt)).limit(1);
   return {
     ...detail,
-    transitions: transitions.map((t) => ({ from: t.fromState, to: t.toState, actorRole: t.actorRole, reason: t.reason, at: t.at.toISOString() })),
+    transitions: transitions.map(({ t, name }) => ({ from: t.fromState, to: t.toState, actorRole: t.actorRole, actorName: name ?? null, reason: t.reason, at: t.at.toISOString() })),
     risk: risk ? { score: risk.score, channel: risk.channel, modelId: risk.modelId, explanation: risk.explanation ?? null, scoredAt: risk.scoredAt.toISOString() } : null,
     eligibilityDecision: decision ? {
       recommendation: decision.recommendation, decidedMode: decision.decidedMode, overridden: decision.overridden, reason: decision.reason,

@@ -1,18 +1,18 @@
 import { eq } from 'drizzle-orm';
 import { addDays, isValidTimeZone, toWallClock, validateWorkingHours, type WorkingHours } from '@rvi/dispatch';
-import type { OrderSettings } from '@rvi/contracts';
+import type { DispatchSettingsInput, OrderSettings } from '@rvi/contracts';
 import { officeOrderSettings, organisations } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
-import { badRequest, notFound } from '../../platform/errors.ts';
-import { isCustoms, requireRole } from '../../platform/policy.ts';
+import { badRequest, forbidden, notFound } from '../../platform/errors.ts';
+import { isCustoms, requireRole, roleAllows } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 
 /** Monday to Friday, 09:00–17:30 office time: the default until an administrator sets the office's hours. */
 export const DEFAULT_WEEKLY: Record<string, { start: string; end: string }[]> = Object.fromEntries(
   ['1', '2', '3', '4', '5'].map((d) => [d, [{ start: '09:00', end: '17:30' }]]),
 );
-const DEFAULTS = { slotMinutes: 60, bufferMinutes: 0, graceMinutes: 15, noticeMinutes: 60, rotationDays: 7, reminderMinutes: 60 };
+const DEFAULTS = { slotMinutes: 60, bufferMinutes: 0, graceMinutes: 15, noticeMinutes: 60, rotationDays: 7, reminderMinutes: 60, lookaheadDays: 5, weightTolerancePct: 5 };
 
 /** The office's booking and dispatch settings (defaults when none were saved). */
 export async function loadOrderSettings(db: Db, officeId: string): Promise<OrderSettings> {
@@ -23,7 +23,8 @@ export async function loadOrderSettings(db: Db, officeId: string): Promise<Order
   return {
     timeZone: office.timeZone, weekly: row.weekly, closedDates: row.closedDates, slotMinutes: row.slotMinutes,
     bufferMinutes: row.bufferMinutes, graceMinutes: row.graceMinutes, noticeMinutes: row.noticeMinutes,
-    rotationDays: row.rotationDays, reminderMinutes: row.reminderMinutes,
+    rotationDays: row.rotationDays, reminderMinutes: row.reminderMinutes, lookaheadDays: row.lookaheadDays,
+    weightTolerancePct: row.weightTolerancePct,
   };
 }
 
@@ -66,10 +67,38 @@ export async function saveOrderSettings(db: Db, actor: Actor, input: OrderSettin
       weekly: input.weekly, closedDates: input.closedDates, slotMinutes: input.slotMinutes, bufferMinutes: input.bufferMinutes,
       graceMinutes: input.graceMinutes, noticeMinutes: input.noticeMinutes, rotationDays: input.rotationDays,
       reminderMinutes: input.reminderMinutes, updatedAt: new Date(),
+      ...(input.lookaheadDays !== undefined ? { lookaheadDays: input.lookaheadDays } : {}),
+      ...(input.weightTolerancePct !== undefined ? { weightTolerancePct: input.weightTolerancePct } : {}),
     };
     await tx.insert(officeOrderSettings).values({ officeId, ...values }).onConflictDoUpdate({ target: officeOrderSettings.officeId, set: values });
     if (input.timeZone !== before.timeZone) await tx.update(organisations).set({ timeZone: input.timeZone }).where(eq(organisations.id, officeId));
     await recordAudit(tx, actor, 'order_settings.changed', { type: 'office', id: officeId }, { before, after: input });
+  });
+  return loadOrderSettings(db, officeId);
+}
+
+/**
+ * Supervisor (or administrator) changes the office's dispatch rules: the rotation window, how many later days
+ * dispatch may plan onto, the weight tolerance. Audited with before/after and the reason; effective at the next run.
+ */
+export async function saveDispatchSettings(db: Db, actor: Actor, input: DispatchSettingsInput): Promise<OrderSettings> {
+  if (!roleAllows(actor, 'order.dispatch') && !roleAllows(actor, 'admin.manage')) throw forbidden(`Your role (${actor.role}) may not change dispatch settings`);
+  if (!actor.officeId || !isCustoms(actor)) throw notFound('Office settings');
+  const officeId = actor.officeId;
+  const before = await loadOrderSettings(db, officeId);
+  await db.transaction(async (txx) => {
+    const tx = txx as unknown as Db;
+    const set = {
+      rotationDays: input.rotationDays, lookaheadDays: input.lookaheadDays, updatedAt: new Date(),
+      ...(input.weightTolerancePct !== undefined ? { weightTolerancePct: input.weightTolerancePct } : {}),
+    };
+    await tx.insert(officeOrderSettings).values({ officeId, weekly: before.weekly, closedDates: before.closedDates, ...DEFAULTS, ...set })
+      .onConflictDoUpdate({ target: officeOrderSettings.officeId, set });
+    await recordAudit(tx, actor, 'dispatch_settings.changed', { type: 'office', id: officeId }, {
+      before: { rotationDays: before.rotationDays, lookaheadDays: before.lookaheadDays, weightTolerancePct: before.weightTolerancePct },
+      after: { rotationDays: input.rotationDays, lookaheadDays: input.lookaheadDays, weightTolerancePct: input.weightTolerancePct ?? before.weightTolerancePct },
+      reason: input.reason,
+    });
   });
   return loadOrderSettings(db, officeId);
 }

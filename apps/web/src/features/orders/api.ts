@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
-  BookBody, DecideEligibilityBody, DispatchRunView, EligibilityView, InspectionOrder, InspectorView, OrderDetail, OrderList,
+  BookBody, CandidateList, DecideEligibilityBody, DispatchSettingsInput, OrderSettings, DispatchRunView, EligibilityView, InspectionOrder, InspectorView, OrderDetail, OrderList,
   OrderListQuery, Plan, PlanQuery, RuleSetInput, RuleSetView, ScheduleVisitBody, SlotList,
 } from '@rvi/contracts';
 import { api } from '../../shared/api/client.ts';
@@ -18,6 +18,8 @@ export const orderKeys = {
   operators: ['orders', 'operators'] as const,
   applications: ['orders', 'applications'] as const,
   inspectors: ['orders', 'inspectors'] as const,
+  candidates: (id: string, date: string) => ['orders', 'candidates', id, date] as const,
+  settings: ['orders', 'settings'] as const,
   eligibility: (id: string) => ['eligibility', 'order', id] as const,
   rules: ['eligibility', 'rules'] as const,
 };
@@ -75,6 +77,23 @@ export function useInspectors(enabled = true) {
   });
 }
 
+/** Every inspector of the office checked against the dispatch rules for one order and day (the assign dialog). */
+export function useCandidates(id: string, date: string) {
+  return useQuery({
+    queryKey: orderKeys.candidates(id, date),
+    queryFn: ({ signal }) => api<CandidateList>(`/api/orders/${enc(id)}/candidates`, { query: { date: date || undefined }, signal }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useOrderSettings(enabled = true) {
+  return useQuery({
+    queryKey: orderKeys.settings,
+    queryFn: ({ signal }) => api<OrderSettings>('/api/order-settings', { signal }),
+    enabled,
+  });
+}
+
 export function useOperators(enabled = true) {
   return useQuery({
     queryKey: orderKeys.operators,
@@ -122,8 +141,13 @@ function useOrderMutation<I, O>(fn: (input: I) => Promise<O>) {
 }
 
 export const useRunDispatch = () => useOrderMutation((date: string | undefined) => api<DispatchRunView>('/api/dispatch/runs', { json: date ? { date } : {} }));
-export const useReassign = () => useOrderMutation((v: { id: string; inspectorId: string; reason: string }) =>
-  api<InspectionOrder>(`/api/orders/${enc(v.id)}/reassign`, { json: { inspectorId: v.inspectorId, reason: v.reason } }));
+type HandAssignment = { id: string; inspectorId: string; reason: string; date?: string; override?: boolean };
+const handBody = ({ id: _id, ...body }: HandAssignment) => body;
+export const useReassign = () => useOrderMutation((v: HandAssignment) => api<InspectionOrder>(`/api/orders/${enc(v.id)}/reassign`, { json: handBody(v) }));
+export const useAssign = () => useOrderMutation((v: HandAssignment) => api<InspectionOrder>(`/api/orders/${enc(v.id)}/assign`, { json: handBody(v) }));
+export const useSaveDispatchSettings = () => useOrderMutation((body: DispatchSettingsInput) => api<OrderSettings>('/api/order-settings/dispatch', { method: 'PUT', json: body }));
+export const useSaveCapacity = () => useOrderMutation((v: { id: string; qualifications: string[]; dailyCapacity: number; active: boolean }) =>
+  api<void>(`/api/inspectors/${enc(v.id)}/profile`, { method: 'PUT', json: { qualifications: v.qualifications, dailyCapacity: v.dailyCapacity, active: v.active } }));
 export const useCancelOrder = () => useOrderMutation((v: { id: string; reason: string }) => api<InspectionOrder>(`/api/orders/${enc(v.id)}/cancel`, { json: { reason: v.reason } }));
 export const useAcceptApplication = () => useOrderMutation((id: string) => api<InspectionOrder>(`/api/inspection-applications/${enc(id)}/accept`, { json: {} }));
 export const useDecideEligibility = () => useOrderMutation((v: { id: string } & DecideEligibilityBody) =>

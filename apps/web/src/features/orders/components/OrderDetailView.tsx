@@ -10,6 +10,7 @@ import { formatDateTime, formatNumber } from '../../../shared/format.ts';
 import { RiskPanel } from '../../risk/components/RiskPanel.tsx';
 import { useCancelOrder, useConfirmArrival, useOrder, useRegisterRemote, useScheduleVisit, useStartInspection } from '../api.ts';
 import { EligibilityPanel } from './EligibilityPanel.tsx';
+import { AssignDialog, UnassignedText } from './AssignDialog.tsx';
 import { AppointmentText, ModeBadge, OrderStateBadge } from './OrderBadges.tsx';
 
 function Field({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
@@ -31,7 +32,7 @@ export function OrderDetailView({ id, can }: { id: string; can: Record<string, b
   const register = useRegisterRemote();
   const start = useStartInspection();
   const confirm = useConfirmArrival();
-  const [dialog, setDialog] = useState<'visit' | 'cancel' | null>(null);
+  const [dialog, setDialog] = useState<'visit' | 'cancel' | 'assign' | null>(null);
   if (q.isPending) return <Loading />;
   if (q.error || !q.data) return <ErrorAlert error={q.error} />;
   const o = q.data;
@@ -46,6 +47,8 @@ export function OrderDetailView({ id, can }: { id: string; can: Record<string, b
             {o.can.register ? <Button onClick={() => register.mutate(o.id)} loading={register.isPending} data-testid="register-remote">{t('orders.detail.registerRemote')}</Button> : null}
             {o.can.scheduleVisit ? <Button variant="light" onClick={() => setDialog('visit')} data-testid="schedule-visit">{t('orders.detail.scheduleVisit')}</Button> : null}
             {o.can.start ? <Button variant="light" onClick={() => start.mutate(o.id)} loading={start.isPending} data-testid="start-inspection">{t('orders.detail.start')}</Button> : null}
+            {o.can.assign ? <Button onClick={() => setDialog('assign')} data-testid="assign-open">{t('orders.assign.open')}</Button> : null}
+            {o.can.reassign ? <Button variant="light" onClick={() => setDialog('assign')} data-testid="reassign-open">{t('orders.reassign.open')}</Button> : null}
             {o.can.cancel ? <Button variant="default" color="red" onClick={() => setDialog('cancel')} data-testid="cancel-order">{t('orders.detail.cancel')}</Button> : null}
           </>
         )}
@@ -62,7 +65,16 @@ export function OrderDetailView({ id, can }: { id: string; can: Record<string, b
           <Field label={t('orders.fields.selection')}>{o.selection ? t(`orders.selection.${o.selection}`) : t('common.none')}</Field>
           <Field label={t('orders.fields.inspectOnArrival')}>{o.inspectOnArrival ? (o.goodsArrivedAt ? t('orders.arrived') : t('orders.yes')) : t('orders.no')}</Field>
         </SimpleGrid>
-        {o.unassignedReason ? <Text size="sm" c="orange" mt="sm" data-testid="unassigned-reason">{o.unassignedReason.message}</Text> : null}
+        {o.unassignedReason ? <Text size="sm" c="orange" mt="sm" data-testid="unassigned-reason"><UnassignedText reason={o.unassignedReason} /></Text> : null}
+        {o.assignment?.by === 'supervisor' ? (
+          <Text size="sm" mt="sm" data-testid="assignment-note">{t('orders.assign.note', { name: o.assignment.actorName ?? '', reason: o.assignment.reason ?? '' })}</Text>
+        ) : null}
+        {o.application ? (
+          <Text size="sm" mt="sm" data-testid="application-note">
+            {t('orders.detail.application', { mode: t(`apply.mode.${o.application.preferredMode}`) })}
+            {o.application.note ? <> “<Text span fs="italic">{o.application.note}</Text>”</> : null}
+          </Text>
+        ) : null}
       </Card>
 
       {o.appointment ? (
@@ -115,7 +127,7 @@ export function OrderDetailView({ id, can }: { id: string; can: Record<string, b
                 <Table.Tr key={i}>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(tr.at)}</Table.Td>
                   <Table.Td>{tr.from ? <OrderStateBadge state={tr.from} /> : null} → <OrderStateBadge state={tr.to} /></Table.Td>
-                  <Table.Td>{tr.actorRole ? t(`roles.${tr.actorRole}`, { defaultValue: tr.actorRole }) : ''}</Table.Td>
+                  <Table.Td>{tr.actorName ?? (tr.actorRole ? t(`roles.${tr.actorRole}`, { defaultValue: tr.actorRole }) : t('orders.detail.system'))}</Table.Td>
                   <Table.Td style={{ overflowWrap: 'anywhere' }}>{tr.reason ?? ''}</Table.Td>
                 </Table.Tr>
               ))}
@@ -126,6 +138,9 @@ export function OrderDetailView({ id, can }: { id: string; can: Record<string, b
 
       <Modal opened={dialog === 'visit'} onClose={() => setDialog(null)} title={t('orders.detail.scheduleVisit')}>
         <VisitForm order={o} onDone={() => setDialog(null)} />
+      </Modal>
+      <Modal opened={dialog === 'assign'} onClose={() => setDialog(null)} title={o.inspectorId ? t('orders.reassign.title') : t('orders.assign.title')} size="lg">
+        {dialog === 'assign' ? <AssignDialog order={o} onDone={() => setDialog(null)} /> : null}
       </Modal>
       <Modal opened={dialog === 'cancel'} onClose={() => setDialog(null)} title={t('orders.detail.cancel')}>
         <CancelForm order={o} onDone={() => setDialog(null)} />

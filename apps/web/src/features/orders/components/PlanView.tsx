@@ -1,12 +1,15 @@
 import { useState } from 'react';
-import { Alert, Anchor, Button, Card, Group, Modal, NativeSelect, SegmentedControl, SimpleGrid, Stack, Table, Text, TextInput, Textarea } from '@mantine/core';
+import { ActionIcon, Alert, Anchor, Badge, Button, Card, Group, Modal, NumberInput, Popover, SegmentedControl, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import type { InspectionOrder } from '@rvi/contracts';
 import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
 import { Loading } from '../../../shared/ui/Loading.tsx';
 import { PageHeader } from '../../../shared/ui/PageHeader.tsx';
-import { useAcceptApplication, useApplications, useCheckMissed, useInspectors, usePlan, useReassign, useRunDispatch } from '../api.ts';
+import { formatDateTime } from '../../../shared/format.ts';
+import { useAcceptApplication, useApplications, useCheckMissed, useInspectors, usePlan, useRunDispatch, useSaveCapacity } from '../api.ts';
+import { AssignDialog, UnassignedText } from './AssignDialog.tsx';
+import { DispatchSettingsCard } from './DispatchSettingsCard.tsx';
 import { ModeBadge, OrderStateBadge } from './OrderBadges.tsx';
 
 const orderPath = (id: string) => `/customs/orders/${encodeURIComponent(id)}`;
@@ -24,7 +27,7 @@ export function PlanView({ can }: { can: Record<string, boolean> }) {
   const missed = useCheckMissed();
   const apps = useApplications(!!can['order.plan']);
   const accept = useAcceptApplication();
-  const [reassigning, setReassigning] = useState<InspectionOrder | null>(null);
+  const [assigning, setAssigning] = useState<InspectionOrder | null>(null);
   const p = plan.data;
 
   return (
@@ -41,7 +44,7 @@ export function PlanView({ can }: { can: Record<string, boolean> }) {
       />
       <Stack gap="md">
         <Group gap="sm" align="flex-end" wrap="wrap">
-          <TextInput type="date" label={t('orders.plan.from')} value={from} onChange={(e) => setFrom(e.currentTarget.value)} data-testid="plan-from" />
+          <TextInput type="date" label={t('orders.plan.from')} value={from || p?.from || ''} onChange={(e) => setFrom(e.currentTarget.value)} data-testid="plan-from" />
           <SegmentedControl value={days} onChange={setDays} data={[{ value: '1', label: t('orders.plan.day') }, { value: '7', label: t('orders.plan.week') }]} data-testid="plan-range" />
         </Group>
         <ErrorAlert error={run.error ?? missed.error ?? plan.error} />
@@ -68,9 +71,12 @@ export function PlanView({ can }: { can: Record<string, boolean> }) {
               <Card withBorder data-testid="plan-by-inspector">
                 <Text fw={600} size="sm" mb={4}>{t('orders.plan.byInspector')}</Text>
                 {p.byInspector.map((i) => (
-                  <Group key={i.inspectorId} justify="space-between" wrap="nowrap">
+                  <Group key={i.inspectorId} justify="space-between" wrap="nowrap" data-testid="plan-inspector" data-inspector-id={i.inspectorId}>
                     <Text size="sm" truncate>{i.name}</Text>
-                    <Text size="sm" data-testid="inspector-load">{t('orders.plan.load', { n: i.orders, capacity: i.dailyCapacity, duty: i.onDutyDates.length })}</Text>
+                    <Group gap={4} wrap="nowrap">
+                      <Text size="sm" data-testid="inspector-load">{t('orders.plan.load', { n: i.orders, capacity: i.dailyCapacity, duty: i.onDutyDates.length })}</Text>
+                      {can['order.dispatch'] ? <CapacityEditor inspectorId={i.inspectorId} name={i.name} capacity={i.dailyCapacity} /> : null}
+                    </Group>
                   </Group>
                 ))}
               </Card>
@@ -99,13 +105,26 @@ export function PlanView({ can }: { can: Record<string, boolean> }) {
                         <Table.Td><OrderStateBadge state={o.state} /></Table.Td>
                         <Table.Td><ModeBadge mode={o.mode} /></Table.Td>
                         <Table.Td>
-                          {o.inspectorName ?? (o.unassignedReason
-                            ? <Text size="xs" c="orange" data-testid="unassigned-reason">{t('orders.unassigned', { rules: o.unassignedReason.blockingRules.map((r) => t(`orders.rules.${r}`, { defaultValue: r })).join(', ') })}</Text>
-                            : <Text size="xs" c="dimmed">{t('orders.waiting')}</Text>)}
+                          {o.inspectorName
+                            ? (
+                              <Group gap={4} wrap="nowrap">
+                                <Text size="sm">{o.inspectorName}</Text>
+                                {o.assignment?.by === 'supervisor'
+                                  ? <Badge size="xs" variant="light" color="grape" title={o.assignment.reason ?? ''} data-testid="assigned-by-hand">{t('orders.assign.byHand')}</Badge>
+                                  : null}
+                              </Group>
+                            )
+                            : (o.unassignedReason
+                              ? <Text size="xs" c="orange" data-testid="unassigned-reason"><UnassignedText reason={o.unassignedReason} /></Text>
+                              : <Text size="xs" c="dimmed">{t('orders.waiting')}</Text>)}
                         </Table.Td>
-                        <Table.Td>{o.assignedDate ?? o.dueDate}</Table.Td>
                         <Table.Td>
-                          {o.can.reassign ? <Button size="compact-xs" variant="light" onClick={() => setReassigning(o)} data-testid="reassign-open">{t('orders.reassign.open')}</Button> : null}
+                          {o.assignedDate ?? o.dueDate}
+                          {o.assignedDate && o.assignedDate > o.dueDate ? <Text span size="xs" c="dimmed" data-testid="planned-later"> {t('orders.plan.plannedLater', { due: o.dueDate })}</Text> : null}
+                        </Table.Td>
+                        <Table.Td>
+                          {o.can.assign ? <Button size="compact-xs" onClick={() => setAssigning(o)} data-testid="assign-open">{t('orders.assign.open')}</Button> : null}
+                          {o.can.reassign ? <Button size="compact-xs" variant="light" onClick={() => setAssigning(o)} data-testid="reassign-open">{t('orders.reassign.open')}</Button> : null}
                         </Table.Td>
                       </Table.Tr>
                     ))}
@@ -115,8 +134,9 @@ export function PlanView({ can }: { can: Record<string, boolean> }) {
               {p.orders.length === 0 ? <Text c="dimmed" size="sm" p="sm">{t('orders.plan.empty')}</Text> : null}
             </Card>
             {p.lastRun ? (
-              <Text size="xs" c="dimmed" data-testid="last-run">{t('orders.plan.lastRun', { id: p.lastRun.id })}</Text>
+              <Text size="xs" c="dimmed" data-testid="last-run">{t('orders.plan.lastRunAt', { at: formatDateTime(p.lastRun.createdAt) })}</Text>
             ) : null}
+            {can['order.dispatch'] ? <DispatchSettingsCard /> : null}
           </>
         ) : null}
         {apps.data?.items.length ? (
@@ -136,50 +156,41 @@ export function PlanView({ can }: { can: Record<string, boolean> }) {
           </Card>
         ) : null}
       </Stack>
-      <Modal opened={!!reassigning} onClose={() => setReassigning(null)} title={t('orders.reassign.title')}>
-        {reassigning ? <ReassignForm order={reassigning} onDone={() => setReassigning(null)} /> : null}
+      <Modal opened={!!assigning} onClose={() => setAssigning(null)} title={assigning?.inspectorId ? t('orders.reassign.title') : t('orders.assign.title')} size="lg">
+        {assigning ? <AssignDialog order={assigning} onDone={() => setAssigning(null)} /> : null}
       </Modal>
     </>
   );
 }
 
-function ReassignForm({ order, onDone }: { order: InspectionOrder; onDone(): void }) {
+/** The supervisor changes an inspector's daily capacity from the plan (qualifications and dispatch status unchanged). */
+function CapacityEditor({ inspectorId, name, capacity }: { inspectorId: string; name: string; capacity: number }) {
   const { t } = useTranslation();
   const inspectors = useInspectors();
-  const reassign = useReassign();
-  const [to, setTo] = useState('');
-  const [reason, setReason] = useState('');
-  const options = (inspectors.data?.items ?? []).filter((i) => i.userId !== order.inspectorId && i.active);
+  const save = useSaveCapacity();
+  const [value, setValue] = useState<number | ''>(capacity);
+  const [open, setOpen] = useState(false);
+  const profile = inspectors.data?.items.find((i) => i.userId === inspectorId);
   return (
-    <form
-      onSubmit={async (e) => {
-        e.preventDefault();
-        try {
-          await reassign.mutateAsync({ id: order.id, inspectorId: to, reason: reason.trim() });
-          onDone();
-        } catch {
-          // shown below
-        }
-      }}
-      data-testid="reassign-form"
-    >
-      <Stack gap="sm">
-        <Text size="sm">{t('orders.reassign.current', { orderNo: order.orderNo, name: order.inspectorName ?? '' })}</Text>
-        <NativeSelect
-          label={t('orders.reassign.to')}
-          value={to}
-          onChange={(e) => setTo(e.currentTarget.value)}
-          data={[{ value: '', label: t('orders.reassign.choose') }, ...options.map((i) => ({ value: i.userId, label: i.name }))]}
-          required
-          data-testid="reassign-inspector"
-        />
-        <Textarea label={t('orders.reason')} value={reason} onChange={(e) => setReason(e.currentTarget.value)} required minLength={3} data-testid="reassign-reason" />
-        <ErrorAlert error={reassign.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>{t('common.cancel')}</Button>
-          <Button type="submit" disabled={!to || reason.trim().length < 3} loading={reassign.isPending} data-testid="reassign-submit">{t('orders.reassign.submit')}</Button>
-        </Group>
-      </Stack>
-    </form>
+    <Popover opened={open} onChange={setOpen} position="bottom-end" withArrow trapFocus>
+      <Popover.Target>
+        <ActionIcon size="sm" variant="subtle" aria-label={t('orders.plan.editCapacity', { name })} onClick={() => { setValue(capacity); setOpen((o) => !o); }} data-testid="capacity-edit">✎</ActionIcon>
+      </Popover.Target>
+      <Popover.Dropdown>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!profile || value === '') return;
+            save.mutate({ id: inspectorId, qualifications: profile.qualifications, dailyCapacity: Number(value), active: profile.active }, { onSuccess: () => setOpen(false) });
+          }}
+        >
+          <Stack gap="xs">
+            <NumberInput label={t('admin.inspectors.capacity')} min={0} max={100} value={value} onChange={(v) => setValue(v === '' ? '' : Number(v))} data-testid="capacity-input" />
+            <ErrorAlert error={save.error} />
+            <Button type="submit" size="xs" disabled={!profile} loading={save.isPending} data-testid="capacity-save">{t('admin.save')}</Button>
+          </Stack>
+        </form>
+      </Popover.Dropdown>
+    </Popover>
   );
 }
