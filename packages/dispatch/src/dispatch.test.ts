@@ -382,3 +382,11 @@ test('look-ahead fills capacity day by day and counts the run\'s own assignments
   assert.equal(unassigned(u)[0].explanation.triedDays, undefined);
   assert.throws(() => dispatch({ ...input, rules: { rotationDays: 0, lookaheadDays: 61 } }, 's'), DomainValidationError);
 });
+
+test('inspectorFailures lists every rule an inspector fails, not only the first', async () => {
+  const { inspectorFailures } = await import('./dispatch.ts');
+  const order = orders(1, { enterpriseId: 'ACME' })[0];
+  const x = inspector('x', { qualifications: ['textiles'], conflicts: ['ACME'], roster: { weekdays: [6] }, dailyCapacity: 1, load: { [DAY]: 1 }, recentAssignments: [{ enterpriseId: 'ACME', date: '2025-03-03' }] });
+  assert.deepEqual(inspectorFailures(x, order, { rotationDays: 7 }), ['unqualified', 'off_duty', 'conflict_of_interest', 'rotation', 'at_capacity']);
+  assert.deepEqual(inspectorFailures(inspector('ok'), order, { rotationDays: 7 }), []);
+});
