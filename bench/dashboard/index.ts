@@ -53,7 +53,7 @@ try {
   await seedOnFirstStart(ctx.db, { demo: true, password: PASSWORD });
   const q = ctx.database.query.bind(ctx.database);
   const [{ id: office }] = await q<{ id: string }>(`select id from organisations where code = 'CUS-YS'`);
-  const [{ id: supervisor }] = await q<{ id: string }>(`select id from users where username = 'supervisor'`);
+  const [{ id: _supervisor }] = await q<{ id: string }>(`select id from users where username = 'supervisor'`);
   const ruleSet = await activeRuleSet(ctx.db, office);
   let t0 = performance.now();
 

@@ -163,7 +163,7 @@ test('inspector signs a hold, the supervisor approves it; the case story shows t
   await sup.getByTestId('player').waitFor();
   const kinds = await sup.getByTestId('timeline-marker').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
   assert.ok(kinds.includes('finding') && kinds.includes('snapshot'), `markers: ${kinds.join(', ')}`);
-  await sup.waitForFunction(() => (document.querySelector('[data-testid="player"]') as HTMLVideoElement | null)?.readyState! >= 1);
+  await sup.waitForFunction(() => ((document.querySelector('[data-testid="player"]') as HTMLVideoElement | null)?.readyState ?? 0) >= 1);
   // Every audit entry of the case, in chain order.
   const seqs = (await sup.getByTestId('case-audit-row').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq')))));
   assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y));

@@ -59,13 +59,13 @@ test('allowedTransitions lists the next states; every state is reachable and eve
   // Reachable from selected.
   const seen = new Set<OrderState>(['selected']);
   const queue: OrderState[] = ['selected'];
-  while (queue.length) for (const n of allowedTransitions(queue.shift()!)) if (!seen.has(n)) (seen.add(n), queue.push(n));
+  while (queue.length) for (const n of allowedTransitions(queue.shift()!)) if (!seen.has(n)) { seen.add(n); queue.push(n); }
   assert.deepEqual([...seen].sort(), [...ORDER_STATES].sort());
   // From every state a terminal state is reachable (nothing falls through).
   for (const s of ORDER_STATES) {
     const reach = new Set<OrderState>([s]);
     const q: OrderState[] = [s];
-    while (q.length) for (const n of allowedTransitions(q.shift()!)) if (!reach.has(n)) (reach.add(n), q.push(n));
+    while (q.length) for (const n of allowedTransitions(q.shift()!)) if (!reach.has(n)) { reach.add(n); q.push(n); }
     assert.ok(reach.has('closed') || reach.has('cancelled') || TERMINAL_STATES.includes(s), s);
   }
   // The returned list is a copy: callers cannot change the machine.

@@ -1,5 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { loadConfig, ConfigError, type Config } from '../platform/config.ts';
 import { systemActor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';

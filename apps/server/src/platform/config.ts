@@ -76,7 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   const host = env.HOST?.trim() || '0.0.0.0';
-  if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
   const demoPassword = env.RVI_DEMO_PASSWORD ?? null;
   if (demoPassword !== null && demoPassword.length < 8) {
     throw new ConfigError('RVI_DEMO_PASSWORD', 'must be at least 8 characters');

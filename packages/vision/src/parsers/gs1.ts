@@ -58,6 +58,7 @@ export function parseGs1(text: string): Gs1Data | null {
       const fixedAi = Object.keys(FIXED_LENGTH).find((ai) => s.startsWith(ai));
       if (fixedAi) {
         elements[fixedAi] = s.slice(fixedAi.length, fixedAi.length + FIXED_LENGTH[fixedAi]);
+        // eslint-disable-next-line no-control-regex -- GS1 separates fields with the GS control character
         s = s.slice(fixedAi.length + FIXED_LENGTH[fixedAi]).replace(/^\x1d/, '');
         continue;
       }

@@ -13,7 +13,7 @@ export interface HsCodeReading {
 const HS_LABEL = /(?:HS\s*编码|HS\s*編碼|\bH\s*\.?\s*T?\s*S\s*\.?\s*(?:C\s*[O0Q]\s*[D0O]\s*[E3L]|N[O0]\.?|#|TARIFF(?:\s*N[O0]\.?)?)?|\bTARIFF\s*(?:CODE|N[O0]\.?)|\bCOMMODITY\s*CODE|海关编码|海關編碼|商品编码|商品編碼|税则号|稅則號|税号|稅號|海关商品编码)\s*[.:#]?\s*/gi;
 
 // Digits with optional dots/spaces between groups; OCR letters inside numbers are repaired.
-const HS_NUMBER = /^([0-9OoIlSBZ]{4})(?:[ .\-]?([0-9OoIlSBZ]{2}))?(?:[ .\-]?([0-9OoIlSBZ]{2}))?(?:[ .\-]?([0-9OoIlSBZ]{2}))?(?![0-9])/;
+const HS_NUMBER = /^([0-9OoIlSBZ]{4})(?:[ .-]?([0-9OoIlSBZ]{2}))?(?:[ .-]?([0-9OoIlSBZ]{2}))?(?:[ .-]?([0-9OoIlSBZ]{2}))?(?![0-9])/;
 
 export function parseHsCodes(line: string): HsCodeReading[] {
   const text = normalizeOcrText(line);

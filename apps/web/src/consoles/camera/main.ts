@@ -214,6 +214,7 @@ async function start(j: Joined): Promise<void> {
   const apply = (e: SessionEvent, live: boolean) => {
     if (seen.has(e.id)) return;
     seen.add(e.id);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON per event kind
     const p = e.payload as Record<string, any>;
     switch (e.kind) {
       case 'step.sent':
@@ -266,6 +267,7 @@ async function start(j: Joined): Promise<void> {
     page('ended', s().ended.title, reason ? fill(s().ended.bodyReason, { reason }) : s().ended.body, 'camera-ended');
   };
   transport.onMessage((raw) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON per event kind
     const m = raw as unknown as { type: string; [k: string]: any };
     if (m.type === 'guide') apply(m.event as SessionEvent, true);
     else if (m.type === 'recording') {

@@ -15,6 +15,7 @@ const KNOWN = new Set([
 
 /** One line of the timeline, in words. */
 function describe(e: SessionEvent, t: (k: string, o?: Record<string, unknown>) => string, lang: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON per event kind
   const p = e.payload as Record<string, any>;
   const who = e.actorName ?? t(`sessions.source.${e.source}`);
   const key = `sessions.event.${e.kind.replace(/\./g, '_')}`;
