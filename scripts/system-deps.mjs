@@ -43,6 +43,8 @@ const NEEDS = [
   ['fonts-noto-cjk', () => anyFile('usr/share/fonts', /^NotoSansCJK.*\.(ttc|otf)$/i)],
   ['unzip', () => onPath('unzip')],
   ['poppler-utils', () => onPath('pdftotext')],
+  // the object-detector tests draw goods (bicycles) with the colour emoji font
+  ['fonts-noto-color-emoji', () => anyFile('usr/share/fonts', /^NotoColorEmoji\.ttf$/i)],
 ];
 
 const missing = NEEDS.filter(([, present]) => !present()).map(([pkg]) => pkg);

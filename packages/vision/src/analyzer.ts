@@ -10,13 +10,16 @@ import { hasOriginMarker } from './parsers/origin.ts';
 import { findSealLabel } from './parsers/seal.ts';
 import { rectCorners, type Point, type Quad, type RotatedRect } from './ocr/geometry.ts';
 import { PaddleOcr, type OcrLine, type OcrOptions } from './ocr/paddle.ts';
-import { decodeImage, ImageDecodeError, rotateRaster } from './ocr/raster.ts';
+import { decodeImage, ImageDecodeError, resizeRaster, rotateRaster, type RasterImage } from './ocr/raster.ts';
+import { ObjectDetector, type DetectedFace, type DetectedObject } from './objects/detector.ts';
 
 export interface ReadOptions {
   /** Skip barcode / QR decoding (saves time on frames known to carry none). */
   barcodes?: boolean;
   /** Longer side of the text detection input; more finds smaller text, costs time. */
   detMaxSide?: number;
+  /** Run the object detector (goods, persons; faces where persons are seen). Default true when it is loaded. */
+  objects?: boolean;
 }
 
 export interface OutputLine {
@@ -50,7 +53,11 @@ export interface VisionReading {
   model: string;
   /** Clockwise turn (degrees) the text needed to be upright: 90 / 270 for a photo taken on its side. */
   rotation: 0 | 90 | 270;
-  timingsMs: { decode: number; ocr: number; barcodes: number; total: number };
+  /** What is in view (COCO classes, CenterNet), most confident first; boxes [x, y, w, h] in image pixels. */
+  objects: DetectedObject[];
+  /** Faces (BlazeFace), looked for when a person is in view: what an exported still blurs. */
+  faces: DetectedFace[];
+  timingsMs: { decode: number; ocr: number; barcodes: number; objects: number; total: number };
 }
 
 /**
@@ -64,10 +71,11 @@ const DEFAULT_DET_MAX_SIDE = 512;
 export class VisionAnalyzer {
   private readonly barcodeReader = new BarcodeReader();
 
-  private constructor(private readonly ocr: PaddleOcr) {}
+  private constructor(private readonly ocr: PaddleOcr, private readonly detector: ObjectDetector | null) {}
 
-  static async create(options: { threads?: number; warm?: boolean } = {}): Promise<VisionAnalyzer> {
-    const analyzer = new VisionAnalyzer(await PaddleOcr.load(undefined, options.threads));
+  static async create(options: { threads?: number; warm?: boolean; objects?: boolean } = {}): Promise<VisionAnalyzer> {
+    const [ocr, detector] = await Promise.all([PaddleOcr.load(undefined, options.threads), options.objects === false ? null : ObjectDetector.load()]);
+    const analyzer = new VisionAnalyzer(ocr, detector);
     if (options.warm !== false) await analyzer.warmUp();
     return analyzer;
   }
@@ -94,6 +102,11 @@ export class VisionAnalyzer {
     const wantBarcodes = options.barcodes !== false;
     let barcodesDone = 0;
     let barcodes = wantBarcodes ? this.barcodeReader.read(img).finally(() => (barcodesDone = performance.now())) : Promise.resolve([]);
+
+    // Objects are detected on a 512 px copy while the OCR's networks run on their own threads.
+    let objectsMs = 0;
+    const objectsP = this.detector && options.objects !== false ? this.detectObjects(img).then((r) => { objectsMs = r.ms; return r; }) : Promise.resolve({ objects: [], faces: [], ms: 0 });
+    objectsP.catch(() => undefined);
 
     const ocrOptions: OcrOptions = { detMaxSide: options.detMaxSide ?? DEFAULT_DET_MAX_SIDE };
     let lines = await this.ocr.read(img, ocrOptions);
@@ -137,6 +150,7 @@ export class VisionAnalyzer {
     }
     const t2 = performance.now();
     const codes = await barcodes.catch(() => [] as BarcodeReading[]);
+    const seen = await objectsP;
     const t3 = performance.now();
     return {
       width: img.width,
@@ -155,9 +169,23 @@ export class VisionAnalyzer {
       fields,
       model: PaddleOcr.modelVersion,
       rotation,
+      objects: seen.objects,
+      faces: seen.faces,
       // Barcode time: how long decoding took on its thread (it overlaps the OCR), and the wait after.
-      timingsMs: { decode: ms(t1 - t0), ocr: ms(t2 - t1), barcodes: ms(barcodesDone ? barcodesDone - t1 : t3 - t2), total: ms(t3 - t0) },
+      timingsMs: { decode: ms(t1 - t0), ocr: ms(t2 - t1), barcodes: ms(barcodesDone ? barcodesDone - t1 : t3 - t2), objects: ms(objectsMs), total: ms(t3 - t0) },
     };
+  }
+
+  /** Objects on a 512×512 copy (the detector's input size), boxes scaled back; faces only where a person is seen. */
+  private async detectObjects(img: RasterImage): Promise<{ objects: DetectedObject[]; faces: DetectedFace[]; ms: number }> {
+    await new Promise((r) => setImmediate(r)); // let the OCR start first: detection runs on this thread
+    const t0 = performance.now();
+    const small = await resizeRaster(img, 512, 512);
+    const sx = img.width / 512, sy = img.height / 512;
+    const scale = ([x, y, w, h]: [number, number, number, number]): [number, number, number, number] => [Math.round(x * sx), Math.round(y * sy), Math.round(w * sx), Math.round(h * sy)];
+    const objects = (await this.detector!.detect(small)).map((o) => ({ ...o, box: scale(o.box) }));
+    const faces = objects.some((o) => o.class === 'person') ? (await this.detector!.detectFaces(small)).map((f) => ({ ...f, box: scale(f.box) })) : [];
+    return { objects, faces, ms: performance.now() - t0 };
   }
 
   async close(): Promise<void> {

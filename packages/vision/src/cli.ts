@@ -4,7 +4,7 @@
  * With --json, prints one JSON object per line per file, in the order given (a stable contract used
  * from outside):
  *   {"file", "containerNumbers", "sealNumbers", "origin", "quantity", "netWeightKg", "hsCode",
- *    "barcodes", "lines", …extra fields}
+ *    "barcodes", "lines", …extra fields, "objects": [{class, score, box: [x, y, w, h]}], "faces"}
  * A file that cannot be read gives {"file", "error": {"reason", "message"}} and the run continues.
  * Exit code: 0 when every file was processed (per-file errors are in the output), 2 on bad usage.
  */
@@ -52,6 +52,8 @@ export function toContractJson(file: string, r: VisionReading): Record<string, u
     height: r.height,
     rotation: r.rotation,
     model: r.model,
+    objects: r.objects.map((o) => ({ class: o.class, score: o.score, box: o.box })),
+    faces: r.faces,
     ms: r.timingsMs.total,
   };
 }
@@ -74,6 +76,7 @@ function summary(file: string, r: VisionReading): string {
     r.grossWeightKg !== null ? `gw=${r.grossWeightKg}kg` : '',
     r.hsCode ? `hs=${r.hsCode}` : '',
     r.barcodes.length ? `barcodes=${r.barcodes.map((b) => `${b.format}:${b.text}`).join(',')}` : '',
+    r.objects.length ? `objects=${r.objects.map((o) => `${o.class}:${o.score}`).join(',')}` : '',
   ].filter(Boolean);
   return `${file}: ${parts.join(' ') || '(nothing recognised)'}`;
 }

@@ -14,3 +14,7 @@ export * from './parsers/quantity.ts';
 export * from './parsers/hscode.ts';
 export * from './parsers/gs1.ts';
 export { compareWithDeclaration, hsMatchLevel, type DeclarationForComparison, type DeclaredItem, type ArrivalNoticeForComparison, type SuggestedFinding, type FieldMatch, type ComparisonResult, type ComparedField } from './compare.ts';
+export { ObjectDetector, COCO_CLASSES, OBJECT_MODEL_VERSION, type DetectedObject, type DetectedFace } from './objects/detector.ts';
+export { compareObjectsWithDeclaration, goodsInView, GOODS_CLASSES, FINDING_MIN_SCORE, type ObjectComparison, type ObjectFinding, type GoodsSeen } from './objects/goods.ts';
+export { blurRegions, privacyRegions } from './objects/privacy.ts';
+export { LiveReader, parseVp8Descriptor, vp8KeyframeSize, type LiveReading, type LiveReaderOptions, type LiveReaderStats, type RtpLike } from './live/live-reader.ts';

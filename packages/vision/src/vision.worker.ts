@@ -15,7 +15,8 @@ interface Job {
 const port = parentPort;
 if (!port) throw new Error('vision.worker.ts must run in a worker thread');
 
-const analyzerPromise = VisionAnalyzer.create({ threads: (workerData as { threads?: number } | undefined)?.threads });
+const data = workerData as { threads?: number; objects?: boolean } | undefined;
+const analyzerPromise = VisionAnalyzer.create({ threads: data?.threads, objects: data?.objects });
 analyzerPromise.then(
   () => port.postMessage({ type: 'ready' }),
   (err: unknown) => port.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) }),

@@ -28,10 +28,10 @@ test('an uploaded snapshot gets its readings and mismatch suggestions stored', {
   const jpeg = readFileSync(PHOTO);
   const meta = await sharp(jpeg).metadata();
   const q = new URLSearchParams({
-    token: deviceKey, clientId: 'vision-snap-1', width: String(meta.width), height: String(meta.height), takenAt: new Date().toISOString(),
+    clientId: 'vision-snap-1', width: String(meta.width), height: String(meta.height), takenAt: new Date().toISOString(),
     method: 'imagecapture', sha256: createHash('sha256').update(jpeg).digest('hex'),
   });
-  const up = await t.app.inject({ method: 'POST', url: `/api/device/snapshots?${q}`, headers: { 'content-type': 'image/jpeg' }, payload: jpeg });
+  const up = await t.app.inject({ method: 'POST', url: `/api/device/snapshots?${q}`, headers: { 'content-type': 'image/jpeg', 'x-device-key': deviceKey }, payload: jpeg });
   assert.ok(up.statusCode === 200 || up.statusCode === 201, up.body);
   const snapshotId = up.json().id as string;
 

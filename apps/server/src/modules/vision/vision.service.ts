@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import { compareWithDeclaration, createVisionEngine, type VisionEngine, type ComparisonResult } from '@rvi/vision';
+import { compareObjectsWithDeclaration, compareWithDeclaration, createVisionEngine, type VisionEngine, type ComparisonResult } from '@rvi/vision';
 import { arrivalNotices, declarations, inspectionOrders, liveSessions, sessionSnapshots, suggestedFindings, visionReadings } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import { inTransaction } from '../../platform/unit-of-work.ts';
@@ -61,6 +61,18 @@ export async function readSnapshot(db: Db, runner: VisionRunner, ref: SnapshotRe
       { countryOfOrigin: order.d.countryOfOrigin, items: [{ hsCode: order.d.hs6, originCountry: order.d.countryOfOrigin, netMassKg: order.d.netMassKg }] },
       { containerNumbers: notices.flatMap((n) => n.containerNumbers) },
     );
+    // What is in view against the declared HS chapters and package count (object recognition, issue 17).
+    const objects = compareObjectsWithDeclaration(reading.objects ?? [], {
+      hsCodes: [order.d.hs6, ...(order.d.goodsLines ?? []).map((g) => g.hsCode)], packages: order.d.packageCount,
+    });
+    comparison = {
+      ...comparison,
+      objects,
+      findings: [...comparison.findings, ...objects.findings.map((f) => ({
+        field: f.field, declared: f.declared, observed: f.observed, confidence: f.confidence, rule: f.rule, message: f.message,
+        evidence: { text: f.observed, box: boxQuad(f.boxes) },
+      }))],
+    } as ComparisonResult;
   }
   const readingId = randomUUID();
   await inTransaction(db, actor, async (uow) => {
@@ -87,6 +99,13 @@ export async function readSnapshot(db: Db, runner: VisionRunner, ref: SnapshotRe
     if (order) uow.invalidate([`office:${order.o.officeId}`], [['vision', ref.snapshotId], ['sessions', 'detail', ref.sessionId], ['findings', ref.orderId]]);
   });
   return { readingId, comparison };
+}
+
+/** The quad around a set of [x, y, w, h] boxes (tl, tr, br, bl), the evidence box of an object finding. */
+function boxQuad(boxes: Array<[number, number, number, number]>): [number, number][] {
+  const x0 = Math.min(...boxes.map((b) => b[0])), y0 = Math.min(...boxes.map((b) => b[1]));
+  const x1 = Math.max(...boxes.map((b) => b[0] + b[2])), y1 = Math.max(...boxes.map((b) => b[1] + b[3]));
+  return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
 }
 
 /** The reading of a snapshot with its boxes, matches (green) and mismatches (red): customs staff of the office only. */

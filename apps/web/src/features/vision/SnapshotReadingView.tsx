@@ -5,6 +5,9 @@ import { useSnapshotReading, type Compared, type Point } from './api.ts';
 const GREEN = '#2f9e44';
 const RED = '#e03131';
 const GREY = '#868e96';
+const BLUE = '#1c7ed6';
+/** Objects shown on the snapshot: the detector's confident ones (weaker guesses only clutter the picture). */
+const OBJECT_MIN_SCORE = 0.35;
 
 function poly(box: Point[]): string {
   return box.map(([x, y]) => `${x},${y}`).join(' ');
@@ -22,6 +25,7 @@ export function SnapshotReadingView({ snapshot }: { snapshot: { id: string; url:
   const cmp = q.data?.comparison ?? null;
   const w = r?.width ?? snapshot.width;
   const h = r?.height ?? snapshot.height;
+  const objects = (r?.objects ?? []).filter((o) => o.score >= OBJECT_MIN_SCORE);
   const marks: { c: Compared; ok: boolean }[] = [
     ...(cmp?.matches ?? []).map((c) => ({ c, ok: true })),
     ...(cmp?.findings ?? []).map((c) => ({ c, ok: false })),
@@ -33,6 +37,12 @@ export function SnapshotReadingView({ snapshot }: { snapshot: { id: string; url:
         {r && (
           <svg viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none" style={{ position: 'absolute', inset: 0, width: '100%', height: '100%' }} role="img" aria-label={t('vision.overlayLabel')}>
             {r.lines.map((l, i) => <polygon key={`l${i}`} points={poly(l.box)} fill="none" stroke={GREY} strokeWidth={Math.max(1, w / 800)} opacity={0.6} />)}
+            {objects.map((o, i) => (
+              <g key={`o${i}`} data-testid="object-box" data-class={o.class}>
+                <rect x={o.box[0]} y={o.box[1]} width={o.box[2]} height={o.box[3]} fill="none" stroke={BLUE} strokeWidth={Math.max(2, w / 400)} />
+                <text x={o.box[0] + 4} y={o.box[1] + Math.max(12, w / 50)} fill={BLUE} fontSize={Math.max(12, w / 50)} fontFamily="sans-serif">{o.class} {Math.round(o.score * 100)}%</text>
+              </g>
+            ))}
             {marks.map(({ c, ok }, i) => (
               <polygon key={`m${i}`} points={poly(c.evidence.box)} fill={ok ? 'rgba(47,158,68,0.15)' : 'rgba(224,49,49,0.2)'} stroke={ok ? GREEN : RED} strokeWidth={Math.max(2, w / 300)} data-testid={ok ? 'reading-match' : 'reading-mismatch'} />
             ))}
@@ -45,6 +55,12 @@ export function SnapshotReadingView({ snapshot }: { snapshot: { id: string; url:
         <Table fz="xs" withTableBorder aria-label={t('vision.tableLabel')}>
           <Table.Thead><Table.Tr><Table.Th>{t('vision.field')}</Table.Th><Table.Th>{t('vision.declared')}</Table.Th><Table.Th>{t('vision.observed')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
           <Table.Tbody>
+            {objects.map((o, i) => (
+              <g key={`o${i}`} data-testid="object-box" data-class={o.class}>
+                <rect x={o.box[0]} y={o.box[1]} width={o.box[2]} height={o.box[3]} fill="none" stroke={BLUE} strokeWidth={Math.max(2, w / 400)} />
+                <text x={o.box[0] + 4} y={o.box[1] + Math.max(12, w / 50)} fill={BLUE} fontSize={Math.max(12, w / 50)} fontFamily="sans-serif">{o.class} {Math.round(o.score * 100)}%</text>
+              </g>
+            ))}
             {marks.map(({ c, ok }, i) => (
               <Table.Tr key={i}>
                 <Table.Td>{t(`vision.fields.${c.field}`, { defaultValue: c.field })}</Table.Td>
@@ -60,9 +76,18 @@ export function SnapshotReadingView({ snapshot }: { snapshot: { id: string; url:
         <Group gap={4}>
           {r.containerNumbers.map((n) => <Badge key={n} size="xs" variant="light">{n}</Badge>)}
           {r.sealNumbers.map((n) => <Badge key={n} size="xs" variant="light" color="grape">{t('vision.seal')} {n}</Badge>)}
+          {(r.unverifiedContainerNumbers ?? []).length > 0 && <Text size="xs" c="orange">{t('vision.unverified', { list: r.unverifiedContainerNumbers!.join(', ') })}</Text>}
+          {objects.length > 0 && <Text size="xs" c="blue">{t('vision.objectsSeen', { list: summarizeObjects(objects) })}</Text>}
           {q.data?.ms != null && <Text size="xs" c="dimmed">{t('vision.readIn', { ms: Math.round(q.data.ms) })}</Text>}
         </Group>
       )}
     </Stack>
   );
+}
+
+/** "3 × bicycle, 1 × person" */
+function summarizeObjects(objects: { class: string }[]): string {
+  const n = new Map<string, number>();
+  for (const o of objects) n.set(o.class, (n.get(o.class) ?? 0) + 1);
+  return [...n].map(([c, k]) => `${k} × ${c}`).join(', ');
 }

@@ -11,6 +11,8 @@ export interface SnapshotReading {
     width: number; height: number; containerNumbers: string[]; unverifiedContainerNumbers?: string[]; sealNumbers: string[];
     origin: string | null; quantity: { value: number; unit: string | null } | null; netWeightKg: number | null; hsCode: string | null;
     barcodes: { text: string; format?: string }[]; lines: { text: string; confidence: number; box: Point[] }[]; error?: { message: string };
+    /** Object recognition: class (COCO), score, box [x, y, w, h]. */
+    objects?: { class: string; score: number; box: [number, number, number, number] }[];
   };
   comparison: null | { matches: Compared[]; findings: Compared[] };
   ms: number | null;
