@@ -85,7 +85,7 @@ test('supervisor dispatches, inspector decides remote and registers, enterprise 
   const alphaCookie = await app.login('alpha.user');
   const notice = await app.app.inject({
     method: 'POST', url: `/api/declarations/${decl.id}/arrival-notices`, headers: { cookie: alphaCookie },
-    payload: { expectedArrivalAt: new Date(Date.now() + 3_600_000).toISOString(), location: 'Yangshan terminal 4', containerNumbers: ['MSCU1234565'], goodsSummary: 'mobile phones' },
+    payload: { expectedArrivalAt: new Date(Date.now() + 3_600_000).toISOString(), location: 'Yangshan terminal 4', containerNumbers: ['MSCU1234566'], goodsSummary: 'mobile phones' },
   });
   assert.equal(notice.statusCode, 201, notice.body);
   const created = await app.app.inject({ method: 'POST', url: '/api/orders', headers: { cookie: supCookie }, payload: { declarationId: decl.id } });

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { IsoDate, IsoDateTime, Paged } from './common.ts';
 
 /** Column names of the Korea Customs Service declaration dataset, in file order (train.csv / valid.csv). */
@@ -17,6 +17,49 @@ const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 al
 
 export const DECLARATION_STATUSES = ['filed', 'inspection_requested', 'selected', 'released', 'held'] as const;
 export type DeclarationStatus = (typeof DECLARATION_STATUSES)[number];
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/** ISO 6346 container number: format here; the check digit is checked by declarationCodeProblems (naming the number). */
+export const ContainerNumber = Type.String({ pattern: '^[A-Z]{3}[UJZ][0-9]{7}$', description: 'ISO 6346, e.g. MSCU1234566 (check digit verified)' });
+export const SealNumber = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Z0-9][A-Z0-9-]*$', description: 'seal number as printed (capitals, digits, -)' });
+export const ContainerInput = Type.Object({
+  number: ContainerNumber,
+  /** ISO 6346 size-type code, e.g. 22G1, 45G1. */
+  sizeType: Type.Optional(Nullable(Type.String({ pattern: '^[0-9][0-9A-Z][0-9A-Z][0-9A-Z]$' }))),
+  seals: Type.Array(SealNumber, { maxItems: 10 }),
+}, { additionalProperties: false });
+export type ContainerInput = Static<typeof ContainerInput>;
+export const GoodsLineInput = Type.Object({
+  lineNo: Type.Integer({ minimum: 1, maximum: 999 }),
+  hsCode: Type.String({ pattern: '^[0-9]{6}([0-9]{2}){0,2}$', description: 'HS code, 6, 8 or 10 digits' }),
+  description: Type.String({ minLength: 1, maxLength: 500 }),
+  quantity: Type.Number({ exclusiveMinimum: 0, maximum: 1e12 }),
+  /** UN/ECE Recommendation 20 unit code (PCE, KGM, CT…). */
+  unit: Type.String({ pattern: '^[A-Z0-9]{2,3}$' }),
+  netMassKg: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1e9 }))),
+  value: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1e15 }))),
+  countryOfOrigin: Type.Optional(Nullable(Type.String({ pattern: '^[A-Z]{2}$' }))),
+}, { additionalProperties: false });
+export type GoodsLineInput = Static<typeof GoodsLineInput>;
+
+/**
+ * What the goods physically carry and what they are worth: containers with their seals, packages (count, UN/ECE
+ * Rec. 21 kind, marks), gross mass, goods lines, the customs value and its ISO 4217 currency. All optional (the
+ * dataset's CSV has none of them); vision compares container numbers, seals, package counts and weights with them.
+ */
+export const DeclarationGoodsFields = {
+  grossMassKg: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1e9 }))),
+  packageCount: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 10_000_000 }))),
+  packageKind: Type.Optional(Nullable(Type.String({ pattern: '^[A-Z0-9]{2}$', description: 'UN/ECE Recommendation 21 code, e.g. CT' }))),
+  packageMarks: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+  currency: Type.Optional(Nullable(Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217' }))),
+  customsValue: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1e15 }))),
+  containers: Type.Optional(Type.Array(ContainerInput, { maxItems: 200 })),
+  goodsLines: Type.Optional(Type.Array(GoodsLineInput, { maxItems: 999 })),
+};
+/** Field names of DeclarationGoodsFields (the declaration's "what the goods carry" part). */
+export const GOODS_FIELD_NAMES = Object.keys(DeclarationGoodsFields) as (keyof typeof DeclarationGoodsFields)[];
 
 /** Fields of an import declaration as filed (form, JSON API or one CSV row). */
 export const DeclarationInput = Type.Object(
@@ -42,14 +85,26 @@ export const DeclarationInput = Type.Object(
     netMassKg: Type.Number({ minimum: 0, maximum: 1e9 }),
     itemPrice: Type.Number({ minimum: 0, maximum: 1e15 }),
     goodsDescription: Type.Optional(Type.String({ maxLength: 500 })),
+    ...DeclarationGoodsFields,
   },
   { additionalProperties: false },
 );
 export type DeclarationInput = Static<typeof DeclarationInput>;
 
 export const Declaration = Type.Composite([
-  Type.Omit(DeclarationInput, ['goodsDescription']),
+  Type.Omit(DeclarationInput, ['goodsDescription', ...GOODS_FIELD_NAMES]),
   Type.Object({
+    grossMassKg: Nullable(Type.Number()),
+    packageCount: Nullable(Type.Integer()),
+    packageKind: Nullable(Type.String()),
+    packageMarks: Nullable(Type.String()),
+    currency: Nullable(Type.String()),
+    customsValue: Nullable(Type.Number()),
+    containers: Type.Array(ContainerInput),
+    goodsLines: Type.Array(GoodsLineInput),
+    /** 1 as filed; +1 per accepted amendment (the earlier versions are kept). */
+    version: Type.Integer(),
+    amendedAt: Nullable(IsoDateTime),
     id: Type.String(),
     orgId: Type.String(),
     orgName: Type.String(),
@@ -115,7 +170,13 @@ export const ArrivalNoticeInput = Type.Object(
 export type ArrivalNoticeInput = Static<typeof ArrivalNoticeInput>;
 export const ArrivalNotice = Type.Composite([
   ArrivalNoticeInput,
-  Type.Object({ id: Type.String(), declarationId: Type.String(), status: Type.String(), createdAt: IsoDateTime }),
+  Type.Object({
+    id: Type.String(), declarationId: Type.String(),
+    /** expected → arrived (confirmed) → cleared (goods released). Editable by the enterprise while expected. */
+    status: Type.String(), createdAt: IsoDateTime,
+    updatedAt: Type.Optional(Type.Union([IsoDateTime, Type.Null()])),
+    can: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
+  }),
 ]);
 export type ArrivalNotice = Static<typeof ArrivalNotice>;
 

@@ -10,3 +10,4 @@ export * from './findings.ts';
 export * from './dashboard.ts';
 export * from './sessions.ts';
 export * from './events.ts';
+export * from './codes.ts';

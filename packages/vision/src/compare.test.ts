@@ -78,3 +78,21 @@ test('seal numbers against the notice; nothing to compare gives nothing', async 
   assert.deepEqual(compareWithDeclaration(fields, {}, { sealNumbers: ['SH9212331'] }).findings.map((f) => f.rule), ['seal_not_declared']);
   assert.deepEqual(compareWithDeclaration(fields), { findings: [], matches: [] });
 });
+
+test('declaration goods fields (issue 18): Rec. 20 units, gross weight per package, the office\'s weight tolerance', async () => {
+  const fields = await extractFields([
+    box('QTY: 24 PCS', 80, 100, 300, 40),
+    box('N.W.: 12.5 KG', 80, 160, 300, 40),
+    box('G.W.: 13.8 KG', 80, 220, 300, 40),
+  ]);
+  // A goods line in PCE (Rec. 20) compares with a label in PCS; 10 cartons × 13.8 kg gross = 138 kg.
+  const ok = compareWithDeclaration(fields, { items: [{ quantity: { value: 240, unit: 'PCE' }, netMassKg: 125, grossMassKg: 138, packages: 10 }] });
+  assert.deepEqual(ok.findings, []);
+  assert.deepEqual(ok.matches.map((m) => m.field).sort(), ['grossWeight', 'netWeight', 'quantity']);
+  // 300 kg net declared for 10 cartons of 12.5 kg (125 kg read): a finding at any tolerance below 58 %.
+  const light = compareWithDeclaration(fields, { items: [{ netMassKg: 300, grossMassKg: 320, packages: 10 }] }, {}, { weightTolerance: 0.05 });
+  assert.deepEqual(light.findings.map((f) => f.rule).sort(), ['gross_weight_differs', 'net_weight_differs']);
+  // 130 kg declared: 3.8 % off — no finding at 5 %, a finding at 2 %.
+  assert.deepEqual(compareWithDeclaration(fields, { items: [{ netMassKg: 130, packages: 10 }] }, {}, { weightTolerance: 0.05 }).findings, []);
+  assert.deepEqual(compareWithDeclaration(fields, { items: [{ netMassKg: 130, packages: 10 }] }, {}, { weightTolerance: 0.02 }).findings.map((f) => f.rule), ['net_weight_differs']);
+});

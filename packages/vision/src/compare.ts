@@ -52,6 +52,7 @@ export interface SuggestedFinding {
     | 'quantity_exceeds_declared'
     | 'net_weight_differs'
     | 'net_weight_exceeds_declared'
+    | 'gross_weight_differs'
     | 'gross_weight_exceeds_declared';
   message: string;
 }
@@ -71,8 +72,13 @@ export interface ComparisonResult {
   matches: FieldMatch[];
 }
 
-/** Relative difference tolerated between a printed and a declared weight (rounding, packaging). */
-const WEIGHT_TOLERANCE = 0.1;
+/** Default relative difference tolerated between a printed and a declared weight (rounding, packaging). */
+const DEFAULT_WEIGHT_TOLERANCE = 0.1;
+
+export interface ComparisonOptions {
+  /** Relative weight difference that is no finding (the office's setting, e.g. 0.05 for 5 %); default 0.1. */
+  weightTolerance?: number;
+}
 
 function digitsOf(hs: string): string {
   return hs.replace(/\D/g, '');
@@ -93,8 +99,14 @@ function round(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
+/** UN/ECE Rec. 20 unit codes of declared goods lines, as the label's words read. */
+const REC20_AS_LABEL: Record<string, string> = { PCE: 'PC', H87: 'PC', NAR: 'PC', CT: 'CTN', KGM: 'KG', PR: 'PAIR' };
+
 function sameUnit(a: string | null | undefined, b: string | null | undefined): boolean {
-  const norm = (u: string | null | undefined) => (u ?? '').toUpperCase().replace(/S$/, '').replace(/^PIECE$/, 'PC').replace(/^CARTON$/, 'CTN');
+  const norm = (u: string | null | undefined) => {
+    const up = (u ?? '').toUpperCase();
+    return REC20_AS_LABEL[up] ?? up.replace(/S$/, '').replace(/^PIECE$/, 'PC').replace(/^CARTON$/, 'CTN');
+  };
   return norm(a) === norm(b);
 }
 
@@ -105,7 +117,9 @@ export function compareWithDeclaration(
   fields: ExtractedFields,
   declaration: DeclarationForComparison = {},
   notice: ArrivalNoticeForComparison = {},
+  options: ComparisonOptions = {},
 ): ComparisonResult {
+  const WEIGHT_TOLERANCE = options.weightTolerance ?? DEFAULT_WEIGHT_TOLERANCE;
   const findings: SuggestedFinding[] = [];
   const matches: FieldMatch[] = [];
   const items = declaration.items ?? [];
@@ -212,9 +226,20 @@ export function compareWithDeclaration(
       matches.push({ field: 'netWeight', declared: String(declared), observed: String(w.kg), confidence: w.confidence, evidence: w.evidence });
     }
   }
-  if (it && fields.grossWeight && it.grossMassKg && fields.grossWeight.kg > it.grossMassKg * (1 + WEIGHT_TOLERANCE)) {
+  if (it && fields.grossWeight && it.grossMassKg) {
+    // Gross weight: per package times the packages when the count is declared, else one label against the total.
     const w = fields.grossWeight;
-    findings.push({ field: 'grossWeight', declared: String(it.grossMassKg), observed: String(w.kg), confidence: w.confidence, evidence: w.evidence, rule: 'gross_weight_exceeds_declared', message: `one label shows ${w.kg} kg gross, more than the ${it.grossMassKg} kg declared in total` });
+    const declared = it.grossMassKg;
+    const packages = it.packages ?? null;
+    if (packages && packages > 1) {
+      const expected = w.kg * packages;
+      if (Math.abs(expected - declared) / declared <= WEIGHT_TOLERANCE) matches.push({ field: 'grossWeight', declared: String(declared), observed: `${w.kg} × ${packages}`, confidence: w.confidence, evidence: w.evidence });
+      else findings.push({ field: 'grossWeight', declared: String(declared), observed: `${w.kg} × ${packages} = ${round(expected)}`, confidence: round(w.confidence * 0.8), evidence: w.evidence, rule: 'gross_weight_differs', message: `label gross weight ${w.kg} kg × ${packages} packages = ${round(expected)} kg, declared ${declared} kg` });
+    } else if (w.kg > declared * (1 + WEIGHT_TOLERANCE)) {
+      findings.push({ field: 'grossWeight', declared: String(declared), observed: String(w.kg), confidence: w.confidence, evidence: w.evidence, rule: 'gross_weight_exceeds_declared', message: `one label shows ${w.kg} kg gross, more than the ${declared} kg declared in total` });
+    } else if (Math.abs(w.kg - declared) / declared <= WEIGHT_TOLERANCE) {
+      matches.push({ field: 'grossWeight', declared: String(declared), observed: String(w.kg), confidence: w.confidence, evidence: w.evidence });
+    }
   }
   return { findings, matches };
 }

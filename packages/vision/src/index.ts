@@ -13,7 +13,7 @@ export { countryNames, isCountryCode, normalizeEnglishName } from './parsers/cou
 export * from './parsers/quantity.ts';
 export * from './parsers/hscode.ts';
 export * from './parsers/gs1.ts';
-export { compareWithDeclaration, hsMatchLevel, type DeclarationForComparison, type DeclaredItem, type ArrivalNoticeForComparison, type SuggestedFinding, type FieldMatch, type ComparisonResult, type ComparedField } from './compare.ts';
+export { compareWithDeclaration, hsMatchLevel, type DeclarationForComparison, type DeclaredItem, type ArrivalNoticeForComparison, type SuggestedFinding, type FieldMatch, type ComparisonResult, type ComparedField, type ComparisonOptions } from './compare.ts';
 export { ObjectDetector, COCO_CLASSES, OBJECT_MODEL_VERSION, type DetectedObject, type DetectedFace } from './objects/detector.ts';
 export { compareObjectsWithDeclaration, goodsInView, GOODS_CLASSES, FINDING_MIN_SCORE, type ObjectComparison, type ObjectFinding, type GoodsSeen } from './objects/goods.ts';
 export { blurRegions, privacyRegions } from './objects/privacy.ts';

@@ -34,7 +34,7 @@ const cases: Case[] = [
   { name: 'import CSV', method: 'POST', url: () => '/api/declarations/import', contentType: 'text/csv', body: () => `${CSV_HEADER}\n${csvRow(`9${++n}`)}\n`, expect: { default: 403, 'alpha.user': 200, 'beta.user': 200, admin: 400 } },
   { name: 'read alpha declaration', method: 'GET', url: () => `/api/declarations/${alphaDecl}`, expect: { default: 200, 'beta.user': 404, 'beta.operator': 404, 'other.inspector': 404 } },
   { name: 'file arrival notice on alpha declaration', method: 'POST', url: () => `/api/declarations/${alphaDecl}/arrival-notices`,
-    body: () => ({ expectedArrivalAt: '2026-12-01T08:00:00Z', location: 'Yangshan Terminal 4', containerNumbers: ['MSCU1234565'], goodsSummary: 'Phones' }),
+    body: () => ({ expectedArrivalAt: '2026-12-01T08:00:00Z', location: 'Yangshan Terminal 4', containerNumbers: ['MSCU1234566'], goodsSummary: 'Phones' }),
     expect: { default: 403, 'alpha.user': 201, 'beta.user': 404, 'beta.operator': 404, 'other.inspector': 404 } },
   { name: 'verify audit chain', method: 'GET', url: () => '/api/audit/verify', expect: { default: 403, admin: 200, auditor: 200 } },
   { name: 'read audit log', method: 'GET', url: () => '/api/audit', expect: { default: 403, admin: 200, auditor: 200, supervisor: 200 } },

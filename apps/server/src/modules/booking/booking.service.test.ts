@@ -188,7 +188,7 @@ test('arrival confirmed: an inspect-on-arrival order jumps to the front of the i
   assert.ok((await queue()).indexOf(first.id) < (await queue()).indexOf(flagged.id), 'same due date: older first');
   const [decl] = await t.ctx.db.select({ d: inspectionOrders.declarationId }).from(inspectionOrders).where(eq(inspectionOrders.id, flagged.id));
   const notice = await alpha.post(`/api/declarations/${decl.d}/arrival-notices`, {
-    expectedArrivalAt: new Date(Date.now() + 86_400_000).toISOString(), location: 'Yangshan terminal 4', containerNumbers: ['MSCU1234565'], goodsSummary: 'pumps',
+    expectedArrivalAt: new Date(Date.now() + 86_400_000).toISOString(), location: 'Yangshan terminal 4', containerNumbers: ['MSCU1234566'], goodsSummary: 'pumps',
   });
   assert.equal(notice.status, 201, notice.text);
   const noticeId = notice.body.arrivalNotices[0].id;

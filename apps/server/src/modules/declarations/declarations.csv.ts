@@ -1,4 +1,4 @@
-import { KCS_COLUMNS, DeclarationInput } from '@rvi/contracts';
+import { KCS_COLUMNS, DeclarationInput, declarationCodeProblems } from '@rvi/contracts';
 import { readCsv, CsvError } from '../../platform/csv.ts';
 import { problems } from '../../platform/validation.ts';
 import { badRequest } from '../../platform/errors.ts';
@@ -31,6 +31,32 @@ const NUMERIC = new Set<string>(['taxRate', 'netMassKg', 'itemPrice']);
 const NULLABLE = new Set<string>(['sellerCode', 'courierCode']);
 const OPTIONAL_COLUMNS = new Set<string>(['Seller ID', 'Courier ID']);
 
+/**
+ * Optional columns beyond the dataset's (any may be absent): the goods' physical side. `Containers` lists containers
+ * separated by `;`, each `NUMBER[/SIZETYPE][:SEAL|SEAL…]`, e.g. `MSCU1234566/22G1:EU1234567|EU1234568; CSQU3054383`.
+ * Goods lines come through the JSON import (POST /api/declarations with a body, or the import with an array).
+ */
+export const EXTRA_COLUMNS = {
+  'Goods Description': 'goodsDescription',
+  'Gross Mass': 'grossMassKg',
+  'Package Count': 'packageCount',
+  'Package Kind': 'packageKind',
+  'Package Marks': 'packageMarks',
+  Currency: 'currency',
+  'Customs Value': 'customsValue',
+  Containers: 'containers',
+} as const satisfies Record<string, keyof DeclarationInput>;
+const EXTRA_NUMERIC = new Set<string>(['grossMassKg', 'packageCount', 'customsValue']);
+
+/** Parses the Containers cell (see EXTRA_COLUMNS); throws a message naming the bad part. */
+export function parseContainersCell(cell: string): { number: string; sizeType: string | null; seals: string[] }[] {
+  return cell.split(';').map((x) => x.trim()).filter(Boolean).map((part) => {
+    const m = /^([A-Za-z0-9]+)(?:\/([0-9A-Za-z]{4}))?(?::(.*))?$/.exec(part);
+    if (!m) throw new Error(`"${part}" is not NUMBER[/SIZETYPE][:SEAL|SEAL]`);
+    return { number: m[1].toUpperCase(), sizeType: m[2] ? m[2].toUpperCase() : null, seals: (m[3] ?? '').split('|').map((y) => y.trim().toUpperCase()).filter(Boolean) };
+  });
+}
+
 export interface ParsedRow {
   line: number;
   declarationNo: string | null;
@@ -47,6 +73,7 @@ export function parseDeclarationsCsv(text: string): { rows: ParsedRow[] } {
   const records = readCsv(text);
   let header: string[] | null = null;
   let colIdx: { field: keyof DeclarationInput; idx: number }[] = [];
+  let extraIdx: { column: string; field: keyof DeclarationInput; idx: number }[] = [];
   const rows: ParsedRow[] = [];
   try {
     for (const rec of records) {
@@ -57,6 +84,7 @@ export function parseDeclarationsCsv(text: string): { rows: ParsedRow[] } {
           throw badRequest('csv_header', `CSV header is missing column(s): ${missing.join(', ')}`, { missing, found: header });
         }
         colIdx = KCS_COLUMNS.map((c) => ({ field: COLUMN_TO_FIELD[c], idx: header!.indexOf(c) })).filter((x) => x.idx >= 0);
+        extraIdx = Object.entries(EXTRA_COLUMNS).map(([c, field]) => ({ column: c, field, idx: header!.indexOf(c) })).filter((x) => x.idx >= 0);
         continue;
       }
       if (rec.fields.length !== header.length) {
@@ -78,11 +106,31 @@ export function parseDeclarationsCsv(text: string): { rows: ParsedRow[] } {
           obj[field] = raw;
         }
       }
+      for (const { column, field, idx } of extraIdx) {
+        const raw = rec.fields[idx].trim();
+        if (raw === '') continue;
+        if (EXTRA_NUMERIC.has(field)) {
+          const n = Number(raw);
+          if (!Number.isFinite(n) || n < 0) bad.push(`${column}: "${raw}" is not a non-negative number`);
+          else obj[field] = n;
+        } else if (field === 'containers') {
+          try { obj.containers = parseContainersCell(raw); } catch (e) { bad.push(`${column}: ${(e as Error).message}`); }
+        } else if (field === 'currency' || field === 'packageKind') {
+          obj[field] = raw.toUpperCase();
+        } else {
+          obj[field] = raw;
+        }
+      }
       const declarationNo = typeof obj.declarationNo === 'string' && obj.declarationNo ? obj.declarationNo : null;
       if (bad.length) { rows.push({ line: rec.line, declarationNo, reason: bad.join('; ') }); continue; }
       const p = problems(DeclarationInput, obj);
       if (p.length) {
-        rows.push({ line: rec.line, declarationNo, reason: p.map((x) => `${FIELD_TO_COLUMN[x.field] ?? x.field}: ${describe(x.field, obj[x.field], x.message)}`).join('; ') });
+        rows.push({ line: rec.line, declarationNo, reason: p.map((x) => `${FIELD_TO_COLUMN[x.field] ?? columnOf(x.field)}: ${describe(x.field, obj[x.field], x.message)}`).join('; ') });
+        continue;
+      }
+      const codes = declarationCodeProblems(obj as DeclarationInput);
+      if (codes.length) {
+        rows.push({ line: rec.line, declarationNo, reason: codes.map((x) => `${FIELD_TO_COLUMN[x.field] ?? columnOf(x.field)}: ${x.message}`).join('; ') });
         continue;
       }
       rows.push({ line: rec.line, declarationNo, value: obj as DeclarationInput });
@@ -95,10 +143,37 @@ export function parseDeclarationsCsv(text: string): { rows: ParsedRow[] } {
   return { rows };
 }
 
+const EXTRA_FIELD_TO_COLUMN: Record<string, string> = Object.fromEntries(Object.entries(EXTRA_COLUMNS).map(([c, f]) => [f, c]));
+/** CSV column of a (possibly nested) field: `containers[1].number` → `Containers (2nd container)`. */
+function columnOf(field: string): string {
+  const m = /^containers(?:\[(\d+)\]|\.(\d+))/.exec(field);
+  if (m) return `Containers (container ${Number(m[1] ?? m[2]) + 1})`;
+  return EXTRA_FIELD_TO_COLUMN[field] ?? field;
+}
+
 function describe(field: string, value: unknown, message: string): string {
   if (field === 'date') return `"${String(value)}" is not a valid date (YYYY-MM-DD)`;
   if (field === 'hs6') return `"${String(value)}" is not a 6-digit HS code`;
   if (field.startsWith('country')) return `"${String(value)}" is not a 2-letter country code`;
   if (value === '' || value === undefined) return 'is empty';
   return `${message} (got "${String(value)}")`;
+}
+
+/**
+ * A JSON import: each item is a DeclarationInput (goods lines and containers included); each bad item is reported
+ * as "line" N (its 1-based position in the array) with every field problem named.
+ */
+export function parseDeclarationItems(items: unknown[]): { rows: ParsedRow[] } {
+  if (items.length > 100_000) throw badRequest('too_many_items', `At most 100,000 declarations per import (got ${items.length})`);
+  return {
+    rows: items.map((item, i) => {
+      const line = i + 1;
+      const no = item && typeof item === 'object' && typeof (item as { declarationNo?: unknown }).declarationNo === 'string' ? (item as { declarationNo: string }).declarationNo : null;
+      const p = problems(DeclarationInput, item);
+      if (p.length) return { line, declarationNo: no, reason: p.map((x) => `${x.field}: ${x.message}`).join('; ') };
+      const codes = declarationCodeProblems(item as DeclarationInput);
+      if (codes.length) return { line, declarationNo: no, reason: codes.map((x) => `${x.field}: ${x.message}`).join('; ') };
+      return { line, declarationNo: no, value: item as DeclarationInput };
+    }),
+  };
 }

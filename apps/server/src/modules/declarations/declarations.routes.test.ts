@@ -144,7 +144,7 @@ test('list: filter, sort and page; another enterprise never sees the rows', asyn
 
 test('arrival notice and inspection application, with state checks', async () => {
   const d = (await post('/api/declarations', alpha, declarationBody('D-300'))).json();
-  const an = await post(`/api/declarations/${d.id}/arrival-notices`, alpha, { expectedArrivalAt: '2026-12-02T09:30:00+08:00', location: 'Yangshan T4, yard 12', containerNumbers: ['MSCU1234565'], goodsSummary: '24 cartons of phones' });
+  const an = await post(`/api/declarations/${d.id}/arrival-notices`, alpha, { expectedArrivalAt: '2026-12-02T09:30:00+08:00', location: 'Yangshan T4, yard 12', containerNumbers: ['MSCU1234566'], goodsSummary: '24 cartons of phones' });
   assert.equal(an.statusCode, 201, an.body);
   assert.equal(an.json().arrivalNotices.length, 1);
   const badAn = await post(`/api/declarations/${d.id}/arrival-notices`, alpha, { expectedArrivalAt: '2026-02-30T09:30:00Z', location: '', containerNumbers: ['nope'], goodsSummary: 'x' });

@@ -7,7 +7,7 @@ import {
 import type { AppContext } from '../../app.ts';
 import { actorOf } from '../../platform/http.ts';
 import {
-  applyForInspection, fileArrivalNotice, getDeclaration, importDeclarations, listDeclarationsJson, submitDeclaration,
+  applyForInspection, fileArrivalNotice, updateArrivalNotice, getDeclaration, importDeclarations, listDeclarationsJson, submitDeclaration,
 } from './declarations.service.ts';
 
 const tags = ['declarations'];
@@ -32,16 +32,18 @@ export function declarationRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/declarations/import', {
     bodyLimit: 64 * 1024 * 1024,
     schema: {
-      tags, summary: 'Import declarations from a CSV in the Korea Customs dataset format (Content-Type: text/csv)',
+      tags, summary: 'Import declarations: a CSV in the Korea Customs dataset format (Content-Type: text/csv, optional goods columns), or a JSON array of declarations (application/json)',
       querystring: Type.Composite([ImportQuery, Type.Object({ fileName: Type.Optional(Type.String({ maxLength: 200 })) })], { additionalProperties: false }),
       response: { 200: ImportResult, 422: ImportResult, ...errors },
     },
   }, async (req, reply) => {
     const q = req.query as { skipInvalid?: boolean; orgId?: string; fileName?: string };
-    if (typeof req.body !== 'string') {
-      return reply.status(415).send({ error: { code: 'unsupported_media_type', message: 'Send the CSV file as the request body with Content-Type: text/csv' } });
+    const body = req.body as unknown;
+    const json = Array.isArray(body) ? body : body && typeof body === 'object' && Array.isArray((body as { items?: unknown }).items) ? (body as { items: unknown[] }).items : null;
+    if (typeof body !== 'string' && !json) {
+      return reply.status(415).send({ error: { code: 'unsupported_media_type', message: 'Send the CSV file with Content-Type: text/csv, or a JSON array of declarations (or {"items": [...]}) with Content-Type: application/json' } });
     }
-    const r = await importDeclarations(ctx.db, actorOf(req), { csv: req.body, fileName: q.fileName ?? null, orgRef: q.orgId, skipInvalid: q.skipInvalid });
+    const r = await importDeclarations(ctx.db, actorOf(req), { ...(json ? { items: json } : { csv: body as string }), fileName: q.fileName ?? null, orgRef: q.orgId, skipInvalid: q.skipInvalid });
     return reply.status(r.refused ? 422 : 200).send(r);
   });
 
@@ -52,6 +54,10 @@ export function declarationRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/declarations/:id/arrival-notices', {
     schema: { tags, summary: 'File an advance arrival notice for the goods of a declaration', params: IdParams, body: ArrivalNoticeInput, response: { 201: DeclarationDetail, ...errors } },
   }, async (req, reply) => reply.status(201).send(await fileArrivalNotice(ctx.db, actorOf(req), (req.params as IdParams).id, req.body as ArrivalNoticeInput)));
+
+  app.put('/api/arrival-notices/:id', {
+    schema: { tags, summary: 'Correct an arrival notice while the goods are still expected (container check digits verified)', params: IdParams, body: ArrivalNoticeInput, response: { 200: DeclarationDetail, ...errors } },
+  }, async (req) => updateArrivalNotice(ctx.db, actorOf(req), (req.params as IdParams).id, req.body as ArrivalNoticeInput));
 
   app.post('/api/declarations/:id/inspection-applications', {
     schema: { tags, summary: 'Apply for inspection of the goods of a declaration', params: IdParams, body: InspectionApplicationInput, response: { 201: DeclarationDetail, ...errors } },

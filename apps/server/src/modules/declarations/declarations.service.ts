@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, eq, gte, like, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, like, lte, or, sql, type SQL } from 'drizzle-orm';
+import { declarationCodeProblems, containerNumberProblem } from '@rvi/contracts';
 import type {
   ArrivalNoticeInput, Declaration, DeclarationDetail, DeclarationInput, DeclarationList, DeclarationListQuery,
   ImportResult, InspectionApplicationInput, ImportRowProblem,
@@ -13,7 +14,7 @@ import type { Actor } from '../../platform/actor.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.ts';
 import { authorize, can, declarationCan, isCustoms, isEnterprise, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { parseDeclarationsCsv } from './declarations.csv.ts';
+import { parseDeclarationItems, parseDeclarationsCsv } from './declarations.csv.ts';
 
 type Row = typeof declarations.$inferSelect;
 
@@ -25,6 +26,9 @@ function present(r: Row, orgName: string, actor: Actor): Declaration {
     sellerCode: r.sellerCode, courierCode: r.courierCode, hs6: r.hs6, countryOfDeparture: r.countryOfDeparture,
     countryOfOrigin: r.countryOfOrigin, taxRate: r.taxRate, taxType: r.taxType, originIndicator: r.originIndicator,
     netMassKg: r.netMassKg, itemPrice: r.itemPrice, goodsDescription: r.goodsDescription,
+    grossMassKg: r.grossMassKg, packageCount: r.packageCount, packageKind: r.packageKind, packageMarks: r.packageMarks,
+    currency: r.currency, customsValue: r.customsValue, containers: r.containers.map((c) => ({ ...c, sizeType: c.sizeType ?? null })),
+    goodsLines: r.goodsLines, version: r.version, amendedAt: r.amendedAt?.toISOString() ?? null,
     status: r.status as Declaration['status'], source: r.source as Declaration['source'],
     createdAt: r.createdAt.toISOString(), can: declarationCan(actor, r),
   };
@@ -54,8 +58,27 @@ function toRow(input: DeclarationInput, org: { id: string; officeId: string }, a
     importerCode: input.importerCode, sellerCode: input.sellerCode, courierCode: input.courierCode, hs6: input.hs6,
     countryOfDeparture: input.countryOfDeparture, countryOfOrigin: input.countryOfOrigin, taxRate: input.taxRate,
     taxType: input.taxType, originIndicator: input.originIndicator, netMassKg: input.netMassKg, itemPrice: input.itemPrice,
-    goodsDescription: input.goodsDescription ?? null, status: 'filed', source, importBatchId: batchId, createdBy: actor.userId,
+    goodsDescription: input.goodsDescription ?? null, ...goodsColumns(input), status: 'filed', source, importBatchId: batchId, createdBy: actor.userId,
   };
+}
+
+/** The "what the goods carry" columns of a declaration row from its input (absent fields: null / empty). */
+export function goodsColumns(input: Partial<DeclarationInput>) {
+  return {
+    grossMassKg: input.grossMassKg ?? null, packageCount: input.packageCount ?? null, packageKind: input.packageKind ?? null,
+    packageMarks: input.packageMarks ?? null, currency: input.currency ?? null, customsValue: input.customsValue ?? null,
+    containers: (input.containers ?? []).map((c) => ({ number: c.number, sizeType: c.sizeType ?? null, seals: c.seals })),
+    goodsLines: (input.goodsLines ?? []).map((g) => ({ ...g, netMassKg: g.netMassKg ?? null, value: g.value ?? null, countryOfOrigin: g.countryOfOrigin ?? null })),
+  };
+}
+
+/**
+ * Code lists and ISO 6346 beyond the schema's shapes (a wrong check digit, an unknown currency…): 400 `validation`
+ * whose details name each field, as schema errors do.
+ */
+export function assertDeclarationCodes(input: Partial<DeclarationInput>): void {
+  const p = declarationCodeProblems(input);
+  if (p.length) throw new AppError('validation', 400, p.map((x) => `${x.field}: ${x.message}`).join('; '), p.map((x) => ({ field: `body.${x.field}`, message: x.message })));
 }
 
 async function bumpCount(tx: Db, orgId: string, officeId: string, n: number) {
@@ -67,6 +90,7 @@ async function bumpCount(tx: Db, orgId: string, officeId: string, n: number) {
 /** Files one declaration (web form or JSON API). A repeated declaration number of the same enterprise is a conflict. */
 export async function submitDeclaration(db: Db, actor: Actor, input: DeclarationInput, source: 'form' | 'api'): Promise<Declaration> {
   requireRole(actor, 'declaration.create');
+  assertDeclarationCodes(input);
   const org = await filingOrg(db, actor);
   return inTransaction(db, actor, async (uow) => {
     const tx = uow.tx;
@@ -93,14 +117,15 @@ const BATCH = 500;
 export async function importDeclarations(
   db: Db, actor: Actor,
   input: {
-    csv: string; fileName?: string | null; orgRef?: string; skipInvalid?: boolean;
+    /** A CSV in the dataset's format (optional extra columns: see declarations.csv.ts), or `items`: a JSON array of DeclarationInput. */
+    csv?: string; items?: unknown[]; fileName?: string | null; orgRef?: string; skipInvalid?: boolean;
     /** Score and draw the batch afterwards (default). Off only for the demo-history generator, which does it itself. */
     score?: boolean;
   },
 ): Promise<ImportResult> {
   requireRole(actor, 'declaration.import');
   const org = await filingOrg(db, actor, input.orgRef);
-  const { rows } = parseDeclarationsCsv(input.csv);
+  const { rows } = input.items ? parseDeclarationItems(input.items) : parseDeclarationsCsv(input.csv ?? '');
   const invalid: ImportRowProblem[] = [];
   const good: { line: number; value: DeclarationInput }[] = [];
   const seen = new Map<string, number>();
@@ -120,7 +145,7 @@ export async function importDeclarations(
       message: `Import refused: ${invalid.length} of ${rows.length} rows are invalid; nothing was stored. Fix them, or import with skipInvalid to keep the ${good.length} good rows.`,
     };
   }
-  const sha256 = createHash('sha256').update(input.csv).digest('hex');
+  const sha256 = createHash('sha256').update(input.items ? JSON.stringify(input.items) : input.csv ?? '').digest('hex');
   const result = await inTransaction(db, actor, async (uow) => {
     const tx = uow.tx;
     const batchId = randomUUID();
@@ -198,7 +223,11 @@ export async function listDeclarationsJson(db: Db, actor: Actor, q: DeclarationL
     ['declarantCode', D.declarantCode], ['importerCode', D.importerCode], ['sellerCode', D.sellerCode], ['courierCode', D.courierCode],
     ['hs6', D.hs6], ['countryOfDeparture', D.countryOfDeparture], ['countryOfOrigin', D.countryOfOrigin], ['taxRate', D.taxRate],
     ['taxType', D.taxType], ['originIndicator', D.originIndicator], ['netMassKg', D.netMassKg], ['itemPrice', D.itemPrice],
-    ['goodsDescription', D.goodsDescription], ['status', D.status], ['source', D.source],
+    ['goodsDescription', D.goodsDescription], ['grossMassKg', D.grossMassKg], ['packageCount', D.packageCount],
+    ['packageKind', D.packageKind], ['packageMarks', D.packageMarks], ['currency', D.currency], ['customsValue', D.customsValue],
+    ['containers', D.containers], ['goodsLines', D.goodsLines], ['version', D.version],
+    ['amendedAt', sql`to_char(${D.amendedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`],
+    ['status', D.status], ['source', D.source],
     ['createdAt', sql`to_char(${D.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`],
     ['can', sql`json_build_object('read', true, 'apply', ${canApply}::boolean and ${D.status} = 'filed', 'fileArrivalNotice', ${canNotice}::boolean)`],
   ];
@@ -249,6 +278,8 @@ export async function getDeclaration(db: Db, actor: Actor, id: string): Promise<
     arrivalNotices: notices.map((n) => ({
       id: n.id, declarationId: n.declarationId, expectedArrivalAt: n.expectedArrivalAt.toISOString(), location: n.location,
       containerNumbers: n.containerNumbers, goodsSummary: n.goodsSummary, status: n.status, createdAt: n.createdAt.toISOString(),
+      updatedAt: n.updatedAt?.toISOString() ?? null,
+      can: { update: n.status === 'expected' && can(actor, 'arrival_notice.create', r!.d) },
     })),
     applications: apps.map((a) => ({
       id: a.id, declarationId: a.declarationId, preferredMode: a.preferredMode as 'remote' | 'onsite', note: a.note ?? undefined,
@@ -257,9 +288,16 @@ export async function getDeclaration(db: Db, actor: Actor, id: string): Promise<
   };
 }
 
+/** ISO 6346 check digits of an arrival notice's containers: 400 naming each wrong one (e.g. SEGU6284788). */
+function assertNoticeContainers(numbers: string[]): void {
+  const p = numbers.map((n, i) => ({ field: `containerNumbers[${i}]`, message: containerNumberProblem(n) })).filter((x): x is { field: string; message: string } => !!x.message);
+  if (p.length) throw new AppError('validation', 400, p.map((x) => `${x.field}: ${x.message}`).join('; '), p.map((x) => ({ field: `body.${x.field}`, message: x.message })));
+}
+
 export async function fileArrivalNotice(db: Db, actor: Actor, declarationId: string, input: ArrivalNoticeInput): Promise<DeclarationDetail> {
   const r = await loadVisible(db, actor, declarationId);
   authorize(actor, 'arrival_notice.create', r?.d ?? null, 'Declaration', declarationId);
+  assertNoticeContainers(input.containerNumbers);
   await db.transaction(async (txx) => {
     const tx = txx as unknown as Db;
     const id = randomUUID();
@@ -290,4 +328,30 @@ export async function applyForInspection(db: Db, actor: Actor, declarationId: st
     });
   });
   return getDeclaration(db, actor, declarationId);
+}
+
+/**
+ * The enterprise corrects its arrival notice (time, place, containers, goods) while the goods are still expected;
+ * once customs confirmed the arrival it is fixed (409). Audited with what changed.
+ */
+export async function updateArrivalNotice(db: Db, actor: Actor, noticeId: string, input: ArrivalNoticeInput): Promise<DeclarationDetail> {
+  const [n] = await db.select().from(arrivalNotices).where(eq(arrivalNotices.id, noticeId)).limit(1);
+  const r = n ? await loadVisible(db, actor, n.declarationId) : null;
+  authorize(actor, 'arrival_notice.create', r?.d ?? null, 'Arrival notice', noticeId);
+  assertNoticeContainers(input.containerNumbers);
+  await inTransaction(db, actor, async (uow) => {
+    const [cur] = await uow.tx.select().from(arrivalNotices).where(eq(arrivalNotices.id, noticeId)).for('update');
+    if (cur.status !== 'expected') {
+      throw conflict('notice_confirmed', `This arrival notice can no longer be changed: the goods were confirmed as ${cur.status}`);
+    }
+    const before = { expectedArrivalAt: cur.expectedArrivalAt.toISOString(), location: cur.location, containerNumbers: cur.containerNumbers, goodsSummary: cur.goodsSummary };
+    await uow.tx.update(arrivalNotices).set({
+      expectedArrivalAt: new Date(input.expectedArrivalAt), location: input.location, containerNumbers: input.containerNumbers,
+      goodsSummary: input.goodsSummary, updatedAt: new Date(),
+    }).where(eq(arrivalNotices.id, noticeId));
+    const changed = (Object.keys(before) as (keyof typeof before)[]).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(k === 'expectedArrivalAt' ? new Date(input[k]).toISOString() : input[k]));
+    await uow.audit('arrival_notice.updated', { type: 'declaration', id: cur.declarationId }, { arrivalNoticeId: noticeId, changed, before, after: input });
+    uow.invalidate([`org:${r!.d.orgId}`, `office:${r!.d.customsOfficeId}`], [['declarations'], ['orders']]);
+  });
+  return getDeclaration(db, actor, n!.declarationId);
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
+import { comparisonInputOf } from './vision.declaration.ts';
+import { loadOrderSettings } from '../orders/orders.settings.ts';
 import { compareObjectsWithDeclaration, compareWithDeclaration, createVisionEngine, type VisionEngine, type ComparisonResult } from '@rvi/vision';
 import { arrivalNotices, declarations, inspectionOrders, liveSessions, sessionSnapshots, suggestedFindings, visionReadings } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
@@ -56,11 +58,9 @@ export async function readSnapshot(db: Db, runner: VisionRunner, ref: SnapshotRe
   let comparison: ComparisonResult | null = null;
   if (reading && order) {
     const notices = await db.select().from(arrivalNotices).where(eq(arrivalNotices.declarationId, order.d.id)).orderBy(asc(arrivalNotices.createdAt));
-    comparison = compareWithDeclaration(
-      reading.fields,
-      { countryOfOrigin: order.d.countryOfOrigin, items: [{ hsCode: order.d.hs6, originCountry: order.d.countryOfOrigin, netMassKg: order.d.netMassKg }] },
-      { containerNumbers: notices.flatMap((n) => n.containerNumbers) },
-    );
+    const settings = await loadOrderSettings(db, order.o.officeId);
+    const input = comparisonInputOf(order.d, notices, settings.weightTolerancePct ?? 5);
+    comparison = compareWithDeclaration(reading.fields, input.declaration, input.notice, input.options);
     // What is in view against the declared HS chapters and package count (object recognition, issue 17).
     const objects = compareObjectsWithDeclaration(reading.objects ?? [], {
       hsCodes: [order.d.hs6, ...(order.d.goodsLines ?? []).map((g) => g.hsCode)], packages: order.d.packageCount,

@@ -53,8 +53,8 @@ export function useImportDeclarations() {
       api<ImportResult>('/api/declarations/import', {
         method: 'POST',
         query: { skipInvalid: r.skipInvalid, fileName: r.fileName.slice(0, 200), orgId: r.orgId },
-        raw: r.csv,
-        contentType: 'text/csv',
+        // A .json file is an array of declarations (goods lines and containers included); anything else is CSV.
+        ...(/\.json$/i.test(r.fileName) ? { raw: r.csv, contentType: 'application/json' } : { raw: r.csv, contentType: 'text/csv' }),
         okStatuses: [422],
       }),
     onSuccess: (res) => {
@@ -71,6 +71,18 @@ export function useFileArrivalNotice(id: string) {
     onSuccess: (d) => {
       qc.setQueryData(declarationKeys.detail(id), d);
       void qc.invalidateQueries({ queryKey: ['declarations', 'list'] });
+    },
+  });
+}
+
+export function useUpdateArrivalNotice(declarationId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: string; input: ArrivalNoticeInput }) =>
+      api<DeclarationDetail>(`/api/arrival-notices/${encodeURIComponent(v.id)}`, { method: 'PUT', json: v.input }),
+    onSuccess: (d) => {
+      qc.setQueryData(declarationKeys.detail(declarationId), d);
+      void qc.invalidateQueries({ queryKey: ['orders'] });
     },
   });
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DECLARATION_SORT_FIELDS, DECLARATION_STATUSES, DeclarationInput, ROLES } from '@rvi/contracts';
+import { DECLARATION_SORT_FIELDS, DECLARATION_STATUSES, DeclarationInput, PACKAGE_KIND_CODES, QUANTITY_UNIT_CODES, ROLES } from '@rvi/contracts';
 import { METRIC_KEYS } from '../../features/risk/figures.ts';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -85,6 +85,11 @@ test('values translated by name have entries', () => {
     ...['active', 'candidate', 'rejected', 'retired'].map((s) => `riskModel.status.${s}`),
     ...METRIC_KEYS.map((k) => `riskModel.metric.${k}`),
     ...['holdout', 'validation'].flatMap((w) => [`riskModel.figures.${w}`, `riskModel.figures.${w}Short`]),
+    // code lists the declaration form offers, and the code-list problems it shows
+    ...PACKAGE_KIND_CODES.map((c) => `codes.packageKind.${c}`),
+    ...QUANTITY_UNIT_CODES.map((c) => `codes.unit.${c}`),
+    ...['container_format', 'check_digit', 'duplicate_container', 'duplicate_seal', 'country', 'currency', 'package_kind', 'unit'].map((c) => `validation.codes.${c}`),
+    ...['expected', 'arrived', 'cleared'].map((s) => `arrival.status.${s}`),
   ];
   // Error codes the server sends: the UI titles errors by code.
   const codes = new Set<string>(['network', 'validation', 'internal', 'bad_request', 'bad_body', 'body_too_large', 'unsupported_media_type']);

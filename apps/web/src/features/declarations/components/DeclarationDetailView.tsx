@@ -3,7 +3,8 @@ import { Anchor, Badge, Button, Card, Group, Modal, SimpleGrid, Stack, Text, Tit
 import { useMediaQuery } from '@mantine/hooks';
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
-import type { DeclarationDetail } from '@rvi/contracts';
+import type { ArrivalNotice, DeclarationDetail } from '@rvi/contracts';
+import { useCodeName } from '../../../shared/ui/CodePickers.tsx';
 import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
 import { Loading } from '../../../shared/ui/Loading.tsx';
 import { PageHeader } from '../../../shared/ui/PageHeader.tsx';
@@ -41,6 +42,8 @@ export function DeclarationDetailView({ id, backPath, extra }: { id: string; bac
   const q = useDeclaration(id);
   const phone = useMediaQuery('(max-width: 47.99em)', false, { getInitialValueInEffect: false });
   const [dialog, setDialog] = useState<'arrival' | 'apply' | null>(null);
+  const [editing, setEditing] = useState<ArrivalNotice | null>(null);
+  const names = useCodeName();
 
   if (q.isPending) return <Loading />;
   if (q.error || !q.data) {
@@ -89,6 +92,7 @@ export function DeclarationDetailView({ id, backPath, extra }: { id: string; bac
           </Stack>
         ) : null}
       </Card>
+      <GoodsCard d={d} names={names} />
       {extra}
 
       <Title order={3} fz="md" mb="xs">{t('arrival.title')}</Title>
@@ -104,7 +108,13 @@ export function DeclarationDetailView({ id, backPath, extra }: { id: string; bac
                 <Field label={t('arrival.containerNumbers')} value={n.containerNumbers.length ? n.containerNumbers.join(', ') : dash} />
               </SimpleGrid>
               <Field label={t('arrival.goodsSummary')} value={n.goodsSummary} />
-              <Text size="xs" c="dimmed" mt={4}>{t('common.filedAt', { at: formatDateTime(n.createdAt) })} · {t(`recordStatus.${n.status}`, { defaultValue: n.status })}</Text>
+              <Group justify="space-between" mt={4}>
+                <Text size="xs" c="dimmed" data-testid="arrival-notice-status" data-status={n.status}>
+                  {t('common.filedAt', { at: formatDateTime(n.createdAt) })}
+                  {n.updatedAt ? ` · ${t('arrival.updatedAt', { at: formatDateTime(n.updatedAt) })}` : ''} · {t(`arrival.status.${n.status}`, { defaultValue: n.status })}
+                </Text>
+                {n.can?.update ? <Button size="compact-xs" variant="light" onClick={() => setEditing(n)} data-testid="edit-arrival-notice">{t('arrival.edit')}</Button> : null}
+              </Group>
             </Card>
           ))}
         </Stack>
@@ -130,9 +140,54 @@ export function DeclarationDetailView({ id, backPath, extra }: { id: string; bac
       <Modal opened={dialog === 'arrival'} onClose={() => setDialog(null)} title={t('arrival.open')} fullScreen={phone} size="lg">
         <ArrivalNoticeForm declarationId={d.id} onDone={() => setDialog(null)} />
       </Modal>
+      <Modal opened={!!editing} onClose={() => setEditing(null)} title={t('arrival.edit')} fullScreen={phone} size="lg">
+        {editing ? <ArrivalNoticeForm declarationId={d.id} notice={editing} onDone={() => setEditing(null)} /> : null}
+      </Modal>
       <Modal opened={dialog === 'apply'} onClose={() => setDialog(null)} title={t('apply.open')} fullScreen={phone}>
         <InspectionApplicationForm declarationId={d.id} onDone={() => setDialog(null)} />
       </Modal>
     </>
+  );
+}
+
+/** What the goods carry: packages, gross mass, value and currency, containers with their seals, goods lines. */
+function GoodsCard({ d, names }: { d: DeclarationDetail; names: ReturnType<typeof useCodeName> }) {
+  const { t } = useTranslation();
+  const dash = t('common.none');
+  return (
+    <Card withBorder mb="md" data-testid="declaration-goods">
+      <Group justify="space-between" mb="xs">
+        <Title order={3} fz="md">{t('declarations.goodsTitle')}</Title>
+        {d.version > 1 ? <Badge variant="light" color="grape" data-testid="declaration-version">{t('declarations.version', { version: d.version })}</Badge> : null}
+      </Group>
+      <SimpleGrid cols={{ base: 2, sm: 3, md: 4 }} spacing="sm" verticalSpacing="sm" mb="sm">
+        <Field label={t('fields.packageCount')} value={d.packageCount !== null ? `${formatNumber(d.packageCount)}${d.packageKind ? ` × ${names.packageKind(d.packageKind)} (${d.packageKind})` : ''}` : dash} testId="field-packages" />
+        <Field label={t('fields.grossMassKg')} value={d.grossMassKg !== null ? formatNumber(d.grossMassKg) : dash} testId="field-grossMassKg" />
+        <Field label={t('fields.customsValue')} value={d.customsValue !== null ? `${formatNumber(d.customsValue)} ${d.currency ?? ''}` : dash} testId="field-customsValue" />
+        <Field label={t('fields.countryOfOrigin')} value={`${d.countryOfOrigin} · ${names.country(d.countryOfOrigin)}`} />
+        {d.packageMarks ? <Field label={t('fields.packageMarks')} value={d.packageMarks} /> : null}
+      </SimpleGrid>
+      <Text size="xs" c="dimmed">{t('fields.containers')}</Text>
+      {d.containers.length === 0 ? <Text size="sm">{dash}</Text> : (
+        <Stack gap={2} mb="sm" data-testid="declaration-containers">
+          {d.containers.map((c) => (
+            <Text key={c.number} size="sm" data-testid="declaration-container">
+              <Text span fw={600} ff="monospace">{c.number}</Text>{c.sizeType ? ` (${c.sizeType})` : ''} · {t('declarations.seals', { count: c.seals.length, seals: c.seals.join(', ') || dash })}
+            </Text>
+          ))}
+        </Stack>
+      )}
+      {d.goodsLines.length ? (
+        <Stack gap={2} data-testid="declaration-lines">
+          <Text size="xs" c="dimmed">{t('fields.goodsLines')}</Text>
+          {d.goodsLines.map((g) => (
+            <Text key={g.lineNo} size="sm" data-testid="declaration-line">
+              {g.lineNo}. {g.hsCode} · {g.description} · {formatNumber(g.quantity)} {names.unit(g.unit)}
+              {g.netMassKg != null ? ` · ${formatNumber(g.netMassKg)} kg` : ''}{g.value != null ? ` · ${formatNumber(g.value)} ${d.currency ?? ''}` : ''}
+            </Text>
+          ))}
+        </Stack>
+      ) : null}
+    </Card>
   );
 }

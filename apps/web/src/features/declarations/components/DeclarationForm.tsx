@@ -1,7 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Button, Fieldset, Group, SimpleGrid, Stack, Textarea, TextInput } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { DeclarationInput } from '@rvi/contracts';
+import { DeclarationInput, declarationCodeProblems } from '@rvi/contracts';
+import { CountryPicker, CurrencyPicker, PackageKindPicker } from '../../../shared/ui/CodePickers.tsx';
+import { ContainersEditor, GoodsLinesEditor, containersOf, linesOf, type ContainerDraft, type GoodsLineDraft } from './GoodsEditors.tsx';
 import { ApiError } from '../../../shared/api/client.ts';
 import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
 import { checkObject, type Problems } from '../../../shared/validation/schema-check.ts';
@@ -9,18 +11,24 @@ import { problemTexts } from '../../../shared/validation/problem-text.ts';
 import { useSubmitDeclaration } from '../api.ts';
 
 type Field = keyof DeclarationInput;
-const NUMERIC: Field[] = ['taxRate', 'netMassKg', 'itemPrice'];
+const NUMERIC: Field[] = ['taxRate', 'netMassKg', 'itemPrice', 'grossMassKg', 'packageCount', 'customsValue'];
 const NULLABLE: Field[] = ['sellerCode', 'courierCode'];
-const OPTIONAL: Field[] = [...NULLABLE, 'goodsDescription'];
+/** Optional fields left empty are not sent. */
+const OPTIONAL: Field[] = [...NULLABLE, 'goodsDescription', 'grossMassKg', 'packageCount', 'packageKind', 'packageMarks', 'currency', 'customsValue'];
 const UPPERCASE: Field[] = ['countryOfDeparture', 'countryOfOrigin'];
+/** Fields picked from a code list rather than typed. */
+const PICKERS: Partial<Record<Field, typeof CountryPicker>> = {
+  countryOfDeparture: CountryPicker, countryOfOrigin: CountryPicker, currency: CurrencyPicker, packageKind: PackageKindPicker,
+};
 
 const SECTIONS: { title: string; fields: Field[] }[] = [
   { title: 'form.sectionDeclaration', fields: ['declarationNo', 'date', 'officeCode', 'processType', 'importType', 'importUse', 'paymentType', 'transportMode'] },
   { title: 'form.sectionParties', fields: ['declarantCode', 'importerCode', 'sellerCode', 'courierCode'] },
   { title: 'form.sectionGoods', fields: ['hs6', 'countryOfDeparture', 'countryOfOrigin', 'originIndicator', 'netMassKg', 'itemPrice', 'taxRate', 'taxType'] },
+  { title: 'form.sectionPackages', fields: ['grossMassKg', 'packageCount', 'packageKind', 'packageMarks', 'currency', 'customsValue'] },
 ];
 
-type Values = Record<Field, string>;
+type Values = Record<string, string>;
 const EMPTY = Object.fromEntries(
   [...SECTIONS.flatMap((s) => s.fields), 'goodsDescription'].map((f) => [f, '']),
 ) as Values;
@@ -38,6 +46,7 @@ export function toDeclarationInput(v: Values): { input: Record<string, unknown>;
       else input[k] = n;
     } else if (s === '') {
       if (NULLABLE.includes(k)) input[k] = null;
+      else if (OPTIONAL.includes(k)) continue;
       // other empty fields stay absent: required ones are reported by the schema, goodsDescription is optional
     } else {
       input[k] = s;
@@ -50,6 +59,8 @@ export function DeclarationForm({ onCreated }: { onCreated(id: string): void }) 
   const { t } = useTranslation();
   const [values, setValues] = useState<Values>(EMPTY);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [containers, setContainers] = useState<ContainerDraft[]>([]);
+  const [lines, setLines] = useState<GoodsLineDraft[]>([]);
   const mutation = useSubmitDeclaration();
 
   const set = (f: Field, s: string) => {
@@ -61,8 +72,15 @@ export function DeclarationForm({ onCreated }: { onCreated(id: string): void }) 
     e.preventDefault();
     mutation.reset();
     const { input, problems } = toDeclarationInput(values);
+    input.containers = containersOf(containers);
+    input.goodsLines = linesOf(lines);
     const all = { ...checkObject(DeclarationInput, input), ...problems };
     const texts = problemTexts(t, all);
+    // Code lists and ISO 6346 (the server checks the same): shown under the field they concern.
+    for (const p of declarationCodeProblems(input as DeclarationInput)) {
+      const field = p.field.split(/[.[]/)[0];
+      texts[field] ??= t(`validation.codes.${p.code}`, p.params);
+    }
     setErrors(texts);
     if (Object.keys(texts).length) {
       document.querySelector<HTMLInputElement>(`[name="${Object.keys(texts)[0]}"]`)?.focus();
@@ -78,7 +96,14 @@ export function DeclarationForm({ onCreated }: { onCreated(id: string): void }) 
     }
   };
 
-  const input = (f: Field) => (
+  const input = (f: Field) => {
+    const Picker = PICKERS[f];
+    if (Picker) {
+      return (
+        <Picker key={f} name={f} label={t(`fields.${f}`)} required={!OPTIONAL.includes(f)} value={values[f]} onChange={(v) => set(f, v)} error={errors[f]} testId={`input-${f}`} />
+      );
+    }
+    return (
     <TextInput
       key={f}
       name={f}
@@ -92,7 +117,8 @@ export function DeclarationForm({ onCreated }: { onCreated(id: string): void }) 
       error={errors[f]}
       data-testid={`input-${f}`}
     />
-  );
+    );
+  };
 
   return (
     <form onSubmit={submit} noValidate data-testid="declaration-form">
@@ -104,6 +130,12 @@ export function DeclarationForm({ onCreated }: { onCreated(id: string): void }) 
             </SimpleGrid>
           </Fieldset>
         ))}
+        <Fieldset legend={t('form.sectionContainers')}>
+          <ContainersEditor value={containers} onChange={setContainers} errors={errors.containers} />
+        </Fieldset>
+        <Fieldset legend={t('form.sectionLines')}>
+          <GoodsLinesEditor value={lines} onChange={setLines} errors={errors.goodsLines} />
+        </Fieldset>
         <Textarea
           name="goodsDescription"
           label={t('fields.goodsDescription')}

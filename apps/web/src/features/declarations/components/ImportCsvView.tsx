@@ -106,7 +106,7 @@ export function ImportCsvView({ chooseOrg }: { chooseOrg: boolean }) {
           <FileInput
             label={t('import.file')}
             placeholder={t('import.filePlaceholder')}
-            accept=".csv,text/csv"
+            accept=".csv,text/csv,.json,application/json"
             clearable
             value={file}
             onChange={(f) => {
