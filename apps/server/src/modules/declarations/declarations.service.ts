@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, like, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, like, lte, or, sql, type SQL } from 'drizzle-orm';
 import { declarationCodeProblems, containerNumberProblem } from '@rvi/contracts';
 import type {
   ArrivalNoticeInput, Declaration, DeclarationDetail, DeclarationInput, DeclarationList, DeclarationListQuery,
