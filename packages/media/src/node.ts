@@ -160,6 +160,7 @@ const DEFAULT_BITRATE: BitrateHints = { startKbps: 1000, minKbps: 100, maxKbps: 
 
 export class MediaNode {
   private rooms = new Map<string, Room>();
+  private resuming = new Set<string>();
   private peers = new Map<string, Peer>();
   private watchdog: NodeJS.Timeout;
   private closed = false;
@@ -234,6 +235,14 @@ export class MediaNode {
   room(sessionId: string): RoomInfo | undefined {
     const r = this.rooms.get(sessionId);
     return r && this.info(r);
+  }
+
+  /**
+   * The session's recording continues one that a lost node (or this node before a restart) left: its first segment
+   * opens with reason 'resume' instead of 'start'.
+   */
+  expectResume(sessionId: string): void {
+    this.resuming.add(sessionId);
   }
 
   /** Ask the publisher of a session for a keyframe (e.g. before a snapshot from the stream). */
@@ -318,11 +327,11 @@ export class MediaNode {
         this.opts.send?.(old.id, { type: 'bye', reason: 'replaced by a new publisher connection' });
       }
       room.publisher = peer;
-      return [joined];
+      return [joined, ...recordingNow(room)];
     }
     room.viewers.set(peerId, peer);
     this.opts.onEvent?.({ type: 'viewer-joined', sessionId, peerId });
-    return this.viewerOffer(room, peer).then((offer) => [joined, offer]);
+    return this.viewerOffer(room, peer).then((offer) => [joined, offer, ...recordingNow(room)]);
   }
 
   // ---------------------------------------------------------------- publisher
@@ -558,6 +567,7 @@ export class MediaNode {
         gapMs: rec.gapMs,
         repairMs: rec.repairMs ?? rec.jitterMs,
         keyframeIntervalMs: rec.keyframeIntervalMs,
+        firstOpenReason: this.resuming.delete(room.sessionId) ? 'resume' : 'start',
         requestKeyframe: (reason) => this.pli(room, `recorder:${reason}`),
         onGap: (g) => this.opts.onRecordingGap?.(g),
         onSegmentOpen: (s) => {
@@ -677,6 +687,12 @@ export class MediaNode {
   private info(r: Room): RoomInfo {
     return { sessionId: r.sessionId, publisher: r.state, viewers: r.viewers.size, recordingSegment: r.recorder?.segmentIndex, stats: { ...r.stats } };
   }
+}
+
+/** A (re)joining peer learns at once that the session is being recorded (it may have missed the 'on'). */
+function recordingNow(room: Room): ServerToClient[] {
+  const index = room.recorder?.segmentIndex;
+  return index === undefined ? [] : [{ type: 'recording', state: 'on', segmentIndex: index }];
 }
 
 // werift 0.25.2 gathers one ICE/DTLS transport per m-line; after BUNDLE the unused ones are no longer referenced by

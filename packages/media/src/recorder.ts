@@ -100,6 +100,8 @@ export interface RecorderOptions {
   /** ask for a keyframe when the last one is older than this (ms; default 2500; 0: only when needed) */
   keyframeIntervalMs?: number;
   videoCodec?: VideoCodecName;
+  /** open reason of the first segment (default 'start'; 'resume' when a restarted node continues a session) */
+  firstOpenReason?: SegmentOpenReason;
   /** which tracks are recorded (default both). Audio only: e.g. the inspector's voice. */
   tracks?: { video?: boolean; audio?: boolean };
   /** a second recording of the same session, e.g. 'inspector' (the inspector's voice) → <session>~inspector-0000.webm */
@@ -161,8 +163,9 @@ export function ntpToUnixMs(ntp: bigint): number {
 }
 
 /**
- * Capture time from RTCP sender reports: the sender's clock for an RTP timestamp, moved onto our clock by the
- * smallest (arrival − sent) seen, i.e. the clock offset plus the shortest one-way delay.
+ * Capture time from RTCP sender reports: the sender's own clock for an RTP timestamp. Trusted as is when it agrees
+ * with ours as far as the network can tell (the smallest arrival − sent seen is between 0 and 2 s: a one-way delay);
+ * a device whose clock is off by more is moved onto our clock by that smallest difference (offset + shortest delay).
  */
 class SenderClock {
   private sr?: { ntpMs: number; rtpTs: number };
@@ -177,7 +180,8 @@ class SenderClock {
     if (!this.sr || !Number.isFinite(this.offsetMs)) return undefined;
     let d = ((rtpTs >>> 0) - this.sr.rtpTs) >>> 0;
     if (d >= 0x80000000) d -= 0x100000000;
-    return this.sr.ntpMs + (d * 1000) / this.clockRate + this.offsetMs;
+    const correction = this.offsetMs >= 0 && this.offsetMs <= 2000 ? 0 : this.offsetMs;
+    return this.sr.ntpMs + (d * 1000) / this.clockRate + correction;
   }
 }
 
@@ -397,6 +401,7 @@ export class SessionRecorder {
     this.gapMs = opts.gapMs ?? 1000;
     this.keyframeIntervalMs = opts.keyframeIntervalMs ?? 2500;
     this.codec = opts.videoCodec ?? 'VP8';
+    this.nextReason = opts.firstOpenReason ?? 'start';
     this.vAsm = this.newAssembler();
     this.aOrd = this.newAudio();
     this.tickTimer = setInterval(() => this.tick(), 100);

@@ -28,8 +28,9 @@ export interface RecoveredSegment {
   endedAt?: Date;
   openReason?: SegmentOpenReason;
   gaps?: RecordingGap[];
-  /** the sidecar says the writer closed it (only the seal was missing) */
+  /** the sidecar says the writer closed it (only the seal was missing), and why */
   closedByWriter?: boolean;
+  closeReason?: import('./recorder.ts').SegmentCloseReason;
   error?: string;
 }
 
@@ -107,7 +108,7 @@ export async function recoverSegments(dir: string, opts: RecoverOptions = {}): P
       durationMs: probe.durationMs, maxVideoGapMs: probe.maxVideoGapMs,
       sha256: await sha256File(path), bytes: statSync(path).size,
       startedAt, endedAt: startedAt && new Date(startedAt.getTime() + probe.durationMs),
-      openReason: side?.openReason, gaps: side?.gaps, closedByWriter: !!side?.closed,
+      openReason: side?.openReason, gaps: side?.gaps, closedByWriter: !!side?.closed, closeReason: side?.closed?.reason,
       error: probe.error ?? decoded?.errors.join('; ') ?? undefined,
     });
   }

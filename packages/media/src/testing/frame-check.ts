@@ -219,3 +219,26 @@ export async function checkRecording(paths: string[], tex: Texture, o: { minPsnr
     psnrP5: pct(ps, 5), psnrP50: pct(ps, 50), keyframeIntervalMaxS, keyframes, holes, decodeErrors, perFrame,
   };
 }
+
+/**
+ * Writes the pattern as a y4m file (frames 0 … frames-1, grey: the reference luma, neutral chroma) for Chromium's
+ * `--use-file-for-fake-video-capture`: the camera page then streams numbered frames whose reference is exactly
+ * `referenceFrame(tex, n)`. The fake camera loops the file, so numbers repeat every `frames` frames.
+ */
+export async function writePatternY4m(path: string, tex: Texture, o: { frames: number; fps: number }): Promise<string> {
+  const { width: w, height: h } = PATTERN;
+  const { open } = await import('node:fs/promises');
+  const f = await open(path, 'w');
+  try {
+    await f.write(`YUV4MPEG2 W${w} H${h} F${o.fps}:1 Ip A1:1 C420jpeg XYSCSS=420JPEG\n`);
+    const chroma = Buffer.alloc((w * h) / 2, 128);
+    for (let n = 0; n < o.frames; n++) {
+      await f.write('FRAME\n');
+      await f.write(referenceFrame(tex, n));
+      await f.write(chroma);
+    }
+  } finally {
+    await f.close();
+  }
+  return path;
+}

@@ -2,11 +2,13 @@
 // (/api/device/ws) and the viewers' signalling over /api/ws (`signal` messages). Authorisation happens at join (the
 // service's policy); afterwards messages of a joined peer go to the node. Media events drive the session state
 // (connected ⇄ reconnecting), closed recording segments are sealed, joins/leaves and stats summaries go to the timeline.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { WebSocket } from 'ws';
 import {
-  MediaNode, newPeerId, parseIceServers, recoverSegments, type ClientStatsReport, type MediaNodeEvent, type SegmentInfo, type ServerToClient as MediaMessage,
+  MediaNode, newPeerId, parseIceServers, recoverSegments, removeSidecar, type ClientStatsReport, type MediaNodeEvent, type SegmentInfo, type ServerToClient as MediaMessage,
 } from '@rvi/media';
 import type { GuidanceBody, SessionEvent, SessionViewer, ViewerSignalExtra } from '@rvi/contracts';
 import { GuidanceBody as GuidanceSchema } from '@rvi/contracts';
@@ -14,14 +16,11 @@ import type { Actor } from '../../platform/actor.ts';
 import { AppError } from '../../platform/errors.ts';
 import { problems } from '../../platform/validation.ts';
 import { systemActor } from '../../platform/actor.ts';
-import { and, eq, inArray } from 'drizzle-orm';
-import { liveSessions } from '../../db/schema.ts';
 import { authorizeSession } from './sessions.policy.ts';
 import {
-  followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordViewerPresence, sealedKeys, sealSegment, type DeviceContext, type LiveRoom,
-  type SessionsEnv,
+  beatMediaNode, followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordRecordingResumed, recordViewerPresence, sealedKeys, sealSegment,
+  sessionsToTakeOver, takeOverSession, type DeviceContext, type LiveRoom, type SessionsEnv,
 } from './sessions.service.ts';
-import { transitionSession } from './sessions.state.ts';
 import { userNames } from './sessions.presenter.ts';
 import { Effects } from '../orders/orders.effects.ts';
 
@@ -64,9 +63,28 @@ export interface LiveMediaOptions {
   rotateMinutes?: number;
 }
 
-export function mediaNodeId(): string {
-  return process.env.RVI_MEDIA_NODE_ID?.trim() || `${hostname()}/${process.pid}`;
+/**
+ * This media node's stable identity: RVI_MEDIA_NODE_ID, else an id generated once and kept in the data directory
+ * (`media-node-id`). Never the process id: a restarted node must recognise the sessions and recordings it hosted.
+ */
+export function mediaNodeId(dataDir?: string): string {
+  const configured = process.env.RVI_MEDIA_NODE_ID?.trim();
+  if (configured) return configured;
+  if (!dataDir) return `${hostname()}`;
+  const file = join(dataDir, 'media-node-id');
+  try {
+    const id = readFileSync(file, 'utf8').trim();
+    if (id) return id;
+  } catch {
+    /* first start */
+  }
+  const id = `${hostname().replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${id}\n`, { flag: 'wx' });
+  return id;
 }
+
+const HEARTBEAT_MS = 10_000;
 
 export class LiveMedia implements LiveRoom {
   readonly recordingsDir: string;
@@ -78,6 +96,9 @@ export class LiveMedia implements LiveRoom {
   /** announced (first keyframe written) minus closed segments per session: 0 while live means a segment waits */
   private activeSegments = new Map<string, number>();
   private keyframeWatch?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
+  /** sessions taken over (after a restart or from a lost node): when their recording resumes, and since when it was lost */
+  private resuming = new Map<string, Date>();
   env!: SessionsEnv;
   /**
    * Optional interceptor of the device's ICE path (the browser test puts a UDP proxy there to cut the device's
@@ -100,7 +121,17 @@ export class LiveMedia implements LiveRoom {
         onEvent: (e) => this.onNodeEvent(e),
         onSegmentOpen: (s) => {
           this.activeSegments.set(s.sessionId, (this.activeSegments.get(s.sessionId) ?? 0) + 1);
-          void recordLiveEvent(this.env, s.sessionId, 'recording.opened', 'system', null, { index: s.index, reason: s.reason }).catch((e) => this.logError(e, 'segment open'));
+          void recordLiveEvent(this.env, s.sessionId, 'recording.opened', 'system', null, { index: s.index, reason: s.reason, startedAt: s.startedAt.toISOString() }).catch((e) => this.logError(e, 'segment open'));
+          const lostAt = this.resuming.get(s.sessionId);
+          if (lostAt) {
+            this.resuming.delete(s.sessionId);
+            void recordRecordingResumed(this.env, s.sessionId, s.startedAt, lostAt, s.index).catch((e) => this.logError(e, 'recording resumed'));
+          }
+        },
+        onRecordingGap: (g) => {
+          void recordLiveEvent(this.env, g.sessionId, 'recording.gap', 'system', null, {
+            index: g.index, at: g.at.toISOString(), fromMs: g.fromMs, toMs: g.toMs, droppedFrames: g.droppedFrames, reason: g.reason,
+          }).catch((e) => this.logError(e, 'recording gap'));
         },
         onSegmentClose: (s) => {
           this.activeSegments.set(s.sessionId, (this.activeSegments.get(s.sessionId) ?? 0) - 1);
@@ -170,37 +201,64 @@ export class LiveMedia implements LiveRoom {
   // -------------------------------------------------------------------------------------------- lifecycle
 
   /**
-   * Start-up: seal segments a killed process left in the recordings folder (headers repaired, hashed, stored,
-   * audited), and mark this node's connected sessions as reconnecting (their devices come back on their own).
+   * Start-up: register this node, seal the segments a killed process left in the recordings folder (with the times of
+   * their own media, reason 'crash'), then take over the open sessions this node hosted before the restart and those
+   * of lost nodes: timeline and audit say when the media was lost; the recording resumes in a 'resume' segment when
+   * the device comes back. Also started: the heartbeat, and the sweep for orphans of any node.
    */
-  async recover(): Promise<{ sealed: number; skipped: number }> {
+  async recover(): Promise<{ sealed: number; skipped: number; takenOver: number }> {
+    await beatMediaNode(this.env.db, { id: this.env.nodeId, host: hostname(), pid: process.pid }, new Date());
+    this.heartbeat ??= setInterval(() => {
+      void beatMediaNode(this.env.db, { id: this.env.nodeId, host: hostname(), pid: process.pid }).catch((e) => this.logError(e, 'heartbeat'));
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
     const known = await sealedKeys(this.env.db);
     const found = await recoverSegments(this.recordingsDir, { isSealed: (p) => known.has(this.env.store.keyOf(p) ?? '') });
     let sealed = 0;
     let skipped = 0;
+    const lastMedia = new Map<string, Date>();
     for (const r of found) {
+      if (r.label) continue; // a second track of a session (e.g. the inspector's voice) is sealed by its own owner
       const s = await loadSession(this.env.db, r.sessionKey);
       if (!s || !r.playable) {
         skipped++;
         this.opts.log.warn({ path: r.path, error: r.error, session: !!s }, 'recording left by a previous process cannot be sealed');
         continue;
       }
-      const startedAt = new Date(Math.max(s.createdAt.getTime(), Date.now() - r.durationMs));
-      await this.seal({ sessionId: s.id, path: r.path, index: r.index, startedAt, endedAt: new Date(startedAt.getTime() + r.durationMs), durationMs: r.durationMs, sha256: r.sha256, bytes: r.bytes, reason: 'stop' }, true);
+      // the media's own times (sidecar); a file from before sidecars: its last write is when its last frame arrived
+      const endedAt = r.endedAt ?? statSync(r.path).mtime;
+      const startedAt = r.startedAt ?? new Date(endedAt.getTime() - r.durationMs);
+      await this.seal({
+        sessionId: s.id, path: r.path, index: r.index, startedAt, endedAt, durationMs: r.durationMs, sha256: r.sha256, bytes: r.bytes,
+        reason: r.closeReason ?? 'crash', openReason: r.openReason, gaps: r.gaps,
+      }, true);
       sealed++;
+      if (!lastMedia.has(s.id) || lastMedia.get(s.id)! < endedAt) lastMedia.set(s.id, endedAt);
     }
-    const stale = await this.env.db.select().from(liveSessions)
-      .where(and(eq(liveSessions.mediaNode, this.env.nodeId), inArray(liveSessions.state, ['connected'])));
-    for (const s of stale) {
-      await this.env.db.transaction(async (tx) => {
-        await transitionSession(tx as never, systemActor('media-node'), s, 'reconnecting', { source: 'system', reason: 'media node restarted' });
-      }).catch((e) => this.logError(e, 'restart state'));
+    const takenOver = await this.takeOver(true, lastMedia);
+    return { sealed, skipped, takenOver };
+  }
+
+  /** Takes over open sessions of lost nodes (and, after a restart, this node's own); returns how many. */
+  async takeOver(restarted = false, lastMedia = new Map<string, Date>()): Promise<number> {
+    let n = 0;
+    for (const t of await sessionsToTakeOver(this.env, { restarted })) {
+      const lostAt = lastMedia.get(t.session.id) ?? t.lostAt;
+      const ok = await takeOverSession(this.env, t.session.id, t.node, lostAt, restarted && t.node === this.env.nodeId ? 'restart' : 'node lost')
+        .catch((e) => { this.logError(e, 'take over'); return false; });
+      if (!ok) continue;
+      n++;
+      if (t.session.state === 'connected' || t.session.state === 'reconnecting') {
+        this.resuming.set(t.session.id, lostAt);
+        this.node.expectResume(t.session.id);
+      }
     }
-    return { sealed, skipped };
+    return n;
   }
 
   async shutdown(): Promise<void> {
     clearInterval(this.keyframeWatch);
+    clearInterval(this.heartbeat);
     if (this._node) await this._node.close();
     await Promise.all([...this.sealing.keys()].map((id) => this.sealed(id)));
   }
@@ -382,6 +440,7 @@ export class LiveMedia implements LiveRoom {
   private async seal(s: SegmentInfo, recovered: boolean): Promise<void> {
     try {
       await sealSegment(this.env, { ...s, recovered });
+      removeSidecar(s.path); // the sealed record (DB + audit) now holds what the sidecar said
     } catch (e) {
       this.logError(e, `sealing ${s.path}`);
     }

@@ -6,13 +6,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { and, asc, eq } from 'drizzle-orm';
 import WebSocket from 'ws';
 import { startTestApp, type TestApp } from '../../../test/harness.ts';
-import { auditLog, deviceJoinTokens, inspectionOrders, liveSessions, recordingSegments, sessionEvents } from '../../db/schema.ts';
+import { auditLog, deviceJoinTokens, inspectionOrders, liveSessions, mediaNodes, recordingSegments, sessionEvents } from '../../db/schema.ts';
+import { SessionRecorder } from '@rvi/media';
+import { startRtpSource } from '../../../../../packages/media/src/testing/rtp-source.ts';
+import { mediaNodeId } from './sessions.media.ts';
 import { systemActor } from '../../platform/actor.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { DomainEvents } from '@rvi/contracts';
@@ -420,6 +424,87 @@ test('start-up recovery: a segment left by a killed process is found, checked wi
   await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
   const [row] = await t.ctx.db.select().from(liveSessions).where(eq(liveSessions.id, session.id));
   assert.equal(row.state, 'ended');
+});
+
+test('a recording cut by a crash is sealed with the times of its own media (not the time of recovery), reason crash; the session is marked interrupted and resumes', async () => {
+  const { session } = await openFor();
+  const { media, env } = liveSessionsOf(t.ctx)!;
+  await followMediaState(env, session.id, 'connected');
+  // a recorder of the real kind writes into the node's folder and is abandoned mid-segment (what SIGKILL leaves)
+  const rec = new SessionRecorder({ dir: media.recordingsDir, sessionId: session.id, rotateMs: 0, gapMs: 600_000 });
+  const src = await startRtpSource({ seconds: 4, gop: 15 });
+  const firstPacketAt = await new Promise<number>((resolve) => {
+    let first = 0;
+    src.onVideo = (pk) => { first ||= Date.now(); rec.video(pk); if (first) resolve(first); };
+  });
+  src.onAudio = (pk) => rec.audio(pk);
+  await src.done;
+  const lastMediaAt = Date.now();
+  await new Promise((r) => setTimeout(r, 2500)); // the "outage": recovery runs well after the media ended
+  const recoverAt = Date.now();
+  const r = await media.recover();
+  assert.ok(r.sealed >= 1 && r.takenOver >= 1, JSON.stringify(r));
+  const [seg] = await t.ctx.db.select().from(recordingSegments).where(eq(recordingSegments.sessionId, session.id));
+  assert.equal(seg.reason, 'crash');
+  assert.equal(seg.recovered, true);
+  assert.ok(Math.abs(seg.startedAt.getTime() - firstPacketAt) < 1000, `start ${seg.startedAt.getTime() - firstPacketAt} ms from the first packet`);
+  assert.ok(seg.endedAt.getTime() <= lastMediaAt + 500 && seg.endedAt.getTime() < recoverAt - 1500, `end ${recoverAt - seg.endedAt.getTime()} ms before recovery`);
+  const sealedAudit = (await t.ctx.db.select().from(auditLog).where(eq(auditLog.targetId, seg.id)))[0];
+  assert.equal((sealedAudit.summary as { endedAt: string }).endedAt, seg.endedAt.toISOString(), 'the audit entry states the true end');
+  const events = await t.ctx.db.select().from(sessionEvents).where(eq(sessionEvents.sessionId, session.id)).orderBy(asc(sessionEvents.seq));
+  const lost = events.find((e) => e.kind === 'media.node_lost');
+  assert.ok(lost, events.map((e) => e.kind).join(', '));
+  assert.equal(lost.payload.lostAt, seg.endedAt.toISOString(), 'lost at the end of the last recorded media');
+  assert.equal((await loadSession(t.ctx.db, session.id))!.state, 'reconnecting');
+  assert.ok((await auditFor(session.id)).includes('session.media_interrupted'));
+  await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
+});
+
+test('orphans of a lost media node (stale heartbeat, or an id that never registered) are taken over; a live node keeps its own', async () => {
+  const { media, env } = liveSessionsOf(t.ctx)!;
+  const a = (await openFor()).session;
+  const b = (await openFor()).session;
+  const c = (await openFor()).session;
+  for (const s of [a, b, c]) await followMediaState(env, s.id, 'connected');
+  const old = new Date(Date.now() - 120_000);
+  await t.ctx.db.insert(mediaNodes).values([
+    { id: 'node-gone', host: 'h1', pid: 1, startedAt: old, heartbeatAt: old },
+    { id: 'node-alive', host: 'h2', pid: 2, startedAt: old, heartbeatAt: new Date() },
+  ]);
+  await t.ctx.db.update(liveSessions).set({ mediaNode: 'node-gone' }).where(eq(liveSessions.id, a.id));
+  await t.ctx.db.update(liveSessions).set({ mediaNode: 'myhost/4242' }).where(eq(liveSessions.id, b.id)); // an old-style id
+  await t.ctx.db.update(liveSessions).set({ mediaNode: 'node-alive' }).where(eq(liveSessions.id, c.id));
+  const updatedA = (await loadSession(t.ctx.db, a.id))!.updatedAt;
+  const n = await media.takeOver();
+  assert.ok(n >= 2);
+  for (const s of [a, b]) {
+    const row = (await loadSession(t.ctx.db, s.id))!;
+    assert.equal(row.mediaNode, env.nodeId);
+    assert.equal(row.state, 'reconnecting');
+  }
+  const kept = (await loadSession(t.ctx.db, c.id))!;
+  assert.equal(kept.mediaNode, 'node-alive');
+  assert.equal(kept.state, 'connected');
+  const lostA = (await t.ctx.db.select().from(sessionEvents).where(and(eq(sessionEvents.sessionId, a.id), eq(sessionEvents.kind, 'media.node_lost'))))[0];
+  assert.equal(lostA.payload.node, 'node-gone');
+  // the node's last sign of life: its last heartbeat, or a later change it made to the session
+  assert.equal(lostA.payload.lostAt, new Date(Math.max(old.getTime(), updatedA.getTime())).toISOString(), 'lost at its last sign of life');
+  assert.equal(await media.takeOver(), 0, 'nothing twice');
+  for (const s of [a, b, c]) await p.inspector1.post(`/api/sessions/${s.id}/end`, {});
+});
+
+test('the media node id is stable: kept in the data directory, or RVI_MEDIA_NODE_ID', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvi-node-id-'));
+  try {
+    const id = mediaNodeId(dir);
+    assert.doesNotMatch(id, /\/\d+$/, 'not hostname/pid');
+    assert.equal(mediaNodeId(dir), id, 'the same after a restart');
+    process.env.RVI_MEDIA_NODE_ID = 'edge-7';
+    assert.equal(mediaNodeId(dir), 'edge-7');
+  } finally {
+    delete process.env.RVI_MEDIA_NODE_ID;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('abandoned sessions are ended by the sweep: never connected within 2 h, or reconnecting for 30 min', async () => {

@@ -86,7 +86,7 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   const store = new LocalObjectStore(join(ctx.config.dataDir, 'media'));
   const media = new LiveMedia({ dataDir: ctx.config.dataDir, iceServers: ctx.config.iceServers, log: app.log });
   const env: SessionsEnv = {
-    db: ctx.db, store, live: media, nodeId: mediaNodeId(),
+    db: ctx.db, store, live: media, nodeId: mediaNodeId(ctx.config.dataDir),
     flush: (fx) => fx.flush(ctx.hub),
   };
   media.env = env;
@@ -101,7 +101,8 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
     if (r.sealed || r.skipped) app.log.info(r, 'recordings left by a previous process');
   });
   const sweep = setInterval(() => {
-    endAbandonedSessions(env).catch((err) => app.log.error({ err }, 'abandoned-session sweep failed'));
+    // sessions of media nodes that are gone (any node) are taken over first, then ended if abandoned
+    media.takeOver().then(() => endAbandonedSessions(env)).catch((err) => app.log.error({ err }, 'abandoned-session sweep failed'));
   }, 60_000);
   sweep.unref();
   app.addHook('onClose', async () => {

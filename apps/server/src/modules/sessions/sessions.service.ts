@@ -10,7 +10,7 @@ import type {
   SessionViewer, SnapshotUploadQuery, SnapshotUploadResult, StepResultBody,
 } from '@rvi/contracts';
 import {
-  appointments, deviceJoinTokens, inspectionOrders, liveSessions, recordingSegments, sessionEvents, sessionSnapshots, sessionSteps,
+  appointments, deviceJoinTokens, inspectionOrders, liveSessions, mediaNodes, recordingSegments, sessionEvents, sessionSnapshots, sessionSteps,
 } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import { systemActor, type Actor } from '../../platform/actor.ts';
@@ -524,6 +524,75 @@ export async function recordViewerPresence(env: SessionsEnv, actor: Actor, sessi
   });
 }
 
+// ------------------------------------------------------------------------------------------------ media nodes
+
+/** A media node counts as gone when its heartbeat is older than this (it beats every 10 s). */
+export const MEDIA_NODE_LOST_AFTER_MS = 45_000;
+
+/** Registers this media node (a restart keeps the id and gets a new start time) and beats its heartbeat. */
+export async function beatMediaNode(db: Db, node: { id: string; host: string; pid: number }, startedAt?: Date): Promise<void> {
+  const now = new Date();
+  await db.insert(mediaNodes).values({ ...node, startedAt: startedAt ?? now, heartbeatAt: now })
+    .onConflictDoUpdate({ target: mediaNodes.id, set: { heartbeatAt: now, host: node.host, pid: node.pid, ...(startedAt ? { startedAt } : {}) } });
+}
+
+/**
+ * Open sessions this node must take over: its own from before a restart (`restarted`), and those of nodes whose
+ * heartbeat has lapsed or that never registered (e.g. ids from older versions) — orphans of any node.
+ */
+export async function sessionsToTakeOver(env: SessionsEnv, opts: { restarted: boolean; now?: Date }): Promise<{ session: SessionRow; lostAt: Date; node: string }[]> {
+  const now = opts.now ?? new Date();
+  const open = await env.db.select().from(liveSessions).where(ne(liveSessions.state, 'ended'));
+  if (!open.length) return [];
+  const nodes = new Map((await env.db.select().from(mediaNodes)).map((n) => [n.id, n]));
+  const out: { session: SessionRow; lostAt: Date; node: string }[] = [];
+  for (const s of open) {
+    if (s.mediaNode === env.nodeId) {
+      if (opts.restarted) out.push({ session: s, lostAt: s.updatedAt, node: s.mediaNode });
+      continue;
+    }
+    const n = nodes.get(s.mediaNode);
+    if (n && now.getTime() - n.heartbeatAt.getTime() < MEDIA_NODE_LOST_AFTER_MS) continue; // alive: its sessions are its own
+    out.push({ session: s, lostAt: n?.heartbeatAt && n.heartbeatAt < s.updatedAt ? s.updatedAt : (n?.heartbeatAt ?? s.updatedAt), node: s.mediaNode });
+  }
+  return out;
+}
+
+/**
+ * This node takes a session over from a lost node (or from itself before a restart): the timeline and the audit log
+ * say the media node was lost at `lostAt` (the end of the last recorded media, when known), a connected session
+ * becomes "reconnecting" (its device comes back by itself), and the session is bound to this node. Returns false when
+ * another node took it first or it ended meanwhile.
+ */
+export async function takeOverSession(env: SessionsEnv, sessionId: string, fromNode: string, lostAt: Date, why: 'restart' | 'node lost'): Promise<boolean> {
+  const fx = new Effects();
+  const done = await tx$(env.db, async (tx) => {
+    const [cur] = await tx.select().from(liveSessions).where(eq(liveSessions.id, sessionId)).for('update');
+    if (!cur || cur.state === 'ended' || cur.mediaNode !== fromNode) return false;
+    const detail = { node: fromNode, newNode: env.nodeId, lostAt: lostAt.toISOString(), why };
+    await addSessionEvent(tx, sessionId, 'media.node_lost', 'system', null, detail);
+    await recordAudit(tx, systemActor('media-recovery'), 'session.media_interrupted', { type: 'live_session', id: sessionId }, { ...detail, state: cur.state });
+    await tx.update(liveSessions).set({ mediaNode: env.nodeId, updatedAt: new Date() }).where(eq(liveSessions.id, sessionId));
+    const row = { ...cur, mediaNode: env.nodeId };
+    if (cur.state === 'connected') {
+      await transitionSession(tx, systemActor('media-recovery'), row, 'reconnecting', { source: 'system', reason: why === 'restart' ? 'media node restarted' : 'media node lost', detail, fx });
+    }
+    invalidateSession(fx, cur);
+    return true;
+  });
+  env.flush(fx);
+  return done;
+}
+
+/** The recording of a taken-over session continues: "recording resumed at T", with the gap since the node was lost. */
+export async function recordRecordingResumed(env: SessionsEnv, sessionId: string, at: Date, lostAt: Date, index: number): Promise<void> {
+  const detail = { at: at.toISOString(), lostAt: lostAt.toISOString(), gapMs: Math.max(0, at.getTime() - lostAt.getTime()), index };
+  await tx$(env.db, async (tx) => {
+    await addSessionEvent(tx, sessionId, 'recording.resumed', 'system', null, detail);
+    await recordAudit(tx, systemActor('recorder'), 'session.recording_resumed', { type: 'live_session', id: sessionId }, detail);
+  });
+}
+
 // ------------------------------------------------------------------------------------------------ recordings
 
 export interface SegmentToSeal {
@@ -537,6 +606,10 @@ export interface SegmentToSeal {
   bytes: number;
   reason: string;
   recovered?: boolean;
+  /** why the segment began (start | rotate | reconnect | resume) */
+  openReason?: string;
+  /** stretches without decodable video inside the segment (ms from its start) */
+  gaps?: { fromMs: number; toMs: number; droppedFrames: number; reason: string }[];
 }
 
 /**
@@ -555,10 +628,14 @@ export async function sealSegment(env: SessionsEnv, seg: SegmentToSeal): Promise
       startedAt: seg.startedAt, endedAt: seg.endedAt, reason: seg.reason, recovered: !!seg.recovered,
     }).onConflictDoNothing().returning();
     if (!r) return null;
-    await addSessionEvent(tx, s.id, 'recording.segment', 'system', null, { segmentId: r.id, index: r.index, durationMs: r.durationMs, sha256: r.sha256, bytes: r.bytes, reason: r.reason, recovered: r.recovered });
+    const more = { openReason: seg.openReason ?? null, gaps: seg.gaps ?? [] };
+    await addSessionEvent(tx, s.id, 'recording.segment', 'system', null, {
+      segmentId: r.id, index: r.index, durationMs: r.durationMs, sha256: r.sha256, bytes: r.bytes, reason: r.reason, recovered: r.recovered,
+      startedAt: r.startedAt.toISOString(), endedAt: r.endedAt.toISOString(), ...more,
+    });
     await recordAudit(tx, systemActor(seg.recovered ? 'recording-recovery' : 'recorder'), 'session.recording_sealed', { type: 'recording_segment', id: r.id }, {
       sessionId: s.id, orderId: s.orderId, index: r.index, key, sha256: r.sha256, bytes: r.bytes, durationMs: r.durationMs,
-      startedAt: r.startedAt.toISOString(), endedAt: r.endedAt.toISOString(), reason: r.reason, recovered: r.recovered,
+      startedAt: r.startedAt.toISOString(), endedAt: r.endedAt.toISOString(), reason: r.reason, recovered: r.recovered, ...more,
     });
     invalidateSession(fx, s);
     return r;

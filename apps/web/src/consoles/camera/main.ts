@@ -163,8 +163,11 @@ async function start(j: Joined): Promise<void> {
     net.className = `pill net-${lvl}`;
     net.dataset.level = lvl;
     net.textContent = connState === 'reconnecting' ? t.net.reconnecting : t.net[lvl];
-    rec.className = `pill ${recording ? 'rec-on' : 'rec-off'}`;
-    rec.textContent = recording ? t.recordingOn : t.recordingOff;
+    // "● REC" only while the server demonstrably records: media connected and the server answering (a killed server
+    // cannot say "recording off"); the server tells "on" again when a segment opens after it is back
+    const recOn = recording && connState === 'connected' && Date.now() - lastPong < 2500;
+    rec.className = `pill ${recOn ? 'rec-on' : 'rec-off'}`;
+    rec.textContent = recOn ? t.recordingOn : t.recordingOff;
     bSwitch.textContent = t.buttons.switchCamera;
     bTorch.textContent = torch ? t.buttons.torchOff : t.buttons.torchOn;
     bTorch.disabled = !pub.torchSupported();
@@ -401,7 +404,10 @@ async function start(j: Joined): Promise<void> {
     (transport as unknown as { send(m: unknown): void }).send({ type: 'ping' });
     render();
   }, 1000);
-  transport.onOpen?.(() => (lastPong = Date.now()));
+  transport.onOpen?.(() => {
+    lastPong = Date.now();
+    recording = false; // a new connection (perhaps to a restarted server): recording until it says so again
+  });
 
   st.guidance.forEach((e) => apply(e, false));
   if (drawing) showDrawing();

@@ -94,6 +94,8 @@ export interface LiveView {
   stats: ViewerStats | null;
   deviceStats: DeviceStats | null;
   recording: boolean;
+  /** no frame presented for more than a second (the device, the network or the server is gone) */
+  mediaStalled: boolean;
   denied: { code: string; message: string } | null;
   firstFrameMs: number | null;
   transport: SignalTransport | null;
@@ -102,7 +104,7 @@ export interface LiveView {
 /** Joins the session as viewer while `enabled`, plays it in `video`, and reports the live figures. */
 export function useLiveSession(sessionId: string, enabled: boolean, video: React.RefObject<HTMLVideoElement | null>): LiveView {
   const qc = useQueryClient();
-  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, denied: null, firstFrameMs: null, transport: null });
+  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, mediaStalled: false, denied: null, firstFrameMs: null, transport: null });
   const patch = useRef((p: Partial<LiveView>) => setView((v) => ({ ...v, ...p })));
   useEffect(() => {
     if (!enabled || !video.current) return;
@@ -123,7 +125,24 @@ export function useLiveSession(sessionId: string, enabled: boolean, video: React
     ];
     set({ transport, denied: null });
     viewer.start();
+    // frames presented by the video element: more than a second without one means no media is arriving, whatever
+    // the connection states say (a killed server cannot say so, and ICE notices only after several seconds)
+    const el = video.current as HTMLVideoElement & { requestVideoFrameCallback?(cb: () => void): number };
+    let lastFrameAt = 0;
+    let stalled = false;
+    let alive = true;
+    const onFrame = () => {
+      lastFrameAt = performance.now();
+      if (alive) el.requestVideoFrameCallback?.(onFrame);
+    };
+    el.requestVideoFrameCallback?.(onFrame);
+    const watch = setInterval(() => {
+      const s = lastFrameAt > 0 && performance.now() - lastFrameAt > 1000;
+      if (s !== stalled) set({ mediaStalled: (stalled = s) });
+    }, 250);
     return () => {
+      alive = false;
+      clearInterval(watch);
       offs.forEach((o) => o());
       viewer.stop();
       transport.close();

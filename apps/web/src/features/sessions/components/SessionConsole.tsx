@@ -63,13 +63,16 @@ function LivePane({ session }: { session: SessionDetail }) {
   }, [muted]);
   const conduct = session.can.conduct;
   const reconnecting = live.publisher === 'reconnecting' || session.state === 'reconnecting';
+  // once media has flowed: nothing presented for over a second, or the media connection is not up → not recording
+  const noMedia = session.state !== 'ended' && live.firstFrameMs !== null && (live.mediaStalled || live.state !== 'connected' || live.publisher !== 'live');
   return (
     <Stack gap="xs">
       <Box pos="relative" bg="black" style={{ aspectRatio: '16 / 9', borderRadius: 6, overflow: 'hidden' }}>
         <video ref={video} autoPlay playsInline muted data-testid="session-video" style={{ width: '100%', height: '100%', objectFit: 'contain', display: frozen ? 'none' : 'block' }} />
         {frozen ? null : (
           <Group pos="absolute" top={8} left={8} gap={6}>
-            {live.recording ? <Badge color="red" data-testid="recording-on">{t('sessions.live.recording')}</Badge> : null}
+            {live.recording && !noMedia ? <Badge color="red" data-testid="recording-on">{t('sessions.live.recording')}</Badge> : null}
+            {noMedia ? <Badge color="gray" size="lg" variant="filled" data-testid="no-media">{t('sessions.live.noMedia')}</Badge> : null}
             {reconnecting ? <Badge color="orange" size="lg" data-testid="publisher-reconnecting">{t('sessions.live.reconnecting')}</Badge> : null}
             {live.publisher === 'absent' && session.state !== 'ended' ? <Badge color="gray" data-testid="publisher-absent">{t('sessions.live.waiting')}</Badge> : null}
           </Group>
