@@ -15,7 +15,6 @@ import { GuidanceBody as GuidanceSchema } from '@rvi/contracts';
 import type { Actor } from '../../platform/actor.ts';
 import { AppError } from '../../platform/errors.ts';
 import { problems } from '../../platform/validation.ts';
-import { systemActor } from '../../platform/actor.ts';
 import { authorizeSession } from './sessions.policy.ts';
 import {
   beatMediaNode, followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordRecordingResumed, recordViewerPresence, sealedKeys, sealSegment,
