@@ -33,6 +33,7 @@ import { AppError } from './platform/errors.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { declarationRoutes } from './modules/declarations/declarations.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { AuditCheckpoints } from './modules/audit/audit.checkpoints.ts';
 import { orgRoutes } from './modules/orgs/orgs.routes.ts';
 import { KeyRing } from '@rvi/evidence';
 import { findingsModuleRoutes } from './modules/findings/findings.module.ts';
@@ -62,6 +63,8 @@ export interface AppContext {
   vision: { runner: VisionRunner; enqueue(ref: SnapshotRef): Promise<unknown>; sweep(): Promise<void> } | null;
   /** The server's Ed25519 signing keys (DATA_DIR/keys): findings, decisions and evidence packages are signed with them. */
   keys: KeyRing;
+  /** Signed checkpoints of the audit log, kept outside the database (DATA_DIR/audit, witness). */
+  checkpoints: AuditCheckpoints;
   /** E-mail (SMTP, RVI_SMTP_URL); null when not configured. */
   mail: Mailer | null;
   /** SMS (generic JSON webhook, RVI_SMS_WEBHOOK_URL); null when not configured. */
@@ -85,6 +88,7 @@ export interface ContextOptions {
 export async function createContext(config: Config, opts: ContextOptions = {}): Promise<AppContext> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: opts.inMemory });
   await migrate(database);
+  const keys = await KeyRing.open(join(config.dataDir, 'keys'));
   const ctx: AppContext = {
     config,
     database,
@@ -97,7 +101,11 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     queue: null,
     models: new ModelCache(),
     vision: null,
-    keys: await KeyRing.open(join(config.dataDir, 'keys')),
+    keys,
+    checkpoints: new AuditCheckpoints({
+      db: database.db, keys, dataDir: config.dataDir, log: config.publicUrl ?? 'customs-rvi', witnessUrl: config.auditWitnessUrl,
+      warn: (obj, msg) => { if (config.logLevel !== 'silent') console.warn(`${msg} ${JSON.stringify(obj)}`); },
+    }),
     mail: mailerFromConfig(config),
     sms: smsFromConfig(config),
   };

@@ -9,7 +9,17 @@ export interface CliIo {
   err: (line: string) => void;
 }
 
-const USAGE = 'usage: rvi evidence verify FILE.zip [--key PUBKEY_FILE_OR_BASE64]';
+const USAGE = 'usage: rvi evidence verify FILE.zip [--key PUBKEY_FILE_OR_BASE64]  (or RVI_EVIDENCE_KEYS=FILE: a pinned key ring)';
+
+/**
+ * Exit codes: 0 verified and signed by a key you gave; 1 not verified (each problem named); 2 usage error;
+ * 3 intact, but the signer is not established (no --key and no RVI_EVIDENCE_KEYS: anyone can sign a package with a
+ * key of their own, so this is NOT a verification).
+ */
+export const EXIT_VERIFIED = 0;
+export const EXIT_NOT_VERIFIED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_SIGNER_UNKNOWN = 3;
 const MAX_KEY_FILE = 1 << 20;
 
 class UsageError extends Error {}
@@ -65,12 +75,15 @@ function parseArgs(argv: readonly string[]): { file: string; key: string | null 
 }
 
 /**
- * `verify FILE.zip [--key PUBKEY]` (argv are the words after `rvi evidence`). Returns the exit code: 0 and "verified"
- * when the package is intact, 1 naming each problem, 2 for a usage error (bad arguments, unreadable key, no such file).
+ * `verify FILE.zip [--key PUBKEY]` (argv are the words after `rvi evidence`). Returns the exit code (EXIT_* above):
+ * 0 and "verified" only when the package is intact and signed by a key the user gave (--key, or the key ring file
+ * named by RVI_EVIDENCE_KEYS); 3 when intact but nobody vouched for the signing key; 1 naming each problem;
+ * 2 for a usage error (bad arguments, unreadable key, no such file).
  */
 export async function runEvidenceVerifyCli(
   argv: readonly string[],
   io: CliIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') },
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     io.out(USAGE);
@@ -81,7 +94,12 @@ export async function runEvidenceVerifyCli(
   try {
     const parsed = parseArgs(argv);
     file = parsed.file;
+    const ring = env.RVI_EVIDENCE_KEYS?.trim();
     if (parsed.key !== null) publicKey = await readPinnedKey(parsed.key);
+    else if (ring) {
+      if (!(await fs.stat(ring).catch(() => null))?.isFile()) throw new UsageError(`RVI_EVIDENCE_KEYS: ${ring} is not a readable file`);
+      publicKey = await readPinnedKey(ring);
+    }
     const st = await fs.stat(file).catch(() => null);
     if (!st) throw new UsageError(`${file}: no such file`);
     if (!st.isFile()) throw new UsageError(`${file}: not a file`);
@@ -95,14 +113,19 @@ export async function runEvidenceVerifyCli(
   if (!r.ok) {
     io.out(`NOT VERIFIED: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in ${file}`);
     for (const p of r.problems) io.out(`  - ${p}`);
-    return 1;
+    return EXIT_NOT_VERIFIED;
+  }
+  const detail = `${r.files} files, ${r.auditEntries} audit entries, ${(r.bytesHashed / 1e6).toFixed(1)} MB hashed; signed by key ${r.keyId}` +
+    (r.checkpoint ? `; audit excerpt proven against the checkpoint of ${r.checkpoint.treeSize} entries signed at ${r.checkpoint.at}` : '');
+  if (!r.pinned) {
+    io.out(`INTACT, SIGNER NOT ESTABLISHED: ${file} is unchanged since key ${r.keyId} signed it, but nothing says that key is the server's`);
+    io.out("  pass --key with the server's published keys (GET /api/keys, obtained from a source you trust) or set RVI_EVIDENCE_KEYS");
+    io.err(detail);
+    return EXIT_SIGNER_UNKNOWN;
   }
   io.out('verified');
-  io.err(
-    `${r.files} files, ${r.auditEntries} audit entries, ${(r.bytesHashed / 1e6).toFixed(1)} MB hashed; signed by key ${r.keyId}` +
-      (r.pinned ? ' (pinned)' : ' (key taken from the package: pass --key with the server\'s published key to check who signed it)'),
-  );
-  return 0;
+  io.err(`${detail} (pinned)`);
+  return EXIT_VERIFIED;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

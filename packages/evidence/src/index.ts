@@ -6,4 +6,5 @@ export * from './package-format.ts';
 export * from './package-export.ts';
 export * from './package-verify.ts';
 export * from './retention.ts';
-export { runEvidenceVerifyCli, type CliIo } from './cli.ts';
+export { runEvidenceVerifyCli, EXIT_NOT_VERIFIED, EXIT_SIGNER_UNKNOWN, EXIT_USAGE, EXIT_VERIFIED, type CliIo } from './cli.ts';
+export * from './checkpoint.ts';

@@ -5,6 +5,7 @@ import { canonicalJson, sha256Hex } from './canonical.ts';
 import { verifyAuditSubset, type AuditEntry, type AuditSubsetProblem } from './audit-chain.ts';
 import { signBytes, type KeyRing, type SigningKey } from './keys.ts';
 import { ZipFileWriter } from './zip-writer.ts';
+import type { SignedCheckpoint } from './checkpoint.ts';
 import {
   AUDIT_NAME,
   MANIFEST_FORMAT,
@@ -43,6 +44,8 @@ export interface ExportOptions {
   signingKey?: SigningKey;
   /** The global chain's last entry now, recorded in the manifest. */
   auditChainHead?: { seq: number; hash: string };
+  /** A signed checkpoint of the whole log and the inclusion proof of each excerpt entry (by seq). */
+  auditCheckpoint?: { signed: SignedCheckpoint; proofs: Map<number, string[]> };
   createdAt?: Date;
   /** Replace an existing file at `out` (default false: refuse). */
   overwrite?: boolean;
@@ -153,6 +156,10 @@ export async function exportEvidencePackage(opts: ExportOptions): Promise<Export
         firstSeq: audit.length ? audit[0].seq : null,
         lastSeq: audit.length ? audit[audit.length - 1].seq : null,
         ...(opts.auditChainHead ? { chainHead: { seq: opts.auditChainHead.seq, hash: opts.auditChainHead.hash } } : {}),
+        ...(opts.auditCheckpoint ? {
+          checkpoint: opts.auditCheckpoint.signed,
+          proofs: audit.filter((e) => opts.auditCheckpoint!.proofs.has(e.seq)).map((e) => ({ seq: e.seq, path: opts.auditCheckpoint!.proofs.get(e.seq)! })),
+        } : {}),
       },
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');

@@ -7,6 +7,8 @@
  *                   with the key id and public key (so a verifier can pin the server's key)
  * Nothing else may be in the zip.
  */
+import type { SignedCheckpoint } from './checkpoint.ts';
+
 export const MANIFEST_FORMAT = 'rvi-evidence/1' as const;
 export const SIGNATURE_FORMAT = 'rvi-evidence-signature/1' as const;
 export const MANIFEST_NAME = 'manifest.json';
@@ -44,6 +46,14 @@ export interface ManifestAudit {
   lastSeq: number | null;
   /** The global chain's last entry when the package was made, if the exporter passed it (lets an auditor compare with the server later). */
   chainHead?: { seq: number; hash: string };
+  /**
+   * A signed checkpoint of the whole audit log at export (CT-style signed tree head) and, for every entry of the
+   * excerpt, its RFC 6962 inclusion proof in that checkpoint's Merkle tree: the verifier proves offline that each entry
+   * is entry `seq` of the log the server signed. Keep the checkpoint: `rvi audit verify --checkpoint` later shows
+   * whether the server's log still holds it.
+   */
+  checkpoint?: SignedCheckpoint;
+  proofs?: { seq: number; path: string[] }[];
 }
 
 export interface EvidenceManifest {

@@ -2,7 +2,8 @@ import { createHash, type Hash, type KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
-import { AuditSubsetChecker } from './audit-chain.ts';
+import { AuditSubsetChecker, type AuditEntry } from './audit-chain.ts';
+import { leafHash, verifyCheckpoint, verifyInclusion } from './checkpoint.ts';
 import { keyIdFor, parsePublicKey, rawPublicKey, verifyBytes, type PublicKeyInfo } from './keys.ts';
 import {
   AUDIT_NAME,
@@ -36,6 +37,8 @@ export interface VerifyPackageResult {
   files: number;
   bytesHashed: number;
   auditEntries: number;
+  /** The audit checkpoint the package carries (the excerpt was checked against it), when readable. */
+  checkpoint?: { treeSize: number; at: string; rootHash: string; keyId: string };
 }
 
 const MAX_ENTRIES = 100_000;
@@ -159,7 +162,7 @@ function checkSignature(
   manifestBytes: Buffer,
   pins: PinnedKey[] | null,
   problems: string[],
-): { keyId?: string } {
+): { keyId?: string; raw?: Buffer } {
   let sig: Partial<ManifestSignature>;
   try {
     sig = JSON.parse(sigBytes.toString('utf8'));
@@ -206,7 +209,7 @@ function checkSignature(
       }
     }
   }
-  return { keyId };
+  return { keyId, raw };
 }
 
 interface Expected {
@@ -301,10 +304,11 @@ export async function verifyEvidencePackage(zipPath: string, opts: VerifyOptions
       return result({ pinned: pins !== null });
     }
     let keyId: string | undefined;
+    let signerRaw: Buffer | undefined;
     if (sigEntry) {
       const sigBytes = await readSmallEntry(zip, fh, sigEntry, bufs, MAX_SIGNATURE_BYTES);
       if (typeof sigBytes === 'string') problems.push(`${SIGNATURE_NAME}: ${sigBytes}`);
-      else keyId = checkSignature(sigBytes, manifestBytes, pins, problems).keyId;
+      else ({ keyId, raw: signerRaw } = checkSignature(sigBytes, manifestBytes, pins, problems));
     }
     let manifest: unknown;
     try {
@@ -331,6 +335,7 @@ export async function verifyEvidencePackage(zipPath: string, opts: VerifyOptions
     let bytesHashed = 0;
     let files = 0;
     const audit = new AuditSubsetChecker();
+    const inclusion = checkpointCheck(manifest as EvidenceManifest, pins, signerRaw, problems);
     for (const name of toCheck) {
       const entry = entries.get(name)!;
       const want = expected.get(name)!;
@@ -348,7 +353,7 @@ export async function verifyEvidencePackage(zipPath: string, opts: VerifyOptions
         size += c.length;
       };
       let finishAudit: (() => void) | null = null;
-      if (name === AUDIT_NAME) ({ sink, finish: finishAudit } = auditSink(hash, audit, problems, (n) => (size += n)));
+      if (name === AUDIT_NAME) ({ sink, finish: finishAudit } = auditSink(hash, audit, problems, (n) => (size += n), inclusion?.entry));
       const err = await streamEntry(zip, fh, entry, bufs, sink);
       if (err) {
         problems.push(`${name}: ${err}`);
@@ -365,15 +370,58 @@ export async function verifyEvidencePackage(zipPath: string, opts: VerifyOptions
     if (entries.has(AUDIT_NAME) && expected.has(AUDIT_NAME) && audit.entries !== m.audit.entries) {
       problems.push(`${AUDIT_NAME}: holds ${audit.entries} entries, the manifest says ${m.audit.entries}`);
     }
-    return result({ keyId, pinned: pins !== null, files, bytesHashed, auditEntries: audit.entries });
+    inclusion?.finish(audit.entries);
+    return result({ keyId, pinned: pins !== null, files, bytesHashed, auditEntries: audit.entries, checkpoint: inclusion?.summary });
   } finally {
     zip?.close();
     await fh.close();
   }
 }
 
+/**
+ * The audit excerpt against the checkpoint the package carries: the checkpoint is signed by the pinned key (or, without
+ * one, by the same key as the manifest), and each entry comes with an RFC 6962 inclusion proof for its position in the
+ * checkpoint's tree. Returns the per-entry check, or null when there is nothing to check against (reported).
+ */
+function checkpointCheck(m: EvidenceManifest, pins: PinnedKey[] | null, signerRaw: Buffer | undefined, problems: string[]) {
+  const cp = m?.audit?.checkpoint;
+  if (!m?.audit || typeof m.audit !== 'object') return null;
+  if (cp === undefined) {
+    problems.push(`${MANIFEST_NAME}: audit.checkpoint is missing: the audit excerpt cannot be checked against a signed checkpoint of the log`);
+    return null;
+  }
+  const trusted = pins ? pins.map((p) => p.info ?? p.raw.toString('base64')) : signerRaw ? [signerRaw.toString('base64')] : [];
+  const v = verifyCheckpoint(cp, trusted);
+  if (!v.ok) {
+    problems.push(...v.problems.map((p) => `${MANIFEST_NAME}: audit.checkpoint: ${p}`));
+    return null;
+  }
+  const c = cp.checkpoint;
+  const proofs = new Map<number, unknown>();
+  if (!Array.isArray(m.audit.proofs)) problems.push(`${MANIFEST_NAME}: audit.proofs: expected a list of inclusion proofs`);
+  else for (const p of m.audit.proofs) if (p && Number.isSafeInteger(p.seq)) proofs.set(p.seq, p.path);
+  let unproven = 0;
+  return {
+    summary: { treeSize: c.treeSize, at: c.at, rootHash: c.rootHash, keyId: cp.keyId },
+    entry(e: AuditEntry) {
+      if (e.seq > c.treeSize) {
+        problems.push(`${AUDIT_NAME}: entry seq ${e.seq} is after the checkpoint (${c.treeSize} entries): not covered by it`);
+        return;
+      }
+      if (e.seq === c.treeSize && e.hash !== c.headHash) problems.push(`${AUDIT_NAME}: entry seq ${e.seq} is the checkpoint's head but has another hash`);
+      const path = proofs.get(e.seq);
+      if (!verifyInclusion(leafHash(e.hash), e.seq - 1, c.treeSize, path as string[], c.rootHash)) {
+        if (unproven++ < 20) problems.push(`${AUDIT_NAME}: entry seq ${e.seq} is not entry ${e.seq} of the log the checkpoint signed (inclusion proof ${path === undefined ? 'missing' : 'fails'})`);
+      }
+    },
+    finish(_entries: number) {
+      if (unproven > 20) problems.push(`${AUDIT_NAME}: ${unproven - 20} more entries fail their inclusion proof`);
+    },
+  };
+}
+
 /** Hashes audit.jsonl and feeds each line (one canonical JSON entry) to the chain checker as it streams past. */
-function auditSink(hash: Hash, checker: AuditSubsetChecker, problems: string[], count: (n: number) => void) {
+function auditSink(hash: Hash, checker: AuditSubsetChecker, problems: string[], count: (n: number) => void, onEntry?: (e: AuditEntry) => void) {
   let carry: Buffer[] = [];
   let carryLen = 0;
   let tooLong = false;
@@ -391,7 +439,9 @@ function auditSink(hash: Hash, checker: AuditSubsetChecker, problems: string[], 
       checker.add(undefined); // keeps line numbers in step
       return;
     }
-    for (const p of checker.add(value)) problems.push(p.message);
+    const found = checker.add(value);
+    for (const p of found) problems.push(p.message);
+    if (onEntry && !found.some((p) => p.problem === 'malformed')) onEntry(value as AuditEntry);
   };
   const sink = (chunk: Buffer) => {
     hash.update(chunk);

@@ -11,9 +11,10 @@ import yazl from 'yazl';
 import { auditEntryHash, GENESIS_HASH, verifyAuditSubset, type AuditEntry } from './audit-chain.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 import { KeyRing } from './keys.ts';
+import { checkpointWithProofs, leafHash } from './checkpoint.ts';
 import { exportEvidencePackage } from './package-export.ts';
 import { verifyEvidencePackage } from './package-verify.ts';
-import { runEvidenceVerifyCli } from './cli.ts';
+import { EXIT_SIGNER_UNKNOWN, runEvidenceVerifyCli } from './cli.ts';
 import { ZipFileWriter } from './zip-writer.ts';
 
 type T = { after: (fn: () => Promise<void>) => void };
@@ -44,6 +45,9 @@ function chain(): AuditEntry[] {
 }
 
 const caseAudit = () => chain().filter((e) => e.targetId === 'insp-1');
+/** A checkpoint of the 12-entry log with the case entries' inclusion proofs, signed by the ring's key. */
+const checkpointOf = async (ring: KeyRing) =>
+  checkpointWithProofs(chain().map((e) => leafHash(e.hash)), chain()[11].hash, caseAudit().map((e) => e.seq), await ring.activeKey(), 'test-log');
 
 async function fixture(t: T) {
   const dir = await mkdtemp(join(tmpdir(), 'rvi-evidence-pkg-'));
@@ -68,6 +72,7 @@ async function fixture(t: T) {
     auditEntries: caseAudit().reverse(), // any order in, sorted out
     keyRing: ring,
     auditChainHead: { seq: 12, hash: chain()[11].hash },
+    auditCheckpoint: await checkpointOf(ring),
   });
   return { dir, ring, zip, files, result, manifestBase };
 }
@@ -157,7 +162,11 @@ test('export then verify: the package holds the records, media, audit entries an
     firstSeq: 1,
     lastSeq: 10,
     chainHead: { seq: 12, hash: chain()[11].hash },
+    checkpoint: manifest.audit.checkpoint,
+    proofs: manifest.audit.proofs,
   });
+  assert.equal(manifest.audit.checkpoint.checkpoint.treeSize, 12, 'a checkpoint of the whole log');
+  assert.deepEqual(manifest.audit.proofs.map((p: { seq: number }) => p.seq), [1, 2, 3, 6, 9, 10], 'an inclusion proof per excerpt entry');
   assert.deepEqual(result.auditProblems, []);
 
   const sig = JSON.parse(items.find((i) => i.name === 'manifest.sig')!.data.toString());
@@ -216,6 +225,7 @@ test('ZIP64 records (as written for packages past 4 GB) read back in yauzl and u
     files: files.map(({ name, path, kind }) => ({ name, path, kind })),
     auditEntries: caseAudit(),
     keyRing: ring,
+    auditCheckpoint: await checkpointOf(ring),
     forceZip64: true,
   });
   assert.deepEqual((await verifyEvidencePackage(out)).problems, []);
@@ -268,7 +278,7 @@ test('tamper: one field of the manifest changed', async (t) => {
 });
 
 test('tamper: a file removed, a file added, manifest or signature missing', async (t) => {
-  const { zip, dir } = await fixture(t);
+  const { zip, dir, ring } = await fixture(t);
   const removed = await tampered(zip, dir, (items) => items.filter((i) => i.name !== 'media/rec-2.webm'));
   assert.deepEqual((await verifyEvidencePackage(removed)).problems, ['media/rec-2.webm: listed in the manifest but missing from the package']);
 
@@ -279,7 +289,10 @@ test('tamper: a file removed, a file added, manifest or signature missing', asyn
   assert.deepEqual((await verifyEvidencePackage(addedRoot)).problems, ['README.txt: in the package but not listed in the manifest']);
 
   const noSig = await tampered(zip, dir, (items) => items.filter((i) => i.name !== 'manifest.sig'));
-  assert.deepEqual((await verifyEvidencePackage(noSig)).problems, ['manifest.sig: missing from the package']);
+  assert.deepEqual((await verifyEvidencePackage(noSig)).problems, [
+    'manifest.sig: missing from the package',
+    `manifest.json: audit.checkpoint: checkpoint signed by key ${(await ring.listPublicKeys())[0].keyId}, which is not a trusted key`,
+  ]);
 
   const noManifest = await tampered(zip, dir, (items) => items.filter((i) => i.name !== 'manifest.json'));
   assert.deepEqual((await verifyEvidencePackage(noManifest)).problems, ['manifest.json: missing from the package']);
@@ -337,6 +350,7 @@ test('tamper: an audit entry altered, with and without its hash recomputed', asy
   const r2 = await verifyEvidencePackage(rehashed);
   assert.deepEqual(r2.problems, [
     "audit.jsonl: size 2299 bytes differs from the manifest's 2293",
+    'audit.jsonl: entry seq 2 is not entry 2 of the log the checkpoint signed (inclusion proof fails)',
     'audit entry seq 3 does not link to seq 2 before it',
   ]);
 
@@ -354,7 +368,10 @@ test('pinned key: the wrong key is refused; a re-signed forgery passes only with
   const [otherKey] = await other.listPublicKeys();
   const [ourKey] = await ring.listPublicKeys();
   const wrong = await verifyEvidencePackage(zip, { publicKey: otherKey.publicKeyPem });
-  assert.deepEqual(wrong.problems, [`manifest.sig: signed by key ${ourKey.keyId}, not by the pinned key (${otherKey.keyId})`]);
+  assert.deepEqual(wrong.problems, [
+    `manifest.sig: signed by key ${ourKey.keyId}, not by the pinned key (${otherKey.keyId})`,
+    `manifest.json: audit.checkpoint: checkpoint signed by key ${ourKey.keyId}, which is not a trusted key`,
+  ]);
 
   // An attacker rebuilds the package from altered media and signs it with their own key.
   const forged = join(dir, 'forged.zip');
@@ -369,10 +386,19 @@ test('pinned key: the wrong key is refused; a re-signed forgery passes only with
     files: media.map((m) => ({ name: m.name.slice(6), path: join(mediaDir, m.name.slice(6)), kind: 'recording' })),
     auditEntries: caseAudit(),
     keyRing: other,
+    auditCheckpoint: await checkpointOf(other),
   });
   assert.equal((await verifyEvidencePackage(forged)).ok, true);
+  // the CLI never calls such a package verified: exit 3 without a key, 1 with the server's key
+  const cf = capture();
+  assert.equal(await runEvidenceVerifyCli(['verify', forged], cf.io, {}), EXIT_SIGNER_UNKNOWN);
+  assert.match(cf.out[0], new RegExp(`INTACT, SIGNER NOT ESTABLISHED: .* key ${otherKey.keyId}`));
+  assert.equal(await runEvidenceVerifyCli(['verify', forged, '--key', ourKey.publicKey], capture().io, {}), 1);
   const pinned = await verifyEvidencePackage(forged, { publicKey: ourKey.publicKey });
-  assert.deepEqual(pinned.problems, [`manifest.sig: signed by key ${otherKey.keyId}, not by the pinned key (${ourKey.keyId})`]);
+  assert.deepEqual(pinned.problems, [
+    `manifest.sig: signed by key ${otherKey.keyId}, not by the pinned key (${ourKey.keyId})`,
+    `manifest.json: audit.checkpoint: checkpoint signed by key ${otherKey.keyId}, which is not a trusted key`,
+  ]);
 });
 
 test('pinning the published key list: packages signed before a rotation still verify', async (t) => {
@@ -427,14 +453,20 @@ test('CLI: verified / named problems / usage errors, with exit codes 0, 1, 2', a
   const keysJson = join(dir, 'keys.json');
   await writeFile(keysJson, JSON.stringify({ keys: [key] }));
 
-  for (const args of [['verify', zip], ['verify', zip, '--key', keyFile], ['verify', '--key', key.publicKey, zip], ['verify', zip, `--key=${keysJson}`]]) {
+  for (const args of [['verify', zip, '--key', keyFile], ['verify', '--key', key.publicKey, zip], ['verify', zip, `--key=${keysJson}`]]) {
     const c = capture();
-    assert.equal(await runEvidenceVerifyCli(args, c.io), 0, c.out.join('\n') + c.err.join('\n'));
+    assert.equal(await runEvidenceVerifyCli(args, c.io, {}), 0, c.out.join('\n') + c.err.join('\n'));
     assert.deepEqual(c.out, ['verified']);
   }
+  // without a key the signer is not established: never "verified", never exit 0
   const c1 = capture();
-  assert.equal(await runEvidenceVerifyCli(['verify', zip], c1.io), 0);
-  assert.match(c1.err.join('\n'), /not pinned|key taken from the package/);
+  assert.equal(await runEvidenceVerifyCli(['verify', zip], c1.io, {}), EXIT_SIGNER_UNKNOWN);
+  assert.match(c1.out[0], /^INTACT, SIGNER NOT ESTABLISHED: /);
+  assert.ok(!c1.out.includes('verified'));
+  // a pinned key ring file (RVI_EVIDENCE_KEYS) counts as a key the user gave
+  const c1b = capture();
+  assert.equal(await runEvidenceVerifyCli(['verify', zip], c1b.io, { RVI_EVIDENCE_KEYS: keysJson }), 0);
+  assert.equal(await runEvidenceVerifyCli(['verify', zip], capture().io, { RVI_EVIDENCE_KEYS: join(dir, 'nope.json') }), 2);
 
   const broken = await tampered(zip, dir, (items) => [...items.filter((i) => i.name !== 'media/snap-1.jpg'), { name: 'x.bin', data: Buffer.from('x') }]);
   const c2 = capture();
@@ -458,9 +490,13 @@ test('CLI: verified / named problems / usage errors, with exit codes 0, 1, 2', a
 });
 
 test('CLI runs as a script and exits with its code', async (t) => {
-  const { zip } = await fixture(t);
+  const { zip, ring } = await fixture(t);
   const cli = new URL('./cli.ts', import.meta.url).pathname;
-  const ok = spawnSync(process.execPath, ['--import', 'tsx', cli, 'verify', zip], { encoding: 'utf8' });
+  const env = { ...process.env, RVI_EVIDENCE_KEYS: '' };
+  const unpinned = spawnSync(process.execPath, ['--import', 'tsx', cli, 'verify', zip], { encoding: 'utf8', env });
+  assert.equal(unpinned.status, EXIT_SIGNER_UNKNOWN, unpinned.stderr);
+  assert.match(unpinned.stdout, /^INTACT, SIGNER NOT ESTABLISHED/);
+  const ok = spawnSync(process.execPath, ['--import', 'tsx', cli, 'verify', zip, '--key', (await ring.listPublicKeys())[0].publicKey], { encoding: 'utf8', env });
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(ok.stdout, 'verified\n');
   const usage = spawnSync(process.execPath, ['--import', 'tsx', cli, 'verify'], { encoding: 'utf8' });

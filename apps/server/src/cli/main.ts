@@ -9,7 +9,10 @@ const USAGE = `Usage: rvi <command>
   serve                                   start the server (web app, API, media)
   db migrate                              apply database migrations
   import declarations FILE.csv --org ORG  import declarations for an enterprise (id or code) [--skip-invalid]
-  audit verify                            walk the audit hash chain; exit 1 naming the first broken entry
+  audit verify [--checkpoint FILE]... [--key KEYS]
+                                          walk the audit chain and compare it with signed checkpoints; exit 1 naming
+                                          each problem (broken entry, truncated or rewritten log)
+  audit checkpoint --out FILE             sign a checkpoint of the audit log now and write it to FILE
   targeting train|score ...               risk model (see rvi targeting --help)
   vision read FILE... --json              read container/seal numbers and carton labels from images
   evidence verify FILE.zip [--key KEY]    verify an evidence package offline
@@ -73,18 +76,14 @@ export async function main(argv: string[]): Promise<number> {
         }
       }
       case 'audit': {
-        if (sub !== 'verify') throw new UsageError('rvi audit verify');
-        const { openDatabase } = await import('../platform/db.ts');
-        const { verifyAuditLog } = await import('../modules/audit/audit.service.ts');
-        const c = config();
-        const database = await openDatabase({ databaseUrl: c.databaseUrl, dataDir: c.dataDir });
+        const { createContext, closeContext } = await import('../app.ts');
+        const { runAuditCli, AUDIT_USAGE } = await import('../modules/audit/audit.cli.ts');
+        if (sub !== 'verify' && sub !== 'checkpoint') throw new UsageError(AUDIT_USAGE);
+        const ctx = await createContext({ ...config(), logLevel: 'silent' }, { jobs: false });
         try {
-          const r = await verifyAuditLog(database.db);
-          if (r.ok) { console.log(`audit chain verified: ${r.entries} entries`); return 0; }
-          console.error(`audit chain BROKEN at entry ${r.firstBroken!.seq}: ${r.firstBroken!.message} (${r.firstBroken!.problem}); ${r.entries} entries before it verified`);
-          return 1;
+          return await runAuditCli([sub, ...rest], ctx);
         } finally {
-          await database.close();
+          await closeContext(ctx);
         }
       }
       case 'targeting': {

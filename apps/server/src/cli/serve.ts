@@ -21,7 +21,10 @@ export async function serve(config: Config): Promise<void> {
   void ctx.vision?.runner.warm().catch((e) => console.error('vision models failed to load:', e));
   void ctx.vision?.sweep().catch((e) => console.error('vision sweep failed:', e));
   const app = await buildApp(ctx);
+  // A checkpoint at start (what the log held when this process took over) and one at shutdown (best effort).
+  await ctx.checkpoints.create({ ifGrown: true }).catch((e) => console.error(`audit checkpoint at start refused: ${(e as Error).message}`));
   const close = async () => {
+    await ctx.checkpoints.create({ ifGrown: true }).catch(() => undefined);
     await app.close();
     await closeContext(ctx);
     process.exit(0);

@@ -28,6 +28,15 @@ export interface Config {
   trustProxy: false | string[] | number;
   webDist: string | null;
   iceServers: unknown[];
+  /** Minutes between signed audit checkpoints (RVI_AUDIT_CHECKPOINT_MINUTES; 0: only on demand, at start and at export). */
+  auditCheckpointMinutes: number;
+  /** External witness: every new checkpoint is POSTed here as JSON (RVI_AUDIT_WITNESS_URL). */
+  auditWitnessUrl: string | null;
+  /**
+   * Separation of duties (RVI_DUTY_WINDOW_DAYS): an account whose password an administrator set, or that the same
+   * administrator made an approver, may not approve anything for this many days.
+   */
+  dutyWindowDays: number;
   /** SMTP server for e-mail (camera links, notices): smtp://user:pass@host:587 or smtps://…; null = e-mail off */
   smtpUrl: string | null;
   /** From address of e-mails */
@@ -127,6 +136,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl,
     extraOrigins,
     trustProxy: trustProxyOf(env),
+    auditCheckpointMinutes: int(env, 'RVI_AUDIT_CHECKPOINT_MINUTES', 10, 0, 24 * 60),
+    auditWitnessUrl: httpUrl('RVI_AUDIT_WITNESS_URL'),
+    dutyWindowDays: int(env, 'RVI_DUTY_WINDOW_DAYS', 7, 1, 365),
     webDist: env.RVI_WEB_DIST?.trim() || null,
     iceServers,
     smtpUrl,

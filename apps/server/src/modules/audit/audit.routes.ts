@@ -1,17 +1,63 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { AuditEntryView, AuditVerifyResult, ErrorBody } from '@rvi/contracts';
+import { AuditEntryView, AuditVerifyResult, ErrorBody, SignedCheckpointView, VerifyWithCheckpointsBody } from '@rvi/contracts';
+import type { SignedCheckpoint } from '@rvi/evidence';
 import type { AppContext } from '../../app.ts';
 import { actorOf } from '../../platform/http.ts';
 import { requireRole } from '../../platform/policy.ts';
 import { listAudit, verifyAuditLog } from './audit.service.ts';
 
 export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
+  const verify = async (given: readonly SignedCheckpoint[] = []) =>
+    verifyAuditLog(ctx.db, { checkpoints: [...(await ctx.checkpoints.all()), ...given], trustedKeys: await ctx.keys.listPublicKeys() });
+
   app.get('/api/audit/verify', {
-    schema: { tags: ['audit'], summary: 'Walk the hash chain and name the first broken entry (auditor, administrator)', response: { 200: AuditVerifyResult, 401: ErrorBody, 403: ErrorBody } },
+    schema: {
+      tags: ['audit'], summary: "Walk the hash chain, name the first broken entry, and compare the log with every checkpoint this server signed (auditor, administrator)",
+      response: { 200: AuditVerifyResult, 401: ErrorBody, 403: ErrorBody },
+    },
   }, async (req) => {
     requireRole(actorOf(req), 'audit.verify');
-    return verifyAuditLog(ctx.db);
+    return verify();
+  });
+
+  app.post('/api/audit/verify', {
+    schema: {
+      tags: ['audit'], summary: 'As GET, and also compare the log with the checkpoints you send (kept outside the server: a witness, an evidence package, your own copy)',
+      body: VerifyWithCheckpointsBody, response: { 200: AuditVerifyResult, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+    },
+  }, async (req) => {
+    requireRole(actorOf(req), 'audit.verify');
+    return verify((req.body as VerifyWithCheckpointsBody).checkpoints as SignedCheckpoint[]);
+  });
+
+  app.get('/api/audit/checkpoint', {
+    schema: {
+      tags: ['audit'], summary: 'The latest signed checkpoint of the audit log (entry count, Merkle root, head hash, time); keep copies outside the server',
+      response: { 200: SignedCheckpointView, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody },
+    },
+  }, async (req) => {
+    requireRole(actorOf(req), 'audit.read');
+    return (await ctx.checkpoints.latest()) ?? ctx.checkpoints.create();
+  });
+
+  app.post('/api/audit/checkpoints', {
+    schema: {
+      tags: ['audit'], summary: 'Sign a checkpoint of the log now (after checking it against the previous one); refused with 409 audit_log_broken when the log does not verify',
+      response: { 201: SignedCheckpointView, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody },
+    },
+  }, async (req, reply) => {
+    requireRole(actorOf(req), 'audit.verify');
+    return reply.status(201).send(await ctx.checkpoints.create());
+  });
+
+  // Periodic checkpoints (only when the log grew), one at start and one at shutdown.
+  const minutes = ctx.config.auditCheckpointMinutes;
+  const tick = () => ctx.checkpoints.create({ ifGrown: true }).catch((err) => app.log.error({ err }, 'audit checkpoint failed'));
+  const timer = minutes > 0 ? setInterval(tick, minutes * 60_000) : null;
+  timer?.unref();
+  app.addHook('onClose', async () => {
+    if (timer) clearInterval(timer);
   });
 
   app.get('/api/audit', {

@@ -1,5 +1,6 @@
-import { asc, desc, eq, and, gt, sql } from 'drizzle-orm';
-import { auditEntryHash, GENESIS_HASH, verifyAuditChain, type AuditEntry } from '@rvi/evidence';
+import { asc, desc, eq, and, sql } from 'drizzle-orm';
+import { auditEntryHash, GENESIS_HASH, type AuditEntry, type PublicKeyInfo, type SignedCheckpoint } from '@rvi/evidence';
+import { walkAuditLog, type CheckpointProblem } from './audit.checkpoints.ts';
 import { auditLog } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
@@ -45,27 +46,27 @@ export interface VerifyResult {
   ok: boolean;
   entries: number;
   firstBroken: { seq: number; problem: string; message: string } | null;
+  /** Problems found comparing the log with the checkpoints given (truncated, rewritten, or a bad checkpoint). */
+  checkpointProblems: CheckpointProblem[];
+  /** How many checkpoints the log was compared with. */
+  checkpointsChecked: number;
 }
 
-/** Walks the whole chain in pages (constant memory) and names the first broken entry. */
-export async function verifyAuditLog(db: Db, pageSize = 5000): Promise<VerifyResult> {
-  let after = 0;
-  let prev = GENESIS_HASH;
-  let count = 0;
-  for (;;) {
-    const rows = await db.select().from(auditLog).where(gt(auditLog.seq, after)).orderBy(asc(auditLog.seq)).limit(pageSize);
-    if (rows.length === 0) break;
-    const entries = rows.map(toEntry);
-    if (entries[0].seq !== after + 1) {
-      return { ok: false, entries: count, firstBroken: { seq: after + 1, problem: 'sequence_gap', message: `entry ${after + 1} is missing` } };
-    }
-    const problem = verifyAuditChain(entries, { expectedPrev: prev });
-    if (problem) return { ok: false, entries: count, firstBroken: problem };
-    count += entries.length;
-    after = entries[entries.length - 1].seq;
-    prev = entries[entries.length - 1].hash;
-  }
-  return { ok: true, entries: count, firstBroken: null };
+/**
+ * Walks the whole chain in pages (constant memory) and names the first broken entry; compares the log with every
+ * checkpoint given (signed by one of `trustedKeys`): shorter than one → log_truncated; other entries → log_rewritten.
+ * Without checkpoints, a log truncated or rewritten and rehashed by its database owner still verifies: keep
+ * checkpoints outside the database (README, "Guarantees").
+ */
+export async function verifyAuditLog(db: Db, opts: { checkpoints?: readonly SignedCheckpoint[]; trustedKeys?: readonly (PublicKeyInfo | string)[] } = {}): Promise<VerifyResult> {
+  const w = await walkAuditLog(db, opts.checkpoints ?? [], opts.trustedKeys ?? []);
+  return {
+    ok: !w.firstBroken && w.checkpointProblems.length === 0,
+    entries: w.firstBroken ? w.firstBroken.seq - 1 : w.entries,
+    firstBroken: w.firstBroken,
+    checkpointProblems: w.checkpointProblems,
+    checkpointsChecked: w.checkpointsChecked,
+  };
 }
 
 export async function listAuditForTarget(db: Db, type: string, id: string): Promise<AuditEntry[]> {

@@ -269,6 +269,34 @@ test('tampering is caught: one byte of the recording, a manifest field, a remove
   }
 });
 
+test('the package carries a signed checkpoint with an inclusion proof per audit entry; the checkpoint later catches a truncated log', async () => {
+  const manifest = JSON.parse(await entryText(zipPath, 'manifest.json'));
+  const cp = manifest.audit.checkpoint;
+  assert.equal(cp.checkpoint.format, 'rvi-audit-checkpoint/1');
+  assert.ok(cp.checkpoint.treeSize >= manifest.audit.lastSeq);
+  assert.equal(manifest.audit.proofs.length, manifest.audit.entries);
+  // the checkpoint is also in the server's own file (outside the database)
+  assert.ok((await t.ctx.checkpoints.all()).some((c) => c.signature === cp.signature));
+  // an auditor feeds it back to the server: consistent now...
+  const auditorCookie = a.auditor.cookie;
+  const ok = await t.app.inject({ method: 'POST', url: '/api/audit/verify', headers: { cookie: auditorCookie }, payload: { checkpoints: [cp] } });
+  assert.equal(ok.json().ok, true, ok.body);
+  // ...and after the database owner drops the case's tail of the log (and the server's own checkpoint file), it is not
+  const keep = manifest.audit.firstSeq;
+  await t.ctx.database.query('alter table audit_log disable trigger audit_log_no_update');
+  await t.ctx.database.query('delete from audit_log where seq > $1', [keep]);
+  await t.ctx.database.query('alter table audit_log enable trigger audit_log_no_update');
+  // the server no longer exports evidence over the broken log (its own checkpoints say so)
+  const refused = await a.auditor.get(`/api/orders/${order.id}/evidence.zip`);
+  assert.equal(refused.status, 409);
+  assert.equal(refused.body.error.code, 'audit_log_broken');
+  // and with the server's own checkpoint file wiped too, the copy the auditor kept still shows it
+  await writeFile(t.ctx.checkpoints.file, '');
+  const bad = (await t.app.inject({ method: 'POST', url: '/api/audit/verify', headers: { cookie: auditorCookie }, payload: { checkpoints: [cp] } })).json();
+  assert.equal(bad.ok, false);
+  assert.equal(bad.checkpointProblems[0].problem, 'log_truncated');
+});
+
 test('a media file altered on disk after registration stops the export (409 media_altered)', async () => {
   const [m] = (await a.sup.get(`/api/orders/${order.id}/case`)).body.media;
   const fh = await open(recordingPath, 'r+');

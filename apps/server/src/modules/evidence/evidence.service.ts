@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { desc, eq, or } from 'drizzle-orm';
-import { exportEvidencePackage, type ExportFile, type ExportResult, type KeyRing } from '@rvi/evidence';
-import { auditLog, inspectionOrders } from '../../db/schema.ts';
+import { eq, or } from 'drizzle-orm';
+import { exportEvidencePackage, inclusionProofs, type ExportFile, type ExportResult, type KeyRing } from '@rvi/evidence';
+import { auditLeaves, type AuditCheckpoints } from '../audit/audit.checkpoints.ts';
+import { inspectionOrders } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
@@ -18,10 +19,14 @@ import { assembleCase } from './case-story.service.ts';
 
 export const EVIDENCE_PACKAGE_KIND = 'rvi-inspection-case/1';
 
+/** The seqs of the case's entries that the checkpoint covers. */
+const audit0 = (entries: { seq: number }[], treeSize: number) => entries.map((e) => e.seq).filter((s) => s <= treeSize);
+
 export interface EvidenceDeps {
   db: Db;
   keys: KeyRing;
   config: { dataDir: string };
+  checkpoints: AuditCheckpoints;
 }
 
 /** An order by id or order number (the CLI takes either). */
@@ -41,7 +46,13 @@ export async function exportCase(deps: EvidenceDeps, actor: Actor, orderId: stri
   authorizeCase(actor, 'evidence.export', order ?? null, orderId);
   const c = await assembleCase(deps, orderId);
   if (!c) throw notFound('Inspection order', orderId);
-  const [head] = await deps.db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+  // A checkpoint of the whole log now (refused when the log does not verify: evidence is not signed over a tampered
+  // trail), and the inclusion proof of each of the case's entries in it.
+  const cp = await deps.checkpoints.create();
+  const leaves = await auditLeaves(deps.db, cp.checkpoint.treeSize);
+  const byIndex = inclusionProofs(leaves, audit0(c.story.audit, cp.checkpoint.treeSize).map((s) => s - 1));
+  const proofs = new Map([...byIndex].map(([i, p]) => [i + 1, p]));
+  const head = cp.checkpoint.treeSize ? { seq: cp.checkpoint.treeSize, hash: cp.checkpoint.headHash } : undefined;
   const files: ExportFile[] = c.media.map((m) => ({
     name: m.name, path: m.path, kind: m.kind,
     ...(m.startedAt && m.endedAt ? { timeRange: { start: m.startedAt, end: m.endedAt } } : {}),
@@ -60,7 +71,8 @@ export async function exportCase(deps: EvidenceDeps, actor: Actor, orderId: stri
     files,
     auditEntries: audit,
     keyRing: deps.keys,
-    auditChainHead: head ? { seq: head.seq, hash: head.hash } : undefined,
+    auditChainHead: head,
+    auditCheckpoint: { signed: cp, proofs },
   });
   const altered = result.files.filter((f) => c.media.find((m) => `media/${m.name}` === f.name)?.sha256 !== f.sha256);
   if (altered.length) {

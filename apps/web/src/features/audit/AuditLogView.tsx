@@ -37,10 +37,14 @@ export function AuditLogView({ canVerify }: { canVerify: boolean }) {
               ? t('audit.verifyOkText', { count: v.entries, entries: formatNumber(v.entries) })
               : (
                 <>
-                  {t('audit.verifyBrokenText', { seq: v.firstBroken?.seq ?? '?', entries: formatNumber(v.entries) })}
+                  {v.firstBroken ? t('audit.verifyBrokenText', { seq: v.firstBroken.seq, entries: formatNumber(v.entries) }) : t('audit.verifyCheckpointText')}
                   {v.firstBroken ? <Text size="sm" mt={4}><Code>{v.firstBroken.problem}</Code> {v.firstBroken.message}</Text> : null}
+                  {v.checkpointProblems.map((p, i) => (
+                    <Text key={i} size="sm" mt={4} data-testid="checkpoint-problem"><Code>{p.problem}</Code> {p.message}</Text>
+                  ))}
                 </>
               )}
+            <Text size="xs" c="dimmed" mt={4} data-testid="checkpoints-checked">{t('audit.checkpointsChecked', { count: v.checkpointsChecked })}</Text>
           </Alert>
         ) : null}
         <ErrorAlert error={log.error} />
