@@ -37,7 +37,7 @@ test('the supervisor assigns an unassigned application by hand, with a reason, a
   // Supervisor: accept it on the plan, run dispatch: nobody can take it, and the plan says why in words.
   const sup = await j.open('supervisor', /\/customs\/declarations$/);
   await sup.getByTestId('nav-plan').click();
-  await sup.waitForFunction(() => (document.querySelector('[data-testid="plan-from"]') as HTMLInputElement | null)?.value !== '');
+  await sup.waitForFunction(() => ((document.querySelector('[data-testid="plan-from"]') as HTMLInputElement | null)?.value ?? '') !== '');
   assert.equal(await sup.getByTestId('plan-from').inputValue(), today, 'the From date shows the day the plan is for');
   await sup.getByTestId('accept-application').click();
   await sup.getByTestId('plan-range').getByText('Week').click();

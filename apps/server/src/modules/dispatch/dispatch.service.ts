@@ -319,7 +319,7 @@ export async function assignByHand(db: Db, actor: Actor, id: string, body: Reass
       // Kept in the order's history (what auditors and the order page show), besides the audit entry.
       await tx.insert(orderTransitions).values({
         id: randomUUID(), orderId: id, fromState: order.state, toState: order.state, actorId: actor.userId, actorRole: actor.role,
-        reason: `reassigned: ${body.reason}`,
+        reason: `reassigned: ${body.reason}`, at: sql`clock_timestamp()`,
       });
       await recordAudit(tx, actor, 'order.reassigned', { type: 'inspection_order', id }, {
         orderNo: order.orderNo, from: order.inspectorId, to: body.inspectorId, reason: body.reason, date, state: order.state, overridden,

@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eq } from 'drizzle-orm';
+import { iso6346CheckDigit } from '@rvi/contracts';
 import { startTestApp, type TestApp } from '../../../test/harness.ts';
 import { eligibilityDecisions, inspectionOrders } from '../../db/schema.ts';
 import { auditActions, client, declarationIds, futureWeekday, userId, type Client } from '../orders/orders.test-helpers.ts';
@@ -32,7 +33,7 @@ async function assignedOrder(org: 'alpha' | 'beta', index: number, containers?: 
     const owner = await client(t, `${org}.user`);
     const n = await owner.post(`/api/declarations/${d.id}/arrival-notices`, {
       expectedArrivalAt: `${futureWeekday(2)}T02:00:00Z`, location: 'Yangshan terminal 4',
-      containerNumbers: Array.from({ length: containers }, (_, i) => `MSKU${String(1000000 + i)}`), goodsSummary: 'electronics',
+      containerNumbers: Array.from({ length: containers }, (_, i) => { const p = `MSKU${String(100000 + i)}`; return `${p}${iso6346CheckDigit(p)}`; }), goodsSummary: 'electronics',
     });
     assert.equal(n.status, 201, n.text);
   }

@@ -1,7 +1,7 @@
 // The single path for order state changes: state machine check (@rvi/dispatch assertTransition), persist with a
 // guard on the state read, transition history, audit entry, and live invalidation, all in the caller's transaction.
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { assertTransition, DispatchDomainError, type OrderState } from '@rvi/dispatch';
 import { inspectionOrders, orderTransitions } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
@@ -48,6 +48,8 @@ export async function transitionOrder(tx: Db, actor: Actor, order: OrderRow, to:
   if (!updated) throw new AppError('stale_order', 409, `Order ${order.orderNo} was changed by someone else meanwhile; reload and try again`);
   await tx.insert(orderTransitions).values({
     id: randomUUID(), orderId: order.id, fromState: order.state, toState: to, actorId: actor.userId, actorRole: actor.role, reason: opts.reason ?? null,
+    // the statement's own time: several transitions in one transaction keep their order (now() is the transaction's)
+    at: sql`clock_timestamp()`,
   });
   await recordAudit(tx, actor, `order.${to}`, { type: 'inspection_order', id: order.id }, {
     orderNo: order.orderNo, from: order.state, to, reason: opts.reason ?? null, ...opts.summary,
