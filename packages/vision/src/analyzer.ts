@@ -189,7 +189,7 @@ export class VisionAnalyzer {
   }
 
   async close(): Promise<void> {
-    await this.barcodeReader.close();
+    await Promise.all([this.barcodeReader.close(), this.ocr.release()]);
   }
 }
 

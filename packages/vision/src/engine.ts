@@ -107,6 +107,7 @@ class PooledWorker {
   readonly jobs = new Map<number, PendingJob>();
   readonly ready: Promise<void>;
   private worker: Worker;
+  private exited = false;
 
   constructor(threads: number, objects: boolean, onExit: (w: PooledWorker) => void) {
     this.worker = new Worker(new URL('./vision.worker-entry.mjs', import.meta.url), { workerData: { threads, objects } });
@@ -127,6 +128,7 @@ class PooledWorker {
         this.failAll(err);
       });
       this.worker.on('exit', (code) => {
+        this.exited = true;
         this.failAll(new Error(`vision worker exited with code ${code}`));
         onExit(this);
       });
@@ -150,8 +152,23 @@ class PooledWorker {
     });
   }
 
-  terminate(): Promise<number> {
-    return this.worker.terminate();
+  /**
+   * Asks the worker to free its models and end (terminating a thread that still holds onnxruntime sessions can abort
+   * the process); terminated only if it has not ended within 10 s.
+   */
+  async close(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.ref();
+    try {
+      this.worker.postMessage({ type: 'close' });
+    } catch {
+      await this.worker.terminate();
+      return;
+    }
+    const timer = setTimeout(() => void this.worker.terminate(), 10_000);
+    await exited;
+    clearTimeout(timer);
   }
 }
 
@@ -197,7 +214,7 @@ class WorkerPoolEngine implements VisionEngine {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w) => w.close()));
     this.workers = [];
   }
 }

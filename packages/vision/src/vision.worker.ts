@@ -24,7 +24,16 @@ analyzerPromise.then(
 
 // One job at a time: recognition already uses every core it is given.
 let chain: Promise<void> = Promise.resolve();
-port.on('message', (job: Job) => {
+port.on('message', (job: Job | { type: 'close' }) => {
+  if ('type' in job) {
+    // Orderly stop: finish what is running, free the native sessions, then let the thread end by itself.
+    chain = chain.then(async () => {
+      try { await (await analyzerPromise).close(); } catch { /* models never loaded: nothing to free */ }
+      port.postMessage({ type: 'closed' });
+      port.close();
+    });
+    return;
+  }
   chain = chain.then(async () => {
     try {
       const analyzer = await analyzerPromise;

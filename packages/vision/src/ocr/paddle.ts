@@ -115,6 +115,14 @@ export class PaddleOcr {
     return new PaddleOcr(det, recs, cls, dictionary);
   }
 
+  /**
+   * Frees the native sessions. A worker thread that exits (or is terminated) with live onnxruntime sessions can abort
+   * the whole process at teardown ("terminate called after throwing an instance of 'Napi::Error'", seen in tests).
+   */
+  async release(): Promise<void> {
+    await Promise.all([this.det, ...this.recs, this.cls].map((s) => s.release()));
+  }
+
   /** Finds text regions. Rectangles are returned in image pixels, oriented for reading. */
   async detect(img: RasterImage, options: OcrOptions = {}): Promise<Array<{ rect: RotatedRect; score: number }>> {
     const maxSide = options.detMaxSide ?? 960;
