@@ -90,6 +90,8 @@ export const recordingSegments = pgTable('recording_segments', {
   reason: text('reason').notNull(),
   /** sealed at start-up from a file a killed process left behind */
   recovered: boolean('recovered').notNull().default(false),
+  /** which recording of the session: 'camera' (the device's video and sound) or 'inspector' (the inspector's voice, audio only) */
+  track: text('track').notNull().default('camera'),
   sealedAt: ts('sealed_at').notNull().defaultNow(),
 }, (t) => [uniqueIndex('recording_segments_key_uq').on(t.key), index('recording_segments_session_idx').on(t.sessionId, t.index)]);
 

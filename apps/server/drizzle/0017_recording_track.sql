@@ -1,0 +1,1 @@
+ALTER TABLE "recording_segments" ADD COLUMN "track" text DEFAULT 'camera' NOT NULL;
