@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -171,14 +171,43 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   assert.equal(dl.status(), 200);
   assert.equal(createHash('sha256').update(await dl.body()).digest('hex'), sha);
 
+  // the inspector speaks (Chromium's fake microphone: a beep every second): the device is told and plays it
+  await inspector.getByTestId('talk-toggle').click();
+  await inspector.locator('[data-testid="talk-toggle"][data-talking="1"]').waitFor();
+  await inspector.locator('[data-testid="talker"][data-talker="me"]').waitFor().catch(async (e) => {
+    throw new Error(`${(e as Error).message}\nDEBUG ${await inspector.evaluate(() => document.body.innerText.slice(0, 3000))}`);
+  });
+  await device.page.getByTestId('camera-talker').waitFor({ state: 'visible' });
+  await until(() => device.page.evaluate(() => {
+    const a = document.querySelector('[data-testid="camera-voice"]') as HTMLAudioElement | null;
+    return !!a && !a.paused && (a.srcObject as MediaStream | null)?.getAudioTracks().length === 1;
+  }), 'the device plays the inspector\'s voice');
   await sleep(3000);
+  await inspector.getByTestId('talk-toggle').click();
+  await device.page.getByTestId('camera-talker').waitFor({ state: 'hidden' });
+
+  await sleep(2000);
   await inspector.getByTestId('end-session').click();
   await inspector.getByTestId('recordings').waitFor({ timeout: 30_000 });
   await device.page.getByTestId('camera-ended').waitFor();
   await shot(inspector, 'console-ended');
   const [ended] = await t.ctx.db.select().from(liveSessions).where(eq(liveSessions.id, sessionId));
-  const segs = await t.ctx.db.select().from(recordingSegments).where(eq(recordingSegments.sessionId, sessionId)).orderBy(asc(recordingSegments.index));
+  const all = await t.ctx.db.select().from(recordingSegments).where(eq(recordingSegments.sessionId, sessionId)).orderBy(asc(recordingSegments.index));
+  const segs = all.filter((x) => x.track === 'camera');
   assert.equal(segs.length, 1, `segments: ${segs.map((s) => s.reason)}`);
+  // the inspector's voice: its own sealed audio-only recording, audible (ffmpeg volumedetect), when it was spoken
+  const voice = all.filter((x) => x.track === 'inspector');
+  assert.equal(voice.length, 1, `inspector segments: ${voice.map((s) => `${s.reason} ${s.durationMs} ms`)}`);
+  const voiceFile = liveSessionsOf(t.ctx)!.env.store.localPath(voice[0].key)!;
+  assert.equal(createHash('sha256').update(readFileSync(voiceFile)).digest('hex'), voice[0].sha256);
+  const vp = await probeMedia(voiceFile);
+  assert.ok(vp.ok && vp.videoPackets === 0 && vp.audioPackets > 50, JSON.stringify(vp));
+  assert.ok(voice[0].durationMs > 2000 && voice[0].durationMs < 6000, `voice ${voice[0].durationMs} ms for ~3 s of speech`);
+  const vol = spawnSync('ffmpeg', ['-hide_banner', '-nostats', '-i', voiceFile, '-af', 'volumedetect', '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
+  const maxDb = Number(/max_volume: (-?[\d.]+) dB/.exec(vol)?.[1] ?? '-91');
+  assert.ok(maxDb > -30, `the inspector's voice is audible in the recording (max ${maxDb} dB)`);
+  assert.ok(voice[0].startedAt >= ended.connectedAt! && voice[0].endedAt <= ended.endedAt!, 'within the session');
+  await inspector.locator(`[data-testid="recording"][data-track="inspector"][data-recording-id="${voice[0].id}"]`).waitFor();
   const store = liveSessionsOf(t.ctx)!.env.store;
   const file = store.localPath(segs[0].key)!;
   const probe = await probeMedia(file);

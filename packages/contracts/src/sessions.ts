@@ -51,6 +51,8 @@ export const RecordingView = Type.Object({
   endedAt: Type.String(),
   reason: Type.String(),
   recovered: Type.Boolean(),
+  /** 'camera': the device's video and sound; 'inspector': the inspector's voice (audio only, one segment per time they spoke) */
+  track: Type.Union([Type.Literal('camera'), Type.Literal('inspector')]),
   url: Type.String(),
 });
 export type RecordingView = Static<typeof RecordingView>;

@@ -64,8 +64,9 @@ export async function probeMedia(path: string, ffprobe = 'ffprobe'): Promise<Pro
   const frame = vts.length > 1 ? (vts[vts.length - 1] - vts[0]) / (vts.length - 1) : 0;
   const headerDurationS = j.format?.duration !== undefined ? Number(j.format.duration) : undefined;
   return {
-    ok: vts.length > 0,
-    error: vts.length ? undefined : (r.stderr.trim().slice(0, 500) || 'no video packets'),
+    // a file with a video track needs video packets; an audio-only recording (the inspector's voice) audio packets
+    ok: video ? vts.length > 0 : aCount > 0,
+    error: (video ? vts.length : aCount) ? undefined : (r.stderr.trim().slice(0, 500) || (video || !audio ? 'no video packets' : 'no audio packets')),
     durationMs: Number.isFinite(min) ? Math.round((max - min + frame) * 1000) : 0,
     videoPackets: vts.length,
     audioPackets: aCount,

@@ -144,3 +144,35 @@ test('a process killed mid-recording leaves a segment that ffprobe reads; recove
   assert.deepEqual(await recoverSegments(dir, { isSealed: (p) => p === file }), []);
   assert.deepEqual(await recoverSegments(join(dir, 'missing')), []);
 });
+
+test("the inspector's voice: an audio-only labelled recording, one segment per time they spoke, each playable and hashed", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvi-voice-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const rec = new SessionRecorder({ dir, sessionId: 'sess:v', label: 'inspector', tracks: { video: false, audio: true }, rotateMs: 0 });
+  const src = await startRtpSource({ seconds: 20, gop: 15 });
+  let talking = true;
+  let fed = 0;
+  src.onAudio = (p) => { if (talking) { fed++; rec.audio(p); } };
+  src.onVideo = (p) => rec.video(p); // ignored: this recording has no video track
+  for (let i = 0; i < 300 && fed < 75; i++) await sleep(20); // ~1.5 s of speech
+  talking = false; // a pause of 2 s: the first utterance closes
+  for (let i = 0; i < 300 && rec.closedSegments.length < 1; i++) await sleep(20);
+  talking = true;
+  const second = fed;
+  for (let i = 0; i < 300 && fed < second + 50; i++) await sleep(20);
+  src.stop();
+  await src.done;
+  const segs = await rec.stop();
+  assert.deepEqual(segs.map((s) => s.path.slice(dir.length + 1)), ['sess_v~inspector-0000.webm', 'sess_v~inspector-0001.webm']);
+  assert.deepEqual(segs.map((s) => s.reason), ['media-gap', 'stop']);
+  assert.ok(segs[1].startedAt.getTime() - segs[0].endedAt.getTime() >= 900, 'the pause lies between the two segments');
+  for (const s of segs) {
+    const p = await probeMedia(s.path);
+    assert.ok(p.ok, p.error);
+    assert.equal(p.videoPackets, 0);
+    assert.ok(p.audioPackets >= 40, `${p.audioPackets} audio packets in ${s.path}`);
+    assert.equal(s.sha256, await sha256File(s.path));
+  }
+  const found = await recoverSegments(dir);
+  assert.deepEqual(found.map((f) => [f.label, f.index, f.playable]), [['inspector', 0, true], ['inspector', 1, true]]);
+});

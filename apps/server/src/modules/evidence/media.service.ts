@@ -99,8 +99,9 @@ type SnapshotRow = typeof sessionSnapshots.$inferSelect;
 
 function fromSegment(dataDir: string, orderId: string, r: SegmentRow): CaseMediaFile {
   return {
-    id: r.id, orderId, source: 'recording_segment', kind: 'recording', name: `recording-${r.sessionId}-${String(r.index).padStart(4, '0')}.webm`,
-    path: objectPath(dataDir, r.key), contentType: 'video/webm', size: r.bytes, sha256: r.sha256, sessionId: r.sessionId,
+    // the inspector's voice is its own numbered series: recording-<session>-inspector-NNNN.webm (audio only)
+    id: r.id, orderId, source: 'recording_segment', kind: 'recording', name: `recording-${r.sessionId}${r.track === 'camera' ? '' : `-${r.track}`}-${String(r.index).padStart(4, '0')}.webm`,
+    path: objectPath(dataDir, r.key), contentType: r.track === 'camera' ? 'video/webm' : 'audio/webm', size: r.bytes, sha256: r.sha256, sessionId: r.sessionId,
     startedAt: r.startedAt, endedAt: r.endedAt, createdAt: r.sealedAt,
   };
 }

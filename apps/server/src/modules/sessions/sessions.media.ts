@@ -7,8 +7,9 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { WebSocket } from 'ws';
+import type { RtpPacket } from 'werift';
 import {
-  MediaNode, newPeerId, parseIceServers, recoverSegments, removeSidecar, type ClientStatsReport, type MediaNodeEvent, type SegmentInfo, type ServerToClient as MediaMessage,
+  MediaNode, SessionRecorder, newPeerId, parseIceServers, recoverSegments, removeSidecar, type ClientStatsReport, type MediaNodeEvent, type SegmentInfo, type ServerToClient as MediaMessage,
 } from '@rvi/media';
 import type { GuidanceBody, SessionEvent, SessionViewer, ViewerSignalExtra } from '@rvi/contracts';
 import { GuidanceBody as GuidanceSchema } from '@rvi/contracts';
@@ -96,6 +97,8 @@ export class LiveMedia implements LiveRoom {
   private activeSegments = new Map<string, number>();
   private keyframeWatch?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
+  /** the inspector's voice per session: its own audio-only recording (`<session>~inspector-NNNN.webm`), sealed like the rest */
+  private voices = new Map<string, { rec: SessionRecorder; ssrc?: number }>();
   /** sessions taken over (after a restart or from a lost node): when their recording resumes, and since when it was lost */
   private resuming = new Map<string, Date>();
   env!: SessionsEnv;
@@ -137,6 +140,7 @@ export class LiveMedia implements LiveRoom {
           this.trackSeal(s.sessionId, this.seal(s, false));
         },
         onStats: (e) => this.onStats(e.peerId, e.stats),
+        onTalkRtp: (e) => this.recordVoice(e.sessionId, e.rtp),
         onError: (e, context) => this.opts.log.warn({ err: e, context }, 'media node error'),
       });
       // A new segment (start, after a gap, after a reconnect) begins at a keyframe; the recorder asks once, and a
@@ -187,6 +191,7 @@ export class LiveMedia implements LiveRoom {
       send(p.socket, { type: 'ended', reason });
     }
     if (this._node) await this._node.closeSession(sessionId, reason);
+    await this.stopVoice(sessionId);
     await this.sealed(sessionId);
     for (const p of [...this.peers.values()]) {
       if (p.sessionId !== sessionId) continue;
@@ -217,7 +222,7 @@ export class LiveMedia implements LiveRoom {
     let skipped = 0;
     const lastMedia = new Map<string, Date>();
     for (const r of found) {
-      if (r.label) continue; // a second track of a session (e.g. the inspector's voice) is sealed by its own owner
+      if (r.label && r.label !== 'inspector') continue; // not a recording this server makes
       const s = await loadSession(this.env.db, r.sessionKey);
       if (!s || !r.playable) {
         skipped++;
@@ -230,8 +235,9 @@ export class LiveMedia implements LiveRoom {
       await this.seal({
         sessionId: s.id, path: r.path, index: r.index, startedAt, endedAt, durationMs: r.durationMs, sha256: r.sha256, bytes: r.bytes,
         reason: r.closeReason ?? 'crash', openReason: r.openReason, gaps: r.gaps,
-      }, true);
+      }, true, r.label ? 'inspector' : 'camera');
       sealed++;
+      if (r.label) continue; // the voice says nothing about when the device's media stopped
       if (!lastMedia.has(s.id) || lastMedia.get(s.id)! < endedAt) lastMedia.set(s.id, endedAt);
     }
     const takenOver = await this.takeOver(true, lastMedia);
@@ -259,6 +265,7 @@ export class LiveMedia implements LiveRoom {
     clearInterval(this.keyframeWatch);
     clearInterval(this.heartbeat);
     if (this._node) await this._node.close();
+    await Promise.all([...this.voices.keys()].map((id) => this.stopVoice(id)));
     await Promise.all([...this.sealing.keys()].map((id) => this.sealed(id)));
   }
 
@@ -341,7 +348,7 @@ export class LiveMedia implements LiveRoom {
         const ev = await recordGuidance(this.env, actor, sessionId, msg.body as GuidanceBody);
         return reply({ type: 'guide-ack', clientId: (msg.body as { clientId?: string }).clientId ?? null, eventId: ev.id } satisfies ViewerSignalExtra);
       }
-      if (!MEDIA_TYPES.has(String(msg.type))) return reply(denied('bad_message', `unknown payload type ${String(msg.type).slice(0, 40)}`));
+      if (!MEDIA_TYPES.has(String(msg.type)) && msg.type !== 'talk') return reply(denied('bad_message', `unknown payload type ${String(msg.type).slice(0, 40)}`));
       let peers = this.socketPeers.get(socket);
       const existing = peers?.get(sessionId);
       if (msg.type === 'join') {
@@ -383,6 +390,10 @@ export class LiveMedia implements LiveRoom {
       if (msg.type === 'bye') {
         this.leave(peer, 'left');
         return;
+      }
+      // the inspector conducting the session speaks to the device (and is recorded); observers listen
+      if (msg.type === 'talk' && msg.on !== false && peer.info.mode !== 'conduct') {
+        return reply(denied('forbidden', 'Only the inspector conducting the session speaks to the device'));
       }
       for (const out of await this.node.handle(peer.peerId, msg)) reply(out);
     } catch (e) {
@@ -436,9 +447,38 @@ export class LiveMedia implements LiveRoom {
     void recordLiveEvent(this.env, p.sessionId, 'stats', source, actorId, { role: p.kind === 'device' ? 'publisher' : 'viewer', ...stats }).catch((e) => this.logError(e, 'stats event'));
   }
 
-  private async seal(s: SegmentInfo, recovered: boolean): Promise<void> {
+  /**
+   * The inspector's voice as relayed to the device (the viewer holding the floor), recorded on its own: one segment
+   * per time someone spoke (a pause over a second closes it), with its true times, so the timeline shows who said what
+   * when. A change of talker (another SSRC) starts a new segment.
+   */
+  private recordVoice(sessionId: string, rtp: RtpPacket): void {
+    let v = this.voices.get(sessionId);
+    if (!v) {
+      const rec = new SessionRecorder({
+        dir: this.recordingsDir, sessionId, label: 'inspector', tracks: { video: false, audio: true },
+        rotateMs: (this.opts.rotateMinutes ?? 5) * 60_000,
+        onSegmentClose: (s) => this.trackSeal(sessionId, this.seal(s, false, 'inspector')),
+        onError: (e) => this.logError(e, `voice recorder ${sessionId}`),
+      });
+      v = { rec };
+      this.voices.set(sessionId, v);
+    }
+    if (v.ssrc !== undefined && v.ssrc !== rtp.header.ssrc) v.rec.reconnect();
+    v.ssrc = rtp.header.ssrc;
+    v.rec.audio(rtp);
+  }
+
+  private async stopVoice(sessionId: string): Promise<void> {
+    const v = this.voices.get(sessionId);
+    if (!v) return;
+    this.voices.delete(sessionId);
+    await v.rec.stop().catch((e) => this.logError(e, `voice recorder ${sessionId}`));
+  }
+
+  private async seal(s: SegmentInfo, recovered: boolean, track: 'camera' | 'inspector' = 'camera'): Promise<void> {
     try {
-      await sealSegment(this.env, { ...s, recovered });
+      await sealSegment(this.env, { ...s, recovered, track });
       removeSidecar(s.path); // the sealed record (DB + audit) now holds what the sidecar said
     } catch (e) {
       this.logError(e, `sealing ${s.path}`);

@@ -48,7 +48,7 @@ export function presentStep(s: StepRow): SessionStep {
 export function presentRecording(r: SegmentRow): RecordingView {
   return {
     id: r.id, index: r.index, sha256: r.sha256, bytes: r.bytes, durationMs: r.durationMs, startedAt: r.startedAt.toISOString(),
-    endedAt: r.endedAt.toISOString(), reason: r.reason, recovered: r.recovered, url: `/api/sessions/${r.sessionId}/recordings/${r.id}`,
+    endedAt: r.endedAt.toISOString(), reason: r.reason, recovered: r.recovered, track: r.track === 'inspector' ? 'inspector' : 'camera', url: `/api/sessions/${r.sessionId}/recordings/${r.id}`,
   };
 }
 

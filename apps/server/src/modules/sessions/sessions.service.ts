@@ -610,6 +610,8 @@ export interface SegmentToSeal {
   openReason?: string;
   /** stretches without decodable video inside the segment (ms from its start) */
   gaps?: { fromMs: number; toMs: number; droppedFrames: number; reason: string }[];
+  /** which recording: the device's camera and sound (default) or the inspector's voice (audio only) */
+  track?: 'camera' | 'inspector';
 }
 
 /**
@@ -619,16 +621,17 @@ export interface SegmentToSeal {
 export async function sealSegment(env: SessionsEnv, seg: SegmentToSeal): Promise<typeof recordingSegments.$inferSelect | null> {
   const s = await loadSession(env.db, seg.sessionId);
   if (!s) return null;
-  const key = env.store.keyOf(seg.path) ?? `recordings/${s.id}/${String(seg.index).padStart(4, '0')}.webm`;
+  const track = seg.track ?? 'camera';
+  const key = env.store.keyOf(seg.path) ?? `recordings/${s.id}/${track === 'camera' ? '' : `${track}-`}${String(seg.index).padStart(4, '0')}.webm`;
   const stored = await env.store.putFile(key, seg.path, { expectedSha256: seg.sha256, move: true });
   const fx = new Effects();
   const row = await tx$(env.db, async (tx) => {
     const [r] = await tx.insert(recordingSegments).values({
       id: randomUUID(), sessionId: s.id, index: seg.index, key, sha256: stored.sha256, bytes: stored.bytes, durationMs: Math.max(0, Math.round(seg.durationMs)),
-      startedAt: seg.startedAt, endedAt: seg.endedAt, reason: seg.reason, recovered: !!seg.recovered,
+      startedAt: seg.startedAt, endedAt: seg.endedAt, reason: seg.reason, recovered: !!seg.recovered, track,
     }).onConflictDoNothing().returning();
     if (!r) return null;
-    const more = { openReason: seg.openReason ?? null, gaps: seg.gaps ?? [] };
+    const more = { openReason: seg.openReason ?? null, gaps: seg.gaps ?? [], track };
     await addSessionEvent(tx, s.id, 'recording.segment', 'system', null, {
       segmentId: r.id, index: r.index, durationMs: r.durationMs, sha256: r.sha256, bytes: r.bytes, reason: r.reason, recovered: r.recovered,
       startedAt: r.startedAt.toISOString(), endedAt: r.endedAt.toISOString(), ...more,
@@ -661,7 +664,11 @@ export async function openRecording(env: SessionsEnv, actor: Actor, sessionId: s
   const [r] = await env.db.select().from(recordingSegments).where(and(eq(recordingSegments.id, segmentId), eq(recordingSegments.sessionId, sessionId))).limit(1);
   if (!r) throw notFound('Recording', segmentId);
   const info = await openObject(env, r.key, 'Recording', segmentId);
-  return { key: r.key, bytes: info.bytes, mime: 'video/webm', sha256: r.sha256, name: `${sessionId}-${String(r.index).padStart(4, '0')}.webm` };
+  const audioOnly = r.track !== 'camera';
+  return {
+    key: r.key, bytes: info.bytes, mime: audioOnly ? 'audio/webm' : 'video/webm', sha256: r.sha256,
+    name: `${sessionId}${audioOnly ? `~${r.track}` : ''}-${String(r.index).padStart(4, '0')}.webm`,
+  };
 }
 
 export async function openSnapshot(env: SessionsEnv, actor: Actor, sessionId: string, snapshotId: string) {

@@ -105,7 +105,10 @@ async function start(j: Joined): Promise<void> {
   const title = el('span', { class: 'title', 'data-testid': 'camera-title' });
   const net = el('span', { class: 'pill net-connecting', 'data-testid': 'camera-network', role: 'status' });
   const rec = el('span', { class: 'pill rec-off', 'data-testid': 'camera-recording' });
-  bar.append(title, net, rec);
+  // who is speaking to the operator (the inspector's voice plays on the device's speaker)
+  const talker = el('span', { class: 'pill talker', 'data-testid': 'camera-talker', hidden: '', role: 'status' });
+  bar.append(title, net, rec, talker);
+  const voice = el('audio', { autoplay: '', 'data-testid': 'camera-voice' });
 
   const stage = el('div', { class: 'stage' });
   const video = el('video', { playsinline: '', muted: '', autoplay: '' });
@@ -146,6 +149,7 @@ async function start(j: Joined): Promise<void> {
   let lastPong = Date.now();
   let connState = 'connecting';
   let recording = false;
+  let speaking = false;
   let muted = false;
   let torch = false;
   let current: { kind: 'step' | 'instruction'; text: string; ordinal?: number } | null = null;
@@ -168,6 +172,8 @@ async function start(j: Joined): Promise<void> {
     const recOn = recording && connState === 'connected' && Date.now() - lastPong < 2500;
     rec.className = `pill ${recOn ? 'rec-on' : 'rec-off'}`;
     rec.textContent = recOn ? t.recordingOn : t.recordingOff;
+    talker.hidden = !speaking;
+    talker.textContent = t.inspectorSpeaking;
     bSwitch.textContent = t.buttons.switchCamera;
     bTorch.textContent = torch ? t.buttons.torchOff : t.buttons.torchOn;
     bTorch.disabled = !pub.torchSupported();
@@ -309,6 +315,18 @@ async function start(j: Joined): Promise<void> {
   });
   pub.on('stream', (stream) => {
     video.srcObject = stream;
+  });
+  // The inspector's voice: the node sends it on the device's audio m-line. The operator started the camera with a tap,
+  // so playback with sound is allowed (Chrome for Android and iOS Safari need that user gesture first).
+  pub.on('talk', (stream: MediaStream) => {
+    voice.srcObject = stream;
+    if (!voice.isConnected) stage.append(voice);
+    void voice.play().catch(() => undefined);
+  });
+  pub.on('message', (m: { type: string; peerId?: string | null }) => {
+    if (m.type !== 'talker') return;
+    speaking = !!m.peerId;
+    render();
   });
 
   // ---------------------------------------------------------------- snapshots: captured at full resolution, uploaded until acknowledged

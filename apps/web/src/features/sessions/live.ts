@@ -31,7 +31,7 @@ export function createSignalTransport(sessionId: string, onInvalidate: (keys: st
   let ws: WebSocket | undefined;
   let closed = false;
   let attempt = 0;
-  const MEDIA = new Set(['joined', 'offer', 'answer', 'publisher', 'recording', 'error', 'bye']);
+  const MEDIA = new Set(['joined', 'offer', 'answer', 'publisher', 'recording', 'talker', 'error', 'bye']);
   const connect = () => {
     if (closed) return;
     const sock = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/ws`);
@@ -99,31 +99,59 @@ export interface LiveView {
   denied: { code: string; message: string } | null;
   firstFrameMs: number | null;
   transport: SignalTransport | null;
+  /** this viewer's microphone is on the talk channel */
+  talking: boolean;
+  /** who holds the talk channel: this viewer, someone else, or nobody */
+  talker: 'me' | 'other' | null;
+  /** opens (once) and sends the microphone, or stops sending it; null until joined */
+  talk: ((on: boolean) => Promise<void>) | null;
+  /** the microphone could not be opened (permission, no device) */
+  talkError: string | null;
 }
 
 /** Joins the session as viewer while `enabled`, plays it in `video`, and reports the live figures. */
 export function useLiveSession(sessionId: string, enabled: boolean, video: React.RefObject<HTMLVideoElement | null>): LiveView {
   const qc = useQueryClient();
-  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, mediaStalled: false, denied: null, firstFrameMs: null, transport: null });
+  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, mediaStalled: false, denied: null, firstFrameMs: null, transport: null, talking: false, talker: null, talk: null, talkError: null });
   const patch = useRef((p: Partial<LiveView>) => setView((v) => ({ ...v, ...p })));
   useEffect(() => {
     if (!enabled || !video.current) return;
     const set = patch.current;
     const transport = createSignalTransport(sessionId, (keys) => keys.forEach((k) => void qc.invalidateQueries({ queryKey: k })));
     const viewer = new ViewerClient({ transport, sessionId, videoElement: video.current, statsIntervalMs: 1000, reportStats: true });
+    let talkAudio: HTMLAudioElement | undefined;
     const offs = [
       viewer.on('state', (e) => set({ state: e.state })),
       viewer.on('publisher', (p) => set({ publisher: p })),
       viewer.on('stats', (s) => set({ stats: s })),
       viewer.on('recording', (r) => set({ recording: r.state === 'on' })),
       viewer.on('firstFrame', (f) => set({ firstFrameMs: f.ms })),
+      viewer.on('talking', (e) => set({ talking: e.on })),
+      viewer.on('talker', (e) => set({ talker: e.peerId === null ? null : e.peerId === viewer.peerId ? 'me' : 'other' })),
+      // another viewer's voice (the inspector, for an observer): played on its own element, never this viewer's own
+      viewer.on('talk', (stream: MediaStream) => {
+        talkAudio ??= Object.assign(document.createElement('audio'), { autoplay: true });
+        talkAudio.dataset.testid = 'talk-audio';
+        if (!talkAudio.isConnected) document.body.appendChild(talkAudio);
+        talkAudio.srcObject = stream;
+        void talkAudio.play().catch(() => undefined);
+      }),
       transport.onExtra((m) => {
         if (m.type === 'device-stats') set({ deviceStats: m.stats as DeviceStats });
         else if (m.type === 'denied') set({ denied: { code: String(m.code), message: String(m.message) } });
         else if (m.type === 'guide') void qc.invalidateQueries({ queryKey: ['sessions'] });
       }),
     ];
-    set({ transport, denied: null });
+    const talk = async (on: boolean) => {
+      if (!on) return viewer.stopTalking();
+      try {
+        await viewer.startTalking();
+        set({ talkError: null });
+      } catch (e) {
+        set({ talkError: e instanceof Error ? e.message : String(e) });
+      }
+    };
+    set({ transport, denied: null, talk });
     viewer.start();
     // frames presented by the video element: more than a second without one means no media is arriving, whatever
     // the connection states say (a killed server cannot say so, and ICE notices only after several seconds)
@@ -146,7 +174,8 @@ export function useLiveSession(sessionId: string, enabled: boolean, video: React
       offs.forEach((o) => o());
       viewer.stop();
       transport.close();
-      set({ transport: null, state: 'closed' });
+      talkAudio?.remove();
+      set({ transport: null, state: 'closed', talk: null, talking: false, talker: null });
     };
   }, [sessionId, enabled, video, qc]);
   return view;

@@ -29,9 +29,12 @@ export function RecordingList({ recordings }: { recordings: RecordingView[] }) {
   return (
     <Stack gap="sm" data-testid="recordings">
       {recordings.map((r) => (
-        <Stack key={r.id} gap={2} data-testid="recording" data-recording-id={r.id} data-sha256={r.sha256} data-duration-ms={r.durationMs}>
-          <video src={r.url} controls preload="metadata" style={{ width: '100%', maxHeight: 320, background: '#000' }} />
+        <Stack key={r.id} gap={2} data-testid="recording" data-recording-id={r.id} data-sha256={r.sha256} data-duration-ms={r.durationMs} data-track={r.track}>
+          {r.track === 'inspector'
+            ? <audio src={r.url} controls preload="metadata" style={{ width: '100%' }} />
+            : <video src={r.url} controls preload="metadata" style={{ width: '100%', maxHeight: 320, background: '#000' }} />}
           <Group gap="xs">
+            {r.track === 'inspector' ? <Text size="xs" fw={600}>{t('sessions.media.inspectorTrack')} · {formatTime(r.startedAt)}</Text> : null}
             <Text size="xs">{t('sessions.media.segment', { index: r.index, duration: formatDuration(r.durationMs), size: formatBytes(r.bytes) })}</Text>
             <Text size="xs" c="dimmed">{t(`sessions.media.reason.${r.reason}`, { defaultValue: r.reason })}{r.recovered ? ` · ${t('sessions.media.recovered')}` : ''}</Text>
             <Anchor size="xs" href={r.url} download>{t('sessions.media.download')}</Anchor>

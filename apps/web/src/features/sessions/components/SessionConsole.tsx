@@ -82,11 +82,18 @@ function LivePane({ session }: { session: SessionDetail }) {
         <DrawPad frame={frozen} sending={guide.isPending} onCancel={() => setFrozen(null)}
           onSend={(shapes: Shape[]) => guide.mutate({ kind: 'drawing', frameJpeg: frozen.jpeg, frameWidth: frozen.width, frameHeight: frozen.height, shapes, clientId: newClientId('draw') }, { onSuccess: () => setFrozen(null) })} />
       ) : null}
+      {live.talker ? <Badge color="teal" variant="dot" data-testid="talker" data-talker={live.talker}>{live.talker === 'me' ? t('sessions.live.youSpeak') : t('sessions.live.otherSpeaks')}</Badge> : null}
+      {live.talkError ? <Alert color="orange" data-testid="talk-error" title={t('sessions.live.micFailed')}>{live.talkError}</Alert> : null}
       {live.denied ? <Alert color="red" data-testid="live-denied" title={t(`errors.${live.denied.code}`, { defaultValue: t('errors.generic') })}>{live.denied.message}</Alert> : null}
       <Group gap="xs">
         <Button size="sm" variant="default" onClick={() => setMuted((m) => !m)} data-testid="toggle-audio">{muted ? t('sessions.live.unmute') : t('sessions.live.mute')}</Button>
         {conduct ? (
           <>
+            {/* the inspector's microphone to the device's speaker (recorded as the session's inspector track) */}
+            <Button size="sm" color={live.talking ? 'red' : 'blue'} variant={live.talking ? 'filled' : 'light'} disabled={!live.talk}
+              onClick={() => void live.talk?.(!live.talking)} data-testid="talk-toggle" data-talking={live.talking ? '1' : '0'}>
+              {live.talking ? t('sessions.live.talkStop') : t('sessions.live.talkStart')}
+            </Button>
             <Button size="sm" variant="light" data-testid="freeze-frame" disabled={!!frozen} onClick={() => video.current && setFrozen(freezeFrame(video.current))}>{t('sessions.live.freeze')}</Button>
             <Button size="sm" variant="light" data-testid="request-snapshot" onClick={() => guide.mutate({ kind: 'snapshot_request', clientId: newClientId('snapreq') })}>{t('sessions.live.requestSnapshot')}</Button>
             <Button size="sm" variant="subtle" onClick={() => guide.mutate({ kind: 'clear_drawing', clientId: newClientId('clear') })}>{t('sessions.live.clearDrawing')}</Button>
