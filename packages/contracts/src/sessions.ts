@@ -80,11 +80,51 @@ export const SessionViewer = Type.Object({
 });
 export type SessionViewer = Static<typeof SessionViewer>;
 
+// ---- camera link by e-mail / SMS (issue 12)
+
+export const INVITE_CHANNELS = ['email', 'sms'] as const;
+export type InviteChannel = (typeof INVITE_CHANNELS)[number];
+export const InviteChannelSchema = Type.Union(INVITE_CHANNELS.map((c) => Type.Literal(c)));
+
+export const SendLinkBody = Type.Object({
+  channels: Type.Optional(Type.Array(InviteChannelSchema, { minItems: 1, maxItems: 2, uniqueItems: true, description: 'default: every channel the operator can be reached on' })),
+  ttlMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 240 })),
+}, { additionalProperties: false });
+export type SendLinkBody = Static<typeof SendLinkBody>;
+
+export const InviteDelivery = Type.Object({
+  channel: InviteChannelSchema,
+  ok: Type.Boolean(),
+  to: Nullable(Type.String({ description: 'the address, masked (s***@alpha.example, +86*********01)' })),
+  code: Type.String({ description: 'sent | not_configured | no_address | invalid_address | invalid_number | rejected | auth | connection | timeout | tls | failed' }),
+  message: Type.String(),
+  retryable: Type.Boolean(),
+});
+export type InviteDelivery = Static<typeof InviteDelivery>;
+
+export const InviteResult = Type.Object({
+  delivered: Type.Boolean({ description: 'at least one channel accepted the link (then older unused links stop working; else the new link is withdrawn)' }),
+  expiresAt: IsoDateTime,
+  sentAt: IsoDateTime,
+  deliveries: Type.Array(InviteDelivery),
+});
+export type InviteResult = Static<typeof InviteResult>;
+
+export const InviteChannelStatus = Type.Object({
+  available: Type.Boolean(),
+  to: Nullable(Type.String({ description: 'masked address' })),
+  reason: Nullable(Type.String({ description: 'not_configured | no_address' })),
+});
+export const InviteChannels = Type.Object({ email: InviteChannelStatus, sms: InviteChannelStatus });
+export type InviteChannels = Static<typeof InviteChannels>;
+
 export const SessionCan = Type.Object({
   conduct: Type.Boolean(),
   observe: Type.Boolean(),
   end: Type.Boolean(),
   issueLink: Type.Boolean(),
+  /** send the camera link to the booked operator by e-mail / SMS: the conductor, or a supervisor of the office */
+  invite: Type.Boolean(),
 });
 
 export const SessionView = Type.Object({
@@ -115,6 +155,8 @@ export const SessionDetail = Type.Intersect([
     snapshots: Type.Array(SnapshotView),
     viewers: Type.Array(SessionViewer),
     device: Type.Object({ connected: Type.Boolean(), publisher: Type.String({ description: 'absent | live | reconnecting' }) }),
+    /** how the camera link can reach the booked operator (for those who may send it) */
+    inviteChannels: Type.Optional(InviteChannels),
   }),
 ]);
 export type SessionDetail = Static<typeof SessionDetail>;
@@ -145,10 +187,11 @@ export type DeviceLink = Static<typeof DeviceLink>;
 export const CreateSessionBody = Type.Object({
   orderId: Id,
   linkTtlMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 240 })),
+  sendLink: Type.Optional(Type.Boolean({ description: 'e-mail / SMS the device link to the booked operator where possible (default true)' })),
 }, { additionalProperties: false });
 export type CreateSessionBody = Static<typeof CreateSessionBody>;
 
-export const CreateSessionResult = Type.Object({ session: SessionDetail, link: DeviceLink });
+export const CreateSessionResult = Type.Object({ session: SessionDetail, link: DeviceLink, invite: Type.Optional(Nullable(InviteResult)) });
 export type CreateSessionResult = Static<typeof CreateSessionResult>;
 
 export const IssueLinkBody = Type.Object({ ttlMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 240 })) }, { additionalProperties: false });

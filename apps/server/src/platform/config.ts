@@ -49,6 +49,10 @@ export interface Config {
   smsWebhookToken: string | null;
   /** sender id passed to the gateway */
   smsFrom: string | null;
+  /** Camera links by e-mail/SMS (issue 12): seconds between two sends for one session (RVI_LINK_RESEND_SECONDS) */
+  linkResendSeconds: number;
+  /** ... and at most this many sends per session per hour (RVI_LINK_SENDS_PER_HOUR) */
+  linkSendsPerHour: number;
 }
 
 export class ConfigError extends Error {
@@ -148,6 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     smsWebhookUrl: httpUrl('RVI_SMS_WEBHOOK_URL'),
     smsWebhookToken: env.RVI_SMS_WEBHOOK_TOKEN?.trim() || null,
     smsFrom: env.RVI_SMS_FROM?.trim() || null,
+    linkResendSeconds: int(env, 'RVI_LINK_RESEND_SECONDS', 30, 0, 3600),
+    linkSendsPerHour: int(env, 'RVI_LINK_SENDS_PER_HOUR', 10, 1, 1000),
     ...overrides,
   };
 }

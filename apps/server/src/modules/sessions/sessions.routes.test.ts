@@ -70,7 +70,7 @@ test('opening a session: 401, 403 for roles that do not conduct and for another 
   assert.equal(s.state, 'requested');
   assert.equal(s.orderNo, order.orderNo);
   assert.equal(s.operatorUserId, p.operator.userId);
-  assert.deepEqual(s.can, { conduct: true, observe: true, end: true, issueLink: true });
+  assert.deepEqual(s.can, { conduct: true, observe: true, end: true, issueLink: true, invite: true });
   // checklist from the goods category's template (HS 8517 → machinery and electronics)
   assert.equal(s.goodsCategory, 'machinery_electronics');
   assert.deepEqual(s.steps.map((x: any) => x.templateKey), ['container-number', 'door-seal', 'open-carton-3', 'nameplate', 'weigh-carton']);
@@ -184,7 +184,7 @@ test('who may view: the conductor and same-office observers get an offer; enterp
   assert.equal((await other.supervisor.get(`/api/sessions/${session.id}`)).status, 404);
   const obs = await p.sup.get(`/api/sessions/${session.id}`);
   assert.equal(obs.status, 200);
-  assert.deepEqual(obs.body.can, { conduct: false, observe: true, end: false, issueLink: false });
+  assert.deepEqual(obs.body.can, { conduct: false, observe: true, end: false, issueLink: false, invite: true }, 'a supervisor of the office may send the camera link');
   assert.equal((await p.inspector2.get(`/api/sessions/${session.id}`)).body.can.observe, true);
   assert.equal((await p.sup.post(`/api/sessions/${session.id}/end`, {})).status, 403);
   assert.equal((await p.inspector2.post(`/api/sessions/${session.id}/guidance`, { kind: 'instruction', text: 'open it' })).status, 403);

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
   AddStepBody, ChecklistTemplateList, CreateSessionBody, CreateSessionResult, DeviceKeyQuery, DeviceLink, DeviceState, EndSessionBody, ErrorBody,
-  GuidanceBody, Id, IdParams, IssueLinkBody, OperatorSessionList, RedeemBody, RedeemResult, SessionDetail, SessionEvent, SessionList, SessionListQuery, SessionStep,
+  GuidanceBody, Id, IdParams, InviteResult, IssueLinkBody, SendLinkBody, OperatorSessionList, RedeemBody, RedeemResult, SessionDetail, SessionEvent, SessionList, SessionListQuery, SessionStep,
   SnapshotUploadQuery, SnapshotUploadResult, StepResultBody,
 } from '@rvi/contracts';
 import type { AppContext } from '../../app.ts';
@@ -15,6 +15,7 @@ import { actorOf } from '../../platform/http.ts';
 import { AppError } from '../../platform/errors.ts';
 import { listTemplates } from './sessions.checklists.ts';
 import { LiveMedia, mediaNodeId } from './sessions.media.ts';
+import { sendDeviceLink, sendOpenedLink } from './sessions.invite.ts';
 import {
   addStep, deviceState, endAbandonedSessions, endSession, getSession, getSessionEvent, issueDeviceLink, listOperatorSessions, listSessions, openRecording, openSession, openSnapshot,
   recordGuidance, recordStepResult, redeemJoinToken, resolveDeviceKey, storeSnapshot, type SessionsEnv,
@@ -32,8 +33,19 @@ export function liveSessionsOf(ctx: AppContext): { media: LiveMedia; env: Sessio
   return live.get(ctx);
 }
 
-function baseUrl(req: FastifyRequest): string {
-  return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+/**
+ * The origin device links are built on: RVI_PUBLIC_URL, else the address this server listens on (development and
+ * tests), never the request's Host header (a forged Host would otherwise put someone else's address in the link an
+ * operator receives by e-mail or SMS).
+ */
+export function linkOrigin(app: FastifyInstance, ctx: AppContext): string {
+  if (ctx.config.publicUrl) return ctx.config.publicUrl;
+  const a = app.server.address();
+  if (a && typeof a === 'object') {
+    const host = a.address === '0.0.0.0' || a.address === '::' ? 'localhost' : a.family === 'IPv6' || a.address.includes(':') ? `[${a.address}]` : a.address;
+    return `http://${host}:${a.port}`;
+  }
+  return `http://localhost:${ctx.config.port}`;
 }
 
 /** The device key of an HTTP call: the X-Device-Key header only (a key never travels in a URL, so never in access logs). */
@@ -88,7 +100,9 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   const env: SessionsEnv = {
     db: ctx.db, store, live: media, nodeId: mediaNodeId(ctx.config.dataDir),
     flush: (fx) => fx.flush(ctx.hub),
+    invite: { mail: ctx.mail, sms: ctx.sms, resendSeconds: ctx.config.linkResendSeconds, perHour: ctx.config.linkSendsPerHour },
   };
+  const baseUrl = () => linkOrigin(app, ctx);
   media.env = env;
   live.set(ctx, { media, env });
 
@@ -125,7 +139,17 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
       tags, summary: 'Assigned inspector: open the live session of a booked remote order; issues the device link for the booked operator',
       body: CreateSessionBody, response: { 201: CreateSessionResult, ...errors },
     },
-  }, async (req, reply) => reply.status(201).send(await openSession(env, actorOf(req), req.body as CreateSessionBody, baseUrl(req))));
+  }, async (req, reply) => {
+    const actor = actorOf(req);
+    const body = req.body as CreateSessionBody;
+    const { session, link, tokenId } = await openSession(env, actor, body, baseUrl());
+    // one-tap joining: the link goes to the operator by e-mail / SMS where possible (failures are in `invite`)
+    const invite = body.sendLink === false ? null : await sendOpenedLink(env, actor, session.id, { ...link, tokenId }).catch((err) => {
+      req.log.error({ err }, 'sending the camera link failed');
+      return null;
+    });
+    return reply.status(201).send({ session, link, invite });
+  });
 
   app.get('/api/sessions/:id', {
     schema: { tags, summary: 'A session with its checklist, timeline, recordings, snapshots and who is watching', params: IdParams, response: { 200: SessionDetail, ...errors } },
@@ -140,7 +164,15 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/api/sessions/:id/device-link', {
     schema: { tags, summary: 'A fresh single-use device link (the conducting inspector or the booked operator); older unused links stop working', params: IdParams, body: IssueLinkBody, response: { 200: DeviceLink, ...errors } },
-  }, async (req) => issueDeviceLink(env, actorOf(req), (req.params as IdParams).id, (req.body as IssueLinkBody).ttlMinutes, baseUrl(req)));
+  }, async (req) => issueDeviceLink(env, actorOf(req), (req.params as IdParams).id, (req.body as IssueLinkBody).ttlMinutes, baseUrl()));
+
+  app.post('/api/sessions/:id/send-link', {
+    config: { access: { action: 'session.observe', scope: 'record' } },
+    schema: {
+      tags, summary: 'Send a fresh single-use camera link to the booked on-site operator by e-mail and/or SMS (the conducting inspector or a supervisor of the office); older unused links stop working once it was delivered',
+      params: IdParams, body: SendLinkBody, response: { 200: InviteResult, ...errors, 429: ErrorBody },
+    },
+  }, async (req) => sendDeviceLink(env, actorOf(req), (req.params as IdParams).id, (req.body as SendLinkBody | undefined) ?? {}, baseUrl()));
 
   app.post('/api/sessions/:id/guidance', {
     schema: { tags, summary: 'Guide the device: checklist step, instruction, snapshot request, drawing on a frozen frame, chat', params: IdParams, body: GuidanceBody, response: { 200: SessionEvent, ...errors } },

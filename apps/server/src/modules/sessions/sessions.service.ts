@@ -25,7 +25,8 @@ import { lockOrder, transitionOrder } from '../orders/orders.state.ts';
 import { scopeOf } from '../orders/orders.policy.ts';
 import { recordOperatorJoined } from '../booking/booking.service.ts';
 import { ensureDefaultTemplates, templateFor } from './sessions.checklists.ts';
-import { authorizeSession } from './sessions.policy.ts';
+import { authorizeSession, sessionCan } from './sessions.policy.ts';
+import { operatorContact, presentChannels, type InviteEnv } from './sessions.contact.ts';
 import { presentEvent, presentRecording, presentSession, presentSnapshot, presentStep, userNames } from './sessions.presenter.ts';
 import { invalidateSession, sessionPath, transitionSession, type SessionRow } from './sessions.state.ts';
 import { hashSecret, newSecret, qrSvg } from './sessions.tokens.ts';
@@ -51,9 +52,11 @@ export interface SessionsEnv {
   /** the media node (process) that hosts sessions opened here */
   nodeId: string;
   flush(fx: Effects): void;
+  /** camera links by e-mail / SMS (issue 12): the adapters (null when not configured) and the resend limits */
+  invite?: InviteEnv;
 }
 
-const DEFAULT_LINK_TTL_MIN = 30;
+export const DEFAULT_LINK_TTL_MIN = 30;
 /** a device key outlives its link but not the day: the session is one appointment */
 const DEVICE_KEY_MAX_MS = 12 * 3600_000;
 const ORDER_STATES_FOR_SESSION = ['booked', 'in_progress'];
@@ -66,7 +69,7 @@ export async function loadSession(db: Db, id: string): Promise<SessionRow | null
   return row ?? null;
 }
 
-async function orderNoOf(db: Db, orderId: string): Promise<string> {
+export async function orderNoOf(db: Db, orderId: string): Promise<string> {
   const [o] = await db.select({ no: inspectionOrders.orderNo }).from(inspectionOrders).where(eq(inspectionOrders.id, orderId)).limit(1);
   return o?.no ?? '';
 }
@@ -89,19 +92,34 @@ function linkFor(baseUrl: string, token: string, expiresAt: Date): DeviceLink {
   return { url, token, expiresAt: expiresAt.toISOString(), qrSvg: qrSvg(url) };
 }
 
-async function issueLinkInTx(tx: Db, actor: Actor, s: SessionRow, ttlMinutes: number, baseUrl: string): Promise<DeviceLink> {
+export interface IssueLinkOptions {
+  /** revoke the older unused links now (default); a send by e-mail/SMS revokes them only once it was delivered */
+  revokePrevious?: boolean;
+  /** more fields of the `device_link.issued` event and audit entry (e.g. invite: 'email,sms') */
+  extra?: Record<string, unknown>;
+}
+
+export async function issueLinkInTx(tx: Db, actor: Actor, s: SessionRow, ttlMinutes: number, baseUrl: string, opts: IssueLinkOptions = {}): Promise<DeviceLink & { tokenId: string }> {
   const token = newSecret();
   const expiresAt = new Date(Date.now() + ttlMinutes * 60_000);
   // the newest link is the valid one: unused older links stop working
-  await tx.update(deviceJoinTokens).set({ revokedAt: new Date() })
-    .where(and(eq(deviceJoinTokens.sessionId, s.id), isNull(deviceJoinTokens.usedAt), isNull(deviceJoinTokens.revokedAt)));
+  if (opts.revokePrevious ?? true) await revokeUnusedLinks(tx, s.id);
   const id = randomUUID();
   await tx.insert(deviceJoinTokens).values({
     id, sessionId: s.id, appointmentId: s.appointmentId, operatorUserId: s.operatorUserId, tokenHash: hashSecret(token), expiresAt, createdBy: actor.userId,
   });
-  await addSessionEvent(tx, s.id, 'device_link.issued', actor.kind === 'system' ? 'system' : isCustoms(actor) ? 'inspector' : 'device', actor.userId, { tokenId: id, expiresAt: expiresAt.toISOString() });
-  await recordAudit(tx, actor, 'session.device_link_issued', { type: 'live_session', id: s.id }, { tokenId: id, expiresAt: expiresAt.toISOString(), operatorUserId: s.operatorUserId });
-  return linkFor(baseUrl, token, expiresAt);
+  const extra = opts.extra ?? {};
+  await addSessionEvent(tx, s.id, 'device_link.issued', actor.kind === 'system' ? 'system' : isCustoms(actor) ? 'inspector' : 'device', actor.userId, { tokenId: id, expiresAt: expiresAt.toISOString(), ...extra });
+  await recordAudit(tx, actor, 'session.device_link_issued', { type: 'live_session', id: s.id }, { tokenId: id, expiresAt: expiresAt.toISOString(), operatorUserId: s.operatorUserId, ...extra });
+  return { ...linkFor(baseUrl, token, expiresAt), tokenId: id };
+}
+
+/** Unused, unrevoked links of a session stop working (all but `except`); returns the ids revoked. */
+export async function revokeUnusedLinks(tx: Db, sessionId: string, except?: string): Promise<string[]> {
+  const rows = await tx.update(deviceJoinTokens).set({ revokedAt: new Date() })
+    .where(and(eq(deviceJoinTokens.sessionId, sessionId), isNull(deviceJoinTokens.usedAt), isNull(deviceJoinTokens.revokedAt), ...(except ? [ne(deviceJoinTokens.id, except)] : [])))
+    .returning({ id: deviceJoinTokens.id });
+  return rows.map((r) => r.id);
 }
 
 /**
@@ -109,7 +127,7 @@ async function issueLinkInTx(tx: Db, actor: Actor, s: SessionRow, ttlMinutes: nu
  * not already), the checklist is copied from the goods category's template, and a device link is issued for the
  * booked on-site operator (who is notified).
  */
-export async function openSession(env: SessionsEnv, actor: Actor, body: CreateSessionBody, baseUrl: string): Promise<{ session: SessionDetail; link: DeviceLink }> {
+export async function openSession(env: SessionsEnv, actor: Actor, body: CreateSessionBody, baseUrl: string): Promise<{ session: SessionDetail; link: DeviceLink; tokenId: string }> {
   requireRole(actor, 'session.conduct');
   await ensureDefaultTemplates(env.db);
   const fx = new Effects();
@@ -148,7 +166,8 @@ export async function openSession(env: SessionsEnv, actor: Actor, body: CreateSe
     return { s, link };
   }).catch(uniqueToConflict);
   env.flush(fx);
-  return { session: await getSession(env, actor, out.s.id), link: out.link };
+  const { tokenId, ...link } = out.link;
+  return { session: await getSession(env, actor, out.s.id), link, tokenId };
 }
 
 function uniqueToConflict(e: unknown): never {
@@ -164,7 +183,7 @@ export async function issueDeviceLink(env: SessionsEnv, actor: Actor, sessionId:
   authorizeSession(actor, 'issueLink', s, sessionId);
   const fx = new Effects();
   const link = await tx$(env.db, async (tx) => {
-    const l = await issueLinkInTx(tx, actor, s, ttlMinutes ?? DEFAULT_LINK_TTL_MIN, baseUrl);
+    const { tokenId: _id, ...l } = await issueLinkInTx(tx, actor, s, ttlMinutes ?? DEFAULT_LINK_TTL_MIN, baseUrl);
     invalidateSession(fx, s);
     return l;
   });
@@ -384,6 +403,7 @@ export async function getSession(env: SessionsEnv, actor: Actor, id: string): Pr
     snapshots: snaps.map(presentSnapshot),
     viewers: s.state === 'ended' ? [] : env.live.viewers(id),
     device: s.state === 'ended' ? { connected: false, publisher: 'absent' } : env.live.device(id),
+    ...(sessionCan(actor, s).invite ? { inviteChannels: presentChannels(await operatorContact(env.db, env.invite, s.operatorUserId)) } : {}),
   };
 }
 
