@@ -186,6 +186,38 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   await inspector.getByTestId('talk-toggle').click();
   await device.page.getByTestId('camera-talker').waitFor({ state: 'hidden' });
 
+  // a live pointer: the inspector clicks a spot of the live video; the device draws it at the same spot of the frame
+  await inspector.getByTestId('session-video').scrollIntoViewIfNeeded();
+  const geo = await inspector.getByTestId('session-video').evaluate((v: HTMLVideoElement) => {
+    const r = v.getBoundingClientRect();
+    return { left: r.left, top: r.top, width: r.width, height: r.height, vw: v.videoWidth, vh: v.videoHeight };
+  });
+  const scale = Math.min(geo.width / geo.vw, geo.height / geo.vh);
+  const at = (fx: number, fy: number) => ({
+    x: geo.left + (geo.width - geo.vw * scale) / 2 + fx * geo.vw * scale, y: geo.top + (geo.height - geo.vh * scale) / 2 + fy * geo.vh * scale,
+  });
+  const clickAt = Date.now();
+  await inspector.mouse.click(at(0.25, 0.4).x, at(0.25, 0.4).y);
+  const ptr = device.page.getByTestId('camera-pointer');
+  await ptr.waitFor({ state: 'visible' }).catch(async (e) => {
+    const kinds = (await t.ctx.db.select().from(sessionEvents).where(eq(sessionEvents.sessionId, sessionId))).map((x) => x.kind);
+    throw new Error(`${(e as Error).message}\nDEBUG events ${kinds.join(',')} geo ${JSON.stringify(geo)} errors ${await inspector.evaluate(() => document.body.innerText.slice(0, 1500))}`);
+  });
+  const [px, py, shownAt] = (await Promise.all(['data-x', 'data-y', 'data-shown-at'].map((a) => ptr.getAttribute(a)))).map(Number);
+  assert.ok(Math.abs(px - 0.25) < 0.01 && Math.abs(py - 0.4) < 0.01, `pointer at ${px}, ${py} of the frame`);
+  // drawn at that spot of the device's own picture
+  const onDevice = await device.page.evaluate(() => {
+    const v = document.querySelector('.stage video') as HTMLVideoElement;
+    const p = document.querySelector('[data-testid="camera-pointer"]') as HTMLElement;
+    const r = v.getBoundingClientRect(), q = p.getBoundingClientRect();
+    const scale = Math.min(r.width / v.videoWidth, r.height / v.videoHeight);
+    return { x: (q.left + q.width / 2 - r.left - (r.width - v.videoWidth * scale) / 2) / (v.videoWidth * scale), y: (q.top + q.height / 2 - r.top - (r.height - v.videoHeight * scale) / 2) / (v.videoHeight * scale) };
+  });
+  assert.ok(Math.abs(onDevice.x - 0.25) < 0.03 && Math.abs(onDevice.y - 0.4) < 0.03, `drawn at ${JSON.stringify(onDevice)} of the device's picture`);
+  await inspector.getByTestId('live-pointer').waitFor();
+  console.log(`ℹ pointer: click in the console → drawn on the device in ${Math.round(shownAt - clickAt)} ms`);
+  await ptr.waitFor({ state: 'hidden', timeout: 6000 });
+
   await sleep(2000);
   await inspector.getByTestId('end-session').click();
   await inspector.getByTestId('recordings').waitFor({ timeout: 30_000 });

@@ -301,7 +301,7 @@ export const GUIDANCE_KINDS = ['step.sent', 'step.done', 'instruction', 'snapsho
 
 /**
  * Inspector → device guidance: a checklist step, a free-text instruction, a snapshot request, a drawing on a frozen
- * frame, chat. Stored as a timeline event (idempotent by clientId), then delivered to the device and the viewers.
+ * frame, a live pointer, chat. Stored as a timeline event (idempotent by clientId), then delivered to the device and the viewers.
  * Observers may chat; everything else is the conductor's.
  */
 export async function recordGuidance(env: SessionsEnv, actor: Actor, sessionId: string, body: GuidanceBody): Promise<SessionEvent> {
@@ -333,6 +333,9 @@ export async function recordGuidance(env: SessionsEnv, actor: Actor, sessionId: 
       }
       case 'clear_drawing':
         return addSessionEvent(tx, s.id, 'drawing.cleared', source, actor.userId, {}, body.clientId);
+      case 'pointer':
+        // on the timeline too: where the inspector pointed, when (evidence of the guidance given)
+        return addSessionEvent(tx, s.id, 'pointer', source, actor.userId, { x: Math.round(body.x * 10_000) / 10_000, y: Math.round(body.y * 10_000) / 10_000 }, body.clientId);
       case 'chat':
         return addSessionEvent(tx, s.id, 'chat', source, actor.userId, { text: body.text.trim() }, body.clientId);
     }
@@ -340,6 +343,7 @@ export async function recordGuidance(env: SessionsEnv, actor: Actor, sessionId: 
   const ev = presentEvent(row, await userNames(env.db, [row.actorId]));
   if (!duplicate) {
     env.live.deliver(s.id, ev);
+    if (body.kind === 'pointer') return ev; // transient: the device and the viewers draw it; no list needs reloading
     const fx = new Effects();
     invalidateSession(fx, s);
     env.flush(fx);

@@ -119,7 +119,30 @@ async function start(j: Joined): Promise<void> {
   const overlay = el('canvas');
   frozenWrap.append(frozen, overlay);
   const toast = el('div', { class: 'toast', 'data-testid': 'camera-toast', hidden: '', role: 'status' });
-  stage.append(video, frozenWrap, instruction, toast);
+  // the inspector's live pointer: a bright ring at the spot of the frame they clicked, fading after 3 s
+  const pointer = el('div', { class: 'pointer', 'data-testid': 'camera-pointer', hidden: '', 'aria-hidden': 'true' });
+  stage.append(video, frozenWrap, instruction, toast, pointer);
+  let pointerTimer: ReturnType<typeof setTimeout> | undefined;
+  const showPointer = (x: number, y: number) => {
+    // frame coordinates → the displayed video (object-fit: contain letterboxes it inside the stage)
+    const r = video.getBoundingClientRect();
+    const vw = video.videoWidth || r.width;
+    const vh = video.videoHeight || r.height;
+    const scale = Math.min(r.width / vw, r.height / vh);
+    const left = (r.width - vw * scale) / 2 + x * vw * scale;
+    const top = (r.height - vh * scale) / 2 + y * vh * scale;
+    pointer.style.left = `${left}px`;
+    pointer.style.top = `${top}px`;
+    pointer.dataset.x = String(x);
+    pointer.dataset.y = String(y);
+    pointer.dataset.shownAt = String(performance.timeOrigin + performance.now());
+    pointer.hidden = false;
+    pointer.classList.remove('fade');
+    void pointer.offsetWidth; // restart the animation
+    pointer.classList.add('fade');
+    clearTimeout(pointerTimer);
+    pointerTimer = setTimeout(() => { pointer.hidden = true; }, 3000);
+  };
 
   const chat = el('div', { class: 'chat', hidden: '' });
   const chatList = el('ol', { 'data-testid': 'camera-chat' });
@@ -238,6 +261,9 @@ async function start(j: Joined): Promise<void> {
         drawing = { frame: p.frameJpeg && p.frameJpeg !== '(omitted)' ? p.frameJpeg : null, shapes: p.shapes ?? [] };
         if (live) showDrawing();
         break;
+      case 'pointer':
+        if (live) showPointer(Number(p.x), Number(p.y));
+        return;
       case 'drawing.cleared':
         drawing = null;
         frozenWrap.hidden = true;

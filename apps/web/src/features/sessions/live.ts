@@ -107,12 +107,14 @@ export interface LiveView {
   talk: ((on: boolean) => Promise<void>) | null;
   /** the microphone could not be opened (permission, no device) */
   talkError: string | null;
+  /** the latest live pointer (frame coordinates 0..1), shown for a few seconds to every viewer */
+  pointer: { id: string; x: number; y: number } | null;
 }
 
 /** Joins the session as viewer while `enabled`, plays it in `video`, and reports the live figures. */
 export function useLiveSession(sessionId: string, enabled: boolean, video: React.RefObject<HTMLVideoElement | null>): LiveView {
   const qc = useQueryClient();
-  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, mediaStalled: false, denied: null, firstFrameMs: null, transport: null, talking: false, talker: null, talk: null, talkError: null });
+  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, mediaStalled: false, denied: null, firstFrameMs: null, transport: null, talking: false, talker: null, talk: null, talkError: null, pointer: null });
   const patch = useRef((p: Partial<LiveView>) => setView((v) => ({ ...v, ...p })));
   useEffect(() => {
     if (!enabled || !video.current) return;
@@ -139,7 +141,11 @@ export function useLiveSession(sessionId: string, enabled: boolean, video: React
       transport.onExtra((m) => {
         if (m.type === 'device-stats') set({ deviceStats: m.stats as DeviceStats });
         else if (m.type === 'denied') set({ denied: { code: String(m.code), message: String(m.message) } });
-        else if (m.type === 'guide') void qc.invalidateQueries({ queryKey: ['sessions'] });
+        else if (m.type === 'guide') {
+          const ev = m.event as { id: string; kind: string; payload: { x?: number; y?: number } } | undefined;
+          if (ev?.kind === 'pointer') set({ pointer: { id: ev.id, x: Number(ev.payload.x), y: Number(ev.payload.y) } });
+          else void qc.invalidateQueries({ queryKey: ['sessions'] });
+        }
       }),
     ];
     const talk = async (on: boolean) => {

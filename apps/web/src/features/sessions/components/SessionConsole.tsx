@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import { Alert, Anchor, Badge, Box, Button, Card, Grid, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router-dom';
@@ -50,6 +50,33 @@ function StatsPanel({ live }: { live: LiveView }) {
   );
 }
 
+/** Where a click on a video element (object-fit: contain) falls on its frame, 0..1, or null outside the picture. */
+function framePoint(el: HTMLVideoElement, clientX: number, clientY: number): { x: number; y: number } | null {
+  const r = el.getBoundingClientRect();
+  if (!el.videoWidth || !el.videoHeight) return null;
+  const scale = Math.min(r.width / el.videoWidth, r.height / el.videoHeight);
+  const w = el.videoWidth * scale, h = el.videoHeight * scale;
+  const x = (clientX - r.left - (r.width - w) / 2) / w;
+  const y = (clientY - r.top - (r.height - h) / 2) / h;
+  return x >= 0 && x <= 1 && y >= 0 && y <= 1 ? { x, y } : null;
+}
+
+/** The live pointer as the device shows it, over the console's video, for 3 s. */
+function LivePointer({ video, x, y }: { video: RefObject<HTMLVideoElement | null>; x: number; y: number }) {
+  const [visible, setVisible] = useState(true);
+  useEffect(() => {
+    const timer = setTimeout(() => setVisible(false), 3000);
+    return () => clearTimeout(timer);
+  }, []);
+  const el = video.current;
+  if (!visible || !el || !el.videoWidth) return null;
+  const r = { width: el.clientWidth, height: el.clientHeight };
+  const scale = Math.min(r.width / el.videoWidth, r.height / el.videoHeight);
+  const left = (r.width - el.videoWidth * scale) / 2 + x * el.videoWidth * scale;
+  const top = (r.height - el.videoHeight * scale) / 2 + y * el.videoHeight * scale;
+  return <Box data-testid="live-pointer" data-x={x} data-y={y} pos="absolute" style={{ left: left - 16, top: top - 16, width: 32, height: 32, borderRadius: '50%', border: '4px solid #ffeb3b', boxShadow: '0 0 12px #ffeb3b', pointerEvents: 'none' }} />;
+}
+
 /** The live part: large video, audio mute, reconnecting banner, freeze + draw, snapshot request, stats. */
 function LivePane({ session }: { session: SessionDetail }) {
   const { t } = useTranslation();
@@ -68,7 +95,14 @@ function LivePane({ session }: { session: SessionDetail }) {
   return (
     <Stack gap="xs">
       <Box pos="relative" bg="black" style={{ aspectRatio: '16 / 9', borderRadius: 6, overflow: 'hidden' }}>
-        <video ref={video} autoPlay playsInline muted data-testid="session-video" style={{ width: '100%', height: '100%', objectFit: 'contain', display: frozen ? 'none' : 'block' }} />
+        <video ref={video} autoPlay playsInline muted data-testid="session-video"
+          title={conduct ? t('sessions.live.pointHint') : undefined}
+          onClick={conduct ? (e) => {
+            const at = framePoint(e.currentTarget, e.clientX, e.clientY);
+            if (at) guide.mutate({ kind: 'pointer', x: at.x, y: at.y, clientId: newClientId('ptr') });
+          } : undefined}
+          style={{ width: '100%', height: '100%', objectFit: 'contain', display: frozen ? 'none' : 'block', cursor: conduct ? 'crosshair' : undefined }} />
+        {live.pointer && !frozen ? <LivePointer key={live.pointer.id} video={video} x={live.pointer.x} y={live.pointer.y} /> : null}
         {frozen ? null : (
           <Group pos="absolute" top={8} left={8} gap={6}>
             {live.recording && !noMedia ? <Badge color="red" data-testid="recording-on">{t('sessions.live.recording')}</Badge> : null}
