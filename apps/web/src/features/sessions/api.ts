@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
-  CreateSessionResult, DeviceLink, GuidanceBody, InspectionOrder, OrderList, SessionDetail, SessionList, SessionListQuery, SessionStep, SessionEvent, StepResultBody,
+  CreateSessionResult, DeviceLink, GuidanceBody, InviteResult, SendLinkBody, InspectionOrder, OrderList, SessionDetail, SessionList, SessionListQuery, SessionStep, SessionEvent, StepResultBody,
 } from '@rvi/contracts';
 import { api } from '../../shared/api/client.ts';
 
@@ -55,6 +55,15 @@ export function useOpenSession() {
 
 export function useIssueLink() {
   return useMutation({ mutationFn: (id: string) => api<DeviceLink>(`/api/sessions/${enc(id)}/device-link`, { json: {} }) });
+}
+
+/** Sends a fresh camera link to the booked operator by e-mail / SMS; the result says per channel what happened. */
+export function useSendLink(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: SendLinkBody) => api<InviteResult>(`/api/sessions/${enc(id)}/send-link`, { json: body }),
+    onSettled: () => void qc.invalidateQueries({ queryKey: sessionKeys.detail(id) }),
+  });
 }
 
 function useSessionMutation<V, R>(id: string, fn: (v: V) => Promise<R>) {

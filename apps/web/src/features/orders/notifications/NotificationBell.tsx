@@ -16,8 +16,13 @@ function BellIcon() {
   );
 }
 
-/** Where a notification leads: the order page of the user's console. */
+/**
+ * Where a notification leads: the order page of the user's console; for the on-site operator, a live session's
+ * notification leads to its camera link (a fresh one; on a phone straight into the camera page).
+ */
 function linkOf(n: Notification, base: string): string | null {
+  const sid = n.payload.sessionId;
+  if (base === '/enterprise' && n.kind.startsWith('session.') && typeof sid === 'string') return `/enterprise/camera?session=${encodeURIComponent(sid)}&go=1`;
   const id = n.payload.orderId;
   if (typeof id !== 'string') return null;
   return base === '/enterprise' ? `/enterprise/inspections?order=${encodeURIComponent(id)}` : `/customs/orders/${encodeURIComponent(id)}`;

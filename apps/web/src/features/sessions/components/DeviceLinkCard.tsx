@@ -3,9 +3,21 @@ import { useTranslation } from 'react-i18next';
 import type { DeviceLink } from '@rvi/contracts';
 import { formatDateTime } from '../format.ts';
 
-/** The device link for the booked operator: QR code (phones and AR glasses scan it) and the URL to send. */
-export function DeviceLinkCard({ link }: { link: DeviceLink }) {
+/**
+ * The device link for the booked operator: QR code (phones and AR glasses scan it) and the URL to send. With
+ * `onThisDevice` (the operator's own portal on a phone-sized screen) a big "Open camera" button instead: a QR code of
+ * the phone's own screen cannot be scanned by that phone.
+ */
+export function DeviceLinkCard({ link, onThisDevice = false }: { link: DeviceLink; onThisDevice?: boolean }) {
   const { t } = useTranslation();
+  if (onThisDevice) {
+    return (
+      <Stack gap="xs" data-testid="device-link" data-mode="phone">
+        <Button component="a" href={link.url} size="xl" fullWidth data-testid="open-camera">{t('sessions.link.openCamera')}</Button>
+        <Text size="sm" c="dimmed">{t('sessions.link.explainPhone', { time: formatDateTime(link.expiresAt) })}</Text>
+      </Stack>
+    );
+  }
   return (
     <Stack gap="xs" data-testid="device-link">
       <Text size="sm">{t('sessions.link.explain', { time: formatDateTime(link.expiresAt) })}</Text>

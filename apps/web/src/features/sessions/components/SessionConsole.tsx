@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type RefObject } from 'react';
 import { Alert, Anchor, Badge, Box, Button, Card, Grid, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router-dom';
-import type { DeviceLink, SessionDetail } from '@rvi/contracts';
+import type { DeviceLink, InviteResult, SessionDetail } from '@rvi/contracts';
 import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
 import { Loading } from '../../../shared/ui/Loading.tsx';
 import { newClientId, useEndSession, useGuidance, useIssueLink, useSession } from '../api.ts';
@@ -10,6 +10,7 @@ import { useLiveSession, type LiveView } from '../live.ts';
 import type { Shape } from '../draw.ts';
 import { ChecklistPanel } from './ChecklistPanel.tsx';
 import { DeviceLinkCard } from './DeviceLinkCard.tsx';
+import { InvitePanel } from './InvitePanel.tsx';
 import { DrawPad, freezeFrame, type FrozenFrame } from './DrawPad.tsx';
 import { RecordingList, SnapshotGallery } from './MediaPanel.tsx';
 import { SessionStateBadge } from './SessionsListView.tsx';
@@ -147,7 +148,8 @@ export function SessionConsole({ id, backPath }: { id: string; backPath: string 
   const end = useEndSession(id);
   const issue = useIssueLink();
   const location = useLocation();
-  const [link, setLink] = useState<DeviceLink | null>((location.state as { link?: DeviceLink } | null)?.link ?? null);
+  const opened = location.state as { link?: DeviceLink; invite?: InviteResult | null } | null;
+  const [link, setLink] = useState<DeviceLink | null>(opened?.link ?? null);
   if (q.isLoading) return <Loading />;
   if (q.error || !q.data) return <ErrorAlert error={q.error} />;
   const s = q.data;
@@ -185,13 +187,14 @@ export function SessionConsole({ id, backPath }: { id: string; backPath: string 
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 4 }}>
           <Stack gap="sm">
-            {!ended && s.can.issueLink ? (
+            {!ended && (s.can.issueLink || s.can.invite) ? (
               <Card withBorder>
                 <Group justify="space-between" mb="xs">
                   <Title order={5}>{t('sessions.link.title')}</Title>
-                  <Button size="xs" variant="light" loading={issue.isPending} data-testid="issue-link" onClick={() => issue.mutate(s.id, { onSuccess: setLink })}>{t('sessions.link.new')}</Button>
+                  {s.can.issueLink ? <Button size="xs" variant="light" loading={issue.isPending} data-testid="issue-link" onClick={() => issue.mutate(s.id, { onSuccess: setLink })}>{t('sessions.link.new')}</Button> : null}
                 </Group>
-                {link ? <DeviceLinkCard link={link} /> : <Text size="sm" c="dimmed">{s.device.connected ? t('sessions.link.deviceConnected') : t('sessions.link.none')}</Text>}
+                {s.can.invite ? <InvitePanel session={s} initial={opened?.invite ?? null} onDelivered={() => setLink(null)} /> : null}
+                {link ? <DeviceLinkCard link={link} /> : <Text size="sm" c="dimmed" mt="xs">{s.device.connected ? t('sessions.link.deviceConnected') : t('sessions.link.none')}</Text>}
                 <ErrorAlert error={issue.error} />
               </Card>
             ) : null}

@@ -20,7 +20,7 @@ export function StartSessionButton({ orderId, consolePath }: { orderId: string; 
         size="xs" data-testid="start-session" loading={open.isPending}
         onClick={() => {
           if (existing) return navigate(consolePath(existing));
-          open.mutate(orderId, { onSuccess: (r) => navigate(consolePath(r.session.id), { state: { link: r.link } }) });
+          open.mutate(orderId, { onSuccess: (r) => navigate(consolePath(r.session.id), { state: { link: r.link, invite: r.invite ?? null } }) });
         }}
       >
         {existing ? t('sessions.list.openConsole') : t('sessions.list.start')}
