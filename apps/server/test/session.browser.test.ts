@@ -136,6 +136,12 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   await until(async () => (await framesDecoded()) > 0, 'decoded frames in the inspector console', 20_000);
   await until(async () => (await inspector.getByTestId('stat-resolution').textContent())?.includes('640×360'), 'stats resolution');
   await until(async () => (await device.page.getByTestId('camera-network').getAttribute('data-level')) !== 'connecting', 'device network indicator');
+  // presence and consent: the device sees who watches (by role, no names), hears a chime, and is told it is recorded
+  await device.page.locator('[data-testid="camera-watchers"][data-count="1"]').waitFor();
+  assert.match((await device.page.getByTestId('camera-watchers').textContent())!, /Inspector watching/);
+  assert.doesNotMatch((await device.page.getByTestId('camera-watchers').getAttribute('title'))!, /Zhang/, 'roles, not names');
+  assert.ok(Number(await device.page.evaluate(() => document.body.dataset.chimes ?? 0)) >= 1, 'a chime when the inspector joined');
+  assert.match((await device.page.getByTestId('camera-recorded-notice').textContent())!, /Recorded as customs evidence/);
   const [live] = await t.ctx.db.select().from(liveSessions).where(eq(liveSessions.id, sessionId));
   assert.equal(live.state, 'connected');
   assert.ok(live.connectedAt);

@@ -285,6 +285,7 @@ export class LiveMedia implements LiveRoom {
     const peerId = newPeerId();
     const peer: DevicePeer = { kind: 'device', peerId, sessionId: dev.session.id, socket, dev, lastStatsEventAt: 0 };
     this.peers.set(peerId, peer);
+    this.presence(dev.session.id);
     void recordLiveEvent(this.env, dev.session.id, 'device.connected', 'device', dev.token.operatorUserId, {}).catch((e) => this.logError(e, 'device event'));
     // one message at a time, in order (an offer must not overtake its join)
     let chain = Promise.resolve();
@@ -378,6 +379,7 @@ export class LiveMedia implements LiveRoom {
           });
         }
         peers.set(sessionId, peerId);
+        this.presence(sessionId);
         void recordViewerPresence(this.env, actor, sessionId, true, { name: peer.info.name, role: actor.role, mode })
           .then(() => this.invalidate(s)).catch((e) => this.logError(e, 'viewer event'));
         for (const out of await this.node.handle(peerId, { type: 'join', sessionId, role: 'viewer' })) reply(out);
@@ -403,11 +405,23 @@ export class LiveMedia implements LiveRoom {
     }
   }
 
+  /**
+   * Tells the session's device who is watching: the conducting inspector and observers by role, never by name (an
+   * enterprise does not learn customs staff identities from the camera page).
+   */
+  private presence(sessionId: string): void {
+    const viewers = this.viewers(sessionId).map((v) => ({ role: v.role, mode: v.mode }));
+    for (const p of this.peers.values()) {
+      if (p.kind === 'device' && p.sessionId === sessionId) send(p.socket, { type: 'presence', viewers });
+    }
+  }
+
   private leave(peer: ViewerPeer, why: string): void {
     if (this.peers.get(peer.peerId) !== peer) return;
     this.peers.delete(peer.peerId);
     this.socketPeers.get(peer.socket)?.delete(peer.sessionId);
     this._node?.disconnect(peer.peerId);
+    this.presence(peer.sessionId);
     const stats = peer.lastStats ? { stats: peer.lastStats } : {};
     void recordViewerPresence(this.env, peer.actor, peer.sessionId, false, { name: peer.info.name, role: peer.actor.role, mode: peer.info.mode, why, ...stats })
       .then(() => loadSession(this.env.db, peer.sessionId)).then((s) => s && this.invalidate(s)).catch((e) => this.logError(e, 'viewer event'));

@@ -107,7 +107,10 @@ async function start(j: Joined): Promise<void> {
   const rec = el('span', { class: 'pill rec-off', 'data-testid': 'camera-recording' });
   // who is speaking to the operator (the inspector's voice plays on the device's speaker)
   const talker = el('span', { class: 'pill talker', 'data-testid': 'camera-talker', hidden: '', role: 'status' });
-  bar.append(title, net, rec, talker);
+  // who is watching (by role, never by name) and the notice that the session is recorded as evidence
+  const watchers = el('span', { class: 'pill watchers', 'data-testid': 'camera-watchers', role: 'status' });
+  bar.append(title, net, rec, talker, watchers);
+  const notice = el('div', { class: 'notice', 'data-testid': 'camera-recorded-notice' });
   const voice = el('audio', { autoplay: '', 'data-testid': 'camera-voice' });
 
   const stage = el('div', { class: 'stage' });
@@ -165,7 +168,7 @@ async function start(j: Joined): Promise<void> {
   const bHide = btn('camera-hide-drawing');
   const bChat = btn('camera-chat-toggle');
   const bLang = btn('camera-language');
-  root.append(bar, stage, chat, buttons);
+  root.append(bar, notice, stage, chat, buttons);
 
   // ---------------------------------------------------------------- state shown on the page
   let netLevel: PublisherStats['level'] | 'connecting' = 'connecting';
@@ -173,6 +176,29 @@ async function start(j: Joined): Promise<void> {
   let connState = 'connecting';
   let recording = false;
   let speaking = false;
+  let viewers: { role: string; mode: string }[] = [];
+  // a short two-tone chime when someone starts watching (Web Audio: no file to load)
+  let audioCtx: AudioContext | undefined;
+  const chime = () => {
+    try {
+      audioCtx ??= new AudioContext();
+      const t0 = audioCtx.currentTime;
+      for (const [i, f] of [660, 880].entries()) {
+        const o = audioCtx.createOscillator();
+        const g = audioCtx.createGain();
+        o.frequency.value = f;
+        g.gain.setValueAtTime(0.0001, t0 + i * 0.15);
+        g.gain.exponentialRampToValueAtTime(0.3, t0 + i * 0.15 + 0.02);
+        g.gain.exponentialRampToValueAtTime(0.0001, t0 + i * 0.15 + 0.14);
+        o.connect(g).connect(audioCtx.destination);
+        o.start(t0 + i * 0.15);
+        o.stop(t0 + i * 0.15 + 0.15);
+      }
+      document.body.dataset.chimes = String(Number(document.body.dataset.chimes ?? 0) + 1);
+    } catch {
+      /* no audio output: the pill still says who watches */
+    }
+  };
   let muted = false;
   let torch = false;
   let current: { kind: 'step' | 'instruction'; text: string; ordinal?: number } | null = null;
@@ -197,6 +223,13 @@ async function start(j: Joined): Promise<void> {
     rec.textContent = recOn ? t.recordingOn : t.recordingOff;
     talker.hidden = !speaking;
     talker.textContent = t.inspectorSpeaking;
+    const inspectors = viewers.filter((v) => v.mode === 'conduct').length;
+    const observers = viewers.length - inspectors;
+    watchers.dataset.count = String(viewers.length);
+    watchers.textContent = viewers.length === 0 ? t.watchers.none
+      : [inspectors ? t.watchers.inspector : '', observers ? fill(t.watchers.observers, { n: observers }) : ''].filter(Boolean).join(' + ');
+    watchers.title = viewers.map((v) => `${v.mode === 'conduct' ? t.inspector : t.watchers.observer} (${v.role})`).join(', ');
+    notice.textContent = t.recordedNotice;
     bSwitch.textContent = t.buttons.switchCamera;
     bTorch.textContent = torch ? t.buttons.torchOff : t.buttons.torchOn;
     bTorch.disabled = !pub.torchSupported();
@@ -305,7 +338,12 @@ async function start(j: Joined): Promise<void> {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON per event kind
     const m = raw as unknown as { type: string; [k: string]: any };
     if (m.type === 'guide') apply(m.event as SessionEvent, true);
-    else if (m.type === 'recording') {
+    else if (m.type === 'presence') {
+      const next: { role: string; mode: string }[] = Array.isArray(m.viewers) ? m.viewers : [];
+      if (next.length > viewers.length) chime();
+      viewers = next;
+      render();
+    } else if (m.type === 'recording') {
       recording = m.state === 'on';
       render();
     } else if (m.type === 'pong') lastPong = Date.now();
