@@ -224,6 +224,19 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   console.log(`ℹ pointer: click in the console → drawn on the device in ${Math.round(shownAt - clickAt)} ms`);
   await ptr.waitFor({ state: 'hidden', timeout: 6000 });
 
+  // remote camera control: the device applies what its camera can, says so, and reports back to the timeline
+  const results = async () => (await t.ctx.db.select().from(sessionEvents).where(eq(sessionEvents.sessionId, sessionId)))
+    .filter((e) => e.kind === 'camera.result').map((e) => e.payload as { action: string; ok: boolean; detail: string | null });
+  await inspector.getByTestId('camera-torch_on').click();
+  await until(async () => (await device.page.getByTestId('camera-toast').textContent())?.includes('asked for the torch'), 'the device says it has no torch');
+  await inspector.getByTestId('camera-switch').click();
+  await until(async () => (await results()).length === 2, 'two camera results');
+  const camera = await results();
+  assert.deepEqual(camera.map((r) => [r.action, r.ok]), [['torch_on', false], ['switch', true]], JSON.stringify(camera));
+  assert.match(camera[0].detail ?? '', /no torch/);
+  await until(async () => (await device.page.getByTestId('camera-toast').textContent())?.includes('switched the camera'), 'the device says the camera was switched');
+  await until(async () => (await inspector.getByText(/Device camera: Switch camera done/).count()) > 0, 'the result on the console timeline');
+
   await sleep(2000);
   await inspector.getByTestId('end-session').click();
   await inspector.getByTestId('recordings').waitFor({ timeout: 30_000 });

@@ -237,6 +237,12 @@ export const GuidanceBody = Type.Union([
     clientId: ClientId,
   }, { additionalProperties: false }),
   Type.Object({ kind: Type.Literal('clear_drawing'), clientId: ClientId }, { additionalProperties: false }),
+  /** remote camera control: the device applies it where its camera can and reports the result (camera.result) */
+  Type.Object({
+    kind: Type.Literal('camera'),
+    action: Type.Union([Type.Literal('zoom_in'), Type.Literal('zoom_out'), Type.Literal('torch_on'), Type.Literal('torch_off'), Type.Literal('switch')]),
+    clientId: ClientId,
+  }, { additionalProperties: false }),
   /** a live pointer: the spot on the video frame the inspector points at (0..1 of the frame's width and height) */
   Type.Object({ kind: Type.Literal('pointer'), x: Type.Number({ minimum: 0, maximum: 1 }), y: Type.Number({ minimum: 0, maximum: 1 }), clientId: ClientId }, { additionalProperties: false }),
   Type.Object({ kind: Type.Literal('chat'), text: Type.String({ minLength: 1, maxLength: 1000 }), clientId: ClientId }, { additionalProperties: false }),

@@ -18,7 +18,7 @@ import { AppError } from '../../platform/errors.ts';
 import { problems } from '../../platform/validation.ts';
 import { authorizeSession } from './sessions.policy.ts';
 import {
-  beatMediaNode, followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordRecordingResumed, recordViewerPresence, sealedKeys, sealSegment,
+  addCameraResult, beatMediaNode, followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordRecordingResumed, recordViewerPresence, sealedKeys, sealSegment,
   sessionsToTakeOver, takeOverSession, type DeviceContext, type LiveRoom, type SessionsEnv,
 } from './sessions.service.ts';
 import { userNames } from './sessions.presenter.ts';
@@ -319,6 +319,17 @@ export class LiveMedia implements LiveRoom {
       } catch (e) {
         send(peer.socket, { type: 'error', code: (e as AppError).code ?? 'bad_message', message: (e as Error).message });
       }
+      return;
+    }
+    if (msg.type === 'camera-result') {
+      // what the device did with a remote camera control: on the timeline, and to the viewers at once
+      const ok = msg.ok === true;
+      const detail = typeof msg.detail === 'string' ? msg.detail.slice(0, 200) : null;
+      const requestId = typeof msg.requestId === 'string' && ID_RE.test(msg.requestId) ? msg.requestId : null;
+      const action = typeof msg.action === 'string' ? msg.action.slice(0, 20) : null;
+      const zoom = typeof msg.zoom === 'number' && Number.isFinite(msg.zoom) ? msg.zoom : null;
+      const ev = await addCameraResult(this.env, peer.dev, { requestId, action, ok, detail, zoom });
+      this.deliver(peer.sessionId, ev);
       return;
     }
     if (!MEDIA_TYPES.has(String(msg.type))) return send(peer.socket, { type: 'error', code: 'bad_message', message: `unknown message type ${String(msg.type).slice(0, 40)}` });

@@ -333,6 +333,8 @@ export async function recordGuidance(env: SessionsEnv, actor: Actor, sessionId: 
       }
       case 'clear_drawing':
         return addSessionEvent(tx, s.id, 'drawing.cleared', source, actor.userId, {}, body.clientId);
+      case 'camera':
+        return addSessionEvent(tx, s.id, 'camera.requested', source, actor.userId, { action: body.action }, body.clientId);
       case 'pointer':
         // on the timeline too: where the inspector pointed, when (evidence of the guidance given)
         return addSessionEvent(tx, s.id, 'pointer', source, actor.userId, { x: Math.round(body.x * 10_000) / 10_000, y: Math.round(body.y * 10_000) / 10_000 }, body.clientId);
@@ -535,6 +537,12 @@ export function followMediaState(env: SessionsEnv, sessionId: string, target: 'c
 /** Timeline-only events from the live side (joins, leaves, stats summaries, segment opened); never audited. */
 export async function recordLiveEvent(env: SessionsEnv, sessionId: string, kind: string, source: SessionEvent['source'], actorId: string | null, payload: Record<string, unknown>): Promise<void> {
   await addSessionEvent(env.db, sessionId, kind, source, actorId, payload);
+}
+
+/** The device's answer to a remote camera control (applied, or why not: no torch, no zoom on this camera). */
+export async function addCameraResult(env: SessionsEnv, dev: DeviceContext, r: { requestId: string | null; action: string | null; ok: boolean; detail: string | null; zoom: number | null }): Promise<SessionEvent> {
+  const { row } = await addSessionEvent(env.db, dev.session.id, 'camera.result', 'device', dev.token.operatorUserId, r);
+  return presentEvent(row, await userNames(env.db, [row.actorId]));
 }
 
 /**

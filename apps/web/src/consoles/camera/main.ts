@@ -297,6 +297,9 @@ async function start(j: Joined): Promise<void> {
       case 'pointer':
         if (live) showPointer(Number(p.x), Number(p.y));
         return;
+      case 'camera.requested':
+        if (live) void remoteControl(e.id, String(p.action));
+        return;
       case 'drawing.cleared':
         drawing = null;
         frozenWrap.hidden = true;
@@ -428,6 +431,52 @@ async function start(j: Joined): Promise<void> {
       }
       say(s().photoRetrying, 3000);
       await new Promise((r) => setTimeout(r, Math.min(5000, 500 * 2 ** attempt)));
+    }
+  };
+
+  // ---------------------------------------------------------------- remote camera control (from the inspector's console)
+  // Applied where this camera can (torch and zoom are track capabilities: Android Chrome rear cameras mostly have
+  // them); the operator is told what was changed and by whom; the result goes back to the timeline.
+  const remoteControl = async (requestId: string, action: string) => {
+    const t = s();
+    const who = t.inspector; // by role: the operator is told the inspector did it (customs staff names stay with customs)
+    const reply = (ok: boolean, detail: string | null, zoom: number | null = null) =>
+      (transport as unknown as { send(m: unknown): void }).send({ type: 'camera-result', requestId, action, ok, detail, zoom });
+    const track = pub.videoTrack;
+    try {
+      if (action === 'switch') {
+        await pub.switchCamera();
+        say(fill(t.remote.switched, { who }));
+        return reply(true, null);
+      }
+      if (action === 'torch_on' || action === 'torch_off') {
+        const on = action === 'torch_on';
+        if (!(await pub.setTorch(on))) {
+          say(fill(t.remote.noTorch, { who }));
+          return reply(false, 'this camera has no torch');
+        }
+        torch = on;
+        render();
+        say(fill(on ? t.remote.torchOn : t.remote.torchOff, { who }));
+        return reply(true, null);
+      }
+      if (action === 'zoom_in' || action === 'zoom_out') {
+        const caps = (track?.getCapabilities?.() ?? {}) as MediaTrackCapabilities & { zoom?: { min: number; max: number; step?: number } };
+        if (!track || !caps.zoom) {
+          say(fill(t.remote.noZoom, { who }));
+          return reply(false, 'this camera cannot zoom');
+        }
+        const cur = Number((track.getSettings() as MediaTrackSettings & { zoom?: number }).zoom ?? caps.zoom.min);
+        const stepped = Math.max(caps.zoom.step ?? 0.1, (caps.zoom.max - caps.zoom.min) / 8);
+        const next = Math.min(caps.zoom.max, Math.max(caps.zoom.min, cur + (action === 'zoom_in' ? stepped : -stepped)));
+        await track.applyConstraints({ advanced: [{ zoom: next } as MediaTrackConstraintSet] });
+        say(fill(t.remote.zoomed, { who, zoom: next.toFixed(1) }));
+        return reply(true, null, next);
+      }
+      reply(false, `unknown action ${action}`);
+    } catch (err) {
+      say((err as Error).message);
+      reply(false, (err as Error).message.slice(0, 200));
     }
   };
 

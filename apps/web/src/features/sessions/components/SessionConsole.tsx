@@ -132,6 +132,13 @@ function LivePane({ session }: { session: SessionDetail }) {
             <Button size="sm" variant="light" data-testid="freeze-frame" disabled={!!frozen} onClick={() => video.current && setFrozen(freezeFrame(video.current))}>{t('sessions.live.freeze')}</Button>
             <Button size="sm" variant="light" data-testid="request-snapshot" onClick={() => guide.mutate({ kind: 'snapshot_request', clientId: newClientId('snapreq') })}>{t('sessions.live.requestSnapshot')}</Button>
             <Button size="sm" variant="subtle" onClick={() => guide.mutate({ kind: 'clear_drawing', clientId: newClientId('clear') })}>{t('sessions.live.clearDrawing')}</Button>
+            {/* remote camera control: the device applies it where its camera can and says so; the result is on the timeline */}
+            <Button.Group data-testid="camera-control">
+              {(['zoom_in', 'zoom_out', 'torch_on', 'torch_off', 'switch'] as const).map((action) => (
+                <Button key={action} size="sm" variant="default" data-testid={`camera-${action}`}
+                  onClick={() => guide.mutate({ kind: 'camera', action, clientId: newClientId('cam') })}>{t(`sessions.live.camera.${action}`)}</Button>
+              ))}
+            </Button.Group>
           </>
         ) : null}
       </Group>
