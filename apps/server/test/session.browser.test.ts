@@ -149,6 +149,25 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   // checklist step → the device shows it as its current instruction
   await inspector.getByTestId('checklist-step').first().getByTestId('step-send').click();
   await until(async () => (await device.page.getByTestId('camera-instruction').textContent())?.includes('Show the container number'), 'the step on the device');
+  const overlap = () => device.page.evaluate(() => {
+    const a = document.querySelector('[data-testid="camera-instruction"]')!.getBoundingClientRect();
+    const b = document.querySelector('.stage video')!.getBoundingClientRect();
+    return a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  });
+  assert.equal(await overlap(), false, 'on the phone the step banner stays clear of the preview');
+  // glasses mode at a head-mounted display's size: step beside the preview, read aloud
+  await device.page.setViewportSize({ width: 854, height: 480 });
+  await device.page.getByTestId('camera-glasses').click();
+  await device.page.waitForFunction(() => document.body.classList.contains('glasses'));
+  assert.equal(await overlap(), false, 'in glasses mode the step is beside the preview');
+  assert.ok(await device.page.evaluate(() => document.body.dataset.voiceCommands), 'voice commands on, or said to be unavailable');
+  await inspector.getByTestId('checklist-step').nth(1).getByTestId('step-send').click();
+  await until(() => device.page.evaluate(() => document.body.dataset.spoken ?? ''), 'the step read aloud');
+  const spoken = await device.page.evaluate(() => document.body.dataset.spoken ?? '');
+  assert.match(spoken, /^Step 2\. \S{3,}/, spoken);
+  assert.equal(spoken.slice('Step 2. '.length), (await device.page.getByTestId('camera-instruction').innerText()).split('\n').at(-1)?.trim(), 'the step on screen is the one read');
+  await device.page.getByTestId('camera-glasses').click();
+  await device.page.setViewportSize({ width: 800, height: 600 });
 
   // freeze the frame, draw an arrow, send → the device shows the frozen frame with the drawing
   await inspector.getByTestId('freeze-frame').click();

@@ -124,7 +124,7 @@ async function start(j: Joined): Promise<void> {
   const toast = el('div', { class: 'toast', 'data-testid': 'camera-toast', hidden: '', role: 'status' });
   // the inspector's live pointer: a bright ring at the spot of the frame they clicked, fading after 3 s
   const pointer = el('div', { class: 'pointer', 'data-testid': 'camera-pointer', hidden: '', 'aria-hidden': 'true' });
-  stage.append(video, frozenWrap, instruction, toast, pointer);
+  stage.append(video, frozenWrap, toast, pointer);
   let pointerTimer: ReturnType<typeof setTimeout> | undefined;
   const showPointer = (x: number, y: number) => {
     // frame coordinates → the displayed video (object-fit: contain letterboxes it inside the stage)
@@ -168,7 +168,61 @@ async function start(j: Joined): Promise<void> {
   const bHide = btn('camera-hide-drawing');
   const bChat = btn('camera-chat-toggle');
   const bLang = btn('camera-language');
-  root.append(bar, notice, stage, chat, buttons);
+  const bGlasses = btn('camera-glasses');
+  // the current step sits above the preview, never over it (phone) or beside it (glasses)
+  const side = el('div', { class: 'side' });
+  side.append(instruction);
+  root.append(bar, notice, side, stage, chat, buttons);
+
+  // ---------------------------------------------------------------- glasses mode (head-mounted, e.g. 854×480 landscape)
+  // Preview unobstructed, the step in large text beside it, short button labels, steps read aloud in the page's
+  // language, and voice commands where the browser offers speech recognition (else the glasses' own "say the label"
+  // works: every control has a visible text label). ?glasses=1 in the link or the Glasses button; remembered.
+  let glasses = new URLSearchParams(location.search).get('glasses') === '1';
+  try { glasses ||= localStorage.getItem('rvi.glasses') === '1'; } catch { /* private mode */ }
+  const speak = (text: string) => {
+    if (!glasses || !text) return;
+    document.body.dataset.spoken = text;
+    try {
+      speechSynthesis.cancel();
+      const u = new SpeechSynthesisUtterance(text);
+      u.lang = lang === 'zh-CN' ? 'zh-CN' : 'en-US';
+      speechSynthesis.speak(u);
+    } catch {
+      /* no speech synthesis: the step is on screen in large text */
+    }
+  };
+  type Recognition = { lang: string; continuous: boolean; interimResults: boolean; start(): void; stop(): void; onresult: ((e: { results: ArrayLike<ArrayLike<{ transcript: string }>>; resultIndex: number }) => void) | null; onerror: ((e: { error: string }) => void) | null; onend: (() => void) | null };
+  let recognition: Recognition | null = null;
+  const voiceCommands = () => {
+    const Ctor = (window as unknown as { SpeechRecognition?: new () => Recognition; webkitSpeechRecognition?: new () => Recognition }).SpeechRecognition
+      ?? (window as unknown as { webkitSpeechRecognition?: new () => Recognition }).webkitSpeechRecognition;
+    recognition?.stop();
+    recognition = null;
+    if (!glasses || !Ctor) {
+      document.body.dataset.voiceCommands = glasses ? 'unavailable' : 'off';
+      return;
+    }
+    const r = new Ctor();
+    r.lang = lang === 'zh-CN' ? 'zh-CN' : 'en-US';
+    r.continuous = true;
+    r.interimResults = false;
+    // a spoken button label presses that button ("take photo", "拍照")
+    r.onresult = (e) => {
+      const said = e.results[e.results.length - 1][0].transcript.trim().toLowerCase();
+      const hit = [...buttons.querySelectorAll('button')].find((b) => !b.disabled && said.includes((b.textContent ?? '').trim().toLowerCase()));
+      hit?.click();
+    };
+    r.onerror = (e) => { document.body.dataset.voiceCommands = `error:${e.error}`; };
+    r.onend = () => { if (recognition === r && glasses) setTimeout(() => { try { r.start(); } catch { /* already running */ } }, 1000); };
+    recognition = r;
+    try {
+      r.start();
+      document.body.dataset.voiceCommands = 'on';
+    } catch {
+      document.body.dataset.voiceCommands = 'unavailable';
+    }
+  };
 
   // ---------------------------------------------------------------- state shown on the page
   let netLevel: PublisherStats['level'] | 'connecting' = 'connecting';
@@ -240,6 +294,8 @@ async function start(j: Joined): Promise<void> {
     bHide.disabled = !drawing;
     bChat.textContent = chat.hidden ? t.buttons.openChat : t.buttons.closeChat;
     bLang.textContent = lang === 'en' ? '中文' : 'English';
+    bGlasses.textContent = glasses ? t.buttons.phoneMode : t.buttons.glassesMode;
+    document.body.classList.toggle('glasses', glasses);
     chatSend.textContent = t.buttons.send;
     chatInput.placeholder = t.chatPlaceholder;
     if (current) {
@@ -285,10 +341,12 @@ async function start(j: Joined): Promise<void> {
       case 'step.sent':
         current = { kind: 'step', text: p.text?.[lang] ?? p.text?.en ?? '', ordinal: p.ordinal };
         if (live) say(s().newStep);
+        if (live) speak(`${fill(s().step, { n: p.ordinal })}. ${current.text}`);
         break;
       case 'instruction':
         current = { kind: 'instruction', text: String(p.text ?? '') };
         if (live) say(s().newInstruction);
+        if (live) speak(current.text);
         break;
       case 'drawing':
         drawing = { frame: p.frameJpeg && p.frameJpeg !== '(omitted)' ? p.frameJpeg : null, shapes: p.shapes ?? [] };
@@ -501,11 +559,19 @@ async function start(j: Joined): Promise<void> {
     chat.hidden = !chat.hidden;
     render();
   };
+  bGlasses.onclick = () => {
+    glasses = !glasses;
+    try { localStorage.setItem('rvi.glasses', glasses ? '1' : '0'); } catch { /* private mode */ }
+    voiceCommands();
+    render();
+  };
+  if (glasses) voiceCommands();
   bLang.onclick = () => {
     lang = lang === 'en' ? 'zh-CN' : 'en';
     try {
       localStorage.setItem('rvi.locale', lang);
     } catch { /* private mode */ }
+    if (glasses) voiceCommands(); // recognition in the new language
     render();
   };
   const pending = new Map<string, string>();
