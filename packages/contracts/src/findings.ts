@@ -332,6 +332,8 @@ export const RetentionRecordTypeSchema = lit(RETENTION_RECORD_TYPES);
 export const RetentionPolicyItem = Type.Object({
   recordType: Type.String(),
   period: Type.String(),
+  /** The legal minimum of the type (RVI_RETENTION_MINIMUMS, never below P1Y): no period may be set shorter. */
+  minimum: Type.String(),
   source: lit(['default', 'configured'] as const),
   updatedAt: Nullable(IsoDateTime),
 });
@@ -342,6 +344,33 @@ export const RetentionPeriodBody = Type.Object({
 }, { additionalProperties: false });
 export const RetentionParams = Type.Object({ recordType: RetentionRecordTypeSchema }, { additionalProperties: false });
 export const RetentionRecordParams = Type.Object({ recordType: RetentionRecordTypeSchema, id: Id }, { additionalProperties: false });
+export const DeletionRequestBody = Type.Object({
+  recordType: RetentionRecordTypeSchema,
+  recordId: Id,
+  reason: Type.String({ minLength: 10, maxLength: 2000, description: 'Why the record is deleted (goes into the signed tombstone)' }),
+}, { additionalProperties: false });
+export type DeletionRequestBody = Static<typeof DeletionRequestBody>;
+export const DeletionRejectBody = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 2000 }) }, { additionalProperties: false });
+export const DeletionRequestView = Type.Object({
+  id: Type.String(),
+  recordType: Type.String(),
+  recordId: Type.String(),
+  orderId: Type.String(),
+  officeId: Type.String(),
+  contentSha256: Type.String(),
+  reason: Type.String(),
+  status: lit(['pending', 'executed', 'rejected', 'expired'] as const),
+  requestedBy: Type.String(),
+  requestedAt: IsoDateTime,
+  expiresAt: IsoDateTime,
+  decidedBy: Nullable(Type.String()),
+  decidedAt: Nullable(IsoDateTime),
+  decisionReason: Nullable(Type.String()),
+  /** The signed tombstone (a signed envelope: verify with GET /api/keys), once executed. */
+  tombstone: Type.Unknown(),
+});
+export const DeletionRequestList = Type.Object({ items: Type.Array(DeletionRequestView) });
+export const DeletionApproval = Type.Object({ deleted: Type.Boolean(), request: DeletionRequestView, tombstone: Type.Unknown() });
 export const DeletionResult = Type.Object({
   deleted: Type.Boolean(),
   recordType: Type.String(),

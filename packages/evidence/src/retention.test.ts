@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addRetention, decideDeletion, parseRetentionPeriod, parseRetentionPolicy } from './retention.ts';
+import { addRetention, decideDeletion, parseRetentionPeriod, parseRetentionPolicy, periodAtLeast } from './retention.ts';
 
 const policy = parseRetentionPolicy({ recording: 'P3Y', snapshot: 'P1Y6M', session_log: 'P90D', decision: 'forever', draft: 'PT12H' });
 
@@ -56,4 +56,17 @@ test('policy parsing names the record type with an invalid period', () => {
   assert.throws(() => parseRetentionPolicy([] as never), /expected an object/);
   assert.equal(parseRetentionPeriod('forever'), null);
   assert.deepEqual(parseRetentionPeriod('P1Y2M3W4DT5H6M7S'), { years: 1, months: 2, days: 25, timeMs: (5 * 3600 + 6 * 60 + 7) * 1000 });
+});
+
+test('periodAtLeast: calendar-aware, forever is longest, invalid periods throw', () => {
+  assert.equal(periodAtLeast('P1Y', 'P1Y'), true);
+  assert.equal(periodAtLeast('P12M', 'P1Y'), true);
+  assert.equal(periodAtLeast('P365D', 'P1Y'), false, 'a leap year is 366 days');
+  assert.equal(periodAtLeast('P366D', 'P1Y'), true);
+  assert.equal(periodAtLeast('P0D', 'P1Y'), false);
+  assert.equal(periodAtLeast('PT0S', 'P1Y'), false);
+  assert.equal(periodAtLeast('P11M30D', 'P1Y'), false);
+  assert.equal(periodAtLeast('forever', 'P10Y'), true);
+  assert.equal(periodAtLeast('P100Y', 'forever'), false);
+  assert.throws(() => periodAtLeast('ten years', 'P1Y'), /ISO 8601/);
 });

@@ -107,3 +107,19 @@ export function decideDeletion(input: {
   }
   return { deletable: false, reason: 'under_retention', retainUntil, message: `${recordType}: under retention (${policy[recordType]}) until ${retainUntil}` };
 }
+
+/** No record type may be kept for less than this, whatever the configuration says (issue 13). */
+export const RETENTION_FLOOR = 'P1Y';
+
+// Calendar periods have no fixed length (P1M is 28 to 31 days): compare them from several starting days, month ends
+// and a leap day included, and call `a` at least `b` only when it is at least as long from every one of them.
+const REFERENCE_STARTS = ['2001-01-31T00:00:00Z', '2001-02-28T00:00:00Z', '2003-03-01T00:00:00Z', '2004-02-29T00:00:00Z', '2004-12-31T23:00:00Z'].map((s) => new Date(s));
+
+/** Is period `a` at least as long as period `b`? (ISO 8601 durations or `forever`; throws on an invalid one.) */
+export function periodAtLeast(a: string, b: string): boolean {
+  const pa = parseRetentionPeriod(a);
+  const pb = parseRetentionPeriod(b);
+  if (pa === null) return true;
+  if (pb === null) return false;
+  return REFERENCE_STARTS.every((d) => addRetention(d, pa).getTime() >= addRetention(d, pb).getTime());
+}

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { retentionConfigOf, type RetentionConfig } from './retention-config.ts';
 
 /** Validated configuration from environment variables. A bad value is reported by name and the process exits with code 2. */
 export interface Config {
@@ -53,6 +54,8 @@ export interface Config {
   linkResendSeconds: number;
   /** ... and at most this many sends per session per hour (RVI_LINK_SENDS_PER_HOUR) */
   linkSendsPerHour: number;
+  /** Legal minimum retention per record type, deletion approval window, automatic sweep (RVI_RETENTION_*). */
+  retention: RetentionConfig;
 }
 
 export class ConfigError extends Error {
@@ -154,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     smsFrom: env.RVI_SMS_FROM?.trim() || null,
     linkResendSeconds: int(env, 'RVI_LINK_RESEND_SECONDS', 30, 0, 3600),
     linkSendsPerHour: int(env, 'RVI_LINK_SENDS_PER_HOUR', 10, 1, 1000),
+    retention: retentionConfigOf(env),
     ...overrides,
   };
 }

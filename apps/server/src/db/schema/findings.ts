@@ -148,3 +148,31 @@ export const retentionPolicies = pgTable('retention_policies', {
   updatedBy: text('updated_by').references(() => users.id),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+/**
+ * Four-eyes deletion of one record after retention (issue 13): an administrator asks (with a reason), a different
+ * administrator approves before `expires_at`; the deletion, and its signed tombstone in the audit log, happen at
+ * approval. `content_sha256` is the record's content when asked: a record changed since is not deleted on that request.
+ */
+export const deletionRequests = pgTable('deletion_requests', {
+  id: text('id').primaryKey(),
+  recordType: text('record_type').notNull(),
+  recordId: text('record_id').notNull(),
+  orderId: text('order_id').notNull().references(() => inspectionOrders.id),
+  officeId: text('office_id').notNull().references(() => organisations.id),
+  contentSha256: text('content_sha256').notNull(),
+  reason: text('reason').notNull(),
+  status: text('status').$type<'pending' | 'executed' | 'rejected' | 'expired'>().notNull().default('pending'),
+  requestedBy: text('requested_by').notNull().references(() => users.id),
+  requestedAt: ts('requested_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at').notNull(),
+  decidedBy: text('decided_by').references(() => users.id),
+  decidedAt: ts('decided_at'),
+  decisionReason: text('decision_reason'),
+  /** The signed tombstone (SignedEnvelope) written when the deletion was executed. */
+  tombstone: jsonb('tombstone'),
+}, (t) => [
+  // One open request per record at a time.
+  uniqueIndex('deletion_requests_pending_uq').on(t.recordType, t.recordId).where(sql`status = 'pending'`),
+  index('deletion_requests_office_idx').on(t.officeId, t.requestedAt),
+]);

@@ -302,15 +302,16 @@ test('keys: published without login; rotation is for administrators, audited, an
   assert.equal(again.body.signature.valid, true, again.body.signature.problems.join('; '));
 });
 
-test('retention: nothing under retention is deleted (409 with the date); after it, deletion is allowed and audited', async () => {
+test('retention: nothing under retention is deleted (409 with the date); periods never below the legal minimum; deletion asked for is audited', async () => {
   const o = await orderInProgress(t, a);
   const [s] = await addSuggestedFindings(t.ctx.db, systemActor('vision'), o.id, [{ field: 'hs6', declared: '851762', observed: '851712', confidence: 0.5, evidence: { snapshotId: null } }]);
   const f = await a.inspector1.post(`/api/orders/${o.id}/findings`, step('seal_intact'));
-  const url = `/api/retention/records/findings/${f.body.id}`;
-  assert.equal(await anonymous(t, 'DELETE', url), 401);
-  assert.equal((await a.sup.del(url)).status, 403);
-  assert.equal((await a.admin.del('/api/retention/records/passwords/x')).status, 400);
-  const refused = await a.admin.del(url);
+  const url = '/api/retention/deletion-requests';
+  const body = { recordType: 'findings', recordId: f.body.id, reason: 'test: delete a fresh finding' };
+  assert.equal(await anonymous(t, 'POST', url, body), 401);
+  assert.equal((await a.sup.post(url, body)).status, 403);
+  assert.equal((await a.admin.post(url, { ...body, recordType: 'passwords' })).status, 400);
+  const refused = await a.admin.post(url, body);
   assert.equal(refused.status, 409);
   assert.equal(refused.body.error.code, 'under_retention');
   const until = new Date(refused.body.error.details.retainUntil);
@@ -321,13 +322,13 @@ test('retention: nothing under retention is deleted (409 with the date); after i
   assert.equal(pol.body.items.find((i: { recordType: string }) => i.recordType === 'recordings').period, 'P5Y');
   assert.equal((await a.admin.put('/api/retention/suggested_findings', { period: 'ten years' })).body.error.code, 'invalid_period');
   assert.equal((await a.sup.put('/api/retention/suggested_findings', { period: 'PT0S' })).status, 403);
-  const set = await a.admin.put('/api/retention/suggested_findings', { period: 'PT0S' });
+  assert.equal((await a.admin.put('/api/retention/suggested_findings', { period: 'PT0S' })).body.error.code, 'below_legal_minimum');
+  const set = await a.admin.put('/api/retention/suggested_findings', { period: 'P1Y' });
   assert.equal(set.status, 200, set.text);
   assert.equal(set.body.items.find((i: { recordType: string }) => i.recordType === 'suggested_findings').source, 'configured');
-  const del = await a.admin.del(`/api/retention/records/suggested_findings/${s.id}`);
-  assert.equal(del.status, 200, del.text);
-  assert.equal(del.body.deleted, true);
-  assert.deepEqual(await auditOf(s.id), ['finding.suggested', 'retention.deleted']);
-  assert.equal((await a.admin.del(`/api/retention/records/suggested_findings/${s.id}`)).status, 404);
+  const del = await a.admin.post(url, { recordType: 'suggested_findings', recordId: s.id, reason: 'test: delete a fresh suggestion' });
+  assert.equal(del.status, 409, del.text);
+  assert.equal(del.body.error.code, 'under_retention');
+  assert.deepEqual(await auditOf(s.id), ['finding.suggested']);
   assert.deepEqual(await auditOf('suggested_findings'), ['retention.changed']);
 });

@@ -2,8 +2,8 @@ import { createReadStream, promises as fs } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
-  CaseList, CaseStory, DeletionResult, IdParams, KeyList, RetentionParams, RetentionPeriodBody, RetentionPolicyList, RetentionRecordParams,
-  type RetentionRecordType,
+  CaseList, CaseStory, DeletionApproval, DeletionRejectBody, DeletionRequestBody, DeletionRequestList, DeletionRequestView, IdParams, KeyList,
+  RetentionParams, RetentionPeriodBody, RetentionPolicyList, type RetentionRecordType,
 } from '@rvi/contracts';
 import type { AppContext } from '../../app.ts';
 import { actorOf } from '../../platform/http.ts';
@@ -12,7 +12,10 @@ import { getCaseStory, listCases } from './case-story.service.ts';
 import { exportCaseToTemp } from './evidence.service.ts';
 import { listKeys, rotateKey } from './keys.service.ts';
 import { openCaseMedia } from './media.service.ts';
-import { deleteRecord, listRetention, setRetention } from './retention.service.ts';
+import {
+  approveDeletion, listDeletionRequests, listRetention, rejectDeletion, requestDeletion, setRetention, sweepRetention,
+} from './retention.service.ts';
+import { systemActor } from '../../platform/actor.ts';
 
 const tags = ['evidence'];
 const id = (req: { params: unknown }) => (req.params as IdParams).id;
@@ -80,20 +83,61 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/retention', {
-    schema: { tags, summary: 'Retention period per record type (administrators, auditors, supervisors)', response: { 200: RetentionPolicyList, ...errors } },
-  }, async (req) => listRetention(ctx.db, actorOf(req)));
+    config: { access: { action: 'audit.read' } },
+    schema: { tags, summary: 'Retention period and legal minimum per record type (administrators, auditors, supervisors)', response: { 200: RetentionPolicyList, ...errors } },
+  }, async (req) => listRetention(ctx, actorOf(req)));
 
   app.put('/api/retention/:recordType', {
-    schema: { tags, summary: 'Set the retention period of a record type: ISO 8601 duration or "forever" (administrator, audited)', params: RetentionParams, body: RetentionPeriodBody, response: { 200: RetentionPolicyList, ...errors } },
-  }, async (req) => setRetention(ctx.db, actorOf(req), (req.params as { recordType: RetentionRecordType }).recordType, (req.body as { period: string }).period));
-
-  app.delete('/api/retention/records/:recordType/:id', {
+    config: { access: { action: 'admin.manage' } },
     schema: {
-      tags, summary: 'Delete one record after its retention period (administrator, audited); under retention: 409 with the date it expires',
-      params: RetentionRecordParams, response: { 200: DeletionResult, ...errors },
+      tags, summary: 'Set the retention period of a record type: ISO 8601 duration or "forever", never below its legal minimum (400 below_legal_minimum; administrator, audited)',
+      params: RetentionParams, body: RetentionPeriodBody, response: { 200: RetentionPolicyList, ...errors },
     },
-  }, async (req) => {
-    const p = req.params as { recordType: RetentionRecordType; id: string };
-    return deleteRecord(ctx.db, ctx.config.dataDir, actorOf(req), p.recordType, p.id);
+  }, async (req) => setRetention(ctx, actorOf(req), (req.params as { recordType: RetentionRecordType }).recordType, (req.body as { period: string }).period));
+
+  // Deleting a record takes two administrators (four eyes): one asks, another approves; see retention.service.ts.
+  app.get('/api/retention/deletion-requests', {
+    config: { access: { action: 'audit.read' } },
+    schema: { tags, summary: "The office's deletion requests, newest first (administrators, auditors, supervisors)", response: { 200: DeletionRequestList, ...errors } },
+  }, async (req) => listDeletionRequests(ctx, actorOf(req)));
+
+  app.post('/api/retention/deletion-requests', {
+    config: { access: { action: 'admin.manage' } },
+    schema: {
+      tags, summary: 'Ask for the deletion of one record after its retention (administrator); 409 under_retention / case_open / case_on_hold / deletion_pending; another administrator must approve',
+      body: DeletionRequestBody, response: { 201: DeletionRequestView, ...errors },
+    },
+  }, async (req, reply) => {
+    const b = req.body as { recordType: RetentionRecordType; recordId: string; reason: string };
+    return reply.status(201).send(await requestDeletion(ctx, actorOf(req), b));
   });
+
+  app.post('/api/retention/deletion-requests/:id/approve', {
+    config: { access: { action: 'admin.manage' } },
+    schema: {
+      tags, summary: 'Approve a deletion request (a different administrator of the office; 403 four_eyes for the requester): the record is deleted and a signed tombstone goes into the audit log',
+      params: IdParams, body: Type.Object({}, { additionalProperties: false }), response: { 200: DeletionApproval, ...errors },
+    },
+  }, async (req) => approveDeletion(ctx, actorOf(req), id(req)));
+
+  app.post('/api/retention/deletion-requests/:id/reject', {
+    config: { access: { action: 'admin.manage' } },
+    schema: { tags, summary: 'Turn a pending deletion request down (or withdraw your own), with a reason (administrator, audited)', params: IdParams, body: DeletionRejectBody, response: { 200: DeletionRequestView, ...errors } },
+  }, async (req) => rejectDeletion(ctx, actorOf(req), id(req), (req.body as { reason: string }).reason));
+
+  // The automatic sweep (RVI_RETENTION_SWEEP_MINUTES; off by default): the same rules, tombstones with basis `policy`.
+  const minutes = ctx.config.retention.sweepMinutes;
+  if (minutes > 0) {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      sweepRetention(ctx, systemActor('retention-sweep'))
+        .then((r) => { if (r.deleted.length) app.log.info({ deleted: r.deleted.length, kept: r.kept }, 'retention sweep'); })
+        .catch((err) => app.log.error({ err }, 'retention sweep failed'))
+        .finally(() => { running = false; });
+    }, minutes * 60_000);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
 }
