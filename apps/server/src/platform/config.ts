@@ -56,6 +56,11 @@ export interface Config {
   linkSendsPerHour: number;
   /** Legal minimum retention per record type, deletion approval window, automatic sweep (RVI_RETENTION_*). */
   retention: RetentionConfig;
+  /**
+   * Usernames of auditors who see the audit log of every customs office (RVI_NATIONAL_AUDITORS, comma-separated).
+   * Everyone else with audit access sees only entries about their own office (issue 13).
+   */
+  nationalAuditors: string[];
 }
 
 export class ConfigError extends Error {
@@ -158,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     linkResendSeconds: int(env, 'RVI_LINK_RESEND_SECONDS', 30, 0, 3600),
     linkSendsPerHour: int(env, 'RVI_LINK_SENDS_PER_HOUR', 10, 1, 1000),
     retention: retentionConfigOf(env),
+    nationalAuditors: (env.RVI_NATIONAL_AUDITORS ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     ...overrides,
   };
 }

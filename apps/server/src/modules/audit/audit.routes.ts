@@ -5,7 +5,7 @@ import type { SignedCheckpoint } from '@rvi/evidence';
 import type { AppContext } from '../../app.ts';
 import { actorOf } from '../../platform/http.ts';
 import { requireRole } from '../../platform/policy.ts';
-import { listAudit, verifyAuditLog } from './audit.service.ts';
+import { auditScopeOf, listAudit, verifyAuditLog } from './audit.service.ts';
 
 export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
   const verify = async (given: readonly SignedCheckpoint[] = []) =>
@@ -67,8 +67,9 @@ export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
       response: { 200: Type.Object({ items: Type.Array(AuditEntryView) }), 401: ErrorBody, 403: ErrorBody },
     },
   }, async (req) => {
-    requireRole(actorOf(req), 'audit.read');
+    const actor = actorOf(req);
+    requireRole(actor, 'audit.read');
     const q = req.query as { limit?: number; beforeSeq?: number };
-    return { items: await listAudit(ctx.db, { limit: q.limit ?? 100, beforeSeq: q.beforeSeq }) };
+    return { items: await listAudit(ctx.db, { limit: q.limit ?? 100, beforeSeq: q.beforeSeq, officeId: auditScopeOf(actor, ctx.config.nationalAuditors) }) };
   });
 }
