@@ -4,7 +4,10 @@
 // decoded frames, sends a checklist step and a drawing that reach the device, requests a snapshot that arrives at
 // full resolution with its hash, ends the session and the recording matches the session's length with no gaps.
 // Then the device's network is cut for 10 s (its media through a UDP proxy, its browser offline) and the video
-// resumes within 5 s of restoring; expired and reused links show the refusal page.
+// resumes within 5 s of restoring; expired and reused links show the refusal page. One-tap joining (issue 12): a real
+// SMTP server receives the camera link e-mailed at session start; the link opens the camera page on a phone-sized
+// context and streams, works once; on a phone the operator's portal shows "Open camera" (no QR code) and the
+// notification's target (?session=…&go=1) goes straight into the camera page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -18,7 +21,8 @@ import { asc, eq } from 'drizzle-orm';
 import { probeMedia } from '@rvi/media';
 import { UdpProxy } from '../../../packages/media/src/testing/harness.ts';
 import { startTestApp, TEST_PASSWORD, type TestApp } from './harness.ts';
-import { deviceJoinTokens, liveSessions, recordingSegments, sessionEvents } from '../src/db/schema.ts';
+import { startTestSmtp, type TestSmtp } from './mail-server.ts';
+import { deviceJoinTokens, liveSessions, recordingSegments, sessionEvents, users } from '../src/db/schema.ts';
 import { liveSessionsOf } from '../src/modules/sessions/sessions.routes.ts';
 import { hashSecret } from '../src/modules/sessions/sessions.tokens.ts';
 import { bookedOrder, people, type People } from '../src/modules/sessions/sessions.test-helpers.ts';
@@ -47,6 +51,8 @@ function newestMtime(dir: string): number {
 
 let t: TestApp;
 let p: People;
+let smtp: TestSmtp;
+const OPERATOR_EMAIL = 'sun.hao@alpha-trading.example';
 let base: string;
 let work: string;
 let browser: Browser;
@@ -67,10 +73,13 @@ before(async () => {
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-vf',
     "drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='MSCU 123456-7':fontsize=48:fontcolor=white:box=1:boxcolor=black@0.7:x=(w-tw)/2:y=h-th-30",
     '-t', '3', '-pix_fmt', 'yuv420p', y4m]);
-  t = await startTestApp({}, { jobs: false });
+  // a real SMTP server: opening a session e-mails the camera link to the booked operator (issue 12)
+  smtp = await startTestSmtp();
+  t = await startTestApp({ smtpUrl: smtp.url, mailFrom: 'rvi@customs.example' }, { jobs: false });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   p = await people(t);
+  await t.ctx.db.update(users).set({ email: OPERATOR_EMAIL }).where(eq(users.id, p.operator.userId));
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: [...ARGS, `--use-file-for-fake-video-capture=${y4m}`] });
   inspectorCtx = await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' });
   inspector = await inspectorCtx.newPage();
@@ -86,6 +95,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await t?.close();
+  await smtp?.close();
   proxy.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -379,4 +389,46 @@ test('a 10 s network cut: the inspector sees "reconnecting", the video resumes w
   }
   media.devicePath = undefined;
   await device.ctx.close();
+});
+
+test('one-tap joining: the e-mailed link opens the camera page on a phone and streams, works once; on a phone the operator\'s portal offers "Open camera", not a QR code, and the notification\'s target goes straight to the camera', { timeout: 90_000 }, async () => {
+  const order = await bookedOrder(t, p);
+  const { sessionId } = await startSession(order.orderNo);
+  await inspector.locator('[data-testid="invite-result"][data-delivered="true"]').waitFor();
+  const mail = await smtp.waitFor((m) => m.to === OPERATOR_EMAIL && m.subject.includes(order.orderNo));
+  assert.equal(mail.links.length, 1);
+  assert.ok(mail.links[0].startsWith(`${base}/camera.html#t=`), mail.links[0]);
+  const phoneOf = () => browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'en-US' });
+  const phoneCtx = await phoneOf();
+  const phone = await phoneCtx.newPage();
+  phone.setDefaultTimeout(15_000);
+  await phone.goto(mail.links[0]);
+  await phone.getByTestId('camera-title').waitFor();
+  const f0 = await framesDecoded();
+  await until(async () => (await framesDecoded()) > f0 + 10, 'frames from the phone decoded in the console', 20_000);
+  const again = await phoneCtx.newPage();
+  await again.goto(mail.links[0]);
+  await again.getByTestId('camera-refused').waitFor();
+  assert.equal(await again.evaluate(() => document.body.dataset.refused), 'token_used');
+  await again.close();
+
+  // the operator's portal on the phone: a fresh link as an "Open camera" button, no QR code of its own screen
+  const portalCtx = await phoneOf();
+  const portal = await portalCtx.newPage();
+  portal.setDefaultTimeout(15_000);
+  await portal.goto(`${base}/login`);
+  await portal.getByTestId('login-username').fill('alpha.operator');
+  await portal.getByTestId('login-password').fill(TEST_PASSWORD);
+  await portal.getByTestId('login-submit').click();
+  await portal.waitForURL(/\/enterprise\//);
+  await portal.goto(`${base}/enterprise/camera?session=${sessionId}`);
+  await portal.getByTestId('open-camera').waitFor();
+  assert.equal(await portal.getByTestId('device-link-qr').count(), 0, 'no QR code on the phone');
+  // the "session started" notification leads to ?session=…&go=1: on a phone, straight into the camera page
+  await portal.goto(`${base}/enterprise/camera?session=${sessionId}&go=1`);
+  await portal.waitForURL(/\/camera\.html/);
+  await portal.getByTestId('camera-title').waitFor();
+  await shot(portal, 'camera-from-notification');
+  await portalCtx.close();
+  await phoneCtx.close();
 });

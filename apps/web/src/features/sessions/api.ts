@@ -41,7 +41,11 @@ export function useOrdersReadyForSession(enabled: boolean) {
   });
 }
 
-export function useOpenSession() {
+/**
+ * Opens a session. `onOpened` runs from the hook's own callback: it fires even when the button re-mounted while the
+ * request was running (the lists refresh as soon as the server commits, before it has e-mailed the link and answered).
+ */
+export function useOpenSession(onOpened?: (r: CreateSessionResult) => void) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (orderId: string) => api<CreateSessionResult>('/api/sessions', { json: { orderId } }),
@@ -49,6 +53,7 @@ export function useOpenSession() {
       qc.setQueryData(sessionKeys.detail(r.session.id), r.session);
       void qc.invalidateQueries({ queryKey: ['sessions'] });
       void qc.invalidateQueries({ queryKey: ['orders'] });
+      onOpened?.(r);
     },
   });
 }

@@ -12,7 +12,7 @@ import { useOpenSession } from '../api.ts';
 export function StartSessionButton({ orderId, consolePath }: { orderId: string; consolePath: (sessionId: string) => string }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const open = useOpenSession();
+  const open = useOpenSession((r) => navigate(consolePath(r.session.id), { state: { link: r.link, invite: r.invite ?? null } }));
   const existing = open.error instanceof ApiError && open.error.code === 'session_open' ? (open.error.details as { sessionId?: string } | undefined)?.sessionId : undefined;
   return (
     <>
@@ -20,7 +20,7 @@ export function StartSessionButton({ orderId, consolePath }: { orderId: string; 
         size="xs" data-testid="start-session" loading={open.isPending}
         onClick={() => {
           if (existing) return navigate(consolePath(existing));
-          open.mutate(orderId, { onSuccess: (r) => navigate(consolePath(r.session.id), { state: { link: r.link, invite: r.invite ?? null } }) });
+          open.mutate(orderId);
         }}
       >
         {existing ? t('sessions.list.openConsole') : t('sessions.list.start')}
