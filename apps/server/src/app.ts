@@ -26,8 +26,9 @@ import { mailerFromConfig, type Mailer } from './adapters/mail.ts';
 import { smsFromConfig, type SmsSender } from './adapters/sms.ts';
 import { appliedMigrations, expectedMigrations, migrate, openDatabase, type Database, type Db } from './platform/db.ts';
 import { installRouteAccess } from './platform/access.ts';
-import { actorOf, installErrorHandler, installValidators } from './platform/http.ts';
+import { actorOf, installErrorHandler, installTextChecks, installValidators } from './platform/http.ts';
 import { loggerOptions } from './platform/logging.ts';
+import { installRequestGuards, installSecurityHeaders } from './platform/security.ts';
 import { LoginThrottle, sessionCookieName, SessionStore } from './modules/auth/auth.service.ts';
 import { AppError } from './platform/errors.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
@@ -148,6 +149,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   installValidators(app);
   installErrorHandler(app);
   installRouteAccess(app); // before any route: each declares `config: { access }` (platform/access.ts)
+  installTextChecks(app); // after the access check: NUL bytes and lone surrogates in any field → 400 naming it
+  await installSecurityHeaders(app, ctx.config); // on every response (platform/security.ts)
   await app.register(cookie);
   await app.register(websocket, {
     options: {
@@ -156,7 +159,13 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       handleProtocols: (offered: Set<string>) => (offered.has(DEVICE_WS_PROTOCOL) ? DEVICE_WS_PROTOCOL : false),
     },
   });
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  // after the websocket plugin (its onRequest hook must run first, or a refused upgrade's socket is never closed) and
+  // before authentication: cross-site state-changing requests and WebSocket upgrades are refused (403), bodies of a
+  // media type their route does not expect too (415)
+  installRequestGuards(app, ctx.config);
+  // text/csv for the CSV import (its route accepts it); text/plain is Fastify's own parser, refused by every route
+  // (415: a cross-site form can post text/plain without a preflight)
+  app.addContentTypeParser(['text/csv'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
   app.decorateRequest('actor', null);
 
   // Authentication for every API route but the public ones; authorisation happens in each service (policy layer).

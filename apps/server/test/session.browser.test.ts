@@ -49,6 +49,18 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/**
+ * Content-Security-Policy violations seen by any page (the server's CSP must fit the web app: issue 13 item 10).
+ * Chromium reports each on the console and as a `securitypolicyviolation` event.
+ */
+const cspViolations: string[] = [];
+async function watchedContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+  const c = await browser.newContext(options);
+  await c.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
+  c.on('console', (m) => { if (/Content.Security.Policy|CSP violation/i.test(m.text())) cspViolations.push(`${m.location().url}: ${m.text()}`); });
+  return c;
+}
+
 let t: TestApp;
 let p: People;
 let smtp: TestSmtp;
@@ -81,7 +93,7 @@ before(async () => {
   p = await people(t);
   await t.ctx.db.update(users).set({ email: OPERATOR_EMAIL }).where(eq(users.id, p.operator.userId));
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: [...ARGS, `--use-file-for-fake-video-capture=${y4m}`] });
-  inspectorCtx = await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' });
+  inspectorCtx = await watchedContext({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' });
   inspector = await inspectorCtx.newPage();
   inspector.setDefaultTimeout(15_000);
   inspector.on('dialog', (d) => void d.accept());
@@ -126,7 +138,7 @@ async function startSession(orderNo: string): Promise<{ sessionId: string; link:
 }
 
 async function openDevice(link: string): Promise<{ ctx: BrowserContext; page: Page }> {
-  const ctx = await browser.newContext({ viewport: { width: 800, height: 600 }, locale: 'en-US' });
+  const ctx = await watchedContext({ viewport: { width: 800, height: 600 }, locale: 'en-US' });
   const page = await ctx.newPage();
   page.setDefaultTimeout(15_000);
   await page.goto(link);
@@ -350,12 +362,12 @@ test('a 10 s network cut: the inspector sees "reconnecting", the video resumes w
   assert.deepEqual(states.slice(0, 5), ['state.requested', 'state.ringing', 'state.connected', 'state.reconnecting', 'state.connected']);
 
   // the link already used by the device is refused; so is an expired one
-  const reused = await (await browser.newContext()).newPage();
+  const reused = await (await watchedContext()).newPage();
   await reused.goto(link);
   await reused.getByTestId('camera-refused').waitFor();
   assert.match((await reused.getByTestId('camera-refused').textContent())!, /already used/);
   // the booked operator gets a fresh link in the enterprise portal (here: left until it expired)
-  const opCtx = await browser.newContext({ locale: 'en-US' });
+  const opCtx = await watchedContext({ locale: 'en-US' });
   const op = await opCtx.newPage();
   await op.goto(`${base}/login`);
   await op.getByTestId('login-username').fill('alpha.operator');
@@ -367,7 +379,7 @@ test('a 10 s network cut: the inspector sees "reconnecting", the video resumes w
   const freshLink = (await op.getByTestId('device-link-url').getAttribute('href'))!;
   await op.getByTestId('device-link-qr').locator('svg').waitFor();
   await t.ctx.db.update(deviceJoinTokens).set({ expiresAt: new Date(Date.now() - 60_000) }).where(eq(deviceJoinTokens.tokenHash, hashSecret(new URL(freshLink).hash.slice(3))));
-  const expired = await (await browser.newContext()).newPage();
+  const expired = await (await watchedContext()).newPage();
   await expired.goto(freshLink);
   await expired.getByTestId('camera-refused').waitFor();
   assert.match((await expired.getByTestId('camera-refused').textContent())!, /expired/);
@@ -398,7 +410,7 @@ test('one-tap joining: the e-mailed link opens the camera page on a phone and st
   const mail = await smtp.waitFor((m) => m.to === OPERATOR_EMAIL && m.subject.includes(order.orderNo));
   assert.equal(mail.links.length, 1);
   assert.ok(mail.links[0].startsWith(`${base}/camera.html#t=`), mail.links[0]);
-  const phoneOf = () => browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'en-US' });
+  const phoneOf = () => watchedContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'en-US' });
   const phoneCtx = await phoneOf();
   const phone = await phoneCtx.newPage();
   phone.setDefaultTimeout(15_000);
@@ -431,4 +443,8 @@ test('one-tap joining: the e-mailed link opens the camera page on a phone and st
   await shot(portal, 'camera-from-notification');
   await portalCtx.close();
   await phoneCtx.close();
+});
+
+test('no Content-Security-Policy violations on the console or the camera page', () => {
+  assert.deepEqual(cspViolations, []);
 });

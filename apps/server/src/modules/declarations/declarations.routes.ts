@@ -31,6 +31,7 @@ export function declarationRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/api/declarations/import', {
     bodyLimit: 64 * 1024 * 1024,
+    config: { bodyTypes: ['text/csv', 'application/json'] },
     schema: {
       tags, summary: 'Import declarations: a CSV in the Korea Customs dataset format (Content-Type: text/csv, optional goods columns), or a JSON array of declarations (application/json)',
       querystring: Type.Composite([ImportQuery, Type.Object({ fileName: Type.Optional(Type.String({ maxLength: 200 })) })], { additionalProperties: false }),

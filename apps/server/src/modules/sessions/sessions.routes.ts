@@ -236,6 +236,7 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.register(async (sub) => {
     sub.addContentTypeParser(['image/jpeg', 'image/png', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
     sub.post('/api/device/snapshots', {
+      config: { bodyTypes: ['image/jpeg', 'image/png', 'application/octet-stream'] },
       schema: {
         tags: ['device'], summary: 'Upload a full-resolution still (body: the JPEG/PNG bytes); idempotent by clientId', security: [],
         querystring: SnapshotUploadQuery, response: { 200: SnapshotUploadResult, ...deviceErrors },
@@ -260,8 +261,11 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
       socket.off('message', keep);
       media.attachDevice(socket, dev, early);
     }, (e) => {
-      const code = e instanceof AppError ? e.code : 'internal';
-      socket.send(JSON.stringify({ type: 'refused', code, message: (e as Error).message }));
+      // an unexpected error (e.g. a failed query) is logged; the device gets a generic message, never its text
+      const known = e instanceof AppError && e.status < 500;
+      if (!known) req.log.error({ err: e, reqId: req.id }, 'device WebSocket: key check failed');
+      const code = known ? e.code : 'internal';
+      socket.send(JSON.stringify({ type: 'refused', code, message: known ? e.message : `Internal error (request ${req.id})` }));
       socket.close(4403, code);
     });
   });
