@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, unauthenticated } from './errors.ts';
 import type { Actor } from './actor.ts';
-import { isValidDate, isValidDateTime } from './validation.ts';
+import { findBadText, isValidDate, isValidDateTime } from './validation.ts';
 
 function makeAjv(coerce: boolean) {
   const ajv = new Ajv({
@@ -27,6 +27,19 @@ export function installValidators(app: FastifyInstance) {
   const strict = makeAjv(false);
   const coercing = makeAjv(true);
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+}
+
+/**
+ * Refuses text no database can store in the body, query or path parameters of any request (400 `validation`, the
+ * field named). Install after the route-access check (401, then 403, then 400).
+ */
+export function installTextChecks(app: FastifyInstance) {
+  app.addHook('preValidation', async (req) => {
+    for (const [part, value] of [['params', req.params], ['querystring', req.query], ['body', req.body]] as const) {
+      const bad = findBadText(value, part);
+      if (bad) throw new AppError('validation', 400, `${bad.field} ${bad.message}`, [bad]);
+    }
+  });
 }
 
 function fieldOf(instancePath: string, params: Record<string, unknown>): string {

@@ -6,8 +6,11 @@ export function isValidDate(s: string): boolean {
   const m = DATE_RE.exec(s);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (mo < 1 || mo > 12 || d < 1) return false;
-  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  // year 0000 does not exist (1 BC is followed by AD 1): Postgres refuses it, so must validation
+  if (y < 1 || mo < 1 || mo > 12 || d < 1) return false;
+  const last = new Date(Date.UTC(2000, 0, 1));
+  last.setUTCFullYear(y, mo, 0); // not Date.UTC(y, …): it maps years 0-99 to 1900-1999
+  const days = last.getUTCDate();
   return d <= days;
 }
 const DATE_TIME_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$/;
@@ -42,4 +45,38 @@ export function problems<T extends TSchema>(schema: T, value: unknown): { field:
 
 export function isValid<T extends TSchema>(schema: T, value: unknown): value is Static<T> {
   return compiled(schema).Check(value);
+}
+
+// A NUL byte (Postgres text and jsonb cannot hold it) or a lone UTF-16 surrogate (not a character: it would be
+// replaced or refused by the database) in any string of a request: a 400 naming the field, for every route at once.
+// eslint-disable-next-line no-control-regex
+const NUL = /\u0000/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function badText(s: string): string | null {
+  if (NUL.test(s)) return 'contains a NUL character (\\u0000)';
+  if (LONE_SURROGATE.test(s)) return 'contains a lone UTF-16 surrogate (not a character)';
+  return null;
+}
+
+/** The first string (or object key) of a parsed request part that a database cannot store, with its path. */
+export function findBadText(value: unknown, path: string, depth = 0): { field: string; message: string } | null {
+  if (typeof value === 'string') {
+    const m = badText(value);
+    if (!m) return null;
+    // a text body (CSV): which line
+    const at = value.search(NUL.test(value) ? NUL : LONE_SURROGATE);
+    const line = path === 'body' ? ` (line ${value.slice(0, at).split('\n').length})` : '';
+    return { field: path, message: `${m}${line}` };
+  }
+  if (!value || typeof value !== 'object' || depth > 64 || Buffer.isBuffer(value)) return null;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  for (const [k, v] of entries) {
+    const km = Array.isArray(value) ? null : badText(k);
+    // eslint-disable-next-line no-control-regex
+    if (km) return { field: `${path}.${k.replace(/[\u0000\uD800-\uDFFF]/g, '?')}`, message: `is a field name that ${km}` };
+    const found = findBadText(v, `${path}.${k}`, depth + 1);
+    if (found) return found;
+  }
+  return null;
 }

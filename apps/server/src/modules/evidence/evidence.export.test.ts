@@ -130,6 +130,13 @@ test('media playback: byte ranges for the player; other enterprises cannot fetch
   assert.match(String(r.headers['content-range']), /^bytes 0-99\/\d+$/);
   assert.equal(r.rawPayload.subarray(0, 4).toString('hex'), '1a45dfa3', 'a WebM (EBML) file');
   assert.equal((await a.beta.get(`/api/media/${recording.id}`)).status, 404);
+  // a range the file cannot satisfy is a 416 (JSON error, the size in Content-Range), never a 500
+  for (const range of ['bytes=100-50', 'bytes=999999999-', 'bytes=-0']) {
+    const bad = await t.app.inject({ method: 'GET', url: `/api/media/${recording.id}`, headers: { cookie: a.sup.cookie, range } });
+    assert.equal(bad.statusCode, 416, `${range}: ${bad.body}`);
+    assert.equal(bad.json().error.code, 'range_not_satisfiable');
+    assert.match(String(bad.headers['content-range']), /^bytes \*\/\d+$/);
+  }
 });
 
 test('download and CLI export: the package verifies offline (rvi evidence verify → exit 0 "verified"); roles enforced; audited', async () => {

@@ -2,7 +2,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
-  CaseList, CaseStory, DeletionApproval, DeletionRejectBody, DeletionRequestBody, DeletionRequestList, DeletionRequestView, IdParams, KeyList,
+  CaseList, CaseStory, DeletionApproval, DeletionRejectBody, DeletionRequestBody, DeletionRequestList, DeletionRequestView, ErrorBody, IdParams, KeyList,
   RetentionParams, RetentionPeriodBody, RetentionPolicyList, type RetentionRecordType,
 } from '@rvi/contracts';
 import type { AppContext } from '../../app.ts';
@@ -62,7 +62,7 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/media/:id', {
-    schema: { tags, summary: 'A recording or snapshot of a case (byte ranges supported, for the player)', params: IdParams, response: { 200: { type: 'string', format: 'binary' }, 206: { type: 'string', format: 'binary' }, ...errors } },
+    schema: { tags, summary: 'A recording or snapshot of a case (byte ranges supported, for the player)', params: IdParams, response: { 200: { type: 'string', format: 'binary' }, 206: { type: 'string', format: 'binary' }, 416: ErrorBody, ...errors } },
   }, async (req, reply) => {
     const m = await openCaseMedia(ctx.db, ctx.config.dataDir, actorOf(req), id(req));
     const type = m.file.contentType ?? (m.file.kind === 'recording' ? 'video/webm' : 'image/jpeg');
@@ -73,7 +73,8 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
       let end = range[1] && range[2] ? Math.min(Number(range[2]), m.size - 1) : m.size - 1;
       if (!range[1]) end = m.size - 1;
       if (start >= m.size || start > end) {
-        return reply.status(416).header('content-range', `bytes */${m.size}`).send({ error: { code: 'range_not_satisfiable', message: `The file has ${m.size} bytes` } });
+        // the error is JSON (the media type set above would make it an unserialisable video body: a 500)
+        return reply.status(416).header('content-type', 'application/json; charset=utf-8').header('content-range', `bytes */${m.size}`).send({ error: { code: 'range_not_satisfiable', message: `The file has ${m.size} bytes` } });
       }
       start = Math.max(0, start);
       return reply.status(206).header('content-range', `bytes ${start}-${end}/${m.size}`).header('content-length', String(end - start + 1))

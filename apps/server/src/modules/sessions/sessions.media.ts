@@ -317,7 +317,9 @@ export class LiveMedia implements LiveRoom {
         const ev = await recordDeviceChat(this.env, peer.dev, msg.clientId as string, msg.text as string);
         send(peer.socket, { type: 'chat-ack', clientId: msg.clientId, eventId: ev.id });
       } catch (e) {
-        send(peer.socket, { type: 'error', code: (e as AppError).code ?? 'bad_message', message: (e as Error).message });
+        if (e instanceof AppError && e.status < 500) return send(peer.socket, { type: 'error', code: e.code, message: e.message });
+        this.logError(e, 'device chat');
+        send(peer.socket, { type: 'error', code: 'internal', message: 'the message could not be stored' });
       }
       return;
     }

@@ -20,6 +20,7 @@ import type { ObjectStore } from '../../adapters/object-store.ts';
 import { ObjectStoreError } from '../../adapters/object-store.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { inTransaction } from '../../platform/unit-of-work.ts';
+import { findBadText } from '../../platform/validation.ts';
 import { Effects } from '../orders/orders.effects.ts';
 import { lockOrder, transitionOrder } from '../orders/orders.state.ts';
 import { scopeOf } from '../orders/orders.policy.ts';
@@ -283,6 +284,8 @@ export async function deviceState(env: SessionsEnv, dev: DeviceContext): Promise
 /** Chat from the device (idempotent by the device's clientId). */
 export async function recordDeviceChat(env: SessionsEnv, dev: DeviceContext, clientId: string, text: string): Promise<SessionEvent> {
   if (typeof text !== 'string' || !text.trim() || text.length > 1000) throw badRequest('validation', 'chat.text must be 1-1000 characters');
+  const bad = findBadText(text, 'chat.text');
+  if (bad) throw badRequest('validation', `${bad.field} ${bad.message}`, [bad]);
   if (typeof clientId !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(clientId)) throw badRequest('validation', 'chat.clientId must be 8-64 characters of A-Z a-z 0-9 _ -');
   const { row, duplicate } = await addSessionEvent(env.db, dev.session.id, 'chat', 'device', dev.token.operatorUserId, { text: text.trim() }, clientId);
   const ev = presentEvent(row, await userNames(env.db, [row.actorId]));
