@@ -1,0 +1,158 @@
+// npm run bench -- guidance [--quick]
+// The live guidance of issue 12, end to end through the real server (PGlite), its media node and real Chromium:
+// the session opens for a booked slot and the server e-mails the camera link to the operator (a real SMTP server,
+// smtp-server); the link from the mail is opened on the device page (Chromium's fake camera) and must stream
+// (invite_email=1); the inspector clicks the live video N times at random spots and the device draws each pointer
+// (pointer_ms: click in the console → ring drawn on the device, same machine clock); the inspector speaks for 4 s
+// (Chromium's fake microphone, a beep each second): inspector_audio=1 when the device plays it and the sealed
+// inspector track of the recording is audible (ffmpeg volumedetect, max volume above -30 dB).
+// Not measured here (printed as na, and why in the closing note): audio_ms (no click train detector on the device),
+// anchor_drift_px / anchor_lost_pct / track_ms_per_frame (AR anchoring is not built).
+// Last line: guidance: inspector_audio=0|1 audio_ms_p50=na pointer_ms_p50=… pointer_ms_p95=… anchor_drift_px_p50=na
+//   anchor_drift_px_p95=na anchor_lost_pct=na track_ms_per_frame=na invite_email=0|1 invite_to_stream_ms=… load=…
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { asc, eq } from 'drizzle-orm';
+import { chromium } from 'playwright-core';
+import { startTestApp, TEST_PASSWORD } from '../../apps/server/test/harness.ts';
+import { startTestSmtp } from '../../apps/server/test/mail-server.ts';
+import { recordingSegments, users } from '../../apps/server/src/db/schema.ts';
+import { liveSessionsOf } from '../../apps/server/src/modules/sessions/sessions.routes.ts';
+import { bookedOrder, people } from '../../apps/server/src/modules/sessions/sessions.test-helpers.ts';
+
+const quick = process.argv.includes('--quick');
+const CLICKS = quick ? 10 : 40;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer();
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address() as AddressInfo; s.close(() => resolve(port)); });
+});
+
+const root = new URL('../../', import.meta.url).pathname;
+if (!existsSync(join(root, 'apps/web/dist/camera.html'))) spawnSync('npm', ['run', 'build', '-w', '@rvi/web'], { cwd: root, stdio: 'inherit' });
+const work = mkdtempSync(join(tmpdir(), 'rvi-bench-guidance-'));
+const load0 = loadavg()[0];
+const y4m = join(work, 'camera.y4m');
+execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-t', '3', '-pix_fmt', 'yuv420p', y4m]);
+const smtp = await startTestSmtp();
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const t = await startTestApp({ publicUrl: base, smtpUrl: smtp.url, mailFrom: 'customs-rvi <rvi@customs.example>' }, { jobs: false });
+await t.app.listen({ port, host: '127.0.0.1' });
+const p = await people(t);
+const EMAIL = 'operator@alpha.example';
+await t.ctx.db.update(users).set({ email: EMAIL }).where(eq(users.id, p.operator.userId));
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
+    '--disable-features=WebRtcHideLocalIpsWithMdns', '--autoplay-policy=no-user-gesture-required', `--use-file-for-fake-video-capture=${y4m}`],
+});
+let line = '';
+let debugPage: import('playwright-core').Page | null = null;
+try {
+  const inspector = await (await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' })).newPage();
+  inspector.setDefaultTimeout(20_000);
+  debugPage = inspector;
+  inspector.on('dialog', (d) => void d.accept());
+  await inspector.goto(`${base}/login`);
+  await inspector.getByTestId('login-username').fill('inspector1');
+  await inspector.getByTestId('login-password').fill(TEST_PASSWORD);
+  await inspector.getByTestId('login-submit').click();
+  await inspector.waitForURL(/\/customs\//);
+  const order = await bookedOrder(t, p);
+  await inspector.goto(`${base}/customs/sessions`);
+  await inspector.locator(`[data-testid="ready-order"][data-order-no="${order.orderNo}"]`).getByTestId('start-session').click();
+
+  await inspector.waitForURL(/\/customs\/sessions\/[0-9a-f-]{36}$/);
+  const sessionId = inspector.url().split('/').pop()!;
+
+  // one tap: the link from the e-mail the server sent at session start
+  let invite = 0;
+  let inviteToStream = NaN;
+  const mail = await smtp.waitFor((m) => m.to === EMAIL && m.subject.includes(order.orderNo), 20_000).catch(() => null);
+  const link = mail?.links.find((l) => l.includes('/camera.html#t='));
+  if (!link) throw new Error(`no camera link by e-mail (${smtp.received.length} mails received)`);
+  const device = await (await browser.newContext({ viewport: { width: 800, height: 600 }, locale: 'en-US' })).newPage();
+  device.setDefaultTimeout(20_000);
+  const tapAt = Date.now();
+  await device.goto(link);
+  const frames = async () => Number((await inspector.getByTestId('stat-frames-decoded').textContent())?.trim()) || 0;
+  await until(async () => (await frames()) > 0, 'frames from the device opened by the e-mailed link');
+  inviteToStream = Date.now() - tapAt;
+  invite = 1;
+
+  // the live pointer
+  const video = inspector.getByTestId('session-video');
+  await video.scrollIntoViewIfNeeded();
+  const geo = await video.evaluate((v: HTMLVideoElement) => {
+    const r = v.getBoundingClientRect();
+    return { left: r.left, top: r.top, width: r.width, height: r.height, vw: v.videoWidth, vh: v.videoHeight };
+  });
+  const scale = Math.min(geo.width / geo.vw, geo.height / geo.vh);
+  const pointerMs: number[] = [];
+  for (let i = 0; i < CLICKS; i++) {
+    const fx = 0.1 + 0.8 * Math.random(), fy = 0.1 + 0.8 * Math.random();
+    const before = await device.getByTestId('camera-pointer').getAttribute('data-shown-at');
+    const clickAt = Date.now();
+    await inspector.mouse.click(geo.left + (geo.width - geo.vw * scale) / 2 + fx * geo.vw * scale, geo.top + (geo.height - geo.vh * scale) / 2 + fy * geo.vh * scale);
+    const shownAt = await until(async () => {
+      const v = await device.getByTestId('camera-pointer').getAttribute('data-shown-at');
+      return v && v !== before ? Number(v) : null;
+    }, `pointer ${i}`);
+    pointerMs.push(Math.round(shownAt - clickAt));
+    await sleep(300);
+  }
+
+  // the inspector's voice
+  await inspector.getByTestId('talk-toggle').click();
+  await device.getByTestId('camera-talker').waitFor({ state: 'visible' });
+  const plays = await until(() => device.evaluate(() => {
+    const a = document.querySelector('[data-testid="camera-voice"]') as HTMLAudioElement | null;
+    return !!a && !a.paused;
+  }), 'the device plays the voice').catch(() => false);
+  await sleep(4000);
+  await inspector.getByTestId('talk-toggle').click();
+  await sleep(1500);
+  await inspector.getByTestId('end-session').click();
+  await inspector.getByTestId('recordings').waitFor({ timeout: 30_000 });
+  const voice = (await t.ctx.db.select().from(recordingSegments).where(eq(recordingSegments.sessionId, sessionId)).orderBy(asc(recordingSegments.index)))
+    .filter((s) => s.track === 'inspector');
+  let maxDb = -91;
+  for (const v of voice) {
+    const file = liveSessionsOf(t.ctx)!.env.store.localPath(v.key)!;
+    const out = spawnSync('ffmpeg', ['-hide_banner', '-nostats', '-i', file, '-af', 'volumedetect', '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
+    maxDb = Math.max(maxDb, Number(/max_volume: (-?[\d.]+) dB/.exec(out)?.[1] ?? '-91'));
+  }
+  const audio = plays && voice.length > 0 && maxDb > -30 ? 1 : 0;
+  console.log(`pointer: ${pointerMs.length} clicks, ms ${pointerMs.join(' ')}`);
+  console.log(`voice: device playing=${plays}, ${voice.length} inspector segment(s), max ${maxDb} dB`);
+  line = `guidance: inspector_audio=${audio} audio_ms_p50=na pointer_ms_p50=${pct(pointerMs, 50)} pointer_ms_p95=${pct(pointerMs, 95)} ` +
+    `anchor_drift_px_p50=na anchor_drift_px_p95=na anchor_lost_pct=na track_ms_per_frame=na invite_email=${invite} ` +
+    `invite_to_stream_ms=${inviteToStream} load=${load0.toFixed(1)}-${loadavg()[0].toFixed(1)}`;
+} catch (e) {
+  console.error(`failed at ${debugPage?.url()}: ${(await debugPage?.evaluate(() => document.body.innerText.slice(0, 3000)).catch(() => '')) ?? ''}`);
+  throw e;
+} finally {
+  await browser.close();
+  await t.close();
+  await smtp.close();
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(line);
