@@ -32,6 +32,8 @@ import { installRequestGuards, installSecurityHeaders } from './platform/securit
 import { LoginThrottle, sessionCookieName, SessionStore } from './modules/auth/auth.service.ts';
 import { AppError } from './platform/errors.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
+import { tokenRoutes } from './modules/auth/tokens.routes.ts';
+import { logTokenCall, resolveBearer, TokenRateLimiter } from './modules/auth/tokens.service.ts';
 import { declarationRoutes } from './modules/declarations/declarations.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { AuditCheckpoints } from './modules/audit/audit.checkpoints.ts';
@@ -49,6 +51,8 @@ export interface AppContext {
   db: Db;
   sessions: SessionStore;
   throttle: LoginThrottle;
+  /** Per-token rate limits of API tokens (in memory, per process). */
+  tokenLimiter: TokenRateLimiter;
   /**
    * Reactions after a commit: modules register handlers (`ctx.outbox.on(event, name, fn)`) for the events their
    * units of work emit (platform/unit-of-work.ts); delivered at least once, also after a crash.
@@ -96,6 +100,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     db: database.db,
     sessions: new SessionStore(database.db, config.sessionTtlMinutes, config.sessionCacheMs, config.sessionIdleMinutes),
     throttle: new LoginThrottle(),
+    tokenLimiter: new TokenRateLimiter(),
     outbox: new Outbox(database),
     hub: new WsHub(),
     wsHandlers: new Map(),
@@ -167,6 +172,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   // (415: a cross-site form can post text/plain without a preflight)
   app.addContentTypeParser(['text/csv'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
   app.decorateRequest('actor', null);
+  app.decorateRequest('tokenCall', null);
 
   // Authentication for every API route but the public ones; authorisation happens in each service (policy layer).
   app.addHook('onRequest', async (req) => {
@@ -174,6 +180,16 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     const path = req.url.split('?')[0];
     // device routes (camera page) carry their own single-use token / device key, checked by the sessions module
     if (PUBLIC_API.has(path) || path.startsWith('/api/device/')) return;
+    // API tokens (issue 19): `Authorization: Bearer rvi_…` acts for the token's organisation within its scopes
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined) {
+      req.actor = await resolveBearer(ctx.db, ctx.tokenLimiter, authorization, req.id, (c) => { req.tokenCall = c; });
+      const access = req.routeOptions.config?.access;
+      if (path.startsWith('/api/auth/') || (access && 'authenticated' in access)) {
+        throw new AppError('token_not_allowed', 403, 'This route is for signed-in users; an API token may not call it');
+      }
+      return;
+    }
     const user = await ctx.sessions.resolve(req.cookies[COOKIE]);
     if (!user) actorOf(req); // throws 401
     else if (user.mustChangePassword && !PASSWORD_CHANGE_PATHS.has(path)) {
@@ -181,11 +197,39 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     } else req.actor = { ...user.actor, requestId: req.id };
   });
 
+  // Every call made with an API token is logged (token id, route, status) before its answer leaves. A token may only
+  // do what the policy layer authorised: a successful answer of a route that never consulted it (no action declared,
+  // none checked by the service) is replaced by 403, so an undeclared route fails closed for tokens.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const call = req.tokenCall;
+    if (!call) return payload;
+    let out = payload;
+    if (req.actor?.token && reply.statusCode < 400 && !req.actor.token.consulted) {
+      (payload as { destroy?: () => void } | null)?.destroy?.();
+      reply.code(403).type('application/json; charset=utf-8');
+      out = JSON.stringify({ error: { code: 'token_not_allowed', message: 'This route does not declare an action an API token could be scoped to' } });
+    }
+    try {
+      await logTokenCall(ctx.db, { ...call, method: req.method, route: req.routeOptions.url ?? req.url.split('?')[0], status: reply.statusCode, ip: req.ip, requestId: req.id });
+    } catch (err) {
+      req.log.error({ err, reqId: req.id }, 'API token call log failed');
+    }
+    return out;
+  });
+
   await app.register(swagger, {
     openapi: {
       info: { title: 'customs-rvi API', version: VERSION, description: 'Customs remote visual inspection platform' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: COOKIE } } },
-      security: [{ session: [] }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: COOKIE },
+          apiToken: {
+            type: 'http', scheme: 'bearer', bearerFormat: 'rvi_<id>_<secret>',
+            description: 'An API token of one organisation (administration → API tokens, or `rvi token create`); its scopes are actions of the rule table, e.g. declaration.create. Missing scope → 403 naming it; expired or revoked → 401; over its rate limit → 429 with Retry-After.',
+          },
+        },
+      },
+      security: [{ session: [] }, { apiToken: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
@@ -199,6 +243,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   }));
 
   authRoutes(app, ctx);
+  tokenRoutes(app, ctx);
   declarationRoutes(app, ctx);
   auditRoutes(app, ctx);
   orgRoutes(app, ctx);

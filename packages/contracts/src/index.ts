@@ -11,3 +11,4 @@ export * from './dashboard.ts';
 export * from './sessions.ts';
 export * from './events.ts';
 export * from './codes.ts';
+export * from './tokens.ts';

@@ -11,6 +11,12 @@ export interface Actor {
   /** The customs office whose records this actor works on: its own org for customs staff, the supervising office for an enterprise. */
   officeId: string | null;
   requestId: string | null;
+  /**
+   * Set when the caller is an API token (issue 19): `kind` is then 'user' (the organisation, role and office
+   * isolation of a user of that organisation apply unchanged) but `userId` is null, and every action must also be
+   * one of `scopes`. `consulted` is set when the policy layer authorised an action for this request.
+   */
+  token?: { id: string; name: string; scopes: readonly string[]; consulted?: boolean };
 }
 
 export function systemActor(reason: string, requestId: string | null = null): Actor {

@@ -88,6 +88,8 @@ export function installErrorHandler(app: FastifyInstance) {
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
+    /** The API token of this call (set as soon as it is known, also when refused), for the token's call log. */
+    tokenCall: { tokenId: string; orgId: string } | null;
   }
 }
 

@@ -1,6 +1,6 @@
 import { CUSTOMS_ROLES, type Role } from '@rvi/contracts';
 import type { Actor } from './actor.ts';
-import { forbidden, notFound } from './errors.ts';
+import { AppError, forbidden, notFound } from './errors.ts';
 
 /**
  * One policy layer for the whole server.
@@ -53,6 +53,10 @@ const ROLE_ACTIONS: Record<Role, readonly Action[]> = {
   administrator: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'audit.verify', 'declaration.import', 'risk.read', 'model.read', 'model.manage', 'order.read', 'evidence.export', 'dashboard.read', 'admin.manage'],
   auditor: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'audit.verify', 'risk.read', 'model.read', 'order.read', 'evidence.export', 'dashboard.read'],
 };
+/** The actions a role may take (the scopes an API token with that role may carry). */
+export function roleActions(role: Role): readonly Action[] {
+  return ROLE_ACTIONS[role];
+}
 const roleActionSets = new Map<string, Set<Action>>(Object.entries(ROLE_ACTIONS).map(([r, a]) => [r, new Set(a)]));
 
 export function isCustoms(actor: Actor): boolean {
@@ -62,9 +66,13 @@ export function isEnterprise(actor: Actor): boolean {
   return actor.kind === 'user' && actor.orgKind === 'enterprise';
 }
 
-/** Layer 1: may this actor take this kind of action at all? The system actor (CLI, jobs) may do everything. */
+/**
+ * Layer 1: may this actor take this kind of action at all? The system actor (CLI, jobs) may do everything; an API
+ * token only what its role allows *and* its scopes name.
+ */
 export function roleAllows(actor: Actor, action: Action): boolean {
   if (actor.kind === 'system') return true;
+  if (actor.token && !actor.token.scopes.includes(action)) return false;
   return roleActionSets.get(actor.role)?.has(action) ?? false;
 }
 
@@ -98,13 +106,23 @@ export function can(actor: Actor, action: Action, rec?: OrgScoped): boolean {
  * organisation's record exists); a visible record with a forbidden action answers 403.
  */
 export function authorize(actor: Actor, action: Action, rec?: OrgScoped | null, what = 'Record', id?: string): asserts rec {
+  if (actor.token) actor.token.consulted = true;
   if (rec === null) throw notFound(what, id);
   if (rec && !canSee(actor, rec)) throw notFound(what, id);
-  if (!can(actor, action, rec ?? undefined)) throw forbidden(`Your role (${actor.role}) may not ${action.replace('.', ': ')}`);
+  if (!can(actor, action, rec ?? undefined)) throw refusal(actor, action);
 }
 
 export function requireRole(actor: Actor, action: Action): void {
-  if (!roleAllows(actor, action)) throw forbidden(`Your role (${actor.role}) may not ${action.replace('.', ': ')}`);
+  if (actor.token) actor.token.consulted = true;
+  if (!roleAllows(actor, action)) throw refusal(actor, action);
+}
+
+/** 403 naming what is missing: the token's scope, or the role's permission. */
+function refusal(actor: Actor, action: Action): AppError {
+  if (actor.token && !actor.token.scopes.includes(action)) {
+    return new AppError('missing_scope', 403, `This API token lacks the scope ${action}`, { scope: action, tokenId: actor.token.id });
+  }
+  return forbidden(`Your role (${actor.role}) may not ${action.replace('.', ': ')}`);
 }
 
 /** The `can` map sent with a declaration, so the UI never re-derives role logic. */

@@ -23,7 +23,8 @@ export async function recordAudit(tx: Db, actor: Actor, action: string, target: 
   const body = {
     seq: (last?.seq ?? 0) + 1,
     at: new Date().toISOString(),
-    actorId: actor.userId,
+    // an API token's changes name the token (issue 19): `token:<id>`
+    actorId: actor.token ? `token:${actor.token.id}` : actor.userId,
     actorRole: actor.role,
     orgId: actor.orgId,
     action,
