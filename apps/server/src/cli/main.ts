@@ -17,6 +17,8 @@ const USAGE = `Usage: rvi <command>
   vision read FILE... --json              read container/seal numbers and carton labels from images
   evidence verify FILE.zip [--key KEY]    verify an evidence package offline
   evidence export ORDER --out FILE.zip    write the evidence package of an inspection order (id or number)
+  token create --org ORG --scope ACTION... [--role R] [--name N] [--days D] [--rate N]
+                                          create an API token (prints its secret once); token list|rotate ID|revoke ID
   dispatch replay RUN_ID                  recompute a recorded dispatch run; exit 1 naming any difference
 
 Configuration comes from environment variables (PORT, HOST, DATA_DIR, DATABASE_URL, RVI_DEMO, RVI_DEMO_PASSWORD, LOG_LEVEL); see README.`;
@@ -110,6 +112,16 @@ export async function main(argv: string[]): Promise<number> {
           }
         }
         throw new UsageError('rvi evidence verify FILE.zip [--key KEY] | rvi evidence export INSPECTION_ID --out FILE.zip');
+      }
+      case 'token': {
+        const { createContext, closeContext } = await import('../app.ts');
+        const { runTokenCli } = await import('../modules/auth/tokens.cli.ts');
+        const ctx = await createContext({ ...config(), logLevel: 'silent' }, { jobs: false, dispatch: false });
+        try {
+          return await runTokenCli([sub, ...rest].filter((x) => x !== undefined), ctx);
+        } finally {
+          await closeContext(ctx);
+        }
       }
       case 'dispatch': {
         const { runDispatchCli } = await import('../modules/dispatch/dispatch.cli.ts');

@@ -221,3 +221,16 @@ test('the OpenAPI document declares the bearer scheme', async () => {
   assert.ok(doc.security.some((s: Record<string, unknown>) => 'apiToken' in s));
   assert.ok(doc.paths['/api/admin/api-tokens'].post);
 });
+
+test('CLI: rvi token create prints the secret once, which then works; revoke stops it', async () => {
+  const { runTokenCli } = await import('./tokens.cli.ts');
+  const lines: string[] = [];
+  assert.equal(await runTokenCli(['create', '--org', 'ENT-ALPHA', '--scope', 'declaration.read', '--name', 'cli'], t.ctx, (s) => lines.push(s)), 0);
+  const secret = lines[1];
+  assert.match(secret, /^rvi_/);
+  assert.equal((await t.app.inject({ url: '/api/declarations', headers: bearer(secret) })).statusCode, 200);
+  const id = /^token (\S+)/.exec(lines[0])![1];
+  assert.equal(await runTokenCli(['revoke', id], t.ctx, (s) => lines.push(s)), 0);
+  assert.equal((await t.app.inject({ url: '/api/declarations', headers: bearer(secret) })).statusCode, 401);
+  assert.equal(await runTokenCli(['create', '--org', 'ENT-ALPHA'], t.ctx, () => {}), 2);
+});
