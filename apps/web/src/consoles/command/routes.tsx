@@ -8,5 +8,6 @@ export const commandRoutes: RouteObject[] = [
   { path: 'admin/users', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).UsersPage }) },
   { path: 'admin/organisations', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).OrgsPage }) },
   { path: 'admin/inspectors', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).InspectorsPage }) },
+  { path: 'admin/api-tokens', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).TokensPage }) },
   { path: 'admin/settings', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).SettingsPage }) },
 ];

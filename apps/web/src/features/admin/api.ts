@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
+  ApiToken, ApiTokenList, ApiTokenScopes, ApiTokenSecret, CreateApiTokenBody,
   AdminDeviceList, AdminOrg, AdminOrgList, AdminUser, AdminUserList, AdminUserQuery, ConflictInput, CreateOrgBody, CreateUserBody,
   InspectorProfileInput, OrderSettings, RetentionPolicyList, RosterInput, TargetingSettings, UpdateOrgBody, UpdateUserBody,
 } from '@rvi/contracts';
@@ -155,4 +156,25 @@ export function useChecklistTemplates() {
 /** The office and the enterprises it supervises (any customs user may read them). */
 export function useOfficeOrgs() {
   return useQuery({ queryKey: ['orgs'], queryFn: ({ signal }) => api<{ items: { id: string; name: string; kind: string; code: string }[] }>('/api/orgs', { signal }) });
+}
+
+/** API tokens (issue 19): the list, the scopes by role, create / rotate (answer carries the secret once) / revoke. */
+const tokenKeys = { all: ['admin', 'api-tokens'] as const, scopes: ['admin', 'api-tokens', 'scopes'] as const };
+export function useApiTokens(includeRevoked: boolean) {
+  return useQuery({ queryKey: [...tokenKeys.all, includeRevoked], queryFn: ({ signal }) => api<ApiTokenList>('/api/admin/api-tokens', { query: { includeRevoked }, signal }) });
+}
+export function useApiTokenScopes() {
+  return useQuery({ queryKey: tokenKeys.scopes, queryFn: ({ signal }) => api<ApiTokenScopes>('/api/admin/api-tokens/scopes', { signal }) });
+}
+export function useCreateApiToken() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (body: CreateApiTokenBody) => api<ApiTokenSecret>('/api/admin/api-tokens', { json: body }), onSuccess: () => qc.invalidateQueries({ queryKey: tokenKeys.all }) });
+}
+export function useRotateApiToken() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (id: string) => api<ApiTokenSecret>(`/api/admin/api-tokens/${enc(id)}/rotate`, { json: {} }), onSuccess: () => qc.invalidateQueries({ queryKey: tokenKeys.all }) });
+}
+export function useRevokeApiToken() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (id: string) => api<ApiToken>(`/api/admin/api-tokens/${enc(id)}/revoke`, { json: {} }), onSuccess: () => qc.invalidateQueries({ queryKey: tokenKeys.all }) });
 }

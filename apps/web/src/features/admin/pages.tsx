@@ -5,6 +5,7 @@ import { InspectorsView } from './components/InspectorsView.tsx';
 import { OrgsView } from './components/OrgsView.tsx';
 import { SettingsView } from './components/SettingsView.tsx';
 import { UsersView } from './components/UsersView.tsx';
+import { TokensView } from './components/TokensView.tsx';
 
 export function UsersPage() {
   const { can } = useMe();
@@ -29,4 +30,11 @@ export function SettingsPage() {
   const { can } = useMe();
   if (!can['admin.manage'] && !can['risk.select']) return <NotAllowed />;
   return <SettingsView can={can} />;
+}
+
+/** API tokens of every organisation (issue 19): administrators. */
+export function TokensPage() {
+  const { can } = useMe();
+  if (!can['admin.manage']) return <NotAllowed />;
+  return <TokensView />;
 }
