@@ -7,7 +7,7 @@ import { captureStill, createWebSocketTransport, PublisherClient, type Publisher
 import type { DeviceState, RedeemResult, SessionEvent } from '@rvi/contracts';
 import { camera as enStrings } from '../../shared/i18n/locales/en.json';
 import { camera as zhStrings } from '../../shared/i18n/locales/zh-CN.json';
-import { drawShapes, type Shape } from '../../features/sessions/draw.ts';
+import { containRect, drawShapes, type Shape } from '../../features/sessions/draw.ts';
 
 type Strings = typeof enStrings;
 type Lang = 'en' | 'zh-CN';
@@ -128,14 +128,9 @@ async function start(j: Joined): Promise<void> {
   let pointerTimer: ReturnType<typeof setTimeout> | undefined;
   const showPointer = (x: number, y: number) => {
     // frame coordinates → the displayed video (object-fit: contain letterboxes it inside the stage)
-    const r = video.getBoundingClientRect();
-    const vw = video.videoWidth || r.width;
-    const vh = video.videoHeight || r.height;
-    const scale = Math.min(r.width / vw, r.height / vh);
-    const left = (r.width - vw * scale) / 2 + x * vw * scale;
-    const top = (r.height - vh * scale) / 2 + y * vh * scale;
-    pointer.style.left = `${left}px`;
-    pointer.style.top = `${top}px`;
+    const f = containRect(video.getBoundingClientRect(), { width: video.videoWidth, height: video.videoHeight });
+    pointer.style.left = `${f.x + x * f.width}px`;
+    pointer.style.top = `${f.y + y * f.height}px`;
     pointer.dataset.x = String(x);
     pointer.dataset.y = String(y);
     pointer.dataset.shownAt = String(performance.timeOrigin + performance.now());

@@ -7,7 +7,7 @@ import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
 import { Loading } from '../../../shared/ui/Loading.tsx';
 import { newClientId, useEndSession, useGuidance, useIssueLink, useSession } from '../api.ts';
 import { useLiveSession, type LiveView } from '../live.ts';
-import type { Shape } from '../draw.ts';
+import { containRect, type Shape } from '../draw.ts';
 import { ChecklistPanel } from './ChecklistPanel.tsx';
 import { DeviceLinkCard } from './DeviceLinkCard.tsx';
 import { InvitePanel } from './InvitePanel.tsx';
@@ -55,10 +55,9 @@ function StatsPanel({ live }: { live: LiveView }) {
 function framePoint(el: HTMLVideoElement, clientX: number, clientY: number): { x: number; y: number } | null {
   const r = el.getBoundingClientRect();
   if (!el.videoWidth || !el.videoHeight) return null;
-  const scale = Math.min(r.width / el.videoWidth, r.height / el.videoHeight);
-  const w = el.videoWidth * scale, h = el.videoHeight * scale;
-  const x = (clientX - r.left - (r.width - w) / 2) / w;
-  const y = (clientY - r.top - (r.height - h) / 2) / h;
+  const f = containRect(r, { width: el.videoWidth, height: el.videoHeight });
+  const x = (clientX - r.left - f.x) / f.width;
+  const y = (clientY - r.top - f.y) / f.height;
   return x >= 0 && x <= 1 && y >= 0 && y <= 1 ? { x, y } : null;
 }
 
@@ -71,10 +70,9 @@ function LivePointer({ video, x, y }: { video: RefObject<HTMLVideoElement | null
   }, []);
   const el = video.current;
   if (!visible || !el || !el.videoWidth) return null;
-  const r = { width: el.clientWidth, height: el.clientHeight };
-  const scale = Math.min(r.width / el.videoWidth, r.height / el.videoHeight);
-  const left = (r.width - el.videoWidth * scale) / 2 + x * el.videoWidth * scale;
-  const top = (r.height - el.videoHeight * scale) / 2 + y * el.videoHeight * scale;
+  const f = containRect({ width: el.clientWidth, height: el.clientHeight }, { width: el.videoWidth, height: el.videoHeight });
+  const left = f.x + x * f.width;
+  const top = f.y + y * f.height;
   return <Box data-testid="live-pointer" data-x={x} data-y={y} pos="absolute" style={{ left: left - 16, top: top - 16, width: 32, height: 32, borderRadius: '50%', border: '4px solid #ffeb3b', boxShadow: '0 0 12px #ffeb3b', pointerEvents: 'none' }} />;
 }
 
