@@ -16,7 +16,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../packages/media/src/testing/harness.ts';
 import { startTestApp, TEST_PASSWORD } from '../../apps/server/test/harness.ts';
 import { startTestSmtp } from '../../apps/server/test/mail-server.ts';
 import { recordingSegments, users } from '../../apps/server/src/db/schema.ts';
@@ -58,12 +58,7 @@ await t.app.listen({ port, host: '127.0.0.1' });
 const p = await people(t);
 const EMAIL = 'operator@alpha.example';
 await t.ctx.db.update(users).set({ email: EMAIL }).where(eq(users.id, p.operator.userId));
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-    '--disable-features=WebRtcHideLocalIpsWithMdns', '--autoplay-policy=no-user-gesture-required', `--use-file-for-fake-video-capture=${y4m}`],
-});
+const browser = await launchChromium([`--use-file-for-fake-video-capture=${y4m}`]);
 let line = '';
 let debugPage: import('playwright-core').Page | null = null;
 try {
