@@ -23,6 +23,8 @@ import type { SnapshotRef, VisionRunner } from './modules/vision/vision.service.
 import { DEVICE_WS_PROTOCOL, Health } from '@rvi/contracts';
 import type { Config } from './platform/config.ts';
 import { mailerFromConfig, type Mailer } from './adapters/mail.ts';
+import type { ObjectStore } from './adapters/object-store.ts';
+import { objectStoreFromConfig } from './adapters/object-store.config.ts';
 import { smsFromConfig, type SmsSender } from './adapters/sms.ts';
 import { appliedMigrations, expectedMigrations, migrate, openDatabase, type Database, type Db } from './platform/db.ts';
 import { installRouteAccess } from './platform/access.ts';
@@ -74,6 +76,8 @@ export interface AppContext {
   mail: Mailer | null;
   /** SMS (generic JSON webhook, RVI_SMS_WEBHOOK_URL); null when not configured. */
   sms: SmsSender | null;
+  /** Evidence files (recording segments, snapshots): DATA_DIR/media or an S3 bucket (config.objectStore). */
+  store: ObjectStore;
 }
 
 export interface ContextOptions {
@@ -114,6 +118,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     }),
     mail: mailerFromConfig(config),
     sms: smsFromConfig(config),
+    store: objectStoreFromConfig(config),
   };
   if (opts.queue) ctx.queue = await startQueue(database, config.databaseUrl);
   ctx.outbox.on('realtime.push', 'ws.deliver', async (p) => deliverRealtime(ctx.hub, p));

@@ -16,7 +16,10 @@ export interface DomainEvents {
   'risk.model_activated': { modelId: string; version: number };
   /** An administrator asked for a retraining on the inspection outcomes. */
   'risk.retrain_requested': { requestedBy: string | null };
-  /** A full-resolution snapshot from a live session was stored (path: the local file, for label recognition). */
-  'snapshot.stored': { sessionId: string; snapshotId: string; path: string; orderId: string };
+  /**
+   * A full-resolution snapshot from a live session was stored. key: its object-store key; path: the local file when
+   * the store is a local directory (else the key), for label recognition.
+   */
+  'snapshot.stored': { sessionId: string; snapshotId: string; path: string; orderId: string; key?: string };
 }
 export type DomainEventName = keyof DomainEvents;

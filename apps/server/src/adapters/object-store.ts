@@ -2,10 +2,9 @@
 // sized while it streams, lands atomically (temporary file + rename) and never silently replaces an object: writing
 // the same key again with the same bytes is a no-op (idempotent retries), with other bytes it is refused.
 //
-// Implementations: LocalObjectStore (a directory, default DATA_DIR/media). An S3-compatible store would implement the
-// same interface (put = PutObject with x-amz-checksum-sha256 after hashing, get = GetObject with Range, stat =
-// HeadObject, list = ListObjectsV2, delete = DeleteObject); it is not built: nothing here needs it yet, and
-// localPath() returning null is the one place callers must cope with (ffprobe / recovery work on local files only).
+// Implementations: LocalObjectStore (a directory, default DATA_DIR/media) and S3ObjectStore (s3-object-store.ts: AWS
+// S3, MinIO, Ceph RGW; chosen by RVI_S3_BUCKET, see object-store.config.ts). localPath() returning null (S3) is the
+// one place callers must cope with: ffprobe, OCR and evidence export then work on a downloaded temporary copy.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';

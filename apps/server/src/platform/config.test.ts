@@ -17,6 +17,11 @@ test('config: bad values are named', () => {
     [{ RVI_DEMO_PASSWORD: 'short' }, 'RVI_DEMO_PASSWORD'], [{ RVI_ICE_SERVERS: '{nope' }, 'RVI_ICE_SERVERS'],
     [{ RVI_SMTP_URL: 'http://mail' }, 'RVI_SMTP_URL'], [{ RVI_MAIL_FROM: 'nobody' }, 'RVI_MAIL_FROM'], [{ RVI_SMS_WEBHOOK_URL: 'ftp://x' }, 'RVI_SMS_WEBHOOK_URL'],
     [{ RVI_SMTP_TIMEOUT_MS: '5' }, 'RVI_SMTP_TIMEOUT_MS'], [{ RVI_PUBLIC_URL: 'rvi.example' }, 'RVI_PUBLIC_URL'],
+    [{ RVI_S3_ENDPOINT: 'http://127.0.0.1:9000' }, 'RVI_S3_BUCKET'], [{ RVI_S3_BUCKET: 'Bad_Bucket', RVI_S3_ACCESS_KEY: 'a', RVI_S3_SECRET_KEY: 'b' }, 'RVI_S3_BUCKET'],
+    [{ RVI_S3_BUCKET: 'rvi', RVI_S3_SECRET_KEY: 'b' }, 'RVI_S3_ACCESS_KEY'], [{ RVI_S3_BUCKET: 'rvi', RVI_S3_ACCESS_KEY: 'a' }, 'RVI_S3_SECRET_KEY'],
+    [{ RVI_S3_BUCKET: 'rvi', RVI_S3_ACCESS_KEY: 'a', RVI_S3_SECRET_KEY: 'b', RVI_S3_ENDPOINT: 'ftp://x' }, 'RVI_S3_ENDPOINT'],
+    [{ RVI_S3_BUCKET: 'rvi', RVI_S3_ACCESS_KEY: 'a', RVI_S3_SECRET_KEY: 'b', RVI_S3_PREFIX: '../x' }, 'RVI_S3_PREFIX'],
+    [{ RVI_ROLES: 'api,web' }, 'RVI_ROLES'], [{ RVI_ROLES: ',' }, 'RVI_ROLES'],
   ];
   for (const [env, name] of bad) {
     assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.variable === name && e.message.startsWith(name));
@@ -30,4 +35,15 @@ test('config: e-mail and SMS adapters', () => {
   assert.equal(c.smsWebhookUrl, 'http://127.0.0.1:9/sms');
   assert.equal(c.publicUrl, 'https://rvi.example');
   assert.equal(loadConfig({}).smtpUrl, null);
+});
+
+test('config: object store and roles', () => {
+  assert.deepEqual(loadConfig({}).objectStore, { kind: 'local' });
+  assert.deepEqual(loadConfig({}).roles, ['api', 'worker', 'media']);
+  assert.deepEqual(loadConfig({ RVI_ROLES: 'worker, api' }).roles, ['api', 'worker']);
+  assert.deepEqual(loadConfig({ RVI_S3_BUCKET: 'rvi-evidence', RVI_S3_ENDPOINT: 'http://127.0.0.1:9000/', RVI_S3_ACCESS_KEY: 'a', RVI_S3_SECRET_KEY: 'b', RVI_S3_PREFIX: 'office-1' }).objectStore, {
+    kind: 's3', bucket: 'rvi-evidence', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', accessKeyId: 'a', secretAccessKey: 'b', prefix: 'office-1/', forcePathStyle: true,
+  });
+  const aws = loadConfig({ RVI_S3_BUCKET: 'rvi-evidence', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', RVI_S3_REGION: 'eu-west-1' }).objectStore;
+  assert.equal(aws.kind === 's3' && aws.forcePathStyle, false, 'AWS S3 (no endpoint): virtual-hosted addressing');
 });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { retentionConfigOf, type RetentionConfig } from './retention-config.ts';
+import type { S3StoreConfig } from '../adapters/s3-object-store.ts';
 
 /** Validated configuration from environment variables. A bad value is reported by name and the process exits with code 2. */
 export interface Config {
@@ -61,6 +62,55 @@ export interface Config {
    * Everyone else with audit access sees only entries about their own office (issue 13).
    */
   nationalAuditors: string[];
+  /**
+   * Where evidence files (recording segments, snapshots) live: DATA_DIR/media (default), or an S3-compatible bucket
+   * when RVI_S3_BUCKET is set (RVI_S3_ENDPOINT, RVI_S3_REGION, RVI_S3_ACCESS_KEY, RVI_S3_SECRET_KEY, RVI_S3_PREFIX,
+   * RVI_S3_PATH_STYLE).
+   */
+  objectStore: { kind: 'local' } | ({ kind: 's3' } & S3StoreConfig);
+  /** What this process does (`rvi serve --roles api,worker,media`, or RVI_ROLES): all three by default. */
+  roles: Role[];
+}
+
+export const ROLES = ['api', 'worker', 'media'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `api,worker` → ['api', 'worker']; unknown or no roles are refused (named by `source`). */
+export function rolesOf(raw: string, source = 'RVI_ROLES'): Role[] {
+  const list = [...new Set(raw.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean))];
+  const bad = list.filter((x) => !(ROLES as readonly string[]).includes(x));
+  if (bad.length || !list.length) throw new ConfigError(source, `must be a comma-separated list of ${ROLES.join(', ')}, got "${raw}"`);
+  return ROLES.filter((r) => list.includes(r));
+}
+
+function objectStoreOf(env: NodeJS.ProcessEnv): Config['objectStore'] {
+  const bucket = env.RVI_S3_BUCKET?.trim();
+  if (!bucket) {
+    for (const n of ['RVI_S3_ENDPOINT', 'RVI_S3_ACCESS_KEY', 'RVI_S3_SECRET_KEY']) {
+      if (env[n]?.trim()) throw new ConfigError('RVI_S3_BUCKET', `must be set when ${n} is (the S3 store is chosen by its bucket)`);
+    }
+    return { kind: 'local' };
+  }
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError('RVI_S3_BUCKET', `is not an S3 bucket name (3-63 lower-case letters, digits, "." or "-"): "${bucket}"`);
+  const rawEndpoint = env.RVI_S3_ENDPOINT?.trim() || null;
+  let endpoint: string | null = null;
+  if (rawEndpoint) {
+    let u: URL | null = null;
+    try { u = new URL(rawEndpoint); } catch { /* reported below */ }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new ConfigError('RVI_S3_ENDPOINT', `must be an http:// or https:// URL, got "${rawEndpoint}"`);
+    endpoint = rawEndpoint.replace(/\/+$/, '');
+  }
+  const accessKeyId = env.RVI_S3_ACCESS_KEY?.trim() || env.AWS_ACCESS_KEY_ID?.trim() || '';
+  const secretAccessKey = env.RVI_S3_SECRET_KEY?.trim() || env.AWS_SECRET_ACCESS_KEY?.trim() || '';
+  if (!accessKeyId) throw new ConfigError('RVI_S3_ACCESS_KEY', 'must be set with RVI_S3_BUCKET (or AWS_ACCESS_KEY_ID)');
+  if (!secretAccessKey) throw new ConfigError('RVI_S3_SECRET_KEY', 'must be set with RVI_S3_BUCKET (or AWS_SECRET_ACCESS_KEY)');
+  let prefix = env.RVI_S3_PREFIX?.trim() ?? '';
+  if (prefix && !/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*\/?$/.test(prefix)) throw new ConfigError('RVI_S3_PREFIX', `must be /-separated segments of letters, digits, ".", "_" or "-", got "${prefix}"`);
+  if (prefix && !prefix.endsWith('/')) prefix += '/';
+  return {
+    kind: 's3', bucket, endpoint, region: env.RVI_S3_REGION?.trim() || env.AWS_REGION?.trim() || 'us-east-1', accessKeyId, secretAccessKey, prefix,
+    forcePathStyle: bool(env, 'RVI_S3_PATH_STYLE', endpoint !== null),
+  };
 }
 
 export class ConfigError extends Error {
@@ -164,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     linkSendsPerHour: int(env, 'RVI_LINK_SENDS_PER_HOUR', 10, 1, 1000),
     retention: retentionConfigOf(env),
     nationalAuditors: (env.RVI_NATIONAL_AUDITORS ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    objectStore: objectStoreOf(env),
+    roles: env.RVI_ROLES?.trim() ? rolesOf(env.RVI_ROLES) : [...ROLES],
     ...overrides,
   };
 }

@@ -11,7 +11,7 @@ import { errors } from '../orders/orders.http.ts';
 import { getCaseStory, listCases } from './case-story.service.ts';
 import { exportCaseToTemp } from './evidence.service.ts';
 import { listKeys, rotateKey } from './keys.service.ts';
-import { openCaseMedia } from './media.service.ts';
+import { openCaseMedia, readMedia } from './media.service.ts';
 import {
   approveDeletion, listDeletionRequests, listRetention, rejectDeletion, requestDeletion, setRetention, sweepRetention,
 } from './retention.service.ts';
@@ -64,7 +64,7 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/media/:id', {
     schema: { tags, summary: 'A recording or snapshot of a case (byte ranges supported, for the player)', params: IdParams, response: { 200: { type: 'string', format: 'binary' }, 206: { type: 'string', format: 'binary' }, 416: ErrorBody, ...errors } },
   }, async (req, reply) => {
-    const m = await openCaseMedia(ctx.db, ctx.config.dataDir, actorOf(req), id(req));
+    const m = await openCaseMedia(ctx.db, ctx.config.dataDir, actorOf(req), id(req), ctx.store);
     const type = m.file.contentType ?? (m.file.kind === 'recording' ? 'video/webm' : 'image/jpeg');
     reply.header('accept-ranges', 'bytes').header('content-type', type).header('cache-control', 'private, no-store');
     const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
@@ -78,9 +78,9 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
       }
       start = Math.max(0, start);
       return reply.status(206).header('content-range', `bytes ${start}-${end}/${m.size}`).header('content-length', String(end - start + 1))
-        .send(createReadStream(m.path, { start, end }));
+        .send(await readMedia(ctx.store, m.file, { start, end }));
     }
-    return reply.header('content-length', String(m.size)).send(createReadStream(m.path));
+    return reply.header('content-length', String(m.size)).send(await readMedia(ctx.store, m.file));
   });
 
   app.get('/api/retention', {

@@ -15,7 +15,9 @@ import type { Actor } from '../../platform/actor.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorizeCase } from '../findings/findings.policy.ts';
-import { assembleCase } from './case-story.service.ts';
+import { assembleCase, type AssembledCase } from './case-story.service.ts';
+import { localCopies, type CaseMediaFile } from './media.service.ts';
+import type { ObjectStore } from '../../adapters/object-store.ts';
 
 export const EVIDENCE_PACKAGE_KIND = 'rvi-inspection-case/1';
 
@@ -27,6 +29,8 @@ export interface EvidenceDeps {
   keys: KeyRing;
   config: { dataDir: string };
   checkpoints: AuditCheckpoints;
+  /** Where segments and snapshots are (absent: DATA_DIR/media). */
+  store?: ObjectStore;
 }
 
 /** An order by id or order number (the CLI takes either). */
@@ -53,7 +57,16 @@ export async function exportCase(deps: EvidenceDeps, actor: Actor, orderId: stri
   const byIndex = inclusionProofs(leaves, audit0(c.story.audit, cp.checkpoint.treeSize).map((s) => s - 1));
   const proofs = new Map([...byIndex].map(([i, p]) => [i + 1, p]));
   const head = cp.checkpoint.treeSize ? { seq: cp.checkpoint.treeSize, hash: cp.checkpoint.headHash } : undefined;
-  const files: ExportFile[] = c.media.map((m) => ({
+  // objects of a remote store (S3) are downloaded next to the package first; the packager hashes and copies files
+  const copies = join(tmpdir(), 'rvi-evidence', `media-${randomUUID()}`);
+  try {
+    return await packageCase(await localCopies(deps.store, c.media, copies), c);
+  } finally {
+    await fs.rm(copies, { recursive: true, force: true });
+  }
+
+  async function packageCase(media: CaseMediaFile[], c: AssembledCase): Promise<ExportResult> {
+  const files: ExportFile[] = media.map((m) => ({
     name: m.name, path: m.path, kind: m.kind,
     ...(m.startedAt && m.endedAt ? { timeRange: { start: m.startedAt, end: m.endedAt } } : {}),
   }));
@@ -86,6 +99,7 @@ export async function exportCase(deps: EvidenceDeps, actor: Actor, orderId: stri
     });
   });
   return result;
+  }
 }
 
 /** Exports to a fresh temporary file (for a download); the caller streams it and removes it. */

@@ -1,13 +1,16 @@
 // Media files of a case (recording segments, snapshots): registered with their size, SHA-256 and time range, so the
 // case story lists them and the evidence package carries and checks them.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { MEDIA_NAME_RE } from '@rvi/evidence';
 import type { CaseMediaView } from '@rvi/contracts';
 import { caseMedia, liveSessions, recordingSegments, sessionSnapshots } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
+import type { ObjectStore } from '../../adapters/object-store.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { badRequest, conflict, notFound } from '../../platform/errors.ts';
 import { can } from '../../platform/policy.ts';
@@ -65,8 +68,10 @@ export interface CaseMediaFile {
   kind: 'recording' | 'snapshot';
   /** Unique name inside the evidence package (media/<name>). */
   name: string;
-  /** Absolute path on this machine. */
+  /** Absolute path on this machine (for an object of a remote store: where it would lie locally; read it by `key`). */
   path: string;
+  /** Object-store key of a live session's segment or snapshot (null: a registered file, read by path). */
+  key: string | null;
   contentType: string | null;
   size: number;
   /** SHA-256 recorded when the file was sealed or registered: the export checks the file still has it. */
@@ -89,7 +94,7 @@ const ext = (mime: string) => (mime === 'image/png' ? 'png' : 'jpg');
 
 function fromCaseMedia(dataDir: string, m: MediaRow): CaseMediaFile {
   return {
-    id: m.id, orderId: m.orderId, source: 'case_media', kind: m.kind, name: m.name, path: mediaPath(dataDir, m.path), contentType: m.contentType,
+    id: m.id, orderId: m.orderId, source: 'case_media', kind: m.kind, name: m.name, path: mediaPath(dataDir, m.path), key: null, contentType: m.contentType,
     size: m.size, sha256: m.sha256, sessionId: m.sessionId, startedAt: m.startedAt, endedAt: m.endedAt, createdAt: m.createdAt,
   };
 }
@@ -101,7 +106,7 @@ function fromSegment(dataDir: string, orderId: string, r: SegmentRow): CaseMedia
   return {
     // the inspector's voice is its own numbered series: recording-<session>-inspector-NNNN.webm (audio only)
     id: r.id, orderId, source: 'recording_segment', kind: 'recording', name: `recording-${r.sessionId}${r.track === 'camera' ? '' : `-${r.track}`}-${String(r.index).padStart(4, '0')}.webm`,
-    path: objectPath(dataDir, r.key), contentType: r.track === 'camera' ? 'video/webm' : 'audio/webm', size: r.bytes, sha256: r.sha256, sessionId: r.sessionId,
+    path: objectPath(dataDir, r.key), key: r.key, contentType: r.track === 'camera' ? 'video/webm' : 'audio/webm', size: r.bytes, sha256: r.sha256, sessionId: r.sessionId,
     startedAt: r.startedAt, endedAt: r.endedAt, createdAt: r.sealedAt,
   };
 }
@@ -109,7 +114,7 @@ function fromSegment(dataDir: string, orderId: string, r: SegmentRow): CaseMedia
 function fromSnapshot(dataDir: string, orderId: string, r: SnapshotRow): CaseMediaFile {
   return {
     id: r.id, orderId, source: 'session_snapshot', kind: 'snapshot', name: `snapshot-${r.sessionId}-${r.id}.${ext(r.mime)}`,
-    path: objectPath(dataDir, r.key), contentType: r.mime, size: r.bytes, sha256: r.sha256, sessionId: r.sessionId,
+    path: objectPath(dataDir, r.key), key: r.key, contentType: r.mime, size: r.bytes, sha256: r.sha256, sessionId: r.sessionId,
     startedAt: r.takenAt, endedAt: r.takenAt, createdAt: r.createdAt,
   };
 }
@@ -181,13 +186,60 @@ export async function registerCaseMedia(db: Db, dataDir: string, actor: Actor, o
 }
 
 /** A media file to play back (customs of the order's office who work on or audit the case). */
-export async function openCaseMedia(db: Db, dataDir: string, actor: Actor, id: string): Promise<{ file: CaseMediaFile; path: string; size: number }> {
+export async function openCaseMedia(db: Db, dataDir: string, actor: Actor, id: string, store?: ObjectStore): Promise<{ file: CaseMediaFile; path: string; size: number }> {
   const m = await findCaseMedia(db, dataDir, id);
   const order = m ? await loadOrderRow(db, m.orderId) : null;
   authorizeCase(actor, 'order.read', order, id);
   const rec = scopeOf(order);
   if (!can(actor, 'audit.read', rec) && !can(actor, 'finding.record', rec) && !can(actor, 'session.observe', rec)) throw notFound('Media', id);
-  const st = await fs.stat(m!.path).catch(() => null);
+  const remote = remoteKey(store, m!);
+  const st = remote ? await store!.stat(remote) : await fs.stat(m!.path).catch(() => null);
   if (!st) throw notFound('Media file', m!.name);
-  return { file: m!, path: m!.path, size: st.size };
+  return { file: m!, path: m!.path, size: 'bytes' in st ? st.bytes : st.size };
+}
+
+/** The key to read a media file by when it lives in a remote object store (S3), else null (read the local path). */
+export function remoteKey(store: ObjectStore | undefined, m: Pick<CaseMediaFile, 'key'>): string | null {
+  return store && store.kind !== 'local' && m.key ? m.key : null;
+}
+
+/** The bytes of a media file (or the inclusive range), wherever they are. */
+export async function readMedia(store: ObjectStore | undefined, m: Pick<CaseMediaFile, 'key' | 'path'>, range?: { start: number; end: number }): Promise<Readable> {
+  const remote = remoteKey(store, m);
+  return remote ? store!.get(remote, range) : createReadStream(m.path, range ?? {});
+}
+
+/** SHA-256 of a media file's current bytes, or null when it is missing. */
+export async function mediaSha256(store: ObjectStore | undefined, m: Pick<CaseMediaFile, 'key' | 'path'>): Promise<string | null> {
+  try {
+    const h = createHash('sha256');
+    for await (const chunk of await readMedia(store, m)) h.update(chunk as Buffer);
+    return h.digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+/** Removes a media file's bytes (after its record was deleted). */
+export async function removeMedia(store: ObjectStore | undefined, m: Pick<CaseMediaFile, 'key' | 'path'>): Promise<void> {
+  const remote = remoteKey(store, m);
+  if (remote) await store!.delete(remote);
+  else await fs.rm(m.path, { force: true });
+}
+
+/**
+ * Local copies of the media files a remote store holds, in `dir` (the evidence packager reads files); local files are
+ * returned as they are.
+ */
+export async function localCopies(store: ObjectStore | undefined, files: CaseMediaFile[], dir: string): Promise<CaseMediaFile[]> {
+  const out: CaseMediaFile[] = [];
+  for (const m of files) {
+    if (!remoteKey(store, m)) { out.push(m); continue; }
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, m.name);
+    // a missing object is left missing: the export reports it like a missing local file
+    await pipeline(await readMedia(store, m), createWriteStream(path)).catch(() => fs.rm(path, { force: true }));
+    out.push({ ...m, path });
+  }
+  return out;
 }

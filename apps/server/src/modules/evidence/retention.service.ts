@@ -12,8 +12,7 @@
 //   retention basis), signed with the server's key ring, into the hash-chained audit log in the same transaction.
 // - The automatic sweep (RVI_RETENTION_SWEEP_MINUTES, off by default) deletes only what the same rules allow, after
 //   the configured period (never shorter than the legal minimum); its tombstones name the policy as the basis.
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, lte } from 'drizzle-orm';
 import {
   canonicalJson, decideDeletion, parseRetentionPeriod, periodAtLeast, sha256Hex, signRecordWithRing, verifySignedRecord,
@@ -31,7 +30,8 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../../platf
 import { requireRole, roleAllows } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorizeCase } from '../findings/findings.policy.ts';
-import { findCaseMedia } from './media.service.ts';
+import { findCaseMedia, mediaSha256, removeMedia } from './media.service.ts';
+import type { ObjectStore } from '../../adapters/object-store.ts';
 import type { RetentionConfig } from '../../platform/retention-config.ts';
 
 /** Built-in periods (a row in retention_policies overrides one; never shorter than the legal minimum). */
@@ -50,6 +50,8 @@ export interface RetentionDeps {
   db: Db;
   keys: KeyRing;
   config: { dataDir: string; retention: RetentionConfig };
+  /** Where segments and snapshots are (absent: DATA_DIR/media). */
+  store?: ObjectStore;
 }
 
 export async function loadRetentionPolicy(db: Db): Promise<{ policy: RetentionPolicy; rows: Map<string, typeof retentionPolicies.$inferSelect> }> {
@@ -102,7 +104,7 @@ interface Target {
   /** SHA-256 of the record's content: the media file's bytes as recorded, or the canonical JSON of the stored row. */
   contentSha256: string;
   remove: (tx: Db) => Promise<void>;
-  file?: string;
+  file?: { path: string; key: string | null };
   facts: Record<string, unknown>;
 }
 
@@ -159,20 +161,10 @@ async function loadTarget(db: Db, dataDir: string, type: RetentionRecordType, id
   if (!m || m.kind !== kind) return null;
   const table = m.source === 'case_media' ? caseMedia : m.source === 'recording_segment' ? recordingSegments : sessionSnapshots;
   return {
-    recordType: type, id, orderId: m.orderId, createdAt: m.createdAt, auditType: m.source, file: m.path, contentSha256: m.sha256,
+    recordType: type, id, orderId: m.orderId, createdAt: m.createdAt, auditType: m.source, file: { path: m.path, key: m.key }, contentSha256: m.sha256,
     facts: { name: m.name, size: m.size, sha256: m.sha256, sessionId: m.sessionId },
     remove: async (tx) => { gone(await tx.delete(table).where(eq(table.id, id)).returning({ id: table.id }), type, id); },
   };
-}
-
-async function fileSha256(path: string): Promise<string | null> {
-  try {
-    const h = createHash('sha256');
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-    return h.digest('hex');
-  } catch {
-    return null;
-  }
 }
 
 interface Assessment {
@@ -276,7 +268,7 @@ async function executeDeletion(deps: RetentionDeps, actor: Actor, target: Target
     recordType: target.recordType, recordId: target.id, auditType: target.auditType,
     orderId: a.order.id, orderNo: a.order.orderNo, officeId: a.order.officeId,
     recordCreatedAt: target.createdAt.toISOString(), contentSha256: target.contentSha256,
-    ...(target.file ? { fileSha256AtDeletion: await fileSha256(target.file) } : {}),
+    ...(target.file ? { fileSha256AtDeletion: await mediaSha256(deps.store, target.file) } : {}),
     facts: JSON.parse(JSON.stringify(target.facts)),
     basis: meta.basis,
     deletionRequestId: meta.request?.id ?? null,
@@ -307,7 +299,7 @@ async function executeDeletion(deps: RetentionDeps, actor: Actor, target: Target
       recordType: target.recordType, orderId: a.order.id, contentSha256: target.contentSha256, basis: meta.basis, deletionRequestId: meta.request?.id ?? null, tombstone,
     });
   });
-  if (target.file) await fs.rm(target.file, { force: true });
+  if (target.file) await removeMedia(deps.store, target.file);
   return tombstone;
 }
 

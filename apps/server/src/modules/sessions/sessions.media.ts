@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { WebSocket } from 'ws';
 import type { RtpPacket } from 'werift';
 import {
@@ -217,7 +217,7 @@ export class LiveMedia implements LiveRoom {
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
     const known = await sealedKeys(this.env.db);
-    const found = await recoverSegments(this.recordingsDir, { isSealed: (p) => known.has(this.env.store.keyOf(p) ?? '') });
+    const found = await recoverSegments(this.recordingsDir, { isSealed: (p) => known.has(this.env.store.keyOf(p) ?? (this.env.store.kind === 's3' ? `recordings/${basename(p)}` : '')) });
     let sealed = 0;
     let skipped = 0;
     const lastMedia = new Map<string, Date>();

@@ -1,6 +1,5 @@
 // HTTP and WebSocket routes of live sessions. Customs routes (/api/sessions) use the session cookie like every API
 // route; device routes (/api/device/*) are public in app.ts and check the device's token/key here instead.
-import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
@@ -10,7 +9,7 @@ import {
 } from '@rvi/contracts';
 import type { AppContext } from '../../app.ts';
 import { DEVICE_KEY_PROTOCOL_PREFIX } from '@rvi/contracts';
-import { LocalObjectStore, type ObjectStore } from '../../adapters/object-store.ts';
+import type { ObjectStore } from '../../adapters/object-store.ts';
 import { actorOf } from '../../platform/http.ts';
 import { AppError } from '../../platform/errors.ts';
 import { listTemplates } from './sessions.checklists.ts';
@@ -95,7 +94,7 @@ async function sendObject(req: FastifyRequest, reply: FastifyReply, store: Objec
 }
 
 export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
-  const store = new LocalObjectStore(join(ctx.config.dataDir, 'media'));
+  const store = ctx.store;
   const media = new LiveMedia({ dataDir: ctx.config.dataDir, iceServers: ctx.config.iceServers, log: app.log });
   const env: SessionsEnv = {
     db: ctx.db, store, live: media, nodeId: mediaNodeId(ctx.config.dataDir),

@@ -4,6 +4,7 @@
 // timeline event and audits in ONE transaction; live delivery (device socket, viewers, invalidations) happens after
 // commit through the LiveRoom port.
 import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type {
   CreateSessionBody, DeviceLink, DeviceState, GuidanceBody, RedeemResult, SessionDetail, SessionEvent, SessionListQuery, SessionView,
@@ -17,7 +18,7 @@ import { systemActor, type Actor } from '../../platform/actor.ts';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../platform/errors.ts';
 import { authorize, isCustoms, requireRole } from '../../platform/policy.ts';
 import type { ObjectStore } from '../../adapters/object-store.ts';
-import { ObjectStoreError } from '../../adapters/object-store.ts';
+import { assertKey, ObjectStoreError } from '../../adapters/object-store.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { inTransaction } from '../../platform/unit-of-work.ts';
 import { findBadText } from '../../platform/validation.ts';
@@ -657,7 +658,7 @@ export async function sealSegment(env: SessionsEnv, seg: SegmentToSeal): Promise
   const s = await loadSession(env.db, seg.sessionId);
   if (!s) return null;
   const track = seg.track ?? 'camera';
-  const key = env.store.keyOf(seg.path) ?? `recordings/${s.id}/${track === 'camera' ? '' : `${track}-`}${String(seg.index).padStart(4, '0')}.webm`;
+  const key = segmentKey(env.store, seg.path, s.id, track, seg.index);
   const stored = await env.store.putFile(key, seg.path, { expectedSha256: seg.sha256, move: true });
   const fx = new Effects();
   const row = await tx$(env.db, async (tx) => {
@@ -680,6 +681,21 @@ export async function sealSegment(env: SessionsEnv, seg: SegmentToSeal): Promise
   });
   env.flush(fx);
   return row;
+}
+
+/**
+ * The object key of a recording file: where it lies in the local store, else recordings/<file name> (the same key an
+ * S3 store gets, so a node's buffer folder maps to the same keys), else recordings/<session>/[track-]NNNN.webm.
+ */
+export function segmentKey(store: ObjectStore, path: string, sessionId: string, track: 'camera' | 'inspector', index: number): string {
+  const local = store.keyOf(path);
+  if (local) return local;
+  const byName = `recordings/${basename(path)}`;
+  try {
+    assertKey(byName);
+    if (store.kind !== 'local') return byName;
+  } catch { /* not a valid key: fall through */ }
+  return `recordings/${sessionId}/${track === 'camera' ? '' : `${track}-`}${String(index).padStart(4, '0')}.webm`;
 }
 
 export async function sealedKeys(db: Db): Promise<Set<string>> {
@@ -786,7 +802,7 @@ export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: Sna
     });
     invalidateSession(fx, dev.session);
     // label recognition reads it (vision module), also after a crash right after this commit
-    uow.emit('snapshot.stored', { sessionId: sid, snapshotId: id, path: env.store.localPath(key) ?? key, orderId: dev.session.orderId });
+    uow.emit('snapshot.stored', { sessionId: sid, snapshotId: id, path: env.store.localPath(key) ?? key, key, orderId: dev.session.orderId });
     evRow = ev.row;
     return r;
   });

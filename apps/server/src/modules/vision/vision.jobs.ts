@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { AppContext } from '../../app.ts';
-import { LocalObjectStore } from '../../adapters/object-store.ts';
+import type { ObjectStore } from '../../adapters/object-store.ts';
 import { readSnapshot, unreadSnapshots, VisionRunner, type SnapshotRef } from './vision.service.ts';
 
 /**
@@ -11,18 +15,33 @@ import { readSnapshot, unreadSnapshots, VisionRunner, type SnapshotRef } from '.
 export function installVisionJobs(ctx: AppContext): VisionRunner {
   const runner = new VisionRunner();
   let chain: Promise<unknown> = Promise.resolve();
-  const enqueue = (ref: SnapshotRef) => {
-    const p = chain.then(() => readSnapshot(ctx.db, runner, ref));
+  const enqueue = (ref: SnapshotRef & { key?: string }) => {
+    const p = chain.then(() => withLocalFile(ctx.store, ref, (path) => readSnapshot(ctx.db, runner, { ...ref, path })));
     chain = p.catch(() => undefined);
     return p;
   };
   ctx.outbox.on('snapshot.stored', 'vision.read', (e) => enqueue(e));
   ctx.vision = { runner, enqueue, sweep: async () => {
-    const store = new LocalObjectStore(join(ctx.config.dataDir, 'media'));
     for (const s of await unreadSnapshots(ctx.db)) {
-      await enqueue({ snapshotId: s.snapshotId, sessionId: s.sessionId, orderId: s.orderId, path: store.localPath(s.key) })
+      await enqueue({ snapshotId: s.snapshotId, sessionId: s.sessionId, orderId: s.orderId, path: ctx.store.localPath(s.key) ?? s.key, key: s.key })
         .catch((e) => console.error(`vision: reading snapshot ${s.snapshotId} failed:`, e));
     }
   } };
   return runner;
+}
+
+/**
+ * Runs `fn` on a file of the snapshot: the store's own file (local directory), or a temporary download (S3), removed
+ * afterwards. Events written before the key was carried name only the local path.
+ */
+async function withLocalFile<T>(store: ObjectStore, ref: { path: string; key?: string }, fn: (path: string) => Promise<T>): Promise<T> {
+  const local = ref.key ? store.localPath(ref.key) : ref.path;
+  if (local || !ref.key) return fn(local ?? ref.path);
+  const tmp = join(tmpdir(), `rvi-vision-${randomUUID()}`);
+  try {
+    await pipeline(await store.get(ref.key), createWriteStream(tmp, { flags: 'wx' }));
+    return await fn(tmp);
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
 }
