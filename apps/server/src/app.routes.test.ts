@@ -44,7 +44,7 @@ test('routes declare the access they need: role-scoped ones answer 403 before va
   const table = routeAccess(t.app);
   assert.ok(table.length >= 50, `routes recorded: ${table.length}`);
   assert.deepEqual(table.find((r) => r.method === 'POST' && r.url === '/api/risk/selections')?.access, { action: 'risk.select' });
-  assert.deepEqual(table.find((r) => r.method === 'GET' && r.url === '/api/health')?.access, { public: 'liveness probe' });
+  assert.deepEqual(table.find((r) => r.method === 'GET' && r.url === '/api/health')?.access, { public: 'readiness probe (load balancer health check)' });
   const inspector = await t.login('inspector1');
   // An inspector may not draw selections: refused before the (invalid) body is looked at.
   const bad = await t.app.inject({ method: 'POST', url: '/api/risk/selections', headers: { cookie: inspector }, payload: { seed: 42, extra: true } });

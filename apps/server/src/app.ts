@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
@@ -10,6 +11,7 @@ import type { WebSocket } from 'ws';
 import type { ClientToServer } from '@rvi/contracts';
 import { deliverRealtime, WsHub } from './platform/ws-hub.ts';
 import { Outbox } from './platform/outbox.ts';
+import { WsFanout } from './platform/ws-fanout.ts';
 import { startQueue, type JobQueue } from './platform/queue.ts';
 import type { Actor } from './platform/actor.ts';
 import { notificationRoutes } from './modules/notifications/notifications.routes.ts';
@@ -61,6 +63,10 @@ export interface AppContext {
    */
   outbox: Outbox;
   hub: WsHub;
+  /** Set when the process is stopping: /api/health answers 503 so the load balancer stops sending requests here. */
+  draining: boolean;
+  /** Room messages across API nodes (Postgres LISTEN/NOTIFY); null on PGlite, where one process holds every socket. */
+  fanout: WsFanout | null;
   /** Handlers for client WebSocket messages by type (e.g. 'signal' for live sessions). */
   wsHandlers: Map<string, (actor: Actor, msg: ClientToServer, socket: WebSocket) => void>;
   /** Background jobs; null until started (serve starts it; tests that need jobs start it). */
@@ -92,6 +98,11 @@ export interface ContextOptions {
    * `declaration.imported`) is delivered by the server, at once on Postgres (NOTIFY) or at its next start on PGlite.
    */
   dispatch?: boolean;
+  /**
+   * Fan WebSocket room messages out to every node through Postgres LISTEN/NOTIFY (serve does; default false: the CLI
+   * and single-app tests have no sockets on other nodes, and a LISTEN connection would keep a CLI process alive).
+   */
+  realtime?: boolean;
 }
 
 export async function createContext(config: Config, opts: ContextOptions = {}): Promise<AppContext> {
@@ -103,10 +114,12 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     database,
     db: database.db,
     sessions: new SessionStore(database.db, config.sessionTtlMinutes, config.sessionCacheMs, config.sessionIdleMinutes),
-    throttle: new LoginThrottle(),
+    throttle: new LoginThrottle(database),
     tokenLimiter: new TokenRateLimiter(),
     outbox: new Outbox(database),
     hub: new WsHub(),
+    draining: false,
+    fanout: null,
     wsHandlers: new Map(),
     queue: null,
     models: new ModelCache(),
@@ -120,6 +133,13 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     sms: smsFromConfig(config),
     store: objectStoreFromConfig(config),
   };
+  if (database.kind === 'postgres' && opts.realtime) {
+    // several API nodes may serve this database: a room message reaches the sockets of every node
+    const fanout = new WsFanout(database, (rooms, text) => ctx.hub.deliverLocal(rooms, text));
+    await fanout.start();
+    ctx.hub.attach(fanout);
+    ctx.fanout = fanout;
+  }
   if (opts.queue) ctx.queue = await startQueue(database, config.databaseUrl);
   ctx.outbox.on('realtime.push', 'ws.deliver', async (p) => deliverRealtime(ctx.hub, p));
   if (opts.jobs ?? true) {
@@ -133,10 +153,41 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
 /** Stops background work and closes the database. */
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.outbox.stop();
+  await ctx.fanout?.stop();
   await ctx.vision?.runner.close();
   ctx.mail?.close();
   await ctx.queue?.stop();
   await ctx.database.close();
+}
+
+/** How long the readiness check waits for the database before it calls it unreachable. */
+const HEALTH_DB_TIMEOUT_MS = 2000;
+
+/** This node's readiness: the database answers, every migration is applied, the node is not shutting down. */
+export async function readiness(ctx: AppContext): Promise<Health> {
+  const reachable = await Promise.race([
+    ctx.database.query('select 1').then(() => true, () => false),
+    new Promise<boolean>((r) => setTimeout(() => r(false), HEALTH_DB_TIMEOUT_MS).unref()),
+  ]);
+  const applied = reachable ? await appliedMigrations(ctx.database) : 0;
+  const expected = expectedMigrations();
+  const checks = { database: reachable ? 'ok' as const : 'unreachable' as const, migrations: applied >= expected ? 'ok' as const : 'pending' as const, shutdown: ctx.draining };
+  return {
+    status: reachable && applied >= expected && !ctx.draining ? 'ok' : 'unavailable',
+    version: VERSION, database: ctx.database.kind, migrationsApplied: applied, migrationsExpected: expected, checks,
+    roles: ctx.config.roles, node: `${hostname()}:${process.pid}`,
+  };
+}
+
+/** GET /api/health on any Fastify instance (the full app, or the health-only listener of a worker node). */
+export function healthRoute(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/api/health', {
+    config: { access: { public: 'readiness probe (load balancer health check)' } },
+    schema: { tags: ['system'], summary: 'Readiness: database reachable, migrations applied, not shutting down (503 otherwise); version, roles, node', response: { 200: Health, 503: Health } },
+  }, async (_req, reply) => {
+    const h = await readiness(ctx);
+    return reply.status(h.status === 'ok' ? 200 : 503).header('cache-control', 'no-store').send(h);
+  });
 }
 
 /** Trust the first `n` proxies in front of the server (proxy-addr's hop semantics). */
@@ -239,13 +290,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
-  app.get('/api/health', { config: { access: { public: 'liveness probe' } }, schema: { tags: ['system'], summary: 'Liveness, version, database kind and migrations', response: { 200: Health } } }, async () => ({
-    status: 'ok' as const,
-    version: VERSION,
-    database: ctx.database.kind,
-    migrationsApplied: await appliedMigrations(ctx.database),
-    migrationsExpected: expectedMigrations(),
-  }));
+  healthRoute(app, ctx);
 
   authRoutes(app, ctx);
   tokenRoutes(app, ctx);

@@ -1,12 +1,13 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { loadConfig, ConfigError, type Config } from '../platform/config.ts';
+import { checkRoles, loadConfig, rolesOf, ConfigError, type Config } from '../platform/config.ts';
 import { systemActor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
 
 const USAGE = `Usage: rvi <command>
 
-  serve                                   start the server (web app, API, media)
+  serve [--roles api,worker,media]        start the server: api+media (web app, API, WebSocket, media node) and/or
+                                          worker (jobs, outbox dispatch); default all three
   db migrate                              apply database migrations
   import declarations FILE.csv --org ORG  import declarations for an enterprise (id or code) [--skip-invalid]
   audit verify [--checkpoint FILE]... [--key KEYS]
@@ -43,7 +44,11 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'serve': {
         const { serve } = await import('./serve.ts');
-        await serve(config());
+        const all = [sub, ...rest].filter((x): x is string => x !== undefined);
+        const roles = all.includes('--roles') ? rolesOf(flag(all, '--roles')!, '--roles') : null;
+        const c = roles ? { ...config(), roles } : config();
+        checkRoles(c, roles ? '--roles' : 'RVI_ROLES');
+        await serve(c);
         return 0;
       }
       case 'db': {

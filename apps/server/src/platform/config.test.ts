@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, ConfigError } from './config.ts';
+import { checkRoles, loadCheckedConfig, loadConfig, ConfigError } from './config.ts';
 
 test('config: defaults', () => {
   const c = loadConfig({});
@@ -46,4 +46,12 @@ test('config: object store and roles', () => {
   });
   const aws = loadConfig({ RVI_S3_BUCKET: 'rvi-evidence', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', RVI_S3_REGION: 'eu-west-1' }).objectStore;
   assert.equal(aws.kind === 's3' && aws.forcePathStyle, false, 'AWS S3 (no endpoint): virtual-hosted addressing');
+});
+
+test('config: role combinations', () => {
+  assert.throws(() => loadCheckedConfig({ RVI_ROLES: 'worker' }), (e: unknown) => e instanceof ConfigError && /DATABASE_URL/.test(e.message), 'partial roles on PGlite');
+  assert.throws(() => loadCheckedConfig({ RVI_ROLES: 'api', DATABASE_URL: 'postgres://x/y' }), (e: unknown) => e instanceof ConfigError && /api and media/.test(e.message));
+  assert.deepEqual(loadCheckedConfig({ RVI_ROLES: 'worker', DATABASE_URL: 'postgres://x/y' }).roles, ['worker']);
+  assert.deepEqual(loadCheckedConfig({ RVI_ROLES: 'media,api', DATABASE_URL: 'postgres://x/y' }).roles, ['api', 'media']);
+  assert.throws(() => checkRoles({ roles: ['media'], databaseUrl: 'postgres://x/y' }, '--roles'), (e: unknown) => e instanceof ConfigError && e.variable === '--roles');
 });

@@ -83,6 +83,17 @@ export function rolesOf(raw: string, source = 'RVI_ROLES'): Role[] {
   return ROLES.filter((r) => list.includes(r));
 }
 
+/**
+ * Role combinations this build runs: the media node is still hosted by the API process (signalling goes through the
+ * API's WebSocket), so `api` and `media` go together; a process without them is a worker. Processes with different
+ * roles share one database, which PGlite (one process's files) cannot: partial roles need DATABASE_URL.
+ */
+export function checkRoles(c: Pick<Config, 'roles' | 'databaseUrl'>, source = 'RVI_ROLES'): void {
+  const has = (r: Role) => c.roles.includes(r);
+  if (has('api') !== has('media')) throw new ConfigError(source, 'api and media run in the same process in this version (the media node is reached through the API\'s signalling): give both or neither');
+  if (c.roles.length < ROLES.length && !c.databaseUrl) throw new ConfigError(source, 'a process with only some roles shares its database with the others: set DATABASE_URL (PGlite serves one process)');
+}
+
 function objectStoreOf(env: NodeJS.ProcessEnv): Config['objectStore'] {
   const bucket = env.RVI_S3_BUCKET?.trim();
   if (!bucket) {
@@ -218,6 +229,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     roles: env.RVI_ROLES?.trim() ? rolesOf(env.RVI_ROLES) : [...ROLES],
     ...overrides,
   };
+}
+
+/** loadConfig, then the cross-variable rules (roles against the database). */
+export function loadCheckedConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const c = loadConfig(env, overrides);
+  checkRoles(c);
+  return c;
 }
 
 /** An http(s) origin (scheme, host, port; no path, query or credentials), without the trailing slash. */

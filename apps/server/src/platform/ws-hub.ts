@@ -3,13 +3,27 @@ import type { ServerToClient } from '@rvi/contracts';
 import type { Actor } from './actor.ts';
 import type { RealtimePush } from './unit-of-work.ts';
 
+/** Carries room messages to every API node (ws-fanout.ts: Postgres LISTEN/NOTIFY). */
+export interface RoomBus {
+  publish(rooms: string[], msg: ServerToClient): Promise<void>;
+}
+
 /**
  * Rooms of live WebSocket connections: `user:<id>`, `org:<id>`, `office:<id>` (customs staff of an office).
- * One process holds its own connections; with several API nodes, publish() would also go through a broadcast channel
- * (Postgres LISTEN/NOTIFY or NATS) so that every node delivers to its own sockets.
+ * Each process holds its own connections. With a bus (several API nodes on one Postgres), publish() goes through it
+ * and every node, this one included, delivers to its own sockets (deliverLocal); without one (PGlite, a single
+ * process) delivery is direct.
  */
 export class WsHub {
   private rooms = new Map<string, Set<WebSocket>>();
+  private bus: RoomBus | null = null;
+  private onBusError: (e: Error) => void = (e) => console.error(`ws hub: broadcast failed, delivered on this node only: ${e.message}`);
+
+  /** Routes every publish through the bus from now on. */
+  attach(bus: RoomBus, onError?: (e: Error) => void): void {
+    this.bus = bus;
+    if (onError) this.onBusError = onError;
+  }
 
   static roomsFor(actor: Actor): string[] {
     const rooms = [`user:${actor.userId}`];
@@ -33,16 +47,39 @@ export class WsHub {
     });
   }
 
-  publish(room: string, msg: ServerToClient): number {
-    const set = this.rooms.get(room);
-    if (!set) return 0;
-    const text = JSON.stringify(msg);
-    for (const s of set) if (s.readyState === 1) s.send(text);
-    return set.size;
+  /** Sends to a room on every node (through the bus, when attached). */
+  publish(room: string, msg: ServerToClient): void {
+    this.send([room], msg);
   }
 
   invalidate(rooms: string[], keys: string[][]): void {
-    for (const r of new Set(rooms)) this.publish(r, { type: 'invalidate', keys });
+    const unique = [...new Set(rooms)];
+    if (unique.length) this.send(unique, { type: 'invalidate', keys });
+  }
+
+  private send(rooms: string[], msg: ServerToClient): void {
+    if (!this.bus) {
+      this.deliverLocal(rooms, JSON.stringify(msg));
+      return;
+    }
+    this.bus.publish(rooms, msg).catch((e: Error) => {
+      this.onBusError(e);
+      this.deliverLocal(rooms, JSON.stringify(msg));
+    });
+  }
+
+  /** Delivers a message (JSON text) to this node's sockets in the rooms; returns how many sockets got it. */
+  deliverLocal(rooms: string[], text: string): number {
+    let n = 0;
+    const sent = new Set<WebSocket>();
+    for (const room of rooms) {
+      for (const s of this.rooms.get(room) ?? []) {
+        if (sent.has(s)) continue;
+        sent.add(s);
+        if (s.readyState === 1) { s.send(text); n++; }
+      }
+    }
+    return n;
   }
 
   connections(room: string): number {

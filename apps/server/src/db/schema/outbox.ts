@@ -36,3 +36,23 @@ export const outboxDeliveries = pgTable('outbox_deliveries', {
   handler: text('handler').notNull(),
   deliveredAt: ts('delivered_at').notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.eventId, t.handler] })]);
+
+/**
+ * WebSocket messages too large for a NOTIFY payload (PostgreSQL's limit is 8000 bytes): the broadcast carries only the
+ * row id and every API node reads the message here (platform/ws-fanout.ts). Pruned after a few minutes.
+ */
+export const wsFanout = pgTable('ws_fanout', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  body: text('body').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/**
+ * Failed-login counters shared by every API node (modules/auth/auth.service.ts LoginThrottle): keys `p:<user>|<client>`,
+ * `c:<client>`, `a:<user>`; a row is forgotten after an hour without a new failure.
+ */
+export const loginThrottle = pgTable('login_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  lastAt: ts('last_at').notNull(),
+}, (t) => [index('login_throttle_last_idx').on(t.lastAt)]);

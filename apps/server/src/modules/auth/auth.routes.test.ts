@@ -57,7 +57,7 @@ test('throttling without lock-out: back-off for the failing client only; the rig
 test('many failures from one address (a shared proxy) slow its answers but never refuse another account\'s right password', async () => {
   const ip = '192.0.2.77';
   const saved = t.ctx.throttle;
-  t.ctx.throttle = new LoginThrottle({ baseMs: 200, maxDelayMs: 400 });
+  t.ctx.throttle = new LoginThrottle(t.ctx.database, { baseMs: 200, maxDelayMs: 400 });
   try {
     for (let i = 0; i < 25; i++) {
       const r = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: `guess${i}`, password: 'x' }, remoteAddress: ip });
@@ -72,26 +72,31 @@ test('many failures from one address (a shared proxy) slow its answers but never
   }
 });
 
-test('LoginThrottle: exponential back-off per account and client, delays per client and per account, bounded memory', () => {
-  const th = new LoginThrottle({ freePerPair: 2, freePerClient: 3, freePerAccount: 4, baseMs: 1000, maxWaitMs: 8000, maxDelayMs: 2000, maxEntries: 30 });
-  const t0 = 1_000_000;
-  th.fail('u', 'a', t0);
-  th.fail('u', 'a', t0);
-  assert.equal(th.check('u', 'a', t0), 0, 'two free failures');
-  th.fail('u', 'a', t0);
-  assert.throws(() => th.check('u', 'a', t0 + 500), (e: any) => e.status === 429 && e.details.retryAfterSeconds === 1);
-  assert.equal(th.check('u', 'a', t0 + 1000), 0);
-  th.fail('u', 'a', t0 + 1000);
-  assert.throws(() => th.check('u', 'a', t0 + 2500), /Too many/, 'then 2 s');
-  for (let i = 0; i < 10; i++) th.fail('u', 'a', t0 + 3000);
-  assert.throws(() => th.check('u', 'a', t0 + 3000 + 7999), /Too many/, 'capped at maxWaitMs');
-  assert.equal(th.check('u', 'a', t0 + 3000 + 8000), 2000, 'then allowed, with the account delay');
+test('LoginThrottle (in Postgres): exponential back-off per account and client, delays per client and per account, shared by nodes, bounded', async () => {
+  const opts = { freePerPair: 2, freePerClient: 3, freePerAccount: 4, baseMs: 1000, maxWaitMs: 8000, maxDelayMs: 2000, forgetMs: 3_600_000 };
+  const th = new LoginThrottle(t.ctx.database, opts);
+  const other = new LoginThrottle(t.ctx.database, opts); // a second API node on the same database
+  const t0 = Date.now();
+  await th.fail('u', 'a', t0);
+  await other.fail('u', 'a', t0);
+  assert.equal(await th.check('u', 'a', t0), 0, 'two free failures (counted on two nodes)');
+  await th.fail('u', 'a', t0);
+  await assert.rejects(other.check('u', 'a', t0 + 500), (e: any) => e.status === 429 && e.details.retryAfterSeconds === 1, 'the other node refuses too');
+  assert.equal(await th.check('u', 'a', t0 + 1000), 0);
+  await th.fail('u', 'a', t0 + 1000);
+  await assert.rejects(th.check('u', 'a', t0 + 2500), /Too many/, 'then 2 s');
+  await Promise.all(Array.from({ length: 10 }, () => (Math.random() < 0.5 ? th : other).fail('u', 'a', t0 + 3000)));
+  const [{ failures }] = await t.ctx.database.query<{ failures: number }>("select failures from login_throttle where key = 'p:u|a'");
+  assert.equal(failures, 14, 'concurrent failures from two nodes all counted');
+  await assert.rejects(th.check('u', 'a', t0 + 3000 + 7999), /Too many/, 'capped at maxWaitMs');
+  assert.equal(await th.check('u', 'a', t0 + 3000 + 8000), 2000, 'then allowed, with the account delay');
   // another client: not refused; the account's failures only delay it
-  assert.equal(th.check('u', 'fresh', t0 + 3000), 2000);
-  th.succeed('u', 'fresh');
-  assert.equal(th.check('u', 'fresh', t0 + 3000), 0, 'the right password resets the account');
-  for (let i = 0; i < 100; i++) th.fail(`spray${i}`, 'z', t0);
-  assert.ok(th.size <= 30, `memory bounded (${th.size} entries)`);
+  assert.equal(await th.check('u', 'fresh', t0 + 3000), 2000);
+  await other.succeed('u', 'fresh');
+  assert.equal(await th.check('u', 'fresh', t0 + 3000), 0, 'the right password (on any node) resets the account');
+  for (let i = 0; i < 20; i++) await th.fail(`spray${i}`, 'z', t0);
+  assert.ok(await th.prune(t0 + 3_600_001) >= 20, 'counters without a failure for forgetMs are deleted');
+  assert.equal((await t.ctx.database.query("select key from login_throttle where key like 'a:spray%'")).length, 0);
 });
 
 test('RVI_TRUST_PROXY: the client address is taken from X-Forwarded-For only through a trusted proxy', async () => {

@@ -3,7 +3,7 @@ import argon2 from 'argon2';
 import { and, eq, gt, lt, ne } from 'drizzle-orm';
 import type { OrgKind, Role } from '@rvi/contracts';
 import { authSessions, organisations, users } from '../../db/schema.ts';
-import type { Db } from '../../platform/db.ts';
+import type { Database, Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { AppError, tooMany } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
@@ -37,13 +37,11 @@ export interface ThrottleOptions {
   maxDelayMs: number;
   /** Failure counts are forgotten after this long without a new failure. */
   forgetMs: number;
-  /** Entries kept at most (the oldest are dropped first): bounded memory under a spray of usernames. */
-  maxEntries: number;
 }
 
 const DEFAULT_THROTTLE: ThrottleOptions = {
   freePerPair: 3, freePerClient: 10, freePerAccount: 5, baseMs: 1000, maxWaitMs: 15 * 60_000, maxDelayMs: 5000,
-  forgetMs: 60 * 60_000, maxEntries: 50_000,
+  forgetMs: 60 * 60_000,
 };
 
 /**
@@ -53,23 +51,21 @@ const DEFAULT_THROTTLE: ThrottleOptions = {
  *   that client must wait 1 s, 2 s, 4 s … (max 15 min) before its next try for this account: 429 with Retry-After.
  * - One client over all accounts, and one account over all clients: answers are *delayed* (up to 5 s), never refused,
  *   so the right password from a fresh client always gets in, and colleagues behind the same proxy are only slowed.
- * In memory per server process; several API nodes would keep the counters in Postgres or Redis instead.
+ * Counted in Postgres (table login_throttle), shared by every API node: a client cannot escape the back-off by landing
+ * on another node behind the load balancer.
  */
 export class LoginThrottle {
-  private entries = new Map<string, { failures: number; last: number }>();
   private readonly o: ThrottleOptions;
-  constructor(opts: Partial<ThrottleOptions> = {}) {
+  private lastPrune = 0;
+  /** Counters live in the `login_throttle` table, so every API node behind the load balancer sees the same failures. */
+  constructor(private readonly database: Pick<Database, 'query'>, opts: Partial<ThrottleOptions> = {}) {
     this.o = { ...DEFAULT_THROTTLE, ...opts };
   }
 
-  private get(key: string, now: number): { failures: number; last: number } | null {
-    const e = this.entries.get(key);
-    if (!e) return null;
-    if (now - e.last > this.o.forgetMs) {
-      this.entries.delete(key);
-      return null;
-    }
-    return e;
+  private async get(keys: string[], now: number): Promise<Map<string, { failures: number; last: number }>> {
+    const rows = await this.database.query<{ key: string; failures: number; last_at: Date | string }>(
+      'select key, failures, last_at from login_throttle where key = any($1::text[]) and last_at > $2', [keys, new Date(now - this.o.forgetMs)]);
+    return new Map(rows.map((r) => [r.key, { failures: Number(r.failures), last: new Date(r.last_at).getTime() }]));
   }
 
   private backoff(failures: number, free: number, cap: number): number {
@@ -81,40 +77,46 @@ export class LoginThrottle {
    * Before checking a password: throws 429 when this client must still wait for this account; otherwise returns
    * how long to hold the answer (ms), which the caller waits whatever the outcome (so the delay reveals nothing).
    */
-  check(username: string, client: string, now = Date.now()): number {
-    const pair = this.get(`p:${username}|${client}`, now);
+  async check(username: string, client: string, now = Date.now()): Promise<number> {
+    const pk = `p:${username}|${client}`;
+    const m = await this.get([pk, `c:${client}`, `a:${username}`], now);
+    const pair = m.get(pk);
     if (pair) {
       const wait = this.backoff(pair.failures, this.o.freePerPair, this.o.maxWaitMs);
       const until = pair.last + wait;
       if (until > now) throw tooMany('Too many failed logins for this account from here; wait and try again', Math.max(1, Math.ceil((until - now) / 1000)));
     }
-    const c = this.get(`c:${client}`, now);
-    const a = this.get(`a:${username}`, now);
+    const c = m.get(`c:${client}`);
+    const a = m.get(`a:${username}`);
     return Math.max(
       c ? this.backoff(c.failures, this.o.freePerClient, this.o.maxDelayMs) : 0,
       a ? this.backoff(a.failures, this.o.freePerAccount, this.o.maxDelayMs) : 0,
     );
   }
 
-  fail(username: string, client: string, now = Date.now()): void {
-    for (const key of [`p:${username}|${client}`, `c:${client}`, `a:${username}`]) {
-      const e = this.get(key, now) ?? { failures: 0, last: now };
-      e.failures++;
-      e.last = now;
-      this.entries.delete(key); // re-insert: the Map's order is then least recently failed first
-      this.entries.set(key, e);
+  /** One more failure for the pair, the client and the account (one atomic upsert: concurrent nodes never lose a count). */
+  async fail(username: string, client: string, now = Date.now()): Promise<void> {
+    await this.database.query(
+      `insert into login_throttle (key, failures, last_at) select k, 1, $2 from unnest($1::text[]) as k
+       on conflict (key) do update set
+         failures = case when login_throttle.last_at <= $3 then 1 else login_throttle.failures + 1 end,
+         last_at = greatest(login_throttle.last_at, excluded.last_at)`,
+      [[`p:${username}|${client}`, `c:${client}`, `a:${username}`], new Date(now), new Date(now - this.o.forgetMs)]);
+    if (now - this.lastPrune > 60_000) {
+      this.lastPrune = now;
+      await this.prune(now);
     }
-    while (this.entries.size > this.o.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 
   /** The right password: this account's counters start again (the client's do not: it may be spraying accounts). */
-  succeed(username: string, client: string): void {
-    this.entries.delete(`p:${username}|${client}`);
-    this.entries.delete(`a:${username}`);
+  async succeed(username: string, client: string): Promise<void> {
+    await this.database.query('delete from login_throttle where key = any($1::text[])', [[`p:${username}|${client}`, `a:${username}`]]);
   }
 
-  get size(): number {
-    return this.entries.size;
+  /** Forgets counters without a failure for forgetMs: the table stays bounded under a spray of usernames. */
+  async prune(now = Date.now()): Promise<number> {
+    const rows = await this.database.query('delete from login_throttle where last_at <= $1 returning key', [new Date(now - this.o.forgetMs)]);
+    return rows.length;
   }
 }
 
@@ -223,21 +225,21 @@ export async function login(
   input: { username: string; password: string; ip: string; requestId: string },
 ): Promise<{ token: string; expiresAt: Date; userId: string }> {
   const username = input.username.trim().toLowerCase();
-  const delayMs = throttle.check(username, input.ip);
+  const delayMs = await throttle.check(username, input.ip);
   if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
   const [row] = await db.select({ u: users, o: organisations }).from(users)
     .innerJoin(organisations, eq(organisations.id, users.orgId)).where(eq(users.username, username)).limit(1);
   dummyHash ??= hashPassword('not-a-real-password');
   const ok = row && row.u.active ? await argon2.verify(row.u.passwordHash, input.password) : (await argon2.verify(await dummyHash, input.password), false);
   if (!ok || !row) {
-    throttle.fail(username, input.ip);
+    await throttle.fail(username, input.ip);
     await db.transaction(async (tx) => {
       await recordAudit(tx as unknown as Db, { kind: 'system', userId: row?.u.id ?? null, username, role: 'system', orgId: row?.o.id ?? null, orgKind: null, officeId: null, requestId: input.requestId },
         'auth.login_failed', { type: 'user', id: row?.u.id ?? null }, { username, ip: input.ip });
     });
     throw new AppError('invalid_credentials', 401, 'Wrong username or password');
   }
-  throttle.succeed(username, input.ip);
+  await throttle.succeed(username, input.ip);
   return db.transaction(async (txx) => {
     const tx = txx as unknown as Db;
     const s = await sessions.create(tx, row.u.id, input.ip);
@@ -273,14 +275,14 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string; ip: string; keepToken: string },
 ): Promise<void> {
   if (!actor.userId) throw new AppError('forbidden', 403, 'Only a user has a password');
-  const delayMs = throttle.check(actor.username, input.ip);
+  const delayMs = await throttle.check(actor.username, input.ip);
   if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
   const [u] = await db.select().from(users).where(eq(users.id, actor.userId)).limit(1);
   if (!u || !(await argon2.verify(u.passwordHash, input.currentPassword))) {
-    throttle.fail(actor.username, input.ip);
+    await throttle.fail(actor.username, input.ip);
     throw new AppError('invalid_credentials', 400, 'currentPassword: wrong password', [{ field: 'body.currentPassword', message: 'is wrong' }]);
   }
-  throttle.succeed(actor.username, input.ip);
+  await throttle.succeed(actor.username, input.ip);
   if (input.newPassword === input.currentPassword) {
     throw new AppError('password_unchanged', 400, 'newPassword: choose a password different from the current one', [{ field: 'body.newPassword', message: 'must differ from the current password' }]);
   }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { organisations, systemSettings, users } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import { systemActor } from '../../platform/actor.ts';
@@ -40,8 +40,12 @@ export async function seedOnFirstStart(db: Db, opts: { demo: boolean; password: 
   const hash = await hashPassword(password);
   const actor = systemActor('seed');
   const ids = { office: randomUUID(), alpha: randomUUID(), beta: randomUUID() };
+  let raced = false;
   await db.transaction(async (txx) => {
     const tx = txx as unknown as Db;
+    // several nodes starting at once on an empty database: one seeds, the others find it done
+    await tx.execute(sql`select pg_advisory_xact_lock(7715015)`);
+    if ((await tx.select().from(systemSettings).where(eq(systemSettings.key, 'seeded')).limit(1)).length) { raced = true; return; }
     await tx.insert(organisations).values({ id: ids.office, kind: 'customs_office', name: 'Yangshan Port Customs', code: 'CUS-YS', timeZone: 'Asia/Shanghai' });
     if (opts.demo) {
       await tx.insert(organisations).values([
@@ -56,6 +60,7 @@ export async function seedOnFirstStart(db: Db, opts: { demo: boolean; password: 
     await tx.insert(systemSettings).values({ key: 'seeded', value: { at: new Date().toISOString(), demo: opts.demo } });
     await recordAudit(tx, actor, 'system.seeded', null, { demo: opts.demo, users: list.map((u) => u.username) });
   });
+  if (raced) return { seeded: false, password: null, generated: false };
   if (opts.demo) {
     const csv = readFileSync(new URL('../../../demo/declarations-sample.csv', import.meta.url), 'utf8');
     const lines = csv.trimEnd().split('\n');
