@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // System packages the tests need (npm runs this as `pretest`; `.ci/run` runs it too). Chromium drives the browser
-// journeys, ffmpeg/ffprobe make and check media, the fonts render Latin and Chinese text in screenshots and videos,
+// journeys, ffmpeg/ffprobe make and check media, haproxy balances the cluster test's API nodes, the fonts render
+// Latin and Chinese text in screenshots and videos,
 // unzip and pdftotext check evidence packages and reports from outside.
 //
 // All present: exits 0 at once. Something missing: as root (a fresh CI machine or container) it installs the missing
@@ -45,6 +46,8 @@ const NEEDS = [
   ['poppler-utils', () => onPath('pdftotext')],
   // the object-detector tests draw goods (bicycles) with the colour emoji font
   ['fonts-noto-color-emoji', () => anyFile('usr/share/fonts', /^NotoColorEmoji\.ttf$/i)],
+  // the cluster test puts two API nodes behind a real load balancer configured by deploy/haproxy.cfg
+  ['haproxy', () => file('usr/sbin/haproxy')],
 ];
 
 const missing = NEEDS.filter(([, present]) => !present()).map(([pkg]) => pkg);
