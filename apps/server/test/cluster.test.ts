@@ -7,97 +7,22 @@
 // verifies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
-import { declarationBody, TEST_PASSWORD } from './harness.ts';
-import { freshPostgres, loginAt, openLive } from './nodes.ts';
-import { startTestS3, type TestS3 } from './s3-server.ts';
+import { declarationBody } from './harness.ts';
+import { loginAt, openLive } from './nodes.ts';
+import { answersByServer, startCluster, waitFor, type Cluster } from './cluster.ts';
 
-const BIN = new URL('../bin/rvi.mjs', import.meta.url).pathname;
-const HAPROXY_CFG = new URL('../../../deploy/haproxy.cfg', import.meta.url).pathname;
-const SEED_DATA = new URL('../../../packages/targeting/test-fixtures/declarations-sample.csv', import.meta.url).pathname;
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Proc { child: ChildProcess; out: string; err: string }
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const p: Proc = { child, out: '', err: '' };
-  child.stdout!.on('data', (b) => { p.out += b; });
-  child.stderr!.on('data', (b) => { p.err += b; });
-  return p;
-}
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-const stop = async (p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM') => {
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill(signal);
-  await new Promise((r) => p.child.once('exit', r));
-};
-
-let db: Awaited<ReturnType<typeof freshPostgres>>;
-let s3: TestS3;
-const dirs: string[] = [];
-const nodes: { proc: Proc; port: number; base: string }[] = [];
-let lb: Proc;
+let c: Cluster;
 let LB = '';
-
-async function startNode(url: string, s3env: Record<string, string>) {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'rvi-cluster-'));
-  dirs.push(dir);
-  const proc = run(process.execPath, [BIN, 'serve'], {
-    ...process.env, ...s3env, DATA_DIR: dir, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
-    RVI_DEMO: '1', RVI_DEMO_PASSWORD: TEST_PASSWORD, RVI_DEMO_HISTORY: '0', RVI_TARGETING_SEED_DATA: SEED_DATA,
-    RVI_TRUST_PROXY: 'loopback', RVI_DRAIN_MS: '1500',
-  });
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`node on ${port} (${proc.err.slice(-500)})`, async () => {
-    if (proc.child.exitCode !== null) throw new Error(`node exited: ${proc.out}\n${proc.err}`);
-    return (await fetch(`${base}/api/health`)).status === 200;
-  }, 120_000);
-  nodes.push({ proc, port, base });
-}
-
+let nodes: Cluster['nodes'];
+let db: { url: string };
 before(async () => {
-  db = await freshPostgres('rvi_cluster');
-  s3 = await startTestS3();
-  // the first node migrates and seeds; the second finds both done
-  await startNode(db.url, s3.env('cluster/'));
-  await startNode(db.url, s3.env('cluster/'));
-  const lbPort = await freePort();
-  LB = `http://127.0.0.1:${lbPort}`;
-  lb = run('/usr/sbin/haproxy', ['-db', '-f', HAPROXY_CFG], {
-    ...process.env, RVI_LB_BIND: `127.0.0.1:${lbPort}`, RVI_NODE1: `127.0.0.1:${nodes[0].port}`, RVI_NODE2: `127.0.0.1:${nodes[1].port}`,
-  });
-  await waitFor('haproxy', async () => {
-    if (lb.child.exitCode !== null) throw new Error(`haproxy exited ${lb.child.exitCode}: ${lb.out}\n${lb.err}`);
-    return (await fetch(`${LB}/api/health`)).status === 200;
-  }, 30_000).catch((e) => { throw new Error(`${(e as Error).message}\n${lb.out}\n${lb.err}`); });
+  c = await startCluster(2);
+  LB = c.lb.base;
+  nodes = c.nodes;
+  db = { url: c.dbUrl };
 });
-
-after(async () => {
-  await stop(lb);
-  for (const n of nodes) await stop(n.proc);
-  await s3?.close();
-  await db?.drop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+after(async () => c?.close());
 
 const post = (base: string, cookie: string, url: string, body: unknown) =>
   fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
@@ -107,6 +32,8 @@ test('through the load balancer: both nodes serve, a login works on either, a We
   const seen = new Set<string>();
   for (let i = 0; i < 20 && seen.size < 2; i++) seen.add(((await (await fetch(`${LB}/api/health`)).json()) as { node: string }).node);
   assert.equal(seen.size, 2, `requests reach both nodes: ${[...seen].join(', ')}`);
+  const counts = await answersByServer(c.lb);
+  assert.ok(counts.node1 > 0 && counts.node2 > 0, JSON.stringify(counts));
   const sup = await loginAt(LB, 'supervisor');
   for (let i = 0; i < 6; i++) assert.equal((await fetch(`${LB}/api/auth/me`, { headers: { cookie: sup } })).status, 200, 'the login holds on every node');
 
