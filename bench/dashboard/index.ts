@@ -46,7 +46,7 @@ await admin(`create database ${dbName}`);
 const url = new URL(base);
 url.pathname = `/${dbName}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'rvi-bench-dashboard-'));
-const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv, { databaseUrl: url.toString() });
+const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RVI_REQUIRE_2FA: '0' } as NodeJS.ProcessEnv, { databaseUrl: url.toString() });
 const ctx = await createContext(config, { jobs: false });
 let exitCode = 0;
 try {

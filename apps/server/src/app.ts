@@ -37,6 +37,9 @@ import { LoginThrottle, sessionCookieName, SessionStore } from './modules/auth/a
 import { AppError } from './platform/errors.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { tokenRoutes } from './modules/auth/tokens.routes.ts';
+import { factorRoutes } from './modules/auth/factors.routes.ts';
+import { SECOND_FACTOR_ROLES } from './modules/auth/factors.service.ts';
+import { SecretBox } from './platform/secret-box.ts';
 import { logTokenCall, resolveBearer, TokenRateLimiter } from './modules/auth/tokens.service.ts';
 import { declarationRoutes } from './modules/declarations/declarations.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
@@ -55,6 +58,8 @@ export interface AppContext {
   db: Db;
   sessions: SessionStore;
   throttle: LoginThrottle;
+  /** Seals secrets the server reads back (TOTP seeds) at rest (RVI_SECRETS_KEY or DATA_DIR/keys/secrets.key). */
+  secrets: SecretBox;
   /** Per-token rate limits of API tokens (in memory, per process). */
   tokenLimiter: TokenRateLimiter;
   /**
@@ -115,6 +120,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     db: database.db,
     sessions: new SessionStore(database.db, config.sessionTtlMinutes, config.sessionCacheMs, config.sessionIdleMinutes),
     throttle: new LoginThrottle(database),
+    secrets: SecretBox.open(config.dataDir, config.secretsKey),
     tokenLimiter: new TokenRateLimiter(),
     outbox: new Outbox(database),
     hub: new WsHub(),
@@ -196,6 +202,11 @@ const hopsTrusted = (n: number) => (_address: string, hop: number) => hop < n;
 const PUBLIC_API = new Set(['/api/health', '/api/auth/login', '/api/keys']);
 /** What a user whose password an administrator set may still do: see who they are, choose a password, log out. */
 const PASSWORD_CHANGE_PATHS = new Set(['/api/auth/me', '/api/auth/password', '/api/auth/logout']);
+/** What a session still owing its second factor may do: give it (pending), or set one up (enrol). */
+const FACTOR_PATHS = {
+  pending: new Set(['/api/auth/me', '/api/auth/logout', '/api/auth/factor', '/api/auth/me/locale']),
+  enrol: new Set(['/api/auth/me', '/api/auth/logout', '/api/auth/totp/enrol', '/api/auth/totp/confirm', '/api/auth/me/locale']),
+} as const;
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const COOKIE = sessionCookieName(ctx.config.secureCookies);
@@ -209,7 +220,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   installValidators(app);
   installErrorHandler(app);
-  installRouteAccess(app); // before any route: each declares `config: { access }` (platform/access.ts)
+  installRouteAccess(app, { stepUpMinutes: ctx.config.stepUpMinutes }); // before any route: each declares `config: { access }` (platform/access.ts)
   installTextChecks(app); // after the access check: NUL bytes and lone surrogates in any field → 400 naming it
   await installSecurityHeaders(app, ctx.config); // on every response (platform/security.ts)
   await app.register(cookie);
@@ -250,7 +261,14 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     if (!user) actorOf(req); // throws 401
     else if (user.mustChangePassword && !PASSWORD_CHANGE_PATHS.has(path)) {
       throw new AppError('password_change_required', 403, 'Choose a new password first (POST /api/auth/password): an administrator set the current one');
-    } else req.actor = { ...user.actor, requestId: req.id };
+    } else if (user.factor.state !== 'ok' && !FACTOR_PATHS[user.factor.state].has(path)) {
+      throw user.factor.state === 'pending'
+        ? new AppError('second_factor_required', 403, 'Give the code from your authenticator app first (POST /api/auth/factor)')
+        : new AppError('second_factor_enrolment_required', 403, 'Your role needs a second factor: set up an authenticator app first (POST /api/auth/totp/enrol)');
+    } else {
+      const required = user.factor.totpEnrolled || (ctx.config.requireSecondFactor && SECOND_FACTOR_ROLES.includes(user.actor.role as never));
+      req.actor = { ...user.actor, requestId: req.id, factor: { sessionId: user.factor.sessionId, state: user.factor.state, required, verifiedAt: user.factor.verifiedAt } };
+    }
   });
 
   // Every call made with an API token is logged (token id, route, status) before its answer leaves. A token may only
@@ -294,6 +312,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   authRoutes(app, ctx);
   tokenRoutes(app, ctx);
+  factorRoutes(app, ctx);
   declarationRoutes(app, ctx);
   auditRoutes(app, ctx);
   orgRoutes(app, ctx);

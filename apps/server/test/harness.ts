@@ -48,7 +48,9 @@ export interface TestApp {
 export async function startTestApp(overrides: Partial<Config> = {}, opts: { demo?: boolean } & ContextOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rvi-test-'));
   const fresh = await freshDatabaseUrl();
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv, { databaseUrl: fresh.url, ...overrides });
+  // RVI_REQUIRE_2FA is off here unless a test turns it on (factors.routes.test.ts): suites that log in as supervisors
+  // and administrators test other things; the second factor is tested through the real API there.
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RVI_REQUIRE_2FA: '0' } as NodeJS.ProcessEnv, { databaseUrl: fresh.url, ...overrides });
   const ctx = await createContext(config, { inMemory: true, queue: opts.queue, jobs: opts.jobs });
   await seedOnFirstStart(ctx.db, { demo: opts.demo ?? true, password: TEST_PASSWORD });
   const app = await buildApp(ctx);

@@ -38,6 +38,13 @@ export const Me = Type.Object({
   can: Type.Record(Type.String(), Type.Boolean()),
   /** An administrator set the password: choose a new one (POST /api/auth/password) before anything else. */
   mustChangePassword: Type.Boolean(),
+  /**
+   * Second factor of this login: 'pending' → give a code (POST /api/auth/factor); 'enrol' → the role requires one and
+   * none is set up (POST /api/auth/totp/enrol, then /confirm); 'ok'. Anything else is refused until it is 'ok'.
+   */
+  secondFactor: Type.Union([Type.Literal('ok'), Type.Literal('pending'), Type.Literal('enrol')]),
+  /** An authenticator app (TOTP) is set up for this account. */
+  totpEnrolled: Type.Boolean(),
 });
 export type Me = Static<typeof Me>;
 
@@ -49,3 +56,27 @@ export const ChangePasswordBody = Type.Object(
   { additionalProperties: false },
 );
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
+
+export const TotpEnrolment = Type.Object({
+  /** Base32 secret, for typing into an app that cannot scan the QR code. */
+  secret: Type.String(),
+  /** The otpauth:// URI (RFC 6238 key URI format). */
+  uri: Type.String(),
+  /** The URI as a QR code (SVG markup). */
+  qrSvg: Type.String(),
+});
+export type TotpEnrolment = Static<typeof TotpEnrolment>;
+
+export const TotpCodeBody = Type.Object({ code: Type.String({ pattern: '^[0-9]{6}$' }) }, { additionalProperties: false });
+export type TotpCodeBody = Static<typeof TotpCodeBody>;
+
+export const FactorBody = Type.Object({
+  code: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
+  recoveryCode: Type.Optional(Type.String({ minLength: 8, maxLength: 40 })),
+}, { additionalProperties: false });
+export type FactorBody = Static<typeof FactorBody>;
+
+export const RecoveryCodes = Type.Object({ recoveryCodes: Type.Array(Type.String()) });
+export type RecoveryCodes = Static<typeof RecoveryCodes>;
+export const FactorVerified = Type.Object({ method: Type.Union([Type.Literal('totp'), Type.Literal('recovery_code')]), recoveryCodesLeft: Type.Integer() });
+export type FactorVerified = Static<typeof FactorVerified>;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { Actor } from './actor.ts';
 import { requireRole, type Action } from './policy.ts';
+import { assertRecentFactor } from './step-up.ts';
 
 /**
  * What a route needs, declared on the route itself (as immich's `@Authenticated({ permission })`):
@@ -28,6 +29,11 @@ export type RouteAccess =
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /**
+     * One of the most sensitive actions (approving a decision or a deletion, rotating the signing keys): the second
+     * factor must have been given within RVI_STEP_UP_MINUTES (403 step_up_required), checked after the role.
+     */
+    stepUp?: boolean;
   }
 }
 
@@ -40,7 +46,7 @@ export interface RouteAccessEntry {
 const tables = new WeakMap<FastifyInstance, RouteAccessEntry[]>();
 
 /** Records every route's declaration and enforces the role-scoped ones (call before any route is registered). */
-export function installRouteAccess(app: FastifyInstance): void {
+export function installRouteAccess(app: FastifyInstance, opts: { stepUpMinutes: number }): void {
   const table: RouteAccessEntry[] = [];
   tables.set(app, table);
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -52,9 +58,10 @@ export function installRouteAccess(app: FastifyInstance): void {
   // may not use the route what its body should look like).
   app.addHook('preValidation', async (req) => {
     const access = req.routeOptions.config?.access;
-    if (!access || !('action' in access) || access.scope === 'record') return;
     const actor = (req as { actor?: Actor | null }).actor;
-    if (actor) requireRole(actor, access.action);
+    if (!actor) return;
+    if (access && 'action' in access && access.scope !== 'record') requireRole(actor, access.action);
+    if (req.routeOptions.config?.stepUp) assertRecentFactor(actor, opts.stepUpMinutes);
   });
 }
 

@@ -17,6 +17,11 @@ export interface Actor {
    * one of `scopes`. `consulted` is set when the policy layer authorised an action for this request.
    */
   token?: { id: string; name: string; scopes: readonly string[]; consulted?: boolean };
+  /**
+   * A signed-in user's second factor in this login session (issue 19): `required` when the user has one or their role
+   * must have one; `verifiedAt` is when it was last proved (step-up before the most sensitive actions).
+   */
+  factor?: { sessionId: string; state: 'ok' | 'pending' | 'enrol'; required: boolean; verifiedAt: number | null };
 }
 
 export function systemActor(reason: string, requestId: string | null = null): Actor {

@@ -12,6 +12,12 @@ export interface Config {
   demoPassword: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   sessionTtlMinutes: number;
+  /** RVI_REQUIRE_2FA (default on): supervisors and administrators must set up a second factor before anything else. */
+  requireSecondFactor: boolean;
+  /** RVI_STEP_UP_MINUTES (default 5): how recent the second factor must be for the most sensitive actions. */
+  stepUpMinutes: number;
+  /** RVI_SECRETS_KEY: base64 of 32 bytes sealing TOTP secrets at rest; unset → DATA_DIR/keys/secrets.key. */
+  secretsKey: string | null;
   /** How long a resolved session is cached in memory (ms); logout on this node takes effect at once, elsewhere within this time. */
   sessionCacheMs: number;
   /** Idle timeout of a login session: no request for this long ends it (besides the absolute lifetime). */
@@ -203,6 +209,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     demoPassword,
     logLevel,
     sessionTtlMinutes: ttl,
+    requireSecondFactor: bool(env, 'RVI_REQUIRE_2FA', true),
+    stepUpMinutes: int(env, 'RVI_STEP_UP_MINUTES', 5, 1, 24 * 60),
+    secretsKey: env.RVI_SECRETS_KEY?.trim() || null,
     sessionCacheMs: int(env, 'RVI_SESSION_CACHE_MS', 5000, 0, 60_000),
     sessionIdleMinutes: Math.min(ttl, int(env, 'RVI_SESSION_IDLE_MINUTES', 30, 1, 60 * 24 * 30)),
     secureCookies: bool(env, 'RVI_SECURE_COOKIES', publicUrl?.startsWith('https:') ?? false),

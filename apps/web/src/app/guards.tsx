@@ -9,6 +9,7 @@ import { ErrorAlert } from '../shared/ui/ErrorAlert.tsx';
 import { Loading } from '../shared/ui/Loading.tsx';
 import { homePath, useSession } from './session.tsx';
 import { ChangePasswordPage } from './ChangePasswordPage.tsx';
+import { SecondFactorPage } from './SecondFactorPage.tsx';
 import { NotificationBell } from '../features/orders/notifications/NotificationBell.tsx';
 
 /** Everything below needs a session; without one, go to the login page and come back afterwards. */
@@ -19,6 +20,7 @@ export function RequireAuth() {
   if (error && me === undefined) return <Center p="xl"><ErrorAlert error={error} /></Center>;
   if (!me) return <Navigate to="/login" replace state={{ from: `${location.pathname}${location.search}` }} />;
   if (me.mustChangePassword) return <ChangePasswordPage />;
+  if (me.secondFactor !== 'ok') return <SecondFactorPage state={me.secondFactor} />;
   return <Outlet />;
 }
 

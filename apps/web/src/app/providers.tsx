@@ -5,6 +5,7 @@ import { I18nextProvider } from 'react-i18next';
 import { ApiError } from '../shared/api/client.ts';
 import { i18next } from '../shared/i18n/index.ts';
 import { ME_KEY, SessionProvider } from './session.tsx';
+import { StepUpDialog } from './StepUpDialog.tsx';
 
 const theme = createTheme({
   primaryColor: 'blue',
@@ -34,7 +35,7 @@ export function Providers({ children }: { children: ReactNode }) {
     <I18nextProvider i18n={i18next}>
       <MantineProvider theme={theme} defaultColorScheme="light">
         <QueryClientProvider client={queryClient}>
-          <SessionProvider>{children}</SessionProvider>
+          <SessionProvider>{children}<StepUpDialog /></SessionProvider>
         </QueryClientProvider>
       </MantineProvider>
     </I18nextProvider>

@@ -13,7 +13,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext) {
     config: { public: true },
   }, async (req, reply) => {
     const body = req.body as LoginBody;
-    const s = await login(ctx.db, ctx.sessions, ctx.throttle, { ...body, ip: req.ip, requestId: req.id });
+    const s = await login(ctx.db, ctx.sessions, ctx.throttle, { ...body, ip: req.ip, requestId: req.id }, { requireSecondFactor: ctx.config.requireSecondFactor });
     reply.setCookie(COOKIE, s.token, {
       path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies, expires: s.expiresAt,
     });
@@ -56,6 +56,7 @@ function presentMe(u: NonNullable<Awaited<ReturnType<AppContext['sessions']['res
   const actor = { ...u.actor, requestId: null };
   return {
     id: u.actor.userId!, username: u.actor.username, displayName: u.displayName, role: u.actor.role as Me['role'],
-    org: u.org, locale: u.locale, can: u.mustChangePassword ? {} : globalCan(actor), mustChangePassword: u.mustChangePassword,
+    org: u.org, locale: u.locale, can: u.mustChangePassword || u.factor.state !== 'ok' ? {} : globalCan(actor), mustChangePassword: u.mustChangePassword,
+    secondFactor: u.factor.state, totpEnrolled: u.factor.totpEnrolled,
   };
 }

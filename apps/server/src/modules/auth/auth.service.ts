@@ -2,11 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import { and, eq, gt, lt, ne } from 'drizzle-orm';
 import type { OrgKind, Role } from '@rvi/contracts';
-import { authSessions, organisations, users } from '../../db/schema.ts';
+import { authSessions, organisations, sessionFactors, totpFactors, users } from '../../db/schema.ts';
 import type { Database, Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { AppError, tooMany } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { loginFactorState } from './factors.service.ts';
 
 /** Session cookie name over plain HTTP (development, tests). */
 export const SESSION_COOKIE = 'rvi_session';
@@ -128,6 +129,8 @@ export interface SessionUser {
   expiresAt: number;
   /** Must choose a new password before anything else (set by an administrator). */
   mustChangePassword: boolean;
+  /** Second factor of this session (factors.service.ts); `sessionId` is the stored id (hash), not the cookie. */
+  factor: { sessionId: string; state: 'ok' | 'pending' | 'enrol'; verifiedAt: number | null; totpEnrolled: boolean };
 }
 
 /**
@@ -146,11 +149,12 @@ export class SessionStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async create(tx: Db, userId: string, ip: string | null): Promise<{ token: string; expiresAt: Date }> {
+  async create(tx: Db, userId: string, ip: string | null, factor?: { state: 'pending' | 'enrol'; method: string }): Promise<{ token: string; expiresAt: Date }> {
     const token = randomBytes(32).toString('base64url');
     const now = new Date(this.now());
     const expiresAt = new Date(now.getTime() + this.ttlMinutes * 60_000);
     await tx.insert(authSessions).values({ id: tokenId(token), userId, expiresAt, ip, createdAt: now, lastSeenAt: now });
+    if (factor) await tx.insert(sessionFactors).values({ sessionId: tokenId(token), state: factor.state, method: factor.method });
     return { token, expiresAt };
   }
 
@@ -161,10 +165,12 @@ export class SessionStore {
     let hit = this.cache.get(id);
     if (!hit || hit.until <= now) {
       const [row] = await this.db
-        .select({ s: authSessions, u: users, o: organisations })
+        .select({ s: authSessions, u: users, o: organisations, f: sessionFactors, totpConfirmedAt: totpFactors.confirmedAt })
         .from(authSessions)
         .innerJoin(users, eq(users.id, authSessions.userId))
         .innerJoin(organisations, eq(organisations.id, users.orgId))
+        .leftJoin(sessionFactors, eq(sessionFactors.sessionId, authSessions.id))
+        .leftJoin(totpFactors, eq(totpFactors.userId, users.id))
         .where(and(eq(authSessions.id, id), gt(authSessions.expiresAt, new Date(now))))
         .limit(1);
       const user: SessionUser | null = row && row.u.active
@@ -178,6 +184,10 @@ export class SessionStore {
             org: { id: row.o.id, name: row.o.name, kind: row.o.kind, code: row.o.code, supervisingOfficeId: row.o.supervisingOfficeId },
             expiresAt: row.s.expiresAt.getTime(),
             mustChangePassword: row.u.mustChangePassword,
+            factor: {
+              sessionId: id, state: row.f?.state ?? 'ok', verifiedAt: row.f?.verifiedAt?.getTime() ?? null,
+              totpEnrolled: row.totpConfirmedAt != null,
+            },
           }
         : null;
       if (this.cache.size > 10_000) this.cache.clear();
@@ -223,6 +233,7 @@ let dummyHash: Promise<string> | null = null;
 export async function login(
   db: Db, sessions: SessionStore, throttle: LoginThrottle,
   input: { username: string; password: string; ip: string; requestId: string },
+  opts: { requireSecondFactor: boolean } = { requireSecondFactor: false },
 ): Promise<{ token: string; expiresAt: Date; userId: string }> {
   const username = input.username.trim().toLowerCase();
   const delayMs = await throttle.check(username, input.ip);
@@ -242,12 +253,14 @@ export async function login(
   await throttle.succeed(username, input.ip);
   return db.transaction(async (txx) => {
     const tx = txx as unknown as Db;
-    const s = await sessions.create(tx, row.u.id, input.ip);
+    // a session of a user with a second factor starts 'pending'; of a role that needs one but has none, 'enrol'
+    const factor = await loginFactorState(tx, row.u.id, row.u.role as Role, opts.requireSecondFactor);
+    const s = await sessions.create(tx, row.u.id, input.ip, factor === 'ok' ? undefined : { state: factor, method: 'password' });
     const actor: Actor = {
       kind: 'user', userId: row.u.id, username, role: row.u.role as Role, orgId: row.o.id, orgKind: row.o.kind,
       officeId: row.o.kind === 'customs_office' ? row.o.id : row.o.supervisingOfficeId, requestId: input.requestId,
     };
-    await recordAudit(tx, actor, 'auth.logged_in', { type: 'user', id: row.u.id }, { ip: input.ip });
+    await recordAudit(tx, actor, 'auth.logged_in', { type: 'user', id: row.u.id }, { ip: input.ip, secondFactor: factor });
     return { ...s, userId: row.u.id };
   });
 }

@@ -24,6 +24,7 @@ export function decisionRoutes(app: FastifyInstance, ctx: AppContext) {
   }, async (req) => listPendingApprovals(ctx, actorOf(req)));
 
   app.post('/api/decisions/:id/approve', {
+    config: { stepUp: true },
     schema: { tags, summary: 'Approve a decision (supervisor of the same office, not the inspector: four eyes); it takes effect', params: IdParams, body: ReviewBody, response: { 200: Decision, ...errors } },
   }, async (req) => withEffects(ctx, (fx) => approveDecision(ctx, actorOf(req), id(req), req.body as ReviewBody, fx)));
 

@@ -26,6 +26,7 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
   }, async () => listKeys(ctx.keys));
 
   app.post('/api/keys/rotate', {
+    config: { stepUp: true },
     schema: { tags, summary: 'Make a new signing key; the previous one is retired and stays published (administrator, audited)', response: { 200: KeyList, ...errors } },
   }, async (req) => rotateKey(ctx, actorOf(req)));
 
@@ -114,7 +115,7 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.post('/api/retention/deletion-requests/:id/approve', {
-    config: { access: { action: 'admin.manage' } },
+    config: { access: { action: 'admin.manage' }, stepUp: true },
     schema: {
       tags, summary: 'Approve a deletion request (a different administrator of the office; 403 four_eyes for the requester): the record is deleted and a signed tombstone goes into the audit log',
       params: IdParams, body: Type.Object({}, { additionalProperties: false }), response: { 200: DeletionApproval, ...errors },

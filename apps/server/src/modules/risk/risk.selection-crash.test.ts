@@ -55,7 +55,7 @@ test('a selection whose server is killed (-9) right after it answered still yiel
   const dataDir = mkdtempSync(join(tmpdir(), 'rvi-crash-'));
   const fresh = await freshDatabaseUrl();
   const env: NodeJS.ProcessEnv = {
-    ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', RVI_DEMO: '1', RVI_DEMO_PASSWORD: PASSWORD,
+    ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', RVI_DEMO: '1', RVI_DEMO_PASSWORD: PASSWORD, RVI_REQUIRE_2FA: '0',
     RVI_DEMO_HISTORY: '0', RVI_TARGETING_SEED_DATA: FIXTURE, RVI_WEB_DIST: join(dataDir, 'no-web'),
   };
   if (fresh.url) env.DATABASE_URL = fresh.url;

@@ -18,6 +18,7 @@ export function customsNav(can: Record<string, boolean>, t: TFunction): FrameNav
     { to: `${CUSTOMS_BASE}/risk-model`, label: t('nav.riskModel'), testId: 'nav-risk-model', allowed: !!can['model.read'] },
     { to: '/command', label: t('nav.command'), testId: 'nav-command', allowed: !!can['dashboard.read'] || !!can['admin.manage'] },
     { to: `${CUSTOMS_BASE}/audit`, label: t('nav.audit'), testId: 'nav-audit', allowed: !!can['audit.read'] },
+    { to: `${CUSTOMS_BASE}/security`, label: t('nav.security'), testId: 'nav-security', allowed: true },
   ];
   return items.filter((i) => i.allowed);
 }

@@ -19,4 +19,5 @@ export const customsRoutes: RouteObject[] = [
   { path: 'sessions', lazy: async () => ({ Component: (await import('../../features/sessions/pages.tsx')).SessionsPage }) },
   { path: 'sessions/:id', lazy: async () => ({ Component: (await import('../../features/sessions/pages.tsx')).SessionPage }) },
   { path: 'risk-model', lazy: async () => ({ Component: (await import('./pages.tsx')).RiskModelPage }) },
+  { path: 'security', lazy: async () => ({ Component: (await import('../../features/account/SecurityPage.tsx')).SecurityPage }) },
 ];

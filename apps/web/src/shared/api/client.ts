@@ -60,8 +60,29 @@ export function buildUrl(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-/** Typed fetch for the customs-rvi API: sends the session cookie, parses JSON, throws ApiError on error answers. */
+let stepUpHandler: (() => Promise<boolean>) | null = null;
+/**
+ * Who asks the user for their second factor when the server wants it again before a sensitive action (403
+ * step_up_required): resolves true once given, and the request is then sent once more.
+ */
+export function setStepUpHandler(fn: (() => Promise<boolean>) | null): void {
+  stepUpHandler = fn;
+}
+
+/**
+ * Typed fetch for the customs-rvi API: sends the session cookie, parses JSON, throws ApiError on error answers. A
+ * step-up refusal asks for the second factor (setStepUpHandler) and repeats the request once.
+ */
 export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  try {
+    return await request<T>(path, opts);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'step_up_required' && stepUpHandler && (await stepUpHandler())) return request<T>(path, opts);
+    throw err;
+  }
+}
+
+async function request<T>(path: string, opts: RequestOptions): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
   let body: BodyInit | undefined;
   if (opts.json !== undefined) {
