@@ -6,11 +6,15 @@
 // (pointer_ms: click in the console → ring drawn on the device, same machine clock); the inspector speaks for 4 s
 // (Chromium's fake microphone, a beep each second): inspector_audio=1 when the device plays it and the sealed
 // inspector track of the recording is audible (ffmpeg volumedetect, max volume above -30 dB).
-// Not measured here (printed as na, and why in the closing note): audio_ms (no click train detector on the device),
-// anchor_drift_px / anchor_lost_pct / track_ms_per_frame (AR anchoring is not built).
-// Last line: guidance: inspector_audio=0|1 audio_ms_p50=na pointer_ms_p50=… pointer_ms_p95=… anchor_drift_px_p50=na
-//   anchor_drift_px_p95=na anchor_lost_pct=na track_ms_per_frame=na invite_email=0|1 invite_to_stream_ms=… load=…
-import { execFileSync, spawnSync } from 'node:child_process';
+// AR anchoring: the device's fake camera plays a real cargo photo under a known pan, tilt and zoom (moving-scene.ts,
+// frame numbers drawn in); the inspector sends a circle drawn on one frame; over ≥ 300 tracked frames the camera
+// page's tracker probe gives where it draws the circle's centre and the frame code gives where the known motion puts
+// it: anchor_drift_px p50/p95 at 1280×720, anchor_lost_pct (gave up while the spot was in view), track_ms_per_frame
+// (the tracker's own time per frame in the worker, median).
+// Not measured here (printed as na, and why in the closing note): audio_ms (no click train detector on the device).
+// Last line: guidance: inspector_audio=0|1 audio_ms_p50=na pointer_ms_p50=… pointer_ms_p95=… anchor_drift_px_p50=…
+//   anchor_drift_px_p95=… anchor_lost_pct=… track_ms_per_frame=… anchor_frames=… invite_email=0|1 invite_to_stream_ms=… load=…
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -22,6 +26,7 @@ import { startTestSmtp } from '../../apps/server/test/mail-server.ts';
 import { recordingSegments, users } from '../../apps/server/src/db/schema.ts';
 import { liveSessionsOf } from '../../apps/server/src/modules/sessions/sessions.routes.ts';
 import { bookedOrder, people } from '../../apps/server/src/modules/sessions/sessions.test-helpers.ts';
+import { anchorFigures, anchorScene, installAnchorProbe, sendAnchorDrawing } from '../../apps/server/test/anchor-measure.ts';
 
 const quick = process.argv.includes('--quick');
 const CLICKS = quick ? 10 : 40;
@@ -49,7 +54,7 @@ if (!existsSync(join(root, 'apps/web/dist/camera.html'))) spawnSync('npm', ['run
 const work = mkdtempSync(join(tmpdir(), 'rvi-bench-guidance-'));
 const load0 = loadavg()[0];
 const y4m = join(work, 'camera.y4m');
-execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-t', '3', '-pix_fmt', 'yuv420p', y4m]);
+const frozen = await anchorScene(y4m);
 const smtp = await startTestSmtp();
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
@@ -86,6 +91,7 @@ try {
   if (!link) throw new Error(`no camera link by e-mail (${smtp.received.length} mails received)`);
   const device = await (await browser.newContext({ viewport: { width: 800, height: 600 }, locale: 'en-US' })).newPage();
   device.setDefaultTimeout(20_000);
+  await installAnchorProbe(device);
   const tapAt = Date.now();
   await device.goto(link);
   const frames = async () => Number((await inspector.getByTestId('stat-frames-decoded').textContent())?.trim()) || 0;
@@ -115,6 +121,14 @@ try {
     await sleep(300);
   }
 
+  // AR anchoring: a circle drawn on one frame of the moving scene
+  await sendAnchorDrawing(inspector, sessionId, frozen);
+  await device.locator('[data-testid="camera-anchor"][data-state="tracking"]').waitFor({ timeout: 60_000 });
+  await device.evaluate(() => { (window as unknown as { __anchor: unknown[] }).__anchor.length = 0; });
+  for (let i = 0; i < 90 && (await anchorFigures(device)).frames < (quick ? 150 : 400); i++) await sleep(1000);
+  const anchor = await anchorFigures(device);
+  console.log(`anchor: ${anchor.frames} frames with truth (${anchor.raw} tracked), drift p50 ${anchor.driftP50.toFixed(1)} p95 ${anchor.driftP95.toFixed(1)} px, lost ${anchor.lostPct.toFixed(1)} %`);
+
   // the inspector's voice
   await inspector.getByTestId('talk-toggle').click();
   await device.getByTestId('camera-talker').waitFor({ state: 'visible' });
@@ -139,7 +153,8 @@ try {
   console.log(`pointer: ${pointerMs.length} clicks, ms ${pointerMs.join(' ')}`);
   console.log(`voice: device playing=${plays}, ${voice.length} inspector segment(s), max ${maxDb} dB`);
   line = `guidance: inspector_audio=${audio} audio_ms_p50=na pointer_ms_p50=${pct(pointerMs, 50)} pointer_ms_p95=${pct(pointerMs, 95)} ` +
-    `anchor_drift_px_p50=na anchor_drift_px_p95=na anchor_lost_pct=na track_ms_per_frame=na invite_email=${invite} ` +
+    `anchor_drift_px_p50=${anchor.driftP50.toFixed(1)} anchor_drift_px_p95=${anchor.driftP95.toFixed(1)} anchor_lost_pct=${anchor.lostPct.toFixed(1)} ` +
+    `track_ms_per_frame=${anchor.trackMsP50.toFixed(1)} anchor_frames=${anchor.frames} invite_email=${invite} ` +
     `invite_to_stream_ms=${inviteToStream} load=${load0.toFixed(1)}-${loadavg()[0].toFixed(1)}`;
 } catch (e) {
   console.error(`failed at ${debugPage?.url()}: ${(await debugPage?.evaluate(() => document.body.innerText.slice(0, 3000)).catch(() => '')) ?? ''}`);

@@ -322,8 +322,25 @@ export type DeviceToServerExtra =
   | { type: 'ping' };
 
 /** Extra payloads on the inspector's `signal` channel besides the media signalling. */
+/**
+ * Where the device's tracker sees the anchored drawing now (AR annotations): `H` maps the frozen frame onto the
+ * device's current camera frame (normalised coordinates, 3×3 row-major), null unless the spot is being followed.
+ * `at` is the capture time of the tracked frame (device clock, ms since the epoch).
+ */
+export interface AnchorUpdate {
+  type: 'anchor';
+  drawingId: string;
+  state: 'acquiring' | 'tracking' | 'lost';
+  reason: 'not_found' | 'out_of_view' | 'too_few_points' | null;
+  H: number[] | null;
+  at: number;
+}
+export const ANCHOR_STATES = ['acquiring', 'tracking', 'lost'] as const;
+export const ANCHOR_REASONS = ['not_found', 'out_of_view', 'too_few_points'] as const;
+
 export type ViewerSignalExtra =
   | { type: 'guide'; event: SessionEvent }
   | { type: 'device-stats'; stats: Record<string, unknown> }
+  | AnchorUpdate
   | { type: 'guide-ack'; clientId: string | null; eventId: string }
   | { type: 'denied'; code: string; message: string };

@@ -64,6 +64,15 @@ test('security headers on every response: CSP without inline script, no framing,
   assert.ok(p.get('connect-src')?.includes('wss://rvi.example'), 'the public origin\'s WebSocket URL');
 });
 
+test('only the AR anchor worker bundle may evaluate code (OpenCV.js bindings); no page and no other script may', async () => {
+  const worker = await t.app.inject({ url: '/assets/anchor.worker-AbC123_x.js' });
+  assert.deepEqual(csp(worker.headers).get('script-src'), ["'self'", "'unsafe-eval'", "'wasm-unsafe-eval'"]);
+  assert.deepEqual(csp(worker.headers).get('connect-src'), ["'none'"], 'the worker connects nowhere');
+  for (const url of ['/assets/index-AbC123.js', '/assets/anchor.worker-AbC123.js/../index.js', '/camera.html', '/assets/x/anchor.worker-a.js']) {
+    assert.deepEqual(csp((await t.app.inject({ url })).headers).get('script-src'), ["'self'"], url);
+  }
+});
+
 test('cross-site: a foreign-Origin CSV import is refused (403, nothing imported); same origin, no Origin (CLI) and extra origins are accepted', async () => {
   const cookie = await t.login('alpha.user');
   const csv = (id: string) => `${CSV_HEADER}\n${csvRow(id)}\n`;

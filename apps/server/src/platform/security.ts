@@ -28,7 +28,10 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * the QR code is an inline SVG with attributes); images from the API, drawn frames as data: URLs and blob: previews;
  * WebSockets to the same host (/api/ws, /api/device/ws: 'self' covers ws/wss of the same host in CSP3 browsers; the
  * public origin's ws/wss URL is listed for older ones); media from the API and blob:. getUserMedia and WebRTC are
- * not governed by CSP; the app starts no worker and loads no wasm (worker-src stays 'self' via default-src).
+ * not governed by CSP. One exception, for one file: the AR anchor worker of the camera page (OpenCV.js, compiled with
+ * Emscripten's embind, which builds its bindings with `new Function`) is served with a policy of its own that adds
+ * 'unsafe-eval' and 'wasm-unsafe-eval' (a worker's policy comes from its own response; it has no DOM, no cookies to
+ * read and connects nowhere). Every page keeps script-src 'self' without eval.
  */
 export function contentSecurityPolicy(config: Config): Record<string, string[]> {
   const connect = ["'self'"];
@@ -52,6 +55,10 @@ export function contentSecurityPolicy(config: Config): Record<string, string[]> 
   return directives;
 }
 
+/** The anchor worker's bundle (Vite names it assets/anchor.worker-HASH.js). */
+export const ANCHOR_WORKER_PATH = /^\/assets\/anchor\.worker-[\w-]+\.js$/;
+export const ANCHOR_WORKER_CSP = "default-src 'none'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; connect-src 'none'";
+
 /** Registers the security headers (call before the routes). */
 export async function installSecurityHeaders(app: FastifyInstance, config: Config): Promise<void> {
   await app.register(helmet, {
@@ -68,6 +75,10 @@ export async function installSecurityHeaders(app: FastifyInstance, config: Confi
     crossOriginEmbedderPolicy: false,
     crossOriginOpenerPolicy: { policy: 'same-origin' },
     crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (ANCHOR_WORKER_PATH.test(req.url.split('?')[0])) reply.header('content-security-policy', ANCHOR_WORKER_CSP);
+    return payload;
   });
 }
 

@@ -11,8 +11,8 @@ import type { RtpPacket } from 'werift';
 import {
   MediaNode, SessionRecorder, newPeerId, parseIceServers, recoverSegments, removeSidecar, type ClientStatsReport, type MediaNodeEvent, type SegmentInfo, type ServerToClient as MediaMessage,
 } from '@rvi/media';
-import type { GuidanceBody, SessionEvent, SessionViewer, ViewerSignalExtra } from '@rvi/contracts';
-import { GuidanceBody as GuidanceSchema } from '@rvi/contracts';
+import type { AnchorUpdate, GuidanceBody, SessionEvent, SessionViewer, ViewerSignalExtra } from '@rvi/contracts';
+import { ANCHOR_REASONS, ANCHOR_STATES, GuidanceBody as GuidanceSchema } from '@rvi/contracts';
 import type { Actor } from '../../platform/actor.ts';
 import { AppError } from '../../platform/errors.ts';
 import { problems } from '../../platform/validation.ts';
@@ -53,6 +53,9 @@ interface DevicePeer {
   dev: DeviceContext;
   lastStats?: ClientStatsReport;
   lastStatsEventAt: number;
+  /** the last AR anchor state put on the timeline (drawing:state:reason) and when */
+  anchorState?: string;
+  anchorStateAt?: number;
 }
 
 export interface LiveMediaOptions {
@@ -334,6 +337,7 @@ export class LiveMedia implements LiveRoom {
       this.deliver(peer.sessionId, ev);
       return;
     }
+    if (msg.type === 'anchor') return this.onAnchor(peer, msg);
     if (!MEDIA_TYPES.has(String(msg.type))) return send(peer.socket, { type: 'error', code: 'bad_message', message: `unknown message type ${String(msg.type).slice(0, 40)}` });
     // the device publishes into its own session only, whatever it says
     if (msg.type === 'join') msg = { type: 'join', sessionId: peer.sessionId, role: 'publisher' };
@@ -341,6 +345,31 @@ export class LiveMedia implements LiveRoom {
     const s = await loadSession(this.env.db, peer.sessionId);
     if (!s || s.state === 'ended') return send(peer.socket, { type: 'ended', reason: 'session ended' });
     for (const out of await this.node.handle(peer.peerId, msg)) send(peer.socket, await this.toDevice(out));
+  }
+
+  /**
+   * The device's AR tracker: where the anchored drawing is in its camera now. Relayed to the viewers as it comes (up to
+   * ~10 a second, not stored); a change of state (found, lost, out of view) goes on the timeline.
+   */
+  private async onAnchor(peer: DevicePeer, msg: Record<string, unknown>): Promise<void> {
+    const H = msg.H === null ? null : Array.isArray(msg.H) && msg.H.length === 9 && msg.H.every((v) => typeof v === 'number' && Number.isFinite(v)) ? (msg.H as number[]) : undefined;
+    const state = (ANCHOR_STATES as readonly unknown[]).includes(msg.state) ? (msg.state as AnchorUpdate['state']) : null;
+    const reason = msg.reason === null || (ANCHOR_REASONS as readonly unknown[]).includes(msg.reason) ? (msg.reason as AnchorUpdate['reason']) : undefined;
+    const drawingId = typeof msg.drawingId === 'string' && ID_RE.test(msg.drawingId) ? msg.drawingId : null;
+    const at = typeof msg.at === 'number' && Number.isFinite(msg.at) ? msg.at : null;
+    if (H === undefined || !state || reason === undefined || !drawingId || at === null || (state === 'tracking') !== (H !== null)) {
+      return send(peer.socket, { type: 'error', code: 'bad_message', message: 'anchor needs drawingId, state (acquiring|tracking|lost), reason, H (9 numbers while tracking, else null) and at' });
+    }
+    const update: AnchorUpdate = { type: 'anchor', drawingId, state, reason, H, at };
+    for (const v of this.peers.values()) {
+      if (v.kind === 'viewer' && v.sessionId === peer.sessionId) send(v.socket, { type: 'signal', sessionId: peer.sessionId, payload: update satisfies ViewerSignalExtra });
+    }
+    const key = `${drawingId}:${state}:${reason ?? ''}`;
+    // a flapping tracker must not flood the timeline: a change is recorded at most every 2 s
+    if (peer.anchorState === key || Date.now() - (peer.anchorStateAt ?? 0) < 2000) return;
+    peer.anchorState = key;
+    peer.anchorStateAt = Date.now();
+    await recordLiveEvent(this.env, peer.sessionId, 'anchor.state', 'device', peer.dev.token.operatorUserId, { drawingId, state, reason });
   }
 
   private async toDevice(m: MediaMessage): Promise<MediaMessage> {

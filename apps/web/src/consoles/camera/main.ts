@@ -8,6 +8,7 @@ import type { DeviceState, RedeemResult, SessionEvent } from '@rvi/contracts';
 import { camera as enStrings } from '../../shared/i18n/locales/en.json';
 import { camera as zhStrings } from '../../shared/i18n/locales/zh-CN.json';
 import { containRect, drawShapes, type Shape } from '../../features/sessions/draw.ts';
+import { AnchorView, type AnchorUpdate } from './anchor.ts';
 
 type Strings = typeof enStrings;
 type Lang = 'en' | 'zh-CN';
@@ -109,7 +110,9 @@ async function start(j: Joined): Promise<void> {
   const talker = el('span', { class: 'pill talker', 'data-testid': 'camera-talker', hidden: '', role: 'status' });
   // who is watching (by role, never by name) and the notice that the session is recorded as evidence
   const watchers = el('span', { class: 'pill watchers', 'data-testid': 'camera-watchers', role: 'status' });
-  bar.append(title, net, rec, talker, watchers);
+  // the AR anchor of the inspector's drawing: looking for the marked spot, following it, out of view
+  const anchorPill = el('span', { class: 'pill anchor', 'data-testid': 'camera-anchor', hidden: '', role: 'status' });
+  bar.append(title, net, rec, talker, watchers, anchorPill);
   const notice = el('div', { class: 'notice', 'data-testid': 'camera-recorded-notice' });
   const voice = el('audio', { autoplay: '', 'data-testid': 'camera-voice' });
 
@@ -124,7 +127,9 @@ async function start(j: Joined): Promise<void> {
   const toast = el('div', { class: 'toast', 'data-testid': 'camera-toast', hidden: '', role: 'status' });
   // the inspector's live pointer: a bright ring at the spot of the frame they clicked, fading after 3 s
   const pointer = el('div', { class: 'pointer', 'data-testid': 'camera-pointer', hidden: '', 'aria-hidden': 'true' });
-  stage.append(video, frozenWrap, toast, pointer);
+  // the drawing redrawn over the live preview where the tracker finds the marked spot
+  const anchorOverlay = el('canvas', { class: 'anchor-overlay', 'data-testid': 'camera-anchor-overlay' });
+  stage.append(video, anchorOverlay, frozenWrap, toast, pointer);
   let pointerTimer: ReturnType<typeof setTimeout> | undefined;
   const showPointer = (x: number, y: number) => {
     // frame coordinates → the displayed video (object-fit: contain letterboxes it inside the stage)
@@ -251,7 +256,7 @@ async function start(j: Joined): Promise<void> {
   let muted = false;
   let torch = false;
   let current: { kind: 'step' | 'instruction'; text: string; ordinal?: number } | null = null;
-  let drawing: { frame: string | null; shapes: Shape[] } | null = null;
+  let drawing: { id: string; frame: string | null; shapes: Shape[] } | null = null;
   const chatItems: { id: string; mine: boolean; who: string; text: string }[] = [];
   const seen = new Set<string>();
 
@@ -326,6 +331,37 @@ async function start(j: Joined): Promise<void> {
     paint();
   };
 
+  // ---------------------------------------------------------------- AR anchoring of the drawing
+  // Once the tracker follows the marked spot on the live preview, the frozen frame shrinks to a corner (still there to
+  // compare); every update goes to the console (at most 10 a second, state changes at once).
+  let anchorSentAt = 0;
+  let anchorSentState = '';
+  const anchor = new AnchorView(video, anchorOverlay, (u: AnchorUpdate) => {
+    const t = s();
+    anchorPill.hidden = false;
+    const key = u.state === 'lost' ? u.reason ?? 'lost' : u.state;
+    anchorPill.dataset.state = u.state;
+    anchorPill.dataset.reason = u.reason ?? '';
+    anchorPill.className = `pill anchor anchor-${u.state}`;
+    anchorPill.textContent = t.anchor[key as keyof Strings['anchor']] ?? t.anchor.lost;
+    if (u.state === 'tracking' && !frozenWrap.classList.contains('pip')) {
+      frozenWrap.classList.add('pip');
+      if (!frozenWrap.hidden) showDrawing(); // repaint the frozen frame's drawing at its corner size
+    }
+    document.body.dataset.anchorMs = u.ms.toFixed(1);
+    const changed = `${u.drawingId}:${key}` !== anchorSentState;
+    if (changed || Date.now() - anchorSentAt >= 100) {
+      anchorSentAt = Date.now();
+      anchorSentState = `${u.drawingId}:${key}`;
+      (transport as unknown as { send(m: unknown): void }).send({ type: 'anchor', drawingId: u.drawingId, state: u.state, reason: u.reason, H: u.H, at: u.at });
+    }
+  });
+  const anchorDrawing = () => {
+    frozenWrap.classList.remove('pip');
+    if (!drawing?.frame) return anchor.stop();
+    void anchor.start(drawing.id, drawing.frame, drawing.shapes).catch((err) => { document.body.dataset.anchorError = (err as Error).message; });
+  };
+
   // ---------------------------------------------------------------- guidance
   const apply = (e: SessionEvent, live: boolean) => {
     if (seen.has(e.id)) return;
@@ -344,8 +380,11 @@ async function start(j: Joined): Promise<void> {
         if (live) speak(current.text);
         break;
       case 'drawing':
-        drawing = { frame: p.frameJpeg && p.frameJpeg !== '(omitted)' ? p.frameJpeg : null, shapes: p.shapes ?? [] };
-        if (live) showDrawing();
+        drawing = { id: e.id, frame: p.frameJpeg && p.frameJpeg !== '(omitted)' ? p.frameJpeg : null, shapes: p.shapes ?? [] };
+        if (live) {
+          showDrawing();
+          anchorDrawing();
+        }
         break;
       case 'pointer':
         if (live) showPointer(Number(p.x), Number(p.y));
@@ -356,6 +395,8 @@ async function start(j: Joined): Promise<void> {
       case 'drawing.cleared':
         drawing = null;
         frozenWrap.hidden = true;
+        anchor.stop();
+        anchorPill.hidden = true;
         break;
       case 'chat':
         chatItems.push({ id: e.id, mine: e.source === 'device', who: e.actorName ?? s().inspector, text: String(p.text ?? '') });
@@ -386,6 +427,7 @@ async function start(j: Joined): Promise<void> {
     if (stopped) return;
     stopped = true;
     pub.stop();
+    anchor.stop();
     transport.close();
     sessionStorage.removeItem(STORE);
     page('ended', s().ended.title, reason ? fill(s().ended.bodyReason, { reason }) : s().ended.body, 'camera-ended');
@@ -548,6 +590,8 @@ async function start(j: Joined): Promise<void> {
   bHide.onclick = () => {
     if (frozenWrap.hidden) showDrawing();
     else frozenWrap.hidden = true;
+    anchor.visible = !frozenWrap.hidden;
+    anchor.paint();
     render();
   };
   bChat.onclick = () => {
@@ -588,6 +632,7 @@ async function start(j: Joined): Promise<void> {
   });
   window.addEventListener('resize', () => {
     if (drawing && !frozenWrap.hidden) showDrawing();
+    anchor.paint();
   });
 
   // heartbeat over the device socket: the indicator turns to "no connection" when the server stops answering
@@ -611,7 +656,8 @@ async function start(j: Joined): Promise<void> {
     return;
   }
   render();
-  (window as unknown as { rviCamera: unknown }).rviCamera = { publisher: pub };
+  if (drawing) anchorDrawing(); // a drawing sent before this page (re)opened: anchor it now that the camera runs
+  (window as unknown as { rviCamera: unknown }).rviCamera = { publisher: pub, anchor };
 }
 
 void join().then((j) => (j ? start(j) : undefined));

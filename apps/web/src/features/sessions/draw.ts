@@ -60,3 +60,52 @@ export function drawShapes(canvas: HTMLCanvasElement, shapes: Shape[], box: { wi
     }
   }
 }
+
+/**
+ * The shapes of a drawing made on a frozen frame, moved to where an AR anchor homography `H` (frozen frame → current
+ * frame, normalised coordinates) puts them; circles keep their size relative to the goods. Null where a point falls
+ * behind the view.
+ */
+export function mapShapes(shapes: Shape[], H: readonly number[], frame: { width: number; height: number }): Shape[] {
+  const at = (x: number, y: number): [number, number] | null => {
+    const w = H[6] * x + H[7] * y + H[8];
+    return w > 1e-9 ? [(H[0] * x + H[1] * y + H[2]) / w, (H[3] * x + H[4] * y + H[5]) / w] : null;
+  };
+  const min = Math.min(frame.width, frame.height) || 1;
+  const out: Shape[] = [];
+  for (const s of shapes) {
+    if (s.type === 'arrow') {
+      const a = at(s.x1, s.y1), b = at(s.x2, s.y2);
+      if (a && b) out.push({ ...s, x1: a[0], y1: a[1], x2: b[0], y2: b[1] });
+    } else if (s.type === 'circle') {
+      const c = at(s.cx, s.cy), e = at(s.cx + (s.r * min) / (frame.width || 1), s.cy);
+      if (c && e) out.push({ ...s, cx: c[0], cy: c[1], r: Math.hypot((e[0] - c[0]) * frame.width, (e[1] - c[1]) * frame.height) / min });
+    } else {
+      const p = at(s.x, s.y);
+      if (p) out.push({ ...s, x: p[0], y: p[1] });
+    }
+  }
+  return out;
+}
+
+/** The part of the frame a drawing marks (fractions), with a little room around text. */
+export function shapesBounds(shapes: Shape[], frame: { width: number; height: number }): { x: number; y: number; width: number; height: number } {
+  const xs: number[] = [], ys: number[] = [];
+  const min = Math.min(frame.width, frame.height) || 1;
+  for (const s of shapes) {
+    if (s.type === 'arrow') {
+      xs.push(s.x1, s.x2);
+      ys.push(s.y1, s.y2);
+    } else if (s.type === 'circle') {
+      const rx = (s.r * min) / (frame.width || 1), ry = (s.r * min) / (frame.height || 1);
+      xs.push(s.cx - rx, s.cx + rx);
+      ys.push(s.cy - ry, s.cy + ry);
+    } else {
+      xs.push(s.x, s.x + 0.12);
+      ys.push(s.y - 0.05, s.y);
+    }
+  }
+  const clamp = (v: number) => Math.min(1, Math.max(0, v));
+  const x0 = clamp(Math.min(...xs)), x1 = clamp(Math.max(...xs)), y0 = clamp(Math.min(...ys)), y1 = clamp(Math.max(...ys));
+  return { x: x0, y: y0, width: Math.max(0.02, x1 - x0), height: Math.max(0.02, y1 - y0) };
+}

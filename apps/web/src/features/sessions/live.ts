@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { ViewerClient, type ConnectionState, type PublisherState, type SignallingTransport, type ViewerStats } from '@rvi/media/client';
 import type { ClientToServer as MediaClientMessage, ServerToClient as MediaServerMessage } from '@rvi/media/client';
-import type { ServerToClient } from '@rvi/contracts';
+import type { AnchorUpdate, ServerToClient } from '@rvi/contracts';
 
 export interface DeviceStats {
   bitrateKbps?: number;
@@ -109,12 +109,14 @@ export interface LiveView {
   talkError: string | null;
   /** the latest live pointer (frame coordinates 0..1), shown for a few seconds to every viewer */
   pointer: { id: string; x: number; y: number } | null;
+  /** where the device's AR tracker sees the anchored drawing now */
+  anchor: AnchorUpdate | null;
 }
 
 /** Joins the session as viewer while `enabled`, plays it in `video`, and reports the live figures. */
 export function useLiveSession(sessionId: string, enabled: boolean, video: React.RefObject<HTMLVideoElement | null>): LiveView {
   const qc = useQueryClient();
-  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, mediaStalled: false, denied: null, firstFrameMs: null, transport: null, talking: false, talker: null, talk: null, talkError: null, pointer: null });
+  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, mediaStalled: false, denied: null, firstFrameMs: null, transport: null, talking: false, talker: null, talk: null, talkError: null, pointer: null, anchor: null });
   const patch = useRef((p: Partial<LiveView>) => setView((v) => ({ ...v, ...p })));
   useEffect(() => {
     if (!enabled || !video.current) return;
@@ -140,11 +142,15 @@ export function useLiveSession(sessionId: string, enabled: boolean, video: React
       }),
       transport.onExtra((m) => {
         if (m.type === 'device-stats') set({ deviceStats: m.stats as DeviceStats });
+        else if (m.type === 'anchor') set({ anchor: m as unknown as AnchorUpdate });
         else if (m.type === 'denied') set({ denied: { code: String(m.code), message: String(m.message) } });
         else if (m.type === 'guide') {
           const ev = m.event as { id: string; kind: string; payload: { x?: number; y?: number } } | undefined;
           if (ev?.kind === 'pointer') set({ pointer: { id: ev.id, x: Number(ev.payload.x), y: Number(ev.payload.y) } });
-          else void qc.invalidateQueries({ queryKey: ['sessions'] });
+          else {
+            if (ev?.kind === 'drawing' || ev?.kind === 'drawing.cleared') set({ anchor: null }); // the device anchors the new one
+            void qc.invalidateQueries({ queryKey: ['sessions'] });
+          }
         }
       }),
     ];

@@ -2,12 +2,12 @@ import { useEffect, useRef, useState, type RefObject } from 'react';
 import { Alert, Anchor, Badge, Box, Button, Card, Grid, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router-dom';
-import type { DeviceLink, InviteResult, SessionDetail } from '@rvi/contracts';
+import type { AnchorUpdate, DeviceLink, InviteResult, SessionDetail } from '@rvi/contracts';
 import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
 import { Loading } from '../../../shared/ui/Loading.tsx';
 import { newClientId, useEndSession, useGuidance, useIssueLink, useSession } from '../api.ts';
 import { useLiveSession, type LiveView } from '../live.ts';
-import { containRect, type Shape } from '../draw.ts';
+import { containRect, drawShapes, mapShapes, type Shape } from '../draw.ts';
 import { ChecklistPanel } from './ChecklistPanel.tsx';
 import { DeviceLinkCard } from './DeviceLinkCard.tsx';
 import { InvitePanel } from './InvitePanel.tsx';
@@ -76,6 +76,24 @@ function LivePointer({ video, x, y }: { video: RefObject<HTMLVideoElement | null
   return <Box data-testid="live-pointer" data-x={x} data-y={y} pos="absolute" style={{ left: left - 16, top: top - 16, width: 32, height: 32, borderRadius: '50%', border: '4px solid #ffeb3b', boxShadow: '0 0 12px #ffeb3b', pointerEvents: 'none' }} />;
 }
 
+/**
+ * The inspector's drawing where the device's AR tracker sees the marked spot now, over the console's live video (the
+ * same homography the device draws with). Hidden while the device looks for the spot or has lost it.
+ */
+function AnchoredDrawing({ video, anchor, shapes }: { video: RefObject<HTMLVideoElement | null>; anchor: AnchorUpdate; shapes: Shape[] }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const el = video.current;
+    if (!el || !canvas.current) return;
+    const frame = { width: el.videoWidth, height: el.videoHeight };
+    const mapped = anchor.H && frame.width ? mapShapes(shapes, anchor.H, frame) : [];
+    drawShapes(canvas.current, mapped, { width: el.clientWidth, height: el.clientHeight }, frame.width ? frame : null);
+    canvas.current.dataset.shapes = String(mapped.length);
+  }, [video, anchor, shapes]);
+  return <canvas ref={canvas} data-testid="anchored-drawing" data-state={anchor.state} data-reason={anchor.reason ?? ''}
+    style={{ position: 'absolute', inset: 0, width: '100%', height: '100%', pointerEvents: 'none' }} />;
+}
+
 /** The live part: large video, audio mute, reconnecting banner, freeze + draw, snapshot request, stats. */
 function LivePane({ session }: { session: SessionDetail }) {
   const { t } = useTranslation();
@@ -101,6 +119,12 @@ function LivePane({ session }: { session: SessionDetail }) {
             if (at) guide.mutate({ kind: 'pointer', x: at.x, y: at.y, clientId: newClientId('ptr') });
           } : undefined}
           style={{ width: '100%', height: '100%', objectFit: 'contain', display: frozen ? 'none' : 'block', cursor: conduct ? 'crosshair' : undefined }} />
+        {live.anchor && !frozen ? (() => {
+          const d = session.events.find((e) => e.id === live.anchor!.drawingId && e.kind === 'drawing');
+          return d ? <AnchoredDrawing video={video} anchor={live.anchor} shapes={(d.payload as { shapes?: Shape[] }).shapes ?? []} /> : null;
+        })() : null}
+        {live.anchor && !frozen ? <Badge pos="absolute" bottom={8} left={8} color={live.anchor.state === 'tracking' ? 'green' : 'yellow'} data-testid="anchor-state" data-state={live.anchor.state}>
+          {t('sessions.anchor.label', { state: t(`sessions.anchor.${live.anchor.reason ?? live.anchor.state}`) })}</Badge> : null}
         {live.pointer && !frozen ? <LivePointer key={live.pointer.id} video={video} x={live.pointer.x} y={live.pointer.y} /> : null}
         {frozen ? null : (
           <Group pos="absolute" top={8} left={8} gap={6}>
