@@ -232,6 +232,13 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   await sleep(3000);
   await inspector.getByTestId('talk-toggle').click();
   await device.page.getByTestId('camera-talker').waitFor({ state: 'hidden' });
+  // push-to-talk: on while the button is held, off when released
+  const hold = await inspector.getByTestId('talk-hold').boundingBox();
+  await inspector.mouse.move(hold!.x + hold!.width / 2, hold!.y + hold!.height / 2);
+  await inspector.mouse.down();
+  await device.page.getByTestId('camera-talker').waitFor({ state: 'visible' });
+  await inspector.mouse.up();
+  await device.page.getByTestId('camera-talker').waitFor({ state: 'hidden' });
 
   // a live pointer: the inspector clicks a spot of the live video; the device draws it at the same spot of the frame
   await inspector.getByTestId('session-video').scrollIntoViewIfNeeded();

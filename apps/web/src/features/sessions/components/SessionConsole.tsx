@@ -151,6 +151,14 @@ function LivePane({ session }: { session: SessionDetail }) {
               onClick={() => void live.talk?.(!live.talking)} data-testid="talk-toggle" data-talking={live.talking ? '1' : '0'}>
               {live.talking ? t('sessions.live.talkStop') : t('sessions.live.talkStart')}
             </Button>
+            {/* push-to-talk: the microphone is on while the button (or the space bar on it) is held down */}
+            <Button size="sm" variant="default" disabled={!live.talk} data-testid="talk-hold"
+              onPointerDown={(e) => { e.currentTarget.setPointerCapture(e.pointerId); void live.talk?.(true); }}
+              onPointerUp={() => void live.talk?.(false)} onPointerCancel={() => void live.talk?.(false)}
+              onKeyDown={(e) => { if (e.key === ' ' && !e.repeat) { e.preventDefault(); void live.talk?.(true); } }}
+              onKeyUp={(e) => { if (e.key === ' ') { e.preventDefault(); void live.talk?.(false); } }}>
+              {t('sessions.live.talkHold')}
+            </Button>
             <Button size="sm" variant="light" data-testid="freeze-frame" disabled={!!frozen} onClick={() => video.current && setFrozen(freezeFrame(video.current))}>{t('sessions.live.freeze')}</Button>
             <Button size="sm" variant="light" data-testid="request-snapshot" onClick={() => guide.mutate({ kind: 'snapshot_request', clientId: newClientId('snapreq') })}>{t('sessions.live.requestSnapshot')}</Button>
             <Button size="sm" variant="subtle" onClick={() => guide.mutate({ kind: 'clear_drawing', clientId: newClientId('clear') })}>{t('sessions.live.clearDrawing')}</Button>
