@@ -54,7 +54,7 @@ if (!existsSync(join(root, 'apps/web/dist/camera.html'))) spawnSync('npm', ['run
 const work = mkdtempSync(join(tmpdir(), 'rvi-bench-guidance-'));
 const load0 = loadavg()[0];
 const y4m = join(work, 'camera.y4m');
-const frozen = await anchorScene(y4m);
+await anchorScene(y4m);
 const smtp = await startTestSmtp();
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
@@ -122,11 +122,11 @@ try {
   }
 
   // AR anchoring: a circle drawn on one frame of the moving scene
-  await sendAnchorDrawing(inspector, sessionId, frozen);
+  const n0 = await sendAnchorDrawing(inspector, sessionId);
   await device.locator('[data-testid="camera-anchor"][data-state="tracking"]').waitFor({ timeout: 60_000 });
   await device.evaluate(() => { (window as unknown as { __anchor: unknown[] }).__anchor.length = 0; });
-  for (let i = 0; i < 90 && (await anchorFigures(device)).frames < (quick ? 150 : 400); i++) await sleep(1000);
-  const anchor = await anchorFigures(device);
+  for (let i = 0; i < 90 && (await anchorFigures(device, n0)).frames < (quick ? 150 : 400); i++) await sleep(1000);
+  const anchor = await anchorFigures(device, n0);
   console.log(`anchor: ${anchor.frames} frames with truth (${anchor.raw} tracked), drift p50 ${anchor.driftP50.toFixed(1)} p95 ${anchor.driftP95.toFixed(1)} px, lost ${anchor.lostPct.toFixed(1)} %`);
 
   // the inspector's voice

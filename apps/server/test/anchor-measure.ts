@@ -2,12 +2,10 @@
 // fake camera plays the moving scene (packages/media/src/testing/moving-scene.ts: a real cargo photo under a known pan,
 // tilt and zoom, frame numbers drawn in); the inspector sends a drawing made on frame N0 of that scene; the camera
 // page's tracker probe reports every tracked frame with its pixels, whose frame code gives the known truth.
-import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { applyH, invertH, multiplyH } from '../../../packages/media/src/anchor/homography.ts';
 import { readCode, sceneH, SCENE } from '../../../packages/media/src/testing/moving-scene.ts';
 
-export const ANCHOR_N0 = 20;
 /** the marked spot: a circle on a marking of the photo (fractions of the frozen frame) */
 export const ANCHOR_SPOT = { x: 0.375, y: 0.425, r: 0.06 };
 
@@ -26,9 +24,9 @@ const pct = (xs: number[], p: number) => {
 };
 
 /** Drift (px at 1280×720) and losses over what the probe collected since the drawing was sent. */
-export async function anchorFigures(device: Page): Promise<AnchorFigures & { raw: number }> {
+export async function anchorFigures(device: Page, n0: number): Promise<AnchorFigures & { raw: number }> {
   const rows = (await device.evaluate(() => (window as unknown as { __anchor: { n: number | null; state: string; reason: string | null; H: number[] | null; ms: number }[] }).__anchor));
-  const inv = invertH(sceneH(ANCHOR_N0))!;
+  const inv = invertH(sceneH(n0))!;
   const drift: number[] = [], ms: number[] = [];
   let lost = 0, visible = 0, frames = 0;
   for (const r of rows) {
@@ -46,21 +44,44 @@ export async function anchorFigures(device: Page): Promise<AnchorFigures & { raw
   return { frames, raw: rows.length, driftP50: pct(drift, 0.5), driftP95: pct(drift, 0.95), lostPct: visible ? (100 * lost) / visible : NaN, trackMsP50: pct(ms, 0.5), consoleShapes: 0 };
 }
 
-/** Writes the moving scene as the fake camera's y4m and returns frame N0 as the JPEG the console would freeze and send. */
-export async function anchorScene(y4m: string): Promise<string> {
+/** Writes the moving scene as the fake camera's y4m. */
+export async function anchorScene(y4m: string): Promise<void> {
   const { loadCv, writeSceneY4m } = await import('../../../packages/media/src/testing/moving-scene.ts');
   const { cv } = await loadCv();
   writeSceneY4m(cv, new URL('../../../../shared/data/cargo-markings/img-0003.jpg', import.meta.url).pathname, y4m);
-  const jpeg = execFileSync('ffmpeg', ['-v', 'error', '-i', y4m, '-vf', `select=eq(n\\,${ANCHOR_N0}),scale=640:-2`, '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '4', '-']);
-  return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
 }
 
-/** The inspector sends a circle on the marked spot of frame N0 (as the console's DrawPad does, through the API). */
-export async function sendAnchorDrawing(inspector: Page, sessionId: string, frameJpeg: string): Promise<void> {
-  const status = await inspector.evaluate(async ({ sessionId, frameJpeg, spot }) => {
-    const r = await fetch(`/api/sessions/${sessionId}/guidance`, { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'drawing', frameJpeg, frameWidth: 1280, frameHeight: 720, shapes: [{ type: 'circle', cx: spot.x, cy: spot.y, r: spot.r }], clientId: `draw-${Date.now()}` }) });
-    return r.status;
-  }, { sessionId, frameJpeg, spot: ANCHOR_SPOT });
-  if (status >= 300) throw new Error(`drawing refused: HTTP ${status}`);
+/**
+ * The inspector freezes the frame the console's live video shows now (as DrawPad's freezeFrame does: a JPEG ≤ 640 px
+ * wide of the decoded WebRTC frame) and sends a circle on the marked spot through the API. Returns which scene frame
+ * was frozen (its frame code, read from the console's own decoded picture): the truth is relative to it.
+ */
+export async function sendAnchorDrawing(inspector: Page, sessionId: string): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    // freeze: the JPEG to send and the bottom rows of the same picture (the frame code), read back here
+    const f = await inspector.evaluate(() => {
+      const v = document.querySelector('[data-testid="session-video"]') as HTMLVideoElement;
+      const c = document.createElement('canvas');
+      c.width = 640;
+      c.height = Math.round((640 * v.videoHeight) / v.videoWidth);
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(v, 0, 0, c.width, c.height);
+      const rows = 24;
+      return { jpeg: c.toDataURL('image/jpeg', 0.75), w: c.width, h: c.height, rows, bottom: Array.from(ctx.getImageData(0, c.height - rows, c.width, rows).data), vw: v.videoWidth, vh: v.videoHeight };
+    });
+    const full = new Uint8Array(f.w * f.h * 4);
+    full.set(f.bottom, (f.h - f.rows) * f.w * 4);
+    const n = readCode(full, f.w, f.h, 4);
+    if (n === null) {
+      await new Promise((res) => setTimeout(res, 100));
+      continue;
+    }
+    const status = await inspector.evaluate(async ({ sessionId, spot, jpeg, vw, vh }) => (await fetch(`/api/sessions/${sessionId}/guidance`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'drawing', frameJpeg: jpeg, frameWidth: vw, frameHeight: vh, shapes: [{ type: 'circle', cx: spot.x, cy: spot.y, r: spot.r }], clientId: `draw-${Date.now()}` }),
+    })).status, { sessionId, spot: ANCHOR_SPOT, jpeg: f.jpeg, vw: f.vw, vh: f.vh });
+    if (status >= 300) throw new Error(`drawing refused: HTTP ${status}`);
+    return n;
+  }
+  throw new Error('the frame code of the console video did not read');
 }

@@ -86,9 +86,10 @@ export function renderFrame(cv: Cv & CvExtra, photo: ReturnType<typeof loadPhoto
 
 function stampCode(y: Uint8Array, u: Uint8Array, v: Uint8Array, n: number): void {
   const { width: W, height: H, codeBits, codeBlockW: bw, codeBlockH: bh } = SCENE;
+  // upper half of each block: the bit; lower half: its inverse (a misread block is then caught, never guessed)
   for (let k = 0; k < codeBits; k++) {
     const on = Math.floor(n / 2 ** (codeBits - 1 - k)) % 2 === 1;
-    for (let r = H - bh; r < H; r++) y.fill(on ? 235 : 16, r * W + k * bw, r * W + (k + 1) * bw);
+    for (let r = H - bh; r < H; r++) y.fill(on === r < H - bh / 2 ? 235 : 16, r * W + k * bw, r * W + (k + 1) * bw);
     for (let r = (H - bh) / 2; r < H / 2; r++) {
       u.fill(128, r * (W / 2) + (k * bw) / 2, r * (W / 2) + ((k + 1) * bw) / 2);
       v.fill(128, r * (W / 2) + (k * bw) / 2, r * (W / 2) + ((k + 1) * bw) / 2);
@@ -98,18 +99,20 @@ function stampCode(y: Uint8Array, u: Uint8Array, v: Uint8Array, n: number): void
 
 /**
  * The frame number drawn in a grayscale (or RGBA, stride 4) picture of any size showing a whole scene frame; null
- * when a block is ambiguous (never guessed). Self-contained: it is also sent into the browser as a probe.
+ * when a block is ambiguous or its two halves disagree (never guessed). Self-contained: it is also sent into the
+ * browser as a probe.
  */
 export function readCode(pixels: ArrayLike<number>, w: number, h: number, stride = 1): number | null {
+  // no inner functions: the source of this function is sent into pages as it is (no bundler helpers there)
   const bits = 10, bwf = 64 / 1280, bhf = 32 / 720;
+  const rows = [Math.floor(h - 0.75 * bhf * h), Math.floor(h - 0.25 * bhf * h)];
   let n = 0;
   for (let k = 0; k < bits; k++) {
-    const x = Math.floor((k + 0.5) * bwf * w), y = Math.floor(h - 0.5 * bhf * h);
-    let sum = 0, cnt = 0;
-    for (let dy = -1; dy <= 1; dy++) for (let dx = -2; dx <= 2; dx++) { sum += pixels[((y + dy) * w + x + dx) * stride]; cnt++; }
-    const m = sum / cnt;
-    if (m > 90 && m < 160) return null;
-    n = n * 2 + (m >= 160 ? 1 : 0);
+    const x = Math.floor((k + 0.5) * bwf * w);
+    const m = [0, 0];
+    for (let i = 0; i < 2; i++) for (let dx = -2; dx <= 2; dx++) m[i] += pixels[(rows[i] * w + x + dx) * stride] / 5;
+    if (Math.abs(m[0] - m[1]) < 70) return null; // the halves must be clearly opposite
+    n = n * 2 + (m[0] > m[1] ? 1 : 0);
   }
   return n;
 }
