@@ -18,7 +18,7 @@ import { AppError } from '../../platform/errors.ts';
 import { problems } from '../../platform/validation.ts';
 import { authorizeSession } from './sessions.policy.ts';
 import {
-  addCameraResult, beatMediaNode, followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordRecordingResumed, recordViewerPresence, sealedKeys, sealSegment,
+  addAnchorState, addCameraResult, beatMediaNode, followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordRecordingResumed, recordViewerPresence, sealedKeys, sealSegment,
   sessionsToTakeOver, takeOverSession, type DeviceContext, type LiveRoom, type SessionsEnv,
 } from './sessions.service.ts';
 import { userNames } from './sessions.presenter.ts';
@@ -365,11 +365,14 @@ export class LiveMedia implements LiveRoom {
       if (v.kind === 'viewer' && v.sessionId === peer.sessionId) send(v.socket, { type: 'signal', sessionId: peer.sessionId, payload: update satisfies ViewerSignalExtra });
     }
     const key = `${drawingId}:${state}:${reason ?? ''}`;
-    // a flapping tracker must not flood the timeline: a change is recorded at most every 2 s
-    if (peer.anchorState === key || Date.now() - (peer.anchorStateAt ?? 0) < 2000) return;
+    // on the timeline: found / lost / out of view (not "looking", the start of every drawing); the first state of each
+    // drawing at once, then at most one change every 2 s, so a flapping tracker cannot flood it
+    if (state === 'acquiring' || peer.anchorState === key) return;
+    const sameDrawing = peer.anchorState?.startsWith(`${drawingId}:`) ?? false;
+    if (sameDrawing && Date.now() - (peer.anchorStateAt ?? 0) < 2000) return;
     peer.anchorState = key;
     peer.anchorStateAt = Date.now();
-    await recordLiveEvent(this.env, peer.sessionId, 'anchor.state', 'device', peer.dev.token.operatorUserId, { drawingId, state, reason });
+    this.deliver(peer.sessionId, await addAnchorState(this.env, peer.dev, { drawingId, state, reason }));
   }
 
   private async toDevice(m: MediaMessage): Promise<MediaMessage> {

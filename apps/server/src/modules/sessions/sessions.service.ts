@@ -543,6 +543,12 @@ export async function recordLiveEvent(env: SessionsEnv, sessionId: string, kind:
   await addSessionEvent(env.db, sessionId, kind, source, actorId, payload);
 }
 
+/** The device's AR tracker found, lost or re-found the anchored drawing: a timeline event the viewers see at once. */
+export async function addAnchorState(env: SessionsEnv, dev: DeviceContext, p: { drawingId: string; state: string; reason: string | null }): Promise<SessionEvent> {
+  const { row } = await addSessionEvent(env.db, dev.session.id, 'anchor.state', 'device', dev.token.operatorUserId, p);
+  return presentEvent(row, await userNames(env.db, [row.actorId]));
+}
+
 /** The device's answer to a remote camera control (applied, or why not: no torch, no zoom on this camera). */
 export async function addCameraResult(env: SessionsEnv, dev: DeviceContext, r: { requestId: string | null; action: string | null; ok: boolean; detail: string | null; zoom: number | null }): Promise<SessionEvent> {
   const { row } = await addSessionEvent(env.db, dev.session.id, 'camera.result', 'device', dev.token.operatorUserId, r);
