@@ -11,7 +11,9 @@ import { findSealLabel } from './parsers/seal.ts';
 import { rectCorners, type Point, type Quad, type RotatedRect } from './ocr/geometry.ts';
 import { PaddleOcr, type OcrLine, type OcrOptions } from './ocr/paddle.ts';
 import { decodeImage, ImageDecodeError, resizeRaster, rotateRaster, type RasterImage } from './ocr/raster.ts';
-import { ObjectDetector, type DetectedFace, type DetectedObject } from './objects/detector.ts';
+import { composeStackLine, cutStack, findStackColumns } from './ocr/stacks.ts';
+import type { DetectedFace, DetectedObject } from './objects/detector.ts';
+import { RemoteObjectDetector } from './objects/remote.ts';
 
 export interface ReadOptions {
   /** Skip barcode / QR decoding (saves time on frames known to carry none). */
@@ -71,10 +73,10 @@ const DEFAULT_DET_MAX_SIDE = 512;
 export class VisionAnalyzer {
   private readonly barcodeReader = new BarcodeReader();
 
-  private constructor(private readonly ocr: PaddleOcr, private readonly detector: ObjectDetector | null) {}
+  private constructor(private readonly ocr: PaddleOcr, private readonly detector: RemoteObjectDetector | null) {}
 
   static async create(options: { threads?: number; warm?: boolean; objects?: boolean } = {}): Promise<VisionAnalyzer> {
-    const [ocr, detector] = await Promise.all([PaddleOcr.load(undefined, options.threads), options.objects === false ? null : ObjectDetector.load()]);
+    const [ocr, detector] = await Promise.all([PaddleOcr.load(undefined, options.threads), options.objects === false ? null : RemoteObjectDetector.start()]);
     const analyzer = new VisionAnalyzer(ocr, detector);
     if (options.warm !== false) await analyzer.warmUp();
     return analyzer;
@@ -132,6 +134,8 @@ export class VisionAnalyzer {
         if (wantBarcodes) barcodes = barcodes.then((found) => (found.length ? found : this.barcodeReader.read(img, { tryRotate: true })));
       }
     }
+    // Characters stacked down a door post, read as one line.
+    if (rotation === 0) lines = [...lines, ...(await this.readStacks(img, lines))];
     const reread = async (rects: RotatedRect[]) => {
       const res = await this.ocr.recognize(img, rects.map((rect) => ({ rect })));
       return res.map((r) => ({ text: r.text, confidence: r.confidence }));
@@ -141,7 +145,8 @@ export class VisionAnalyzer {
     // again with a finer text detection, and keep whichever reading verified more.
     const finer = Math.min(1280, Math.max(img.width, img.height));
     if (rotation === 0 && finer > ocrOptions.detMaxSide! * 1.25 && hasLooseEnds(fields, lines)) {
-      const again = await this.ocr.read(img, { ...ocrOptions, detMaxSide: finer });
+      let again = await this.ocr.read(img, { ...ocrOptions, detMaxSide: finer });
+      again = [...again, ...(await this.readStacks(img, again))];
       const second = await extractFields(again, reread);
       if (fieldCount(second) > fieldCount(fields)) {
         fields = second;
@@ -176,20 +181,40 @@ export class VisionAnalyzer {
     };
   }
 
-  /** Objects on a 512×512 copy (the detector's input size), boxes scaled back; faces only where a person is seen. */
+  /**
+   * Columns of upright characters (a number down a door post) found among the detected boxes, each cut into its
+   * characters and read as one horizontal line; the reading is placed on the column (read top to bottom).
+   */
+  private async readStacks(img: RasterImage, lines: OcrLine[]): Promise<OcrLine[]> {
+    const out: OcrLine[] = [];
+    // Pieces of one column found apart cut into the same stack: the one with the most characters is read.
+    const stacks = findStackColumns(lines, img.width).map((c) => cutStack(img, c)).filter((s) => s !== null).sort((a, b) => b.cells.length - a.cells.length);
+    const kept: typeof stacks = [];
+    for (const s of stacks) if (!kept.some((k) => k.bounds.x0 < s.bounds.x1 && s.bounds.x0 < k.bounds.x1 && k.bounds.y0 < s.bounds.y1 && s.bounds.y0 < k.bounds.y1)) kept.push(s);
+    for (const stack of kept) {
+      const line = composeStackLine(img, stack);
+      const [read] = await this.ocr.recognize(line, [{ rect: { cx: line.width / 2, cy: line.height / 2, width: line.width, height: line.height, ux: 1, uy: 0 } }]);
+      if (read.text.replace(/[^0-9A-Za-z]/g, '').length < 4) continue;
+      out.push({ text: read.text, confidence: read.confidence, chars: [], steps: read.steps, rect: stack.rect, box: rectCorners(stack.rect) });
+    }
+    return out;
+  }
+
+  /**
+   * Objects on a 512×512 copy (the detector's input size), boxes scaled back; faces only where a person is seen. The
+   * detector runs on its own thread: its wasm kernels are synchronous and, on this one, held up the OCR.
+   */
   private async detectObjects(img: RasterImage): Promise<{ objects: DetectedObject[]; faces: DetectedFace[]; ms: number }> {
-    await new Promise((r) => setImmediate(r)); // let the OCR start first: detection runs on this thread
     const t0 = performance.now();
     const small = await resizeRaster(img, 512, 512);
     const sx = img.width / 512, sy = img.height / 512;
     const scale = ([x, y, w, h]: [number, number, number, number]): [number, number, number, number] => [Math.round(x * sx), Math.round(y * sy), Math.round(w * sx), Math.round(h * sy)];
-    const objects = (await this.detector!.detect(small)).map((o) => ({ ...o, box: scale(o.box) }));
-    const faces = objects.some((o) => o.class === 'person') ? (await this.detector!.detectFaces(small)).map((f) => ({ ...f, box: scale(f.box) })) : [];
-    return { objects, faces, ms: performance.now() - t0 };
+    const found = await this.detector!.detect(small);
+    return { objects: found.objects.map((o) => ({ ...o, box: scale(o.box) })), faces: found.faces.map((f) => ({ ...f, box: scale(f.box) })), ms: performance.now() - t0 };
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.barcodeReader.close(), this.ocr.release()]);
+    await Promise.all([this.barcodeReader.close(), this.ocr.release(), this.detector?.close()]);
   }
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 
-export type DoorCase = 'horizontal' | 'vertical' | 'split' | 'perspective' | 'night' | 'glare' | 'blur' | 'lowbitrate';
+export type DoorCase = 'horizontal' | 'vertical' | 'vertical-spaced' | 'split' | 'perspective' | 'night' | 'glare' | 'blur' | 'lowbitrate';
 
 export interface DoorOptions {
   code: string;
@@ -52,8 +52,12 @@ function horizontalMarking(o: Required<DoorOptions>, x: number, y: number, fs: n
     `<text x="${x + adv * 5}" y="${y + fs * 1.4}" ${font}>${esc(o.sizeType)}</text>`;
 }
 
-/** Down a door post: each character upright, one under the other (owner code, gap, serial, boxed check digit). */
-function verticalMarking(o: Required<DoorOptions>, x: number, y: number, fs: number): string {
+/**
+ * Down a door post: each character upright, one under the other (owner code, gap, serial, boxed check digit). `pitch`
+ * is the distance between characters in font sizes: tight (1.08, one tall text box) or spaced apart (2, where text
+ * detection finds lone characters and misses some).
+ */
+function verticalMarking(o: Required<DoorOptions>, x: number, y: number, fs: number, pitch = 1.08): string {
   const font = `font-family="DejaVu Sans" font-weight="bold" font-size="${fs}" fill="${o.ink}" text-anchor="middle"`;
   let s = '';
   let cy = y;
@@ -64,7 +68,7 @@ function verticalMarking(o: Required<DoorOptions>, x: number, y: number, fs: num
       s += `<rect x="${x - fs * 0.45}" y="${cy - fs * 0.92}" width="${fs * 0.9}" height="${fs * 1.1}" fill="none" stroke="${o.ink}" stroke-width="${fs * 0.07}"/>`;
     }
     s += `<text x="${x}" y="${cy}" ${font}>${o.code[i]}</text>`;
-    cy += fs * 1.08;
+    cy += fs * pitch;
   }
   return s;
 }
@@ -74,6 +78,7 @@ export async function paintDoor(kind: DoorCase, opts: DoorOptions): Promise<Buff
   const { width: w, height: h } = o;
   let marking: string;
   if (kind === 'vertical') marking = verticalMarking(o, w * 0.72, h * 0.12, Math.round(w * 0.06));
+  else if (kind === 'vertical-spaced') marking = verticalMarking(o, w * 0.72, h * 0.07, Math.round(w * 0.045), 2);
   else marking = horizontalMarking(o, w * 0.42, h * 0.16, Math.round(w * 0.058), kind === 'split');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${doorBackground(w, h, o.paint)}${marking}</svg>`;
   let img = sharp(Buffer.from(svg)).removeAlpha();
