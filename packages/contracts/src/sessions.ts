@@ -66,7 +66,10 @@ export const SnapshotView = Type.Object({
   height: Type.Integer(),
   mime: Type.String(),
   method: Nullable(Type.String()),
-  takenAt: Type.String(),
+  takenAt: Type.String({ description: 'when the device says it took the still (a claim: the device\'s clock)' }),
+  receivedAt: Type.String({ description: 'when the server received it (the server\'s clock)' }),
+  clockSkewMs: Type.Integer({ description: 'takenAt minus receivedAt' }),
+  takenAtPlausible: Type.Boolean({ description: 'false when the device\'s claim is more than 5 minutes before, or any later than 1 minute after, the receipt' }),
   url: Type.String(),
 });
 export type SnapshotView = Static<typeof SnapshotView>;

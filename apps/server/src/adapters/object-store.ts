@@ -55,6 +55,17 @@ export interface ObjectStore {
   keyOf(path: string): string | null;
 }
 
+/** SHA-256 (hex) of an object's current bytes, read streamed; null when it cannot be read. */
+export async function storedSha256(store: ObjectStore, key: string): Promise<string | null> {
+  try {
+    const h = createHash('sha256');
+    for await (const chunk of await store.get(key)) h.update(chunk as Buffer);
+    return h.digest('hex');
+  } catch {
+    return null;
+  }
+}
+
 const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
 export function assertKey(key: string): void {

@@ -108,7 +108,10 @@ export const sessionSnapshots = pgTable('session_snapshots', {
   mime: text('mime').notNull(),
   /** imagecapture | canvas (how the device captured it) */
   method: text('method'),
+  /** when the device says it took the still: a claim, kept as sent (its clock may be wrong or set on purpose) */
   takenAt: ts('taken_at').notNull(),
+  /** when the server received the upload (the server's clock): the time of record beside the device's claim */
+  receivedAt: ts('received_at').notNull().defaultNow(),
   uploadedBy: text('uploaded_by').references(() => users.id),
   /** the inspector's snapshot-request event this answers, if any */
   requestEventId: text('request_event_id'),

@@ -195,7 +195,18 @@ export async function openCaseMedia(db: Db, dataDir: string, actor: Actor, id: s
   const remote = remoteKey(store, m!);
   const st = remote ? await store!.stat(remote) : await fs.stat(m!.path).catch(() => null);
   if (!st) throw notFound('Media file', m!.name);
-  return { file: m!, path: m!.path, size: 'bytes' in st ? st.bytes : st.size };
+  const size = 'bytes' in st ? st.bytes : st.size;
+  // served only while its bytes are the registered ones (hashed streamed, as the export does): else 409, audited
+  const now = size === m!.size ? await mediaSha256(store, m!) : null;
+  if (now !== m!.sha256) {
+    await db.transaction(async (tx) => {
+      await recordAudit(tx as unknown as Db, actor, 'media.altered_refused', { type: m!.source, id }, {
+        orderId: m!.orderId, name: m!.name, expectedSha256: m!.sha256, expectedBytes: m!.size, foundSha256: now, foundBytes: size,
+      });
+    });
+    throw conflict('media_altered', `${m!.name} was altered since it was registered (its SHA-256 or size differs): not served`, { id, expectedSha256: m!.sha256 });
+  }
+  return { file: m!, path: m!.path, size };
 }
 
 /** The key to read a media file by when it lives in a remote object store (S3), else null (read the local path). */

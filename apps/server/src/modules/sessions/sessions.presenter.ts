@@ -55,6 +55,13 @@ export function presentRecording(r: SegmentRow): RecordingView {
 export function presentSnapshot(s: SnapshotRow): SnapshotView {
   return {
     id: s.id, clientId: s.clientId, sha256: s.sha256, bytes: s.bytes, width: s.width, height: s.height, mime: s.mime, method: s.method,
-    takenAt: s.takenAt.toISOString(), url: `/api/sessions/${s.sessionId}/snapshots/${s.id}`,
+    takenAt: s.takenAt.toISOString(), receivedAt: s.receivedAt.toISOString(), ...takenAtClaim(s.takenAt, s.receivedAt), url: `/api/sessions/${s.sessionId}/snapshots/${s.id}`,
   };
+}
+
+/** A device's claimed capture time beside the server's receipt: how far apart, and whether the claim is believable. */
+export function takenAtClaim(takenAt: Date, receivedAt: Date): { clockSkewMs: number; takenAtPlausible: boolean } {
+  const clockSkewMs = takenAt.getTime() - receivedAt.getTime();
+  // a still is uploaded after it is taken (retries over a bad network: minutes), never long before
+  return { clockSkewMs, takenAtPlausible: clockSkewMs <= 60_000 && clockSkewMs >= -5 * 60_000 };
 }

@@ -6,14 +6,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { and, asc, eq } from 'drizzle-orm';
 import WebSocket from 'ws';
 import { startTestApp, type TestApp } from '../../../test/harness.ts';
-import { auditLog, deviceJoinTokens, inspectionOrders, liveSessions, mediaNodes, recordingSegments, sessionEvents } from '../../db/schema.ts';
+import { auditLog, deviceJoinTokens, inspectionOrders, liveSessions, mediaNodes, recordingSegments, sessionEvents, sessionSnapshots } from '../../db/schema.ts';
 import { SessionRecorder } from '@rvi/media';
 import { startRtpSource } from '../../../../../packages/media/src/testing/rtp-source.ts';
 import { mediaNodeId } from './sessions.media.ts';
@@ -366,6 +367,85 @@ test('snapshots: stored once per clientId with their SHA-256 and real size, down
   await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
 });
 
+test('snapshot inputs (issue 13.14): decoded as the claimed type or refused naming the body, nothing stored; the device\'s takenAt kept as a claim beside the receipt time; altered bytes never served', async () => {
+  const { session, link } = await openFor();
+  const { deviceKey } = (await anon('POST', '/api/device/redeem', { token: tokenOf(link) })).json();
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  let n = 0;
+  const up = (body: Buffer, type: string, o: Record<string, string> = {}) => t.app.inject({
+    method: 'POST', url: `/api/device/snapshots?${new URLSearchParams({ clientId: `snap-in-${++n}-abcd`, width: '1280', height: '720', takenAt: new Date().toISOString(), sha256: sha(body), ...o })}`,
+    headers: { 'content-type': type, 'x-device-key': deviceKey }, payload: body,
+  });
+  const files = () => { try { return readdirSync(join(t.ctx.store.localPath('snapshots')!, session.id)).length; } catch { return 0; } };
+  const rows = async () => (await t.ctx.db.select().from(sessionSnapshots).where(eq(sessionSnapshots.sessionId, session.id))).length;
+
+  const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3a6' } }).png().toBuffer();
+  // a JPEG sent as PNG, and a PNG sent as JPEG: 415, the field named
+  for (const [body, type, is] of [[jpeg, 'image/png', 'image/jpeg'], [png, 'image/jpeg', 'image/png']] as const) {
+    const r = await up(body, type);
+    assert.equal(r.statusCode, 415, r.body);
+    assert.equal(r.json().error.code, 'image_type_mismatch');
+    assert.deepEqual(r.json().error.details.map((d: { field: string }) => d.field), ['body']);
+    assert.match(r.json().error.message, new RegExp(is.replace('/', '\\/')));
+  }
+  // a 50-byte "PNG": signature and IHDR header, then junk; a JPEG cut in half; plain text claimed as JPEG
+  const junkPng = Buffer.concat([png.subarray(0, 33), Buffer.alloc(17, 0x41)]);
+  assert.equal(junkPng.length, 50);
+  for (const [body, type] of [[junkPng, 'image/png'], [jpeg.subarray(0, jpeg.length >> 1), 'image/jpeg'], [Buffer.from('not a picture at all'), 'image/jpeg'], [junkPng, 'application/octet-stream']] as const) {
+    const r = await up(body, type);
+    assert.equal(r.statusCode, 400, `${type} ${body.length}: ${r.body}`);
+    assert.equal(r.json().error.code, 'invalid_image');
+    assert.deepEqual(r.json().error.details.map((d: { field: string }) => d.field), ['body']);
+  }
+  assert.equal(await rows(), 0, 'nothing refused is recorded');
+  assert.equal(files(), 0, 'nothing refused is stored');
+
+  // a real PNG as PNG is stored; a device clock 3 days behind is kept as its claim beside the server's receipt time
+  const claimed = new Date(Date.now() - 3 * 86_400_000).toISOString();
+  const before = Date.now();
+  const ok = await up(png, 'image/png', { takenAt: claimed, width: '64', height: '48' });
+  assert.equal(ok.statusCode, 200, ok.body);
+  const good = await up(jpeg, 'image/jpeg');
+  assert.equal(good.statusCode, 200, good.body);
+  const [row] = await t.ctx.db.select().from(sessionSnapshots).where(eq(sessionSnapshots.id, ok.json().id));
+  assert.equal(row.takenAt.toISOString(), claimed);
+  assert.ok(row.receivedAt.getTime() >= before - 5 && row.receivedAt.getTime() <= Date.now(), 'receipt time is the server\'s');
+  const view = (await p.inspector1.get(`/api/sessions/${session.id}`)).body.snapshots.find((x: { id: string }) => x.id === row.id);
+  assert.equal(view.takenAt, claimed);
+  assert.equal(view.receivedAt, row.receivedAt.toISOString());
+  assert.equal(view.takenAtPlausible, false);
+  assert.ok(view.clockSkewMs < -3 * 86_400_000 + 60_000);
+  assert.equal((await p.inspector1.get(`/api/sessions/${session.id}`)).body.snapshots.find((x: { id: string }) => x.id === good.json().id).takenAtPlausible, true);
+  const [entry] = await t.ctx.db.select().from(auditLog).where(and(eq(auditLog.targetId, row.id), eq(auditLog.action, 'session.snapshot_stored')));
+  assert.equal((entry.summary as { takenAtClaim: string }).takenAtClaim, claimed);
+  assert.equal((entry.summary as { takenAtPlausible: boolean }).takenAtPlausible, false);
+
+  // the stored file altered on disk (same size): the download and the case media route refuse it, each refusal audited
+  const path = t.ctx.store.localPath(row.key)!;
+  const orig = readFileSync(path);
+  const altered = Buffer.from(orig);
+  altered[altered.length - 20] ^= 0x01;
+  writeFileSync(path, altered);
+  for (const [url, range] of [[`/api/sessions/${session.id}/snapshots/${row.id}`, undefined], [`/api/sessions/${session.id}/snapshots/${row.id}`, 'bytes=0-9'], [`/api/media/${row.id}`, undefined], [`/api/media/${row.id}`, 'bytes=0-9']] as const) {
+    const r = await t.app.inject({ url, headers: { cookie: p.sup.cookie, ...(range ? { range } : {}) } });
+    assert.equal(r.statusCode, 409, `${url} ${range}: ${r.body}`);
+    assert.equal(r.json().error.code, 'media_altered');
+    assert.ok(!r.rawPayload.includes(altered.subarray(0, 8)), 'no byte of the altered file is sent');
+  }
+  const refusals = await t.ctx.db.select().from(auditLog).where(and(eq(auditLog.targetId, row.id), eq(auditLog.action, 'media.altered_refused')));
+  assert.equal(refusals.length, 4);
+  assert.equal((refusals[0].summary as { expectedSha256: string }).expectedSha256, row.sha256);
+  assert.equal((refusals[0].summary as { foundSha256: string }).foundSha256, sha(altered));
+  // truncated (another size) is refused too; the original bytes back: served again
+  writeFileSync(path, orig.subarray(0, 100));
+  assert.equal((await t.app.inject({ url: `/api/sessions/${session.id}/snapshots/${row.id}`, headers: { cookie: p.sup.cookie } })).statusCode, 409);
+  writeFileSync(path, orig);
+  const back = await t.app.inject({ url: `/api/sessions/${session.id}/snapshots/${row.id}`, headers: { cookie: p.sup.cookie } });
+  assert.equal(back.statusCode, 200);
+  assert.equal(sha(back.rawPayload), row.sha256);
+  await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
+});
+
 test('state machine: only legal moves; media events walk the legal path; an illegal move is refused with the allowed states', async () => {
   assert.deepEqual(sessionPath('requested', 'connected'), ['ringing', 'connected']);
   assert.deepEqual(sessionPath('reconnecting', 'connected'), ['connected']);
@@ -421,6 +501,18 @@ test('start-up recovery: a segment left by a killed process is found, checked wi
   assert.equal(rec.statusCode, 206);
   assert.equal(rec.headers['content-type'], 'video/webm');
   assert.equal((await t.app.inject({ url: `/api/sessions/${session.id}/recordings/${seg.id}`, headers: { cookie: p.alpha.cookie } })).statusCode, 403);
+  // a recording altered in the store (same size, one byte changed) is refused at playback, ranges included, and audited
+  const stored = t.ctx.store.localPath(seg.key)!;
+  const bytes = readFileSync(stored);
+  bytes[bytes.length >> 1] ^= 0xff;
+  writeFileSync(stored, bytes);
+  for (const range of [undefined, 'bytes=0-99']) {
+    const bad = await t.app.inject({ url: `/api/sessions/${session.id}/recordings/${seg.id}`, headers: { cookie: p.inspector1.cookie, ...(range ? { range } : {}) } });
+    assert.equal(bad.statusCode, 409, bad.body);
+    assert.equal(bad.json().error.code, 'media_altered');
+  }
+  assert.equal((await t.app.inject({ url: `/api/media/${seg.id}`, headers: { cookie: p.inspector1.cookie } })).json().error.code, 'media_altered');
+  assert.deepEqual(await auditFor(seg.id), ['session.recording_sealed', 'media.altered_refused', 'media.altered_refused', 'media.altered_refused']);
   await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
   const [row] = await t.ctx.db.select().from(liveSessions).where(eq(liveSessions.id, session.id));
   assert.equal(row.state, 'ended');

@@ -193,14 +193,14 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   }, async (req) => endSession(env, actorOf(req), (req.params as IdParams).id, (req.body as EndSessionBody | undefined)?.reason));
 
   app.get('/api/sessions/:id/snapshots/:snapshotId', {
-    schema: { tags, summary: 'Download a snapshot (full resolution; X-Content-SHA256 header)', params: Type.Object({ id: Id, snapshotId: Id }), response: { 200: Binary, 206: Binary, 416: ErrorBody, ...errors } },
+    schema: { tags, summary: 'Download a snapshot (full resolution; X-Content-SHA256 header; 409 media_altered when its bytes no longer match it)', params: Type.Object({ id: Id, snapshotId: Id }), response: { 200: Binary, 206: Binary, 416: ErrorBody, ...errors } },
   }, async (req, reply) => {
     const p = req.params as { id: string; snapshotId: string };
     return sendObject(req, reply, store, await openSnapshot(env, actorOf(req), p.id, p.snapshotId));
   });
 
   app.get('/api/sessions/:id/recordings/:segmentId', {
-    schema: { tags, summary: 'Play or download a recording segment (WebM; Range requests for seeking)', params: Type.Object({ id: Id, segmentId: Id }), response: { 200: Binary, 206: Binary, 416: ErrorBody, ...errors } },
+    schema: { tags, summary: 'Play or download a recording segment (WebM; Range requests for seeking; 409 media_altered when its bytes no longer match it)', params: Type.Object({ id: Id, segmentId: Id }), response: { 200: Binary, 206: Binary, 416: ErrorBody, ...errors } },
   }, async (req, reply) => {
     const p = req.params as { id: string; segmentId: string };
     return sendObject(req, reply, store, await openRecording(env, actorOf(req), p.id, p.segmentId));
@@ -237,12 +237,12 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
     sub.post('/api/device/snapshots', {
       config: { bodyTypes: ['image/jpeg', 'image/png', 'application/octet-stream'] },
       schema: {
-        tags: ['device'], summary: 'Upload a full-resolution still (body: the JPEG/PNG bytes); idempotent by clientId', security: [],
-        querystring: SnapshotUploadQuery, response: { 200: SnapshotUploadResult, ...deviceErrors },
+        tags: ['device'], summary: 'Upload a full-resolution still (body: the JPEG/PNG bytes, decoded as the type its Content-Type claims: 415 image_type_mismatch, 400 invalid_image); idempotent by clientId', security: [],
+        querystring: SnapshotUploadQuery, response: { 200: SnapshotUploadResult, 415: ErrorBody, ...deviceErrors },
       },
     }, async (req) => {
       const q = req.query as SnapshotUploadQuery;
-      return storeSnapshot(env, await resolveDeviceKey(ctx.db, deviceKeyOf(req), req.id), q, req.body as Buffer);
+      return storeSnapshot(env, await resolveDeviceKey(ctx.db, deviceKeyOf(req), req.id), q, req.body as Buffer, req.headers['content-type']);
     });
   });
 

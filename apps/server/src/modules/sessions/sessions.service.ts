@@ -5,6 +5,7 @@
 // commit through the LiveRoom port.
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
+import sharp from 'sharp';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type {
   CreateSessionBody, DeviceLink, DeviceState, GuidanceBody, RedeemResult, SessionDetail, SessionEvent, SessionListQuery, SessionView,
@@ -18,7 +19,7 @@ import { systemActor, type Actor } from '../../platform/actor.ts';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../platform/errors.ts';
 import { authorize, isCustoms, requireRole } from '../../platform/policy.ts';
 import type { ObjectStore } from '../../adapters/object-store.ts';
-import { assertKey, ObjectStoreError } from '../../adapters/object-store.ts';
+import { assertKey, ObjectStoreError, storedSha256 } from '../../adapters/object-store.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { inTransaction } from '../../platform/unit-of-work.ts';
 import { findBadText } from '../../platform/validation.ts';
@@ -29,7 +30,7 @@ import { recordOperatorJoined } from '../booking/booking.service.ts';
 import { ensureDefaultTemplates, templateFor } from './sessions.checklists.ts';
 import { authorizeSession, sessionCan } from './sessions.policy.ts';
 import { operatorContact, presentChannels, type InviteEnv } from './sessions.contact.ts';
-import { presentEvent, presentRecording, presentSession, presentSnapshot, presentStep, userNames } from './sessions.presenter.ts';
+import { presentEvent, presentRecording, presentSession, presentSnapshot, presentStep, takenAtClaim, userNames } from './sessions.presenter.ts';
 import { invalidateSession, sessionPath, transitionSession, type SessionRow } from './sessions.state.ts';
 import { hashSecret, newSecret, qrSvg } from './sessions.tokens.ts';
 import type { SessionState } from '@rvi/contracts';
@@ -708,9 +709,23 @@ export async function sealedKeys(db: Db): Promise<Set<string>> {
   return new Set((await db.select({ key: recordingSegments.key }).from(recordingSegments)).map((r) => r.key));
 }
 
-async function openObject(env: SessionsEnv, key: string, what: string, id: string) {
-  const info = await env.store.stat(key);
+/**
+ * The stored object of a recording segment or snapshot, checked before a byte is served: its size and SHA-256 must
+ * still be the ones recorded when it was stored (read streamed, never held in memory). Altered bytes are refused with
+ * 409 `media_altered` (as the evidence export refuses them), and the refusal is audited.
+ */
+async function openObject(env: SessionsEnv, actor: Actor, rec: { key: string; sha256: string; bytes: number; sessionId: string }, what: 'Recording' | 'Snapshot', id: string) {
+  const info = await env.store.stat(rec.key);
   if (!info) throw notFound(`${what} file`, id);
+  const now = info.bytes === rec.bytes ? await storedSha256(env.store, rec.key) : null;
+  if (now !== rec.sha256) {
+    await env.db.transaction(async (tx) => {
+      await recordAudit(tx as unknown as Db, actor, 'media.altered_refused', { type: what === 'Recording' ? 'recording_segment' : 'session_snapshot', id }, {
+        sessionId: rec.sessionId, key: rec.key, expectedSha256: rec.sha256, expectedBytes: rec.bytes, foundSha256: now, foundBytes: info.bytes,
+      });
+    });
+    throw conflict('media_altered', `${what} ${id} was altered since it was stored (its SHA-256 or size differs from the recorded one): not served`, { id, expectedSha256: rec.sha256 });
+  }
   return info;
 }
 
@@ -720,7 +735,7 @@ export async function openRecording(env: SessionsEnv, actor: Actor, sessionId: s
   authorizeSession(actor, 'view', s, sessionId);
   const [r] = await env.db.select().from(recordingSegments).where(and(eq(recordingSegments.id, segmentId), eq(recordingSegments.sessionId, sessionId))).limit(1);
   if (!r) throw notFound('Recording', segmentId);
-  const info = await openObject(env, r.key, 'Recording', segmentId);
+  const info = await openObject(env, actor, r, 'Recording', segmentId);
   const audioOnly = r.track !== 'camera';
   return {
     key: r.key, bytes: info.bytes, mime: audioOnly ? 'audio/webm' : 'video/webm', sha256: r.sha256,
@@ -733,7 +748,7 @@ export async function openSnapshot(env: SessionsEnv, actor: Actor, sessionId: st
   authorizeSession(actor, 'view', s, sessionId);
   const [r] = await env.db.select().from(sessionSnapshots).where(and(eq(sessionSnapshots.id, snapshotId), eq(sessionSnapshots.sessionId, sessionId))).limit(1);
   if (!r) throw notFound('Snapshot', snapshotId);
-  const info = await openObject(env, r.key, 'Snapshot', snapshotId);
+  const info = await openObject(env, actor, r, 'Snapshot', snapshotId);
   return { key: r.key, bytes: info.bytes, mime: r.mime, sha256: r.sha256, name: `${snapshotId}.${r.mime === 'image/png' ? 'png' : 'jpg'}` };
 }
 
@@ -764,19 +779,50 @@ export function imageSize(b: Buffer): { mime: 'image/jpeg' | 'image/png'; width:
   return null;
 }
 
+const TYPE_OF_FORMAT: Record<string, 'image/jpeg' | 'image/png'> = { jpeg: 'image/jpeg', png: 'image/png' };
+
+/**
+ * The still decoded as the image type it claims (its Content-Type: image/jpeg or image/png; application/octet-stream
+ * claims nothing): the header must name that type and the whole image must decode (a truncated or junk body with a
+ * valid-looking header is refused), so what is stored as evidence is a picture. 415 `image_type_mismatch` when the
+ * bytes are another type than claimed, 400 `invalid_image` when they are no decodable JPEG or PNG; both name `body`.
+ */
+export async function decodeSnapshot(body: Buffer, claimedType?: string): Promise<{ mime: 'image/jpeg' | 'image/png'; width: number; height: number }> {
+  const claim = String(claimedType ?? '').split(';')[0].trim().toLowerCase();
+  const claimed = claim === 'image/jpeg' || claim === 'image/png' ? claim : null;
+  const header = imageSize(body);
+  const field = (message: string) => [{ field: 'body', message }];
+  if (claimed && header && header.mime !== claimed) {
+    throw new AppError('image_type_mismatch', 415, `body is ${header.mime}, not the ${claimed} its Content-Type claims`, field(`is ${header.mime}, not ${claimed}`));
+  }
+  if (!header) {
+    const what = claimed ?? 'a JPEG or PNG image';
+    throw badRequest('invalid_image', `body is not ${claimed ? `a ${claimed} image` : what}`, field(`is not ${what}`));
+  }
+  try {
+    // a full decode (shrunk while loading, so memory stays small): a header followed by junk or cut short fails here
+    const meta = await sharp(body, { failOn: 'error', limitInputPixels: 20_000 * 20_000 }).metadata();
+    if (TYPE_OF_FORMAT[meta.format ?? ''] !== header.mime || meta.width !== header.width || meta.height !== header.height) throw new Error('header disagrees');
+    await sharp(body, { failOn: 'error', limitInputPixels: 20_000 * 20_000 }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+  } catch {
+    throw badRequest('invalid_image', `body does not decode as ${header.mime === 'image/png' ? 'a PNG' : 'a JPEG'} image (corrupt or cut short)`, field(`does not decode as ${header.mime}`));
+  }
+  return header;
+}
+
 /**
  * A full-resolution still from the device. Idempotent by the device's clientId (retries until acknowledged get the
  * stored snapshot back); the SHA-256 is computed here and refused when it differs from the device's own. The real
  * size is read from the image header. Emits `snapshot.stored` (outbox) with the change: vision reads it.
  */
-export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: SnapshotUploadQuery, body: Buffer): Promise<SnapshotUploadResult> {
+export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: SnapshotUploadQuery, body: Buffer, claimedType?: string): Promise<SnapshotUploadResult> {
+  const receivedAt = new Date();
   const sid = dev.session.id;
   const [prev] = await env.db.select().from(sessionSnapshots).where(and(eq(sessionSnapshots.sessionId, sid), eq(sessionSnapshots.clientId, q.clientId))).limit(1);
   if (prev) return { id: prev.id, sha256: prev.sha256, bytes: prev.bytes, width: prev.width, height: prev.height, duplicate: true };
   if (!Buffer.isBuffer(body) || body.length === 0) throw badRequest('invalid_image', 'The body must be the image bytes (image/jpeg or image/png)');
   if (body.length > SNAPSHOT_MAX_BYTES) throw badRequest('too_large', `A snapshot may be at most ${SNAPSHOT_MAX_BYTES} bytes`);
-  const size = imageSize(body);
-  if (!size) throw badRequest('invalid_image', 'The body is not a JPEG or PNG image');
+  const size = await decodeSnapshot(body, claimedType);
   const id = randomUUID();
   const key = `snapshots/${sid}/${id}.${size.mime === 'image/png' ? 'png' : 'jpg'}`;
   let stored;
@@ -793,7 +839,7 @@ export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: Sna
     const tx = uow.tx;
     const [r] = await tx.insert(sessionSnapshots).values({
       id, sessionId: sid, clientId: q.clientId, key, sha256: stored.sha256, bytes: stored.bytes, width: size.width, height: size.height, mime: size.mime,
-      method: q.method ?? null, takenAt: new Date(q.takenAt), uploadedBy: dev.token.operatorUserId, requestEventId: q.requestId ?? null,
+      method: q.method ?? null, takenAt: new Date(q.takenAt), receivedAt, uploadedBy: dev.token.operatorUserId, requestEventId: q.requestId ?? null,
     }).onConflictDoNothing().returning();
     if (!r) {
       duplicate = true;
@@ -805,6 +851,8 @@ export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: Sna
     await recordAudit(tx, dev.actor, 'session.snapshot_stored', { type: 'session_snapshot', id }, {
       sessionId: sid, orderId: dev.session.orderId, sha256: r.sha256, bytes: r.bytes, width: r.width, height: r.height, key,
       claimedWidth: q.width, claimedHeight: q.height,
+      // the device's clock is a claim; the server's receipt time is the time of record
+      takenAtClaim: q.takenAt, receivedAt: receivedAt.toISOString(), ...takenAtClaim(new Date(q.takenAt), receivedAt),
     });
     invalidateSession(fx, dev.session);
     // label recognition reads it (vision module), also after a crash right after this commit
