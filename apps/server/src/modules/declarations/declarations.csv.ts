@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { KCS_COLUMNS, DeclarationInput, declarationCodeProblems } from '@rvi/contracts';
 import { readCsv, CsvError } from '../../platform/csv.ts';
 import { problems } from '../../platform/validation.ts';
-import { badRequest } from '../../platform/errors.ts';
+import { AppError, badRequest } from '../../platform/errors.ts';
 
 /** CSV column (Korea Customs dataset) → field of DeclarationInput. */
 export const COLUMN_TO_FIELD: Record<(typeof KCS_COLUMNS)[number], keyof DeclarationInput> = {
@@ -176,4 +178,43 @@ export function parseDeclarationItems(items: unknown[]): { rows: ParsedRow[] } {
       return { line, declarationNo: no, value: item as DeclarationInput };
     }),
   };
+}
+
+/** CSV texts at least this long are parsed in a worker thread (below it, starting a worker costs more than parsing). */
+export const CSV_WORKER_MIN_CHARS = 256 * 1024;
+
+/**
+ * parseDeclarationsCsv off the event loop: a large file is parsed and validated in a worker thread (a 10 MB import
+ * blocked /api/health for seconds when parsed inline, issue 13.9), the rows come back in chunks of `chunkRows`,
+ * and the file's SHA-256 is computed there too. The same rows, the same line numbers and the same refusals as inline.
+ */
+export async function parseDeclarationsCsvOffThread(text: string, opts: { minChars?: number; chunkRows?: number } = {}): Promise<{ rows: ParsedRow[]; sha256: string; inWorker: boolean }> {
+  if (text.length < (opts.minChars ?? CSV_WORKER_MIN_CHARS)) {
+    const { rows } = parseDeclarationsCsv(text);
+    return { rows, sha256: createHash('sha256').update(text).digest('hex'), inWorker: false };
+  }
+  const rows: ParsedRow[] = [];
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('../../platform/ts-worker.mjs', import.meta.url), {
+      workerData: { text, chunkRows: opts.chunkRows ?? 1000, __entry: new URL('./declarations.csv-worker.ts', import.meta.url).href },
+      // a parse never needs more than a few times the text (rows as objects); a hostile file cannot take the server's heap
+      resourceLimits: { maxOldGenerationSizeMb: 1024 },
+    });
+    let settled = false;
+    const finish = (f: () => void) => { if (!settled) { settled = true; f(); void w.terminate(); } };
+    w.on('message', (m: { type: 'rows'; rows: ParsedRow[] } | { type: 'done'; total: number; sha256: string } | { type: 'refused'; code: string; status: number; message: string; details?: unknown } | { type: 'failed'; message: string }) => {
+      if (m.type === 'rows') {
+        for (const r of m.rows) rows.push(r);
+        // ask for the next chunk after other work had its turn
+        setImmediate(() => { if (!settled) w.postMessage('next'); });
+        return;
+      }
+      if (m.type === 'done') {
+        finish(() => (rows.length === m.total ? resolve({ rows, sha256: m.sha256, inWorker: true }) : reject(new Error(`CSV worker sent ${rows.length} of ${m.total} rows`))));
+      } else if (m.type === 'refused') finish(() => reject(new AppError(m.code, m.status, m.message, m.details)));
+      else finish(() => reject(new Error(`CSV worker failed: ${m.message}`)));
+    });
+    w.once('error', (e) => finish(() => reject(e)));
+    w.once('exit', (code) => finish(() => reject(new Error(`CSV worker exited with ${code} before it finished`))));
+  });
 }

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { startTestApp, declarationBody, csvRow, CSV_HEADER, type TestApp } from '../../../test/harness.ts';
 import { auditLog, declarations } from '../../db/schema.ts';
 import { eq, sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { CSV_WORKER_MIN_CHARS, parseDeclarationsCsv, parseDeclarationsCsvOffThread } from './declarations.csv.ts';
 
 let t: TestApp;
 let alpha = '';
@@ -113,6 +115,43 @@ test('import: a wrong header is refused naming the missing columns; not-CSV is r
   assert.equal(q.statusCode, 400);
   const wrongType = await post('/api/declarations/import', alpha, { rows: [] });
   assert.equal(wrongType.statusCode, 415);
+});
+
+test('a large CSV is parsed in a worker thread (issue 13.9): the same rows, lines and reasons as inline; bad rows named by line and column, nothing lost', async () => {
+  const lines = [CSV_HEADER];
+  for (let i = 0; i < 3000; i++) lines.push(csvRow(`WK${String(i).padStart(6, '0')}`, i === 1234 ? { mass: '-3' } : i === 2999 ? { date: '2020-13-01' } : {}));
+  const csv = lines.join('\n');
+  assert.ok(csv.length >= CSV_WORKER_MIN_CHARS, `${csv.length} chars: over the worker threshold`);
+  const inline = parseDeclarationsCsv(csv).rows;
+  const off = await parseDeclarationsCsvOffThread(csv, { chunkRows: 700 });
+  assert.equal(off.inWorker, true);
+  assert.deepEqual(off.rows, inline, 'the worker gives exactly the inline rows');
+  assert.equal(off.sha256, createHash('sha256').update(csv).digest('hex'));
+
+  const refused = await post('/api/declarations/import?fileName=big.csv', alpha, csv, 'text/csv');
+  assert.equal(refused.statusCode, 422);
+  assert.equal(refused.json().rows, 3000);
+  assert.deepEqual(refused.json().invalid.map((p: { line: number; declarationNo: string }) => [p.line, p.declarationNo]), [[1236, 'WK001234'], [3001, 'WK002999']]);
+  assert.match(refused.json().invalid[0].reason, /^Net Mass: must not be negative/);
+  assert.match(refused.json().invalid[1].reason, /^Date: "2020-13-01" is not a valid date/);
+  const kept = await post('/api/declarations/import?fileName=big.csv&skipInvalid=true', alpha, csv, 'text/csv');
+  assert.equal(kept.statusCode, 200, kept.body);
+  assert.equal(kept.json().inserted, 2998);
+  assert.equal(kept.json().invalid.length, 2);
+  const [{ n }] = await t.ctx.db.select({ n: sql<number>`count(*)::int` }).from(declarations).where(sql`${declarations.declarationNo} like 'WK%'`);
+  assert.equal(n, 2998, 'every good row is stored');
+  const [batch] = await t.ctx.db.select().from(auditLog).where(eq(auditLog.action, 'declaration.imported')).orderBy(sql`${auditLog.seq} desc`).limit(1);
+  assert.equal((batch.summary as { sha256: string }).sha256, off.sha256);
+
+  // refusals of the whole file come back from the worker as the same 400s, naming the column or the line
+  const header = await post('/api/declarations/import', alpha, [CSV_HEADER.replace('HS6 Code,', ''), ...lines.slice(1)].join('\n'), 'text/csv');
+  assert.equal(header.statusCode, 400);
+  assert.equal(header.json().error.code, 'csv_header');
+  assert.match(header.json().error.message, /HS6 Code/);
+  const syntax = await post('/api/declarations/import', alpha, `${csv}\n"unterminated,1`, 'text/csv');
+  assert.equal(syntax.statusCode, 400);
+  assert.equal(syntax.json().error.code, 'csv_syntax');
+  assert.match(syntax.json().error.message, /line 3002/);
 });
 
 test('list: filter, sort and page; another enterprise never sees the rows', async () => {

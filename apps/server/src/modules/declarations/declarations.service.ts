@@ -14,7 +14,7 @@ import type { Actor } from '../../platform/actor.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.ts';
 import { authorize, can, declarationCan, isCustoms, isEnterprise, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { parseDeclarationItems, parseDeclarationsCsv } from './declarations.csv.ts';
+import { parseDeclarationItems, parseDeclarationsCsvOffThread, type ParsedRow } from './declarations.csv.ts';
 
 type Row = typeof declarations.$inferSelect;
 
@@ -107,6 +107,20 @@ export async function submitDeclaration(db: Db, actor: Actor, input: Declaration
 }
 
 const BATCH = 500;
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** parseDeclarationItems in slices of 1,000 items with a turn of the event loop between them. */
+async function parseDeclarationItemsYielding(items: unknown[]): Promise<{ rows: ParsedRow[] }> {
+  if (items.length <= 1000) return parseDeclarationItems(items);
+  // over the limit: refused by parseDeclarationItems before it looks at any item
+  if (items.length > 100_000) return parseDeclarationItems(items);
+  const rows: ParsedRow[] = [];
+  for (let i = 0; i < items.length; i += 1000) {
+    for (const r of parseDeclarationItems(items.slice(i, i + 1000)).rows) rows.push({ ...r, line: r.line + i });
+    await yieldToLoop();
+  }
+  return { rows };
+}
 
 /**
  * Imports a CSV of declarations for one enterprise. Every bad row is reported with its line number and reason.
@@ -121,15 +135,22 @@ export async function importDeclarations(
     csv?: string; items?: unknown[]; fileName?: string | null; orgRef?: string; skipInvalid?: boolean;
     /** Score and draw the batch afterwards (default). Off only for the demo-history generator, which does it itself. */
     score?: boolean;
+    /** Where a CSV is parsed (default: in a worker thread from 256 KiB on); tests and the bench set it. */
+    parse?: { minChars?: number; chunkRows?: number };
   },
 ): Promise<ImportResult> {
   requireRole(actor, 'declaration.import');
   const org = await filingOrg(db, actor, input.orgRef);
-  const { rows } = input.items ? parseDeclarationItems(input.items) : parseDeclarationsCsv(input.csv ?? '');
+  // parsed and validated off the event loop (a worker thread for a large CSV, yielding chunks for JSON items): a large
+  // import never freezes the server's other requests (issue 13.9)
+  const csvParsed = input.items ? null : await parseDeclarationsCsvOffThread(input.csv ?? '', input.parse);
+  const { rows } = csvParsed ?? await parseDeclarationItemsYielding(input.items!);
   const invalid: ImportRowProblem[] = [];
   const good: { line: number; value: DeclarationInput }[] = [];
   const seen = new Map<string, number>();
-  for (const r of rows) {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (i % 5000 === 4999) await yieldToLoop();
     if (!r.value) { invalid.push({ line: r.line, declarationNo: r.declarationNo, reason: r.reason! }); continue; }
     const prev = seen.get(r.value.declarationNo);
     if (prev !== undefined) {
@@ -145,7 +166,7 @@ export async function importDeclarations(
       message: `Import refused: ${invalid.length} of ${rows.length} rows are invalid; nothing was stored. Fix them, or import with skipInvalid to keep the ${good.length} good rows.`,
     };
   }
-  const sha256 = createHash('sha256').update(input.items ? JSON.stringify(input.items) : input.csv ?? '').digest('hex');
+  const sha256 = csvParsed ? csvParsed.sha256 : createHash('sha256').update(JSON.stringify(input.items)).digest('hex');
   const result = await inTransaction(db, actor, async (uow) => {
     const tx = uow.tx;
     const batchId = randomUUID();
@@ -153,6 +174,9 @@ export async function importDeclarations(
     const duplicates: ImportRowProblem[] = [];
     let inserted = 0;
     for (let i = 0; i < good.length; i += BATCH) {
+      // a turn of the event loop between batches: an in-process database (PGlite) answers in microtasks, which would
+      // otherwise starve every timer and socket until the whole import is stored
+      if (i > 0) await yieldToLoop();
       const chunk = good.slice(i, i + BATCH);
       const ret = await tx.insert(declarations).values(chunk.map((g) => toRow(g.value, org, actor, 'csv', batchId)))
         .onConflictDoNothing().returning({ declarationNo: declarations.declarationNo });
