@@ -3,6 +3,7 @@
 // every other decision needs a supervisor of the same office, who is not the inspector (four eyes), to approve it.
 // When a decision takes effect: order inspected → decided → closed (orders state machine), declaration released or
 // held, release time recorded, and the outcome becomes a label for the next retraining of the targeting model.
+import { assertApprovalDuties } from '../../platform/duties.ts';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { ApprovalQueue, Decision, DecisionInput, RejectBody, ReviewBody } from '@rvi/contracts';
@@ -148,6 +149,13 @@ async function review(deps: SigningDeps, actor: Actor, decisionId: string, verdi
   authorizeCase(actor, 'decision.approve', row, decisionId);
   if (!d0) throw notFound('Decision', decisionId);
   assertFourEyes(actor, row, d0.signedBy);
+  // separation of duties (issue 13.4): no other role in the case, and not an account an administrator just set up
+  const recorders = await deps.db.selectDistinct({ id: findings.signedBy }).from(findings).where(eq(findings.orderId, row.id));
+  await assertApprovalDuties(deps.db, actor, { otherRoles: [
+    { userId: row.inspectorId, role: 'the inspector conducting this case' },
+    { userId: d0.signedBy, role: 'the inspector who signed this decision' },
+    ...recorders.map((r) => ({ userId: r.id, role: 'an inspector who recorded findings in this case' })),
+  ] });
   await deps.db.transaction(async (txx) => {
     const tx = txx as unknown as Db;
     const order = (await lockOrder(tx, row.id))!;

@@ -18,6 +18,7 @@ import { client, orderInProgress, setUpActors, type Actors, type Client } from '
 import { registerCaseMedia } from './media.service.ts';
 import { parseRetentionMinimums } from '../../platform/retention-config.ts';
 import { approveDeletion, requestDeletion, sweepRetention, verifyTombstone } from './retention.service.ts';
+import { assertApprovalDuties } from '../../platform/duties.ts';
 
 let t: TestApp;
 let a: Actors;
@@ -275,4 +276,57 @@ test('the automatic sweep follows the same rules: closed cases after the period,
   assert.ok(!r6.deleted.some((d) => d.recordType === 'findings' || d.recordType === 'decisions'), JSON.stringify(r6.deleted));
   assert.equal((await t.ctx.db.select().from(findings).where(eq(findings.orderId, closed.id))).length, STEPS.length);
   assert.equal((await verifyAuditLog(t.ctx.db)).ok, true);
+});
+
+test('separation of duties (issue 13.4): an account an administrator created or reset within the approval window approves neither a deletion nor a decision; an approver with another role in the case is refused', async () => {
+  // The attack: administrator A creates a second administrator and a supervisor, sets their passwords (and, logged in
+  // as them, "changes" them: the account row then shows the user's own password), then approves with them.
+  const made: Record<string, Client> = {};
+  for (const [username, role] of [['admin.made', 'administrator'], ['sup.made', 'supervisor']] as const) {
+    const r = await a.admin.post('/api/admin/users', { username, displayName: username, role, orgId: t.orgs.office, password: TEST_PASSWORD });
+    assert.equal(r.status, 201, r.text);
+    await t.ctx.db.update(users).set({ mustChangePassword: false, passwordSetBy: null }).where(eq(users.id, r.body.id));
+    made[username] = await client(t, username);
+  }
+  const o = await closedCase();
+  const s = await snapshot(o.id);
+  const req = await ask(a.admin, 'snapshots', s.id, 'retention over; case closed and released');
+  assert.equal(req.status, 201, req.text);
+  const approve = `/api/retention/deletion-requests/${req.body.id}/approve`;
+  const refused = await made['admin.made'].post(approve, {});
+  assert.equal(refused.status, 403, refused.text);
+  assert.equal(refused.body.error.code, 'approver_recently_provisioned');
+  assert.match(refused.body.error.message, /created by an administrator/);
+  assert.ok(existsSync(s.path), 'nothing deleted');
+
+  // a password reset by an administrator bars the account the same way, even after the user chose a new password
+  const reset = await a.admin.patch(`/api/admin/users/${admin2.userId}`, { password: `${TEST_PASSWORD}-reset`, reason: 'forgotten' });
+  assert.equal(reset.status, 200, reset.text);
+  await t.ctx.db.update(users).set({ mustChangePassword: false, passwordSetBy: null, passwordHash: await hashPassword(TEST_PASSWORD) }).where(eq(users.id, admin2.userId));
+  const admin2again = await client(t, 'admin2');
+  const r2 = await admin2again.post(approve, {});
+  assert.equal(r2.status, 403, r2.text);
+  assert.equal(r2.body.error.code, 'approver_recently_provisioned');
+  assert.match(r2.body.error.message, /reset \(password\)/);
+  // after the window (the service given a later clock) the rule no longer bars it; the request itself expired by then
+  const later = new Date(Date.now() + (t.config.retention.approvalHours + 1) * 3_600_000);
+  await assert.rejects(approveDeletion(t.ctx, actorOf(admin2again, 'admin2'), req.body.id, later),
+    (e: { code?: string }) => e.code === 'request_expired');
+
+  // a decision: the supervisor the administrator just created cannot approve the hold; a supervisor of long standing can
+  const held = await orderInProgress(t, a);
+  assert.equal((await a.inspector1.post(`/api/orders/${held.id}/findings`, { kind: 'discrepancy', type: 'prohibited_goods', severity: 'critical', field: 'goods', declared: 'phones', observed: 'phones and ivory' })).status, 201);
+  const d = await a.inspector1.post(`/api/orders/${held.id}/decisions`, { outcome: 'hold', reason: 'prohibited goods found' });
+  assert.equal(d.body.status, 'pending_approval', d.text);
+  const byMade = await made['sup.made'].post(`/api/decisions/${d.body.id}/approve`, { reason: 'confirmed' });
+  assert.equal(byMade.status, 403, byMade.text);
+  assert.equal(byMade.body.error.code, 'approver_recently_provisioned');
+  const [still] = await t.ctx.db.select().from(auditLog).where(eq(auditLog.targetId, d.body.id));
+  assert.equal(still?.action === 'decision.approved', false);
+  const ok = await a.sup.post(`/api/decisions/${d.body.id}/approve`, { reason: 'confirmed' });
+  assert.equal(ok.body.status, 'effective', ok.text);
+
+  // no other role in the case: one who recorded findings in it (or asked for what is approved) may not approve it
+  await assert.rejects(assertApprovalDuties(t.ctx.db, actorOf(a.sup, 'supervisor'), { otherRoles: [{ userId: a.sup.userId, role: 'an inspector who recorded findings in this case' }] }),
+    (e: { code?: string; status?: number; message?: string }) => e.code === 'duty_conflict' && e.status === 403 && /recorded findings/.test(e.message ?? ''));
 });
