@@ -3,8 +3,8 @@
 // 1. The approver has no other role in the case: not the inspector conducting it, not the one who signed or asked
 //    for what is approved, not one who recorded findings in it. 403 `duty_conflict`, naming the role.
 // 2. An account that an administrator created, reset the password of, or gave its role (or organisation) within the
-//    approval window cannot approve: whoever set it up knew its password or chose its rights, so "a second person"
-//    could be the administrator themselves. The account row (migration 0014: role_granted_by/at, password_set_by/at)
+//    duty window (RVI_DUTY_WINDOW_DAYS, 7 days) cannot approve: whoever set it up knew its password or chose its
+//    rights, so "a second person" could be the administrator themselves. The account row (migration 0014: role_granted_by/at, password_set_by/at)
 //    and the audit trail (a reset followed by the user's own change of password leaves no mark on the row) both count.
 //    403 `approver_recently_provisioned`, saying until when.
 import { and, eq, gte, inArray } from 'drizzle-orm';
@@ -13,8 +13,13 @@ import type { Db } from './db.ts';
 import type { Actor } from './actor.ts';
 import { AppError, forbidden } from './errors.ts';
 
-/** Hours after an administrator set up an account during which it may not approve (RVI_RETENTION_APPROVAL_HOURS). */
-export const DEFAULT_DUTY_WINDOW_HOURS = 72;
+/** Hours after an administrator set up an account during which it may not approve (RVI_DUTY_WINDOW_DAYS, 7 days). */
+export const DEFAULT_DUTY_WINDOW_HOURS = 7 * 24;
+
+/** The window of the configuration (RVI_DUTY_WINDOW_DAYS) in hours, when the caller has one. */
+export function dutyWindowHours(config?: { dutyWindowDays?: number }): number {
+  return config?.dutyWindowDays ? config.dutyWindowDays * 24 : DEFAULT_DUTY_WINDOW_HOURS;
+}
 
 export interface OtherRole {
   userId: string | null | undefined;

@@ -3,7 +3,7 @@
 // every other decision needs a supervisor of the same office, who is not the inspector (four eyes), to approve it.
 // When a decision takes effect: order inspected → decided → closed (orders state machine), declaration released or
 // held, release time recorded, and the outcome becomes a label for the next retraining of the targeting model.
-import { assertApprovalDuties } from '../../platform/duties.ts';
+import { assertApprovalDuties, dutyWindowHours } from '../../platform/duties.ts';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { ApprovalQueue, Decision, DecisionInput, RejectBody, ReviewBody } from '@rvi/contracts';
@@ -155,7 +155,7 @@ async function review(deps: SigningDeps, actor: Actor, decisionId: string, verdi
     { userId: row.inspectorId, role: 'the inspector conducting this case' },
     { userId: d0.signedBy, role: 'the inspector who signed this decision' },
     ...recorders.map((r) => ({ userId: r.id, role: 'an inspector who recorded findings in this case' })),
-  ] });
+  ], windowHours: dutyWindowHours((deps as { config?: { dutyWindowDays?: number } }).config) });
   await deps.db.transaction(async (txx) => {
     const tx = txx as unknown as Db;
     const order = (await lockOrder(tx, row.id))!;

@@ -278,7 +278,7 @@ test('the automatic sweep follows the same rules: closed cases after the period,
   assert.equal((await verifyAuditLog(t.ctx.db)).ok, true);
 });
 
-test('separation of duties (issue 13.4): an account an administrator created or reset within the approval window approves neither a deletion nor a decision; an approver with another role in the case is refused', async () => {
+test('separation of duties (issue 13.4): an account an administrator created or reset within the duty window (RVI_DUTY_WINDOW_DAYS) approves neither a deletion nor a decision; an approver with another role in the case is refused', async () => {
   // The attack: administrator A creates a second administrator and a supervisor, sets their passwords (and, logged in
   // as them, "changes" them: the account row then shows the user's own password), then approves with them.
   const made: Record<string, Client> = {};
@@ -309,7 +309,7 @@ test('separation of duties (issue 13.4): an account an administrator created or 
   assert.equal(r2.body.error.code, 'approver_recently_provisioned');
   assert.match(r2.body.error.message, /reset \(password\)/);
   // after the window (the service given a later clock) the rule no longer bars it; the request itself expired by then
-  const later = new Date(Date.now() + (t.config.retention.approvalHours + 1) * 3_600_000);
+  const later = new Date(Date.now() + (t.config.dutyWindowDays * 24 + 1) * 3_600_000);
   await assert.rejects(approveDeletion(t.ctx, actorOf(admin2again, 'admin2'), req.body.id, later),
     (e: { code?: string }) => e.code === 'request_expired');
 

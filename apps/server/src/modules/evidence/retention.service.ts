@@ -12,7 +12,7 @@
 //   retention basis), signed with the server's key ring, into the hash-chained audit log in the same transaction.
 // - The automatic sweep (RVI_RETENTION_SWEEP_MINUTES, off by default) deletes only what the same rules allow, after
 //   the configured period (never shorter than the legal minimum); its tombstones name the policy as the basis.
-import { assertApprovalDuties } from '../../platform/duties.ts';
+import { assertApprovalDuties, dutyWindowHours } from '../../platform/duties.ts';
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, lte } from 'drizzle-orm';
 import {
@@ -50,7 +50,7 @@ export const TOMBSTONE_KIND = 'rvi.tombstone/1';
 export interface RetentionDeps {
   db: Db;
   keys: KeyRing;
-  config: { dataDir: string; retention: RetentionConfig };
+  config: { dataDir: string; retention: RetentionConfig; dutyWindowDays?: number };
   /** Where segments and snapshots are (absent: DATA_DIR/media). */
   store?: ObjectStore;
 }
@@ -378,9 +378,9 @@ export async function approveDeletion(deps: RetentionDeps, actor: Actor, id: str
   const r = await loadRequest(deps, actor, id);
   if (r.requestedBy === actor.userId) throw new AppError('four_eyes', 403, 'Four eyes: a deletion must be approved by a different administrator from the one who asked for it');
   if (r.status !== 'pending') throw conflict('request_decided', `Deletion request ${id} is ${r.status}`);
-  // separation of duties (issue 13.4): not an account an administrator set up within the approval window (the
+  // separation of duties (issue 13.4): not an account an administrator set up within RVI_DUTY_WINDOW_DAYS (the
   // requester could otherwise create a second administrator and approve their own request with it)
-  await assertApprovalDuties(deps.db, actor, { otherRoles: [{ userId: r.requestedBy, role: 'the administrator who asked for this deletion' }], windowHours: deps.config.retention.approvalHours, now });
+  await assertApprovalDuties(deps.db, actor, { otherRoles: [{ userId: r.requestedBy, role: 'the administrator who asked for this deletion' }], windowHours: dutyWindowHours(deps.config), now });
   if (r.expiresAt.getTime() <= now.getTime()) {
     await deps.db.update(deletionRequests).set({ status: 'expired' }).where(and(eq(deletionRequests.id, id), eq(deletionRequests.status, 'pending')));
     throw conflict('request_expired', `Deletion request ${id} expired at ${r.expiresAt.toISOString()} without approval; ask again`);
