@@ -3,6 +3,7 @@
  * neighbours to the right and below (a container number is often split over two lines, or has its
  * check digit in a box set apart).
  */
+import { clusters } from './ocr/clusters.ts';
 import type { Point, Quad, RotatedRect } from './ocr/geometry.ts';
 
 /** What the parsers need of an OCR result line. */
@@ -123,21 +124,9 @@ function readTwice(a: TextBox & WithChars, b: TextBox & WithChars, frame: Rotate
 
 /** Groups boxes into rows (words closer than `maxGap` line heights on the same line), top to bottom. */
 export function groupIntoRows(lines: TextBox[], maxGap = 1.2): Row[] {
-  const parent = lines.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
-  for (let i = 0; i < lines.length; i++) {
-    for (let j = 0; j < lines.length; j++) {
-      if (i !== j && isRightNeighbour(lines[i], lines[j], maxGap)) parent[find(j)] = find(i);
-    }
-  }
-  const groups = new Map<number, TextBox[]>();
-  lines.forEach((l, i) => {
-    const g = find(i);
-    if (!groups.has(g)) groups.set(g, []);
-    groups.get(g)!.push(l);
-  });
+  const groups = clusters(lines, (a, b) => isRightNeighbour(a, b, maxGap) || isRightNeighbour(b, a, maxGap));
   const rows: Row[] = [];
-  for (const parts of groups.values()) {
+  for (const parts of groups) {
     const { rect, box } = mergeRects(parts);
     parts.sort((a, b) => toFrame(rect, [a.rect.cx, a.rect.cy]).u - toFrame(rect, [b.rect.cx, b.rect.cy]).u);
     const chars = parts.reduce((s, p) => s + Math.max(1, p.text.length), 0);

@@ -5,6 +5,7 @@
  * characters badly ("工" for H). Here the column is found from the boxes, cut into characters by its row profile (ink
  * rows against gaps), and the characters are laid side by side into one ordinary line image, read in one go.
  */
+import { clusters } from './clusters.ts';
 import { quadBounds, type Quad, type RotatedRect } from './geometry.ts';
 import type { RasterImage } from './raster.ts';
 
@@ -33,28 +34,17 @@ export function findStackColumns(boxes: Array<{ box: Quad }>, width: number): Bo
     .map((q) => ({ x0: q.minX, y0: q.minY, x1: q.maxX, y1: q.maxY }))
     .filter((b) => b.x1 - b.x0 >= 6 && b.y1 - b.y0 >= 6 && (b.x1 - b.x0) <= 1.6 * (b.y1 - b.y0));
   cands.sort((a, b) => a.y0 - b.y0);
-  const parent = cands.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
-  for (let i = 0; i < cands.length; i++) {
-    const a = cands[i], wa = a.x1 - a.x0;
-    for (let j = i + 1; j < cands.length; j++) {
-      const b = cands[j], wb = b.x1 - b.x0;
-      const w = Math.max(wa, wb);
-      if (Math.abs((a.x0 + a.x1) / 2 - (b.x0 + b.x1) / 2) > 0.35 * w) continue;
-      if (wa / wb > 1.8 || wb / wa > 1.8) continue;
-      const gap = b.y0 - a.y1;
-      if (gap > 3.5 * w || gap < -0.5 * Math.min(a.y1 - a.y0, b.y1 - b.y0)) continue;
-      parent[find(j)] = find(i);
-    }
-  }
-  const groups = new Map<number, Bounds[]>();
-  cands.forEach((b, i) => {
-    const g = find(i);
-    if (!groups.has(g)) groups.set(g, []);
-    groups.get(g)!.push(b);
+  // b lies below a (sorted by top): same axis, similar width, close below
+  const stacks = clusters(cands, (a, b) => {
+    const wa = a.x1 - a.x0, wb = b.x1 - b.x0;
+    const w = Math.max(wa, wb);
+    if (Math.abs((a.x0 + a.x1) / 2 - (b.x0 + b.x1) / 2) > 0.35 * w) return false;
+    if (wa / wb > 1.8 || wb / wa > 1.8) return false;
+    const gap = b.y0 - a.y1;
+    return !(gap > 3.5 * w || gap < -0.5 * Math.min(a.y1 - a.y0, b.y1 - b.y0));
   });
   const out: Bounds[] = [];
-  for (const members of groups.values()) {
+  for (const members of stacks) {
     const u = members.reduce((s, b) => ({ x0: Math.min(s.x0, b.x0), y0: Math.min(s.y0, b.y0), x1: Math.max(s.x1, b.x1), y1: Math.max(s.y1, b.y1) }));
     const w = u.x1 - u.x0, h = u.y1 - u.y0;
     if (!(members.length >= 2 || h >= 4 * w) || h < 2.5 * w) continue;
