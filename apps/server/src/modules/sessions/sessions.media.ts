@@ -235,10 +235,11 @@ export class LiveMedia implements LiveRoom {
       // the media's own times (sidecar); a file from before sidecars: its last write is when its last frame arrived
       const endedAt = r.endedAt ?? statSync(r.path).mtime;
       const startedAt = r.startedAt ?? new Date(endedAt.getTime() - r.durationMs);
-      await this.seal({
+      const ok = await this.seal({
         sessionId: s.id, path: r.path, index: r.index, startedAt, endedAt, durationMs: r.durationMs, sha256: r.sha256, bytes: r.bytes,
         reason: r.closeReason ?? 'crash', openReason: r.openReason, gaps: r.gaps,
       }, true, r.label ? 'inspector' : 'camera');
+      if (!ok) { skipped++; continue; }
       sealed++;
       if (r.label) continue; // the voice says nothing about when the device's media stopped
       if (!lastMedia.has(s.id) || lastMedia.get(s.id)! < endedAt) lastMedia.set(s.id, endedAt);
@@ -535,12 +536,15 @@ export class LiveMedia implements LiveRoom {
     await v.rec.stop().catch((e) => this.logError(e, `voice recorder ${sessionId}`));
   }
 
-  private async seal(s: SegmentInfo, recovered: boolean, track: 'camera' | 'inspector' = 'camera'): Promise<void> {
+  /** Seals a closed segment; false (and logged) when it could not be sealed, e.g. its bytes no longer match its hash. */
+  private async seal(s: SegmentInfo, recovered: boolean, track: 'camera' | 'inspector' = 'camera'): Promise<boolean> {
     try {
       await sealSegment(this.env, { ...s, recovered, track });
       removeSidecar(s.path); // the sealed record (DB + audit) now holds what the sidecar said
+      return true;
     } catch (e) {
       this.logError(e, `sealing ${s.path}`);
+      return false;
     }
   }
 

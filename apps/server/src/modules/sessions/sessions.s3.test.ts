@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
@@ -40,6 +40,17 @@ after(async () => {
   await t?.close();
   await s3?.close();
 });
+
+async function fileSettled(dir: string): Promise<void> {
+  const sizes = () => readdirSync(dir).filter((f) => f.endsWith('.webm')).map((f) => statSync(join(dir, f)).size).join(',');
+  let last = sizes();
+  for (let steady = 0, i = 0; steady < 5 && i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = sizes();
+    steady = now === last ? steady + 1 : 0;
+    last = now;
+  }
+}
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const bytesOf = async (r: Readable) => { const parts: Buffer[] = []; for await (const c of r) parts.push(c as Buffer); return Buffer.concat(parts); };
@@ -85,6 +96,9 @@ test('snapshot and recording go to the bucket, play back from it (ranges), and t
   src.onVideo = (pk) => rec.video(pk);
   src.onAudio = (pk) => rec.audio(pk);
   await src.done;
+  // the recorder holds the last frames for reordering and writes them a moment later: as after a crash, the file must
+  // have stopped growing before it is sealed (sealing checks the hash it found; a late write would fail that check)
+  await fileSettled(node.recordingsDir);
   const r = await node.recover();
   assert.ok(r.sealed >= 1, JSON.stringify(r));
   const [seg] = await t.ctx.db.select().from(recordingSegments).where(eq(recordingSegments.sessionId, session.id));
