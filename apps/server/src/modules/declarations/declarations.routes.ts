@@ -15,6 +15,8 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 
 export function declarationRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/declarations', {
+    // every role reads; the service filters by organisation (enterprise) or customs office
+    config: { access: { action: 'declaration.read' } },
     schema: { tags, summary: 'List the declarations you may see (filter, sort, page)', querystring: DeclarationListQuery, response: { 200: DeclarationList, ...errors } },
   }, async (req, reply) => {
     const { json } = await listDeclarationsJson(ctx.db, actorOf(req), req.query as DeclarationListQuery);
@@ -22,6 +24,7 @@ export function declarationRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.post('/api/declarations', {
+    config: { access: { action: 'declaration.create' } },
     schema: { tags, summary: 'File an import declaration', body: DeclarationInput, response: { 201: Declaration, ...errors } },
   }, async (req, reply) => {
     const source = req.headers['x-rvi-client'] === 'web' ? 'form' : 'api';
@@ -31,7 +34,8 @@ export function declarationRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/api/declarations/import', {
     bodyLimit: 64 * 1024 * 1024,
-    config: { bodyTypes: ['text/csv', 'application/json'] },
+    // the service further limits a customs administrator to enterprises its office supervises (else 404)
+    config: { access: { action: 'declaration.import' }, bodyTypes: ['text/csv', 'application/json'] },
     schema: {
       tags, summary: 'Import declarations: a CSV in the Korea Customs dataset format (Content-Type: text/csv, optional goods columns), or a JSON array of declarations (application/json)',
       querystring: Type.Composite([ImportQuery, Type.Object({ fileName: Type.Optional(Type.String({ maxLength: 200 })) })], { additionalProperties: false }),
@@ -49,18 +53,22 @@ export function declarationRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/declarations/:id', {
+    config: { access: { action: 'declaration.read', scope: 'record' } },
     schema: { tags, summary: 'One declaration with its arrival notices and inspection applications', params: IdParams, response: { 200: DeclarationDetail, ...errors } },
   }, async (req) => getDeclaration(ctx.db, actorOf(req), (req.params as IdParams).id));
 
   app.post('/api/declarations/:id/arrival-notices', {
+    config: { access: { action: 'arrival_notice.create', scope: 'record' } },
     schema: { tags, summary: 'File an advance arrival notice for the goods of a declaration', params: IdParams, body: ArrivalNoticeInput, response: { 201: DeclarationDetail, ...errors } },
   }, async (req, reply) => reply.status(201).send(await fileArrivalNotice(ctx.db, actorOf(req), (req.params as IdParams).id, req.body as ArrivalNoticeInput)));
 
   app.put('/api/arrival-notices/:id', {
+    config: { access: { action: 'arrival_notice.create', scope: 'record' } },
     schema: { tags, summary: 'Correct an arrival notice while the goods are still expected (container check digits verified)', params: IdParams, body: ArrivalNoticeInput, response: { 200: DeclarationDetail, ...errors } },
   }, async (req) => updateArrivalNotice(ctx.db, actorOf(req), (req.params as IdParams).id, req.body as ArrivalNoticeInput));
 
   app.post('/api/declarations/:id/inspection-applications', {
+    config: { access: { action: 'declaration.apply', scope: 'record' } },
     schema: { tags, summary: 'Apply for inspection of the goods of a declaration', params: IdParams, body: InspectionApplicationInput, response: { 201: DeclarationDetail, ...errors } },
   }, async (req, reply) => reply.status(201).send(await applyForInspection(ctx.db, actorOf(req), (req.params as IdParams).id, req.body as InspectionApplicationInput)));
 }

@@ -22,15 +22,18 @@ const id = (req: { params: unknown }) => (req.params as IdParams).id;
 
 export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/keys', {
+    config: { access: { public: 'the public signing keys: anyone verifies signed records and evidence packages' } },
     schema: { tags, summary: "The server's Ed25519 public keys with their validity periods (public: verify signed records and evidence packages)", security: [], response: { 200: KeyList } },
   }, async () => listKeys(ctx.keys));
 
   app.post('/api/keys/rotate', {
-    config: { stepUp: true },
+    config: { access: { action: 'admin.manage' }, stepUp: true },
     schema: { tags, summary: 'Make a new signing key; the previous one is retired and stays published (administrator, audited)', response: { 200: KeyList, ...errors } },
   }, async (req) => rotateKey(ctx, actorOf(req)));
 
   app.get('/api/cases', {
+    // the service lists the caller's office only
+    config: { access: { action: 'audit.read' } },
     schema: {
       tags, summary: "The office's inspections (started or decided), newest first (supervisors, auditors, administrators)",
       querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) }, { additionalProperties: false }),
@@ -39,10 +42,12 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
   }, async (req) => listCases(ctx.db, actorOf(req), (req.query as { limit?: number }).limit ?? 100));
 
   app.get('/api/orders/:id/case', {
+    config: { access: { action: 'audit.read', scope: 'record' } },
     schema: { tags, summary: 'The complete story of one inspection in workflow order, with every audit entry of its records', params: IdParams, response: { 200: CaseStory, ...errors } },
   }, async (req) => getCaseStory(ctx, actorOf(req), id(req)));
 
   app.get('/api/orders/:id/evidence.zip', {
+    config: { access: { action: 'evidence.export', scope: 'record' } },
     schema: {
       tags, summary: 'Download the evidence package (zip: manifest.json, manifest.sig, audit.jsonl, media/); verify with `rvi evidence verify`',
       params: IdParams, response: { 200: { description: 'application/zip', type: 'string', format: 'binary' }, ...errors },
@@ -63,6 +68,8 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/media/:id', {
+    // order.read on the order (404), then the service also needs audit.read, finding.record or session.observe on it (else 404)
+    config: { access: { action: 'order.read', scope: 'record' } },
     schema: { tags, summary: 'A recording or snapshot of a case (byte ranges supported, for the player)', params: IdParams, response: { 200: { type: 'string', format: 'binary' }, 206: { type: 'string', format: 'binary' }, 416: ErrorBody, ...errors } },
   }, async (req, reply) => {
     const m = await openCaseMedia(ctx.db, ctx.config.dataDir, actorOf(req), id(req), ctx.store);

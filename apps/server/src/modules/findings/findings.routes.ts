@@ -15,18 +15,26 @@ const id = (req: { params: unknown }) => (req.params as IdParams).id;
 
 export function findingsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/inspections', {
+    // every role has order.read; the service answers 404 to non-customs callers and lists the caller's office only
+    config: { access: { action: 'order.read' } },
     schema: { tags, summary: "Inspections to work on: the inspector's own (default) or the office's", querystring: InspectionListQuery, response: { 200: InspectionList, ...errors } },
   }, async (req) => listInspections(ctx.db, actorOf(req), req.query as InspectionListQuery));
 
   app.get('/api/orders/:id/inspection', {
+    // the service also answers 404 to non-customs callers (the enterprise sees its outcome, not the inspection)
+    config: { access: { action: 'order.read', scope: 'record' } },
     schema: { tags, summary: 'One inspection: declared values, checklist, findings, suggestions, decisions (customs)', params: IdParams, response: { 200: InspectionView, ...errors } },
   }, async (req) => getInspection(ctx, actorOf(req), id(req)));
 
   app.post('/api/orders/:id/inspection/complete', {
+    // the service further requires the inspector assigned to the order (403)
+    config: { access: { action: 'finding.record', scope: 'record' } },
     schema: { tags, summary: 'The assigned inspector finishes the inspection (in_progress → inspected)', params: IdParams, response: { 200: InspectionView, ...errors } },
   }, async (req) => withEffects(ctx, (fx) => completeInspection(ctx, actorOf(req), id(req), fx)));
 
   app.post('/api/orders/:id/findings', {
+    // the service further requires the inspector assigned to the order (403)
+    config: { access: { action: 'finding.record', scope: 'record' } },
     schema: {
       tags, summary: 'Record a finding (checklist step result or discrepancy), signed on submission; a correction names the finding it corrects',
       params: IdParams, body: FindingInput, response: { 201: Finding, ...errors },
@@ -34,6 +42,8 @@ export function findingsRoutes(app: FastifyInstance, ctx: AppContext) {
   }, async (req, reply) => reply.status(201).send(await withEffects(ctx, (fx) => recordFinding(ctx, actorOf(req), id(req), req.body as FindingInput, fx))));
 
   app.get('/api/findings/:id', {
+    // the service also answers 404 to non-customs callers
+    config: { access: { action: 'order.read', scope: 'record' } },
     schema: { tags, summary: 'One finding with its signature check (customs)', params: IdParams, response: { 200: Finding, ...errors } },
   }, async (req) => getFinding(ctx, actorOf(req), id(req)));
 
@@ -41,16 +51,22 @@ export function findingsRoutes(app: FastifyInstance, ctx: AppContext) {
   for (const method of ['PUT', 'PATCH', 'DELETE'] as const) {
     app.route({
       method, url: '/api/findings/:id',
+      // visibility of the order is checked (404), then always 409
+      config: { access: { action: 'order.read', scope: 'record' } },
       schema: { tags, summary: 'Refused: a signed finding is never changed (409); record a correction instead', params: IdParams, response: errors },
       handler: async (req) => refuseFindingChange(ctx, actorOf(req), id(req)),
     });
   }
 
   app.post('/api/suggestions/:id/accept', {
+    // the service further requires the inspector assigned to the order (403)
+    config: { access: { action: 'finding.record', scope: 'record' } },
     schema: { tags, summary: 'Accept a suggested finding: it becomes a signed discrepancy finding', params: IdParams, body: AcceptSuggestionBody, response: { 201: Finding, ...errors } },
   }, async (req, reply) => reply.status(201).send(await withEffects(ctx, (fx) => acceptSuggestion(ctx, actorOf(req), id(req), req.body as AcceptSuggestionBody, fx))));
 
   app.post('/api/suggestions/:id/dismiss', {
+    // the service further requires the inspector assigned to the order (403)
+    config: { access: { action: 'finding.record', scope: 'record' } },
     schema: { tags, summary: 'Dismiss a suggested finding, saying why', params: IdParams, body: DismissSuggestionBody, response: { 200: SuggestedFinding, ...errors } },
   }, async (req) => withEffects(ctx, (fx) => dismissSuggestion(ctx, actorOf(req), id(req), req.body as DismissSuggestionBody, fx)));
 }

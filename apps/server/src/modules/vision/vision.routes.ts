@@ -18,6 +18,8 @@ const Reading = Type.Object({
 
 export function visionRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/snapshots/:snapshotId/reading', {
+    // the service then answers 404 unless the snapshot's session belongs to the caller's customs office
+    config: { access: { action: 'session.observe' } },
     schema: {
       tags: ['vision'], summary: "AI label recognition of a snapshot: readings with boxes, matches and mismatches with the declaration (customs staff of the office)",
       params: SnapshotParams, response: { 200: Reading, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
