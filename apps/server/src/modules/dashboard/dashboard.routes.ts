@@ -26,6 +26,8 @@ export function dashboardRoutes(app: FastifyInstance, ctx: AppContext) {
   for (const name of FIGURES) {
     const doc = FIGURE_DOCS[name];
     app.get(`/api/dashboard/figures/${name}`, {
+      // the service also answers 404 for another office than the caller's own
+      config: { access: { action: 'dashboard.read' } },
       schema: {
         tags, summary: doc.summary,
         description: 'Filter by office (your own), period (office-local inspection days, default the last 28), channel and mode. `format=csv` downloads the figure\'s table.',
@@ -44,14 +46,17 @@ export function dashboardRoutes(app: FastifyInstance, ctx: AppContext) {
   }
 
   app.get('/api/dashboard/live/sessions', {
+    config: { access: { action: 'dashboard.read' } },
     schema: { tags, summary: 'Live sessions of your office as wall tiles (enterprise, goods, inspector, duration, network quality, latest snapshot)', response: { 200: LiveSessions, ...errors } },
   }, async (req) => liveSessions(ctx.db, actorOf(req)));
 
   app.get('/api/dashboard/live/queues', {
+    config: { access: { action: 'dashboard.read' } },
     schema: { tags, summary: 'Work queues of your office by state: selected, awaiting dispatch, awaiting booking, booked today, in progress, awaiting approval', response: { 200: LiveQueues, ...errors } },
   }, async (req) => liveQueues(ctx.db, actorOf(req)));
 
   app.get('/api/dashboard/live/alerts', {
+    config: { access: { action: 'dashboard.read' } },
     schema: { tags, summary: 'Alerts: a session with bad network for over a minute, a missed appointment, an order waiting past its target time', response: { 200: LiveAlerts, ...errors } },
   }, async (req) => liveAlerts(ctx.db, actorOf(req)));
 

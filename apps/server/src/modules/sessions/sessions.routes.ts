@@ -126,14 +126,20 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   // ---------------------------------------------------------------------------------------------- customs
 
   app.get('/api/sessions', {
+    // the service refuses enterprise roles (403) and lists only sessions of the caller's office they may observe or conduct (none for administrator/auditor)
+    config: { access: { authenticated: true } },
     schema: { tags, summary: 'Live sessions of your office you may watch (newest first)', querystring: SessionListQuery, response: { 200: SessionList, ...errors } },
   }, async (req) => listSessions(env, actorOf(req), req.query as SessionListQuery));
 
   app.get('/api/sessions/for-operator', {
+    // any user: the service lists only open sessions booked with this user in their own enterprise (customs users get none)
+    config: { access: { authenticated: true } },
     schema: { tags, summary: 'On-site operator: my open live sessions (to get a camera link for the phone or glasses)', response: { 200: OperatorSessionList, ...errors } },
   }, async (req) => listOperatorSessions(env, actorOf(req)));
 
   app.post('/api/sessions', {
+    // the service then requires the order visible (404) and assigned to this inspector (403)
+    config: { access: { action: 'session.conduct' } },
     schema: {
       tags, summary: 'Assigned inspector: open the live session of a booked remote order; issues the device link for the booked operator',
       body: CreateSessionBody, response: { 201: CreateSessionResult, ...errors },
@@ -151,10 +157,13 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/sessions/:id', {
+    // authorizeSession 'view': an observer of the office or the conducting inspector (who also has session.observe)
+    config: { access: { action: 'session.observe', scope: 'record' } },
     schema: { tags, summary: 'A session with its checklist, timeline, recordings, snapshots and who is watching', params: IdParams, response: { 200: SessionDetail, ...errors } },
   }, async (req) => getSession(env, actorOf(req), (req.params as IdParams).id));
 
   app.get('/api/sessions/:id/events/:eventId', {
+    config: { access: { action: 'session.observe', scope: 'record' } },
     schema: { tags, summary: 'One timeline event in full (e.g. a drawing with its frame)', params: Type.Object({ id: Id, eventId: Id }), response: { 200: SessionEvent, ...errors } },
   }, async (req) => {
     const p = req.params as { id: string; eventId: string };
@@ -162,6 +171,8 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.post('/api/sessions/:id/device-link', {
+    // authorizeSession 'issueLink': the conducting inspector (session.conduct) or the booked on-site operator (no session action), 404 for another organisation / office
+    config: { access: { authenticated: true } },
     schema: { tags, summary: 'A fresh single-use device link (the conducting inspector or the booked operator); older unused links stop working', params: IdParams, body: IssueLinkBody, response: { 200: DeviceLink, ...errors } },
   }, async (req) => issueDeviceLink(env, actorOf(req), (req.params as IdParams).id, (req.body as IssueLinkBody).ttlMinutes, baseUrl()));
 
@@ -174,14 +185,19 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   }, async (req) => sendDeviceLink(env, actorOf(req), (req.params as IdParams).id, (req.body as SendLinkBody | undefined) ?? {}, baseUrl()));
 
   app.post('/api/sessions/:id/guidance', {
+    // authorizeSession: chat needs 'view' (observer or conductor), every other kind 'conduct' (the conducting inspector)
+    config: { access: { action: 'session.observe', scope: 'record' } },
     schema: { tags, summary: 'Guide the device: checklist step, instruction, snapshot request, drawing on a frozen frame, chat', params: IdParams, body: GuidanceBody, response: { 200: SessionEvent, ...errors } },
   }, async (req) => recordGuidance(env, actorOf(req), (req.params as IdParams).id, req.body as GuidanceBody));
 
   app.post('/api/sessions/:id/steps', {
+    // authorizeSession 'conduct': only the inspector the session belongs to
+    config: { access: { action: 'session.conduct', scope: 'record' } },
     schema: { tags, summary: 'Add a checklist step of your own', params: IdParams, body: AddStepBody, response: { 200: SessionStep, ...errors } },
   }, async (req) => addStep(env, actorOf(req), (req.params as IdParams).id, (req.body as AddStepBody).text));
 
   app.post('/api/sessions/:id/steps/:stepId/result', {
+    config: { access: { action: 'session.conduct', scope: 'record' } },
     schema: { tags, summary: 'Tick a checklist step with its result', params: Type.Object({ id: Id, stepId: Id }), body: StepResultBody, response: { 200: SessionStep, ...errors } },
   }, async (req) => {
     const p = req.params as { id: string; stepId: string };
@@ -189,10 +205,13 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.post('/api/sessions/:id/end', {
+    // authorizeSession 'end': only the conducting inspector, while the session is open (409 session_ended)
+    config: { access: { action: 'session.conduct', scope: 'record' } },
     schema: { tags, summary: 'End the session: media stops, recording segments are sealed and listed', params: IdParams, body: EndSessionBody, response: { 200: SessionDetail, ...errors } },
   }, async (req) => endSession(env, actorOf(req), (req.params as IdParams).id, (req.body as EndSessionBody | undefined)?.reason));
 
   app.get('/api/sessions/:id/snapshots/:snapshotId', {
+    config: { access: { action: 'session.observe', scope: 'record' } },
     schema: { tags, summary: 'Download a snapshot (full resolution; X-Content-SHA256 header; 409 media_altered when its bytes no longer match it)', params: Type.Object({ id: Id, snapshotId: Id }), response: { 200: Binary, 206: Binary, 416: ErrorBody, ...errors } },
   }, async (req, reply) => {
     const p = req.params as { id: string; snapshotId: string };
@@ -200,6 +219,7 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/sessions/:id/recordings/:segmentId', {
+    config: { access: { action: 'session.observe', scope: 'record' } },
     schema: { tags, summary: 'Play or download a recording segment (WebM; Range requests for seeking; 409 media_altered when its bytes no longer match it)', params: Type.Object({ id: Id, segmentId: Id }), response: { 200: Binary, 206: Binary, 416: ErrorBody, ...errors } },
   }, async (req, reply) => {
     const p = req.params as { id: string; segmentId: string };
@@ -207,6 +227,8 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/checklist-templates', {
+    // reference data, no role check in the service (read by the administrator's settings page)
+    config: { access: { authenticated: true } },
     schema: { tags, summary: 'Checklist templates per goods category', response: { 200: ChecklistTemplateList, ...errors } },
   }, async (req) => {
     actorOf(req);
@@ -216,6 +238,7 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   // ---------------------------------------------------------------------------------------------- device (public, token-checked)
 
   app.post('/api/device/redeem', {
+    config: { access: { device: true } },
     schema: {
       tags: ['device'], summary: 'The camera page opens its link: single-use, short-lived token → device key', security: [],
       body: RedeemBody, response: { 200: RedeemResult, ...deviceErrors },
@@ -229,13 +252,14 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/device/state', {
+    config: { access: { device: true } },
     schema: { tags: ['device'], summary: 'The device\'s session state and guidance so far (after a reload)', security: [], querystring: DeviceKeyQuery, response: { 200: DeviceState, ...deviceErrors } },
   }, async (req) => deviceState(env, await resolveDeviceKey(ctx.db, deviceKeyOf(req), req.id)));
 
   app.register(async (sub) => {
     sub.addContentTypeParser(['image/jpeg', 'image/png', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
     sub.post('/api/device/snapshots', {
-      config: { bodyTypes: ['image/jpeg', 'image/png', 'application/octet-stream'] },
+      config: { access: { device: true }, bodyTypes: ['image/jpeg', 'image/png', 'application/octet-stream'] },
       schema: {
         tags: ['device'], summary: 'Upload a full-resolution still (body: the JPEG/PNG bytes, decoded as the type its Content-Type claims: 415 image_type_mismatch, 400 invalid_image); idempotent by clientId', security: [],
         querystring: SnapshotUploadQuery, response: { 200: SnapshotUploadResult, 415: ErrorBody, ...deviceErrors },
@@ -246,7 +270,7 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
     });
   });
 
-  app.get('/api/device/ws', { websocket: true, schema: { hide: true } }, (socket, req) => {
+  app.get('/api/device/ws', { websocket: true, config: { access: { device: true } }, schema: { hide: true } }, (socket, req) => {
     // messages that arrive while the key is checked are kept and handled in order afterwards
     const early: string[] = [];
     const keep = (raw: unknown) => early.push(String(raw));
