@@ -199,7 +199,6 @@ export function healthRoute(app: FastifyInstance, ctx: AppContext): void {
 /** Trust the first `n` proxies in front of the server (proxy-addr's hop semantics). */
 const hopsTrusted = (n: number) => (_address: string, hop: number) => hop < n;
 
-const PUBLIC_API = new Set(['/api/health', '/api/auth/login', '/api/keys']);
 /** What a user whose password an administrator set may still do: see who they are, choose a password, log out. */
 const PASSWORD_CHANGE_PATHS = new Set(['/api/auth/me', '/api/auth/password', '/api/auth/logout']);
 /** What a session still owing its second factor may do: give it (pending), or set one up (enrol). */
@@ -245,8 +244,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/') || req.url.startsWith('/api/docs')) return;
     const path = req.url.split('?')[0];
-    // device routes (camera page) carry their own single-use token / device key, checked by the sessions module
-    if (PUBLIC_API.has(path) || path.startsWith('/api/device/')) return;
+    // what the route declares (platform/access.ts): public routes need no session; device routes (camera page) carry
+    // their own single-use token / device key, checked by the sessions module
+    const declared = req.routeOptions.config?.access;
+    if (declared && ('public' in declared || 'device' in declared)) return;
     // API tokens (issue 19): `Authorization: Bearer rvi_…` acts for the token's organisation within its scopes
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {

@@ -18,7 +18,7 @@ import { assertRecentFactor } from './step-up.ts';
  * - `{ device: true }`: the camera page; the single-use token or device key is checked by the sessions module.
  *
  * The same declarations are the input of the authorisation-matrix test (route × role × organisation): `routeAccess(app)`
- * lists every route with what it declared (or `null`).
+ * lists every route with what it declared; an /api route that declares nothing is refused when it is registered.
  */
 export type RouteAccess =
   | { action: Action; scope?: 'role' | 'record' }
@@ -52,6 +52,8 @@ export function installRouteAccess(app: FastifyInstance, opts: { stepUpMinutes: 
   app.addHook('onRoute', (route: RouteOptions) => {
     if (!route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) return;
     const access = (route.config as { access?: RouteAccess } | undefined)?.access ?? null;
+    // one rule table: a route that does not say who may call it is not registered at all
+    if (!access) throw new Error(`${[route.method].flat().join(',')} ${route.url} declares no access (config.access: see platform/access.ts)`);
     for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url, access });
   });
   // After authentication (onRequest), before validation: 401, then 403, then 400 (never a 400 telling a caller who
@@ -65,7 +67,7 @@ export function installRouteAccess(app: FastifyInstance, opts: { stepUpMinutes: 
   });
 }
 
-/** Every API route with its declared access (null: not declared yet), for the authorisation-matrix and guard tests. */
+/** Every API route with its declared access, for the authorisation-matrix and guard tests. */
 export function routeAccess(app: FastifyInstance): RouteAccessEntry[] {
   return [...(tables.get(app) ?? [])];
 }

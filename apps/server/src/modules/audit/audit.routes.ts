@@ -4,7 +4,6 @@ import { AuditEntryView, AuditVerifyResult, ErrorBody, SignedCheckpointView, Ver
 import type { SignedCheckpoint } from '@rvi/evidence';
 import type { AppContext } from '../../app.ts';
 import { actorOf } from '../../platform/http.ts';
-import { requireRole } from '../../platform/policy.ts';
 import { auditScopeOf, listAudit, verifyAuditLog } from './audit.service.ts';
 
 export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -16,8 +15,8 @@ export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['audit'], summary: "Walk the hash chain, name the first broken entry, and compare the log with every checkpoint this server signed (auditor, administrator)",
       response: { 200: AuditVerifyResult, 401: ErrorBody, 403: ErrorBody },
     },
-  }, async (req) => {
-    requireRole(actorOf(req), 'audit.verify');
+    config: { access: { action: 'audit.verify' } },
+  }, async () => {
     return verify();
   });
 
@@ -26,8 +25,8 @@ export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['audit'], summary: 'As GET, and also compare the log with the checkpoints you send (kept outside the server: a witness, an evidence package, your own copy)',
       body: VerifyWithCheckpointsBody, response: { 200: AuditVerifyResult, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
     },
+    config: { access: { action: 'audit.verify' } },
   }, async (req) => {
-    requireRole(actorOf(req), 'audit.verify');
     return verify((req.body as VerifyWithCheckpointsBody).checkpoints as SignedCheckpoint[]);
   });
 
@@ -36,8 +35,8 @@ export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['audit'], summary: 'The latest signed checkpoint of the audit log (entry count, Merkle root, head hash, time); keep copies outside the server',
       response: { 200: SignedCheckpointView, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody },
     },
-  }, async (req) => {
-    requireRole(actorOf(req), 'audit.read');
+    config: { access: { action: 'audit.read' } },
+  }, async () => {
     return (await ctx.checkpoints.latest()) ?? ctx.checkpoints.create();
   });
 
@@ -46,8 +45,8 @@ export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['audit'], summary: 'Sign a checkpoint of the log now (after checking it against the previous one); refused with 409 audit_log_broken when the log does not verify',
       response: { 201: SignedCheckpointView, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody },
     },
+    config: { access: { action: 'audit.verify' } },
   }, async (req, reply) => {
-    requireRole(actorOf(req), 'audit.verify');
     return reply.status(201).send(await ctx.checkpoints.create());
   });
 
@@ -66,9 +65,9 @@ export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
       querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })), beforeSeq: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
       response: { 200: Type.Object({ items: Type.Array(AuditEntryView) }), 401: ErrorBody, 403: ErrorBody },
     },
+    config: { access: { action: 'audit.read' } },
   }, async (req) => {
     const actor = actorOf(req);
-    requireRole(actor, 'audit.read');
     const q = req.query as { limit?: number; beforeSeq?: number };
     return { items: await listAudit(ctx.db, { limit: q.limit ?? 100, beforeSeq: q.beforeSeq, officeId: auditScopeOf(actor, ctx.config.nationalAuditors) }) };
   });

@@ -10,7 +10,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext) {
   const COOKIE = sessionCookieName(ctx.config.secureCookies);
   app.post('/api/auth/login', {
     schema: { tags: ['auth'], summary: 'Log in with username and password; sets an HTTP-only session cookie', body: LoginBody, response: { 200: Me, 401: ErrorBody, 429: ErrorBody } },
-    config: { public: true },
+    config: { access: { public: 'logging in' } },
   }, async (req, reply) => {
     const body = req.body as LoginBody;
     const s = await login(ctx.db, ctx.sessions, ctx.throttle, { ...body, ip: req.ip, requestId: req.id }, { requireSecondFactor: ctx.config.requireSecondFactor });
@@ -21,14 +21,14 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext) {
     return presentMe(user!);
   });
 
-  app.post('/api/auth/logout', { schema: { tags: ['auth'], summary: 'End the session', response: { 204: Type.Null() } } }, async (req, reply) => {
+  app.post('/api/auth/logout', { schema: { tags: ['auth'], summary: 'End the session', response: { 204: Type.Null() } }, config: { access: { authenticated: true } } }, async (req, reply) => {
     const actor = actorOf(req);
     await logout(ctx.db, ctx.sessions, actor, req.cookies[COOKIE]!);
     reply.clearCookie(COOKIE, { path: '/', secure: ctx.config.secureCookies });
     return reply.status(204).send();
   });
 
-  app.get('/api/auth/me', { schema: { tags: ['auth'], summary: 'The logged-in user, with what the policy layer allows', response: { 200: Me } } }, async (req) => {
+  app.get('/api/auth/me', { schema: { tags: ['auth'], summary: 'The logged-in user, with what the policy layer allows', response: { 200: Me } }, config: { access: { authenticated: true } } }, async (req) => {
     actorOf(req);
     return presentMe((await ctx.sessions.resolve(req.cookies[COOKIE]))!);
   });
@@ -38,6 +38,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['auth'], summary: 'Choose a new password (required after an administrator set one); ends your other sessions',
       body: ChangePasswordBody, response: { 204: Type.Null(), 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
     },
+    config: { access: { authenticated: true } },
   }, async (req, reply) => {
     const body = req.body as ChangePasswordBody;
     await changePassword(ctx.db, ctx.sessions, ctx.throttle, actorOf(req), { ...body, ip: req.ip, keepToken: req.cookies[COOKIE]! });
@@ -46,6 +47,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.put('/api/auth/me/locale', {
     schema: { tags: ['auth'], summary: 'Remember the interface language', body: Type.Object({ locale: Type.Union([Type.Literal('en'), Type.Literal('zh-CN')]) }, { additionalProperties: false }), response: { 204: Type.Null() } },
+    config: { access: { authenticated: true } },
   }, async (req, reply) => {
     await setLocale(ctx.db, ctx.sessions, actorOf(req), (req.body as { locale: string }).locale);
     return reply.status(204).send();

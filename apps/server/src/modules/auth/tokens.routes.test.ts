@@ -1,8 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { declarationBody, startTestApp, type TestApp } from '../../../test/harness.ts';
-import { apiTokenCalls, apiTokens, auditLog } from '../../db/schema.ts';
+import { declarationBody, startTestApp, TEST_PASSWORD, type TestApp } from '../../../test/harness.ts';
+import { apiTokenCalls, apiTokens, auditLog, organisations, users } from '../../db/schema.ts';
+import { hashPassword } from './auth.service.ts';
 import { actorOf } from '../../platform/http.ts';
 
 // API tokens (issue 19, item 3), end to end through the HTTP layer on a real (PGlite) database.
@@ -14,8 +16,10 @@ const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
 before(async () => {
   t = await startTestApp();
-  // a route that declares no action and never asks the policy layer: API tokens must be refused there (fail closed)
-  t.app.get('/api/test/undeclared', async (req) => ({ who: actorOf(req).username }));
+  // a route that declares no access cannot even be registered (one rule table); a route that declares one for
+  // signed-in people and never asks the policy layer refuses API tokens (fail closed)
+  assert.throws(() => t.app.get('/api/test/undeclared', async (req) => ({ who: actorOf(req).username })), /declares no access/);
+  t.app.get('/api/test/people-only', { config: { access: { authenticated: true } } }, async (req) => ({ who: actorOf(req).username }));
   admin = await t.login('admin');
   alphaUser = await t.login('alpha.user');
   const beta = await t.login('beta.user');
@@ -84,6 +88,28 @@ test('only administrators manage tokens; a token never manages tokens', async ()
   assert.equal((await t.app.inject({ url: '/api/admin/organisations', headers: bearer(adminToken.secret) })).statusCode, 200);
 });
 
+test('an administrator of another customs office neither sees nor manages the tokens of enterprises this office supervises', async () => {
+  const { id } = await createOk({ orgId: 'ENT-ALPHA', name: 'Alpha ERP', scopes: ['declaration.read'] });
+  const office = randomUUID();
+  await t.ctx.db.insert(organisations).values({ id: office, kind: 'customs_office', name: 'Token Other Customs', code: 'CUS-TOK' });
+  await t.ctx.db.insert(users).values({ id: randomUUID(), orgId: office, username: 'tok.admin', displayName: 'Other admin', role: 'administrator', passwordHash: await hashPassword(TEST_PASSWORD) });
+  const other = await t.login('tok.admin');
+  const list = await t.app.inject({ url: '/api/admin/api-tokens', headers: { cookie: other } });
+  assert.equal(list.statusCode, 200);
+  assert.deepEqual(list.json().items, [], 'no token of another office is listed');
+  const forAlpha = await create({ orgId: 'ENT-ALPHA', name: 'not mine', scopes: ['declaration.read'] }, other);
+  assert.equal(forAlpha.statusCode, 400);
+  assert.equal(forAlpha.json().error.code, 'unknown_org');
+  for (const [method, url] of [['POST', `/api/admin/api-tokens/${id}/rotate`], ['POST', `/api/admin/api-tokens/${id}/revoke`], ['GET', `/api/admin/api-tokens/${id}/calls`]] as const) {
+    const r = await t.app.inject({ method, url, headers: { cookie: other }, ...(method === 'POST' ? { payload: {} } : {}) });
+    assert.equal(r.statusCode, 404, `${method} ${url}: ${r.body}`);
+    assert.ok(!r.body.includes('Alpha'));
+  }
+  const [row] = await t.ctx.db.select().from(apiTokens).where(eq(apiTokens.id, id));
+  assert.equal(row.revokedAt, null, 'the token still works');
+  assert.ok((await t.app.inject({ url: '/api/admin/api-tokens', headers: { cookie: admin } })).json().items.some((x: { id: string }) => x.id === id));
+});
+
 test('scopes: in scope → allowed for its organisation; out of scope → 403 naming the scope; another org\'s record → 404', async () => {
   const { id, secret } = await createOk({ orgId: 'ENT-ALPHA', name: 'filer', scopes: ['declaration.create', 'declaration.read'] });
   const filed = await t.app.inject({ method: 'POST', url: '/api/declarations', headers: bearer(secret), payload: declarationBody('TOK-ALPHA-1') });
@@ -108,13 +134,13 @@ test('scopes: in scope → allowed for its organisation; out of scope → 403 na
   assert.ok(!other.body.includes('TOK-BETA-1'));
 
   // routes for people (own profile, notifications) and routes that never ask the policy layer refuse tokens
-  for (const url of ['/api/auth/me', '/api/notifications', '/api/test/undeclared']) {
+  for (const url of ['/api/auth/me', '/api/notifications', '/api/test/people-only']) {
     const r = await t.app.inject({ url, headers: bearer(secret) });
     assert.equal(r.statusCode, 403, `${url}: ${r.body}`);
     assert.equal(r.json().error.code, 'token_not_allowed');
   }
-  // a person may still use the undeclared route (the guard is for tokens only)
-  assert.equal((await t.app.inject({ url: '/api/test/undeclared', headers: { cookie: alphaUser } })).statusCode, 200);
+  // a person may still use it (the guard is for tokens only)
+  assert.equal((await t.app.inject({ url: '/api/test/people-only', headers: { cookie: alphaUser } })).statusCode, 200);
 
   // every call is in the token's call log; the declaration's audit entry names the token
   const calls = await t.app.inject({ url: `/api/admin/api-tokens/${id}/calls`, headers: { cookie: admin } });

@@ -53,9 +53,15 @@ function requireManager(actor: Actor): void {
   requireRole(actor, 'admin.manage');
 }
 
-async function orgByRef(db: Db, ref: string, field: string): Promise<OrgRow> {
+/** An administrator manages the tokens of its own office and of the enterprises that office supervises. */
+function manages(actor: Actor, org: OrgRow): boolean {
+  return actor.kind === 'system' || org.id === actor.officeId || (org.supervisingOfficeId !== null && org.supervisingOfficeId === actor.officeId);
+}
+
+/** The organisation a token is for; one outside the administrator's office is unknown to it (never revealed). */
+async function orgByRef(db: Db, actor: Actor, ref: string, field: string): Promise<OrgRow> {
   const [o] = await db.select().from(organisations).where(or(eq(organisations.id, ref), eq(organisations.code, ref))).limit(1);
-  if (!o) throw badRequest('unknown_org', `${field}: no organisation ${ref}`, [{ field, message: 'is not a known organisation' }]);
+  if (!o || !manages(actor, o)) throw badRequest('unknown_org', `${field}: no organisation ${ref}`, [{ field, message: 'is not a known organisation' }]);
   return o;
 }
 
@@ -89,7 +95,7 @@ function checkRoleAndScopes(org: OrgRow, role: Role | undefined, scopes: string[
 
 export async function createApiToken(db: Db, actor: Actor, body: CreateApiTokenBody, now = Date.now()): Promise<ApiTokenSecret> {
   requireManager(actor);
-  const org = await orgByRef(db, body.orgId, 'body.orgId');
+  const org = await orgByRef(db, actor, body.orgId, 'body.orgId');
   const { role, scopes } = checkRoleAndScopes(org, body.role, body.scopes);
   const id = randomUUID();
   const { secret, hash } = newSecret(id);
@@ -109,24 +115,25 @@ export async function createApiToken(db: Db, actor: Actor, body: CreateApiTokenB
 export async function listApiTokens(db: Db, actor: Actor, q: ApiTokenListQuery, now = Date.now()): Promise<ApiTokenList> {
   requireManager(actor);
   const conds = [];
-  if (q.orgId) conds.push(eq(apiTokens.orgId, (await orgByRef(db, q.orgId, 'querystring.orgId')).id));
+  if (q.orgId) conds.push(eq(apiTokens.orgId, (await orgByRef(db, actor, q.orgId, 'querystring.orgId')).id));
+  if (actor.kind !== 'system') conds.push(or(eq(organisations.id, actor.officeId!), eq(organisations.supervisingOfficeId, actor.officeId!)));
   if (!q.includeRevoked) conds.push(isNull(apiTokens.revokedAt));
   const rows = await db.select({ t: apiTokens, o: organisations }).from(apiTokens).innerJoin(organisations, eq(organisations.id, apiTokens.orgId))
     .where(and(...conds)).orderBy(asc(organisations.code), desc(apiTokens.createdAt)).limit(1000);
   return { items: rows.map((r) => present(r.t, r.o, now)) };
 }
 
-async function loadToken(db: Db, id: string): Promise<{ t: TokenRow; o: OrgRow }> {
+async function loadToken(db: Db, actor: Actor, id: string): Promise<{ t: TokenRow; o: OrgRow }> {
   const [r] = await db.select({ t: apiTokens, o: organisations }).from(apiTokens).innerJoin(organisations, eq(organisations.id, apiTokens.orgId))
     .where(eq(apiTokens.id, id)).limit(1);
-  if (!r) throw notFound('API token', id);
+  if (!r || !manages(actor, r.o)) throw notFound('API token', id);
   return r;
 }
 
 /** A new secret for the same organisation, role and scopes; the old one stops at once (or after `graceSeconds`). */
 export async function rotateApiToken(db: Db, actor: Actor, id: string, body: RotateApiTokenBody, now = Date.now()): Promise<ApiTokenSecret> {
   requireManager(actor);
-  const old = await loadToken(db, id);
+  const old = await loadToken(db, actor, id);
   if (statusOf(old.t, now) === 'revoked') throw new AppError('token_revoked', 409, `API token ${id} is revoked; create a new one`);
   const lifetime = old.t.expiresAt.getTime() - old.t.createdAt.getTime();
   const newId = randomUUID();
@@ -147,7 +154,7 @@ export async function rotateApiToken(db: Db, actor: Actor, id: string, body: Rot
 
 export async function revokeApiToken(db: Db, actor: Actor, id: string, now = Date.now()): Promise<ApiToken> {
   requireManager(actor);
-  const cur = await loadToken(db, id);
+  const cur = await loadToken(db, actor, id);
   if (cur.t.revokedAt && cur.t.revokedAt.getTime() <= now) return present(cur.t, cur.o, now);
   const row = await tx$(db, async (tx) => {
     const [r] = await tx.update(apiTokens).set({ revokedAt: new Date(now) }).where(eq(apiTokens.id, id)).returning();
@@ -159,7 +166,7 @@ export async function revokeApiToken(db: Db, actor: Actor, id: string, now = Dat
 
 export async function listApiTokenCalls(db: Db, actor: Actor, id: string, limit = 200): Promise<ApiTokenCallList> {
   requireManager(actor);
-  await loadToken(db, id);
+  await loadToken(db, actor, id);
   const rows = await db.select().from(apiTokenCalls).where(eq(apiTokenCalls.tokenId, id)).orderBy(desc(apiTokenCalls.id)).limit(Math.min(1000, Math.max(1, limit)));
   return { items: rows.map((c) => ({ id: c.id, method: c.method, route: c.route, status: c.status, ip: c.ip, requestId: c.requestId, at: c.at.toISOString() })) };
 }

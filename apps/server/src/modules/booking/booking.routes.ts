@@ -59,7 +59,7 @@ export function bookingRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/devices', {
     // the service then refuses non-enterprise callers (403)
-    config: { access: { action: 'order.read' } },
+    config: { access: { action: 'device.use' } },
     schema: { tags, summary: 'Enterprise: registered camera devices with their last connection test', response: { 200: DeviceList, ...errors } },
   }, async (req) => listDevices(ctx.db, actorOf(req)));
 
@@ -71,7 +71,7 @@ export function bookingRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/api/devices/:id/connection-tests', {
     // service: requireRole(order.read), then 404 unless a device of the caller's enterprise
-    config: { access: { action: 'order.read', scope: 'record' } },
+    config: { access: { action: 'device.use', scope: 'record' } },
     schema: { tags, summary: 'Enterprise: record a connection test from its site', params: IdParams, body: ConnectionTestInput, response: { 201: Created, ...errors } },
   }, async (req, reply) => reply.status(201).send(await recordConnectionTest(ctx.db, actorOf(req), id(req), req.body as ConnectionTestInput)));
 }

@@ -15,7 +15,7 @@ import { appointments, connectionTests, enterpriseDevices, inspectionOrders, use
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { badRequest, conflict, forbidden, notFound } from '../../platform/errors.ts';
-import { isEnterprise, requireRole, roleAllows } from '../../platform/policy.ts';
+import { isEnterprise, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { invalidateOrder, type Effects } from '../orders/orders.effects.ts';
 import { authorizeOrder, BOOKABLE, REGISTRABLE } from '../orders/orders.policy.ts';
@@ -349,7 +349,7 @@ export async function checkMissedAppointments(db: Db, actor: Actor, opts: { now?
 // Enterprise camera devices and connection tests (facts for remote eligibility)
 
 export async function listDevices(db: Db, actor: Actor) {
-  requireRole(actor, 'order.read');
+  requireRole(actor, 'device.use');
   if (!isEnterprise(actor)) throw forbidden('Devices are registered by enterprises');
   const devices = await db.select().from(enterpriseDevices).where(eq(enterpriseDevices.orgId, actor.orgId!)).orderBy(asc(enterpriseDevices.createdAt));
   const tests = devices.length
@@ -380,10 +380,9 @@ export async function registerDevice(db: Db, actor: Actor, input: DeviceInput) {
 
 /** Result of a connection test from the enterprise's site (run by the device client; recorded for eligibility). */
 export async function recordConnectionTest(db: Db, actor: Actor, deviceId: string, input: ConnectionTestInput) {
-  requireRole(actor, 'order.read');
+  requireRole(actor, 'device.use');
   const [d] = await db.select().from(enterpriseDevices).where(eq(enterpriseDevices.id, deviceId)).limit(1);
   if (!d || actor.orgId !== d.orgId || !isEnterprise(actor)) throw notFound('Device', deviceId);
-  if (!roleAllows(actor, 'order.read')) throw forbidden();
   const id = randomUUID();
   await db.transaction(async (txx) => {
     const tx = txx as unknown as Db;

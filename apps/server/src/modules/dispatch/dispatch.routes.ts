@@ -26,7 +26,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/dispatch/runs/:id', {
     // service: requireRole(order.read), then 404 unless customs staff of the run's office
-    config: { access: { action: 'order.read', scope: 'record' } },
+    config: { access: { action: 'office.read', scope: 'record' } },
     schema: {
       tags, summary: 'One dispatch run: seed, input hash, and per order the inspector chosen and why (or why not)', params: IdParams,
       querystring: Type.Object({ input: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), response: { 200: DispatchRunView, ...errors },
@@ -35,7 +35,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/dispatch/runs/:id/replay', {
     // service: requireRole(order.read), then 404 unless customs staff of the run's office
-    config: { access: { action: 'order.read', scope: 'record' } },
+    config: { access: { action: 'office.read', scope: 'record' } },
     schema: { tags, summary: 'Recompute a run from its recorded input and seed; lists any difference', params: IdParams, response: { 200: ReplayView, ...errors } },
   }, async (req) => replayRun(ctx.db, actorOf(req), id(req)));
 

@@ -27,7 +27,7 @@ export function eligibilityRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/eligibility/rule-sets', {
     // the service then refuses non-customs callers (403)
-    config: { access: { action: 'order.read' } },
+    config: { access: { action: 'office.read' } },
     schema: { tags, summary: 'The office\'s active eligibility rules (with the fact catalogue) and earlier versions', response: { 200: Type.Object({ active: RuleSetView, versions: Type.Array(RuleSetView) }), ...errors } },
   }, async (req) => listRuleSets(ctx.db, actorOf(req)));
 

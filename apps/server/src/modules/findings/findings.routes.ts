@@ -16,13 +16,13 @@ const id = (req: { params: unknown }) => (req.params as IdParams).id;
 export function findingsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/inspections', {
     // every role has order.read; the service answers 404 to non-customs callers and lists the caller's office only
-    config: { access: { action: 'order.read' } },
+    config: { access: { action: 'office.read' } },
     schema: { tags, summary: "Inspections to work on: the inspector's own (default) or the office's", querystring: InspectionListQuery, response: { 200: InspectionList, ...errors } },
   }, async (req) => listInspections(ctx.db, actorOf(req), req.query as InspectionListQuery));
 
   app.get('/api/orders/:id/inspection', {
     // the service also answers 404 to non-customs callers (the enterprise sees its outcome, not the inspection)
-    config: { access: { action: 'order.read', scope: 'record' } },
+    config: { access: { action: 'office.read', scope: 'record' } },
     schema: { tags, summary: 'One inspection: declared values, checklist, findings, suggestions, decisions (customs)', params: IdParams, response: { 200: InspectionView, ...errors } },
   }, async (req) => getInspection(ctx, actorOf(req), id(req)));
 
@@ -43,7 +43,7 @@ export function findingsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/findings/:id', {
     // the service also answers 404 to non-customs callers
-    config: { access: { action: 'order.read', scope: 'record' } },
+    config: { access: { action: 'office.read', scope: 'record' } },
     schema: { tags, summary: 'One finding with its signature check (customs)', params: IdParams, response: { 200: Finding, ...errors } },
   }, async (req) => getFinding(ctx, actorOf(req), id(req)));
 

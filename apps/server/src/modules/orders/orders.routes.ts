@@ -63,7 +63,7 @@ function orderRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/orders/operators', {
     // the service then refuses non-enterprise callers (403)
-    config: { access: { action: 'order.read' } },
+    config: { access: { action: 'order.book' } },
     schema: { tags, summary: 'Enterprise: users who can be named as on-site operator', response: { 200: PersonList, ...errors } },
   }, async (req) => listOperators(ctx.db, actorOf(req)));
 
@@ -104,7 +104,7 @@ function orderRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/inspectors', {
     // the service then refuses non-customs callers (403)
-    config: { access: { action: 'order.read' } },
+    config: { access: { action: 'office.read' } },
     schema: { tags, summary: 'Inspectors of your office: qualifications, capacity, roster (next 14 days), conflicts', response: { 200: Type.Object({ items: Type.Array(InspectorView) }), ...errors } },
   }, async (req) => listInspectors(ctx.db, actorOf(req)));
 

@@ -127,7 +127,7 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/sessions', {
     // the service refuses enterprise roles (403) and lists only sessions of the caller's office they may observe or conduct (none for administrator/auditor)
-    config: { access: { authenticated: true } },
+    config: { access: { action: 'office.read' } },
     schema: { tags, summary: 'Live sessions of your office you may watch (newest first)', querystring: SessionListQuery, response: { 200: SessionList, ...errors } },
   }, async (req) => listSessions(env, actorOf(req), req.query as SessionListQuery));
 
