@@ -30,8 +30,11 @@ const DROPPED_ERROR_FIELDS = new Set(['query', 'params', 'parameters', 'detail',
 export function serializeError(err: unknown, depth = 0): Record<string, unknown> {
   if (!err || typeof err !== 'object') return { message: String(err) };
   const e = err as Record<string, unknown> & Error;
-  const out: Record<string, unknown> = { type: e.constructor?.name ?? 'Error', message: scrubMessage(String(e.message ?? '')) };
-  if (typeof e.stack === 'string') out.stack = scrubMessage(e.stack);
+  // a Postgres data exception (SQLSTATE class 22: invalid input syntax, out of range…) quotes the offending value in its
+  // message, and that value is a bound parameter: keep the kind of error, drop the value
+  const scrub = typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code) ? (x: string) => scrubQuotedValues(scrubMessage(x)) : scrubMessage;
+  const out: Record<string, unknown> = { type: e.constructor?.name ?? 'Error', message: scrub(String(e.message ?? '')) };
+  if (typeof e.stack === 'string') out.stack = scrub(e.stack);
   for (const k of ['code', 'statusCode', 'severity', 'table', 'column', 'constraint', 'routine'] as const) {
     if (e[k] !== undefined && !DROPPED_ERROR_FIELDS.has(k)) out[k] = e[k];
   }
@@ -45,6 +48,11 @@ export function serializeError(err: unknown, depth = 0): Record<string, unknown>
  */
 export function scrubMessage(text: string): string {
   return text.replace(/Failed query:[\s\S]*?(\n\s+at |$)/, 'Failed query: [SQL and parameters not logged]$1');
+}
+
+/** Double-quoted values in a database error message (`invalid input syntax for type integer: "…"`) replaced. */
+export function scrubQuotedValues(text: string): string {
+  return text.replace(/"(?:[^"\\]|\\.|"")*"/g, '"[value not logged]"');
 }
 
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
