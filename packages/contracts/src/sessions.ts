@@ -80,6 +80,8 @@ export const SessionViewer = Type.Object({
   role: Type.String(),
   mode: Type.Union([Type.Literal('conduct'), Type.Literal('observe')]),
   joinedAt: Type.String(),
+  /** may speak to the device: always the conducting inspector; an observer while the inspector allows it */
+  mayTalk: Type.Boolean(),
 });
 export type SessionViewer = Static<typeof SessionViewer>;
 
@@ -346,4 +348,8 @@ export type ViewerSignalExtra =
   | { type: 'device-stats'; stats: Record<string, unknown> }
   | AnchorUpdate
   | { type: 'guide-ack'; clientId: string | null; eventId: string }
+  /** to an observer: the inspector allowed (or withdrew) their voice to the device */
+  | { type: 'talk-permission'; allowed: boolean }
+  /** to the inspector: an `allow-talk` took effect */
+  | { type: 'talk-permission-ack'; userId: string; allowed: boolean }
   | { type: 'denied'; code: string; message: string };

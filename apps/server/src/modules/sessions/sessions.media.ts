@@ -18,7 +18,7 @@ import { AppError } from '../../platform/errors.ts';
 import { problems } from '../../platform/validation.ts';
 import { authorizeSession } from './sessions.policy.ts';
 import {
-  addAnchorState, addCameraResult, beatMediaNode, followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordRecordingResumed, recordViewerPresence, sealedKeys, sealSegment,
+  addAnchorState, addCameraResult, beatMediaNode, followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordRecordingResumed, recordTalkPermission, recordViewerPresence, sealedKeys, sealSegment,
   sessionsToTakeOver, takeOverSession, type DeviceContext, type LiveRoom, type SessionsEnv,
 } from './sessions.service.ts';
 import { userNames } from './sessions.presenter.ts';
@@ -102,6 +102,8 @@ export class LiveMedia implements LiveRoom {
   private heartbeat?: NodeJS.Timeout;
   /** the inspector's voice per session: its own audio-only recording (`<session>~inspector-NNNN.webm`), sealed like the rest */
   private voices = new Map<string, { rec: SessionRecorder; ssrc?: number }>();
+  /** observers the conducting inspector allowed to speak to the device, per session (user ids; kept across rejoins) */
+  private talkAllowed = new Map<string, Set<string>>();
   /** sessions taken over (after a restart or from a lost node): when their recording resumes, and since when it was lost */
   private resuming = new Map<string, Date>();
   env!: SessionsEnv;
@@ -195,6 +197,7 @@ export class LiveMedia implements LiveRoom {
     }
     if (this._node) await this._node.closeSession(sessionId, reason);
     await this.stopVoice(sessionId);
+    this.talkAllowed.delete(sessionId);
     await this.sealed(sessionId);
     for (const p of [...this.peers.values()]) {
       if (p.sessionId !== sessionId) continue;
@@ -395,7 +398,7 @@ export class LiveMedia implements LiveRoom {
         const ev = await recordGuidance(this.env, actor, sessionId, msg.body as GuidanceBody);
         return reply({ type: 'guide-ack', clientId: (msg.body as { clientId?: string }).clientId ?? null, eventId: ev.id } satisfies ViewerSignalExtra);
       }
-      if (!MEDIA_TYPES.has(String(msg.type)) && msg.type !== 'talk') return reply(denied('bad_message', `unknown payload type ${String(msg.type).slice(0, 40)}`));
+      if (!MEDIA_TYPES.has(String(msg.type)) && msg.type !== 'talk' && msg.type !== 'allow-talk') return reply(denied('bad_message', `unknown payload type ${String(msg.type).slice(0, 40)}`));
       let peers = this.socketPeers.get(socket);
       const existing = peers?.get(sessionId);
       if (msg.type === 'join') {
@@ -409,7 +412,10 @@ export class LiveMedia implements LiveRoom {
         const mode = actor.userId === s.inspectorId ? 'conduct' : 'observe';
         const peer: ViewerPeer = {
           kind: 'viewer', peerId, sessionId, socket, actor, lastStatsEventAt: 0,
-          info: { userId: actor.userId ?? '', name: actor.username, role: actor.role, mode, joinedAt: new Date().toISOString() },
+          info: {
+            userId: actor.userId ?? '', name: actor.username, role: actor.role, mode, joinedAt: new Date().toISOString(),
+            mayTalk: mode === 'conduct' || !!(actor.userId && this.talkAllowed.get(sessionId)?.has(actor.userId)),
+          },
         };
         const names = await userNames(this.env.db, [actor.userId]);
         peer.info.name = names.get(actor.userId ?? '') ?? actor.username;
@@ -439,9 +445,11 @@ export class LiveMedia implements LiveRoom {
         this.leave(peer, 'left');
         return;
       }
-      // the inspector conducting the session speaks to the device (and is recorded); observers listen
-      if (msg.type === 'talk' && msg.on !== false && peer.info.mode !== 'conduct') {
-        return reply(denied('forbidden', 'Only the inspector conducting the session speaks to the device'));
+      if (msg.type === 'allow-talk') return await this.allowTalk(peer, msg, reply);
+      // the inspector conducting the session speaks to the device (and is recorded); observers listen, and speak only
+      // while the inspector allows them to
+      if (msg.type === 'talk' && msg.on !== false && !peer.info.mayTalk) {
+        return reply(denied('forbidden', 'Only the inspector conducting the session, or an observer they allowed, speaks to the device'));
       }
       for (const out of await this.node.handle(peer.peerId, msg)) reply(out);
     } catch (e) {
@@ -449,6 +457,33 @@ export class LiveMedia implements LiveRoom {
       this.logError(e, 'signal');
       return reply(denied('internal', 'signalling failed'));
     }
+  }
+
+  /**
+   * `{type:'allow-talk', userId, allow}` from the conducting inspector: an observer of the session may (or may no
+   * longer) speak to the device. Withdrawing it takes the floor from them at once. Timeline event and audit entry.
+   */
+  private async allowTalk(peer: ViewerPeer, msg: Record<string, unknown>, reply: (p: unknown) => void): Promise<void> {
+    if (peer.info.mode !== 'conduct') return reply(denied('forbidden', 'Only the inspector conducting the session lets observers speak'));
+    if (typeof msg.userId !== 'string' || !ID_RE.test(msg.userId)) return reply(denied('validation', 'userId: must be the id of an observer of this session'));
+    if (typeof msg.allow !== 'boolean') return reply(denied('validation', 'allow: must be true or false'));
+    const targets = [...this.peers.values()].filter((p): p is ViewerPeer => p.kind === 'viewer' && p.sessionId === peer.sessionId && p.info.userId === msg.userId);
+    if (!targets.length) return reply(denied('not_found', 'userId: no observer with this id is in the session'));
+    if (targets.some((p) => p.info.mode === 'conduct')) return reply(denied('validation', 'userId: the conducting inspector always speaks'));
+    let allowed = this.talkAllowed.get(peer.sessionId);
+    if (!allowed) this.talkAllowed.set(peer.sessionId, (allowed = new Set()));
+    if (msg.allow) allowed.add(msg.userId);
+    else allowed.delete(msg.userId);
+    for (const t of targets) t.info.mayTalk = msg.allow;
+    // the permission is on the timeline before the floor it takes away
+    await recordTalkPermission(this.env, peer.actor, peer.sessionId, { userId: msg.userId, name: targets[0].info.name, role: targets[0].info.role, allowed: msg.allow });
+    for (const t of targets) {
+      if (!msg.allow) for (const out of await this.node.handle(t.peerId, { type: 'talk', on: false })) send(t.socket, { type: 'signal', sessionId: t.sessionId, payload: out });
+      send(t.socket, { type: 'signal', sessionId: t.sessionId, payload: { type: 'talk-permission', allowed: msg.allow } satisfies ViewerSignalExtra });
+    }
+    const s = await loadSession(this.env.db, peer.sessionId);
+    if (s) this.invalidate(s);
+    reply({ type: 'talk-permission-ack', userId: msg.userId, allowed: msg.allow } satisfies ViewerSignalExtra);
   }
 
   /**
@@ -478,11 +513,26 @@ export class LiveMedia implements LiveRoom {
   private sendToPeer(peerId: string, msg: MediaMessage): void {
     const p = this.peers.get(peerId);
     if (!p) return;
-    if (p.kind === 'device') void this.toDevice(msg).then((m) => send(p.socket, m));
+    if (p.kind === 'device') {
+      // the camera page says who speaks to the operator: the inspector or an observer (by role, never by name)
+      if (msg.type === 'talker') {
+        const who = msg.peerId ? this.peers.get(msg.peerId) : undefined;
+        return send(p.socket, { ...msg, speaker: who?.kind === 'viewer' ? (who.info.mode === 'conduct' ? 'inspector' : 'observer') : null });
+      }
+      void this.toDevice(msg).then((m) => send(p.socket, m));
+    }
     else send(p.socket, { type: 'signal', sessionId: p.sessionId, payload: msg });
   }
 
   private onNodeEvent(e: MediaNodeEvent): void {
+    if (e.type === 'talker') {
+      // who holds the floor is evidence beside the voice recording: the timeline says who spoke when
+      const who = e.peerId ? this.peers.get(e.peerId) : undefined;
+      const info = who?.kind === 'viewer' ? who.info : null;
+      void recordLiveEvent(this.env, e.sessionId, 'talker', info ? (info.mode === 'conduct' ? 'inspector' : 'observer') : 'system', info?.userId || null,
+        info ? { name: info.name, role: info.role, mode: info.mode } : { name: null }).catch((err) => this.logError(err, 'talker event'));
+      return;
+    }
     if (e.type !== 'publisher-state') return;
     this.publisherState.set(e.sessionId, e.state);
     const target = e.state === 'live' ? 'connected' : 'reconnecting';

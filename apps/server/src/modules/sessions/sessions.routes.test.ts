@@ -230,6 +230,80 @@ test('who may view: the conductor and same-office observers get an offer; enterp
   await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
 });
 
+test('observer voice (issue 12.1): an observer speaks only while the conducting inspector allows it; withdrawing takes the floor at once; timeline, audit and the device say who speaks', async () => {
+  const { session, link } = await openFor();
+  const sig = (payload: object) => JSON.stringify({ type: 'signal', sessionId: session.id, payload });
+  const join = sig({ type: 'join', sessionId: session.id, role: 'viewer' });
+  const { deviceKey } = (await anon('POST', '/api/device/redeem', { token: tokenOf(link) })).json();
+  const dev = await wsFor(null, '/api/device/ws', deviceKey);
+  dev.ws.send(JSON.stringify({ type: 'join', sessionId: session.id, role: 'publisher' }));
+  await dev.next((m) => m.type === 'joined');
+  const insp = await wsFor(p.inspector1, '/api/ws');
+  insp.ws.send(join);
+  const inspJoined = await insp.next((m) => m.payload?.type === 'joined');
+  const sup = await wsFor(p.sup, '/api/ws');
+  sup.ws.send(join);
+  const supJoined = await sup.next((m) => m.payload?.type === 'joined');
+  // the code of the n-th refusal this socket received (waits for it)
+  const deniedCode = async (c: any, n: number) => {
+    const refusals = () => c.messages.filter((x: any) => x.payload?.type === 'denied');
+    await c.next((m: any) => m.payload?.type === 'denied' && refusals().length >= n);
+    return refusals()[n - 1].payload.code;
+  };
+  const detail = async () => (await p.inspector1.get(`/api/sessions/${session.id}`)).body.viewers as { userId: string; mode: string; mayTalk: boolean }[];
+  for (let i = 0; i < 50 && (await detail()).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+  const observer = (await detail()).find((v) => v.mode === 'observe')!;
+  assert.equal(observer.userId, (await p.sup.get('/api/auth/me')).body.id);
+  assert.deepEqual((await detail()).map((v) => [v.mode, v.mayTalk]).sort(), [['conduct', true], ['observe', false]]);
+
+  // not allowed yet: the observer's microphone is refused, and an observer cannot allow anyone
+  sup.ws.send(sig({ type: 'talk', on: true }));
+  assert.equal(await deniedCode(sup, 1), 'forbidden');
+  sup.ws.send(sig({ type: 'allow-talk', userId: observer.userId, allow: true }));
+  assert.equal(await deniedCode(sup, 2), 'forbidden');
+  // bad input from the inspector is named
+  insp.ws.send(sig({ type: 'allow-talk', allow: true }));
+  assert.equal(await deniedCode(insp, 1), 'validation');
+  insp.ws.send(sig({ type: 'allow-talk', userId: 'nobody-here', allow: true }));
+  assert.equal(await deniedCode(insp, 2), 'not_found');
+  insp.ws.send(sig({ type: 'allow-talk', userId: observer.userId, allow: 'yes' }));
+  assert.equal(await deniedCode(insp, 3), 'validation');
+
+  // allowed: the observer is told, the console lists it, the observer takes the floor and the device hears an observer
+  insp.ws.send(sig({ type: 'allow-talk', userId: observer.userId, allow: true }));
+  assert.equal((await insp.next((m) => m.payload?.type === 'talk-permission-ack')).payload.allowed, true);
+  assert.equal((await sup.next((m) => m.payload?.type === 'talk-permission')).payload.allowed, true);
+  assert.equal((await detail()).find((v) => v.mode === 'observe')!.mayTalk, true);
+  sup.ws.send(sig({ type: 'talk', on: true }));
+  const floor = await sup.next((m) => m.payload?.type === 'talker' && m.payload.peerId === supJoined.payload.peerId);
+  assert.ok(floor);
+  assert.equal((await dev.next((m) => m.type === 'talker' && m.peerId)).speaker, 'observer', 'the camera page says an observer speaks (by role, not name)');
+  assert.equal(sup.messages.filter((m) => m.payload?.type === 'denied').length, 2, 'talking while allowed is not refused');
+
+  // withdrawn: the floor goes at once, and the next try is refused again
+  insp.ws.send(sig({ type: 'allow-talk', userId: observer.userId, allow: false }));
+  await sup.next((m) => m.payload?.type === 'talk-permission' && m.payload.allowed === false);
+  await insp.next((m) => m.payload?.type === 'talker' && m.payload.peerId === null);
+  sup.ws.send(sig({ type: 'talk', on: true }));
+  assert.equal(await deniedCode(sup, 3), 'forbidden');
+  // the inspector still speaks
+  insp.ws.send(sig({ type: 'talk', on: true }));
+  assert.ok(await insp.next((m) => m.payload?.type === 'talker' && m.payload.peerId === inspJoined.payload.peerId));
+  assert.equal((await dev.next((m) => m.type === 'talker' && m.peerId === inspJoined.payload.peerId)).speaker, 'inspector');
+
+  // evidence: who allowed whom (timeline + audit) and who held the floor when (timeline)
+  const kinds = async () => (await t.ctx.db.select().from(sessionEvents).where(eq(sessionEvents.sessionId, session.id)).orderBy(asc(sessionEvents.seq)))
+    .filter((e) => e.kind === 'talk.permission' || e.kind === 'talker').map((e) => [e.kind, e.source, (e.payload as any).allowed ?? (e.payload as any).mode ?? null]);
+  for (let i = 0; i < 50 && (await kinds()).length < 5; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(await kinds(), [
+    ['talk.permission', 'inspector', true], ['talker', 'observer', 'observe'], ['talk.permission', 'inspector', false], ['talker', 'system', null], ['talker', 'inspector', 'conduct'],
+  ]);
+  const actions = (await auditFor(session.id)).filter((a) => a.startsWith('session.talk_'));
+  assert.deepEqual(actions, ['session.talk_allowed', 'session.talk_withdrawn']);
+  for (const c of [dev, insp, sup]) c.ws.close();
+  await p.inspector1.post(`/api/sessions/${session.id}/end`, {});
+});
+
 test('guidance reaches the device socket and the timeline; steps are ticked with a result; chat both ways', async () => {
   const { session, link } = await openFor();
   const { deviceKey } = (await anon('POST', '/api/device/redeem', { token: tokenOf(link) })).json();

@@ -567,6 +567,14 @@ export async function recordViewerPresence(env: SessionsEnv, actor: Actor, sessi
   });
 }
 
+/** The conducting inspector let an observer speak to the device, or withdrew it: timeline and audit. */
+export async function recordTalkPermission(env: SessionsEnv, actor: Actor, sessionId: string, detail: { userId: string; name: string; role: string; allowed: boolean }): Promise<void> {
+  await tx$(env.db, async (tx) => {
+    await addSessionEvent(tx, sessionId, 'talk.permission', 'inspector', actor.userId, detail);
+    await recordAudit(tx, actor, detail.allowed ? 'session.talk_allowed' : 'session.talk_withdrawn', { type: 'live_session', id: sessionId }, detail);
+  });
+}
+
 // ------------------------------------------------------------------------------------------------ media nodes
 
 /** A media node counts as gone when its heartbeat is older than this (it beats every 10 s). */

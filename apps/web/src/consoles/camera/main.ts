@@ -230,6 +230,8 @@ async function start(j: Joined): Promise<void> {
   let connState = 'connecting';
   let recording = false;
   let speaking = false;
+  /** who speaks: the inspector, or an observer the inspector allowed (by role, never by name) */
+  let speaker: 'inspector' | 'observer' = 'inspector';
   let viewers: { role: string; mode: string }[] = [];
   // a short two-tone chime when someone starts watching (Web Audio: no file to load)
   let audioCtx: AudioContext | undefined;
@@ -276,7 +278,7 @@ async function start(j: Joined): Promise<void> {
     rec.className = `pill ${recOn ? 'rec-on' : 'rec-off'}`;
     rec.textContent = recOn ? t.recordingOn : t.recordingOff;
     talker.hidden = !speaking;
-    talker.textContent = t.inspectorSpeaking;
+    talker.textContent = speaker === 'observer' ? t.observerSpeaking : t.inspectorSpeaking;
     const inspectors = viewers.filter((v) => v.mode === 'conduct').length;
     const observers = viewers.length - inspectors;
     watchers.dataset.count = String(viewers.length);
@@ -485,9 +487,10 @@ async function start(j: Joined): Promise<void> {
     if (!voice.isConnected) stage.append(voice);
     void voice.play().catch(() => undefined);
   });
-  pub.on('message', (m: { type: string; peerId?: string | null }) => {
+  pub.on('message', (m: { type: string; peerId?: string | null; speaker?: string | null }) => {
     if (m.type !== 'talker') return;
     speaking = !!m.peerId;
+    speaker = m.speaker === 'observer' ? 'observer' : 'inspector';
     render();
   });
 

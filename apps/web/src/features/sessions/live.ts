@@ -107,6 +107,8 @@ export interface LiveView {
   talk: ((on: boolean) => Promise<void>) | null;
   /** the microphone could not be opened (permission, no device) */
   talkError: string | null;
+  /** the inspector allowed (true) or withdrew (false) this observer's voice during this connection; null: not told */
+  mayTalk: boolean | null;
   /** the latest live pointer (frame coordinates 0..1), shown for a few seconds to every viewer */
   pointer: { id: string; x: number; y: number } | null;
   /** where the device's AR tracker sees the anchored drawing now */
@@ -116,7 +118,7 @@ export interface LiveView {
 /** Joins the session as viewer while `enabled`, plays it in `video`, and reports the live figures. */
 export function useLiveSession(sessionId: string, enabled: boolean, video: React.RefObject<HTMLVideoElement | null>): LiveView {
   const qc = useQueryClient();
-  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, mediaStalled: false, denied: null, firstFrameMs: null, transport: null, talking: false, talker: null, talk: null, talkError: null, pointer: null, anchor: null });
+  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, mediaStalled: false, denied: null, firstFrameMs: null, transport: null, talking: false, talker: null, talk: null, talkError: null, mayTalk: null, pointer: null, anchor: null });
   const patch = useRef((p: Partial<LiveView>) => setView((v) => ({ ...v, ...p })));
   useEffect(() => {
     if (!enabled || !video.current) return;
@@ -144,6 +146,10 @@ export function useLiveSession(sessionId: string, enabled: boolean, video: React
         if (m.type === 'device-stats') set({ deviceStats: m.stats as DeviceStats });
         else if (m.type === 'anchor') set({ anchor: m as unknown as AnchorUpdate });
         else if (m.type === 'denied') set({ denied: { code: String(m.code), message: String(m.message) } });
+        else if (m.type === 'talk-permission') {
+          if (m.allowed !== true) void viewer.stopTalking();
+          set({ mayTalk: m.allowed === true });
+        }
         else if (m.type === 'guide') {
           const ev = m.event as { id: string; kind: string; payload: { x?: number; y?: number } } | undefined;
           if (ev?.kind === 'pointer') set({ pointer: { id: ev.id, x: Number(ev.payload.x), y: Number(ev.payload.y) } });
@@ -187,7 +193,7 @@ export function useLiveSession(sessionId: string, enabled: boolean, video: React
       viewer.stop();
       transport.close();
       talkAudio?.remove();
-      set({ transport: null, state: 'closed', talk: null, talking: false, talker: null });
+      set({ transport: null, state: 'closed', talk: null, talking: false, talker: null, mayTalk: null });
     };
   }, [sessionId, enabled, video, qc]);
   return view;

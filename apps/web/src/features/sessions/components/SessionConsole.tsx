@@ -7,6 +7,7 @@ import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
 import { Loading } from '../../../shared/ui/Loading.tsx';
 import { newClientId, useEndSession, useGuidance, useIssueLink, useSession } from '../api.ts';
 import { useLiveSession, type LiveView } from '../live.ts';
+import { useMe } from '../../../app/session.tsx';
 import { containRect, drawShapes, mapShapes, type Shape } from '../draw.ts';
 import { ChecklistPanel } from './ChecklistPanel.tsx';
 import { DeviceLinkCard } from './DeviceLinkCard.tsx';
@@ -106,6 +107,11 @@ function LivePane({ session }: { session: SessionDetail }) {
     if (video.current) video.current.muted = muted;
   }, [muted]);
   const conduct = session.can.conduct;
+  const me = useMe();
+  // an observer speaks while the inspector allows it (told live over the socket, else as the session detail says)
+  const mayTalk = conduct || (live.mayTalk ?? session.viewers.some((v) => v.userId === me.id && v.mode === 'observe' && v.mayTalk));
+  const observers = session.viewers.filter((v) => v.mode === 'observe' && v.userId !== me.id)
+    .filter((v, i, all) => all.findIndex((o) => o.userId === v.userId) === i);
   const reconnecting = live.publisher === 'reconnecting' || session.state === 'reconnecting';
   // once media has flowed: nothing presented for over a second, or the media connection is not up → not recording
   const noMedia = session.state !== 'ended' && live.firstFrameMs !== null && (live.mediaStalled || live.state !== 'connected' || live.publisher !== 'live');
@@ -144,9 +150,9 @@ function LivePane({ session }: { session: SessionDetail }) {
       {live.denied ? <Alert color="red" data-testid="live-denied" title={t(`errors.${live.denied.code}`, { defaultValue: t('errors.generic') })}>{live.denied.message}</Alert> : null}
       <Group gap="xs">
         <Button size="sm" variant="default" onClick={() => setMuted((m) => !m)} data-testid="toggle-audio">{muted ? t('sessions.live.unmute') : t('sessions.live.mute')}</Button>
-        {conduct ? (
+        {mayTalk ? (
           <>
-            {/* the inspector's microphone to the device's speaker (recorded as the session's inspector track) */}
+            {/* the inspector's (or an allowed observer's) microphone to the device's speaker (recorded as the voice track) */}
             <Button size="sm" color={live.talking ? 'red' : 'blue'} variant={live.talking ? 'filled' : 'light'} disabled={!live.talk}
               onClick={() => void live.talk?.(!live.talking)} data-testid="talk-toggle" data-talking={live.talking ? '1' : '0'}>
               {live.talking ? t('sessions.live.talkStop') : t('sessions.live.talkStart')}
@@ -159,6 +165,10 @@ function LivePane({ session }: { session: SessionDetail }) {
               onKeyUp={(e) => { if (e.key === ' ') { e.preventDefault(); void live.talk?.(false); } }}>
               {t('sessions.live.talkHold')}
             </Button>
+          </>
+        ) : null}
+        {conduct ? (
+          <>
             <Button size="sm" variant="light" data-testid="freeze-frame" disabled={!!frozen} onClick={() => video.current && setFrozen(freezeFrame(video.current))}>{t('sessions.live.freeze')}</Button>
             <Button size="sm" variant="light" data-testid="request-snapshot" onClick={() => guide.mutate({ kind: 'snapshot_request', clientId: newClientId('snapreq') })}>{t('sessions.live.requestSnapshot')}</Button>
             <Button size="sm" variant="subtle" onClick={() => guide.mutate({ kind: 'clear_drawing', clientId: newClientId('clear') })}>{t('sessions.live.clearDrawing')}</Button>
@@ -172,6 +182,18 @@ function LivePane({ session }: { session: SessionDetail }) {
           </>
         ) : null}
       </Group>
+      {conduct && observers.length && live.transport ? (
+        // the inspector lets an observer (a supervisor, a specialist) speak to the operator, and takes it back
+        <Group gap="xs" data-testid="observer-voices">
+          {observers.map((v) => (
+            <Button key={v.userId} size="xs" variant={v.mayTalk ? 'filled' : 'default'} color={v.mayTalk ? 'teal' : undefined}
+              data-testid="allow-talk" data-user={v.userId} data-allowed={v.mayTalk ? '1' : '0'}
+              onClick={() => live.transport?.sendRaw({ type: 'allow-talk', userId: v.userId, allow: !v.mayTalk })}>
+              {t(v.mayTalk ? 'sessions.live.talkWithdraw' : 'sessions.live.talkAllow', { name: v.name })}
+            </Button>
+          ))}
+        </Group>
+      ) : null}
       <ErrorAlert error={guide.error} />
       <StatsPanel live={live} />
     </Stack>

@@ -11,7 +11,7 @@ const KNOWN = new Set([
   'state.requested', 'state.ringing', 'state.connected', 'state.reconnecting', 'state.ended', 'device_link.issued', 'device.link_opened', 'device.connected',
   'device.disconnected', 'viewer.joined', 'viewer.left', 'step.sent', 'step.done', 'step.added', 'instruction', 'snapshot.requested', 'snapshot.stored',
   'drawing', 'drawing.cleared', 'chat', 'stats', 'stats.summary', 'recording.opened', 'recording.segment', 'recording.gap', 'recording.resumed',
-  'media.node_lost', 'pointer', 'camera.requested', 'camera.result', 'anchor.state',
+  'media.node_lost', 'pointer', 'camera.requested', 'camera.result', 'anchor.state', 'talker', 'talk.permission',
 ]);
 
 /** One line of the timeline, in words. */
@@ -19,7 +19,9 @@ function describe(e: SessionEvent, t: (k: string, o?: Record<string, unknown>) =
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON per event kind
   const p = e.payload as Record<string, any>;
   const who = e.actorName ?? t(`sessions.source.${e.source}`);
-  const key = `sessions.event.${e.kind.replace(/\./g, '_')}`;
+  const key = e.kind === 'talker' && !e.actorId ? 'sessions.event.talker_none'
+    : e.kind === 'talk.permission' ? `sessions.event.talk_permission_${p.allowed ? 'on' : 'off'}`
+      : `sessions.event.${e.kind.replace(/\./g, '_')}`;
   if (!KNOWN.has(e.kind)) return `${e.kind}`;
   return t(key, {
     who, text: p.text?.[lang] ?? p.text?.en ?? p.text ?? '', ordinal: p.ordinal ?? '', result: p.result ? t(`sessions.result.${p.result}`) : '',
@@ -30,7 +32,7 @@ function describe(e: SessionEvent, t: (k: string, o?: Record<string, unknown>) =
     at: p.at || p.lostAt ? formatTime(String(p.lostAt ?? p.at)) : '', gap: p.gapMs !== undefined ? (p.gapMs / 1000).toFixed(1) : p.toMs !== undefined ? ((p.toMs - p.fromMs) / 1000).toFixed(1) : '',
     action: p.action ? t(`sessions.live.camera.${p.action}`, { defaultValue: p.action }) : '', outcome: p.ok === true ? t('sessions.live.camera.done') : p.ok === false ? `${t('sessions.live.camera.notDone')}${p.detail ? `: ${p.detail}` : ''}` : '',
     anchor: e.kind === 'anchor.state' ? t(`sessions.anchor.${p.reason ?? p.state}`) : '',
-    frames: p.droppedFrames ?? 0, x: p.x !== undefined ? Math.round(p.x * 100) : '', y: p.y !== undefined ? Math.round(p.y * 100) : '',
+    name: p.name ?? '', frames: p.droppedFrames ?? 0, x: p.x !== undefined ? Math.round(p.x * 100) : '', y: p.y !== undefined ? Math.round(p.y * 100) : '',
   });
 }
 
