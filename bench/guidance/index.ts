@@ -94,6 +94,7 @@ try {
   await installAnchorProbe(device);
   const tapAt = Date.now();
   await device.goto(link);
+  await device.getByTestId('camera-start').click(); // one tap: consent to recording, and the camera starts
   const frames = async () => Number((await inspector.getByTestId('stat-frames-decoded').textContent())?.trim()) || 0;
   await until(async () => (await frames()) > 0, 'frames from the device opened by the e-mailed link');
   inviteToStream = Date.now() - tapAt;

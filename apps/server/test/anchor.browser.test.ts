@@ -67,6 +67,7 @@ test('an anchored annotation follows a moving scene on the device and in the con
   const logs: string[] = [];
   device.on('console', (m) => { logs.push(m.text()); if (/Content.Security.Policy|Refused/i.test(m.text())) csp.push(m.text()); });
   await device.goto(link);
+  await device.getByTestId('camera-start').click(); // the consent tap: the camera starts after it
   await inspector.locator('[data-testid="stat-frames-decoded"]').filter({ hasText: /[1-9]/ }).waitFor();
 
   const n0 = await sendAnchorDrawing(inspector, sessionId);

@@ -106,6 +106,7 @@ test('kill -9 of the server mid-session: crash visible to both sides, true times
   const link = new URL(seeded.link);
   const device: Page = await (await browser.newContext({ permissions: ['camera', 'microphone'], locale: 'en-US' })).newPage();
   await device.goto(`${base}${link.pathname}${link.hash}`);
+  await device.getByTestId('camera-start').click(); // the consent tap: the camera starts after it
 
   const first = await until(async () => ((await session()).state === 'connected' ? session() : undefined), 'session connected');
   const nodeBefore = first.mediaNode as string;

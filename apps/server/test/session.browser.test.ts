@@ -22,7 +22,7 @@ import { probeMedia } from '@rvi/media';
 import { UdpProxy } from '../../../packages/media/src/testing/harness.ts';
 import { startTestApp, TEST_PASSWORD, type TestApp } from './harness.ts';
 import { startTestSmtp, type TestSmtp } from './mail-server.ts';
-import { deviceJoinTokens, liveSessions, recordingSegments, sessionEvents, users } from '../src/db/schema.ts';
+import { deviceJoinTokens, liveSessions, recordingSegments, sessionEvents, sessionSteps, users } from '../src/db/schema.ts';
 import { liveSessionsOf } from '../src/modules/sessions/sessions.routes.ts';
 import { hashSecret } from '../src/modules/sessions/sessions.tokens.ts';
 import { bookedOrder, people, type People } from '../src/modules/sessions/sessions.test-helpers.ts';
@@ -137,16 +137,30 @@ async function startSession(orderNo: string): Promise<{ sessionId: string; link:
   return { sessionId, link: link! };
 }
 
+/** Consent: the camera page says it records as evidence before the camera starts; the operator taps "Start camera". */
+async function startCamera(page: Page): Promise<void> {
+  await page.getByTestId('camera-gate').waitFor();
+  assert.match((await page.getByTestId('camera-gate-notice').textContent())!, /recorded as customs evidence/);
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => (document.querySelector('.stage video') as HTMLVideoElement | null)?.srcObject ?? null), null, 'the camera waits for the tap');
+  await page.getByTestId('camera-start').click();
+  await page.getByTestId('camera-gate').waitFor({ state: 'detached' });
+}
+
 async function openDevice(link: string): Promise<{ ctx: BrowserContext; page: Page }> {
   const ctx = await watchedContext({ viewport: { width: 800, height: 600 }, locale: 'en-US' });
   const page = await ctx.newPage();
   page.setDefaultTimeout(15_000);
   await page.goto(link);
+  await startCamera(page);
   return { ctx, page };
 }
 
 test('device streams to the inspector; a step and a drawing reach the device; a snapshot round-trips at full resolution; the recording matches the session', { timeout: 120_000 }, async () => {
   const order = await bookedOrder(t, p);
+  const pageErrors: string[] = [];
+  const onPageError = (e: Error) => pageErrors.push(e.message);
+  inspector.on('pageerror', onPageError);
   const { sessionId, link } = await startSession(order.orderNo);
   const device = await openDevice(link);
   assert.ok(!device.page.url().includes('#t='), 'the token leaves the address bar');
@@ -171,6 +185,16 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   // checklist step → the device shows it as its current instruction
   await inspector.getByTestId('checklist-step').first().getByTestId('step-send').click();
   await until(async () => (await device.page.getByTestId('camera-instruction').textContent())?.includes('Show the container number'), 'the step on the device');
+  // issue 12 defect: typing a note in the checklist during a live session crashed the console (null currentTarget)
+  const note = 'Number on the door matches the declaration';
+  await inspector.getByTestId('checklist-step').first().getByTestId('step-note').pressSequentially(note, { delay: 10 });
+  assert.equal(await inspector.getByTestId('checklist-step').first().getByTestId('step-note').inputValue(), note);
+  await inspector.getByTestId('checklist-step').first().getByTestId('step-pass').click();
+  await inspector.locator('[data-testid="checklist-step"][data-result="pass"]').first().waitFor();
+  const ticked = (await t.ctx.db.select().from(sessionSteps).where(eq(sessionSteps.sessionId, sessionId))).find((x) => x.result === 'pass');
+  assert.equal(ticked?.note, note, 'the note typed live is stored with the result');
+  assert.deepEqual(pageErrors, [], 'no script error in the console while typing the note');
+  await framesDecoded().then((n) => assert.ok(n > 0, 'the live video is still there'));
   const overlap = () => device.page.evaluate(() => {
     const a = document.querySelector('[data-testid="camera-instruction"]')!.getBoundingClientRect();
     const b = document.querySelector('.stage video')!.getBoundingClientRect();
@@ -200,8 +224,20 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   await inspector.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.6, { steps: 5 });
   await inspector.mouse.up();
   assert.equal(await inspector.getByTestId('draw-send').getAttribute('data-shapes'), '1');
+  // and a box around something
+  await inspector.getByTestId('draw-tool').getByText('Box').click();
+  const padNow = (await pad.boundingBox())!; // the click may have scrolled the page
+  await inspector.mouse.move(padNow.x + padNow.width * 0.6, padNow.y + padNow.height * 0.2);
+  await inspector.mouse.down();
+  await inspector.mouse.move(padNow.x + padNow.width * 0.8, padNow.y + padNow.height * 0.45, { steps: 5 });
+  await inspector.mouse.up();
+  assert.equal(await inspector.getByTestId('draw-send').getAttribute('data-shapes'), '2');
   await inspector.getByTestId('draw-send').click();
-  await device.page.locator('[data-testid="camera-drawing"][data-shapes="1"]').waitFor({ state: 'visible' });
+  await device.page.locator('[data-testid="camera-drawing"][data-shapes="2"]').waitFor({ state: 'visible' });
+  const drawn = (await t.ctx.db.select().from(sessionEvents).where(eq(sessionEvents.sessionId, sessionId))).find((e) => e.kind === 'drawing');
+  const shapes = (drawn?.payload as { shapes: { type: string; x1: number; y1: number; x2: number; y2: number }[] }).shapes;
+  assert.deepEqual(shapes.map((x) => x.type), ['arrow', 'box']);
+  assert.ok(Math.abs(shapes[1].x1 - 0.6) < 0.05 && Math.abs(shapes[1].y2 - 0.45) < 0.08, `the box where it was drawn: ${JSON.stringify(shapes[1])}`);
 
   // snapshot request → full-resolution still uploaded by the device, listed with its hash, downloadable unchanged
   await inspector.getByTestId('request-snapshot').click();
@@ -423,6 +459,7 @@ test('one-tap joining: the e-mailed link opens the camera page on a phone and st
   phone.setDefaultTimeout(15_000);
   await phone.goto(mail.links[0]);
   await phone.getByTestId('camera-title').waitFor();
+  await startCamera(phone);
   const f0 = await framesDecoded();
   await until(async () => (await framesDecoded()) > f0 + 10, 'frames from the phone decoded in the console', 20_000);
   const again = await phoneCtx.newPage();
@@ -448,6 +485,7 @@ test('one-tap joining: the e-mailed link opens the camera page on a phone and st
   await portal.waitForURL(/\/camera\.html/);
   await portal.getByTestId('camera-title').waitFor();
   await shot(portal, 'camera-from-notification');
+  await startCamera(portal);
   await portalCtx.close();
   await phoneCtx.close();
 });

@@ -220,6 +220,8 @@ const Color = Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }));
 export const DrawingShape = Type.Union([
   Type.Object({ type: Type.Literal('arrow'), x1: Frac, y1: Frac, x2: Frac, y2: Frac, color: Color }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('circle'), cx: Frac, cy: Frac, r: Frac, color: Color }, { additionalProperties: false }),
+  /** a rectangle around something, by two opposite corners */
+  Type.Object({ type: Type.Literal('box'), x1: Frac, y1: Frac, x2: Frac, y2: Frac, color: Color }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('text'), x: Frac, y: Frac, text: Type.String({ minLength: 1, maxLength: 120 }), color: Color }, { additionalProperties: false }),
 ]);
 export type DrawingShape = Static<typeof DrawingShape>;

@@ -652,6 +652,7 @@ async function start(j: Joined): Promise<void> {
   st.guidance.forEach((e) => apply(e, false));
   if (drawing) showDrawing();
   render();
+  await consent(voice);
   try {
     await pub.start();
   } catch (err) {
@@ -661,6 +662,29 @@ async function start(j: Joined): Promise<void> {
   render();
   if (drawing) anchorDrawing(); // a drawing sent before this page (re)opened: anchor it now that the camera runs
   (window as unknown as { rviCamera: unknown }).rviCamera = { publisher: pub, anchor };
+}
+
+/**
+ * Before the camera starts: the operator is told that the session is recorded as customs evidence and starts the
+ * camera with one tap. That tap is also the user gesture mobile browsers ask for before sound may play: Chrome for
+ * Android then lets the inspector's voice play (sticky user activation), and iOS Safari allows a media element to be
+ * started from it — the voice element is started here, inside the gesture, and only gets its stream later.
+ */
+function consent(voice: HTMLAudioElement): Promise<void> {
+  const t = s().consent;
+  return new Promise((resolve) => {
+    const gate = el('div', { class: 'gate', 'data-testid': 'camera-gate', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'gate-title' });
+    const go = el('button', { type: 'button', 'data-testid': 'camera-start' }, t.start);
+    gate.append(el('h2', { id: 'gate-title' }, t.title), el('p', { 'data-testid': 'camera-gate-notice' }, t.body), go);
+    go.addEventListener('click', () => {
+      void voice.play().catch(() => undefined); // unlocks the element for later playback (iOS Safari)
+      document.body.dataset.consentedAt = new Date().toISOString();
+      gate.remove();
+      resolve();
+    }, { once: true });
+    root.append(gate);
+    go.focus();
+  });
 }
 
 void join().then((j) => (j ? start(j) : undefined));

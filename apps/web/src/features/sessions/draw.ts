@@ -3,6 +3,8 @@
 import type { DrawingShape } from '@rvi/contracts';
 
 export type Shape = DrawingShape;
+/** What is painted: the shapes as drawn, or a box seen in perspective (its four corners moved by an AR anchor). */
+export type DrawnShape = Shape | { type: 'quad'; pts: [number, number][]; color?: string };
 export const DEFAULT_COLOR = '#ff3b30';
 
 /** The rectangle a frame of `frame` size occupies inside a box of `box` size with object-fit: contain. */
@@ -15,7 +17,7 @@ export function containRect(box: { width: number; height: number }, frame: { wid
 }
 
 /** Paints shapes on a canvas covering `box` (CSS pixels), with the frame letterboxed inside it. */
-export function drawShapes(canvas: HTMLCanvasElement, shapes: Shape[], box: { width: number; height: number }, frame: { width: number; height: number } | null): void {
+export function drawShapes(canvas: HTMLCanvasElement, shapes: DrawnShape[], box: { width: number; height: number }, frame: { width: number; height: number } | null): void {
   const dpr = window.devicePixelRatio || 1;
   canvas.width = Math.max(1, Math.round(box.width * dpr));
   canvas.height = Math.max(1, Math.round(box.height * dpr));
@@ -51,6 +53,13 @@ export function drawShapes(canvas: HTMLCanvasElement, shapes: Shape[], box: { wi
       ctx.beginPath();
       ctx.arc(X(s.cx), Y(s.cy), Math.max(2, s.r * Math.min(r.width, r.height)), 0, Math.PI * 2);
       ctx.stroke();
+    } else if (s.type === 'box' || s.type === 'quad') {
+      const pts: [number, number][] = s.type === 'quad' ? s.pts : [[s.x1, s.y1], [s.x2, s.y1], [s.x2, s.y2], [s.x1, s.y2]];
+      ctx.lineJoin = 'round';
+      ctx.beginPath();
+      pts.forEach(([x, y], i) => (i ? ctx.lineTo(X(x), Y(y)) : ctx.moveTo(X(x), Y(y))));
+      ctx.closePath();
+      ctx.stroke();
     } else {
       ctx.font = `700 ${Math.round(unit * 9)}px system-ui, sans-serif`;
       ctx.lineWidth = unit * 1.5;
@@ -66,13 +75,13 @@ export function drawShapes(canvas: HTMLCanvasElement, shapes: Shape[], box: { wi
  * frame, normalised coordinates) puts them; circles keep their size relative to the goods. Null where a point falls
  * behind the view.
  */
-export function mapShapes(shapes: Shape[], H: readonly number[], frame: { width: number; height: number }): Shape[] {
+export function mapShapes(shapes: Shape[], H: readonly number[], frame: { width: number; height: number }): DrawnShape[] {
   const at = (x: number, y: number): [number, number] | null => {
     const w = H[6] * x + H[7] * y + H[8];
     return w > 1e-9 ? [(H[0] * x + H[1] * y + H[2]) / w, (H[3] * x + H[4] * y + H[5]) / w] : null;
   };
   const min = Math.min(frame.width, frame.height) || 1;
-  const out: Shape[] = [];
+  const out: DrawnShape[] = [];
   for (const s of shapes) {
     if (s.type === 'arrow') {
       const a = at(s.x1, s.y1), b = at(s.x2, s.y2);
@@ -80,6 +89,10 @@ export function mapShapes(shapes: Shape[], H: readonly number[], frame: { width:
     } else if (s.type === 'circle') {
       const c = at(s.cx, s.cy), e = at(s.cx + (s.r * min) / (frame.width || 1), s.cy);
       if (c && e) out.push({ ...s, cx: c[0], cy: c[1], r: Math.hypot((e[0] - c[0]) * frame.width, (e[1] - c[1]) * frame.height) / min });
+    } else if (s.type === 'box') {
+      // a box on a surface seen from another angle is a quadrilateral: each corner moves with the goods
+      const pts = ([[s.x1, s.y1], [s.x2, s.y1], [s.x2, s.y2], [s.x1, s.y2]] as const).map(([x, y]) => at(x, y));
+      if (pts.every(Boolean)) out.push({ type: 'quad', pts: pts as [number, number][], color: s.color });
     } else {
       const p = at(s.x, s.y);
       if (p) out.push({ ...s, x: p[0], y: p[1] });
@@ -93,7 +106,7 @@ export function shapesBounds(shapes: Shape[], frame: { width: number; height: nu
   const xs: number[] = [], ys: number[] = [];
   const min = Math.min(frame.width, frame.height) || 1;
   for (const s of shapes) {
-    if (s.type === 'arrow') {
+    if (s.type === 'arrow' || s.type === 'box') {
       xs.push(s.x1, s.x2);
       ys.push(s.y1, s.y2);
     } else if (s.type === 'circle') {

@@ -26,9 +26,9 @@ export function freezeFrame(video: HTMLVideoElement): FrozenFrame | null {
   return { jpeg, width: w, height: h };
 }
 
-type Tool = 'arrow' | 'circle' | 'text';
+type Tool = 'arrow' | 'circle' | 'box' | 'text';
 
-/** Draw arrows, circles and text on a frozen frame; coordinates are fractions of the frame. */
+/** Draw arrows, circles, boxes and text on a frozen frame; coordinates are fractions of the frame. */
 export function DrawPad({ frame, onSend, onCancel, sending }: { frame: FrozenFrame; onSend(shapes: Shape[]): void; onCancel(): void; sending: boolean }) {
   const { t } = useTranslation();
   const [tool, setTool] = useState<Tool>('arrow');
@@ -57,6 +57,7 @@ export function DrawPad({ frame, onSend, onCancel, sending }: { frame: FrozenFra
   };
   const make = (a: { x: number; y: number }, b: { x: number; y: number }): Shape | null => {
     if (tool === 'arrow') return { type: 'arrow', x1: a.x, y1: a.y, x2: b.x, y2: b.y };
+    if (tool === 'box') return { type: 'box', x1: Math.min(a.x, b.x), y1: Math.min(a.y, b.y), x2: Math.max(a.x, b.x), y2: Math.max(a.y, b.y) };
     if (tool === 'circle') return { type: 'circle', cx: a.x, cy: a.y, r: Math.min(1, Math.hypot(b.x - a.x, (b.y - a.y) * (frame.height / frame.width)) || 0.03) };
     return text.trim() ? { type: 'text', x: a.x, y: a.y, text: text.trim().slice(0, 120) } : null;
   };
@@ -78,7 +79,9 @@ export function DrawPad({ frame, onSend, onCancel, sending }: { frame: FrozenFra
           setDraft(null);
           if (!a) return;
           const s = make(a, at(e));
-          if (s && (s.type !== 'arrow' || Math.hypot(s.x2 - s.x1, s.y2 - s.y1) > 0.01)) setShapes((list) => [...list, s].slice(0, 50));
+          // a click without a drag is no arrow or box
+          const tiny = (s?.type === 'arrow' && Math.hypot(s.x2 - s.x1, s.y2 - s.y1) <= 0.01) || (s?.type === 'box' && (s.x2 - s.x1 <= 0.01 || s.y2 - s.y1 <= 0.01));
+          if (s && !tiny) setShapes((list) => [...list, s].slice(0, 50));
         }}
       >
         <img src={frame.jpeg} alt="" style={{ position: 'absolute', inset: 0, width: '100%', height: '100%', objectFit: 'contain', pointerEvents: 'none' }} />
@@ -86,7 +89,7 @@ export function DrawPad({ frame, onSend, onCancel, sending }: { frame: FrozenFra
       </Box>
       <Group mt="xs" gap="xs">
         <SegmentedControl size="xs" value={tool} onChange={(v) => setTool(v as Tool)} data-testid="draw-tool"
-          data={[{ value: 'arrow', label: t('sessions.draw.arrow') }, { value: 'circle', label: t('sessions.draw.circle') }, { value: 'text', label: t('sessions.draw.text') }]} />
+          data={[{ value: 'arrow', label: t('sessions.draw.arrow') },  { value: 'circle', label: t('sessions.draw.circle') }, { value: 'box', label: t('sessions.draw.box') }, { value: 'text', label: t('sessions.draw.text') }]} />
         {tool === 'text' ? <TextInput size="xs" value={text} onChange={(e) => setText(e.currentTarget.value)} placeholder={t('sessions.draw.textPlaceholder')} maxLength={120} /> : null}
         <Button size="xs" variant="default" onClick={() => setShapes((l) => l.slice(0, -1))} disabled={!shapes.length}>{t('sessions.draw.undo')}</Button>
         <Button size="xs" onClick={() => onSend(shapes)} disabled={!shapes.length} loading={sending} data-testid="draw-send" data-shapes={shapes.length}>{t('sessions.draw.send')}</Button>
