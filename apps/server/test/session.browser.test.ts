@@ -276,6 +276,32 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   await inspector.mouse.up();
   await device.page.getByTestId('camera-talker').waitFor({ state: 'hidden' });
 
+  // a supervisor observes: listens, and speaks only while the inspector allows it; the device says an observer speaks
+  const supCtx = await watchedContext({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' });
+  const sup = await supCtx.newPage();
+  sup.setDefaultTimeout(15_000);
+  await sup.goto(`${base}/login`);
+  await sup.getByTestId('login-username').fill('supervisor');
+  await sup.getByTestId('login-password').fill(TEST_PASSWORD);
+  await sup.getByTestId('login-submit').click();
+  await sup.waitForURL(/\/customs/);
+  await sup.goto(`${base}/customs/sessions/${sessionId}`);
+  await sup.locator('[data-testid="stat-frames-decoded"]').filter({ hasText: /[1-9]/ }).waitFor({ timeout: 20_000 });
+  assert.equal(await sup.getByTestId('talk-toggle').count(), 0, 'an observer has no microphone until allowed');
+  const allow = inspector.locator('[data-testid="allow-talk"]');
+  await allow.waitFor();
+  assert.equal(await allow.getAttribute('data-allowed'), '0');
+  await allow.click();
+  await inspector.locator('[data-testid="allow-talk"][data-allowed="1"]').waitFor();
+  await sup.getByTestId('talk-toggle').click();
+  await device.page.getByTestId('camera-talker').waitFor({ state: 'visible' });
+  assert.match((await device.page.getByTestId('camera-talker').textContent())!, /Observer speaking/);
+  await inspector.locator('[data-testid="talker"][data-talker="other"]').waitFor();
+  await allow.click(); // withdrawn: the floor goes at once and the button with it
+  await device.page.getByTestId('camera-talker').waitFor({ state: 'hidden' });
+  await sup.getByTestId('talk-toggle').waitFor({ state: 'detached' });
+  await supCtx.close();
+
   // a live pointer: the inspector clicks a spot of the live video; the device draws it at the same spot of the frame
   await inspector.getByTestId('session-video').scrollIntoViewIfNeeded();
   const geo = await inspector.getByTestId('session-video').evaluate((v: HTMLVideoElement) => {
@@ -332,7 +358,13 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   assert.equal(segs.length, 1, `segments: ${segs.map((s) => s.reason)}`);
   // the inspector's voice: its own sealed audio-only recording, audible (ffmpeg volumedetect), when it was spoken
   const voice = all.filter((x) => x.track === 'inspector');
-  assert.equal(voice.length, 1, `inspector segments: ${voice.map((s) => `${s.reason} ${s.durationMs} ms`)}`);
+  // two voices spoke to the device: the inspector, then the supervisor they allowed (a new talker starts a new segment)
+  assert.equal(voice.length, 2, `voice segments: ${voice.map((s) => `${s.reason} ${s.durationMs} ms`)}`);
+  assert.ok(voice[1].startedAt >= voice[0].endedAt, 'the observer spoke after the inspector');
+  const floor = (await t.ctx.db.select().from(sessionEvents).where(eq(sessionEvents.sessionId, sessionId))).filter((e) => e.kind === 'talker' && e.actorId)
+    .map((e) => [e.source, (e.payload as { role: string }).role]);
+  assert.deepEqual(floor.at(-1), ['observer', 'supervisor'], 'the timeline says whose voice the second segment is');
+  assert.ok(floor.some(([src]) => src === 'inspector'));
   const voiceFile = liveSessionsOf(t.ctx)!.env.store.localPath(voice[0].key)!;
   assert.equal(createHash('sha256').update(readFileSync(voiceFile)).digest('hex'), voice[0].sha256);
   const vp = await probeMedia(voiceFile);
