@@ -11,8 +11,11 @@
 // page's tracker probe gives where it draws the circle's centre and the frame code gives where the known motion puts
 // it: anchor_drift_px p50/p95 at 1280×720, anchor_lost_pct (gave up while the spot was in view), track_ms_per_frame
 // (the tracker's own time per frame in the worker, median).
-// Not measured here (printed as na, and why in the closing note): audio_ms (no click train detector on the device).
-// Last line: guidance: inspector_audio=0|1 audio_ms_p50=na pointer_ms_p50=… pointer_ms_p95=… anchor_drift_px_p50=…
+// audio_ms: the fake microphone plays tone bursts at irregular times (tones.wav, gaps 0.7–1.4 s); an onset detector
+// (Web Audio analyser, peak over 0.1) runs in the console on the microphone track it sends and on the device on the
+// voice it plays; each onset heard on the device is paired with the latest one sent within 0.7 s (same machine
+// clock): capture processing after the track, encoding, the relay through the media node, jitter buffer, decoding.
+// Last line: guidance: inspector_audio=0|1 audio_ms_p50=… audio_ms_p95=… audio_onsets=… pointer_ms_p50=… pointer_ms_p95=… anchor_drift_px_p50=…
 //   anchor_drift_px_p95=… anchor_lost_pct=… track_ms_per_frame=… anchor_frames=… invite_email=0|1 invite_to_stream_ms=… load=…
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -63,12 +66,67 @@ await t.app.listen({ port, host: '127.0.0.1' });
 const p = await people(t);
 const EMAIL = 'operator@alpha.example';
 await t.ctx.db.update(users).set({ email: EMAIL }).where(eq(users.id, p.operator.userId));
-const browser = await launchChromium([`--use-file-for-fake-video-capture=${y4m}`]);
+// tone bursts (60 ms, 1 kHz) at irregular times in a 6 s loop: no two gaps alike, so an onset pairs with one burst
+const tones = join(work, 'tones.wav');
+const BURSTS = [0, 0.7, 1.8, 2.6, 3.9, 4.6];
+spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i',
+  `aevalsrc=0.8*sin(2*PI*1000*t)*(${BURSTS.map((b) => `between(mod(t\\,6)\\,${b}\\,${b + 0.06})`).join('+')}):s=48000:d=6`, tones]);
+if (!existsSync(tones)) throw new Error('could not make the tone file with ffmpeg');
+const browser = await launchChromium([`--use-file-for-fake-video-capture=${y4m}`, `--use-file-for-fake-audio-capture=${tones}`]);
+/** Onsets of sound on a stream, on the machine's clock (performance.timeOrigin + now), pushed to window.__onsets. */
+const ONSETS = `(() => {
+  window.__onsets = [];
+  window.__watchOnsets = (stream) => {
+    if (window.__watching === stream.id) return;
+    window.__watching = stream.id;
+    const ctx = new AudioContext();
+    void ctx.resume();
+    const an = ctx.createAnalyser();
+    an.fftSize = 256;
+    ctx.createMediaStreamSource(stream).connect(an);
+    const buf = new Float32Array(an.fftSize);
+    let loudBefore = false, last = -1e9;
+    setInterval(() => {
+      an.getFloatTimeDomainData(buf);
+      let peak = 0;
+      for (const v of buf) peak = Math.max(peak, Math.abs(v));
+      const now = performance.timeOrigin + performance.now();
+      const loud = peak > 0.1;
+      if (loud && !loudBefore && now - last > 300) { window.__onsets.push(now); last = now; }
+      loudBefore = loud;
+    }, 2);
+  };
+})();`;
+/** The console: watch the microphone track the viewer puts on its talk sender. */
+const CONSOLE_PROBE = `${ONSETS}
+(() => {
+  const replace = RTCRtpSender.prototype.replaceTrack;
+  RTCRtpSender.prototype.replaceTrack = function (track) {
+    if (track && track.kind === 'audio') window.__watchOnsets(new MediaStream([track]));
+    return replace.call(this, track);
+  };
+})();`;
+/** The camera page: watch the voice element's stream (the talk channel it plays). */
+const DEVICE_PROBE = `${ONSETS}
+setInterval(() => {
+  const a = document.querySelector('[data-testid="camera-voice"]');
+  if (a && a.srcObject && a.srcObject.getAudioTracks().length) window.__watchOnsets(a.srcObject);
+}, 50);`;
+/** Each onset heard on the device paired with the latest one sent at most 0.7 s before it (the smallest gap). */
+function audioLatencies(sent: number[], heard: number[]): number[] {
+  const out: number[] = [];
+  for (const h of heard) {
+    const s = sent.filter((x) => x <= h && h - x < 700).at(-1);
+    if (s !== undefined) out.push(Math.round(h - s));
+  }
+  return out;
+}
 let line = '';
 let debugPage: import('playwright-core').Page | null = null;
 try {
   const inspector = await (await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' })).newPage();
   inspector.setDefaultTimeout(20_000);
+  await inspector.addInitScript(CONSOLE_PROBE);
   debugPage = inspector;
   inspector.on('dialog', (d) => void d.accept());
   await inspector.goto(`${base}/login`);
@@ -92,6 +150,7 @@ try {
   const device = await (await browser.newContext({ viewport: { width: 800, height: 600 }, locale: 'en-US' })).newPage();
   device.setDefaultTimeout(20_000);
   await installAnchorProbe(device);
+  await device.addInitScript(DEVICE_PROBE);
   const tapAt = Date.now();
   await device.goto(link);
   await device.getByTestId('camera-start').click(); // one tap: consent to recording, and the camera starts
@@ -137,8 +196,11 @@ try {
     const a = document.querySelector('[data-testid="camera-voice"]') as HTMLAudioElement | null;
     return !!a && !a.paused;
   }), 'the device plays the voice').catch(() => false);
-  await sleep(4000);
+  await sleep(quick ? 4000 : 13_000); // two loops of the tone file: 12 bursts
   await inspector.getByTestId('talk-toggle').click();
+  const onsets = (page: import('playwright-core').Page) => page.evaluate(() => (window as unknown as { __onsets: number[] }).__onsets);
+  const [sent, heard] = [await onsets(inspector), await onsets(device)];
+  const audioMs = audioLatencies(sent, heard);
   await sleep(1500);
   await inspector.getByTestId('end-session').click();
   await inspector.getByTestId('recordings').waitFor({ timeout: 30_000 });
@@ -153,7 +215,9 @@ try {
   const audio = plays && voice.length > 0 && maxDb > -30 ? 1 : 0;
   console.log(`pointer: ${pointerMs.length} clicks, ms ${pointerMs.join(' ')}`);
   console.log(`voice: device playing=${plays}, ${voice.length} inspector segment(s), max ${maxDb} dB`);
-  line = `guidance: inspector_audio=${audio} audio_ms_p50=na pointer_ms_p50=${pct(pointerMs, 50)} pointer_ms_p95=${pct(pointerMs, 95)} ` +
+  console.log(`audio: ${sent.length} onsets sent, ${heard.length} heard, latencies ms ${audioMs.join(' ')}`);
+  const audioFig = audioMs.length ? `audio_ms_p50=${pct(audioMs, 50)} audio_ms_p95=${pct(audioMs, 95)}` : 'audio_ms_p50=na audio_ms_p95=na';
+  line = `guidance: inspector_audio=${audio} ${audioFig} audio_onsets=${audioMs.length} pointer_ms_p50=${pct(pointerMs, 50)} pointer_ms_p95=${pct(pointerMs, 95)} ` +
     `anchor_drift_px_p50=${anchor.driftP50.toFixed(1)} anchor_drift_px_p95=${anchor.driftP95.toFixed(1)} anchor_lost_pct=${anchor.lostPct.toFixed(1)} ` +
     `track_ms_per_frame=${anchor.trackMsP50.toFixed(1)} anchor_frames=${anchor.frames} invite_email=${invite} ` +
     `invite_to_stream_ms=${inviteToStream} load=${load0.toFixed(1)}-${loadavg()[0].toFixed(1)}`;
