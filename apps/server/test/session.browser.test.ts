@@ -346,6 +346,25 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
   assert.match(camera[0].detail ?? '', /no torch/);
   await until(async () => (await device.page.getByTestId('camera-toast').textContent())?.includes('switched the camera'), 'the device says the camera was switched');
   await until(async () => (await inspector.getByText(/Device camera: Switch camera done/).count()) > 0, 'the result on the console timeline');
+  // zoom on a camera that cannot zoom (Chromium's fake camera): the device says so, the console magnifies its picture
+  await inspector.getByTestId('camera-zoom_in').click();
+  await inspector.locator('[data-testid="video-zoom"][data-zoom="1.5"]').waitFor();
+  await inspector.getByTestId('digital-zoom').waitFor();
+  assert.deepEqual((await results()).at(-1), { ...(await results()).at(-1), action: 'zoom_in', ok: false });
+  // a pointer clicked on the magnified picture still lands on the right spot of the frame on the device
+  const zgeo = await inspector.getByTestId('session-video').evaluate((v: HTMLVideoElement) => {
+    const r = v.getBoundingClientRect(); // the magnified box
+    return { left: r.left, top: r.top, width: r.width, height: r.height, vw: v.videoWidth, vh: v.videoHeight };
+  });
+  const zs = Math.min(zgeo.width / zgeo.vw, zgeo.height / zgeo.vh);
+  const zBefore = await device.page.getByTestId('camera-pointer').getAttribute('data-shown-at');
+  await inspector.mouse.click(zgeo.left + (zgeo.width - zgeo.vw * zs) / 2 + 0.4 * zgeo.vw * zs, zgeo.top + (zgeo.height - zgeo.vh * zs) / 2 + 0.55 * zgeo.vh * zs);
+  await until(async () => (await device.page.getByTestId('camera-pointer').getAttribute('data-shown-at')) !== zBefore, 'the pointer clicked on the zoomed picture');
+  const [zx, zy] = (await Promise.all(['data-x', 'data-y'].map((a) => device.page.getByTestId('camera-pointer').getAttribute(a)))).map(Number);
+  assert.ok(Math.abs(zx - 0.4) < 0.01 && Math.abs(zy - 0.55) < 0.01, `pointer at ${zx}, ${zy} of the frame through the digital zoom`);
+  await inspector.getByTestId('camera-zoom_out').click();
+  await inspector.locator('[data-testid="video-zoom"][data-zoom="1"]').waitFor();
+  assert.equal(await inspector.getByTestId('digital-zoom').count(), 0);
 
   await sleep(2000);
   await inspector.getByTestId('end-session').click();

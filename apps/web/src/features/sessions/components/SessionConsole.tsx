@@ -62,6 +62,20 @@ function framePoint(el: HTMLVideoElement, clientX: number, clientY: number): { x
   return x >= 0 && x <= 1 && y >= 0 && y <= 1 ? { x, y } : null;
 }
 
+/**
+ * The console's digital zoom: each zoom the device could not apply (its camera has no zoom) magnifies the console's
+ * picture by 1.5 (zoom out: back by 1.5), between 1× and 4×.
+ */
+export function digitalZoomOf(events: { kind: string; payload: Record<string, unknown> }[]): number {
+  let z = 1;
+  for (const e of events) {
+    if (e.kind !== 'camera.result' || e.payload.ok !== false) continue;
+    if (e.payload.action === 'zoom_in') z = Math.min(4, z * 1.5);
+    else if (e.payload.action === 'zoom_out') z = Math.max(1, z / 1.5);
+  }
+  return Math.round(z * 100) / 100;
+}
+
 /** The live pointer as the device shows it, over the console's video, for 3 s. */
 function LivePointer({ video, x, y }: { video: RefObject<HTMLVideoElement | null>; x: number; y: number }) {
   const [visible, setVisible] = useState(true);
@@ -112,12 +126,17 @@ function LivePane({ session }: { session: SessionDetail }) {
   const mayTalk = conduct || (live.mayTalk ?? session.viewers.some((v) => v.userId === me.id && v.mode === 'observe' && v.mayTalk));
   const observers = session.viewers.filter((v) => v.mode === 'observe' && v.userId !== me.id)
     .filter((v, i, all) => all.findIndex((o) => o.userId === v.userId) === i);
+  // remote zoom on a camera that cannot zoom (the device answers so): the console magnifies the picture instead, by the
+  // same steps, from the timeline, so every viewer sees the same; pointer clicks still land on the right spot of the frame
+  const digitalZoom = digitalZoomOf(session.events);
   const reconnecting = live.publisher === 'reconnecting' || session.state === 'reconnecting';
   // once media has flowed: nothing presented for over a second, or the media connection is not up → not recording
   const noMedia = session.state !== 'ended' && live.firstFrameMs !== null && (live.mediaStalled || live.state !== 'connected' || live.publisher !== 'live');
   return (
     <Stack gap="xs">
       <Box pos="relative" bg="black" style={{ aspectRatio: '16 / 9', borderRadius: 6, overflow: 'hidden' }}>
+        <Box data-testid="video-zoom" data-zoom={digitalZoom}
+          style={{ position: 'absolute', inset: 0, transform: digitalZoom > 1 ? `scale(${digitalZoom})` : undefined, transformOrigin: '50% 50%' }}>
         <video ref={video} autoPlay playsInline muted data-testid="session-video"
           title={conduct ? t('sessions.live.pointHint') : undefined}
           onClick={conduct ? (e) => {
@@ -132,6 +151,9 @@ function LivePane({ session }: { session: SessionDetail }) {
         {live.anchor && !frozen ? <Badge pos="absolute" bottom={8} left={8} color={live.anchor.state === 'tracking' ? 'green' : 'yellow'} data-testid="anchor-state" data-state={live.anchor.state}>
           {t('sessions.anchor.label', { state: t(`sessions.anchor.${live.anchor.reason ?? live.anchor.state}`) })}</Badge> : null}
         {live.pointer && !frozen ? <LivePointer key={live.pointer.id} video={video} x={live.pointer.x} y={live.pointer.y} /> : null}
+        </Box>
+        {digitalZoom > 1 && !frozen ? <Badge pos="absolute" bottom={8} right={8} color="gray" variant="filled" data-testid="digital-zoom">
+          {t('sessions.live.digitalZoom', { zoom: digitalZoom.toFixed(1) })}</Badge> : null}
         {frozen ? null : (
           <Group pos="absolute" top={8} left={8} gap={6}>
             {live.recording && !noMedia ? <Badge color="red" data-testid="recording-on">{t('sessions.live.recording')}</Badge> : null}
