@@ -48,6 +48,8 @@ const NEEDS = [
   ['fonts-noto-color-emoji', () => anyFile('usr/share/fonts', /^NotoColorEmoji\.ttf$/i)],
   // the cluster test puts two API nodes behind a real load balancer configured by deploy/haproxy.cfg
   ['haproxy', () => file('usr/sbin/haproxy')],
+  // the TURN test relays the device's media through a real coturn (networks that block UDP)
+  ['coturn', () => file('usr/bin/turnserver')],
 ];
 
 const missing = NEEDS.filter(([, present]) => !present()).map(([pkg]) => pkg);

@@ -15,6 +15,8 @@ export interface ClientStatsReport {
   height?: number;
   freezeCount?: number;
   qualityLimitation?: string;
+  /** host | srflx | prflx | relay-udp | relay-tcp | relay-tls: how the peer reaches the node (TURN or direct) */
+  transport?: string;
 }
 
 export type ClientToServer =
@@ -133,12 +135,17 @@ export function parseClientMessage(input: unknown): ClientToServer {
       if (!isObj(s)) throw new SignallingError('bad_message', 'stats.stats must be an object');
       const q = s.qualityLimitation;
       if (q !== undefined && (typeof q !== 'string' || q.length > 32)) throw new SignallingError('bad_message', 'stats.qualityLimitation must be a short string');
+      const tr = s.transport;
+      if (tr !== undefined && (typeof tr !== 'string' || !['host', 'srflx', 'prflx', 'relay-udp', 'relay-tcp', 'relay-tls'].includes(tr))) {
+        throw new SignallingError('bad_message', 'stats.transport must be one of host, srflx, prflx, relay-udp, relay-tcp, relay-tls');
+      }
       return {
         type: 'stats',
         stats: {
           bitrateKbps: num(s.bitrateKbps, 'bitrateKbps'), rttMs: num(s.rttMs, 'rttMs'), packetLossPct: num(s.packetLossPct, 'packetLossPct'), jitterMs: num(s.jitterMs, 'jitterMs'),
           fps: num(s.fps, 'fps'), width: num(s.width, 'width'), height: num(s.height, 'height'), freezeCount: num(s.freezeCount, 'freezeCount'),
           qualityLimitation: q as string | undefined,
+          ...(tr !== undefined ? { transport: tr as string } : {}),
         },
       };
     }

@@ -37,6 +37,21 @@ test('config: e-mail and SMS adapters', () => {
   assert.equal(loadConfig({}).smtpUrl, null);
 });
 
+test('config: TURN (per-session credentials for coturn\'s REST secret)', () => {
+  assert.equal(loadConfig({}).turn, null);
+  const c = loadConfig({ RVI_TURN_URLS: 'turn:turn.example:3478?transport=udp, turn:turn.example:3478?transport=tcp,turns:turn.example:443?transport=tcp', RVI_TURN_SECRET: 'a-long-shared-secret' });
+  assert.deepEqual(c.turn, { urls: ['turn:turn.example:3478?transport=udp', 'turn:turn.example:3478?transport=tcp', 'turns:turn.example:443?transport=tcp'], secret: 'a-long-shared-secret', ttlSeconds: 14_400 });
+  for (const [env, name] of [
+    [{ RVI_TURN_URLS: 'turn:turn.example:3478' }, 'RVI_TURN_SECRET'],
+    [{ RVI_TURN_URLS: 'turn:turn.example:3478', RVI_TURN_SECRET: 'short' }, 'RVI_TURN_SECRET'],
+    [{ RVI_TURN_URLS: 'http://turn.example', RVI_TURN_SECRET: 'a-long-shared-secret' }, 'RVI_TURN_URLS'],
+    [{ RVI_TURN_SECRET: 'a-long-shared-secret' }, 'RVI_TURN_URLS'],
+    [{ RVI_TURN_URLS: 'turn:t.example:3478', RVI_TURN_SECRET: 'a-long-shared-secret', RVI_TURN_TTL_SECONDS: '5' }, 'RVI_TURN_TTL_SECONDS'],
+  ] as const) {
+    assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.variable === name, JSON.stringify(env));
+  }
+});
+
 test('config: object store and roles', () => {
   assert.deepEqual(loadConfig({}).objectStore, { kind: 'local' });
   assert.deepEqual(loadConfig({}).roles, ['api', 'worker', 'media']);

@@ -36,6 +36,11 @@ export interface Config {
   trustProxy: false | string[] | number;
   webDist: string | null;
   iceServers: unknown[];
+  /**
+   * TURN for networks that block UDP (RVI_TURN_URLS, RVI_TURN_SECRET, RVI_TURN_TTL_SECONDS): every peer that joins a
+   * live session gets its own time-limited credentials for these servers (coturn's REST API shared secret). Null: none.
+   */
+  turn: { urls: string[]; secret: string; ttlSeconds: number } | null;
   /** Minutes between signed audit checkpoints (RVI_AUDIT_CHECKPOINT_MINUTES; 0: only on demand, at start and at export). */
   auditCheckpointMinutes: number;
   /** External witness: every new checkpoint is POSTed here as JSON (RVI_AUDIT_WITNESS_URL). */
@@ -179,6 +184,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       throw new ConfigError('RVI_ICE_SERVERS', 'must be a JSON array of RTCIceServer objects, e.g. [{"urls":"turn:host:3478","username":"u","credential":"p"}]');
     }
   }
+  let turn: Config['turn'] = null;
+  const turnUrls = (env.RVI_TURN_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  if (turnUrls.length) {
+    for (const u of turnUrls) {
+      if (!/^turns?:[A-Za-z0-9.[\]:-]+(\?transport=(udp|tcp))?$/.test(u)) throw new ConfigError('RVI_TURN_URLS', `"${u}" is not a TURN URL (turn:host:port?transport=udp|tcp or turns:host:443?transport=tcp)`);
+    }
+    const secret = env.RVI_TURN_SECRET ?? '';
+    if (secret.length < 16) throw new ConfigError('RVI_TURN_SECRET', 'is required with RVI_TURN_URLS: the static-auth-secret of the TURN server, at least 16 characters');
+    turn = { urls: turnUrls, secret, ttlSeconds: int(env, 'RVI_TURN_TTL_SECONDS', 4 * 3600, 60, 7 * 24 * 3600) };
+  } else if (env.RVI_TURN_SECRET) throw new ConfigError('RVI_TURN_URLS', 'is required with RVI_TURN_SECRET');
   const smtpUrl = env.RVI_SMTP_URL?.trim() || null;
   if (smtpUrl) {
     let u: URL | null = null;
@@ -223,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dutyWindowDays: int(env, 'RVI_DUTY_WINDOW_DAYS', 7, 1, 365),
     webDist: env.RVI_WEB_DIST?.trim() || null,
     iceServers,
+    turn,
     smtpUrl,
     mailFrom,
     smtpTimeoutMs: int(env, 'RVI_SMTP_TIMEOUT_MS', 15_000, 1000, 120_000),

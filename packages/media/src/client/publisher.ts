@@ -357,7 +357,7 @@ export class PublisherClient extends Emitter<PublisherEvents> {
     if (this.opts.reportStats !== false && pc.connectionState === 'connected') {
       this.opts.transport.send({
         type: 'stats',
-        stats: { bitrateKbps: s.bitrateKbps, rttMs: s.rttMs, packetLossPct: s.packetLossPct, jitterMs: s.jitterMs, fps: s.fps, width: s.width, height: s.height, qualityLimitation: s.qualityLimitation },
+        stats: { bitrateKbps: s.bitrateKbps, rttMs: s.rttMs, packetLossPct: s.packetLossPct, jitterMs: s.jitterMs, fps: s.fps, width: s.width, height: s.height, qualityLimitation: s.qualityLimitation, transport: s.transport },
       });
     }
   }

@@ -24,7 +24,12 @@ export interface ViewerStats {
   audioLevel?: number;
   /** cumulative energy of the received audio (grows while sound plays) */
   totalAudioEnergy?: number;
+  /** how this connection reaches the media node: host, srflx, prflx, relay-udp, relay-tcp, relay-tls */
+  transport?: Transport;
 }
+
+export type Transport = 'host' | 'srflx' | 'prflx' | 'relay-udp' | 'relay-tcp' | 'relay-tls';
+export const TRANSPORTS: readonly Transport[] = ['host', 'srflx', 'prflx', 'relay-udp', 'relay-tcp', 'relay-tls'];
 
 export type QualityLevel = 'good' | 'fair' | 'poor' | 'down';
 
@@ -43,6 +48,7 @@ export interface PublisherStats {
   height?: number;
   /** 'bandwidth' | 'cpu' | 'none' | 'other' */
   qualityLimitation?: string;
+  transport?: Transport;
 }
 
 type Rec = Record<string, unknown> & { type: string; id: string; kind?: string; timestamp: number };
@@ -61,6 +67,17 @@ function selectedPair(stats: Rec[]): Rec | undefined {
   const transport = stats.find((s) => s.type === 'transport');
   const id = transport?.selectedCandidatePairId;
   return stats.find((s) => s.type === 'candidate-pair' && (id ? s.id === id : s.nominated && s.state === 'succeeded'));
+}
+
+/** The local end of the selected candidate pair: a direct path (host, srflx, prflx) or a TURN relay and how it is reached. */
+export function transportOf(stats: Rec[], pair: Rec | undefined): Transport | undefined {
+  const local = pair ? stats.find((s) => s.id === pair.localCandidateId) : undefined;
+  const type = local?.candidateType;
+  if (type === 'relay') {
+    const proto = local?.relayProtocol;
+    return proto === 'tcp' ? 'relay-tcp' : proto === 'tls' ? 'relay-tls' : 'relay-udp';
+  }
+  return type === 'host' || type === 'srflx' || type === 'prflx' ? type : undefined;
 }
 
 export class ViewerStatsSampler {
@@ -107,6 +124,7 @@ export class ViewerStatsSampler {
       level: networkQuality({ packetLossPct, rttMs, jitterMs, freezesPerMin }),
       audioLevel: n(a?.audioLevel),
       totalAudioEnergy: n(a?.totalAudioEnergy),
+      transport: transportOf(stats, pair),
     };
   }
 }
@@ -143,7 +161,7 @@ export class PublisherStatsSampler {
     }
     return {
       at: Date.now(), level, bitrateKbps, availableKbps, rttMs, packetLossPct, jitterMs,
-      fps, width: n(o?.frameWidth), height: n(o?.frameHeight), qualityLimitation,
+      fps, width: n(o?.frameWidth), height: n(o?.frameHeight), qualityLimitation, transport: transportOf(stats, pair),
     };
   }
 }

@@ -307,7 +307,7 @@ export class ViewerClient extends Emitter<ViewerEvents> {
     if (this.opts.reportStats && pc.connectionState === 'connected') {
       this.opts.transport.send({
         type: 'stats',
-        stats: { bitrateKbps: s.bitrateKbps, rttMs: s.rttMs, packetLossPct: s.packetLossPct, jitterMs: s.jitterMs, fps: s.fps, width: s.width, height: s.height, freezeCount: s.freezeCount },
+        stats: { bitrateKbps: s.bitrateKbps, rttMs: s.rttMs, packetLossPct: s.packetLossPct, jitterMs: s.jitterMs, fps: s.fps, width: s.width, height: s.height, freezeCount: s.freezeCount, transport: s.transport },
       });
     }
   }

@@ -22,6 +22,7 @@ import {
   sessionsToTakeOver, takeOverSession, type DeviceContext, type LiveRoom, type SessionsEnv,
 } from './sessions.service.ts';
 import { userNames } from './sessions.presenter.ts';
+import { turnServerFor, type TurnConfig } from './sessions.turn.ts';
 import { Effects } from '../orders/orders.effects.ts';
 
 const MEDIA_TYPES = new Set(['join', 'offer', 'answer', 'candidate', 'restart', 'stats', 'bye']);
@@ -61,6 +62,8 @@ interface DevicePeer {
 export interface LiveMediaOptions {
   dataDir: string;
   iceServers: unknown[];
+  /** TURN servers each joining peer gets its own time-limited credentials for (RVI_TURN_URLS / RVI_TURN_SECRET) */
+  turn?: TurnConfig | null;
   log: Logger;
   /** rotate recording segments every N minutes (default 5) */
   rotateMinutes?: number;
@@ -348,7 +351,7 @@ export class LiveMedia implements LiveRoom {
     if (msg.type === 'offer' && this.devicePath && typeof msg.sdp === 'string') msg = { ...msg, sdp: this.devicePath.offer(msg.sdp) };
     const s = await loadSession(this.env.db, peer.sessionId);
     if (!s || s.state === 'ended') return send(peer.socket, { type: 'ended', reason: 'session ended' });
-    for (const out of await this.node.handle(peer.peerId, msg)) send(peer.socket, await this.toDevice(out));
+    for (const out of await this.node.handle(peer.peerId, msg)) send(peer.socket, await this.toDevice(this.withTurn(peer, out)));
   }
 
   /**
@@ -434,7 +437,7 @@ export class LiveMedia implements LiveRoom {
         this.presence(sessionId);
         void recordViewerPresence(this.env, actor, sessionId, true, { name: peer.info.name, role: actor.role, mode })
           .then(() => this.invalidate(s)).catch((e) => this.logError(e, 'viewer event'));
-        for (const out of await this.node.handle(peerId, { type: 'join', sessionId, role: 'viewer' })) reply(out);
+        for (const out of await this.node.handle(peerId, { type: 'join', sessionId, role: 'viewer' })) reply(this.withTurn(peer, out));
         const dev = [...this.peers.values()].find((p) => p.kind === 'device' && p.sessionId === sessionId) as DevicePeer | undefined;
         if (dev?.lastStats) reply({ type: 'device-stats', stats: { ...dev.lastStats } } satisfies ViewerSignalExtra);
         return;
@@ -451,7 +454,7 @@ export class LiveMedia implements LiveRoom {
       if (msg.type === 'talk' && msg.on !== false && !peer.info.mayTalk) {
         return reply(denied('forbidden', 'Only the inspector conducting the session, or an observer they allowed, speaks to the device'));
       }
-      for (const out of await this.node.handle(peer.peerId, msg)) reply(out);
+      for (const out of await this.node.handle(peer.peerId, msg)) reply(this.withTurn(peer, out));
     } catch (e) {
       if (e instanceof AppError) return reply(denied(e.code, e.message));
       this.logError(e, 'signal');
@@ -510,9 +513,16 @@ export class LiveMedia implements LiveRoom {
 
   // -------------------------------------------------------------------------------------------- node callbacks
 
+  /** A peer that joins gets TURN credentials of its own, valid for a few hours, for networks that block UDP. */
+  private withTurn(p: { kind: 'device' | 'viewer'; sessionId: string }, msg: MediaMessage): MediaMessage {
+    if (msg.type !== 'joined' || !this.opts.turn) return msg;
+    return { ...msg, iceServers: [...(msg.iceServers ?? []), turnServerFor(this.opts.turn, p.sessionId, p.kind)] };
+  }
+
   private sendToPeer(peerId: string, msg: MediaMessage): void {
     const p = this.peers.get(peerId);
     if (!p) return;
+    msg = this.withTurn(p, msg);
     if (p.kind === 'device') {
       // the camera page says who speaks to the operator: the inspector or an observer (by role, never by name)
       if (msg.type === 'talker') {
@@ -542,7 +552,14 @@ export class LiveMedia implements LiveRoom {
   private onStats(peerId: string, stats: ClientStatsReport): void {
     const p = this.peers.get(peerId);
     if (!p) return;
+    const before = p.lastStats?.transport;
     p.lastStats = stats;
+    if (stats.transport && stats.transport !== before) {
+      // how each side reaches the node (direct, or through TURN over UDP/TCP/TLS) is part of the session record
+      const source = p.kind === 'device' ? 'device' : p.info.mode === 'conduct' ? 'inspector' : 'observer';
+      void recordLiveEvent(this.env, p.sessionId, 'network.transport', source, p.kind === 'device' ? p.dev.token.operatorUserId : p.actor.userId,
+        { role: p.kind === 'device' ? 'publisher' : 'viewer', transport: stats.transport, ...(before ? { before } : {}) }).catch((e) => this.logError(e, 'transport event'));
+    }
     if (p.kind === 'device') {
       // the inspector sees what the device really sends (resolution and frame rate drop on a bad network)
       for (const v of this.peers.values()) {

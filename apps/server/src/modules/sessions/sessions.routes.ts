@@ -95,7 +95,7 @@ async function sendObject(req: FastifyRequest, reply: FastifyReply, store: Objec
 
 export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   const store = ctx.store;
-  const media = new LiveMedia({ dataDir: ctx.config.dataDir, iceServers: ctx.config.iceServers, log: app.log });
+  const media = new LiveMedia({ dataDir: ctx.config.dataDir, iceServers: ctx.config.iceServers, turn: ctx.config.turn, log: app.log });
   const env: SessionsEnv = {
     db: ctx.db, store, live: media, nodeId: mediaNodeId(ctx.config.dataDir),
     flush: (fx) => fx.flush(ctx.hub),

@@ -15,6 +15,7 @@ export interface DeviceStats {
   width?: number;
   height?: number;
   qualityLimitation?: string;
+  transport?: string;
 }
 
 export interface SignalTransport extends SignallingTransport {

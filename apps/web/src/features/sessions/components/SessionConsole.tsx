@@ -33,7 +33,7 @@ function StatsPanel({ live }: { live: LiveView }) {
   const d = live.deviceStats;
   return (
     <Card withBorder p="xs" data-testid="stats-panel">
-      <SimpleGrid cols={{ base: 3, sm: 7 }} spacing="xs">
+      <SimpleGrid cols={{ base: 3, sm: 8 }} spacing="xs">
         <Stat label={t('sessions.stats.bitrate')} value={s ? `${s.bitrateKbps} kbit/s` : null} testId="stat-bitrate" />
         <Stat label={t('sessions.stats.rtt')} value={s?.rttMs !== undefined ? `${s.rttMs} ms` : null} testId="stat-rtt" />
         <Stat label={t('sessions.stats.loss')} value={s ? `${s.packetLossPct} %` : null} testId="stat-loss" />
@@ -41,11 +41,13 @@ function StatsPanel({ live }: { live: LiveView }) {
         <Stat label={t('sessions.stats.resolution')} value={s?.width ? `${s.width}×${s.height}` : null} testId="stat-resolution" />
         <Stat label={t('sessions.stats.freezes')} value={s ? `${s.freezeCount} (${(s.totalFreezesDurationMs / 1000).toFixed(1)} s)` : null} testId="stat-freezes" />
         <Stat label={t('sessions.stats.frames')} value={s?.framesDecoded ?? null} testId="stat-frames-decoded" />
+        <Stat label={t('sessions.stats.transport')} value={s?.transport ? t(`sessions.stats.transports.${s.transport}`) : null} testId="stat-transport" />
       </SimpleGrid>
       {d ? (
         <Text size="xs" c="dimmed" mt={4} data-testid="device-stats">
           {t('sessions.stats.device', { width: d.width ?? '?', height: d.height ?? '?', fps: d.fps !== undefined ? Math.round(d.fps) : '?', kbps: d.bitrateKbps ?? '?' })}
           {d.qualityLimitation && d.qualityLimitation !== 'none' ? ` · ${t('sessions.stats.limited', { reason: t(`sessions.stats.limitation.${d.qualityLimitation}`, { defaultValue: d.qualityLimitation }) })}` : ''}
+          {d.transport ? <span data-testid="device-transport" data-transport={d.transport}> · {t('sessions.stats.deviceTransport', { transport: t(`sessions.stats.transports.${d.transport}`) })}</span> : null}
         </Text>
       ) : null}
     </Card>
