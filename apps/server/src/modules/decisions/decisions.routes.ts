@@ -41,8 +41,9 @@ export function decisionRoutes(app: FastifyInstance, ctx: AppContext) {
   for (const method of ['PUT', 'PATCH', 'DELETE'] as const) {
     app.route({
       method, url: '/api/decisions/:id',
-      // visibility of the order is checked (404), then always 409
-      config: { access: { action: 'order.read', scope: 'record' } },
+      // customs staff only (an enterprise gets 403 whatever the id: no oracle for which ids exist); another office's
+      // record is 404; the office's own is always 409
+      config: { access: { action: 'office.read' } },
       schema: { tags, summary: 'Refused: a signed decision is never changed (409)', params: IdParams, response: errors },
       handler: async (req) => refuseDecisionChange(ctx, actorOf(req), id(req)),
     });

@@ -51,8 +51,9 @@ export function findingsRoutes(app: FastifyInstance, ctx: AppContext) {
   for (const method of ['PUT', 'PATCH', 'DELETE'] as const) {
     app.route({
       method, url: '/api/findings/:id',
-      // visibility of the order is checked (404), then always 409
-      config: { access: { action: 'order.read', scope: 'record' } },
+      // customs staff only (an enterprise gets 403 whatever the id: no oracle for which ids exist); another office's
+      // record is 404; the office's own is always 409
+      config: { access: { action: 'office.read' } },
       schema: { tags, summary: 'Refused: a signed finding is never changed (409); record a correction instead', params: IdParams, response: errors },
       handler: async (req) => refuseFindingChange(ctx, actorOf(req), id(req)),
     });

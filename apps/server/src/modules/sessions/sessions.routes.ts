@@ -227,9 +227,9 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/checklist-templates', {
-    // reference data, no role check in the service (read by the administrator's settings page)
-    config: { access: { authenticated: true } },
-    schema: { tags, summary: 'Checklist templates per goods category', response: { 200: ChecklistTemplateList, ...errors } },
+    // customs reference data (read by the administrator's settings page): what customs checks is not for enterprises
+    config: { access: { action: 'office.read' } },
+    schema: { tags, summary: 'Checklist templates per goods category (customs staff)', response: { 200: ChecklistTemplateList, ...errors } },
   }, async (req) => {
     actorOf(req);
     return { items: await listTemplates(ctx.db) };
