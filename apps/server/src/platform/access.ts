@@ -9,7 +9,7 @@ import { assertRecentFactor } from './step-up.ts';
  *   app.post('/api/risk/selections', { config: { access: { action: 'risk.select' } }, schema: … }, handler)
  *
  * - `{ action }` (scope 'role', the default): the caller's role must allow the action; refused with 403 before the
- *   body is validated or the handler runs (collections, creations, office-wide operations).
+ *   body is read, validated or the handler runs (collections, creations, office-wide operations).
  * - `{ action, scope: 'record' }`: a route on one record. The service authorises against the loaded record
  *   (`authorize(actor, action, record)`: 404 when the caller may not see it — never reveal another organisation's
  *   record — and 403 when it is visible but the action is not allowed), so the route layer does not answer first.
@@ -56,9 +56,10 @@ export function installRouteAccess(app: FastifyInstance, opts: { stepUpMinutes: 
     if (!access) throw new Error(`${[route.method].flat().join(',')} ${route.url} declares no access (config.access: see platform/access.ts)`);
     for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url, access });
   });
-  // After authentication (onRequest), before validation: 401, then 403, then 400 (never a 400 telling a caller who
-  // may not use the route what its body should look like).
-  app.addHook('preValidation', async (req) => {
+  // After authentication (onRequest), before the body is even read (preParsing): 401, then 403, then 415/400 — a
+  // caller who may not use the route neither learns what its body should look like nor makes the server parse one
+  // (a 60 MB CSV from a role without declaration.import is refused unread).
+  app.addHook('preParsing', async (req) => {
     const access = req.routeOptions.config?.access;
     const actor = (req as { actor?: Actor | null }).actor;
     if (!actor) return;

@@ -129,6 +129,10 @@ test('bodies only in the media types a route expects: text/plain to JSON routes 
   assert.equal(csvToJson.statusCode, 415, 'the CSV parser is for the import only');
   // anonymous callers learn 401 first
   assert.equal((await t.app.inject({ method: 'POST', url: '/api/declarations', headers: { 'content-type': 'text/plain' }, payload: 'x' })).statusCode, 401);
+  // a role that may not import is refused before its body is read at all: 403, never 415 or 413 (nothing parsed)
+  const auditor = await t.login('auditor');
+  const unread = await t.app.inject({ method: 'POST', url: '/api/declarations/import', headers: { cookie: auditor, 'content-type': 'text/plain' }, payload: 'x'.repeat(70 * 1024 * 1024) });
+  assert.equal(unread.statusCode, 403, unread.body.slice(0, 300));
   // what each route expects still works
   assert.equal((await t.app.inject({ method: 'POST', url: '/api/declarations', headers: { cookie, 'content-type': 'application/json; charset=utf-8' }, payload: JSON.stringify(declarationBody('CT-3')) })).statusCode, 201);
   assert.equal((await t.app.inject({ method: 'POST', url: '/api/declarations/import', headers: { cookie, 'content-type': 'text/csv; charset=utf-8' }, payload: `${CSV_HEADER}\n${csvRow('CT-4')}\n` })).statusCode, 200);
