@@ -96,6 +96,10 @@ test('inspector records findings on a tablet-sized page and releases; the enterp
   await page.locator('[data-testid="finding-row"][data-kind="discrepancy"]').waitFor();
   assert.equal(await page.locator('[data-testid="finding-row"][data-kind="discrepancy"] [data-testid="signature"]').getAttribute('data-valid'), 'true');
 
+  // no outcome is pre-selected: nothing is checked and the decision cannot be signed until one is chosen (issue 18)
+  await page.getByTestId('choose-outcome').waitFor();
+  assert.equal(await page.locator('[data-testid^="decision-outcome-"]:checked').count(), 0);
+  assert.equal(await page.getByTestId('decision-submit').isDisabled(), true);
   await page.getByTestId('decision-outcome-release').check();
   assert.equal(await page.getByTestId('approval-hint').getAttribute('data-needs-approval'), 'false');
   await page.getByTestId('decision-submit').click();

@@ -75,6 +75,11 @@ test('enterprise user imports a CSV, sees the rows, switches to 简体中文, lo
   // Unauthenticated visitors land on the login page; a wrong password is refused with a message.
   await page.goto(`${base}/enterprise/declarations`);
   await page.waitForURL(/\/login$/);
+  // the tab has the platform's icon (issue 18: there was none)
+  const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+  const iconRes = await page.request.get(new URL(icon!, base).href);
+  assert.equal(iconRes.status(), 200);
+  assert.match(iconRes.headers()['content-type'] ?? '', /image\/svg\+xml/);
   await page.getByLabel('Username').fill('alpha.user');
   await page.getByLabel('Password', { exact: true }).fill('wrong-password');
   await page.getByRole('button', { name: 'Log in' }).click();

@@ -285,7 +285,8 @@ interface CorrectionRow { field: string; declared: string; corrected: string }
 function DecisionForm({ view }: { view: Inspection }) {
   const { t } = useTranslation();
   const propose = useProposeDecision();
-  const [outcome, setOutcome] = useState<DecisionOutcome>('release');
+  // no outcome is chosen for the inspector (issue 18): a decision is signed only after picking one on purpose
+  const [outcome, setOutcome] = useState<DecisionOutcome | null>(null);
   const [reason, setReason] = useState('');
   const [rows, setRows] = useState<CorrectionRow[]>([{ field: '', declared: '', corrected: '' }]);
   const serious = view.findings.some((f) => f.current && f.kind === 'discrepancy' && (f.severity === 'significant' || f.severity === 'critical'));
@@ -297,6 +298,7 @@ function DecisionForm({ view }: { view: Inspection }) {
       <form
         onSubmit={async (e) => {
           e.preventDefault();
+          if (!outcome) return;
           try {
             await propose.mutateAsync({
               orderId: view.order.id,
@@ -308,7 +310,7 @@ function DecisionForm({ view }: { view: Inspection }) {
         }}
       >
         <Stack gap="sm">
-          <Radio.Group value={outcome} onChange={(x) => setOutcome(x as DecisionOutcome)} label={t('findings.outcomeLabel')}>
+          <Radio.Group value={outcome ?? ''} onChange={(x) => setOutcome(x as DecisionOutcome)} label={t('findings.outcomeLabel')}>
             <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="xs" mt={6}>
               {DECISION_OUTCOMES.map((o) => (
                 <Card key={o} withBorder p="sm" style={{ cursor: 'pointer' }} onClick={() => setOutcome(o)}>
@@ -332,12 +334,14 @@ function DecisionForm({ view }: { view: Inspection }) {
           ) : null}
           <Textarea label={t('findings.reasonLabel')} value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={4000} autosize minRows={2}
             required={outcome !== 'release'} data-testid="decision-reason" />
-          <Alert color={needsApproval ? 'yellow' : 'green'} variant="light" data-testid="approval-hint" data-needs-approval={String(needsApproval)}>
-            {needsApproval ? t('findings.needsApproval') : t('findings.noApproval')}
-          </Alert>
+          {outcome ? (
+            <Alert color={needsApproval ? 'yellow' : 'green'} variant="light" data-testid="approval-hint" data-needs-approval={String(needsApproval)}>
+              {needsApproval ? t('findings.needsApproval') : t('findings.noApproval')}
+            </Alert>
+          ) : <Text size="sm" c="dimmed" data-testid="choose-outcome">{t('findings.chooseOutcome')}</Text>}
           <ErrorAlert error={propose.error} />
           <Group justify="flex-end">
-            <Button type="submit" size="lg" loading={propose.isPending} disabled={outcome !== 'release' && !reason.trim()} data-testid="decision-submit">{t('findings.signDecision')}</Button>
+            <Button type="submit" size="lg" loading={propose.isPending} disabled={!outcome || (outcome !== 'release' && !reason.trim())} data-testid="decision-submit">{t('findings.signDecision')}</Button>
           </Group>
         </Stack>
       </form>
