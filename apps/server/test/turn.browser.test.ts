@@ -68,12 +68,14 @@ test('with UDP blocked the device streams through TURN over TCP with per-session
   await inspector.locator(`[data-testid="ready-order"][data-order-no="${order.orderNo}"]`).getByTestId('start-session').click();
   await inspector.waitForURL(/\/customs\/sessions\/[0-9a-f-]{36}$/);
   const sessionId = inspector.url().split('/').pop()!;
-  await inspector.getByTestId('issue-link').click();
+  // the link the session opened with (asking for another here would race: a new link revokes the one shown)
   const link = (await inspector.getByTestId('device-link-url').getAttribute('href'))!;
 
   const device = await (await deviceBrowser.newContext({ viewport: { width: 800, height: 600 }, locale: 'en-US' })).newPage();
   device.setDefaultTimeout(30_000);
   await device.goto(link);
+  await device.locator('[data-testid="camera-gate"], [data-testid="camera-refused"]').first().waitFor();
+  assert.equal(await device.evaluate(() => document.body.dataset.refused ?? null), null, 'the link is accepted');
   await device.getByTestId('camera-start').click();
 
   await inspector.locator('[data-testid="stat-frames-decoded"]').filter({ hasText: /^\s*([3-9]\d|\d{3,})\s*$/ }).waitFor({ timeout: 40_000 })
