@@ -24,12 +24,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { launchChromium } from '../../packages/media/src/testing/harness.ts';
-import { startTestApp, TEST_PASSWORD } from '../../apps/server/test/harness.ts';
+import { startTestApp } from '../../apps/server/test/harness.ts';
 import { startTestSmtp } from '../../apps/server/test/mail-server.ts';
 import { recordingSegments, users } from '../../apps/server/src/db/schema.ts';
 import { liveSessionsOf } from '../../apps/server/src/modules/sessions/sessions.routes.ts';
 import { bookedOrder, people } from '../../apps/server/src/modules/sessions/sessions.test-helpers.ts';
 import { anchorFigures, anchorScene, installAnchorProbe, sendAnchorDrawing } from '../../apps/server/test/anchor-measure.ts';
+import { inspectorStartsSession } from '../../apps/server/test/console-session.ts';
 
 const quick = process.argv.includes('--quick');
 const CLICKS = quick ? 10 : 40;
@@ -129,17 +130,8 @@ try {
   await inspector.addInitScript(CONSOLE_PROBE);
   debugPage = inspector;
   inspector.on('dialog', (d) => void d.accept());
-  await inspector.goto(`${base}/login`);
-  await inspector.getByTestId('login-username').fill('inspector1');
-  await inspector.getByTestId('login-password').fill(TEST_PASSWORD);
-  await inspector.getByTestId('login-submit').click();
-  await inspector.waitForURL(/\/customs\//);
   const order = await bookedOrder(t, p);
-  await inspector.goto(`${base}/customs/sessions`);
-  await inspector.locator(`[data-testid="ready-order"][data-order-no="${order.orderNo}"]`).getByTestId('start-session').click();
-
-  await inspector.waitForURL(/\/customs\/sessions\/[0-9a-f-]{36}$/);
-  const sessionId = inspector.url().split('/').pop()!;
+  const sessionId = await inspectorStartsSession(inspector, base, order.orderNo);
 
   // one tap: the link from the e-mail the server sent at session start
   let invite = 0;

@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../../packages/media/src/testing/harness.ts';
-import { startTestApp, TEST_PASSWORD, type TestApp } from './harness.ts';
+import { startTestApp, type TestApp } from './harness.ts';
 import { bookedOrder, people } from '../src/modules/sessions/sessions.test-helpers.ts';
 import { anchorFigures, anchorScene, installAnchorProbe, sendAnchorDrawing } from './anchor-measure.ts';
+import { inspectorStartsSession } from './console-session.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const freePort = () => new Promise<number>((resolve) => {
@@ -47,16 +48,8 @@ test('an anchored annotation follows a moving scene on the device and in the con
   const p = await people(t);
   const inspector = await (await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' })).newPage();
   inspector.setDefaultTimeout(20_000);
-  await inspector.goto(`${base}/login`);
-  await inspector.getByTestId('login-username').fill('inspector1');
-  await inspector.getByTestId('login-password').fill(TEST_PASSWORD);
-  await inspector.getByTestId('login-submit').click();
-  await inspector.waitForURL(/\/customs\//);
   const order = await bookedOrder(t, p);
-  await inspector.goto(`${base}/customs/sessions`);
-  await inspector.locator(`[data-testid="ready-order"][data-order-no="${order.orderNo}"]`).getByTestId('start-session').click();
-  await inspector.waitForURL(/\/customs\/sessions\/[0-9a-f-]{36}$/);
-  const sessionId = inspector.url().split('/').pop()!;
+  const sessionId = await inspectorStartsSession(inspector, base, order.orderNo);
   // the link the session opened with (asking for another here would race: a new link revokes the one shown)
   const link = (await inspector.getByTestId('device-link-url').getAttribute('href'))!;
 

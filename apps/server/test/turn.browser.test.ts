@@ -14,8 +14,9 @@ import { eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import { probeMedia } from '@rvi/media';
 import { launchChromium, makeY4m } from '../../../packages/media/src/testing/harness.ts';
-import { startTestApp, TEST_PASSWORD, type TestApp } from './harness.ts';
+import { startTestApp, type TestApp } from './harness.ts';
 import { startTestTurn, type TestTurn } from './turn-server.ts';
+import { inspectorStartsSession } from './console-session.ts';
 import { recordingSegments, sessionEvents } from '../src/db/schema.ts';
 import { liveSessionsOf } from '../src/modules/sessions/sessions.routes.ts';
 import { bookedOrder, people } from '../src/modules/sessions/sessions.test-helpers.ts';
@@ -58,16 +59,8 @@ test('with UDP blocked the device streams through TURN over TCP with per-session
   const inspector = await (await consoleBrowser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' })).newPage();
   inspector.setDefaultTimeout(30_000);
   inspector.on('dialog', (d) => void d.accept()); // "End the session?"
-  await inspector.goto(`${base}/login`);
-  await inspector.getByTestId('login-username').fill('inspector1');
-  await inspector.getByTestId('login-password').fill(TEST_PASSWORD);
-  await inspector.getByTestId('login-submit').click();
-  await inspector.waitForURL(/\/customs\//);
   const order = await bookedOrder(t, p);
-  await inspector.goto(`${base}/customs/sessions`);
-  await inspector.locator(`[data-testid="ready-order"][data-order-no="${order.orderNo}"]`).getByTestId('start-session').click();
-  await inspector.waitForURL(/\/customs\/sessions\/[0-9a-f-]{36}$/);
-  const sessionId = inspector.url().split('/').pop()!;
+  const sessionId = await inspectorStartsSession(inspector, base, order.orderNo);
   // the link the session opened with (asking for another here would race: a new link revokes the one shown)
   const link = (await inspector.getByTestId('device-link-url').getAttribute('href'))!;
 
