@@ -7,89 +7,61 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
-import type { WebSocket } from 'ws';
-import type { ClientToServer } from '@rvi/contracts';
 import { deliverRealtime, WsHub } from './platform/ws-hub.ts';
 import { Outbox } from './platform/outbox.ts';
 import { WsFanout } from './platform/ws-fanout.ts';
-import { startQueue, type JobQueue } from './platform/queue.ts';
-import type { Actor } from './platform/actor.ts';
-import { notificationRoutes } from './modules/notifications/notifications.routes.ts';
-import { riskRoutes } from './modules/risk/risk.routes.ts';
-import { ordersModuleRoutes } from './modules/orders/orders.routes.ts';
+import { startQueue } from './platform/queue.ts';
 import { ModelCache } from './modules/risk/risk.service.ts';
-import { installRiskJobs } from './modules/risk/risk.jobs.ts';
-import { installVisionJobs } from './modules/vision/vision.jobs.ts';
-import { visionRoutes } from './modules/vision/vision.routes.ts';
-import type { SnapshotRef, VisionRunner } from './modules/vision/vision.service.ts';
 import { DEVICE_WS_PROTOCOL, Health } from '@rvi/contracts';
 import type { Config } from './platform/config.ts';
-import { mailerFromConfig, type Mailer } from './adapters/mail.ts';
-import type { ObjectStore } from './adapters/object-store.ts';
+import { mailerFromConfig } from './adapters/mail.ts';
 import { objectStoreFromConfig } from './adapters/object-store.config.ts';
-import { smsFromConfig, type SmsSender } from './adapters/sms.ts';
-import { appliedMigrations, expectedMigrations, migrate, openDatabase, type Database, type Db } from './platform/db.ts';
+import { smsFromConfig } from './adapters/sms.ts';
+import { appliedMigrations, expectedMigrations, migrate, openDatabase } from './platform/db.ts';
 import { installRouteAccess } from './platform/access.ts';
 import { actorOf, installErrorHandler, installTextChecks, installValidators } from './platform/http.ts';
 import { loggerOptions } from './platform/logging.ts';
 import { installRequestGuards, installSecurityHeaders } from './platform/security.ts';
 import { LoginThrottle, sessionCookieName, SessionStore } from './modules/auth/auth.service.ts';
 import { AppError } from './platform/errors.ts';
-import { authRoutes } from './modules/auth/auth.routes.ts';
-import { tokenRoutes } from './modules/auth/tokens.routes.ts';
-import { factorRoutes } from './modules/auth/factors.routes.ts';
 import { SECOND_FACTOR_ROLES } from './modules/auth/factors.service.ts';
 import { SecretBox } from './platform/secret-box.ts';
 import { logTokenCall, resolveBearer, TokenRateLimiter } from './modules/auth/tokens.service.ts';
-import { declarationRoutes } from './modules/declarations/declarations.routes.ts';
-import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { AuditCheckpoints } from './modules/audit/audit.checkpoints.ts';
-import { orgRoutes } from './modules/orgs/orgs.routes.ts';
 import { KeyRing } from '@rvi/evidence';
-import { findingsModuleRoutes } from './modules/findings/findings.module.ts';
-import { dashboardModuleRoutes } from './modules/dashboard/dashboard.module.ts';
-import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
+import type { AppContext, Module } from './platform/context.ts';
+import { adminModule } from './modules/admin/index.ts';
+import { auditModule } from './modules/audit/index.ts';
+import { authModule } from './modules/auth/index.ts';
+import { bookingModule } from './modules/booking/index.ts';
+import { dashboardModule } from './modules/dashboard/index.ts';
+import { decisionsModule } from './modules/decisions/index.ts';
+import { declarationsModule } from './modules/declarations/index.ts';
+import { demoHistoryModule } from './modules/demo-history/index.ts';
+import { dispatchModule } from './modules/dispatch/index.ts';
+import { eligibilityModule } from './modules/eligibility/index.ts';
+import { evidenceModule } from './modules/evidence/index.ts';
+import { findingsModule } from './modules/findings/index.ts';
+import { notificationsModule } from './modules/notifications/index.ts';
+import { ordersModule } from './modules/orders/index.ts';
+import { orgsModule } from './modules/orgs/index.ts';
+import { riskModule } from './modules/risk/index.ts';
+import { sessionsModule } from './modules/sessions/index.ts';
+import { visionModule } from './modules/vision/index.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
-export interface AppContext {
-  config: Config;
-  database: Database;
-  db: Db;
-  sessions: SessionStore;
-  throttle: LoginThrottle;
-  /** Seals secrets the server reads back (TOTP seeds) at rest (RVI_SECRETS_KEY or DATA_DIR/keys/secrets.key). */
-  secrets: SecretBox;
-  /** Per-token rate limits of API tokens (in memory, per process). */
-  tokenLimiter: TokenRateLimiter;
-  /**
-   * Reactions after a commit: modules register handlers (`ctx.outbox.on(event, name, fn)`) for the events their
-   * units of work emit (platform/unit-of-work.ts); delivered at least once, also after a crash.
-   */
-  outbox: Outbox;
-  hub: WsHub;
-  /** Set when the process is stopping: /api/health answers 503 so the load balancer stops sending requests here. */
-  draining: boolean;
-  /** Room messages across API nodes (Postgres LISTEN/NOTIFY); null on PGlite, where one process holds every socket. */
-  fanout: WsFanout | null;
-  /** Handlers for client WebSocket messages by type (e.g. 'signal' for live sessions). */
-  wsHandlers: Map<string, (actor: Actor, msg: ClientToServer, socket: WebSocket) => void>;
-  /** Background jobs; null until started (serve starts it; tests that need jobs start it). */
-  queue: JobQueue | null;
-  models: ModelCache;
-  /** Label recognition of snapshots (issue 6); null when jobs are not installed. */
-  vision: { runner: VisionRunner; enqueue(ref: SnapshotRef): Promise<unknown>; sweep(): Promise<void> } | null;
-  /** The server's Ed25519 signing keys (DATA_DIR/keys): findings, decisions and evidence packages are signed with them. */
-  keys: KeyRing;
-  /** Signed checkpoints of the audit log, kept outside the database (DATA_DIR/audit, witness). */
-  checkpoints: AuditCheckpoints;
-  /** E-mail (SMTP, RVI_SMTP_URL); null when not configured. */
-  mail: Mailer | null;
-  /** SMS (generic JSON webhook, RVI_SMS_WEBHOOK_URL); null when not configured. */
-  sms: SmsSender | null;
-  /** Evidence files (recording segments, snapshots): DATA_DIR/media or an S3 bucket (config.objectStore). */
-  store: ObjectStore;
-}
+export type { AppContext } from './platform/context.ts';
+
+/**
+ * The modules, in the order their routes are mounted. This list is the only place that knows them all: a module never
+ * mounts another's routes or imports this file (the rule is checked in CI, .dependency-cruiser.cjs).
+ */
+export const MODULES: readonly Module[] = [
+  authModule, declarationsModule, auditModule, orgsModule, notificationsModule, riskModule, visionModule,
+  findingsModule, decisionsModule, evidenceModule, ordersModule, dispatchModule, eligibilityModule, bookingModule,
+  dashboardModule, adminModule, demoHistoryModule, sessionsModule,
+];
 
 export interface ContextOptions {
   /** PGlite only: keep the database in memory (tests). */
@@ -148,10 +120,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   }
   if (opts.queue) ctx.queue = await startQueue(database, config.databaseUrl);
   ctx.outbox.on('realtime.push', 'ws.deliver', async (p) => deliverRealtime(ctx.hub, p));
-  if (opts.jobs ?? true) {
-    installRiskJobs(ctx);
-    installVisionJobs(ctx);
-  }
+  if (opts.jobs ?? true) for (const m of MODULES) m.jobs?.(ctx);
   if (opts.dispatch ?? true) await ctx.outbox.start();
   return ctx;
 }
@@ -311,19 +280,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   healthRoute(app, ctx);
 
-  authRoutes(app, ctx);
-  tokenRoutes(app, ctx);
-  factorRoutes(app, ctx);
-  declarationRoutes(app, ctx);
-  auditRoutes(app, ctx);
-  orgRoutes(app, ctx);
-  notificationRoutes(app, ctx);
-  riskRoutes(app, ctx);
-  visionRoutes(app, ctx);
-  findingsModuleRoutes(app, ctx);
-  ordersModuleRoutes(app, ctx);
-  dashboardModuleRoutes(app, ctx);
-  sessionsRoutes(app, ctx);
+  for (const m of MODULES) m.routes?.(app, ctx);
 
   const webDist = ctx.config.webDist ?? new URL('../../web/dist', import.meta.url).pathname;
   const hasWeb = existsSync(join(webDist, 'index.html'));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DomainEventName, DomainEvents, Notification } from '@rvi/contracts';
 import type { AuditEntry } from '@rvi/evidence';
 import { notifications, outbox } from '../db/schema.ts';
-import { recordAudit, type AuditTarget } from '../modules/audit/audit.service.ts';
+import { recordAudit, type AuditTarget } from './audit-chain.ts';
 import type { Actor } from './actor.ts';
 import type { Db } from './db.ts';
 

@@ -4,7 +4,7 @@ import {
   UpdateOrgBody, UpdateUserBody,
   type AdminUserQuery as UserQ, type CreateOrgBody as CreateOrg, type CreateUserBody as CreateUser, type UpdateOrgBody as UpdateOrg, type UpdateUserBody as UpdateUser,
 } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { createOrg, createUser, listAllDevices, listOrgs, listUsers, updateOrg, updateUser } from './admin.service.ts';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { AuditEntryView, AuditVerifyResult, ErrorBody, SignedCheckpointView, VerifyWithCheckpointsBody } from '@rvi/contracts';
 import type { SignedCheckpoint } from '@rvi/evidence';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { auditScopeOf, listAudit, verifyAuditLog } from './audit.service.ts';
 

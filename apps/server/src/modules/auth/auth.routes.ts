@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ChangePasswordBody, ErrorBody, LoginBody, Me } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { globalCan } from '../../platform/policy.ts';
 import { changePassword, login, logout, sessionCookieName, setLocale } from './auth.service.ts';

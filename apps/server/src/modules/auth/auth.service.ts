@@ -7,7 +7,7 @@ import type { Database, Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { AppError, tooMany } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { loginFactorState } from './factors.service.ts';
+import { loginFactorState } from './factor-state.ts';
 
 /** Session cookie name over plain HTTP (development, tests). */
 export const SESSION_COOKIE = 'rvi_session';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorBody, FactorBody, FactorVerified, RecoveryCodes, TotpCodeBody, TotpEnrolment } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { confirmTotp, startTotpEnrolment, verifyFactor } from './factors.service.ts';
 

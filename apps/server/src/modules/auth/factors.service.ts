@@ -4,7 +4,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import * as OTPAuth from 'otpauth';
-import type { Role } from '@rvi/contracts';
 import { recoveryCodes, sessionFactors, totpFactors } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
@@ -14,9 +13,7 @@ import { qrSvg } from '../sessions/sessions.tokens.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { LoginThrottle, SessionStore } from './auth.service.ts';
 
-/** Roles that must have a second factor when RVI_REQUIRE_2FA is on: they approve releases and deletions, rotate keys. */
-export const SECOND_FACTOR_ROLES: readonly Role[] = ['supervisor', 'administrator'];
-export type FactorState = 'ok' | 'pending' | 'enrol';
+export { loginFactorState, SECOND_FACTOR_ROLES, type FactorState } from './factor-state.ts';
 const RECOVERY_CODES = 10;
 const PERIOD = 30;
 
@@ -33,14 +30,6 @@ const normaliseRecovery = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '
 
 function totpOf(secretBase32: string, username: string): OTPAuth.TOTP {
   return new OTPAuth.TOTP({ issuer: 'customs-rvi', label: username, algorithm: 'SHA1', digits: 6, period: PERIOD, secret: OTPAuth.Secret.fromBase32(secretBase32) });
-}
-
-/** The second-factor state a new login session starts in. */
-export async function loginFactorState(db: Db, userId: string, role: Role, requireSecondFactor: boolean): Promise<FactorState> {
-  const [t] = await db.select({ confirmedAt: totpFactors.confirmedAt }).from(totpFactors).where(eq(totpFactors.userId, userId)).limit(1);
-  if (t?.confirmedAt) return 'pending';
-  if (requireSecondFactor && SECOND_FACTOR_ROLES.includes(role)) return 'enrol';
-  return 'ok';
 }
 
 function sessionOf(actor: Actor): { userId: string; sessionId: string } {

@@ -1,5 +1,5 @@
 import { ROLES, type Role } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { systemActor } from '../../platform/actor.ts';
 import { createApiToken, listApiTokens, revokeApiToken, rotateApiToken } from './tokens.service.ts';
 

@@ -4,7 +4,7 @@ import {
   ApiToken, ApiTokenCallList, ApiTokenList, ApiTokenListQuery, ApiTokenScopes, ApiTokenSecret, CreateApiTokenBody, ErrorBody, IdParams,
   RotateApiTokenBody, type ApiTokenListQuery as ListQ, type CreateApiTokenBody as CreateBody, type RotateApiTokenBody as RotateBody,
 } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { createApiToken, listApiTokenCalls, listApiTokens, revokeApiToken, rotateApiToken, tokenScopes } from './tokens.service.ts';
 

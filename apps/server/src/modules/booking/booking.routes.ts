@@ -4,8 +4,9 @@ import {
   BookBody, ConnectionTestInput, DeviceInput, DeviceList, IdParams, InspectionOrder, MissedCheckResult, ReasonBody, RegisterRemoteBody, ScheduleVisitBody,
   SlotList, SlotsQuery,
 } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
+import { systemActor } from '../../platform/actor.ts';
 import { errors, withEffects } from '../orders/orders.http.ts';
 import {
   bookSlot, checkMissedAppointments, listDevices, listFreeSlots, recordConnectionTest, recordOperatorJoined, registerDevice, registerRemote,
@@ -15,6 +16,20 @@ import {
 const tags = ['booking'];
 const id = (req: { params: unknown }) => (req.params as IdParams).id;
 const Created = Type.Object({ id: Type.String() });
+
+/** Every minute: missed appointments and reminders (the same check a supervisor can run on demand). */
+export function installMissedAppointmentSweep(app: FastifyInstance, ctx: AppContext, everyMs = 60_000) {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    withEffects(ctx, (fx) => checkMissedAppointments(ctx.db, systemActor('missed-appointments'), {}, fx))
+      .catch((err) => app.log.error({ err }, 'missed-appointment sweep failed'))
+      .finally(() => { running = false; });
+  }, everyMs);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
+}
 
 export function bookingRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/orders/:id/register-remote', {

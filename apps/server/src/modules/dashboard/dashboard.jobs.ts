@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { refreshFigures, refreshPending } from './dashboard.refresh.ts';
 
 /** How often the figure tables catch up with the workflow when nobody is reading them. */

@@ -4,7 +4,7 @@ import {
   EnterpriseCostFigure, ErrorBody, FIGURES, FiguresQuery, HitRateFigure, InspectorThroughputFigure, LiveAlerts, LiveQueues, LiveSessions,
   ReleaseTimeFigure, RemoteShareFigure, type FigureName, type FiguresQuery as FiguresQ,
 } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { figureCsv, getFigure } from './dashboard.figures.ts';
 import { liveAlerts, liveQueues, liveSessions } from './dashboard.live.ts';

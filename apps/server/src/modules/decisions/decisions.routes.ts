@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   ApprovalQueue, Decision, DecisionInput, EnterpriseOutcome, EnterpriseOutcomeList, IdParams, RejectBody, ReviewBody,
 } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { errors, withEffects } from '../orders/orders.http.ts';
 import { approveDecision, listPendingApprovals, proposeDecision, refuseDecisionChange, rejectDecision } from './decisions.service.ts';

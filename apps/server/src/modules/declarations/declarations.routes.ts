@@ -4,7 +4,7 @@ import {
   ArrivalNoticeInput, DeclarationDetail, DeclarationInput, DeclarationList, DeclarationListQuery, ErrorBody, IdParams,
   ImportQuery, ImportResult, InspectionApplicationInput, Declaration,
 } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import {
   applyForInspection, fileArrivalNotice, updateArrivalNotice, getDeclaration, importDeclarations, listDeclarationsJson, submitDeclaration,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { DemoHistoryStatus, ErrorBody } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { readStatus } from './demo-history.service.ts';
 
 /** Progress of the demo history generated at first start (the figures fill in while it runs). */

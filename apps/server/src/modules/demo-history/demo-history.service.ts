@@ -18,7 +18,7 @@ import { resolve } from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
 import { addDays, dayNumber, isoWeekday, toWallClock, wallClockToInstant } from '@rvi/dispatch';
 import type { DemoHistoryStatus } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import {
   appointments, declarations, inspectionOrders, liveSessions, organisations, sessionEvents, systemSettings, users,
 } from '../../db/schema.ts';

@@ -4,7 +4,7 @@ import {
   CandidateList, DispatchRunBody, DispatchRunView, DispatchSettingsInput, IdParams, InspectionOrder, IsoDate, OrderSettings, ReassignBody, ReplayView,
   type DispatchRunBody as RunBody, type DispatchSettingsInput as SettingsBody, type ReassignBody as ReBody,
 } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { errors, withEffects } from '../orders/orders.http.ts';
 import { assignOrder, getRun, listCandidates, listRuns, reassignOrder, replayRun, runDispatch } from './dispatch.service.ts';

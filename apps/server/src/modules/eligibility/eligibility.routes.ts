@@ -4,7 +4,7 @@ import {
   DecideEligibilityBody, EligibilityView, IdParams, InspectionOrder, RuleSetInput, RuleSetView,
   type DecideEligibilityBody as DecideBody, type RuleSetInput as RulesBody,
 } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { errors, withEffects } from '../orders/orders.http.ts';
 import { decideEligibility, getEligibility, listRuleSets, saveRuleSet } from './eligibility.service.ts';

@@ -5,7 +5,7 @@ import {
   CaseList, CaseStory, DeletionApproval, DeletionRejectBody, DeletionRequestBody, DeletionRequestList, DeletionRequestView, ErrorBody, IdParams, KeyList,
   RetentionParams, RetentionPeriodBody, RetentionPolicyList, type RetentionRecordType,
 } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { errors } from '../orders/orders.http.ts';
 import { getCaseStory, listCases } from './case-story.service.ts';

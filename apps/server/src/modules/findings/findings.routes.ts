@@ -3,7 +3,7 @@ import {
   AcceptSuggestionBody, DismissSuggestionBody, Finding, FindingInput, IdParams, InspectionList, InspectionListQuery, InspectionView,
   SuggestedFinding,
 } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { errors, withEffects } from '../orders/orders.http.ts';
 import {

@@ -5,47 +5,20 @@ import {
   OrderDetail, OrderList, OrderListQuery, OrderSettings, PersonList, Plan, PlanQuery, ReasonBody, RosterInput,
   type AcceptApplicationBody as AcceptBody, type CreateOrderBody as CreateBody, type OrderListQuery as ListQuery, type PlanQuery as PlanQ,
 } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
-import { systemActor } from '../../platform/actor.ts';
 import { errors, withEffects } from './orders.http.ts';
 import {
   acceptApplication, cancelOrder, confirmArrival, createManualOrder, getOrder, getPlan, listOperators, listOrders, listPendingApplications, startInspection,
 } from './orders.service.ts';
 import { declareConflict, listInspectors, saveInspectorProfile, saveRoster, withdrawConflict } from './inspectors.service.ts';
 import { getOrderSettings, saveOrderSettings } from './orders.settings.ts';
-import { dispatchRoutes } from '../dispatch/dispatch.routes.ts';
-import { eligibilityRoutes } from '../eligibility/eligibility.routes.ts';
-import { bookingRoutes } from '../booking/booking.routes.ts';
-import { checkMissedAppointments } from '../booking/booking.service.ts';
 
 const tags = ['orders'];
 const id = (req: { params: unknown }) => (req.params as IdParams).id;
 
-/** Every route of issue 4 (orders, dispatch, eligibility, booking), and the missed-appointment sweep. */
-export function ordersModuleRoutes(app: FastifyInstance, ctx: AppContext) {
-  orderRoutes(app, ctx);
-  dispatchRoutes(app, ctx);
-  eligibilityRoutes(app, ctx);
-  bookingRoutes(app, ctx);
-  installMissedAppointmentSweep(app, ctx);
-}
-
-/** Every minute: missed appointments and reminders (the same check a supervisor can run on demand). */
-function installMissedAppointmentSweep(app: FastifyInstance, ctx: AppContext, everyMs = 60_000) {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    withEffects(ctx, (fx) => checkMissedAppointments(ctx.db, systemActor('missed-appointments'), {}, fx))
-      .catch((err) => app.log.error({ err }, 'missed-appointment sweep failed'))
-      .finally(() => { running = false; });
-  }, everyMs);
-  timer.unref();
-  app.addHook('onClose', async () => clearInterval(timer));
-}
-
-function orderRoutes(app: FastifyInstance, ctx: AppContext) {
+/** Inspection orders: lists, the plan, manual orders, arrival, start, cancellation; inspectors and rosters. */
+export function orderRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/orders', {
     config: { access: { action: 'order.read' } },
     schema: { tags, summary: 'Inspection orders you may see (enterprise: its own; customs: the office\'s), queue order', querystring: OrderListQuery, response: { 200: OrderList, ...errors } },

@@ -7,7 +7,7 @@ import { systemActor } from '../../platform/actor.ts';
 import { hashPassword } from '../auth/auth.service.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { importDeclarations } from '../declarations/declarations.service.ts';
-import { seedOrdersDemo } from '../orders/orders.seed.ts';
+import { seedOrdersDemo } from './demo.orders.ts';
 
 export const DEMO_USERS = [
   { username: 'admin', displayName: 'Liu Yang (administrator)', role: 'administrator', org: 'office' },

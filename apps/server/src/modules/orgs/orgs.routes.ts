@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { eq, or } from 'drizzle-orm';
 import { ErrorBody, Org } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { isEnterprise } from '../../platform/policy.ts';
 import { organisations } from '../../db/schema.ts';

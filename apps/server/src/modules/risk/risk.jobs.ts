@@ -1,10 +1,8 @@
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { systemActor } from '../../platform/actor.ts';
 import { eq } from 'drizzle-orm';
 import { declarations, riskModels } from '../../db/schema.ts';
 import { jobIdFor } from '../../platform/queue.ts';
-import { withEffects } from '../orders/orders.http.ts';
-import { createOrdersForSelection } from '../orders/orders.service.ts';
 import { drawSelection, SCORE_JOB, scoreDeclarations, TRAIN_JOB, trainAndRegister, unscoredDeclarationIds } from './risk.service.ts';
 
 /** Job payloads. Jobs are idempotent: scoring replaces a score, selection skips declarations already selected. */
@@ -14,7 +12,7 @@ export interface TrainJob { reason: string; requestedBy: string | null; includeL
 /**
  * Wires targeting into the workflow through the outbox (platform/outbox.ts): every filed or imported declaration is
  * scored off the request path, then a selection is drawn (per import batch, or for the single declaration), whose
- * `risk.selected` event becomes inspection orders. With the pg-boss queue started (serve), the outbox handlers send
+ * `risk.selected` event the orders module turns into inspection orders (modules/orders/index.ts). With the pg-boss queue started (serve), the outbox handlers send
  * jobs under ids derived from the event id (a repeated delivery is a no-op); without it (tests, CLI) they run the job
  * right there, so a failure is retried by the outbox either way.
  */
@@ -46,10 +44,6 @@ export function installRiskJobs(ctx: AppContext): void {
     const job: TrainJob = { reason: 'retrain on inspection outcomes', requestedBy: p.requestedBy, includeLabels: true };
     return ctx.queue ? ctx.queue.send(TRAIN_JOB, job, { id: jobIdFor(m.eventId, TRAIN_JOB), singletonKey: 'retrain', retryLimit: 1 }) : train(job);
   });
-  // Selected goods become inspection orders (one per declaration; a declaration that already has one is skipped, so a
-  // repeated delivery is harmless).
-  ctx.outbox.on('risk.selected', 'orders.create-for-selection', (p) =>
-    withEffects(ctx, (fx) => createOrdersForSelection(ctx.db, systemActor('risk.select'), { runId: p.runId, selected: p.selected }, fx)));
 
   if (ctx.queue) {
     ctx.queue.work<ScoreJob>(SCORE_JOB, async (d) => { await score(d); })

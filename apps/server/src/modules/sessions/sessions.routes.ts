@@ -7,7 +7,7 @@ import {
   GuidanceBody, Id, IdParams, InviteResult, IssueLinkBody, SendLinkBody, OperatorSessionList, RedeemBody, RedeemResult, SessionDetail, SessionEvent, SessionList, SessionListQuery, SessionStep,
   SnapshotUploadQuery, SnapshotUploadResult, StepResultBody,
 } from '@rvi/contracts';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import { DEVICE_KEY_PROTOCOL_PREFIX } from '@rvi/contracts';
 import type { ObjectStore } from '../../adapters/object-store.ts';
 import { actorOf } from '../../platform/http.ts';

@@ -3,7 +3,7 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { AppContext } from '../../app.ts';
+import type { AppContext } from '../../platform/context.ts';
 import type { ObjectStore } from '../../adapters/object-store.ts';
 import { readSnapshot, unreadSnapshots, VisionRunner, type SnapshotRef } from './vision.service.ts';
 

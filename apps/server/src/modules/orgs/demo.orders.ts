@@ -8,7 +8,7 @@ import type { Db } from '../../platform/db.ts';
 import { isoWeekday, dayNumber } from '@rvi/dispatch';
 import { activeRuleSet } from '../eligibility/eligibility.service.ts';
 import { GOODS_CATEGORIES } from '@rvi/contracts';
-import { addDaysTo, ensureOrderSettings, loadOrderSettings, officeToday } from './orders.settings.ts';
+import { addDaysTo, ensureOrderSettings, loadOrderSettings, officeToday } from '../orders/orders.settings.ts';
 
 const ROSTER_DAYS = 56;
 
