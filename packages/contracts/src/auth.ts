@@ -80,3 +80,28 @@ export const RecoveryCodes = Type.Object({ recoveryCodes: Type.Array(Type.String
 export type RecoveryCodes = Static<typeof RecoveryCodes>;
 export const FactorVerified = Type.Object({ method: Type.Union([Type.Literal('totp'), Type.Literal('recovery_code')]), recoveryCodesLeft: Type.Integer() });
 export type FactorVerified = Static<typeof FactorVerified>;
+
+/** The sign-in methods this server offers besides local passwords (the login page shows a button for OpenID Connect). */
+export const SsoOptions = Type.Object({
+  /** OpenID Connect single sign-on for customs staff; null when not configured. */
+  oidc: Type.Union([Type.Object({ name: Type.String(), startUrl: Type.String() }), Type.Null()]),
+  /** LDAP: customs staff sign in with their directory user name and password in the ordinary form. */
+  ldap: Type.Boolean(),
+});
+export type SsoOptions = Static<typeof SsoOptions>;
+
+export const OidcStartQuery = Type.Object({
+  /** A path on this site to open after signing in (default `/`). */
+  returnTo: Type.Optional(Type.String({ maxLength: 1000 })),
+}, { additionalProperties: false });
+export type OidcStartQuery = Static<typeof OidcStartQuery>;
+
+/** What the identity provider sends back (RFC 6749 §4.1.2; providers add e.g. `iss`, `session_state`). */
+export const OidcCallbackQuery = Type.Object({
+  code: Type.Optional(Type.String({ maxLength: 4096 })),
+  state: Type.Optional(Type.String({ maxLength: 1024 })),
+  error: Type.Optional(Type.String({ maxLength: 200 })),
+  error_description: Type.Optional(Type.String({ maxLength: 2000 })),
+  iss: Type.Optional(Type.String({ maxLength: 2000 })),
+}, { additionalProperties: Type.String({ maxLength: 4096 }) });
+export type OidcCallbackQuery = Static<typeof OidcCallbackQuery>;

@@ -70,3 +70,64 @@ test('config: role combinations', () => {
   assert.deepEqual(loadCheckedConfig({ RVI_ROLES: 'media,api', DATABASE_URL: 'postgres://x/y' }).roles, ['api', 'media']);
   assert.throws(() => checkRoles({ roles: ['media'], databaseUrl: 'postgres://x/y' }, '--roles'), (e: unknown) => e instanceof ConfigError && e.variable === '--roles');
 });
+
+test('config: OpenID Connect single sign-on (issuer, client, redirect, claim mapping), refused with the variable named', () => {
+  assert.equal(loadConfig({}).oidc, null);
+  const base = { RVI_OIDC_ISSUER: 'https://id.customs.example/realms/staff', RVI_OIDC_CLIENT_ID: 'customs-rvi', RVI_OIDC_CLIENT_SECRET: 's3cret', RVI_OIDC_ROLE_MAP: 'rvi-inspectors=inspector; rvi-supervisors=supervisor' };
+  const c = loadConfig({ ...base, RVI_PUBLIC_URL: 'https://rvi.customs.example' }).oidc!;
+  assert.equal(c.redirectUrl, 'https://rvi.customs.example/api/auth/oidc/callback', 'default: the public URL\'s callback');
+  assert.deepEqual(c.roleMap, [['rvi-inspectors', 'inspector'], ['rvi-supervisors', 'supervisor']]);
+  assert.equal(c.roleClaim, 'roles');
+  assert.equal(c.officeClaim, 'customs_office');
+  assert.equal(c.usernameClaim, 'preferred_username');
+  assert.equal(c.scopes, 'openid profile email');
+  assert.deepEqual(c.mfaAmr, [], 'default: the provider\'s amr never stands in for the second factor');
+  assert.equal(c.allowInsecureHttp, false);
+  const nested = loadConfig({ ...base, RVI_OIDC_REDIRECT_URL: 'https://rvi.example/api/auth/oidc/callback', RVI_OIDC_ROLE_CLAIM: 'realm_access.roles', RVI_OIDC_MFA_AMR: 'mfa, otp', RVI_OIDC_ROLE_MAP: 'cn=a,ou=g=auditor' }).oidc!;
+  assert.equal(nested.roleClaim, 'realm_access.roles');
+  assert.deepEqual(nested.mfaAmr, ['mfa', 'otp']);
+  assert.deepEqual(nested.roleMap, [['cn=a,ou=g', 'auditor']], 'split at the last "="');
+  assert.equal(loadConfig({ ...base, RVI_OIDC_ISSUER: 'http://127.0.0.1:9000', RVI_PUBLIC_URL: 'http://localhost:8080' }).oidc!.allowInsecureHttp, true, 'plain http on loopback (development)');
+  for (const [env, name] of [
+    [{ RVI_OIDC_CLIENT_ID: 'x' }, 'RVI_OIDC_ISSUER'],
+    [{ ...base, RVI_OIDC_ISSUER: 'http://id.customs.example' }, 'RVI_OIDC_ISSUER'],
+    [{ ...base, RVI_OIDC_ISSUER: 'not a url' }, 'RVI_OIDC_ISSUER'],
+    [{ ...base, RVI_OIDC_CLIENT_ID: '' }, 'RVI_OIDC_CLIENT_ID'],
+    [base, 'RVI_OIDC_REDIRECT_URL'],
+    [{ ...base, RVI_OIDC_REDIRECT_URL: 'https://rvi.example/elsewhere' }, 'RVI_OIDC_REDIRECT_URL'],
+    [{ ...base, RVI_PUBLIC_URL: 'https://rvi.example', RVI_OIDC_ROLE_MAP: '' }, 'RVI_OIDC_ROLE_MAP'],
+    [{ ...base, RVI_PUBLIC_URL: 'https://rvi.example', RVI_OIDC_ROLE_MAP: 'staff=enterprise_user' }, 'RVI_OIDC_ROLE_MAP'],
+    [{ ...base, RVI_PUBLIC_URL: 'https://rvi.example', RVI_OIDC_ROLE_MAP: 'staff' }, 'RVI_OIDC_ROLE_MAP'],
+    [{ ...base, RVI_PUBLIC_URL: 'https://rvi.example', RVI_OIDC_SCOPES: 'profile' }, 'RVI_OIDC_SCOPES'],
+    [{ ...base, RVI_PUBLIC_URL: 'https://rvi.example', RVI_OIDC_ROLE_CLAIM: 'roles[0]' }, 'RVI_OIDC_ROLE_CLAIM'],
+  ] as [Record<string, string>, string][]) {
+    assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.variable === name, JSON.stringify(env));
+  }
+});
+
+test('config: LDAP bind (direct DN or search then bind, group → role, office attribute), refused with the variable named', () => {
+  assert.equal(loadConfig({}).ldap, null);
+  const direct = loadConfig({ RVI_LDAP_URL: 'ldaps://ldap.customs.example:636', RVI_LDAP_BIND_DN: 'uid={username},ou=people,dc=customs,dc=example', RVI_LDAP_ROLE_MAP: 'cn=rvi-inspectors,ou=groups,dc=customs,dc=example=inspector' }).ldap!;
+  assert.equal(direct.bindDnTemplate, 'uid={username},ou=people,dc=customs,dc=example');
+  assert.deepEqual(direct.roleMap, [['cn=rvi-inspectors,ou=groups,dc=customs,dc=example', 'inspector']]);
+  assert.equal(direct.officeAttribute, 'departmentNumber');
+  assert.equal(direct.groupBase, null, 'default: the entry\'s memberOf');
+  const search = loadConfig({ RVI_LDAP_URL: 'ldap://127.0.0.1:3890', RVI_LDAP_SEARCH_BASE: 'ou=people,dc=x', RVI_LDAP_SEARCH_DN: 'cn=reader,dc=x', RVI_LDAP_SEARCH_PASSWORD: 'pw', RVI_LDAP_GROUP_BASE: 'ou=groups,dc=x', RVI_LDAP_ROLE_MAP: 'rvi-supervisors=supervisor', RVI_LDAP_OFFICE_ATTRIBUTE: 'ou' }).ldap!;
+  assert.equal(search.searchFilter, '(uid={username})');
+  assert.equal(search.groupFilter, '(member={dn})');
+  assert.equal(search.officeAttribute, 'ou');
+  for (const [env, name] of [
+    [{ RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_URL'],
+    [{ RVI_LDAP_URL: 'http://ldap', RVI_LDAP_BIND_DN: 'uid={username}', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_URL'],
+    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_BIND_DN'],
+    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_BIND_DN: 'uid=fixed,dc=x', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_BIND_DN'],
+    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_SEARCH_FILTER: 'uid={username}', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_SEARCH_FILTER'],
+    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_SEARCH_DN: 'cn=r,dc=x', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_SEARCH_PASSWORD'],
+    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x' }, 'RVI_LDAP_ROLE_MAP'],
+    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_ROLE_MAP: 'a=onsite_operator' }, 'RVI_LDAP_ROLE_MAP'],
+    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_ROLE_MAP: 'a=inspector', RVI_LDAP_OFFICE_ATTRIBUTE: 'bad attr' }, 'RVI_LDAP_OFFICE_ATTRIBUTE'],
+    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_ROLE_MAP: 'a=inspector', RVI_LDAP_TIMEOUT_MS: '5' }, 'RVI_LDAP_TIMEOUT_MS'],
+  ] as [Record<string, string>, string][]) {
+    assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.variable === name, JSON.stringify(env));
+  }
+});

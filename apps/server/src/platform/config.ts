@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { retentionConfigOf, type RetentionConfig } from './retention-config.ts';
 import type { S3StoreConfig } from '../adapters/s3-object-store.ts';
+import { CUSTOMS_ROLES, type Role as UserRole } from '@rvi/contracts';
 
 /** Validated configuration from environment variables. A bad value is reported by name and the process exits with code 2. */
 export interface Config {
@@ -81,6 +82,10 @@ export interface Config {
   objectStore: { kind: 'local' } | ({ kind: 's3' } & S3StoreConfig);
   /** What this process does (`rvi serve --roles api,worker,media`, or RVI_ROLES): all three by default. */
   roles: Role[];
+  /** OpenID Connect single sign-on for customs staff (RVI_OIDC_*: issuer, client, claim mapping); null: off. */
+  oidc: OidcConfig | null;
+  /** LDAP bind for customs staff through the username/password form (RVI_LDAP_*); null: off. */
+  ldap: LdapConfig | null;
 }
 
 export const ROLES = ['api', 'worker', 'media'] as const;
@@ -252,6 +257,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     nationalAuditors: (env.RVI_NATIONAL_AUDITORS ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     objectStore: objectStoreOf(env),
     roles: env.RVI_ROLES?.trim() ? rolesOf(env.RVI_ROLES) : [...ROLES],
+    oidc: oidcOf(env, publicUrl),
+    ldap: ldapOf(env),
     ...overrides,
   };
 }
@@ -296,4 +303,166 @@ function trustProxyOf(env: NodeJS.ProcessEnv): Config['trustProxy'] {
     if (!IP_OR_CIDR.test(x)) throw new ConfigError('RVI_TRUST_PROXY', `"${x}" is not an address, a CIDR range, loopback, linklocal or uniquelocal`);
   }
   return list;
+}
+
+/** A claim or directory value → a role of customs-rvi, in the order configured (the first value that maps wins). */
+export type RoleMap = ReadonlyArray<readonly [value: string, role: UserRole]>;
+
+/** OpenID Connect relying party (authorisation code flow with PKCE, state and nonce). */
+export interface OidcConfig {
+  /** RVI_OIDC_ISSUER: the provider's issuer URL (discovery at `/.well-known/openid-configuration`). */
+  issuer: string;
+  clientId: string;
+  /** RVI_OIDC_CLIENT_SECRET (client_secret_basic); null: a public client (PKCE only). */
+  clientSecret: string | null;
+  /** RVI_OIDC_REDIRECT_URL: registered at the provider; default RVI_PUBLIC_URL + /api/auth/oidc/callback. */
+  redirectUrl: string;
+  scopes: string;
+  /** RVI_OIDC_PROVIDER_NAME: shown on the login page ("Sign in with …"). */
+  providerName: string;
+  usernameClaim: string;
+  /** RVI_OIDC_ROLE_CLAIM: a claim (dotted path, e.g. realm_access.roles) holding a string or an array of strings. */
+  roleClaim: string;
+  roleMap: RoleMap;
+  /** RVI_OIDC_OFFICE_CLAIM: the claim holding the customs office's code (organisations.code). */
+  officeClaim: string;
+  /**
+   * RVI_OIDC_MFA_AMR: `amr` values of the ID token that count as the second factor (e.g. `mfa,otp,hwk`). Empty
+   * (the default): the IdP's authentication never replaces customs-rvi's own second factor.
+   */
+  mfaAmr: string[];
+  /** The issuer is plain http on a loopback address (development and tests only; refused for any other host). */
+  allowInsecureHttp: boolean;
+}
+
+/** LDAP simple bind (direct DN template, or search then bind) with group → role and an office attribute. */
+export interface LdapConfig {
+  url: string;
+  /** RVI_LDAP_BIND_DN: e.g. `uid={username},ou=people,dc=customs,dc=example`; null: search for the entry first. */
+  bindDnTemplate: string | null;
+  searchBase: string | null;
+  /** RVI_LDAP_SEARCH_FILTER (default `(uid={username})`); `{username}` is escaped (RFC 4515). */
+  searchFilter: string;
+  /** RVI_LDAP_SEARCH_DN / RVI_LDAP_SEARCH_PASSWORD: the account that searches (unset: anonymous search). */
+  searchDn: string | null;
+  searchPassword: string | null;
+  /** RVI_LDAP_GROUP_BASE: groups are searched here (`(member={dn})`); unset: the entry's `memberOf` attribute. */
+  groupBase: string | null;
+  groupFilter: string;
+  /** RVI_LDAP_ROLE_MAP: group DN or cn → role. */
+  roleMap: RoleMap;
+  /** RVI_LDAP_OFFICE_ATTRIBUTE (default `departmentNumber`): the customs office's code. */
+  officeAttribute: string;
+  displayNameAttribute: string;
+  mailAttribute: string;
+  timeoutMs: number;
+}
+
+/**
+ * `value=role;value=role`: entries separated by `;`, each split at its last `=` (DNs contain `=` and `,`). Only
+ * customs roles: single sign-on is for customs staff (enterprise users keep local passwords).
+ */
+export function roleMapOf(raw: string, name: string): RoleMap {
+  const out: [string, UserRole][] = [];
+  for (const entry of raw.split(';').map((x) => x.trim()).filter(Boolean)) {
+    const at = entry.lastIndexOf('=');
+    const value = at > 0 ? entry.slice(0, at).trim() : '';
+    const role = (at > 0 ? entry.slice(at + 1).trim() : '') as UserRole;
+    if (!value || !role) throw new ConfigError(name, `each entry must be value=role (entries separated by ";"), got "${entry}"`);
+    if (!CUSTOMS_ROLES.includes(role)) throw new ConfigError(name, `"${role}" in "${entry}" is not a customs role (${CUSTOMS_ROLES.join(', ')}): single sign-on is for customs staff`);
+    out.push([value, role]);
+  }
+  if (!out.length) throw new ConfigError(name, 'must map at least one value to a role, e.g. "rvi-inspectors=inspector;rvi-supervisors=supervisor"');
+  return out;
+}
+
+const claimName = (env: NodeJS.ProcessEnv, name: string, def: string): string => {
+  const v = env[name]?.trim() || def;
+  if (!/^[A-Za-z0-9_:\-/]+(\.[A-Za-z0-9_:\-/]+)*$/.test(v)) throw new ConfigError(name, `must be a claim name (dots for nested claims), got "${v}"`);
+  return v;
+};
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function oidcOf(env: NodeJS.ProcessEnv, publicUrl: string | null): OidcConfig | null {
+  const raw = env.RVI_OIDC_ISSUER?.trim();
+  if (!raw) {
+    for (const n of ['RVI_OIDC_CLIENT_ID', 'RVI_OIDC_CLIENT_SECRET', 'RVI_OIDC_ROLE_MAP']) {
+      if (env[n]?.trim()) throw new ConfigError('RVI_OIDC_ISSUER', `must be set when ${n} is (OpenID Connect is turned on by its issuer)`);
+    }
+    return null;
+  }
+  let issuer: URL;
+  try { issuer = new URL(raw); } catch { throw new ConfigError('RVI_OIDC_ISSUER', `must be the provider's issuer URL (https://…), got "${raw}"`); }
+  const insecure = issuer.protocol === 'http:';
+  if (issuer.protocol !== 'https:' && !(insecure && LOOPBACK.has(issuer.hostname))) {
+    throw new ConfigError('RVI_OIDC_ISSUER', `must be an https:// URL (plain http only on a loopback address, for development), got "${raw}"`);
+  }
+  if (issuer.search || issuer.hash || issuer.username) throw new ConfigError('RVI_OIDC_ISSUER', `must have no query, fragment or credentials: "${raw}"`);
+  const clientId = env.RVI_OIDC_CLIENT_ID?.trim();
+  if (!clientId) throw new ConfigError('RVI_OIDC_CLIENT_ID', 'is required with RVI_OIDC_ISSUER: the client id registered at the provider');
+  const redirectRaw = env.RVI_OIDC_REDIRECT_URL?.trim() || (publicUrl ? `${publicUrl}/api/auth/oidc/callback` : '');
+  if (!redirectRaw) throw new ConfigError('RVI_OIDC_REDIRECT_URL', 'is required with RVI_OIDC_ISSUER when RVI_PUBLIC_URL is not set (e.g. https://rvi.customs.example/api/auth/oidc/callback)');
+  let redirect: URL | null = null;
+  try { redirect = new URL(redirectRaw); } catch { /* reported below */ }
+  if (!redirect || (redirect.protocol !== 'https:' && redirect.protocol !== 'http:') || redirect.pathname !== '/api/auth/oidc/callback' || redirect.search || redirect.hash) {
+    throw new ConfigError('RVI_OIDC_REDIRECT_URL', `must be this server's http(s)://host[:port]/api/auth/oidc/callback, got "${redirectRaw}"`);
+  }
+  const roleMapRaw = env.RVI_OIDC_ROLE_MAP?.trim();
+  if (!roleMapRaw) throw new ConfigError('RVI_OIDC_ROLE_MAP', 'is required with RVI_OIDC_ISSUER: claim values to roles, e.g. "rvi-inspectors=inspector;rvi-supervisors=supervisor"');
+  const scopes = env.RVI_OIDC_SCOPES?.trim() || 'openid profile email';
+  if (!scopes.split(/\s+/).includes('openid')) throw new ConfigError('RVI_OIDC_SCOPES', `must include "openid", got "${scopes}"`);
+  return {
+    issuer: raw,
+    clientId,
+    clientSecret: env.RVI_OIDC_CLIENT_SECRET?.trim() || null,
+    redirectUrl: redirect.href,
+    scopes,
+    providerName: env.RVI_OIDC_PROVIDER_NAME?.trim() || 'single sign-on',
+    usernameClaim: claimName(env, 'RVI_OIDC_USERNAME_CLAIM', 'preferred_username'),
+    roleClaim: claimName(env, 'RVI_OIDC_ROLE_CLAIM', 'roles'),
+    roleMap: roleMapOf(roleMapRaw, 'RVI_OIDC_ROLE_MAP'),
+    officeClaim: claimName(env, 'RVI_OIDC_OFFICE_CLAIM', 'customs_office'),
+    mfaAmr: (env.RVI_OIDC_MFA_AMR ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    allowInsecureHttp: insecure,
+  };
+}
+
+function ldapOf(env: NodeJS.ProcessEnv): LdapConfig | null {
+  const url = env.RVI_LDAP_URL?.trim();
+  if (!url) {
+    for (const n of ['RVI_LDAP_BIND_DN', 'RVI_LDAP_SEARCH_BASE', 'RVI_LDAP_ROLE_MAP']) {
+      if (env[n]?.trim()) throw new ConfigError('RVI_LDAP_URL', `must be set when ${n} is (LDAP is turned on by its URL)`);
+    }
+    return null;
+  }
+  if (!/^ldaps?:\/\/[A-Za-z0-9.[\]:-]+(:\d+)?\/?$/.test(url)) throw new ConfigError('RVI_LDAP_URL', `must be ldap://host[:port] or ldaps://host[:port], got "${url}"`);
+  const bindDnTemplate = env.RVI_LDAP_BIND_DN?.trim() || null;
+  const searchBase = env.RVI_LDAP_SEARCH_BASE?.trim() || null;
+  if (!bindDnTemplate && !searchBase) throw new ConfigError('RVI_LDAP_BIND_DN', 'or RVI_LDAP_SEARCH_BASE is required with RVI_LDAP_URL: how to find the entry of a username');
+  if (bindDnTemplate && !bindDnTemplate.includes('{username}')) throw new ConfigError('RVI_LDAP_BIND_DN', `must contain {username}, e.g. uid={username},ou=people,dc=customs,dc=example; got "${bindDnTemplate}"`);
+  const searchFilter = env.RVI_LDAP_SEARCH_FILTER?.trim() || '(uid={username})';
+  if (!/^\(.*\{username\}.*\)$/.test(searchFilter)) throw new ConfigError('RVI_LDAP_SEARCH_FILTER', `must be an LDAP filter in parentheses containing {username}, got "${searchFilter}"`);
+  const groupFilter = env.RVI_LDAP_GROUP_FILTER?.trim() || '(member={dn})';
+  if (!/^\(.*\{dn\}.*\)$/.test(groupFilter)) throw new ConfigError('RVI_LDAP_GROUP_FILTER', `must be an LDAP filter in parentheses containing {dn}, got "${groupFilter}"`);
+  const searchDn = env.RVI_LDAP_SEARCH_DN?.trim() || null;
+  const searchPassword = env.RVI_LDAP_SEARCH_PASSWORD ?? null;
+  if (searchDn && !searchPassword) throw new ConfigError('RVI_LDAP_SEARCH_PASSWORD', 'is required with RVI_LDAP_SEARCH_DN');
+  const roleMapRaw = env.RVI_LDAP_ROLE_MAP?.trim();
+  if (!roleMapRaw) throw new ConfigError('RVI_LDAP_ROLE_MAP', 'is required with RVI_LDAP_URL: group DN or cn to role, e.g. "cn=rvi-inspectors,ou=groups,dc=customs,dc=example=inspector;rvi-supervisors=supervisor"');
+  const attr = (name: string, def: string) => {
+    const v = env[name]?.trim() || def;
+    if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(v)) throw new ConfigError(name, `must be an attribute name, got "${v}"`);
+    return v;
+  };
+  return {
+    url, bindDnTemplate, searchBase, searchFilter, searchDn, searchPassword,
+    groupBase: env.RVI_LDAP_GROUP_BASE?.trim() || null,
+    groupFilter,
+    roleMap: roleMapOf(roleMapRaw, 'RVI_LDAP_ROLE_MAP'),
+    officeAttribute: attr('RVI_LDAP_OFFICE_ATTRIBUTE', 'departmentNumber'),
+    displayNameAttribute: attr('RVI_LDAP_DISPLAY_NAME_ATTRIBUTE', 'cn'),
+    mailAttribute: attr('RVI_LDAP_MAIL_ATTRIBUTE', 'mail'),
+    timeoutMs: int(env, 'RVI_LDAP_TIMEOUT_MS', 5000, 500, 60_000),
+  };
 }

@@ -5,6 +5,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { globalCan } from '../../platform/policy.ts';
 import { changePassword, login, logout, sessionCookieName, setLocale } from './auth.service.ts';
+import { ssoRoutes } from './sso.routes.ts';
 
 export function authRoutes(app: FastifyInstance, ctx: AppContext) {
   const COOKIE = sessionCookieName(ctx.config.secureCookies);
@@ -52,6 +53,9 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext) {
     await setLocale(ctx.db, ctx.sessions, actorOf(req), (req.body as { locale: string }).locale);
     return reply.status(204).send();
   });
+
+  // single sign-on (OpenID Connect) and the sign-in methods the login page offers
+  ssoRoutes(app, ctx);
 }
 
 function presentMe(u: NonNullable<Awaited<ReturnType<AppContext['sessions']['resolve']>>>): Me {
