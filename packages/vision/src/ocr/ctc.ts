@@ -29,10 +29,15 @@ export function decodeCtc(probs: Float32Array, batch: number, steps: number, cla
     let prevIdx = -1;
     for (let t = 0; t < steps; t++) {
       const base = (b * steps + t) * classes;
-      let best = 0, bestP = -1;
-      for (let c = 0; c < classes; c++) {
-        const p = probs[base + c];
-        if (p > bestP) { bestP = p; best = c; }
+      let best = 0, bestP = probs[base];
+      // Softmax output (rows sum to 1 within 2e-6): a class above 0.501 is the arg max, and most steps are a confident
+      // blank. Skipping the scan of the other 6,624 classes there gives the same result (the scan was ~13 ms of an
+      // image's main-thread time).
+      if (bestP <= 0.501) {
+        for (let c = 1; c < classes; c++) {
+          const p = probs[base + c];
+          if (p > bestP) { bestP = p; best = c; }
+        }
       }
       if (best !== 0 && best !== prevIdx) {
         const alternatives: Array<{ char: string; prob: number }> = [];

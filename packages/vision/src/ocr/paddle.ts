@@ -7,7 +7,6 @@
  * whole image costs about one detection pass plus one batched recognition pass.
  */
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -84,10 +83,11 @@ export class PaddleOcr {
 
   private constructor(
     private readonly det: ort.InferenceSession,
-    /** One recognition session per thread: line batches are small, and two single-threaded runs side by side use two
-     *  cores far better than one run split across two threads (intra-op threading pays off on the detector's one big
-     *  input, not on 48-pixel-high lines). */
-    private readonly recs: ort.InferenceSession[],
+    /** One recognition session using every thread it is given. onnxruntime-node runs a session synchronously on the
+     *  calling thread (`run` is a setImmediate around a blocking call), so two sessions "side by side" on one JS
+     *  thread take turns: measured, two single-threaded sessions took 119 ms for what one two-threaded session does
+     *  in 75 ms (4 lines × 160 px, twice). */
+    private readonly rec: ort.InferenceSession,
     private readonly cls: ort.InferenceSession,
     private readonly dictionary: string[],
   ) {}
@@ -101,18 +101,16 @@ export class PaddleOcr {
       // measured on 2 shared cores, recognition went from 111 ms to 27 ms a line with spinning off.
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     };
-    const recThreads = Math.max(1, Math.min(threads ?? availableParallelism(), 4));
-    const single: ort.InferenceSession.SessionOptions = { ...sessionOptions, intraOpNumThreads: 1, interOpNumThreads: 1 };
-    const [det, recs, cls, dictText] = await Promise.all([
+    const [det, rec, cls, dictText] = await Promise.all([
       ort.InferenceSession.create(paths.detection, sessionOptions),
-      Promise.all(Array.from({ length: recThreads }, () => ort.InferenceSession.create(paths.recognition, single))),
+      ort.InferenceSession.create(paths.recognition, sessionOptions),
       ort.InferenceSession.create(paths.classifier, sessionOptions),
       readFile(paths.dictionary, 'utf8'),
     ]);
     const dictionary = dictText.split(/\r?\n/);
     if (dictionary[dictionary.length - 1] === '') dictionary.pop();
     dictionary.push(' '); // PaddleOCR's use_space_char: the last class is a space
-    return new PaddleOcr(det, recs, cls, dictionary);
+    return new PaddleOcr(det, rec, cls, dictionary);
   }
 
   /**
@@ -120,7 +118,7 @@ export class PaddleOcr {
    * the whole process at teardown ("terminate called after throwing an instance of 'Napi::Error'", seen in tests).
    */
   async release(): Promise<void> {
-    await Promise.all([this.det, ...this.recs, this.cls].map((s) => s.release()));
+    await Promise.all([this.det, this.rec, this.cls].map((s) => s.release()));
   }
 
   /** Finds text regions. Rectangles are returned in image pixels, oriented for reading. */
@@ -190,8 +188,8 @@ export class PaddleOcr {
       if (cur && cur.length < REC_BATCH && item.w <= Math.max(REC_MIN_WIDTH, cur[0].w) * 1.1) cur.push(item);
       else batches.push([item]);
     }
-    // Batches go to the sessions in turn, each session working through its share one batch at a time.
-    const runBatch = async (batch: typeof items, rec: ort.InferenceSession) => {
+    const runBatch = async (batch: typeof items) => {
+      const rec = this.rec;
       const bw = Math.max(REC_MIN_WIDTH, ...batch.map((b) => b.w));
       const per = 3 * REC_HEIGHT * bw;
       const input = new Float32Array(per * batch.length); // zero = mid grey after normalisation
@@ -207,16 +205,7 @@ export class PaddleOcr {
         results[b.index] = { text: line.text, confidence: line.confidence, chars: line.chars, steps: ownSteps, flipped: b.flip };
       });
     };
-    // Widest first, each to the session with the least work queued (a greedy balance of padded widths).
-    const queues = this.recs.map(() => ({ load: 0, batches: [] as Array<typeof items> }));
-    for (const batch of batches.slice().reverse()) {
-      const q = queues.reduce((a, b) => (b.load < a.load ? b : a));
-      q.load += Math.max(REC_MIN_WIDTH, ...batch.map((b) => b.w)) * batch.length;
-      q.batches.push(batch);
-    }
-    await Promise.all(queues.map(async (q, i) => {
-      for (const batch of q.batches) await runBatch(batch, this.recs[i]);
-    }));
+    for (const batch of batches) await runBatch(batch);
     return results;
   }
 
