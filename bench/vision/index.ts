@@ -5,7 +5,8 @@
  *   npm run bench -- vision [--skip-live]
  * Last line: vision: container_recall=… container_false=… seal_recall=… carton_fields=… ms_per_image_p50=…
  *   real_container_recall=… real_container_false=… real_ms_p50=… real_12mp_ms_p50=… live_read_s=… live_cpu_pct=…
- *   objects_ms_p50=…
+ *   objects_ms_p50=… real_labels_ms_p50=… real_12mp_labels_ms_p50=… (the last two: the same photos read without the object
+ *   detector, i.e. the label reading alone)
  * Timings are wall clock on a machine shared with others: the load average is printed with them, and so is the CPU
  * time per image (user + system of this process, all threads), which other processes disturb far less.
  */
@@ -43,7 +44,7 @@ const misses: string[] = [];
 interface Timed { ms: number; cpuMs: number }
 
 /** Reads every file of a truth set through the CLI's code, timing each (wall and CPU). */
-async function run(engine: VisionEngine, dir: string, truth: Truth[], score: (t: Truth, out: ReturnType<typeof contract>) => void): Promise<Timed[]> {
+async function run(engine: VisionEngine, dir: string, truth: Truth[], score: (t: Truth, out: ReturnType<typeof contract>) => void, options: { objects?: boolean } = {}): Promise<Timed[]> {
   const times: Timed[] = [];
   const byFile = new Map(truth.map((t) => [join(dir, t.file), t]));
   let t0 = performance.now();
@@ -56,7 +57,7 @@ async function run(engine: VisionEngine, dir: string, truth: Truth[], score: (t:
     else misses.push(`${t.file}: error ${String(result.error)}`);
     t0 = performance.now();
     c0 = process.cpuUsage();
-  }, { engine, barcodes: true });
+  }, { engine, barcodes: true, objects: options.objects });
   return times;
 }
 
@@ -106,6 +107,8 @@ let realTotal = 0, realFound = 0, realFalse = 0, sizeTotal = 0, sizeRight = 0;
 let realTimes: Timed[] = [];
 let realBest: number[] = [];
 let bigTimes: Timed[] = [];
+let labelTimes: Timed[] = [];
+let bigLabelTimes: Timed[] = [];
 if (realDir) {
   const truth: Truth[] = JSON.parse(readFileSync(join(realDir, 'truth.json'), 'utf8'));
   console.log(`container-photos: ${truth.length} real photos, load ${load()}`);
@@ -123,6 +126,13 @@ if (realDir) {
   const again1 = await run(engine, realDir, truth, () => {});
   const again2 = await run(engine, realDir, truth, () => {});
   realBest = realTimes.map((t, i) => Math.min(t.ms, again1[i].ms, again2[i].ms));
+  // The label reading alone (text, numbers, barcodes; no object detector): what the inspector waits for. CenterNet
+  // costs ~300 ms of CPU a photo on its own thread, more than the whole OCR, so a full reading cannot be faster than it.
+  const labelsOnly = (label: string) => (t: Truth, out: ReturnType<typeof contract>) => {
+    for (const c of t.containerNumbers ?? []) if (!out.containerNumbers.includes(c)) misses.push(`${label} ${t.file}: ${c} missed`);
+    for (const c of out.containerNumbers) if (!(t.containerNumbers ?? []).includes(c)) misses.push(`${label} ${t.file}: FALSE container ${c}`);
+  };
+  labelTimes = await run(engine, realDir, truth, labelsOnly('labels-only'), { objects: false });
 
   // 12-megapixel photos: the real photos scaled up to 4000×3000 (what a phone camera saves), as JPEG files.
   const tmp = mkdtempSync(join(tmpdir(), 'rvi-bench-12mp-'));
@@ -139,6 +149,7 @@ if (realDir) {
     bigTimes = await run(engine, tmp, big, (t, out) => {
       for (const c of t.containerNumbers ?? []) if (!out.containerNumbers.includes(c)) misses.push(`12mp ${t.file}: ${c} missed`);
     });
+    bigLabelTimes = await run(engine, tmp, big, labelsOnly('12mp labels-only'), { objects: false });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -154,6 +165,7 @@ const cpu = (xs: Timed[]) => xs.map((x) => x.cpuMs);
 console.log(`cargo: images=${cargoTimes.length} ms_p50=${pct(ms(cargoTimes), 0.5).toFixed(0)} ms_p90=${pct(ms(cargoTimes), 0.9).toFixed(0)} cpu_ms_p50=${pct(cpu(cargoTimes), 0.5).toFixed(0)}`);
 console.log(`real: photos=${realTimes.length} size_type=${sizeRight}/${sizeTotal} ms_p50=${pct(ms(realTimes), 0.5).toFixed(0)} ms_p90=${pct(ms(realTimes), 0.9).toFixed(0)} best_of_3_ms_p50=${pct(realBest, 0.5).toFixed(0)} cpu_ms_p50=${pct(cpu(realTimes), 0.5).toFixed(0)}`);
 console.log(`12mp: photos=${bigTimes.length} ms_p50=${pct(ms(bigTimes), 0.5).toFixed(0)} cpu_ms_p50=${pct(cpu(bigTimes), 0.5).toFixed(0)}`);
+console.log(`labels only (no object detector): real ms_p50=${pct(ms(labelTimes), 0.5).toFixed(0)} cpu_ms_p50=${pct(cpu(labelTimes), 0.5).toFixed(0)}; 12mp ms_p50=${pct(ms(bigLabelTimes), 0.5).toFixed(0)} cpu_ms_p50=${pct(cpu(bigLabelTimes), 0.5).toFixed(0)}`);
 if (objects) console.log(`objects: frames=${objects.frames} ms_p50=${objects.msP50.toFixed(0)} cpu_ms_p50=${objects.cpuMsP50.toFixed(0)} ${objects.note}`);
 if (live) console.log(`live: ${live.note}`);
 console.log(`load average at the end: ${load()}`);
@@ -163,5 +175,6 @@ console.log(
     `seal_recall=${f3(sealsFound, sealsTotal)} carton_fields=${f3(cartonRight, cartonTotal)} ms_per_image_p50=${pct(ms(cargoTimes), 0.5).toFixed(0)} ` +
     `real_container_recall=${f3(realFound, realTotal)} real_container_false=${realFalse} real_ms_p50=${pct(ms(realTimes), 0.5).toFixed(0)} ` +
     `real_12mp_ms_p50=${pct(ms(bigTimes), 0.5).toFixed(0)} live_read_s=${live ? live.readS.toFixed(2) : 'n/a'} live_cpu_pct=${live ? live.cpuPct.toFixed(1) : 'n/a'} ` +
-    `objects_ms_p50=${objects ? objects.msP50.toFixed(0) : 'n/a'}`,
+    `objects_ms_p50=${objects ? objects.msP50.toFixed(0) : 'n/a'} ` +
+    `real_labels_ms_p50=${pct(ms(labelTimes), 0.5).toFixed(0)} real_12mp_labels_ms_p50=${pct(ms(bigLabelTimes), 0.5).toFixed(0)}`,
 );

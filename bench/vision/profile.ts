@@ -42,7 +42,14 @@ for (const [name, bucket] of [['detect', 'detect'], ['recognize', 'recognize'], 
       return await orig.apply(this, a);
     } finally {
       add(bucket, performance.now() - t);
-      if (name === 'recognize') add('rec_lines', 0, (a[1] as unknown[]).length);
+      if (name === 'recognize') {
+        // Own width of each line (as recognize computes it) by kind of call: first reading (squeezed), flipped, other.
+        const rects = a[1] as Array<{ rect: { width: number; height: number }; flip?: boolean }>;
+        const squeeze = (a[2] as number | undefined) ?? 1;
+        const kind = rects.some((r) => r.flip) ? 'flip' : squeeze < 1 ? 'first' : 'reread';
+        add('rec_lines', 0, rects.length);
+        add(`px_${kind}`, 0, rects.reduce((s, r) => s + Math.max(16, Math.min(1600, Math.round((48 * r.rect.width * squeeze) / Math.max(1e-6, r.rect.height)))), 0));
+      }
     }
   };
 }
@@ -113,6 +120,9 @@ for (let r = 0; r < repeat; r++) {
       rec_calls: counts.recognize ?? 0,
       rec_lines: counts.rec_lines ?? 0,
       rec_kpx: (counts.rec_px ?? 0) / 1000,
+      own_kpx_first: (counts.px_first ?? 0) / 1000,
+      own_kpx_flip: (counts.px_flip ?? 0) / 1000,
+      own_kpx_reread: (counts.px_reread ?? 0) / 1000,
       run_rec: acc['run:rec'] ?? 0,
       classify: acc.classify ?? 0,
       other_ocr: reading.timingsMs.ocr - leaves,

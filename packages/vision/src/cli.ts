@@ -88,13 +88,13 @@ function summary(file: string, r: VisionReading): string {
 export async function readFiles(
   files: string[],
   onResult: (file: string, result: { reading: VisionReading } | { error: unknown }) => void | Promise<void>,
-  options: { barcodes?: boolean; engine?: VisionEngine } = {},
+  options: { barcodes?: boolean; objects?: boolean; engine?: VisionEngine } = {},
 ): Promise<void> {
   const engine = options.engine ?? (await createVisionEngine({ inProcess: true }));
   try {
     for (const file of files) {
       try {
-        const reading = await engine.readImage(file, { barcodes: options.barcodes });
+        const reading = await engine.readImage(file, { barcodes: options.barcodes, objects: options.objects });
         await onResult(file, { reading });
       } catch (error) {
         await onResult(file, { error });
