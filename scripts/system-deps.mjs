@@ -50,6 +50,9 @@ const NEEDS = [
   ['haproxy', () => file('usr/sbin/haproxy')],
   // the TURN test relays the device's media through a real coturn (networks that block UDP)
   ['coturn', () => file('usr/bin/turnserver')],
+  // the LDAP sign-in test runs a real OpenLDAP server, seeded with ldapadd / ldapmodify
+  ['slapd', () => file('usr/sbin/slapd')],
+  ['ldap-utils', () => onPath('ldapadd') && onPath('ldapmodify') && onPath('ldapsearch')],
 ];
 
 const missing = NEEDS.filter(([, present]) => !present()).map(([pkg]) => pkg);

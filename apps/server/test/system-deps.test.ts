@@ -9,7 +9,7 @@ import { join } from 'node:path';
 // and a PATH without the tools, so nothing has to be uninstalled from the shared machine to check it.
 const script = new URL('../../../scripts/system-deps.mjs', import.meta.url).pathname;
 const run = (env: Record<string, string>) => spawnSync(process.execPath, [script], { encoding: 'utf8', env: { HOME: tmpdir(), ...env } });
-const ALL = 'chromium ffmpeg fonts-dejavu-core fonts-noto-cjk unzip poppler-utils fonts-noto-color-emoji haproxy coturn';
+const ALL = 'chromium ffmpeg fonts-dejavu-core fonts-noto-cjk unzip poppler-utils fonts-noto-color-emoji haproxy coturn slapd ldap-utils';
 
 test('this machine has everything: the check is a silent no-op', () => {
   const r = run({ PATH: process.env.PATH ?? '' });
@@ -32,7 +32,7 @@ test('fresh machine as root: installs exactly what is missing with apt-get (upda
     const bin = join(dir, 'bin');
     const rootDir = join(dir, 'root');
     mkdirSync(bin, { recursive: true });
-    // Chromium and the Latin fonts are there already; ffmpeg, unzip, pdftotext, the CJK and the emoji fonts, haproxy, coturn are not.
+    // Chromium and the Latin fonts are there already; ffmpeg, unzip, pdftotext, the CJK and the emoji fonts, haproxy, coturn, slapd and ldap-utils are not.
     mkdirSync(join(rootDir, 'usr/bin'), { recursive: true });
     writeFileSync(join(rootDir, 'usr/bin/chromium'), '');
     mkdirSync(join(rootDir, 'usr/share/fonts/truetype/dejavu'), { recursive: true });
@@ -44,14 +44,14 @@ test('fresh machine as root: installs exactly what is missing with apt-get (upda
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
       'noninteractive update -qq',
-      'noninteractive install -y --no-install-recommends ffmpeg fonts-noto-cjk unzip poppler-utils fonts-noto-color-emoji haproxy coturn',
+      'noninteractive install -y --no-install-recommends ffmpeg fonts-noto-cjk unzip poppler-utils fonts-noto-color-emoji haproxy coturn slapd ldap-utils',
     ]);
     // A dry run says what it would do (with flock when the machine has it).
     writeFileSync(join(bin, 'flock'), '#!/bin/sh\nexit 1\n');
     chmodSync(join(bin, 'flock'), 0o755);
     const dry = run({ PATH: bin, RVI_SYSTEM_DEPS_ROOT: rootDir, RVI_SYSTEM_DEPS_UID: '0', RVI_SYSTEM_DEPS_DRY_RUN: '1' });
     assert.equal(dry.status, 0, dry.stderr);
-    assert.match(dry.stdout, /would run: flock \/tmp\/apt\.lock apt-get install -y --no-install-recommends ffmpeg fonts-noto-cjk unzip poppler-utils fonts-noto-color-emoji haproxy coturn/);
+    assert.match(dry.stdout, /would run: flock \/tmp\/apt\.lock apt-get install -y --no-install-recommends ffmpeg fonts-noto-cjk unzip poppler-utils fonts-noto-color-emoji haproxy coturn slapd ldap-utils/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 

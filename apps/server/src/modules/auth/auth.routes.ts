@@ -5,16 +5,25 @@ import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { globalCan } from '../../platform/policy.ts';
 import { changePassword, login, logout, sessionCookieName, setLocale } from './auth.service.ts';
+import { loginWithDirectory, usesDirectory } from './ldap.service.ts';
 import { ssoRoutes } from './sso.routes.ts';
 
 export function authRoutes(app: FastifyInstance, ctx: AppContext) {
   const COOKIE = sessionCookieName(ctx.config.secureCookies);
   app.post('/api/auth/login', {
-    schema: { tags: ['auth'], summary: 'Log in with username and password; sets an HTTP-only session cookie', body: LoginBody, response: { 200: Me, 401: ErrorBody, 429: ErrorBody } },
+    schema: {
+      tags: ['auth'], summary: 'Log in with username and password (a local password, or the staff directory\'s when LDAP is configured); sets an HTTP-only session cookie',
+      body: LoginBody, response: { 200: Me, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+    },
     config: { access: { public: 'logging in' } },
   }, async (req, reply) => {
     const body = req.body as LoginBody;
-    const s = await login(ctx.db, ctx.sessions, ctx.throttle, { ...body, ip: req.ip, requestId: req.id }, { requireSecondFactor: ctx.config.requireSecondFactor });
+    const input = { ...body, ip: req.ip, requestId: req.id };
+    const factorRules = { requireSecondFactor: ctx.config.requireSecondFactor };
+    // LDAP: a name unknown here or linked to a directory entry is checked by the directory (ldap.service.ts)
+    const s = ctx.config.ldap && await usesDirectory(ctx.db, body.username)
+      ? await loginWithDirectory(ctx.db, ctx.sessions, ctx.throttle, ctx.config.ldap, input, factorRules)
+      : await login(ctx.db, ctx.sessions, ctx.throttle, input, factorRules);
     reply.setCookie(COOKIE, s.token, {
       path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies, expires: s.expiresAt,
     });
