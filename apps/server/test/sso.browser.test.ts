@@ -1,0 +1,106 @@
+// Browser check of single sign-on through the real web app and a real OpenID provider (oidc-provider on a random
+// port): the login page offers "Sign in with Customs ID", the provider's own login page takes the password, the
+// browser comes back signed in to the console of the mapped role; an unmapped role comes back to the login page
+// with the reason, in English and in Chinese.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { loadConfig } from '../src/platform/config.ts';
+import { startTestApp, type TestApp } from './harness.ts';
+import { startTestIdp, type TestIdp } from './oidc-server.ts';
+
+const repoRoot = new URL('../../../', import.meta.url).pathname;
+const webDist = join(repoRoot, 'apps/web/dist');
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+let app: TestApp;
+let idp: TestIdp;
+let base: string;
+let browser: BrowserContext;
+let page: Page;
+let work: string;
+
+before(async () => {
+  if (!existsSync(join(webDist, 'index.html')) || newestMtime(join(repoRoot, 'apps/web/src')) > statSync(join(webDist, 'index.html')).mtimeMs) {
+    const r = spawnSync('npm', ['run', 'build', '-w', '@rvi/web'], { cwd: repoRoot, stdio: 'inherit' });
+    assert.equal(r.status, 0, 'building the web app failed');
+  }
+  work = mkdtempSync(join(tmpdir(), 'rvi-sso-browser-'));
+  app = await startTestApp({ sessionCacheMs: 0 }, { jobs: false });
+  await app.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(app.app.server.address() as AddressInfo).port}`;
+  idp = await startTestIdp(`${base}/api/auth/oidc/callback`);
+  app.ctx.config.oidc = loadConfig({
+    RVI_OIDC_ISSUER: idp.issuer, RVI_OIDC_CLIENT_ID: idp.clientId, RVI_OIDC_CLIENT_SECRET: idp.clientSecret,
+    RVI_OIDC_REDIRECT_URL: `${base}/api/auth/oidc/callback`, RVI_OIDC_SCOPES: 'openid profile email rvi', RVI_OIDC_PROVIDER_NAME: 'Customs ID',
+    RVI_OIDC_ROLE_MAP: 'rvi-inspectors=inspector',
+  } as NodeJS.ProcessEnv).oidc;
+  browser = await chromium.launchPersistentContext(join(work, 'profile'), {
+    executablePath: '/usr/bin/chromium', headless: true, args: ARGS, viewport: { width: 1280, height: 800 }, locale: 'en-US',
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.setDefaultTimeout(15_000);
+});
+
+after(async () => {
+  await browser?.close();
+  await idp?.close();
+  await app?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function signInAtProvider(login: string, password: string) {
+  await page.goto(`${base}/login`);
+  const button = page.getByTestId('login-oidc');
+  await button.waitFor();
+  await button.click();
+  await page.waitForURL((u) => u.origin === idp.issuer);
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('button').click();
+  await page.waitForURL((u) => u.origin === base);
+}
+
+test('single sign-on in the browser: the button, the provider\'s login page, back in the inspector\'s console; an unmapped role is told why (en, 简体中文)', async () => {
+  await page.goto(`${base}/login`);
+  assert.equal((await page.getByTestId('login-oidc').textContent())?.trim(), 'Sign in with Customs ID');
+
+  const pw = randomBytes(12).toString('base64url');
+  idp.accounts.set('gao.yan', { password: pw, claims: { preferred_username: 'gao.yan', name: 'Gao Yan', roles: ['rvi-inspectors'], customs_office: 'CUS-YS' } });
+  await signInAtProvider('gao.yan', pw);
+  await page.getByTestId('header-user').getByText('Gao Yan').waitFor();
+  assert.ok(!new URL(page.url()).pathname.startsWith('/login'), page.url());
+  const me = await page.evaluate(async () => (await fetch('/api/auth/me')).json() as Promise<{ role: string; org: { code: string } }>);
+  assert.equal(me.role, 'inspector');
+  assert.equal(me.org.code, 'CUS-YS');
+  await page.getByTestId('logout').click();
+  await page.getByTestId('login-form').waitFor();
+  // signing out of customs-rvi does not sign out of the provider (its session would sign the next person in as
+  // Gao Yan): a fresh browser for the next person
+  await browser.clearCookies();
+
+  const pw2 = randomBytes(12).toString('base64url');
+  idp.accounts.set('canteen', { password: pw2, claims: { preferred_username: 'canteen', roles: ['canteen-staff'], customs_office: 'CUS-YS' } });
+  await signInAtProvider('canteen', pw2);
+  await page.getByTestId('login-sso-error').getByText('has no role in customs-rvi').waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('ssoError'), 'sso_role_unmapped');
+  // the same reason in Chinese (the language switch of the login page)
+  await page.getByTestId('language-switch').selectOption('zh-CN');
+  await page.getByTestId('login-sso-error').getByText('没有对应的角色').waitFor();
+  await page.getByTestId('login-oidc').getByText('使用Customs ID登录').waitFor();
+});
