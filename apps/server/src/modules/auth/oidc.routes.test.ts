@@ -86,7 +86,7 @@ async function me(session: string) {
 
 const auditOf = async (action: string) => t.ctx.db.select().from(auditLog).where(eq(auditLog.action, action));
 
-test('OIDC: the sign-in methods are announced; start is 404 when single sign-on is not configured', async () => {
+test('OIDC: the sign-in methods are announced; start is 404 when single sign-on is not configured and explained when the provider is down; the routes are in the OpenAPI document', async () => {
   const r = await fetch(`${base}/api/auth/sso`);
   assert.equal(r.status, 200);
   assert.deepEqual(await r.json(), { oidc: { name: 'Customs ID', startUrl: '/api/auth/oidc/start' }, ldap: false });
@@ -95,7 +95,15 @@ test('OIDC: the sign-in methods are announced; start is 404 when single sign-on 
   try {
     assert.equal((await fetch(`${base}/api/auth/oidc/start`, { redirect: 'manual' })).status, 404);
     assert.deepEqual(await (await fetch(`${base}/api/auth/sso`)).json(), { oidc: null, ldap: false });
+    // a provider that cannot be reached: the login page says so (the person clicked a button, not an API)
+    configure({ RVI_OIDC_ISSUER: 'http://127.0.0.1:9' });
+    const down = await fetch(`${base}/api/auth/oidc/start`, { redirect: 'manual' });
+    assert.equal(down.status, 302);
+    assert.equal(down.headers.get('location'), '/login?ssoError=sso_unavailable');
   } finally { t.ctx.config.oidc = saved; }
+  // the OpenAPI document declares the routes
+  const doc = await (await fetch(`${base}/api/docs/json`)).json() as { paths: Record<string, unknown> };
+  for (const p of ['/api/auth/sso', '/api/auth/oidc/start', '/api/auth/oidc/callback']) assert.ok(doc.paths[p], p);
 });
 
 test('OIDC: the whole code flow over HTTP ends with a session of the mapped role and office; the next sign-in updates the same account', async () => {

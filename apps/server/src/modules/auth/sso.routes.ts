@@ -26,13 +26,24 @@ export function ssoRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/auth/oidc/start', {
     schema: {
-      tags: ['auth'], summary: 'Start single sign-on: redirects (302) to the identity provider (authorisation code flow with PKCE)',
-      querystring: OidcStartQuery, response: { 302: Type.Null(), 400: ErrorBody, 404: ErrorBody, 502: ErrorBody },
+      tags: ['auth'], summary: 'Start single sign-on: redirects (302) to the identity provider (authorisation code flow with PKCE), or to /login?ssoError=sso_unavailable when it cannot be reached',
+      querystring: OidcStartQuery, response: { 302: Type.Null(), 400: ErrorBody, 404: ErrorBody },
     },
     config: { access: { public: 'starts a sign-in: nobody is signed in yet' } },
   }, async (req, reply) => {
     if (!ctx.config.oidc) throw new AppError('sso_not_configured', 404, 'Single sign-on is not configured on this server');
-    const { binding, url } = await oidcSignInFor(ctx.config.oidc).start(ctx.db, (req.query as OidcStartQuery).returnTo);
+    let started: { binding: string; url: string };
+    try {
+      started = await oidcSignInFor(ctx.config.oidc).start(ctx.db, (req.query as OidcStartQuery).returnTo);
+    } catch (err) {
+      // the person clicked a button: a provider that is down is explained on the login page, not as JSON
+      if (err instanceof AppError && err.code === 'sso_unavailable') {
+        req.log.warn({ reqId: req.id, message: err.message }, 'identity provider unreachable');
+        return reply.redirect('/login?ssoError=sso_unavailable', 302);
+      }
+      throw err;
+    }
+    const { binding, url } = started;
     reply.setCookie(BINDING, binding, { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies, maxAge: 600 });
     reply.header('cache-control', 'no-store');
     return reply.redirect(url, 302);
