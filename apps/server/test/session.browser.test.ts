@@ -171,6 +171,8 @@ test('device streams to the inspector; a step and a drawing reach the device; a 
 
   await until(async () => (await framesDecoded()) > 0, 'decoded frames in the inspector console', 20_000);
   await until(async () => (await inspector.getByTestId('stat-resolution').textContent())?.includes('640×360'), 'stats resolution');
+  // one WebSocket per tab: the notification centre and the live session's signalling share it (counted by the server)
+  await until(async () => t.ctx.hub.connections(`user:${p.inspector1.userId}`) === 1, 'one /api/ws socket for the inspector\'s tab', 5000);
   await until(async () => (await device.page.getByTestId('camera-network').getAttribute('data-level')) !== 'connecting', 'device network indicator');
   // presence and consent: the device sees who watches (by role, no names), hears a chime, and is told it is recorded
   await device.page.locator('[data-testid="camera-watchers"][data-count="1"]').waitFor();

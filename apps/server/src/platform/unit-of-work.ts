@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DomainEventName, DomainEvents, Notification } from '@rvi/contracts';
+import type { DomainEventName, DomainEvents, LiveKey, Notification } from '@rvi/contracts';
 import type { AuditEntry } from '@rvi/evidence';
 import { notifications, outbox } from '../db/schema.ts';
 import { recordAudit, type AuditTarget } from './audit-chain.ts';
@@ -34,12 +34,12 @@ export interface UnitOfWork {
   /** Stores one in-app notification per user (duplicates and empty ids dropped) and pushes it live after commit. */
   notify(userIds: (string | null | undefined)[], kind: string, payload: Record<string, unknown>): Promise<void>;
   /** Rooms (`office:<id>`, `org:<id>`, `user:<id>`) whose open pages refetch the given query-key prefixes after commit. */
-  invalidate(rooms: (string | null | undefined)[], keys: string[][]): void;
+  invalidate(rooms: (string | null | undefined)[], keys: LiveKey[]): void;
 }
 
 /** What the realtime handler delivers to WebSocket rooms (one row per unit of work that changed something visible). */
 export interface RealtimePush {
-  invalidate: { room: string; keys: string[][] }[];
+  invalidate: { room: string; keys: LiveKey[] }[];
   notifications: { userId: string; notification: Notification }[];
 }
 /** Every row kind the outbox carries: the domain events plus the realtime push. */
@@ -90,7 +90,7 @@ class Work implements UnitOfWork {
     }
   }
 
-  invalidate(rooms: (string | null | undefined)[], keys: string[][]): void {
+  invalidate(rooms: (string | null | undefined)[], keys: LiveKey[]): void {
     for (const r of rooms) {
       if (!r || r.endsWith(':null') || r.endsWith(':undefined')) continue;
       let set = this.rooms.get(r);
@@ -104,7 +104,7 @@ class Work implements UnitOfWork {
     const rows = [...this.events];
     if (this.rooms.size || this.pushed.length) {
       const push: RealtimePush = {
-        invalidate: [...this.rooms].map(([room, keys]) => ({ room, keys: [...keys].map((k) => JSON.parse(k) as string[]) })),
+        invalidate: [...this.rooms].map(([room, keys]) => ({ room, keys: [...keys].map((k) => JSON.parse(k) as LiveKey) })),
         notifications: this.pushed,
       };
       rows.push({ id: randomUUID(), event: 'realtime.push', payload: push });

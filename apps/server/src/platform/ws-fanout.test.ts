@@ -8,6 +8,7 @@ import { declarationBody, startTestApp, TEST_PASSWORD } from '../../test/harness
 import { inTransaction } from './unit-of-work.ts';
 import { systemActor } from './actor.ts';
 import { freshPostgres, loginAt, openLive, startNode, type ApiNode } from '../../test/nodes.ts';
+import { liveKeys } from '@rvi/contracts';
 
 let db: Awaited<ReturnType<typeof freshPostgres>>;
 let a: ApiNode;
@@ -39,8 +40,8 @@ test('a change made through node A invalidates the pages open on node B; a notif
   // a unit of work committed on A: its realtime row goes through the outbox (either node's dispatcher), then to every node
   const hello = sup.messages.find((m: any) => m.type === 'hello') as { userId: string; rooms: string[] };
   const office = hello.rooms.find((r) => r.startsWith('office:'))!;
-  await inTransaction(a.ctx.db, systemActor('fan-out-test'), async (uow) => { uow.invalidate([office], [['fan-out', 'probe']]); });
-  await sup.next((m) => m.type === 'invalidate' && JSON.stringify(m.keys).includes('probe'));
+  await inTransaction(a.ctx.db, systemActor('fan-out-test'), async (uow) => { uow.invalidate([office], [liveKeys.vision('fan-out-probe')]); });
+  await sup.next((m) => m.type === 'invalidate' && JSON.stringify(m.keys).includes('fan-out-probe'));
   // a direct push from A's hub (what jobs and the outbox handler do) to a user connected on B
   a.ctx.hub.publish(`user:${hello.userId}`, { type: 'notification', notification: { id: 'n-1', kind: 'test', payload: { big: 'x'.repeat(20_000) }, readAt: null, createdAt: new Date().toISOString() } });
   const big = await sup.next((m) => m.type === 'notification' && m.notification.id === 'n-1');

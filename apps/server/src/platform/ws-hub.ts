@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { ServerToClient } from '@rvi/contracts';
+import type { LiveKey, ServerToClient } from '@rvi/contracts';
 import type { Actor } from './actor.ts';
 import type { RealtimePush } from './unit-of-work.ts';
 
@@ -52,7 +52,7 @@ export class WsHub {
     this.send([room], msg);
   }
 
-  invalidate(rooms: string[], keys: string[][]): void {
+  invalidate(rooms: string[], keys: LiveKey[]): void {
     const unique = [...new Set(rooms)];
     if (unique.length) this.send(unique, { type: 'invalidate', keys });
   }

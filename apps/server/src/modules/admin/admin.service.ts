@@ -15,6 +15,7 @@ import { badRequest, conflict, notFound } from '../../platform/errors.ts';
 import { requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { hashPassword, type SessionStore } from '../auth/auth.service.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 type UserRow = typeof users.$inferSelect;
 type OrgRow = typeof organisations.$inferSelect;
@@ -25,7 +26,6 @@ export interface AdminDeps {
   sessions: SessionStore;
 }
 
-const tx$ = <T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> => db.transaction((txx) => fn(txx as unknown as Db));
 
 function presentUser(u: UserRow, org: Pick<OrgRow, 'name' | 'kind'>): AdminUser {
   return {
@@ -82,7 +82,7 @@ export async function createUser(deps: AdminDeps, actor: Actor, body: CreateUser
   const org = await orgById(deps.db, body.orgId);
   checkRoleFits(body.role, org);
   const passwordHash = await hashPassword(body.password);
-  return tx$(deps.db, async (tx) => {
+  return transaction(deps.db, async (tx) => {
     const id = randomUUID();
     const now = new Date();
     // the administrator knows this password: the user must choose their own, and the account may not approve
@@ -105,7 +105,7 @@ export async function createUser(deps: AdminDeps, actor: Actor, body: CreateUser
 export async function updateUser(deps: AdminDeps, actor: Actor, id: string, body: UpdateUserBody): Promise<AdminUser> {
   requireRole(actor, 'admin.manage');
   const passwordHash = body.password ? await hashPassword(body.password) : null;
-  const out = await tx$(deps.db, async (tx) => {
+  const out = await transaction(deps.db, async (tx) => {
     // One administrator change at a time: the last-administrator check must see the others' changes.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('admin:users'))`);
     const [u] = await tx.select().from(users).where(eq(users.id, id)).for('update').limit(1);
@@ -185,7 +185,7 @@ export async function createOrg(db: Db, actor: Actor, body: CreateOrgBody): Prom
     throw badRequest('supervising_office_required', 'supervisingOfficeId: an enterprise is supervised by a customs office', [{ field: 'body.supervisingOfficeId', message: 'is required' }]);
   }
   const office = body.supervisingOfficeId ? await checkSupervisor(db, body.supervisingOfficeId) : null;
-  const row = await tx$(db, async (tx) => {
+  const row = await transaction(db, async (tx) => {
     const id = randomUUID();
     const inserted = await tx.insert(organisations).values({
       id, kind: body.kind, name: body.name.trim(), code: body.code, supervisingOfficeId: office?.id ?? null, creditRating: body.creditRating ?? null,
@@ -204,7 +204,7 @@ export async function createOrg(db: Db, actor: Actor, body: CreateOrgBody): Prom
 export async function updateOrg(db: Db, actor: Actor, id: string, body: UpdateOrgBody): Promise<AdminOrg> {
   requireRole(actor, 'admin.manage');
   if (body.timeZone && !isValidTimeZone(body.timeZone)) throw badRequest('invalid_time_zone', `timeZone: unknown IANA time zone ${JSON.stringify(body.timeZone)}`, [{ field: 'body.timeZone', message: 'is not a known time zone' }]);
-  const row = await tx$(db, async (tx) => {
+  const row = await transaction(db, async (tx) => {
     const [o] = await tx.select().from(organisations).where(eq(organisations.id, id)).for('update').limit(1);
     if (!o) throw notFound('Organisation', id);
     if (o.kind === 'customs_office' && (body.supervisingOfficeId !== undefined || (body.creditRating !== undefined && body.creditRating !== null))) {

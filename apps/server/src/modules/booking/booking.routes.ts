@@ -7,7 +7,7 @@ import {
 import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { systemActor } from '../../platform/actor.ts';
-import { errors, withEffects } from '../orders/orders.http.ts';
+import { errors } from '../orders/orders.http.ts';
 import {
   bookSlot, checkMissedAppointments, listDevices, listFreeSlots, recordConnectionTest, recordOperatorJoined, registerDevice, registerRemote,
   requestReschedule, scheduleVisit,
@@ -23,7 +23,7 @@ export function installMissedAppointmentSweep(app: FastifyInstance, ctx: AppCont
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    withEffects(ctx, (fx) => checkMissedAppointments(ctx.db, systemActor('missed-appointments'), {}, fx))
+    checkMissedAppointments(ctx.db, systemActor('missed-appointments'), {})
       .catch((err) => app.log.error({ err }, 'missed-appointment sweep failed'))
       .finally(() => { running = false; });
   }, everyMs);
@@ -36,7 +36,7 @@ export function bookingRoutes(app: FastifyInstance, ctx: AppContext) {
     // the service also requires the inspector assigned to the order
     config: { access: { action: 'order.schedule', scope: 'record' } },
     schema: { tags, summary: 'Assigned inspector: register the remote inspection; free slots are offered to the enterprise', params: IdParams, body: RegisterRemoteBody, response: { 200: InspectionOrder, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => registerRemote(ctx.db, actorOf(req), id(req), (req.body ?? {}) as RegisterRemoteBody, fx)));
+  }, async (req) => registerRemote(ctx.db, actorOf(req), id(req), (req.body ?? {}) as RegisterRemoteBody));
 
   app.get('/api/orders/:id/slots', {
     config: { access: { action: 'order.read', scope: 'record' } },
@@ -47,30 +47,30 @@ export function bookingRoutes(app: FastifyInstance, ctx: AppContext) {
     // the service also refuses non-enterprise callers (403)
     config: { access: { action: 'order.book', scope: 'record' } },
     schema: { tags, summary: 'Enterprise: accept an offered slot or propose another (checked), naming the on-site operator', params: IdParams, body: BookBody, response: { 200: InspectionOrder, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => bookSlot(ctx.db, actorOf(req), id(req), req.body as BookBody, fx)));
+  }, async (req) => bookSlot(ctx.db, actorOf(req), id(req), req.body as BookBody));
 
   app.post('/api/orders/:id/reschedule', {
     // the weakest common action: the service requires order.book for the enterprise, order.schedule (and being assigned) for customs
     config: { access: { action: 'order.read', scope: 'record' } },
     schema: { tags, summary: 'Enterprise or assigned inspector: move a booked appointment (new slots are offered)', params: IdParams, body: ReasonBody, response: { 200: InspectionOrder, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => requestReschedule(ctx.db, actorOf(req), id(req), (req.body as ReasonBody).reason, fx)));
+  }, async (req) => requestReschedule(ctx.db, actorOf(req), id(req), (req.body as ReasonBody).reason));
 
   app.post('/api/orders/:id/visit', {
     // the service also requires the inspector assigned to the order
     config: { access: { action: 'order.schedule', scope: 'record' } },
     schema: { tags, summary: 'Assigned inspector: schedule an on-site visit', params: IdParams, body: ScheduleVisitBody, response: { 200: InspectionOrder, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => scheduleVisit(ctx.db, actorOf(req), id(req), req.body as ScheduleVisitBody, fx)));
+  }, async (req) => scheduleVisit(ctx.db, actorOf(req), id(req), req.body as ScheduleVisitBody));
 
   app.post('/api/appointments/:id/join', {
     // the service also requires a user of the order's enterprise (403)
     config: { access: { action: 'order.read', scope: 'record' } },
     schema: { tags, summary: 'Enterprise operator: record joining the remote appointment', params: IdParams, response: { 200: Type.Object({ joinedAt: Type.String() }), ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => recordOperatorJoined(ctx.db, actorOf(req), id(req), fx)));
+  }, async (req) => recordOperatorJoined(ctx.db, actorOf(req), id(req)));
 
   app.post('/api/appointments/check-missed', {
     config: { access: { action: 'order.plan' } },
     schema: { tags, summary: 'Supervisor: detect missed appointments now and send due reminders (also runs every minute)', response: { 200: MissedCheckResult, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => checkMissedAppointments(ctx.db, actorOf(req), {}, fx)));
+  }, async (req) => checkMissedAppointments(ctx.db, actorOf(req), {}));
 
   app.get('/api/devices', {
     // the service then refuses non-enterprise callers (403)

@@ -17,12 +17,13 @@ import type { Actor } from '../../platform/actor.ts';
 import { badRequest, conflict, forbidden, notFound } from '../../platform/errors.ts';
 import { isEnterprise, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { invalidateOrder, type Effects } from '../orders/orders.effects.ts';
+import { invalidateOrder } from '../orders/orders.effects.ts';
 import { authorizeOrder, BOOKABLE, REGISTRABLE } from '../orders/orders.policy.ts';
 import { presentOrders } from '../orders/orders.presenter.ts';
 import { enterpriseUsers, loadOrder, officeUsers } from '../orders/orders.service.ts';
 import { loadOrderSettings, workingHoursOf } from '../orders/orders.settings.ts';
 import { lockOrder, toAppError, transitionOrder, type OrderRow } from '../orders/orders.state.ts';
+import { inTransaction, transaction } from '../../platform/unit-of-work.ts';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -81,28 +82,28 @@ async function slotsFor(tx: Db, order: OrderRow, settings: OrderSettings, opts: 
  * users are notified (that an inspection is planned and when it could take place: never why). Also used after a
  * missed appointment (the order moves missed → rescheduled).
  */
-export async function registerRemote(db: Db, actor: Actor, id: string, body: RegisterRemoteBody, fx?: Effects): Promise<InspectionOrder> {
+export async function registerRemote(db: Db, actor: Actor, id: string, body: RegisterRemoteBody): Promise<InspectionOrder> {
   const row = await loadOrder(db, id);
   authorizeOrder(actor, 'order.schedule', row, id, 'register');
   const settings = await loadOrderSettings(db, row.officeId);
-  const updated = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const updated = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     let order = (await lockOrder(tx, id))!;
     if (!REGISTRABLE.includes(order.state)) checkTransition(order, 'booked');
     if (!REGISTRABLE.includes(order.state)) throw conflict('invalid_state', `Order ${order.orderNo} is ${order.state}: slots are offered only when ${REGISTRABLE.join(', ')}`);
     if (order.mode !== 'remote') throw conflict('invalid_state', `Order ${order.orderNo} was decided ${order.mode ?? 'undecided'}, not remote`);
     const slots = await slotsFor(tx, order, settings, { from: body.from, days: body.days ?? 10 });
     if (!slots.length) throw conflict('no_free_slots', `No free ${settings.slotMinutes}-minute slot in the office's working hours in the next ${body.days ?? 10} days`);
-    if (order.state === 'missed') order = await transitionOrder(tx, actor, order, 'rescheduled', { reason: 'new slots offered after a missed appointment', fx });
+    if (order.state === 'missed') order = await transitionOrder(uow, order, 'rescheduled', { reason: 'new slots offered after a missed appointment' });
     const [out] = await tx.update(inspectionOrders).set({ proposedSlots: slots, registeredAt: new Date(), updatedAt: new Date() })
       .where(eq(inspectionOrders.id, id)).returning();
     await recordAudit(tx, actor, 'order.remote_registered', { type: 'inspection_order', id }, {
       orderNo: order.orderNo, slots: slots.map((s) => s.start), timeZone: settings.timeZone,
     });
-    await fx?.notify(tx, await enterpriseUsers(tx, order.enterpriseId), 'inspection.registered', {
+    await uow.notify(await enterpriseUsers(tx, order.enterpriseId), 'inspection.registered', {
       orderId: id, orderNo: order.orderNo, slots: slots.length, firstSlot: slots[0].start,
     });
-    invalidateOrder(fx, out);
+    invalidateOrder(uow, out);
     return out;
   });
   return (await presentOrders(db, actor, [updated]))[0];
@@ -140,7 +141,7 @@ async function lockPeople(tx: Db, ids: (string | null)[]) {
  * office's working hours, respect the notice period and be free for both the inspector and the named operator.
  * Checked and stored in one transaction: a second booking of the same person at the same time is refused (409).
  */
-export async function bookSlot(db: Db, actor: Actor, id: string, body: BookBody, fx?: Effects): Promise<InspectionOrder> {
+export async function bookSlot(db: Db, actor: Actor, id: string, body: BookBody): Promise<InspectionOrder> {
   const row = await loadOrder(db, id);
   authorizeOrder(actor, 'order.book', row, id);
   if (!isEnterprise(actor) && actor.kind !== 'system') throw forbidden('Only the enterprise books its inspection slots');
@@ -150,8 +151,8 @@ export async function bookSlot(db: Db, actor: Actor, id: string, body: BookBody,
   if (end - start !== settings.slotMinutes * MIN) {
     throw badRequest('invalid_slot', `An appointment lasts ${settings.slotMinutes} minutes (from ${body.start} to ${body.end} is ${Math.round((end - start) / MIN)})`);
   }
-  const updated = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const updated = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const order = (await lockOrder(tx, id))!;
     checkTransition(order, 'booked');
     if (order.mode !== 'remote' || !order.registeredAt || !BOOKABLE.includes(order.state)) {
@@ -180,34 +181,34 @@ export async function bookSlot(db: Db, actor: Actor, id: string, body: BookBody,
       if ((e as { code?: string }).code === '23505') throw conflict('slot_unavailable', 'This time was just booked by someone else', { reason: 'taken' });
       throw e;
     }
-    const out = await transitionOrder(tx, actor, order, 'booked', {
-      fx, summary: { appointmentId: apptId, start: iso(start), end: iso(end), operatorUserId: operator.id, proposedBy: offered ? 'customs' : 'enterprise' },
+    const out = await transitionOrder(uow, order, 'booked', {
+      summary: { appointmentId: apptId, start: iso(start), end: iso(end), operatorUserId: operator.id, proposedBy: offered ? 'customs' : 'enterprise' },
     });
     const payload = { orderId: id, orderNo: order.orderNo, start: iso(start), appointmentId: apptId };
-    await fx?.notify(tx, [order.inspectorId], 'appointment.booked', payload);
-    if (operator.id !== actor.userId) await fx?.notify(tx, [operator.id], 'appointment.operator_named', payload);
-    invalidateOrder(fx, out, [operator.id]);
+    await uow.notify([order.inspectorId], 'appointment.booked', payload);
+    if (operator.id !== actor.userId) await uow.notify([operator.id], 'appointment.operator_named', payload);
+    invalidateOrder(uow, out, [operator.id]);
     return out;
   });
   return (await presentOrders(db, actor, [updated]))[0];
 }
 
 /** Either side moves a booked appointment: it is released, new slots are offered, the other side is told. */
-export async function requestReschedule(db: Db, actor: Actor, id: string, reason: string, fx?: Effects): Promise<InspectionOrder> {
+export async function requestReschedule(db: Db, actor: Actor, id: string, reason: string): Promise<InspectionOrder> {
   const row = await loadOrder(db, id);
   const enterprise = isEnterprise(actor);
   authorizeOrder(actor, enterprise ? 'order.book' : 'order.schedule', row, id, enterprise ? undefined : 'register');
   const settings = await loadOrderSettings(db, row.officeId);
-  const updated = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const updated = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const order = (await lockOrder(tx, id))!;
     checkTransition(order, 'rescheduled');
     await tx.update(appointments).set({ status: 'cancelled' }).where(and(eq(appointments.orderId, id), eq(appointments.status, 'accepted')));
-    const moved = await transitionOrder(tx, actor, order, 'rescheduled', { reason, fx });
+    const moved = await transitionOrder(uow, order, 'rescheduled', { reason });
     const slots = await slotsFor(tx, moved, settings, { days: 10 });
     const [out] = await tx.update(inspectionOrders).set({ proposedSlots: slots, registeredAt: new Date() }).where(eq(inspectionOrders.id, id)).returning();
     const payload = { orderId: id, orderNo: order.orderNo, slots: slots.length };
-    await fx?.notify(tx, enterprise ? [order.inspectorId] : await enterpriseUsers(tx, order.enterpriseId), 'appointment.rescheduled', payload);
+    await uow.notify(enterprise ? [order.inspectorId] : await enterpriseUsers(tx, order.enterpriseId), 'appointment.rescheduled', payload);
     return out;
   });
   return (await presentOrders(db, actor, [updated]))[0];
@@ -217,14 +218,14 @@ export async function requestReschedule(db: Db, actor: Actor, id: string, reason
  * On-site path: the assigned inspector schedules a visit (after deciding on-site, or instead of a remote appointment,
  * or after a missed one). The visit blocks the inspector's time like any appointment.
  */
-export async function scheduleVisit(db: Db, actor: Actor, id: string, body: ScheduleVisitBody, fx?: Effects): Promise<InspectionOrder> {
+export async function scheduleVisit(db: Db, actor: Actor, id: string, body: ScheduleVisitBody): Promise<InspectionOrder> {
   const row = await loadOrder(db, id);
   authorizeOrder(actor, 'order.schedule', row, id, 'scheduleVisit');
   const settings = await loadOrderSettings(db, row.officeId);
   const start = Date.parse(body.start);
   const end = body.end ? Date.parse(body.end) : start + settings.slotMinutes * MIN;
-  const updated = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const updated = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const order = (await lockOrder(tx, id))!;
     checkTransition(order, 'onsite_scheduled');
     if (!order.mode) throw conflict('invalid_state', `Decide remote or on-site for order ${order.orderNo} first`);
@@ -246,11 +247,10 @@ export async function scheduleVisit(db: Db, actor: Actor, id: string, body: Sche
       if ((e as { code?: string }).code === '23505') throw conflict('slot_unavailable', 'This time was just booked by someone else', { reason: 'taken' });
       throw e;
     }
-    const out = await transitionOrder(tx, actor, order, 'onsite_scheduled', {
-      reason: body.reason ?? null, patch: { mode: 'onsite' }, fx,
-      summary: { appointmentId: apptId, start: iso(start), end: iso(end), location: body.location, previousMode: order.mode },
+    const out = await transitionOrder(uow, order, 'onsite_scheduled', {
+      reason: body.reason ?? null, patch: { mode: 'onsite' }, summary: { appointmentId: apptId, start: iso(start), end: iso(end), location: body.location, previousMode: order.mode },
     });
-    await fx?.notify(tx, await enterpriseUsers(tx, order.enterpriseId), 'inspection.visit_scheduled', {
+    await uow.notify(await enterpriseUsers(tx, order.enterpriseId), 'inspection.visit_scheduled', {
       orderId: id, orderNo: order.orderNo, start: iso(start), location: body.location,
     });
     return out;
@@ -259,16 +259,18 @@ export async function scheduleVisit(db: Db, actor: Actor, id: string, body: Sche
 }
 
 /** The enterprise's operator reports joining the remote session (the live-session module calls this too). */
-export async function recordOperatorJoined(db: Db, actor: Actor, appointmentId: string, fx?: Effects): Promise<{ joinedAt: string }> {
+export async function recordOperatorJoined(db: Db, actor: Actor, appointmentId: string): Promise<{ joinedAt: string }> {
   const [a] = await db.select({ a: appointments, o: inspectionOrders }).from(appointments)
     .innerJoin(inspectionOrders, eq(inspectionOrders.id, appointments.orderId)).where(eq(appointments.id, appointmentId)).limit(1);
   authorizeOrder(actor, 'order.read', a ? a.o : null, appointmentId);
   if (actor.kind !== 'system' && actor.orgId !== a!.o.enterpriseId) throw forbidden('Only the enterprise\'s own staff join as operator');
   if (a!.a.status !== 'accepted' || a!.a.kind !== 'remote') throw conflict('invalid_state', 'This appointment is not an accepted remote appointment');
-  const [row] = await db.update(appointments).set({ operatorJoinedAt: new Date() })
-    .where(and(eq(appointments.id, appointmentId), isNull(appointments.operatorJoinedAt))).returning();
-  invalidateOrder(fx, a!.o);
-  return { joinedAt: (row ?? a!.a).operatorJoinedAt!.toISOString() };
+  return inTransaction(db, actor, async (uow) => {
+    const [row] = await uow.tx.update(appointments).set({ operatorJoinedAt: new Date() })
+      .where(and(eq(appointments.id, appointmentId), isNull(appointments.operatorJoinedAt))).returning();
+    invalidateOrder(uow, a!.o);
+    return { joinedAt: (row ?? a!.a).operatorJoinedAt!.toISOString() };
+  });
 }
 
 /**
@@ -277,7 +279,7 @@ export async function recordOperatorJoined(db: Db, actor: Actor, appointmentId: 
  * and sends reminders for appointments starting within the office's reminder period. Idempotent; run by a timer
  * and on demand by a supervisor.
  */
-export async function checkMissedAppointments(db: Db, actor: Actor, opts: { now?: Date } = {}, fx?: Effects): Promise<MissedCheckResult> {
+export async function checkMissedAppointments(db: Db, actor: Actor, opts: { now?: Date } = {}): Promise<MissedCheckResult> {
   if (actor.kind !== 'system') requireRole(actor, 'order.plan');
   const now = opts.now ?? new Date();
   const office = actor.kind === 'system' ? null : actor.officeId;
@@ -297,29 +299,28 @@ export async function checkMissedAppointments(db: Db, actor: Actor, opts: { now?
     const s = await settingsOf(o.officeId);
     const status = detectMissedAppointment({ start: a.startAt.toISOString(), operatorJoinedAt: a.operatorJoinedAt?.toISOString() ?? null }, now.toISOString(), s.graceMinutes);
     if (status.status !== 'missed') continue;
-    const outcome = await db.transaction(async (txx) => {
-      const tx = txx as unknown as Db;
+    const outcome = await inTransaction(db, actor, async (uow) => {
+      const tx = uow.tx;
       const order = await lockOrder(tx, o.id);
       if (!order || order.state !== 'booked') return null;
       const [appt] = await tx.update(appointments).set({ status: 'missed' }).where(and(eq(appointments.id, a.id), eq(appointments.status, 'accepted'))).returning();
       if (!appt) return null;
       const count = order.missedCount + 1;
-      let cur = await transitionOrder(tx, actor, order, 'missed', {
-        reason: `no operator joined within ${s.graceMinutes} minutes of ${a.startAt.toISOString()}`, patch: { missedCount: count }, fx,
-        summary: { appointmentId: a.id, deadline: status.deadline, lateJoin: status.lateJoin },
+      let cur = await transitionOrder(uow, order, 'missed', {
+        reason: `no operator joined within ${s.graceMinutes} minutes of ${a.startAt.toISOString()}`, patch: { missedCount: count }, summary: { appointmentId: a.id, deadline: status.deadline, lateJoin: status.lateJoin },
       });
       const payload = { orderId: o.id, orderNo: o.orderNo, start: a.startAt.toISOString() };
       let result = 'missed_onsite_needed';
       if (count < MAX_MISSED_BEFORE_ONSITE && cur.inspectorId) {
         const slots = await slotsFor(tx, cur, s, { days: 10 });
         if (slots.length) {
-          cur = await transitionOrder(tx, actor, cur, 'rescheduled', { reason: 'new slots offered after a missed appointment', fx });
+          cur = await transitionOrder(uow, cur, 'rescheduled', { reason: 'new slots offered after a missed appointment' });
           await tx.update(inspectionOrders).set({ proposedSlots: slots, registeredAt: new Date() }).where(eq(inspectionOrders.id, o.id));
           result = 'rescheduled';
         }
       }
-      await fx?.notify(tx, await enterpriseUsers(tx, o.enterpriseId), 'appointment.missed', { ...payload, outcome: result });
-      await fx?.notify(tx, [o.inspectorId, ...(result === 'rescheduled' ? [] : await officeUsers(tx, o.officeId, 'supervisor'))], 'appointment.missed', { ...payload, outcome: result });
+      await uow.notify(await enterpriseUsers(tx, o.enterpriseId), 'appointment.missed', { ...payload, outcome: result });
+      await uow.notify([o.inspectorId, ...(result === 'rescheduled' ? [] : await officeUsers(tx, o.officeId, 'supervisor'))], 'appointment.missed', { ...payload, outcome: result });
       return result;
     });
     if (outcome) missed.push({ appointmentId: a.id, orderId: o.id, outcome });
@@ -333,12 +334,12 @@ export async function checkMissedAppointments(db: Db, actor: Actor, opts: { now?
   for (const { a, o } of soon) {
     const s = await settingsOf(o.officeId);
     if (a.startAt.getTime() - now.getTime() > s.reminderMinutes * MIN) continue;
-    await db.transaction(async (txx) => {
-      const tx = txx as unknown as Db;
+    await inTransaction(db, actor, async (uow) => {
+      const tx = uow.tx;
       const [done] = await tx.update(appointments).set({ reminderSentAt: now }).where(and(eq(appointments.id, a.id), isNull(appointments.reminderSentAt))).returning();
       if (!done) return;
       const recipients = [...(await enterpriseUsers(tx, o.enterpriseId)), a.operatorUserId, a.inspectorId];
-      await fx?.notify(tx, recipients, 'appointment.reminder', { orderId: o.id, orderNo: o.orderNo, start: a.startAt.toISOString(), kind: a.kind });
+      await uow.notify(recipients, 'appointment.reminder', { orderId: o.id, orderNo: o.orderNo, start: a.startAt.toISOString(), kind: a.kind });
       reminded++;
     });
   }
@@ -370,8 +371,7 @@ export async function registerDevice(db: Db, actor: Actor, input: DeviceInput) {
   requireRole(actor, 'order.book');
   if (!isEnterprise(actor)) throw forbidden('Devices are registered by enterprises');
   const id = randomUUID();
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     await tx.insert(enterpriseDevices).values({ id, orgId: actor.orgId!, name: input.name, kind: input.kind, createdBy: actor.userId });
     await recordAudit(tx, actor, 'device.registered', { type: 'device', id }, { name: input.name, kind: input.kind });
   });
@@ -384,8 +384,7 @@ export async function recordConnectionTest(db: Db, actor: Actor, deviceId: strin
   const [d] = await db.select().from(enterpriseDevices).where(eq(enterpriseDevices.id, deviceId)).limit(1);
   if (!d || actor.orgId !== d.orgId || !isEnterprise(actor)) throw notFound('Device', deviceId);
   const id = randomUUID();
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     await tx.insert(connectionTests).values({ id, orgId: d.orgId, deviceId, passed: input.passed, rttMs: input.rttMs ?? null, bitrateKbps: input.bitrateKbps ?? null, testedBy: actor.userId });
     await recordAudit(tx, actor, 'device.connection_tested', { type: 'device', id: deviceId }, { passed: input.passed, rttMs: input.rttMs ?? null, bitrateKbps: input.bitrateKbps ?? null });
   });

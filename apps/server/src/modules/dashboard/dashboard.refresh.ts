@@ -4,6 +4,7 @@
 // proportional to the number of changed orders, never to the size of the history.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 /** Upper edges (minutes) of the time-to-release buckets: <30 min, 30–60 min, 1–2 h, 2–4 h, 4–8 h, 8–24 h, 1–2 d, 2–3 d, 3–7 d, ≥7 d. */
 export const RELEASE_BUCKET_EDGES = [30, 60, 120, 240, 480, 1440, 2880, 4320, 10080] as const;
@@ -115,8 +116,7 @@ export async function refreshPending(db: Db): Promise<boolean> {
 
 /** Recomputes one batch of queued orders in one transaction; returns the orders and offices touched (0 when the queue is empty). */
 async function refreshBatch(db: Db): Promise<{ orders: number; offices: string[] }> {
-  return db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  return transaction(db, async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${REFRESH_LOCK_KEY})`);
     await tx.execute(sql.raw(`create temp table if not exists dash_batch (order_id text primary key) on commit delete rows`));
     await tx.execute(sql.raw(`

@@ -4,7 +4,7 @@ import {
 } from '@rvi/contracts';
 import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
-import { errors, withEffects } from '../orders/orders.http.ts';
+import { errors } from '../orders/orders.http.ts';
 import { approveDecision, listPendingApprovals, proposeDecision, refuseDecisionChange, rejectDecision } from './decisions.service.ts';
 import { getOutcome, listOutcomes } from './outcome.service.ts';
 
@@ -19,7 +19,7 @@ export function decisionRoutes(app: FastifyInstance, ctx: AppContext) {
       tags, summary: 'The assigned inspector signs a decision; a clean release takes effect at once, anything else waits for a supervisor',
       params: IdParams, body: DecisionInput, response: { 201: Decision, ...errors },
     },
-  }, async (req, reply) => reply.status(201).send(await withEffects(ctx, (fx) => proposeDecision(ctx, actorOf(req), id(req), req.body as DecisionInput, fx))));
+  }, async (req, reply) => reply.status(201).send(await proposeDecision(ctx, actorOf(req), id(req), req.body as DecisionInput)));
 
   app.get('/api/decisions/pending', {
     config: { access: { action: 'decision.approve' } },
@@ -30,13 +30,13 @@ export function decisionRoutes(app: FastifyInstance, ctx: AppContext) {
     // the service checks decision.approve first, then the order's office (404) and four eyes / separation of duties (403)
     config: { access: { action: 'decision.approve', scope: 'record' }, stepUp: true },
     schema: { tags, summary: 'Approve a decision (supervisor of the same office, not the inspector: four eyes); it takes effect', params: IdParams, body: ReviewBody, response: { 200: Decision, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => approveDecision(ctx, actorOf(req), id(req), req.body as ReviewBody, fx)));
+  }, async (req) => approveDecision(ctx, actorOf(req), id(req), req.body as ReviewBody));
 
   app.post('/api/decisions/:id/reject', {
     // as approve: decision.approve, the order's office (404), four eyes / separation of duties (403)
     config: { access: { action: 'decision.approve', scope: 'record' } },
     schema: { tags, summary: 'Reject a decision with a reason (supervisor); the inspector decides again', params: IdParams, body: RejectBody, response: { 200: Decision, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => rejectDecision(ctx, actorOf(req), id(req), req.body as RejectBody, fx)));
+  }, async (req) => rejectDecision(ctx, actorOf(req), id(req), req.body as RejectBody));
 
   for (const method of ['PUT', 'PATCH', 'DELETE'] as const) {
     app.route({

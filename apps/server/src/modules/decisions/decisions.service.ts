@@ -14,7 +14,7 @@ import { badRequest, conflict, notFound } from '../../platform/errors.ts';
 import { requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { recordOutcomeLabel } from '../risk/risk.service.ts';
-import { invalidateOrder, type Effects } from '../orders/orders.effects.ts';
+import { invalidateOrder } from '../orders/orders.effects.ts';
 import { enterpriseUsers, officeUsers } from '../orders/orders.service.ts';
 import { lockOrder, transitionOrder, type OrderRow } from '../orders/orders.state.ts';
 import { assertFourEyes, authorizeCase, RECORDING_STATES } from '../findings/findings.policy.ts';
@@ -23,6 +23,7 @@ import {
 } from '../findings/findings.presenter.ts';
 import { caseFacts, loadOrderRow } from '../findings/findings.service.ts';
 import { signerOf, signNow, type SigningDeps } from '../findings/findings.signing.ts';
+import { type UnitOfWork, inTransaction } from '../../platform/unit-of-work.ts';
 
 const RELEASING = new Set(['release', 'release_with_correction']);
 const SERIOUS = new Set(['significant', 'critical']);
@@ -71,12 +72,13 @@ function checkInput(input: DecisionInput, current: FindingRow[]): void {
  * Makes a decision take effect, inside the caller's transaction: order inspected → decided → closed, declaration
  * status, release time, effect row, outcome label, audit, notifications.
  */
-async function applyDecision(tx: Db, actor: Actor, order: OrderRow, d: DecisionRow, at: Date, fx?: Effects): Promise<void> {
+async function applyDecision(uow: UnitOfWork, order: OrderRow, d: DecisionRow, at: Date): Promise<void> {
+  const { tx, actor } = uow;
   const current = currentFindings(await orderFindings(tx, order.id)).filter((f) => d.findingIds.includes(f.id));
   const label = outcomeLabel(d.outcome, current);
   const releasedAt = RELEASING.has(d.outcome) ? at : null;
-  const decided = await transitionOrder(tx, actor, order, 'decided', { reason: `decision ${d.outcome}`, summary: { decisionId: d.id, outcome: d.outcome }, fx });
-  await transitionOrder(tx, actor, decided, 'closed', { reason: 'case closed: decision took effect', summary: { decisionId: d.id }, fx });
+  const decided = await transitionOrder(uow, order, 'decided', { reason: `decision ${d.outcome}`, summary: { decisionId: d.id, outcome: d.outcome } });
+  await transitionOrder(uow, decided, 'closed', { reason: 'case closed: decision took effect', summary: { decisionId: d.id } });
   await tx.update(declarations).set({ status: releasedAt ? 'released' : 'held' }).where(eq(declarations.id, d.declarationId));
   await tx.insert(decisionEffects).values({ orderId: order.id, decisionId: d.id, outcome: d.outcome, releasedAt, effectiveAt: at, ...label });
   await recordAudit(tx, actor, 'decision.effective', { type: 'decision', id: d.id }, {
@@ -85,8 +87,8 @@ async function applyDecision(tx: Db, actor: Actor, order: OrderRow, d: DecisionR
   });
   await recordOutcomeLabel(tx, actor, d.declarationId, { ...label, source: `inspection:${d.outcome}` });
   const payload = { orderId: order.id, orderNo: order.orderNo, outcome: d.outcome, releasedAt: releasedAt?.toISOString() ?? null };
-  await fx?.notify(tx, await enterpriseUsers(tx, order.enterpriseId), 'inspection.decided', payload);
-  fx?.invalidate([`org:${order.enterpriseId}`, `office:${order.officeId}`], [['outcomes'], ['declarations'], ['decisions'], ['findings', order.id]]);
+  await uow.notify(await enterpriseUsers(tx, order.enterpriseId), 'inspection.decided', payload);
+  uow.invalidate([`org:${order.enterpriseId}`, `office:${order.officeId}`], [['outcomes'], ['declarations'], ['decisions'], ['findings', order.id]]);
 }
 
 async function presentDecision(deps: SigningDeps, id: string): Promise<Decision> {
@@ -101,12 +103,12 @@ async function presentDecision(deps: SigningDeps, id: string): Promise<Decision>
  * The assigned inspector signs a decision. An order still in progress is first marked inspected. A clean release
  * takes effect at once (release time = signing time); anything else waits for a supervisor's approval.
  */
-export async function proposeDecision(deps: SigningDeps, actor: Actor, orderId: string, input: DecisionInput, fx?: Effects): Promise<Decision> {
+export async function proposeDecision(deps: SigningDeps, actor: Actor, orderId: string, input: DecisionInput): Promise<Decision> {
   const row = await loadOrderRow(deps.db, orderId);
   authorizeCase(actor, 'decision.propose', row, orderId, { assigned: true });
   const [decl] = await deps.db.select({ no: declarations.declarationNo }).from(declarations).where(eq(declarations.id, row.declarationId));
-  const id = await deps.db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const id = await inTransaction(deps.db, actor, async (uow) => {
+    const tx = uow.tx;
     let order = (await lockOrder(tx, orderId))!;
     const facts = await caseFacts(tx, orderId);
     if (facts.decided) throw conflict('already_decided', `Order ${order.orderNo} is already decided`);
@@ -116,7 +118,7 @@ export async function proposeDecision(deps: SigningDeps, actor: Actor, orderId: 
     }
     const current = currentFindings(await orderFindings(tx, orderId));
     checkInput(input, current);
-    if (order.state === 'in_progress') order = await transitionOrder(tx, actor, order, 'inspected', { reason: 'inspection finished: decision signed', fx });
+    if (order.state === 'in_progress') order = await transitionOrder(uow, order, 'inspected', { reason: 'inspection finished: decision signed' });
     const signer = await signerOf(tx, actor);
     const base: Omit<DecisionRow, 'envelope' | 'keyId' | 'createdAt' | 'signedAt'> = {
       id: randomUUID(), orderId, declarationId: order.declarationId, officeId: order.officeId, enterpriseId: order.enterpriseId,
@@ -131,18 +133,18 @@ export async function proposeDecision(deps: SigningDeps, actor: Actor, orderId: 
       corrections: d.corrections.length, keyId: envelope.keyId, signature: envelope.signature,
     });
     if (!d.requiresApproval) {
-      await applyDecision(tx, actor, order, d, signedAt, fx);
+      await applyDecision(uow, order, d, signedAt);
     } else {
-      await fx?.notify(tx, await officeUsers(tx, order.officeId, 'supervisor'), 'decision.approval_requested', { orderId, orderNo: order.orderNo, decisionId: d.id, outcome: d.outcome });
-      invalidateOrder(fx, order);
-      fx?.invalidate([`office:${order.officeId}`], [['decisions'], ['findings', orderId]]);
+      await uow.notify(await officeUsers(tx, order.officeId, 'supervisor'), 'decision.approval_requested', { orderId, orderNo: order.orderNo, decisionId: d.id, outcome: d.outcome });
+      invalidateOrder(uow, order);
+      uow.invalidate([`office:${order.officeId}`], [['decisions'], ['findings', orderId]]);
     }
     return d.id;
   });
   return presentDecision(deps, id);
 }
 
-async function review(deps: SigningDeps, actor: Actor, decisionId: string, verdict: 'approved' | 'rejected', reason: string | null, fx?: Effects): Promise<Decision> {
+async function review(deps: SigningDeps, actor: Actor, decisionId: string, verdict: 'approved' | 'rejected', reason: string | null): Promise<Decision> {
   requireRole(actor, 'decision.approve');
   const [d0] = await deps.db.select().from(decisions).where(eq(decisions.id, decisionId)).limit(1);
   const row = d0 ? await loadOrderRow(deps.db, d0.orderId) : null;
@@ -156,8 +158,8 @@ async function review(deps: SigningDeps, actor: Actor, decisionId: string, verdi
     { userId: d0.signedBy, role: 'the inspector who signed this decision' },
     ...recorders.map((r) => ({ userId: r.id, role: 'an inspector who recorded findings in this case' })),
   ], windowHours: dutyWindowHours((deps as { config?: { dutyWindowDays?: number } }).config) });
-  await deps.db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await inTransaction(deps.db, actor, async (uow) => {
+    const tx = uow.tx;
     const order = (await lockOrder(tx, row.id))!;
     const [existing] = await tx.select().from(decisionReviews).where(eq(decisionReviews.decisionId, decisionId)).limit(1);
     if (existing) throw conflict('already_reviewed', `Decision ${decisionId} was already ${existing.verdict}`);
@@ -176,24 +178,24 @@ async function review(deps: SigningDeps, actor: Actor, decisionId: string, verdi
       keyId: envelope.keyId, signature: envelope.signature,
     });
     if (verdict === 'approved') {
-      await applyDecision(tx, actor, order, d0, signedAt, fx);
+      await applyDecision(uow, order, d0, signedAt);
     } else {
-      invalidateOrder(fx, order);
-      fx?.invalidate([`office:${order.officeId}`], [['decisions'], ['findings', order.id]]);
+      invalidateOrder(uow, order);
+      uow.invalidate([`office:${order.officeId}`], [['decisions'], ['findings', order.id]]);
     }
-    await fx?.notify(tx, [d0.signedBy], verdict === 'approved' ? 'decision.approved' : 'decision.rejected', { orderId: order.id, orderNo: order.orderNo, decisionId, reason });
+    await uow.notify([d0.signedBy], verdict === 'approved' ? 'decision.approved' : 'decision.rejected', { orderId: order.id, orderNo: order.orderNo, decisionId, reason });
   });
   return presentDecision(deps, decisionId);
 }
 
 /** A supervisor of the order's office, not the inspector, approves a decision (signed, audited); it takes effect. */
-export function approveDecision(deps: SigningDeps, actor: Actor, decisionId: string, body: ReviewBody, fx?: Effects): Promise<Decision> {
-  return review(deps, actor, decisionId, 'approved', body.reason?.trim() || null, fx);
+export function approveDecision(deps: SigningDeps, actor: Actor, decisionId: string, body: ReviewBody): Promise<Decision> {
+  return review(deps, actor, decisionId, 'approved', body.reason?.trim() || null);
 }
 
 /** A supervisor rejects a decision with a reason (signed, audited); the inspector may record more findings and decide again. */
-export function rejectDecision(deps: SigningDeps, actor: Actor, decisionId: string, body: RejectBody, fx?: Effects): Promise<Decision> {
-  return review(deps, actor, decisionId, 'rejected', body.reason.trim(), fx);
+export function rejectDecision(deps: SigningDeps, actor: Actor, decisionId: string, body: RejectBody): Promise<Decision> {
+  return review(deps, actor, decisionId, 'rejected', body.reason.trim());
 }
 
 /** Decisions of the supervisor's office waiting for approval, oldest first, each with the findings it rests on. */

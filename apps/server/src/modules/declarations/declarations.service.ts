@@ -9,7 +9,7 @@ import {
   arrivalNotices, declarations, importBatches, inspectionApplications, orgDeclarationCounts, organisations,
 } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
-import { inTransaction } from '../../platform/unit-of-work.ts';
+import { inTransaction, transaction } from '../../platform/unit-of-work.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.ts';
 import { authorize, can, declarationCan, isCustoms, isEnterprise, requireRole } from '../../platform/policy.ts';
@@ -323,8 +323,7 @@ export async function fileArrivalNotice(db: Db, actor: Actor, declarationId: str
   const r = await loadVisible(db, actor, declarationId);
   authorize(actor, 'arrival_notice.create', r?.d ?? null, 'Declaration', declarationId);
   assertNoticeContainers(input.containerNumbers);
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     const id = randomUUID();
     await tx.insert(arrivalNotices).values({
       id, orgId: r!.d.orgId, declarationId, expectedArrivalAt: new Date(input.expectedArrivalAt), location: input.location,
@@ -343,8 +342,7 @@ export async function applyForInspection(db: Db, actor: Actor, declarationId: st
   if (r!.d.status !== 'filed') {
     throw new AppError('invalid_state', 409, `Inspection can be applied for only while the declaration is filed (it is ${r!.d.status})`);
   }
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     const id = randomUUID();
     await tx.insert(inspectionApplications).values({ id, orgId: r!.d.orgId, declarationId, preferredMode: input.preferredMode, note: input.note ?? null, createdBy: actor.userId });
     await tx.update(declarations).set({ status: 'inspection_requested' }).where(eq(declarations.id, declarationId));

@@ -36,6 +36,7 @@ import { bookSlot, listFreeSlots, recordConnectionTest, registerDevice, register
 import { recordFinding } from '../findings/findings.service.ts';
 import { approveDecision, proposeDecision } from '../decisions/decisions.service.ts';
 import { createOrg, createUser } from '../admin/admin.service.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 export const STATUS_KEY = 'demo_history';
 
@@ -364,8 +365,7 @@ async function dateCases(ctx: AppContext, done: Done[], timeZone: string, weeks:
         : p.c.fraud ? new Date(inspectedAt.getTime() + (120 + Math.round(r() * 240)) * 60_000)
         : new Date(inspectedAt.getTime() + (3 + Math.round(r() * 12)) * 60_000);
       const sessionStart = new Date(inspectedAt.getTime() - (20 + Math.round(r() * 15)) * 60_000);
-      await db.transaction(async (txx) => {
-        const tx = txx as unknown as Db;
+      await transaction(db, async (tx) => {
         await tx.insert(dashSimulatedTimes).values({ orderId: p.c.orderId, startAt, arrivedAt, inspectedAt, releasedAt, runId })
           .onConflictDoUpdate({ target: dashSimulatedTimes.orderId, set: { startAt, arrivedAt, inspectedAt, releasedAt, runId } });
         await tx.update(appointments).set({ status: 'completed', startAt: p.c.mode === 'remote' ? sessionStart : new Date(inspectedAt.getTime() - 90 * 60_000), endAt: inspectedAt })
@@ -516,8 +516,8 @@ export async function generateDemoHistory(ctx: AppContext, opts: HistoryOptions)
     }
     await dateCases(ctx, done, office.timeZone, opts.weeks, runId, rng(`${opts.seed}:dates`));
     const final: DemoHistoryStatus = { ...status, state: status.closed > 0 ? 'done' : 'failed', finishedAt: new Date().toISOString(), message: status.closed > 0 ? null : 'no case could be completed' };
-    await db.transaction(async (txx) => {
-      await recordAudit(txx as unknown as Db, sys, 'demo.history_generated', null, {
+    await transaction(db, async (tx) => {
+      await recordAudit(tx, sys, 'demo.history_generated', null, {
         simulated: true, runId, source: status.source, weeks: opts.weeks, declarations: status.declarations, orders: status.orders, closed: status.closed, failed: status.failed,
       });
     });

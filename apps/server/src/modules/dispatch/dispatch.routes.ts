@@ -6,7 +6,7 @@ import {
 } from '@rvi/contracts';
 import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
-import { errors, withEffects } from '../orders/orders.http.ts';
+import { errors } from '../orders/orders.http.ts';
 import { assignOrder, getRun, listCandidates, listRuns, reassignOrder, replayRun, runDispatch } from './dispatch.service.ts';
 import { saveDispatchSettings } from '../orders/orders.settings.ts';
 
@@ -17,7 +17,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/dispatch/runs', {
     config: { access: { action: 'order.dispatch' } },
     schema: { tags, summary: 'Supervisor: dispatch the office\'s unassigned orders (random, fair, recorded with its seed)', body: DispatchRunBody, response: { 201: DispatchRunView, ...errors } },
-  }, async (req, reply) => reply.status(201).send(await withEffects(ctx, (fx) => runDispatch(ctx.db, actorOf(req), req.body as RunBody ?? {}, fx))));
+  }, async (req, reply) => reply.status(201).send(await runDispatch(ctx.db, actorOf(req), req.body as RunBody ?? {})));
 
   app.get('/api/dispatch/runs', {
     config: { access: { action: 'order.plan' } },
@@ -42,7 +42,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/orders/:id/reassign', {
     config: { access: { action: 'order.reassign', scope: 'record' } },
     schema: { tags, summary: 'Supervisor: move an order to another inspector (reason required; the candidate is checked against the rules)', params: IdParams, body: ReassignBody, response: { 200: InspectionOrder, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => reassignOrder(ctx.db, actorOf(req), id(req), req.body as ReBody, fx)));
+  }, async (req) => reassignOrder(ctx.db, actorOf(req), id(req), req.body as ReBody));
 
   app.post('/api/orders/:id/assign', {
     config: { access: { action: 'order.reassign', scope: 'record' } },
@@ -50,7 +50,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext) {
       tags, summary: 'Supervisor: assign an order waiting for an inspector by hand (reason required; rules checked, conflict of interest never overridden)',
       params: IdParams, body: ReassignBody, response: { 200: InspectionOrder, ...errors },
     },
-  }, async (req) => withEffects(ctx, (fx) => assignOrder(ctx.db, actorOf(req), id(req), req.body as ReBody, fx)));
+  }, async (req) => assignOrder(ctx.db, actorOf(req), id(req), req.body as ReBody));
 
   app.get('/api/orders/:id/candidates', {
     config: { access: { action: 'order.reassign', scope: 'record' } },

@@ -17,12 +17,13 @@ import type { Actor } from '../../platform/actor.ts';
 import { badRequest, conflict, notFound } from '../../platform/errors.ts';
 import { isCustoms, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { invalidateOrder, type Effects } from '../orders/orders.effects.ts';
+import { invalidateOrder } from '../orders/orders.effects.ts';
 import { authorizeOrder, REASSIGNABLE } from '../orders/orders.policy.ts';
 import { presentOrders } from '../orders/orders.presenter.ts';
 import { loadOrder, officeUsers } from '../orders/orders.service.ts';
 import { loadOrderSettings, officeToday } from '../orders/orders.settings.ts';
 import { lockOrder, toAppError, transitionOrder, type OrderRow } from '../orders/orders.state.ts';
+import { inTransaction } from '../../platform/unit-of-work.ts';
 
 /** Load-weight exponent used by the server (see DispatchRules.loadWeightExponent: best load spread in the bench). */
 export const LOAD_WEIGHT_EXPONENT = 4;
@@ -108,14 +109,14 @@ function presentRun(r: typeof dispatchRuns.$inferSelect, withInput: boolean): Di
  * due later keeps its due date). Assigned orders move to `assigned`; the others keep the reason visible. One
  * transaction: assignments, the run record and the audit entry (seed, input hash, summary) commit together.
  */
-export async function runDispatch(db: Db, actor: Actor, opts: { date?: string; officeId?: string } = {}, fx?: Effects): Promise<DispatchRunView> {
+export async function runDispatch(db: Db, actor: Actor, opts: { date?: string; officeId?: string } = {}): Promise<DispatchRunView> {
   requireRole(actor, 'order.dispatch');
   const officeId = actor.kind === 'system' ? opts.officeId : actor.officeId;
   if (!officeId || (actor.kind !== 'system' && !isCustoms(actor))) throw notFound('Office');
   const settings = await loadOrderSettings(db, officeId);
   const runDate = opts.date ?? officeToday(settings.timeZone);
-  const run = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const run = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     // One dispatch per office at a time: two concurrent runs would each see the same unassigned orders.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'dispatch:' + officeId}))`);
     const pending = await tx.select().from(inspectionOrders)
@@ -139,10 +140,9 @@ export async function runDispatch(db: Db, actor: Actor, opts: { date?: string; o
     for (const d of result.orders) {
       const order = byId.get(d.orderId)!;
       if (d.status === 'assigned') {
-        const updated = await transitionOrder(tx, actor, order, 'assigned', {
+        const updated = await transitionOrder(uow, order, 'assigned', {
           patch: { inspectorId: d.inspectorId, assignedDate: d.date, dispatchRunId: id, unassignedReason: null },
-          summary: { runId: id, inspectorId: d.inspectorId, date: d.date, candidates: d.explanation.candidates }, fx,
-        });
+          summary: { runId: id, inspectorId: d.inspectorId, date: d.date, candidates: d.explanation.candidates }, });
         const list = perInspector.get(d.inspectorId) ?? [];
         list.push(updated);
         perInspector.set(d.inspectorId, list);
@@ -155,7 +155,7 @@ export async function runDispatch(db: Db, actor: Actor, opts: { date?: string; o
             triedDays: (d.explanation.triedDays ?? []).length,
           },
         }).where(eq(inspectionOrders.id, d.orderId));
-        invalidateOrder(fx, order);
+        invalidateOrder(uow, order);
       }
     }
     // The hashes pin the recorded input and result into the hash-chained audit log: a later edit of the run row
@@ -164,12 +164,12 @@ export async function runDispatch(db: Db, actor: Actor, opts: { date?: string; o
       officeId, seed, algorithm: result.algorithm, runDate, inputHash, resultHash: hashOf(result), summary: result.summary,
     });
     for (const [inspectorId, list] of perInspector) {
-      await fx?.notify(tx, [inspectorId], 'order.assigned', { count: list.length, orderId: list[0].id, orderNo: list[0].orderNo, runId: id });
+      await uow.notify([inspectorId], 'order.assigned', { count: list.length, orderId: list[0].id, orderNo: list[0].orderNo, runId: id });
     }
     if (result.summary.unassigned > 0) {
-      await fx?.notify(tx, await officeUsers(tx, officeId, 'supervisor'), 'dispatch.unassigned', { count: result.summary.unassigned, runId: id });
+      await uow.notify(await officeUsers(tx, officeId, 'supervisor'), 'dispatch.unassigned', { count: result.summary.unassigned, runId: id });
     }
-    fx?.invalidate([`office:${officeId}`], [['orders'], ['dispatch']]);
+    uow.invalidate([`office:${officeId}`], [['orders'], ['dispatch']]);
     const [row] = await tx.select().from(dispatchRuns).where(eq(dispatchRuns.id, id));
     return row;
   });
@@ -265,11 +265,11 @@ export async function listCandidates(db: Db, actor: Actor, id: string, q: { date
  * qualified, rotation, at capacity) is refused with 409 naming it unless `override` is set, and then the overridden
  * rules are audited with the reason. A booked appointment moves with the order only if the new inspector is free then.
  */
-export async function assignByHand(db: Db, actor: Actor, id: string, body: ReassignBody, kind: 'assign' | 'reassign', fx?: Effects): Promise<InspectionOrder> {
+export async function assignByHand(db: Db, actor: Actor, id: string, body: ReassignBody, kind: 'assign' | 'reassign'): Promise<InspectionOrder> {
   const row = await loadOrder(db, id);
   authorizeOrder(actor, 'order.reassign', row, id);
-  const updated = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const updated = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const order = (await lockOrder(tx, id))!;
     if (kind === 'assign' && order.state !== 'selected') {
       throw conflict('invalid_state', `Order ${order.orderNo} is ${order.state}: only an order waiting for an inspector can be assigned (reassign it instead)`);
@@ -308,11 +308,10 @@ export async function assignByHand(db: Db, actor: Actor, id: string, body: Reass
     const facts = { inspectorId: body.inspectorId, date, by: 'supervisor', overridden, reason: body.reason };
     let out: OrderRow;
     if (kind === 'assign') {
-      out = await transitionOrder(tx, actor, order, 'assigned', {
+      out = await transitionOrder(uow, order, 'assigned', {
         reason: body.reason,
         patch: { inspectorId: body.inspectorId, assignedDate: date, unassignedReason: null },
-        summary: { ...facts, manual: true, previousUnassignedReason: order.unassignedReason ?? null }, fx,
-      });
+        summary: { ...facts, manual: true, previousUnassignedReason: order.unassignedReason ?? null }, });
     } else {
       [out] = await tx.update(inspectionOrders).set({ inspectorId: body.inspectorId, assignedDate: date, updatedAt: new Date() })
         .where(eq(inspectionOrders.id, id)).returning();
@@ -326,20 +325,20 @@ export async function assignByHand(db: Db, actor: Actor, id: string, body: Reass
       });
     }
     const payload = { orderId: id, orderNo: order.orderNo };
-    await fx?.notify(tx, [body.inspectorId], 'order.assigned', { ...payload, count: 1 });
-    if (order.inspectorId) await fx?.notify(tx, [order.inspectorId], 'order.reassigned_away', payload);
-    invalidateOrder(fx, out, [order.inspectorId]);
+    await uow.notify([body.inspectorId], 'order.assigned', { ...payload, count: 1 });
+    if (order.inspectorId) await uow.notify([order.inspectorId], 'order.reassigned_away', payload);
+    invalidateOrder(uow, out, [order.inspectorId]);
     return out;
   });
   return (await presentOrders(db, actor, [updated]))[0];
 }
 
 /** Supervisor moves an order to another inspector, with a reason (see assignByHand). */
-export function reassignOrder(db: Db, actor: Actor, id: string, body: ReassignBody, fx?: Effects): Promise<InspectionOrder> {
-  return assignByHand(db, actor, id, body, 'reassign', fx);
+export function reassignOrder(db: Db, actor: Actor, id: string, body: ReassignBody): Promise<InspectionOrder> {
+  return assignByHand(db, actor, id, body, 'reassign');
 }
 
 /** Supervisor assigns an order dispatch left unassigned, with a reason (see assignByHand). */
-export function assignOrder(db: Db, actor: Actor, id: string, body: ReassignBody, fx?: Effects): Promise<InspectionOrder> {
-  return assignByHand(db, actor, id, body, 'assign', fx);
+export function assignOrder(db: Db, actor: Actor, id: string, body: ReassignBody): Promise<InspectionOrder> {
+  return assignByHand(db, actor, id, body, 'assign');
 }

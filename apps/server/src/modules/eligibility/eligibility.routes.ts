@@ -6,7 +6,7 @@ import {
 } from '@rvi/contracts';
 import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
-import { errors, withEffects } from '../orders/orders.http.ts';
+import { errors } from '../orders/orders.http.ts';
 import { decideEligibility, getEligibility, listRuleSets, saveRuleSet } from './eligibility.service.ts';
 
 const tags = ['eligibility'];
@@ -23,7 +23,7 @@ export function eligibilityRoutes(app: FastifyInstance, ctx: AppContext) {
     // the service also requires the inspector assigned to the order
     config: { access: { action: 'order.decide_eligibility', scope: 'record' } },
     schema: { tags, summary: 'Assigned inspector: decide remote or on-site (reason required against the recommendation)', params: IdParams, body: DecideEligibilityBody, response: { 200: InspectionOrder, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => decideEligibility(ctx.db, actorOf(req), id(req), req.body as DecideBody, fx)));
+  }, async (req) => decideEligibility(ctx.db, actorOf(req), id(req), req.body as DecideBody));
 
   app.get('/api/eligibility/rule-sets', {
     // the service then refuses non-customs callers (403)
@@ -34,5 +34,5 @@ export function eligibilityRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/eligibility/rule-sets', {
     config: { access: { action: 'admin.manage' } },
     schema: { tags, summary: 'Administrator: save a new version of the rules (validated; active at once)', body: RuleSetInput, response: { 201: RuleSetView, ...errors } },
-  }, async (req, reply) => reply.status(201).send(await withEffects(ctx, (fx) => saveRuleSet(ctx.db, actorOf(req), req.body as RulesBody, fx))));
+  }, async (req, reply) => reply.status(201).send(await saveRuleSet(ctx.db, actorOf(req), req.body as RulesBody)));
 }

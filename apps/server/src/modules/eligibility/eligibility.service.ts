@@ -15,11 +15,11 @@ import type { Actor } from '../../platform/actor.ts';
 import { badRequest, forbidden, notFound } from '../../platform/errors.ts';
 import { isCustoms, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import type { Effects } from '../orders/orders.effects.ts';
 import { authorizeOrder } from '../orders/orders.policy.ts';
 import { presentOrders } from '../orders/orders.presenter.ts';
 import { loadOrder, officeUsers } from '../orders/orders.service.ts';
 import { lockOrder, toAppError, transitionOrder, type OrderRow } from '../orders/orders.state.ts';
+import { inTransaction } from '../../platform/unit-of-work.ts';
 
 type RuleSetRow = typeof eligibilityRuleSets.$inferSelect;
 
@@ -116,11 +116,11 @@ export async function getEligibility(db: Db, actor: Actor, orderId: string): Pro
  * rules or facts may have changed since the page was shown); going against it needs a reason. Audited with the
  * rule-set version, every fired rule and the facts.
  */
-export async function decideEligibility(db: Db, actor: Actor, orderId: string, body: DecideEligibilityBody, fx?: Effects): Promise<InspectionOrder> {
+export async function decideEligibility(db: Db, actor: Actor, orderId: string, body: DecideEligibilityBody): Promise<InspectionOrder> {
   const order = await loadOrder(db, orderId);
   authorizeOrder(actor, 'order.decide_eligibility', order, orderId, 'decide');
-  const updated = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const updated = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const locked = (await lockOrder(tx, orderId))!;
     const { set, facts, result } = await evaluateFor(tx, locked);
     const overridden = body.mode !== result.recommendation;
@@ -130,9 +130,8 @@ export async function decideEligibility(db: Db, actor: Actor, orderId: string, b
         recommendation: result.recommendation, fired: result.fired.map((f) => f.ruleId),
       });
     }
-    const out = await transitionOrder(tx, actor, locked, 'eligibility_decided', {
-      reason, patch: { mode: body.mode }, fx,
-      summary: {
+    const out = await transitionOrder(uow, locked, 'eligibility_decided', {
+      reason, patch: { mode: body.mode }, summary: {
         mode: body.mode, recommendation: result.recommendation, overridden, ruleSetVersion: set.version,
         fired: result.fired.map((f) => ({ ruleId: f.ruleId, outcome: f.outcome, basis: f.basis })),
       },
@@ -142,7 +141,7 @@ export async function decideEligibility(db: Db, actor: Actor, orderId: string, b
       fired: result.fired, decidedMode: body.mode, overridden, reason, decidedBy: actor.userId,
     });
     if (overridden) {
-      await fx?.notify(tx, await officeUsers(tx, locked.officeId, 'supervisor'), 'eligibility.overridden', {
+      await uow.notify(await officeUsers(tx, locked.officeId, 'supervisor'), 'eligibility.overridden', {
         orderId, orderNo: locked.orderNo, mode: body.mode, recommendation: result.recommendation,
       });
     }
@@ -172,7 +171,7 @@ export async function listRuleSets(db: Db, actor: Actor): Promise<{ active: Rule
  * Administrator saves a new version of the office's rules. Validated by the package's validator (every problem named
  * by its path); the new version becomes the active one at once (no restart: rules are read per evaluation).
  */
-export async function saveRuleSet(db: Db, actor: Actor, input: RuleSetInput, fx?: Effects): Promise<RuleSetView> {
+export async function saveRuleSet(db: Db, actor: Actor, input: RuleSetInput): Promise<RuleSetView> {
   requireRole(actor, 'admin.manage');
   if (!actor.officeId || !isCustoms(actor)) throw notFound('Office');
   const officeId = actor.officeId;
@@ -180,8 +179,8 @@ export async function saveRuleSet(db: Db, actor: Actor, input: RuleSetInput, fx?
   if (issues.length) {
     throw badRequest('invalid_rules', `Invalid rules: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}${issues.length > 5 ? ` (and ${issues.length - 5} more)` : ''}`, { issues });
   }
-  const row = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const row = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'eligibility:' + officeId}))`);
     const previous = await activeRuleSet(tx, officeId);
     const [max] = await tx.select({ v: sql<number>`max(${eligibilityRuleSets.version})::int` }).from(eligibilityRuleSets).where(eq(eligibilityRuleSets.officeId, officeId));
@@ -195,7 +194,7 @@ export async function saveRuleSet(db: Db, actor: Actor, input: RuleSetInput, fx?
       officeId, version, previousVersion: previous.version, ruleIds: (input.rules as { id?: string }[]).map((r) => r.id),
       defaultOutcome: created.defaultOutcome, note: input.note ?? null,
     });
-    fx?.invalidate([`office:${officeId}`], [['eligibility'], ['orders']]);
+    uow.invalidate([`office:${officeId}`], [['eligibility'], ['orders']]);
     return created;
   });
   return presentRuleSet(row, true);

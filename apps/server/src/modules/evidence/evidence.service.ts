@@ -18,6 +18,7 @@ import { authorizeCase } from '../findings/findings.policy.ts';
 import { assembleCase, type AssembledCase } from './case-story.service.ts';
 import { localCopies, type CaseMediaFile } from './media.service.ts';
 import type { ObjectStore } from '../../adapters/object-store.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 export const EVIDENCE_PACKAGE_KIND = 'rvi-inspection-case/1';
 
@@ -92,8 +93,8 @@ export async function exportCase(deps: EvidenceDeps, actor: Actor, orderId: stri
     await fs.rm(out, { force: true });
     throw conflict('media_altered', `Media changed since it was registered (SHA-256 differs): ${altered.map((f) => f.name).join(', ')}`, { files: altered.map((f) => f.name) });
   }
-  await deps.db.transaction(async (txx) => {
-    await recordAudit(txx as unknown as Db, actor, 'evidence.exported', { type: 'inspection_order', id: orderId }, {
+  await transaction(deps.db, async (tx) => {
+    await recordAudit(tx, actor, 'evidence.exported', { type: 'inspection_order', id: orderId }, {
       orderNo: order!.orderNo, manifestSha256: result.manifestSha256, keyId: result.keyId, bytes: result.bytes, files: result.files.length,
       auditEntries: result.auditEntries, auditProblems: result.auditProblems.length,
     });

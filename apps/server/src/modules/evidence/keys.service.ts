@@ -6,6 +6,7 @@ import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 export async function listKeys(keys: KeyRing): Promise<KeyList> {
   const active = await keys.activeKey();
@@ -17,8 +18,8 @@ export async function rotateKey(deps: { db: Db; keys: KeyRing }, actor: Actor): 
   requireRole(actor, 'admin.manage');
   const previous = (await deps.keys.activeKey()).keyId;
   const created = await deps.keys.rotate();
-  await deps.db.transaction(async (tx) => {
-    await recordAudit(tx as unknown as Db, actor, 'keys.rotated', { type: 'signing_key', id: created.keyId }, {
+  await transaction(deps.db, async (tx) => {
+    await recordAudit(tx, actor, 'keys.rotated', { type: 'signing_key', id: created.keyId }, {
       previousKeyId: previous, keyId: created.keyId, publicKey: created.publicKey, createdAt: created.createdAt,
     });
   });

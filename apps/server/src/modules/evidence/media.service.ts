@@ -18,6 +18,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { scopeOf } from '../orders/orders.policy.ts';
 import { authorizeCase } from '../findings/findings.policy.ts';
 import { loadOrderRow } from '../findings/findings.service.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 export type MediaRow = typeof caseMedia.$inferSelect;
 
@@ -164,8 +165,7 @@ export async function registerCaseMedia(db: Db, dataDir: string, actor: Actor, o
     throw badRequest('invalid_media', `path: cannot read ${input.path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (input.sha256 && input.sha256 !== digest.sha256) throw conflict('media_altered', `${input.name}: the file's SHA-256 is not the one the recorder reported`);
-  return db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  return transaction(db, async (tx) => {
     const id = randomUUID();
     let row: MediaRow;
     try {
@@ -199,8 +199,8 @@ export async function openCaseMedia(db: Db, dataDir: string, actor: Actor, id: s
   // served only while its bytes are the registered ones (hashed streamed, as the export does): else 409, audited
   const now = size === m!.size ? await mediaSha256(store, m!) : null;
   if (now !== m!.sha256) {
-    await db.transaction(async (tx) => {
-      await recordAudit(tx as unknown as Db, actor, 'media.altered_refused', { type: m!.source, id }, {
+    await transaction(db, async (tx) => {
+      await recordAudit(tx, actor, 'media.altered_refused', { type: m!.source, id }, {
         orderId: m!.orderId, name: m!.name, expectedSha256: m!.sha256, expectedBytes: m!.size, foundSha256: now, foundBytes: size,
       });
     });

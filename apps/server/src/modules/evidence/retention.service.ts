@@ -34,6 +34,7 @@ import { authorizeCase } from '../findings/findings.policy.ts';
 import { findCaseMedia, mediaSha256, removeMedia } from './media.service.ts';
 import type { ObjectStore } from '../../adapters/object-store.ts';
 import type { RetentionConfig } from '../../platform/retention-config.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 /** Built-in periods (a row in retention_policies overrides one; never shorter than the legal minimum). */
 export const DEFAULT_RETENTION: Readonly<Record<RetentionRecordType, string>> = Object.freeze({
@@ -86,8 +87,7 @@ export async function setRetention(deps: Pick<RetentionDeps, 'db' | 'config'>, a
     const message = `period ${period} is below the legal minimum for ${recordType} (${minimum})`;
     throw badRequest('below_legal_minimum', `period: ${message}`, [{ field: 'body.period', message, minimum }]);
   }
-  await deps.db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(deps.db, async (tx) => {
     const { policy } = await loadRetentionPolicy(tx);
     await tx.insert(retentionPolicies).values({ recordType, period, updatedBy: actor.userId })
       .onConflictDoUpdate({ target: retentionPolicies.recordType, set: { period, updatedBy: actor.userId, updatedAt: new Date() } });
@@ -282,8 +282,7 @@ async function executeDeletion(deps: RetentionDeps, actor: Actor, target: Target
   const tombstone = await signRecordWithRing(deps.keys, record, {
     signerId: actor.userId ?? actor.username, signerRole: actor.role, at: meta.now,
   });
-  await deps.db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(deps.db, async (tx) => {
     try {
       await target.remove(tx);
     } catch (e) {
@@ -340,8 +339,7 @@ export async function requestDeletion(deps: RetentionDeps, actor: Actor, input: 
     .where(and(eq(deletionRequests.recordType, target.recordType), eq(deletionRequests.recordId, target.id), eq(deletionRequests.status, 'pending'), lte(deletionRequests.expiresAt, now)));
   const id = randomUUID();
   const expiresAt = new Date(now.getTime() + deps.config.retention.approvalHours * 3600_000);
-  const row = await deps.db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const row = await transaction(deps.db, async (tx) => {
     let r: DeletionRequestRow;
     try {
       [r] = await tx.insert(deletionRequests).values({
@@ -400,8 +398,7 @@ export async function rejectDeletion(deps: RetentionDeps, actor: Actor, id: stri
   requireUserAdmin(actor);
   const r = await loadRequest(deps, actor, id);
   if (r.status !== 'pending') throw conflict('request_decided', `Deletion request ${id} is ${r.status}`);
-  const row = await deps.db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const row = await transaction(deps.db, async (tx) => {
     const [u] = await tx.update(deletionRequests).set({ status: 'rejected', decidedBy: actor.userId, decidedAt: now, decisionReason: reason })
       .where(and(eq(deletionRequests.id, id), eq(deletionRequests.status, 'pending'))).returning();
     if (!u) throw conflict('request_decided', `Deletion request ${id} was decided meanwhile`);

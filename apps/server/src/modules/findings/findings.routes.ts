@@ -5,7 +5,7 @@ import {
 } from '@rvi/contracts';
 import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
-import { errors, withEffects } from '../orders/orders.http.ts';
+import { errors } from '../orders/orders.http.ts';
 import {
   acceptSuggestion, completeInspection, dismissSuggestion, getFinding, getInspection, listInspections, recordFinding, refuseFindingChange,
 } from './findings.service.ts';
@@ -30,7 +30,7 @@ export function findingsRoutes(app: FastifyInstance, ctx: AppContext) {
     // the service further requires the inspector assigned to the order (403)
     config: { access: { action: 'finding.record', scope: 'record' } },
     schema: { tags, summary: 'The assigned inspector finishes the inspection (in_progress → inspected)', params: IdParams, response: { 200: InspectionView, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => completeInspection(ctx, actorOf(req), id(req), fx)));
+  }, async (req) => completeInspection(ctx, actorOf(req), id(req)));
 
   app.post('/api/orders/:id/findings', {
     // the service further requires the inspector assigned to the order (403)
@@ -39,7 +39,7 @@ export function findingsRoutes(app: FastifyInstance, ctx: AppContext) {
       tags, summary: 'Record a finding (checklist step result or discrepancy), signed on submission; a correction names the finding it corrects',
       params: IdParams, body: FindingInput, response: { 201: Finding, ...errors },
     },
-  }, async (req, reply) => reply.status(201).send(await withEffects(ctx, (fx) => recordFinding(ctx, actorOf(req), id(req), req.body as FindingInput, fx))));
+  }, async (req, reply) => reply.status(201).send(await recordFinding(ctx, actorOf(req), id(req), req.body as FindingInput)));
 
   app.get('/api/findings/:id', {
     // the service also answers 404 to non-customs callers
@@ -63,13 +63,13 @@ export function findingsRoutes(app: FastifyInstance, ctx: AppContext) {
     // the service further requires the inspector assigned to the order (403)
     config: { access: { action: 'finding.record', scope: 'record' } },
     schema: { tags, summary: 'Accept a suggested finding: it becomes a signed discrepancy finding', params: IdParams, body: AcceptSuggestionBody, response: { 201: Finding, ...errors } },
-  }, async (req, reply) => reply.status(201).send(await withEffects(ctx, (fx) => acceptSuggestion(ctx, actorOf(req), id(req), req.body as AcceptSuggestionBody, fx))));
+  }, async (req, reply) => reply.status(201).send(await acceptSuggestion(ctx, actorOf(req), id(req), req.body as AcceptSuggestionBody)));
 
   app.post('/api/suggestions/:id/dismiss', {
     // the service further requires the inspector assigned to the order (403)
     config: { access: { action: 'finding.record', scope: 'record' } },
     schema: { tags, summary: 'Dismiss a suggested finding, saying why', params: IdParams, body: DismissSuggestionBody, response: { 200: SuggestedFinding, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => dismissSuggestion(ctx, actorOf(req), id(req), req.body as DismissSuggestionBody, fx)));
+  }, async (req) => dismissSuggestion(ctx, actorOf(req), id(req), req.body as DismissSuggestionBody));
 }
 
 

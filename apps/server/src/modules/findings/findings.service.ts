@@ -17,13 +17,14 @@ import type { Actor } from '../../platform/actor.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.ts';
 import { isCustoms, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { invalidateOrder, type Effects } from '../orders/orders.effects.ts';
+import { invalidateOrder } from '../orders/orders.effects.ts';
 import { lockOrder, transitionOrder, type OrderRow } from '../orders/orders.state.ts';
 import { authorizeCase, inspectionCan, RECORDING_STATES, type CaseFacts } from './findings.policy.ts';
 import {
   currentFindings, findingRecord, namesOf, presentDecisions, presentFindings, presentSuggestion, type FindingRow, type SuggestionRow,
 } from './findings.presenter.ts';
 import { signerOf, signNow, type SigningDeps } from './findings.signing.ts';
+import { inTransaction } from '../../platform/unit-of-work.ts';
 
 type DeclRow = typeof declarations.$inferSelect;
 
@@ -136,17 +137,17 @@ async function presentOne(deps: SigningDeps, rows: FindingRow[], id: string): Pr
  * The assigned inspector records a finding (a step result or a discrepancy), signed on submission. A correction
  * names the finding it replaces in `corrects`; the original stays as it was.
  */
-export async function recordFinding(deps: SigningDeps, actor: Actor, orderId: string, input: FindingInput, fx?: Effects): Promise<Finding> {
+export async function recordFinding(deps: SigningDeps, actor: Actor, orderId: string, input: FindingInput): Promise<Finding> {
   const row = await loadOrderRow(deps.db, orderId);
   authorizeCase(actor, 'finding.record', row, orderId, { assigned: true });
   const decl = await declarationOf(deps.db, row.declarationId);
-  const created = await deps.db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const created = await inTransaction(deps.db, actor, async (uow) => {
+    const tx = uow.tx;
     const order = (await lockOrder(tx, orderId))!;
     assertOpen(order, await caseFacts(tx, orderId));
     const f = await insertFinding(tx, deps, actor, order, decl, input, null);
-    invalidateOrder(fx, order);
-    fx?.invalidate([`office:${order.officeId}`], [['findings', orderId]]);
+    invalidateOrder(uow, order);
+    uow.invalidate([`office:${order.officeId}`], [['findings', orderId]]);
     return f;
   });
   const rows = await deps.db.select().from(findings).where(eq(findings.orderId, orderId)).orderBy(asc(findings.signedAt));
@@ -154,13 +155,13 @@ export async function recordFinding(deps: SigningDeps, actor: Actor, orderId: st
 }
 
 /** The inspector finishes the inspection (in_progress → inspected); the decision follows. */
-export async function completeInspection(deps: SigningDeps, actor: Actor, orderId: string, fx?: Effects): Promise<InspectionView> {
+export async function completeInspection(deps: SigningDeps, actor: Actor, orderId: string): Promise<InspectionView> {
   const row = await loadOrderRow(deps.db, orderId);
   authorizeCase(actor, 'finding.record', row, orderId, { assigned: true });
-  await deps.db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await inTransaction(deps.db, actor, async (uow) => {
+    const tx = uow.tx;
     const order = (await lockOrder(tx, orderId))!;
-    await transitionOrder(tx, actor, order, 'inspected', { reason: 'inspection finished', fx });
+    await transitionOrder(uow, order, 'inspected', { reason: 'inspection finished' });
   });
   return getInspection(deps, actor, orderId);
 }
@@ -196,15 +197,15 @@ export interface SuggestionInput {
  * Stores findings the vision module suggests for an order (a reading that disagrees with the declaration). Called
  * by the vision integration (system actor) or an inspector's tool; the inspector accepts or dismisses each.
  */
-export async function addSuggestedFindings(db: Db, actor: Actor, orderId: string, items: SuggestionInput[], fx?: Effects): Promise<SuggestedFinding[]> {
+export async function addSuggestedFindings(db: Db, actor: Actor, orderId: string, items: SuggestionInput[]): Promise<SuggestedFinding[]> {
   const row = await loadOrderRow(db, orderId);
   authorizeCase(actor, 'finding.record', row, orderId);
   for (const [i, s] of items.entries()) {
     if (typeof s.field !== 'string' || !s.field.trim() || s.field.length > 100) throw badRequest('invalid_suggestion', `items.${i}.field: required, at most 100 characters`);
     if (typeof s.confidence !== 'number' || !(s.confidence >= 0 && s.confidence <= 1)) throw badRequest('invalid_suggestion', `items.${i}.confidence: a number from 0 to 1`);
   }
-  return db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  return inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     if (!items.length) return [];
     const rows = await tx.insert(suggestedFindings).values(items.map((s) => ({
       id: randomUUID(), orderId, field: s.field.trim(), declaredValue: s.declared ?? null, observedValue: s.observed ?? null,
@@ -216,7 +217,7 @@ export async function addSuggestedFindings(db: Db, actor: Actor, orderId: string
         orderId, field: r.field, declared: r.declaredValue, observed: r.observedValue, confidence: r.confidence, source: r.source,
       });
     }
-    fx?.invalidate([`office:${row.officeId}`, row.inspectorId ? `user:${row.inspectorId}` : null], [['findings', orderId]]);
+    uow.invalidate([`office:${row.officeId}`, row.inspectorId ? `user:${row.inspectorId}` : null], [['findings', orderId]]);
     return rows.map(presentSuggestion);
   });
 }
@@ -240,11 +241,11 @@ async function loadSuggestion(db: Db, actor: Actor, id: string): Promise<{ s: Su
 }
 
 /** The inspector accepts a suggestion: it becomes a signed discrepancy finding that references the reading. */
-export async function acceptSuggestion(deps: SigningDeps, actor: Actor, id: string, body: AcceptSuggestionBody, fx?: Effects): Promise<Finding> {
+export async function acceptSuggestion(deps: SigningDeps, actor: Actor, id: string, body: AcceptSuggestionBody): Promise<Finding> {
   const { s, order: o } = await loadSuggestion(deps.db, actor, id);
   const decl = await declarationOf(deps.db, o.declarationId);
-  const created = await deps.db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const created = await inTransaction(deps.db, actor, async (uow) => {
+    const tx = uow.tx;
     const order = (await lockOrder(tx, o.id))!;
     assertOpen(order, await caseFacts(tx, order.id));
     const [fresh] = await tx.select().from(suggestedFindings).where(eq(suggestedFindings.id, id)).for('update');
@@ -258,7 +259,7 @@ export async function acceptSuggestion(deps: SigningDeps, actor: Actor, id: stri
     }, s.id);
     await tx.update(suggestedFindings).set({ status: 'accepted', findingId: f.id, resolvedBy: actor.userId, resolvedAt: new Date() }).where(eq(suggestedFindings.id, id));
     await recordAudit(tx, actor, 'finding.suggestion_accepted', { type: 'suggested_finding', id }, { orderId: order.id, findingId: f.id, severity: body.severity });
-    fx?.invalidate([`office:${order.officeId}`], [['findings', order.id]]);
+    uow.invalidate([`office:${order.officeId}`], [['findings', order.id]]);
     return f;
   });
   const rows = await deps.db.select().from(findings).where(eq(findings.orderId, o.id)).orderBy(asc(findings.signedAt));
@@ -266,10 +267,10 @@ export async function acceptSuggestion(deps: SigningDeps, actor: Actor, id: stri
 }
 
 /** The inspector dismisses a suggestion, saying why (audited). */
-export async function dismissSuggestion(deps: SigningDeps, actor: Actor, id: string, body: DismissSuggestionBody, fx?: Effects): Promise<SuggestedFinding> {
+export async function dismissSuggestion(deps: SigningDeps, actor: Actor, id: string, body: DismissSuggestionBody): Promise<SuggestedFinding> {
   const { order: o } = await loadSuggestion(deps.db, actor, id);
-  return deps.db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  return inTransaction(deps.db, actor, async (uow) => {
+    const tx = uow.tx;
     const order = (await lockOrder(tx, o.id))!;
     assertOpen(order, await caseFacts(tx, order.id));
     const [fresh] = await tx.select().from(suggestedFindings).where(eq(suggestedFindings.id, id)).for('update');
@@ -277,7 +278,7 @@ export async function dismissSuggestion(deps: SigningDeps, actor: Actor, id: str
     const [out] = await tx.update(suggestedFindings).set({ status: 'dismissed', dismissReason: body.reason, resolvedBy: actor.userId, resolvedAt: new Date() })
       .where(eq(suggestedFindings.id, id)).returning();
     await recordAudit(tx, actor, 'finding.suggestion_dismissed', { type: 'suggested_finding', id }, { orderId: order.id, reason: body.reason });
-    fx?.invalidate([`office:${order.officeId}`], [['findings', order.id]]);
+    uow.invalidate([`office:${order.officeId}`], [['findings', order.id]]);
     return presentSuggestion(out);
   });
 }

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { eq } from 'drizzle-orm';
 import WebSocket from 'ws';
 import { startTestApp, type TestApp } from '../../../test/harness.ts';
-import { users } from '../../db/schema.ts';
-import type { Db } from '../../platform/db.ts';
-import { createNotifications, pushNotifications } from './notifications.service.ts';
+import { notifications, users } from '../../db/schema.ts';
+import { systemActor } from '../../platform/actor.ts';
+import { inTransaction } from '../../platform/unit-of-work.ts';
 
 let t: TestApp;
 let base = '';
@@ -37,8 +37,10 @@ test('websocket: refused without a session; a notification reaches only its user
   assert.equal((await a.next()).type, 'hello');
   assert.equal((await b.next()).type, 'hello');
   const [alphaUser] = await t.ctx.db.select().from(users).where(eq(users.username, 'alpha.user'));
-  const rows = await t.ctx.db.transaction(async (tx) => createNotifications(tx as unknown as Db, [alphaUser.id], 'order.selected', { declarationNo: 'X1' }));
-  pushNotifications(t.ctx.hub, rows);
+  // stored in a unit of work and pushed live through the outbox after commit, as every use case does
+  await inTransaction(t.ctx.db, systemActor('test'), (uow) => uow.notify([alphaUser.id], 'order.selected', { declarationNo: 'X1' }));
+  const rows = await t.ctx.db.select().from(notifications).where(eq(notifications.userId, alphaUser.id));
+  assert.equal(rows.length, 1);
   const got = await a.next();
   assert.equal(got.type, 'notification');
   assert.equal(got.notification.kind, 'order.selected');

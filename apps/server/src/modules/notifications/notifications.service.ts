@@ -1,26 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Notification, NotificationList } from '@rvi/contracts';
 import { notifications } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
-import type { WsHub } from '../../platform/ws-hub.ts';
 
 type Row = typeof notifications.$inferSelect;
 const present = (r: Row): Notification => ({
   id: r.id, kind: r.kind, payload: r.payload as Record<string, unknown>, readAt: r.readAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString(),
 });
-
-/** Stores notifications inside the caller's transaction; deliver the returned rows with pushNotifications after commit. */
-export async function createNotifications(tx: Db, userIds: string[], kind: string, payload: Record<string, unknown>): Promise<Row[]> {
-  const unique = [...new Set(userIds.filter(Boolean))];
-  if (!unique.length) return [];
-  return tx.insert(notifications).values(unique.map((userId) => ({ id: randomUUID(), userId, kind, payload }))).returning();
-}
-
-export function pushNotifications(hub: WsHub, rows: Row[]): void {
-  for (const r of rows) hub.publish(`user:${r.userId}`, { type: 'notification', notification: present(r) });
-}
 
 export async function listNotifications(db: Db, actor: Actor, limit = 50): Promise<NotificationList> {
   const rows = await db.select().from(notifications).where(eq(notifications.userId, actor.userId!)).orderBy(desc(notifications.createdAt)).limit(limit);

@@ -2,7 +2,6 @@
 // inspectors and rosters; dispatch, eligibility and booking are modules of their own that call its service.
 import type { Module } from '../../platform/context.ts';
 import { systemActor } from '../../platform/actor.ts';
-import { withEffects } from './orders.http.ts';
 import { orderRoutes } from './orders.routes.ts';
 import { createOrdersForSelection } from './orders.service.ts';
 
@@ -13,6 +12,6 @@ export const ordersModule: Module = {
     // Selected goods become inspection orders (one per declaration; a declaration that already has one is skipped, so
     // a repeated delivery is harmless).
     ctx.outbox.on('risk.selected', 'orders.create-for-selection', (p) =>
-      withEffects(ctx, (fx) => createOrdersForSelection(ctx.db, systemActor('risk.select'), { runId: p.runId, selected: p.selected }, fx)));
+      createOrdersForSelection(ctx.db, systemActor('risk.select'), { runId: p.runId, selected: p.selected }));
   },
 };

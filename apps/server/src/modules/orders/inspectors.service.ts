@@ -9,6 +9,7 @@ import { forbidden, notFound } from '../../platform/errors.ts';
 import { isCustoms, requireRole, roleAllows } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { addDaysTo, loadOrderSettings, officeToday } from './orders.settings.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 function requireManage(actor: Actor): string {
   if (!roleAllows(actor, 'order.plan') && !roleAllows(actor, 'admin.manage')) throw forbidden(`Your role (${actor.role}) may not manage inspectors`);
@@ -51,8 +52,7 @@ async function inspectorOf(db: Db, officeId: string, userId: string) {
 export async function saveInspectorProfile(db: Db, actor: Actor, userId: string, input: InspectorProfileInput): Promise<void> {
   const officeId = requireManage(actor);
   await inspectorOf(db, officeId, userId);
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     const values = { qualifications: [...new Set(input.qualifications)].sort(), dailyCapacity: input.dailyCapacity, active: input.active ?? true, updatedAt: new Date() };
     await tx.insert(inspectorProfiles).values({ userId, officeId, ...values }).onConflictDoUpdate({ target: inspectorProfiles.userId, set: values });
     await recordAudit(tx, actor, 'inspector.profile_changed', { type: 'user', id: userId }, values);
@@ -62,8 +62,7 @@ export async function saveInspectorProfile(db: Db, actor: Actor, userId: string,
 export async function saveRoster(db: Db, actor: Actor, userId: string, input: RosterInput): Promise<void> {
   const officeId = requireManage(actor);
   await inspectorOf(db, officeId, userId);
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     for (const e of input.entries) {
       await tx.insert(inspectorRosters).values({ inspectorId: userId, date: e.date, onDuty: e.onDuty, note: e.note ?? null })
         .onConflictDoUpdate({ target: [inspectorRosters.inspectorId, inspectorRosters.date], set: { onDuty: e.onDuty, note: e.note ?? null } });
@@ -77,8 +76,7 @@ export async function declareConflict(db: Db, actor: Actor, userId: string, inpu
   await inspectorOf(db, officeId, userId);
   const [ent] = await db.select().from(organisations).where(eq(organisations.id, input.enterpriseId)).limit(1);
   if (!ent || ent.kind !== 'enterprise' || ent.supervisingOfficeId !== officeId) throw notFound('Enterprise', input.enterpriseId);
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     await tx.insert(inspectorConflicts).values({ inspectorId: userId, enterpriseId: input.enterpriseId, reason: input.reason, createdBy: actor.userId })
       .onConflictDoUpdate({ target: [inspectorConflicts.inspectorId, inspectorConflicts.enterpriseId], set: { reason: input.reason } });
     await recordAudit(tx, actor, 'inspector.conflict_declared', { type: 'user', id: userId }, { enterpriseId: input.enterpriseId, reason: input.reason });
@@ -88,8 +86,7 @@ export async function declareConflict(db: Db, actor: Actor, userId: string, inpu
 export async function withdrawConflict(db: Db, actor: Actor, userId: string, enterpriseId: string, reason: string): Promise<void> {
   const officeId = requireManage(actor);
   await inspectorOf(db, officeId, userId);
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     const gone = await tx.delete(inspectorConflicts).where(and(eq(inspectorConflicts.inspectorId, userId), eq(inspectorConflicts.enterpriseId, enterpriseId))).returning();
     if (!gone.length) throw notFound('Conflict of interest');
     await recordAudit(tx, actor, 'inspector.conflict_withdrawn', { type: 'user', id: userId }, { enterpriseId, reason });

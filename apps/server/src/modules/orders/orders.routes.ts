@@ -7,7 +7,7 @@ import {
 } from '@rvi/contracts';
 import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
-import { errors, withEffects } from './orders.http.ts';
+import { errors } from './orders.http.ts';
 import {
   acceptApplication, cancelOrder, confirmArrival, createManualOrder, getOrder, getPlan, listOperators, listOrders, listPendingApplications, startInspection,
 } from './orders.service.ts';
@@ -27,7 +27,7 @@ export function orderRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/orders', {
     config: { access: { action: 'order.plan' } },
     schema: { tags, summary: 'Supervisor: create an inspection order for a declaration by hand (selection "manual")', body: CreateOrderBody, response: { 201: InspectionOrder, ...errors } },
-  }, async (req, reply) => reply.status(201).send(await withEffects(ctx, (fx) => createManualOrder(ctx.db, actorOf(req), req.body as CreateBody, fx))));
+  }, async (req, reply) => reply.status(201).send(await createManualOrder(ctx.db, actorOf(req), req.body as CreateBody)));
 
   app.get('/api/orders/plan', {
     config: { access: { action: 'order.plan' } },
@@ -48,13 +48,13 @@ export function orderRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/orders/:id/cancel', {
     config: { access: { action: 'order.plan', scope: 'record' } },
     schema: { tags, summary: 'Supervisor: cancel an order before the inspection starts', params: IdParams, body: ReasonBody, response: { 200: InspectionOrder, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => cancelOrder(ctx.db, actorOf(req), id(req), (req.body as ReasonBody).reason, fx)));
+  }, async (req) => cancelOrder(ctx.db, actorOf(req), id(req), (req.body as ReasonBody).reason));
 
   app.post('/api/orders/:id/start', {
     // the service also requires the inspector assigned to the order
     config: { access: { action: 'order.schedule', scope: 'record' } },
     schema: { tags, summary: 'Assigned inspector: start the inspection (booked or on-site scheduled → in progress)', params: IdParams, response: { 200: InspectionOrder, ...errors } },
-  }, async (req) => withEffects(ctx, (fx) => startInspection(ctx.db, actorOf(req), id(req), fx)));
+  }, async (req) => startInspection(ctx.db, actorOf(req), id(req)));
 
   app.get('/api/inspection-applications', {
     config: { access: { action: 'order.plan' } },
@@ -64,7 +64,7 @@ export function orderRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/inspection-applications/:id/accept', {
     config: { access: { action: 'order.plan', scope: 'record' } },
     schema: { tags, summary: 'Supervisor: accept an application; it becomes an inspection order', params: IdParams, body: AcceptApplicationBody, response: { 201: InspectionOrder, ...errors } },
-  }, async (req, reply) => reply.status(201).send(await withEffects(ctx, (fx) => acceptApplication(ctx.db, actorOf(req), id(req), req.body as AcceptBody, fx))));
+  }, async (req, reply) => reply.status(201).send(await acceptApplication(ctx.db, actorOf(req), id(req), req.body as AcceptBody)));
 
   app.post('/api/arrival-notices/:id/confirm', {
     // 404 unless the caller sees the declaration; then the enterprise needs arrival_notice.create, customs order.plan or order.schedule (403)
@@ -73,7 +73,7 @@ export function orderRoutes(app: FastifyInstance, ctx: AppContext) {
       tags, summary: 'Confirm that the goods of an arrival notice arrived (inspect-on-arrival orders jump the queue)', params: IdParams,
       response: { 200: Type.Object({ confirmedAt: Type.String(), orders: Type.Array(InspectionOrder) }), ...errors },
     },
-  }, async (req) => withEffects(ctx, (fx) => confirmArrival(ctx.db, actorOf(req), id(req), fx)));
+  }, async (req) => confirmArrival(ctx.db, actorOf(req), id(req)));
 
   app.get('/api/inspectors', {
     // the service then refuses non-customs callers (403)

@@ -15,12 +15,13 @@ import type { Actor } from '../../platform/actor.ts';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.ts';
 import { authorize, canSee, isCustoms, isEnterprise, requireRole, roleAllows } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { invalidateOrder, type Effects } from './orders.effects.ts';
+import { invalidateOrder } from './orders.effects.ts';
 import { goodsCategoryOf, isHazardousHs } from './goods.ts';
 import { authorizeOrder } from './orders.policy.ts';
 import { loadPresentContext, presentAppointment, presentOrder, presentOrders } from './orders.presenter.ts';
 import { addDaysTo, loadOrderSettings, officeDateOf, officeToday } from './orders.settings.ts';
 import { lockOrder, transitionOrder, type OrderRow } from './orders.state.ts';
+import { inTransaction } from '../../platform/unit-of-work.ts';
 
 const LIVE_EXCLUDED = ['cancelled', 'closed'];
 
@@ -60,16 +61,16 @@ export interface CreateInspectionOrderInput {
  * Creates the inspection order for a selected declaration (state `selected`, waiting for dispatch). Called by
  * targeting when it selects declarations (actor: the system or the supervisor who ran the selection), by the manual
  * route, and when a supervisor accepts an enterprise's application. One live order per declaration: a second one is
- * refused with 409 `order_exists`. Pass `fx` to have the change pushed live after commit.
+ * refused with 409 `order_exists`. Its pages refresh through the outbox after commit.
  */
-export async function createInspectionOrder(db: Db, actor: Actor, input: CreateInspectionOrderInput, fx?: Effects): Promise<OrderRow> {
+export async function createInspectionOrder(db: Db, actor: Actor, input: CreateInspectionOrderInput): Promise<OrderRow> {
   if (!roleAllows(actor, 'order.plan') && !roleAllows(actor, 'risk.select')) throw forbidden(`Your role (${actor.role}) may not create inspection orders`);
   const [decl] = await db.select().from(declarations).where(eq(declarations.id, input.declarationId)).limit(1);
   if (!decl || !canSee(actor, decl)) throw notFound('Declaration', input.declarationId);
   const settings = await loadOrderSettings(db, decl.customsOfficeId);
   const today = officeToday(settings.timeZone);
-  return db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  return inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const [existing] = await tx.select({ id: inspectionOrders.id, orderNo: inspectionOrders.orderNo }).from(inspectionOrders)
       .where(and(eq(inspectionOrders.declarationId, decl.id), notInArray(inspectionOrders.state, LIVE_EXCLUDED))).limit(1);
     if (existing) throw conflict('order_exists', `Declaration ${decl.declarationNo} already has inspection order ${existing.orderNo}`, { orderId: existing.id });
@@ -104,8 +105,8 @@ export async function createInspectionOrder(db: Db, actor: Actor, input: CreateI
       selectionRunId: input.selectionRunId ?? null, seed: input.seed ?? null, channel, goodsCategory: created.goodsCategory,
       dueDate, inspectOnArrival: created.inspectOnArrival, reason: input.reason ?? null,
     });
-    invalidateOrder(fx, created);
-    fx?.invalidate([`org:${decl.orgId}`, `office:${decl.customsOfficeId}`], [['declarations']]);
+    invalidateOrder(uow, created);
+    uow.invalidate([`org:${decl.orgId}`, `office:${decl.customsOfficeId}`], [['declarations']]);
     return created;
   });
 }
@@ -116,13 +117,13 @@ export async function createInspectionOrder(db: Db, actor: Actor, input: CreateI
  * skipped, so handling the same event twice is harmless.
  */
 export async function createOrdersForSelection(
-  db: Db, actor: Actor, sel: { runId: string; seed?: string; selected: { declarationId: string; reason: 'risk' | 'random' }[] }, fx?: Effects,
+  db: Db, actor: Actor, sel: { runId: string; seed?: string; selected: { declarationId: string; reason: 'risk' | 'random' }[] },
 ): Promise<{ created: string[]; skipped: { declarationId: string; reason: string }[] }> {
   const created: string[] = [];
   const skipped: { declarationId: string; reason: string }[] = [];
   for (const s of sel.selected) {
     try {
-      const row = await createInspectionOrder(db, actor, { declarationId: s.declarationId, selection: s.reason, selectionRunId: sel.runId, seed: sel.seed }, fx);
+      const row = await createInspectionOrder(db, actor, { declarationId: s.declarationId, selection: s.reason, selectionRunId: sel.runId, seed: sel.seed });
       created.push(row.id);
     } catch (e) {
       if (e instanceof AppError && (e.code === 'order_exists' || e.code === 'not_found')) skipped.push({ declarationId: s.declarationId, reason: e.code });
@@ -133,14 +134,14 @@ export async function createOrdersForSelection(
 }
 
 /** Supervisor: inspection order for a declaration picked by hand (selection `manual`). */
-export async function createManualOrder(db: Db, actor: Actor, body: CreateOrderBody, fx?: Effects): Promise<InspectionOrder> {
+export async function createManualOrder(db: Db, actor: Actor, body: CreateOrderBody): Promise<InspectionOrder> {
   requireRole(actor, 'order.plan');
-  const row = await createInspectionOrder(db, actor, { ...body, selection: 'manual' }, fx);
+  const row = await createInspectionOrder(db, actor, { ...body, selection: 'manual' });
   return (await presentOrders(db, actor, [row]))[0];
 }
 
 /** Supervisor accepts an enterprise's inspection application: it becomes an order (selection `application`). */
-export async function acceptApplication(db: Db, actor: Actor, applicationId: string, body: AcceptApplicationBody, fx?: Effects): Promise<InspectionOrder> {
+export async function acceptApplication(db: Db, actor: Actor, applicationId: string, body: AcceptApplicationBody): Promise<InspectionOrder> {
   requireRole(actor, 'order.plan');
   const [app] = await db.select({ a: inspectionApplications, d: declarations }).from(inspectionApplications)
     .innerJoin(declarations, eq(declarations.id, inspectionApplications.declarationId))
@@ -149,12 +150,12 @@ export async function acceptApplication(db: Db, actor: Actor, applicationId: str
   if (app!.a.status !== 'submitted') {
     throw conflict('application_not_pending', `Application ${applicationId} was already handled (it is ${app!.a.status})`);
   }
-  const row = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const row = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const created = await createInspectionOrder(tx, actor, {
       declarationId: app!.d.id, selection: 'application', applicationId, inspectOnArrival: body.inspectOnArrival, dueDate: body.dueDate,
       reason: `application (${app!.a.preferredMode} preferred)`,
-    }, fx);
+    });
     await tx.update(inspectionApplications).set({ status: 'accepted' }).where(eq(inspectionApplications.id, applicationId));
     await recordAudit(tx, actor, 'inspection_application.accepted', { type: 'inspection_application', id: applicationId }, { orderId: created.id, orderNo: created.orderNo });
     return created;
@@ -254,30 +255,30 @@ export async function getOrder(db: Db, actor: Actor, id: string): Promise<OrderD
 }
 
 /** Supervisor cancels an order before the inspection starts (reason required, audited; appointments released). */
-export async function cancelOrder(db: Db, actor: Actor, id: string, reason: string, fx?: Effects): Promise<InspectionOrder> {
+export async function cancelOrder(db: Db, actor: Actor, id: string, reason: string): Promise<InspectionOrder> {
   const row = await loadOrder(db, id);
   authorizeOrder(actor, 'order.plan', row, id);
-  const updated = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const updated = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const locked = (await lockOrder(tx, id))!;
-    const out = await transitionOrder(tx, actor, locked, 'cancelled', { reason, fx });
+    const out = await transitionOrder(uow, locked, 'cancelled', { reason });
     await tx.update(appointments).set({ status: 'cancelled' }).where(and(eq(appointments.orderId, id), inArray(appointments.status, ['accepted', 'proposed'])));
     const payload = { orderId: id, orderNo: locked.orderNo };
-    await fx?.notify(tx, [locked.inspectorId], 'order.cancelled', payload);
-    if (locked.registeredAt) await fx?.notify(tx, await enterpriseUsers(tx, locked.enterpriseId), 'order.cancelled', payload);
+    await uow.notify([locked.inspectorId], 'order.cancelled', payload);
+    if (locked.registeredAt) await uow.notify(await enterpriseUsers(tx, locked.enterpriseId), 'order.cancelled', payload);
     return out;
   });
   return (await presentOrders(db, actor, [updated]))[0];
 }
 
 /** Inspector starts the inspection at the agreed time (remote session or on-site visit). */
-export async function startInspection(db: Db, actor: Actor, id: string, fx?: Effects): Promise<InspectionOrder> {
+export async function startInspection(db: Db, actor: Actor, id: string): Promise<InspectionOrder> {
   const row = await loadOrder(db, id);
   authorizeOrder(actor, 'order.schedule', row, id, 'start');
-  const updated = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const updated = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const locked = (await lockOrder(tx, id))!;
-    return transitionOrder(tx, actor, locked, 'in_progress', { fx });
+    return transitionOrder(uow, locked, 'in_progress', {});
   });
   return (await presentOrders(db, actor, [updated]))[0];
 }
@@ -287,14 +288,14 @@ export async function startInspection(db: Db, actor: Actor, id: string, fx?: Eff
  * declaration record the arrival; those flagged inspect-on-arrival jump to the front of the queue (dispatch takes
  * them first, lists show them first) and their inspector is told.
  */
-export async function confirmArrival(db: Db, actor: Actor, arrivalNoticeId: string, fx?: Effects): Promise<{ confirmedAt: string; orders: InspectionOrder[] }> {
+export async function confirmArrival(db: Db, actor: Actor, arrivalNoticeId: string): Promise<{ confirmedAt: string; orders: InspectionOrder[] }> {
   const [n] = await db.select({ n: arrivalNotices, d: declarations }).from(arrivalNotices)
     .innerJoin(declarations, eq(declarations.id, arrivalNotices.declarationId)).where(eq(arrivalNotices.id, arrivalNoticeId)).limit(1);
   if (!n || !canSee(actor, n.d)) throw notFound('Arrival notice', arrivalNoticeId);
   const allowed = isEnterprise(actor) ? roleAllows(actor, 'arrival_notice.create') : (roleAllows(actor, 'order.plan') || roleAllows(actor, 'order.schedule'));
   if (!allowed) throw forbidden(`Your role (${actor.role}) may not confirm arrivals`);
-  const result = await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  const result = await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
     const [ins] = await tx.insert(arrivalConfirmations).values({ arrivalNoticeId, declarationId: n.d.id, confirmedBy: actor.userId }).onConflictDoNothing().returning();
     if (!ins) {
       const [prev] = await tx.select().from(arrivalConfirmations).where(eq(arrivalConfirmations.arrivalNoticeId, arrivalNoticeId));
@@ -308,13 +309,13 @@ export async function confirmArrival(db: Db, actor: Actor, arrivalNoticeId: stri
       declarationId: n.d.id, orders: rows.map((r) => ({ id: r.id, orderNo: r.orderNo, inspectOnArrival: r.inspectOnArrival })),
     });
     for (const r of rows) {
-      invalidateOrder(fx, r);
+      invalidateOrder(uow, r);
       if (!r.inspectOnArrival) continue;
       const payload = { orderId: r.id, orderNo: r.orderNo, declarationNo: n.d.declarationNo };
-      if (r.inspectorId) await fx?.notify(tx, [r.inspectorId], 'order.goods_arrived', payload);
-      else await fx?.notify(tx, await officeUsers(tx, r.officeId, 'supervisor'), 'order.goods_arrived', payload);
+      if (r.inspectorId) await uow.notify([r.inspectorId], 'order.goods_arrived', payload);
+      else await uow.notify(await officeUsers(tx, r.officeId, 'supervisor'), 'order.goods_arrived', payload);
     }
-    fx?.invalidate([`org:${n.d.orgId}`, `office:${n.d.customsOfficeId}`], [['declarations']]);
+    uow.invalidate([`org:${n.d.orgId}`, `office:${n.d.customsOfficeId}`], [['declarations']]);
     return { confirmedAt: ins.confirmedAt, rows };
   });
   return { confirmedAt: result.confirmedAt.toISOString(), orders: await presentOrders(db, actor, result.rows) };

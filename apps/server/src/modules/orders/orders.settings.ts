@@ -7,6 +7,7 @@ import type { Actor } from '../../platform/actor.ts';
 import { badRequest, forbidden, notFound } from '../../platform/errors.ts';
 import { isCustoms, requireRole, roleAllows } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 /** Monday to Friday, 09:00–17:30 office time: the default until an administrator sets the office's hours. */
 export const DEFAULT_WEEKLY: Record<string, { start: string; end: string }[]> = Object.fromEntries(
@@ -61,8 +62,7 @@ export async function saveOrderSettings(db: Db, actor: Actor, input: OrderSettin
     throw badRequest('invalid_settings', `Invalid settings: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
   }
   const before = await loadOrderSettings(db, officeId);
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     const values = {
       weekly: input.weekly, closedDates: input.closedDates, slotMinutes: input.slotMinutes, bufferMinutes: input.bufferMinutes,
       graceMinutes: input.graceMinutes, noticeMinutes: input.noticeMinutes, rotationDays: input.rotationDays,
@@ -86,8 +86,7 @@ export async function saveDispatchSettings(db: Db, actor: Actor, input: Dispatch
   if (!actor.officeId || !isCustoms(actor)) throw notFound('Office settings');
   const officeId = actor.officeId;
   const before = await loadOrderSettings(db, officeId);
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     const set = {
       rotationDays: input.rotationDays, lookaheadDays: input.lookaheadDays, updatedAt: new Date(),
       ...(input.weightTolerancePct !== undefined ? { weightTolerancePct: input.weightTolerancePct } : {}),

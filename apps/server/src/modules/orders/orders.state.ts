@@ -5,10 +5,10 @@ import { and, eq, sql } from 'drizzle-orm';
 import { assertTransition, DispatchDomainError, type OrderState } from '@rvi/dispatch';
 import { inspectionOrders, orderTransitions } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
-import type { Actor } from '../../platform/actor.ts';
 import { AppError, badRequest, conflict } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { invalidateOrder, type Effects } from './orders.effects.ts';
+import { invalidateOrder } from './orders.effects.ts';
+import { type UnitOfWork } from '../../platform/unit-of-work.ts';
 
 export type OrderRow = typeof inspectionOrders.$inferSelect;
 type OrderPatch = Partial<Omit<typeof inspectionOrders.$inferInsert, 'id' | 'state'>>;
@@ -28,14 +28,15 @@ export interface TransitionOptions {
   patch?: OrderPatch;
   /** Extra facts for the audit entry. */
   summary?: Record<string, unknown>;
-  fx?: Effects;
 }
 
 /**
  * Moves an order to `to`. Refuses an illegal move with 409 `invalid_transition` (naming the allowed next states), and
- * a concurrent change with 409 `stale_order`. Returns the updated row. Call inside a transaction.
+ * a concurrent change with 409 `stale_order`. Returns the updated row. Part of the caller's unit of work: the
+ * transition, its audit entry and the refresh of every page showing the order commit together.
  */
-export async function transitionOrder(tx: Db, actor: Actor, order: OrderRow, to: OrderState, opts: TransitionOptions = {}): Promise<OrderRow> {
+export async function transitionOrder(uow: UnitOfWork, order: OrderRow, to: OrderState, opts: TransitionOptions = {}): Promise<OrderRow> {
+  const { tx, actor } = uow;
   try {
     assertTransition(order.state as OrderState, to);
   } catch (e) {
@@ -54,7 +55,7 @@ export async function transitionOrder(tx: Db, actor: Actor, order: OrderRow, to:
   await recordAudit(tx, actor, `order.${to}`, { type: 'inspection_order', id: order.id }, {
     orderNo: order.orderNo, from: order.state, to, reason: opts.reason ?? null, ...opts.summary,
   });
-  invalidateOrder(opts.fx, updated, [order.inspectorId]);
+  invalidateOrder(uow, updated, [order.inspectorId]);
   return updated;
 }
 

@@ -8,6 +8,7 @@ import { hashPassword } from '../auth/auth.service.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { importDeclarations } from '../declarations/declarations.service.ts';
 import { seedOrdersDemo } from './demo.orders.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 export const DEMO_USERS = [
   { username: 'admin', displayName: 'Liu Yang (administrator)', role: 'administrator', org: 'office' },
@@ -41,8 +42,7 @@ export async function seedOnFirstStart(db: Db, opts: { demo: boolean; password: 
   const actor = systemActor('seed');
   const ids = { office: randomUUID(), alpha: randomUUID(), beta: randomUUID() };
   let raced = false;
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     // several nodes starting at once on an empty database: one seeds, the others find it done
     await tx.execute(sql`select pg_advisory_xact_lock(7715015)`);
     if ((await tx.select().from(systemSettings).where(eq(systemSettings.key, 'seeded')).limit(1)).length) { raced = true; return; }

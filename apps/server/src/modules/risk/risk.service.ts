@@ -14,7 +14,7 @@ import { systemActor } from '../../platform/actor.ts';
 import { AppError, badRequest, notFound } from '../../platform/errors.ts';
 import { authorize, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { inTransaction } from '../../platform/unit-of-work.ts';
+import { inTransaction, transaction } from '../../platform/unit-of-work.ts';
 import { jobIdFor } from '../../platform/queue.ts';
 import type { TrainRequest, TrainResponse } from './risk.train-worker.ts';
 
@@ -60,8 +60,7 @@ export async function officeSettings(db: Db, officeId: string): Promise<{ inspec
 export async function updateOfficeSettings(db: Db, actor: Actor, input: { inspectionRate: number; randomShare: number }) {
   requireRole(actor, 'risk.select');
   const officeId = actor.officeId!;
-  return db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  return transaction(db, async (tx) => {
     const before = await officeSettings(tx, officeId);
     await tx.insert(targetingSettings).values({ officeId, ...input })
       .onConflictDoUpdate({ target: targetingSettings.officeId, set: { ...input, updatedAt: new Date() } });
@@ -338,8 +337,7 @@ export const TRAIN_JOB = 'risk.train-model';
 
 export async function activateModel(db: Db, actor: Actor, id: string): Promise<void> {
   requireRole(actor, 'model.manage');
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     const [m] = await tx.select({ id: riskModels.id, status: riskModels.status, version: riskModels.version }).from(riskModels).where(eq(riskModels.id, id));
     if (!m) throw notFound('Model', id);
     if (m.status === 'active') throw badRequest('already_active', `Model ${id} is already active`);

@@ -9,25 +9,23 @@ import { and, desc, eq, gt, inArray, isNull } from 'drizzle-orm';
 import { INVITE_CHANNELS, type DeviceLink, type InviteChannel, type InviteDelivery, type InviteResult, type SendLinkBody } from '@rvi/contracts';
 import { deviceJoinTokens, sessionEvents } from '../../db/schema.ts';
 import type { Actor } from '../../platform/actor.ts';
-import type { Db } from '../../platform/db.ts';
 import { conflict, tooMany } from '../../platform/errors.ts';
 import { isCustoms } from '../../platform/policy.ts';
 import { MailError } from '../../adapters/mail.ts';
 import { SmsError } from '../../adapters/sms.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { Effects } from '../orders/orders.effects.ts';
 import { maskAddress, operatorContact, unavailable, type OperatorContact } from './sessions.contact.ts';
 import { authorizeSession } from './sessions.policy.ts';
 import { userNames } from './sessions.presenter.ts';
 import { addSessionEvent, DEFAULT_LINK_TTL_MIN, issueLinkInTx, loadSession, orderNoOf, revokeUnusedLinks, type SessionsEnv } from './sessions.service.ts';
 import { invalidateSession, type SessionRow } from './sessions.state.ts';
+import { inTransaction } from '../../platform/unit-of-work.ts';
 
 export type InviteTrigger = 'session_opened' | 'resend';
 
 const SENT_KINDS = ['device_link.sent', 'device_link.send_failed'];
 const CHANNEL_LABEL: Record<InviteChannel, string> = { email: 'E-mail', sms: 'SMS' };
 
-const tx$ = <T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> => db.transaction((txx) => fn(txx as unknown as Db));
 
 /** sends in progress in this process (one at a time per session) */
 const inFlight = new Set<string>();
@@ -51,13 +49,12 @@ export async function sendDeviceLink(env: SessionsEnv, actor: Actor, sessionId: 
   inFlight.add(s.id);
   try {
     await checkRate(env, s.id);
-    const fx = new Effects();
-    const link = await tx$(env.db, async (tx) => {
+    const link = await inTransaction(env.db, actor, async (uow) => {
+      const tx = uow.tx;
       const l = await issueLinkInTx(tx, actor, s, body.ttlMinutes ?? DEFAULT_LINK_TTL_MIN, baseUrl, { revokePrevious: false, extra: { via: usable.join(',') } });
-      invalidateSession(fx, s);
+      invalidateSession(uow, s);
       return l;
     });
-    env.flush(fx);
     return await deliverLink(env, actor, s, contact, link, wanted, 'resend');
   } finally {
     inFlight.delete(s.id);
@@ -131,9 +128,9 @@ async function deliverLink(
 
   const delivered = deliveries.some((d) => d.ok);
   const sentAt = new Date();
-  const fx = new Effects();
   const source = actor.kind === 'system' ? 'system' : isCustoms(actor) && actor.userId !== s.inspectorId ? 'observer' : 'inspector';
-  await tx$(env.db, async (tx) => {
+  await inTransaction(env.db, actor, async (uow) => {
+    const tx = uow.tx;
     let revoked: string[] = [];
     let withdrawn = false;
     if (trigger === 'resend') {
@@ -155,9 +152,8 @@ async function deliverLink(
         operatorUserId: s.operatorUserId, ...(d.ok ? { revokedLinks: revoked } : { withdrawn }),
       });
     }
-    invalidateSession(fx, s);
+    invalidateSession(uow, s);
   });
-  env.flush(fx);
   return { delivered, expiresAt: link.expiresAt, sentAt: sentAt.toISOString(), deliveries: deliveries.map(({ ref: _r, ...d }) => d) };
 }
 

@@ -13,7 +13,7 @@ import {
 } from '@rvi/media';
 import type { AnchorUpdate, GuidanceBody, SessionEvent, SessionViewer, ViewerSignalExtra } from '@rvi/contracts';
 import { ANCHOR_REASONS, ANCHOR_STATES, GuidanceBody as GuidanceSchema } from '@rvi/contracts';
-import type { Actor } from '../../platform/actor.ts';
+import { systemActor, type Actor } from '../../platform/actor.ts';
 import { AppError } from '../../platform/errors.ts';
 import { problems } from '../../platform/validation.ts';
 import { authorizeSession } from './sessions.policy.ts';
@@ -23,7 +23,7 @@ import {
 } from './sessions.service.ts';
 import { userNames } from './sessions.presenter.ts';
 import { turnServerFor, type TurnConfig } from './sessions.turn.ts';
-import { Effects } from '../orders/orders.effects.ts';
+import { inTransaction } from '../../platform/unit-of-work.ts';
 
 const MEDIA_TYPES = new Set(['join', 'offer', 'answer', 'candidate', 'restart', 'stats', 'bye']);
 const STATS_EVENT_EVERY_MS = 30_000;
@@ -630,10 +630,10 @@ export class LiveMedia implements LiveRoom {
     for (let set = this.sealing.get(sessionId); set?.size; set = this.sealing.get(sessionId)) await Promise.all([...set]);
   }
 
+  /** Open session pages of the office refetch (a recording segment was sealed, a stream came or went). */
   private invalidate(s: { officeId: string }): void {
-    const fx = new Effects();
-    fx.invalidate([`office:${s.officeId}`], [['sessions']]);
-    this.env.flush(fx);
+    void inTransaction(this.env.db, systemActor('media-node'), async (uow) => uow.invalidate([`office:${s.officeId}`], [['sessions']]))
+      .catch((e) => this.logError(e, 'session refresh'));
   }
 
   private logError(e: unknown, context: string): void {

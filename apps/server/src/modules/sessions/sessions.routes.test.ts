@@ -19,6 +19,7 @@ import { SessionRecorder } from '@rvi/media';
 import { startRtpSource } from '../../../../../packages/media/src/testing/rtp-source.ts';
 import { mediaNodeId } from './sessions.media.ts';
 import { systemActor } from '../../platform/actor.ts';
+import { inTransaction } from '../../platform/unit-of-work.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { DomainEvents } from '@rvi/contracts';
 import { liveSessionsOf } from './sessions.routes.ts';
@@ -543,11 +544,11 @@ test('state machine: only legal moves; media events walk the legal path; an ille
 
   const cur = (await loadSession(t.ctx.db, session.id))!;
   await assert.rejects(
-    t.ctx.db.transaction((tx) => transitionSession(tx as never, systemActor('test'), cur, 'requested')),
+    inTransaction(t.ctx.db, systemActor('test'), (uow) => transitionSession(uow, cur, 'requested')),
     (e: unknown) => e instanceof AppError && e.code === 'invalid_transition' && JSON.stringify(e.details).includes('reconnecting'),
   );
   await assert.rejects(
-    t.ctx.db.transaction((tx) => transitionSession(tx as never, systemActor('test'), { ...cur, state: 'ringing' }, 'connected')),
+    inTransaction(t.ctx.db, systemActor('test'), (uow) => transitionSession(uow, { ...cur, state: 'ringing' }, 'connected')),
     (e: unknown) => e instanceof AppError && e.code === 'stale_session',
   );
   const ended = await p.inspector1.post(`/api/sessions/${session.id}/end`, { reason: 'done' });

@@ -98,7 +98,6 @@ export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
   const media = new LiveMedia({ dataDir: ctx.config.dataDir, iceServers: ctx.config.iceServers, turn: ctx.config.turn, log: app.log });
   const env: SessionsEnv = {
     db: ctx.db, store, live: media, nodeId: mediaNodeId(ctx.config.dataDir),
-    flush: (fx) => fx.flush(ctx.hub),
     invite: { mail: ctx.mail, sms: ctx.sms, resendSeconds: ctx.config.linkResendSeconds, perHour: ctx.config.linkSendsPerHour },
   };
   const baseUrl = () => linkOrigin(app, ctx);

@@ -21,9 +21,8 @@ import { authorize, isCustoms, requireRole } from '../../platform/policy.ts';
 import type { ObjectStore } from '../../adapters/object-store.ts';
 import { assertKey, ObjectStoreError, storedSha256 } from '../../adapters/object-store.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { inTransaction } from '../../platform/unit-of-work.ts';
+import { inTransaction, transaction } from '../../platform/unit-of-work.ts';
 import { findBadText } from '../../platform/validation.ts';
-import { Effects } from '../orders/orders.effects.ts';
 import { lockOrder, transitionOrder } from '../orders/orders.state.ts';
 import { scopeOf } from '../orders/orders.policy.ts';
 import { recordOperatorJoined } from '../booking/booking.service.ts';
@@ -31,7 +30,7 @@ import { ensureDefaultTemplates, templateFor } from './sessions.checklists.ts';
 import { authorizeSession, sessionCan } from './sessions.policy.ts';
 import { operatorContact, presentChannels, type InviteEnv } from './sessions.contact.ts';
 import { presentEvent, presentRecording, presentSession, presentSnapshot, presentStep, takenAtClaim, userNames } from './sessions.presenter.ts';
-import { invalidateSession, sessionPath, transitionSession, type SessionRow } from './sessions.state.ts';
+import { invalidateSession, refreshSessionPages, sessionPath, transitionSession, type SessionRow } from './sessions.state.ts';
 import { hashSecret, newSecret, qrSvg } from './sessions.tokens.ts';
 import type { SessionState } from '@rvi/contracts';
 
@@ -54,7 +53,6 @@ export interface SessionsEnv {
   live: LiveRoom;
   /** the media node (process) that hosts sessions opened here */
   nodeId: string;
-  flush(fx: Effects): void;
   /** camera links by e-mail / SMS (issue 12): the adapters (null when not configured) and the resend limits */
   invite?: InviteEnv;
 }
@@ -64,7 +62,6 @@ export const DEFAULT_LINK_TTL_MIN = 30;
 const DEVICE_KEY_MAX_MS = 12 * 3600_000;
 const ORDER_STATES_FOR_SESSION = ['booked', 'in_progress'];
 
-const tx$ = <T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> => db.transaction((txx) => fn(txx as unknown as Db));
 
 export async function loadSession(db: Db, id: string): Promise<SessionRow | null> {
   if (typeof id !== 'string' || id.length > 64) return null;
@@ -133,8 +130,8 @@ export async function revokeUnusedLinks(tx: Db, sessionId: string, except?: stri
 export async function openSession(env: SessionsEnv, actor: Actor, body: CreateSessionBody, baseUrl: string): Promise<{ session: SessionDetail; link: DeviceLink; tokenId: string }> {
   requireRole(actor, 'session.conduct');
   await ensureDefaultTemplates(env.db);
-  const fx = new Effects();
-  const out = await tx$(env.db, async (tx) => {
+  const out = await inTransaction(env.db, actor, async (uow) => {
+    const tx = uow.tx;
     const order = await lockOrder(tx, body.orderId);
     authorize(actor, 'session.conduct', order ? scopeOf(order) : null, 'Inspection order', body.orderId);
     if (actor.kind !== 'system' && order!.inspectorId !== actor.userId) throw forbidden('Only the inspector assigned to this order may open its live session');
@@ -148,7 +145,7 @@ export async function openSession(env: SessionsEnv, actor: Actor, body: CreateSe
       .where(and(eq(appointments.orderId, order!.id), eq(appointments.kind, 'remote'), eq(appointments.status, 'accepted')))
       .orderBy(desc(appointments.startAt)).limit(1);
     if (!appt?.operatorUserId) throw conflict('no_booking', `Order ${order!.orderNo} has no accepted remote appointment with an on-site operator`);
-    if (order!.state === 'booked') await transitionOrder(tx, actor, order!, 'in_progress', { reason: 'live session opened', fx });
+    if (order!.state === 'booked') await transitionOrder(uow, order!, 'in_progress', { reason: 'live session opened' });
     const template = await templateFor(tx, order!.goodsCategory);
     const id = randomUUID();
     const [s] = await tx.insert(liveSessions).values({
@@ -164,11 +161,10 @@ export async function openSession(env: SessionsEnv, actor: Actor, body: CreateSe
       orderId: order!.id, orderNo: order!.orderNo, appointmentId: appt.id, operatorUserId: appt.operatorUserId, mediaNode: env.nodeId,
     });
     const link = await issueLinkInTx(tx, actor, s, body.linkTtlMinutes ?? DEFAULT_LINK_TTL_MIN, baseUrl);
-    await fx.notify(tx, [appt.operatorUserId], 'session.requested', { sessionId: id, orderId: order!.id, orderNo: order!.orderNo });
-    invalidateSession(fx, s, true);
+    await uow.notify([appt.operatorUserId], 'session.requested', { sessionId: id, orderId: order!.id, orderNo: order!.orderNo });
+    invalidateSession(uow, s, true);
     return { s, link };
   }).catch(uniqueToConflict);
-  env.flush(fx);
   const { tokenId, ...link } = out.link;
   return { session: await getSession(env, actor, out.s.id), link, tokenId };
 }
@@ -184,13 +180,12 @@ function uniqueToConflict(e: unknown): never {
 export async function issueDeviceLink(env: SessionsEnv, actor: Actor, sessionId: string, ttlMinutes: number | undefined, baseUrl: string): Promise<DeviceLink> {
   const s = await loadSession(env.db, sessionId);
   authorizeSession(actor, 'issueLink', s, sessionId);
-  const fx = new Effects();
-  const link = await tx$(env.db, async (tx) => {
+  const link = await inTransaction(env.db, actor, async (uow) => {
+    const tx = uow.tx;
     const { tokenId: _id, ...l } = await issueLinkInTx(tx, actor, s, ttlMinutes ?? DEFAULT_LINK_TTL_MIN, baseUrl);
-    invalidateSession(fx, s);
+    invalidateSession(uow, s);
     return l;
   });
-  env.flush(fx);
   return link;
 }
 
@@ -224,9 +219,9 @@ export async function redeemJoinToken(env: SessionsEnv, token: string, from: str
   if (t.revokedAt) throw new DeviceRefusal('token_revoked', 'This link was replaced by a newer one. Use the newest link.');
   if (t.expiresAt.getTime() <= Date.now()) throw new DeviceRefusal('token_expired', 'This link has expired. Ask the inspector for a new link.');
   const deviceKey = newSecret();
-  const fx = new Effects();
   const actor = deviceActor(s, t);
-  await tx$(env.db, async (tx) => {
+  await inTransaction(env.db, actor, async (uow) => {
+    const tx = uow.tx;
     // single use even under concurrent opens: only one update finds used_at still null
     const [claimed] = await tx.update(deviceJoinTokens).set({ usedAt: new Date(), usedFrom: from.slice(0, 300), deviceKeyHash: hashSecret(deviceKey) })
       .where(and(eq(deviceJoinTokens.id, t.id), isNull(deviceJoinTokens.usedAt), isNull(deviceJoinTokens.revokedAt))).returning();
@@ -240,10 +235,9 @@ export async function redeemJoinToken(env: SessionsEnv, token: string, from: str
       tokenId: t.id, from: from.slice(0, 300), revokedKeys: replaced.map((r) => r.id),
     });
     const cur = (await tx.select().from(liveSessions).where(eq(liveSessions.id, s.id)).for('update'))[0];
-    if (cur.state === 'requested') await transitionSession(tx, actor, cur, 'ringing', { source: 'device', reason: 'device opened the link', fx });
-    invalidateSession(fx, s);
+    if (cur.state === 'requested') await transitionSession(uow, cur, 'ringing', { source: 'device', reason: 'device opened the link' });
+    invalidateSession(uow, s);
   });
-  env.flush(fx);
   if (s.appointmentId) {
     await recordOperatorJoined(env.db, systemActor('device-join'), s.appointmentId).catch(() => undefined);
   }
@@ -293,9 +287,7 @@ export async function recordDeviceChat(env: SessionsEnv, dev: DeviceContext, cli
   const ev = presentEvent(row, await userNames(env.db, [row.actorId]));
   if (!duplicate) {
     env.live.deliver(dev.session.id, ev);
-    const fx = new Effects();
-    invalidateSession(fx, dev.session);
-    env.flush(fx);
+    await refreshSessionPages(env.db, dev.session);
   }
   return ev;
 }
@@ -314,7 +306,7 @@ export async function recordGuidance(env: SessionsEnv, actor: Actor, sessionId: 
   authorizeSession(actor, body.kind === 'chat' ? 'view' : 'conduct', s, sessionId);
   if (s.state === 'ended') throw conflict('session_ended', 'The session has ended');
   const source = actor.userId === s.inspectorId ? 'inspector' : 'observer';
-  const { row, duplicate } = await tx$(env.db, async (tx) => {
+  const { row, duplicate } = await transaction(env.db, async (tx) => {
     switch (body.kind) {
       case 'step': {
         const [step] = await tx.select().from(sessionSteps).where(and(eq(sessionSteps.id, body.stepId), eq(sessionSteps.sessionId, s.id))).limit(1);
@@ -351,9 +343,7 @@ export async function recordGuidance(env: SessionsEnv, actor: Actor, sessionId: 
   if (!duplicate) {
     env.live.deliver(s.id, ev);
     if (body.kind === 'pointer') return ev; // transient: the device and the viewers draw it; no list needs reloading
-    const fx = new Effects();
-    invalidateSession(fx, s);
-    env.flush(fx);
+    await refreshSessionPages(env.db, s);
   }
   return ev;
 }
@@ -361,16 +351,15 @@ export async function recordGuidance(env: SessionsEnv, actor: Actor, sessionId: 
 export async function addStep(env: SessionsEnv, actor: Actor, sessionId: string, text: string) {
   const s = await loadSession(env.db, sessionId);
   authorizeSession(actor, 'conduct', s, sessionId);
-  const fx = new Effects();
-  const row = await tx$(env.db, async (tx) => {
+  const row = await inTransaction(env.db, actor, async (uow) => {
+    const tx = uow.tx;
     await tx.select({ id: liveSessions.id }).from(liveSessions).where(eq(liveSessions.id, s.id)).for('update');
     const [{ max }] = await tx.select({ max: sql<number>`coalesce(max(${sessionSteps.ordinal}), 0)::int` }).from(sessionSteps).where(eq(sessionSteps.sessionId, s.id));
     const [r] = await tx.insert(sessionSteps).values({ id: randomUUID(), sessionId: s.id, ordinal: max + 1, text: { en: text.trim(), 'zh-CN': text.trim() } }).returning();
     await addSessionEvent(tx, s.id, 'step.added', 'inspector', actor.userId, { stepId: r.id, ordinal: r.ordinal, text: r.text });
-    invalidateSession(fx, s);
+    invalidateSession(uow, s);
     return r;
   });
-  env.flush(fx);
   return presentStep(row);
 }
 
@@ -378,17 +367,16 @@ export async function addStep(env: SessionsEnv, actor: Actor, sessionId: string,
 export async function recordStepResult(env: SessionsEnv, actor: Actor, sessionId: string, stepId: string, body: StepResultBody) {
   const s = await loadSession(env.db, sessionId);
   authorizeSession(actor, 'conduct', s, sessionId);
-  const fx = new Effects();
-  const { row, event } = await tx$(env.db, async (tx) => {
+  const { row, event } = await inTransaction(env.db, actor, async (uow) => {
+    const tx = uow.tx;
     const [r] = await tx.update(sessionSteps).set({ status: 'done', result: body.result, note: body.note?.trim() || null, doneAt: new Date(), doneBy: actor.userId, sentAt: sql`coalesce(${sessionSteps.sentAt}, now())` })
       .where(and(eq(sessionSteps.id, stepId), eq(sessionSteps.sessionId, s.id))).returning();
     if (!r) throw notFound('Checklist step', stepId);
     const ev = await addSessionEvent(tx, s.id, 'step.done', 'inspector', actor.userId, { stepId, ordinal: r.ordinal, text: r.text, result: body.result, note: r.note });
     await recordAudit(tx, actor, 'session.step_recorded', { type: 'live_session', id: s.id }, { stepId, ordinal: r.ordinal, step: r.text.en, result: body.result, note: r.note });
-    invalidateSession(fx, s);
+    invalidateSession(uow, s);
     return { row: r, event: ev.row };
   });
-  env.flush(fx);
   env.live.deliver(s.id, presentEvent(event, await userNames(env.db, [event.actorId])));
   return presentStep(row);
 }
@@ -460,17 +448,16 @@ export async function endSession(env: SessionsEnv, actor: Actor, id: string, rea
   const s = await loadSession(env.db, id);
   authorizeSession(actor, 'end', s, id);
   await env.live.close(id, reason ?? 'ended by the inspector');
-  const fx = new Effects();
-  await tx$(env.db, async (tx) => {
+  await inTransaction(env.db, actor, async (uow) => {
+    const tx = uow.tx;
     const [cur] = await tx.select().from(liveSessions).where(eq(liveSessions.id, id)).for('update');
     if (cur.state === 'ended') throw conflict('session_ended', 'The session has already ended');
     await tx.update(deviceJoinTokens).set({ revokedAt: new Date() }).where(and(eq(deviceJoinTokens.sessionId, id), isNull(deviceJoinTokens.revokedAt)));
     const [{ n, ms }] = await tx.select({ n: sql<number>`count(*)::int`, ms: sql<number>`coalesce(sum(${recordingSegments.durationMs}), 0)::int` })
       .from(recordingSegments).where(eq(recordingSegments.sessionId, id));
-    await transitionSession(tx, actor, cur, 'ended', { reason: reason ?? 'ended by the inspector', detail: { segments: n, recordedMs: ms }, fx });
-    invalidateSession(fx, cur, true);
+    await transitionSession(uow, cur, 'ended', { reason: reason ?? 'ended by the inspector', detail: { segments: n, recordedMs: ms } });
+    invalidateSession(uow, cur, true);
   });
-  env.flush(fx);
   return getSession(env, actor, id);
 }
 
@@ -491,15 +478,14 @@ export async function endAbandonedSessions(env: SessionsEnv, now = new Date()): 
   for (const s of due) {
     const reason = s.state === 'reconnecting' ? 'the device did not come back' : 'the device never connected';
     await env.live.close(s.id, reason);
-    const fx = new Effects();
-    const done = await tx$(env.db, async (tx) => {
+    const done = await inTransaction(env.db, systemActor('session-sweep'), async (uow) => {
+      const tx = uow.tx;
       const [cur] = await tx.select().from(liveSessions).where(eq(liveSessions.id, s.id)).for('update');
       if (!cur || cur.state !== s.state || cur.updatedAt.getTime() !== s.updatedAt.getTime()) return false; // changed meanwhile
       await tx.update(deviceJoinTokens).set({ revokedAt: new Date() }).where(and(eq(deviceJoinTokens.sessionId, s.id), isNull(deviceJoinTokens.revokedAt)));
-      await transitionSession(tx, systemActor('session-sweep'), cur, 'ended', { source: 'system', reason, fx });
+      await transitionSession(uow, cur, 'ended', { source: 'system', reason });
       return true;
     });
-    env.flush(fx);
     if (done) ended.push(s.id);
   }
   return ended;
@@ -525,17 +511,16 @@ function serial<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
  */
 export function followMediaState(env: SessionsEnv, sessionId: string, target: 'connected' | 'reconnecting', detail: Record<string, unknown> = {}): Promise<void> {
   return serial(sessionId, async () => {
-    const fx = new Effects();
-    await tx$(env.db, async (tx) => {
+    await inTransaction(env.db, systemActor('media-node'), async (uow) => {
+      const tx = uow.tx;
       const [cur] = await tx.select().from(liveSessions).where(eq(liveSessions.id, sessionId)).for('update');
       if (!cur || cur.state === 'ended' || cur.state === target) return;
       if (target === 'reconnecting' && cur.state !== 'connected') return;
       const path = sessionPath(cur.state as SessionState, target);
       if (!path) return;
       let row = cur;
-      for (const step of path) row = await transitionSession(tx, systemActor('media-node'), row, step, { source: 'system', reason: `media ${target === 'connected' ? 'live' : 'interrupted'}`, detail, fx });
+      for (const step of path) row = await transitionSession(uow, row, step, { source: 'system', reason: `media ${target === 'connected' ? 'live' : 'interrupted'}`, detail });
     });
-    env.flush(fx);
   });
 }
 
@@ -561,7 +546,7 @@ export async function addCameraResult(env: SessionsEnv, dev: DeviceContext, r: {
  * are timeline events and audit entries.
  */
 export async function recordViewerPresence(env: SessionsEnv, actor: Actor, sessionId: string, joined: boolean, detail: Record<string, unknown>): Promise<void> {
-  await tx$(env.db, async (tx) => {
+  await transaction(env.db, async (tx) => {
     await addSessionEvent(tx, sessionId, joined ? 'viewer.joined' : 'viewer.left', detail.mode === 'conduct' ? 'inspector' : 'observer', actor.userId, detail);
     await recordAudit(tx, actor, joined ? 'session.viewer_joined' : 'session.viewer_left', { type: 'live_session', id: sessionId }, detail);
   });
@@ -569,7 +554,7 @@ export async function recordViewerPresence(env: SessionsEnv, actor: Actor, sessi
 
 /** The conducting inspector let an observer speak to the device, or withdrew it: timeline and audit. */
 export async function recordTalkPermission(env: SessionsEnv, actor: Actor, sessionId: string, detail: { userId: string; name: string; role: string; allowed: boolean }): Promise<void> {
-  await tx$(env.db, async (tx) => {
+  await transaction(env.db, async (tx) => {
     await addSessionEvent(tx, sessionId, 'talk.permission', 'inspector', actor.userId, detail);
     await recordAudit(tx, actor, detail.allowed ? 'session.talk_allowed' : 'session.talk_withdrawn', { type: 'live_session', id: sessionId }, detail);
   });
@@ -616,8 +601,8 @@ export async function sessionsToTakeOver(env: SessionsEnv, opts: { restarted: bo
  * another node took it first or it ended meanwhile.
  */
 export async function takeOverSession(env: SessionsEnv, sessionId: string, fromNode: string, lostAt: Date, why: 'restart' | 'node lost'): Promise<boolean> {
-  const fx = new Effects();
-  const done = await tx$(env.db, async (tx) => {
+  const done = await inTransaction(env.db, systemActor('media-recovery'), async (uow) => {
+    const tx = uow.tx;
     const [cur] = await tx.select().from(liveSessions).where(eq(liveSessions.id, sessionId)).for('update');
     if (!cur || cur.state === 'ended' || cur.mediaNode !== fromNode) return false;
     const detail = { node: fromNode, newNode: env.nodeId, lostAt: lostAt.toISOString(), why };
@@ -626,19 +611,18 @@ export async function takeOverSession(env: SessionsEnv, sessionId: string, fromN
     await tx.update(liveSessions).set({ mediaNode: env.nodeId, updatedAt: new Date() }).where(eq(liveSessions.id, sessionId));
     const row = { ...cur, mediaNode: env.nodeId };
     if (cur.state === 'connected') {
-      await transitionSession(tx, systemActor('media-recovery'), row, 'reconnecting', { source: 'system', reason: why === 'restart' ? 'media node restarted' : 'media node lost', detail, fx });
+      await transitionSession(uow, row, 'reconnecting', { source: 'system', reason: why === 'restart' ? 'media node restarted' : 'media node lost', detail });
     }
-    invalidateSession(fx, cur);
+    invalidateSession(uow, cur);
     return true;
   });
-  env.flush(fx);
   return done;
 }
 
 /** The recording of a taken-over session continues: "recording resumed at T", with the gap since the node was lost. */
 export async function recordRecordingResumed(env: SessionsEnv, sessionId: string, at: Date, lostAt: Date, index: number): Promise<void> {
   const detail = { at: at.toISOString(), lostAt: lostAt.toISOString(), gapMs: Math.max(0, at.getTime() - lostAt.getTime()), index };
-  await tx$(env.db, async (tx) => {
+  await transaction(env.db, async (tx) => {
     await addSessionEvent(tx, sessionId, 'recording.resumed', 'system', null, detail);
     await recordAudit(tx, systemActor('recorder'), 'session.recording_resumed', { type: 'live_session', id: sessionId }, detail);
   });
@@ -675,8 +659,8 @@ export async function sealSegment(env: SessionsEnv, seg: SegmentToSeal): Promise
   const track = seg.track ?? 'camera';
   const key = segmentKey(env.store, seg.path, s.id, track, seg.index);
   const stored = await env.store.putFile(key, seg.path, { expectedSha256: seg.sha256, move: true });
-  const fx = new Effects();
-  const row = await tx$(env.db, async (tx) => {
+  const row = await inTransaction(env.db, systemActor(seg.recovered ? 'recording-recovery' : 'recorder'), async (uow) => {
+    const tx = uow.tx;
     const [r] = await tx.insert(recordingSegments).values({
       id: randomUUID(), sessionId: s.id, index: seg.index, key, sha256: stored.sha256, bytes: stored.bytes, durationMs: Math.max(0, Math.round(seg.durationMs)),
       startedAt: seg.startedAt, endedAt: seg.endedAt, reason: seg.reason, recovered: !!seg.recovered, track,
@@ -691,10 +675,9 @@ export async function sealSegment(env: SessionsEnv, seg: SegmentToSeal): Promise
       sessionId: s.id, orderId: s.orderId, index: r.index, key, sha256: r.sha256, bytes: r.bytes, durationMs: r.durationMs,
       startedAt: r.startedAt.toISOString(), endedAt: r.endedAt.toISOString(), reason: r.reason, recovered: r.recovered, ...more,
     });
-    invalidateSession(fx, s);
+    invalidateSession(uow, s);
     return r;
   });
-  env.flush(fx);
   return row;
 }
 
@@ -727,8 +710,8 @@ async function openObject(env: SessionsEnv, actor: Actor, rec: { key: string; sh
   if (!info) throw notFound(`${what} file`, id);
   const now = info.bytes === rec.bytes ? await storedSha256(env.store, rec.key) : null;
   if (now !== rec.sha256) {
-    await env.db.transaction(async (tx) => {
-      await recordAudit(tx as unknown as Db, actor, 'media.altered_refused', { type: what === 'Recording' ? 'recording_segment' : 'session_snapshot', id }, {
+    await transaction(env.db, async (tx) => {
+      await recordAudit(tx, actor, 'media.altered_refused', { type: what === 'Recording' ? 'recording_segment' : 'session_snapshot', id }, {
         sessionId: rec.sessionId, key: rec.key, expectedSha256: rec.sha256, expectedBytes: rec.bytes, foundSha256: now, foundBytes: info.bytes,
       });
     });
@@ -840,7 +823,6 @@ export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: Sna
     if (e instanceof ObjectStoreError && e.code === 'hash_mismatch') throw badRequest('hash_mismatch', 'The uploaded bytes do not match the SHA-256 the device computed; upload again');
     throw e;
   }
-  const fx = new Effects();
   let duplicate = false;
   let evRow: typeof sessionEvents.$inferSelect | undefined;
   const row = await inTransaction(env.db, dev.actor, async (uow) => {
@@ -862,7 +844,7 @@ export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: Sna
       // the device's clock is a claim; the server's receipt time is the time of record
       takenAtClaim: q.takenAt, receivedAt: receivedAt.toISOString(), ...takenAtClaim(new Date(q.takenAt), receivedAt),
     });
-    invalidateSession(fx, dev.session);
+    invalidateSession(uow, dev.session);
     // label recognition reads it (vision module), also after a crash right after this commit
     uow.emit('snapshot.stored', { sessionId: sid, snapshotId: id, path: env.store.localPath(key) ?? key, key, orderId: dev.session.orderId });
     evRow = ev.row;
@@ -872,7 +854,6 @@ export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: Sna
     await env.store.delete(key).catch(() => undefined);
     return { id: row.id, sha256: row.sha256, bytes: row.bytes, width: row.width, height: row.height, duplicate: true };
   }
-  env.flush(fx);
   const ev = evRow;
   if (ev) env.live.deliver(sid, presentEvent(ev, await userNames(env.db, [ev.actorId])));
   return { id, sha256: row.sha256, bytes: row.bytes, width: row.width, height: row.height, duplicate: false };

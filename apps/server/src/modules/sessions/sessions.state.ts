@@ -3,13 +3,13 @@
 // and the audit entry in the caller's transaction, and queues the live invalidation (delivered after commit).
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import type { SessionState } from '@rvi/contracts';
+import { liveKeys, type SessionState } from '@rvi/contracts';
 import { liveSessions, sessionEvents } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
-import type { Actor } from '../../platform/actor.ts';
+import { systemActor } from '../../platform/actor.ts';
 import { AppError, conflict } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import type { Effects } from '../orders/orders.effects.ts';
+import { type UnitOfWork, inTransaction } from '../../platform/unit-of-work.ts';
 
 export type SessionRow = typeof liveSessions.$inferSelect;
 
@@ -56,19 +56,24 @@ export interface SessionTransitionOptions {
   source?: 'inspector' | 'observer' | 'device' | 'system';
   /** extra facts for the event and the audit entry */
   detail?: Record<string, unknown>;
-  fx?: Effects;
 }
 
 /** Rooms and query keys to refresh when a session changes. */
-export function invalidateSession(fx: Effects | undefined, s: Pick<SessionRow, 'id' | 'officeId' | 'enterpriseId' | 'operatorUserId'>, orders = false): void {
-  fx?.invalidate([`office:${s.officeId}`, s.operatorUserId ? `user:${s.operatorUserId}` : null], [['sessions'], ...(orders ? [['orders']] : [])]);
+export function invalidateSession(uow: Pick<UnitOfWork, 'invalidate'>, s: Pick<SessionRow, 'id' | 'officeId' | 'enterpriseId' | 'operatorUserId'>, orders = false): void {
+  uow.invalidate([`office:${s.officeId}`, s.operatorUserId ? `user:${s.operatorUserId}` : null], [liveKeys.sessions(), ...(orders ? [liveKeys.orders()] : [])]);
+}
+
+/** The same refresh for a change that was not made in a unit of work (a chat line stored on its own): one outbox row. */
+export async function refreshSessionPages(db: Db, s: Pick<SessionRow, 'id' | 'officeId' | 'enterpriseId' | 'operatorUserId'>): Promise<void> {
+  await inTransaction(db, systemActor('session-refresh'), async (uow) => invalidateSession(uow, s));
 }
 
 /**
  * Moves a session to `to`. 409 `invalid_transition` (naming the allowed next states) for an illegal move, 409
  * `stale_session` when someone else changed it meanwhile. Call inside a transaction.
  */
-export async function transitionSession(tx: Db, actor: Actor, session: SessionRow, to: SessionState, opts: SessionTransitionOptions = {}): Promise<SessionRow> {
+export async function transitionSession(uow: UnitOfWork, session: SessionRow, to: SessionState, opts: SessionTransitionOptions = {}): Promise<SessionRow> {
+  const { tx, actor } = uow;
   const from = session.state as SessionState;
   if (!canTransitionSession(from, to)) {
     throw conflict('invalid_transition', `A session cannot go from ${from} to ${to}`, { from, to, allowed: allowedSessionTransitions(from) });
@@ -90,6 +95,6 @@ export async function transitionSession(tx: Db, actor: Actor, session: SessionRo
   await recordAudit(tx, actor, `session.${to}`, { type: 'live_session', id: session.id }, {
     orderId: session.orderId, from, to, reason: opts.reason ?? null, ...opts.detail,
   });
-  invalidateSession(opts.fx, updated);
+  invalidateSession(uow, updated);
   return updated;
 }

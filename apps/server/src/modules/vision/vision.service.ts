@@ -11,6 +11,7 @@ import { systemActor } from '../../platform/actor.ts';
 import { notFound } from '../../platform/errors.ts';
 import { isCustoms, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { liveKeys } from '@rvi/contracts';
 
 /** The OCR models are loaded once per process, on first use, in a worker thread (the API's event loop stays free). */
 export class VisionRunner {
@@ -96,7 +97,7 @@ export async function readSnapshot(db: Db, runner: VisionRunner, ref: SnapshotRe
       error: error?.message ?? null,
     });
     // the inspector's console refetches the reading, the session and the inspection's findings
-    if (order) uow.invalidate([`office:${order.o.officeId}`], [['vision', ref.snapshotId], ['sessions', 'detail', ref.sessionId], ['findings', ref.orderId]]);
+    if (order) uow.invalidate([`office:${order.o.officeId}`], [liveKeys.vision(ref.snapshotId), liveKeys.session(ref.sessionId), liveKeys.findings(ref.orderId)]);
   });
   return { readingId, comparison };
 }

@@ -5,7 +5,8 @@ import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { ViewerClient, type ConnectionState, type PublisherState, type SignallingTransport, type ViewerStats } from '@rvi/media/client';
 import type { ClientToServer as MediaClientMessage, ServerToClient as MediaServerMessage } from '@rvi/media/client';
-import type { AnchorUpdate, ServerToClient } from '@rvi/contracts';
+import type { AnchorUpdate } from '@rvi/contracts';
+import { realtime } from '../../shared/realtime/index.ts';
 
 export interface DeviceStats {
   bitrateKbps?: number;
@@ -24,46 +25,23 @@ export interface SignalTransport extends SignallingTransport {
   sendRaw(payload: unknown): void;
 }
 
-/** One WebSocket to /api/ws for one session (reconnects with a short backoff; the viewer re-joins on open). */
-export function createSignalTransport(sessionId: string, onInvalidate: (keys: string[][]) => void): SignalTransport {
+/**
+ * The signalling of one session over the tab's WebSocket (shared/realtime): `{type:'signal', sessionId, payload}` both
+ * ways; the viewer re-joins whenever the socket (re)opens. Invalidations are handled once, by useLiveUpdates.
+ */
+export function createSignalTransport(sessionId: string): SignalTransport {
   const media = new Set<(m: MediaServerMessage) => void>();
   const extras = new Set<(m: { type: string; [k: string]: unknown }) => void>();
-  const opens = new Set<() => void>();
-  let ws: WebSocket | undefined;
-  let closed = false;
-  let attempt = 0;
   const MEDIA = new Set(['joined', 'offer', 'answer', 'publisher', 'recording', 'talker', 'error', 'bye']);
-  const connect = () => {
-    if (closed) return;
-    const sock = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/ws`);
-    ws = sock;
-    sock.onopen = () => {
-      attempt = 0;
-      opens.forEach((f) => f());
-    };
-    sock.onmessage = (ev) => {
-      let m: ServerToClient;
-      try {
-        m = JSON.parse(String(ev.data));
-      } catch {
-        return;
-      }
-      if (m.type === 'invalidate') onInvalidate(m.keys);
-      if (m.type !== 'signal' || m.sessionId !== sessionId) return;
-      const p = m.payload as { type: string; [k: string]: unknown };
-      if (!p || typeof p.type !== 'string') return;
-      if (MEDIA.has(p.type)) media.forEach((f) => f(p as unknown as MediaServerMessage));
-      else extras.forEach((f) => f(p));
-    };
-    sock.onclose = () => {
-      if (ws === sock) ws = undefined;
-      if (!closed) setTimeout(connect, Math.min(5000, 300 * 2 ** attempt++));
-    };
-  };
-  connect();
-  const sendRaw = (payload: unknown) => {
-    if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'signal', sessionId, payload }));
-  };
+  const release = realtime.acquire();
+  const offMessage = realtime.onMessage((m) => {
+    if (m.type !== 'signal' || m.sessionId !== sessionId) return;
+    const p = m.payload as { type: string; [k: string]: unknown };
+    if (!p || typeof p.type !== 'string') return;
+    if (MEDIA.has(p.type)) media.forEach((f) => f(p as unknown as MediaServerMessage));
+    else extras.forEach((f) => f(p));
+  });
+  const sendRaw = (payload: unknown) => { realtime.send({ type: 'signal', sessionId, payload }); };
   return {
     send: (m: MediaClientMessage) => sendRaw(m),
     sendRaw,
@@ -72,19 +50,18 @@ export function createSignalTransport(sessionId: string, onInvalidate: (keys: st
       return () => media.delete(cb);
     },
     onOpen(cb) {
-      opens.add(cb);
-      return () => opens.delete(cb);
+      return realtime.onOpen(cb);
     },
     onExtra(cb) {
       extras.add(cb);
       return () => extras.delete(cb);
     },
     get isOpen() {
-      return ws?.readyState === WebSocket.OPEN;
+      return realtime.isOpen;
     },
     close() {
-      closed = true;
-      ws?.close();
+      offMessage();
+      release();
     },
   };
 }
@@ -124,7 +101,7 @@ export function useLiveSession(sessionId: string, enabled: boolean, video: React
   useEffect(() => {
     if (!enabled || !video.current) return;
     const set = patch.current;
-    const transport = createSignalTransport(sessionId, (keys) => keys.forEach((k) => void qc.invalidateQueries({ queryKey: k })));
+    const transport = createSignalTransport(sessionId);
     const viewer = new ViewerClient({ transport, sessionId, videoElement: video.current, statsIntervalMs: 1000, reportStats: true });
     let talkAudio: HTMLAudioElement | undefined;
     const offs = [
