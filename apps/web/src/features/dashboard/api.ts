@@ -3,6 +3,7 @@ import type {
   DemoHistoryStatus, EnterpriseCostFigure, FigureName, HitRateFigure, InspectorThroughputFigure, LiveAlerts, LiveQueues, LiveSessions, ReleaseTimeFigure, RemoteShareFigure,
 } from '@rvi/contracts';
 import { api, buildUrl } from '../../shared/api/client.ts';
+import { liveKeys } from '@rvi/contracts';
 
 /**
  * Query keys. The live wall's queries sit under the prefixes the server's invalidations already name (`sessions`
@@ -10,10 +11,11 @@ import { api, buildUrl } from '../../shared/api/client.ts';
  * announces to the office after it brought the tables up to date.
  */
 export const dashboardKeys = {
-  tiles: ['sessions', 'command-tiles'] as const,
-  queues: ['orders', 'command-queues'] as const,
-  alerts: ['orders', 'command-alerts'] as const,
-  figure: (name: FigureName, f: FigureFilterInput) => ['dashboard', 'figure', name, f] as const,
+  // below the live keys the server refreshes: sessions, orders, dashboard
+  tiles: [...liveKeys.sessions(), 'command-tiles'] as const,
+  queues: [...liveKeys.orders(), 'command-queues'] as const,
+  alerts: [...liveKeys.orders(), 'command-alerts'] as const,
+  figure: (name: FigureName, f: FigureFilterInput) => [...liveKeys.dashboard(), 'figure', name, f] as const,
 };
 
 export interface FigureFilterInput {

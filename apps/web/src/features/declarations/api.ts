@@ -4,10 +4,11 @@ import type {
   ImportResult, InspectionApplicationInput, Org,
 } from '@rvi/contracts';
 import { api } from '../../shared/api/client.ts';
+import { liveKeys } from '@rvi/contracts';
 
 /** Query keys: `[module, ...]`, so one invalidation refreshes every list of the module. */
 export const declarationKeys = {
-  all: ['declarations'] as const,
+  all: liveKeys.declarations(),
   list: (q: DeclarationListQuery) => ['declarations', 'list', q] as const,
   detail: (id: string) => ['declarations', 'detail', id] as const,
 };

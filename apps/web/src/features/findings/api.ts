@@ -4,6 +4,7 @@ import type {
   InspectionList, InspectionListQuery, InspectionView, SuggestedFinding,
 } from '@rvi/contracts';
 import { api } from '../../shared/api/client.ts';
+import { liveKeys } from '@rvi/contracts';
 
 /**
  * Query keys: the server's live invalidations name `findings`, `decisions`, `outcomes` (and `orders`), so a change
@@ -11,7 +12,7 @@ import { api } from '../../shared/api/client.ts';
  */
 export const findingKeys = {
   list: (q: InspectionListQuery) => ['findings', 'list', q] as const,
-  inspection: (orderId: string) => ['findings', orderId] as const,
+  inspection: liveKeys.findings,
   pending: ['decisions', 'pending'] as const,
   outcomes: ['outcomes', 'list'] as const,
   outcome: (orderId: string) => ['outcomes', orderId] as const,
@@ -42,8 +43,8 @@ function useCaseMutation<I, O>(fn: (input: I) => Promise<O>) {
     mutationFn: fn,
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['findings'] });
-      void qc.invalidateQueries({ queryKey: ['decisions'] });
-      void qc.invalidateQueries({ queryKey: ['outcomes'] });
+      void qc.invalidateQueries({ queryKey: liveKeys.decisions() });
+      void qc.invalidateQueries({ queryKey: liveKeys.outcomes() });
       void qc.invalidateQueries({ queryKey: ['orders'] });
     },
   });

@@ -4,13 +4,14 @@ import type {
   OrderListQuery, Plan, PlanQuery, RuleSetInput, RuleSetView, ScheduleVisitBody, SlotList,
 } from '@rvi/contracts';
 import { api } from '../../shared/api/client.ts';
+import { liveKeys } from '@rvi/contracts';
 
 /**
  * Query keys under `orders` (and `eligibility`, `dispatch`): the server's live invalidations name these prefixes,
  * so a change made by someone else refreshes every open page that shows it.
  */
 export const orderKeys = {
-  all: ['orders'] as const,
+  all: liveKeys.orders(),
   list: (q: OrderListQuery) => ['orders', 'list', q] as const,
   detail: (id: string) => ['orders', 'detail', id] as const,
   plan: (q: PlanQuery) => ['orders', 'plan', q] as const,
@@ -134,7 +135,7 @@ function useOrderMutation<I, O>(fn: (input: I) => Promise<O>) {
     mutationFn: fn,
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: orderKeys.all });
-      void qc.invalidateQueries({ queryKey: ['eligibility'] });
+      void qc.invalidateQueries({ queryKey: liveKeys.eligibility() });
       void qc.invalidateQueries({ queryKey: ['notifications'] });
     },
   });

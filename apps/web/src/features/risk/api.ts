@@ -1,10 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { RiskModelView, RiskView, TargetingSettings } from '@rvi/contracts';
 import { api, ApiError } from '../../shared/api/client.ts';
+import { liveKeys } from '@rvi/contracts';
 
 /** Query keys under `risk`: the server's live invalidations name `['risk']`, which refreshes all of them. */
 export const riskKeys = {
-  all: ['risk'] as const,
+  all: liveKeys.risk(),
   declaration: (id: string) => ['risk', 'declaration', id] as const,
   models: ['risk', 'models'] as const,
   settings: ['risk', 'settings'] as const,

@@ -3,12 +3,13 @@ import type {
   CreateSessionResult, DeviceLink, GuidanceBody, InviteResult, SendLinkBody, InspectionOrder, OrderList, SessionDetail, SessionList, SessionListQuery, SessionStep, SessionEvent, StepResultBody,
 } from '@rvi/contracts';
 import { api } from '../../shared/api/client.ts';
+import { liveKeys } from '@rvi/contracts';
 
 /** Query keys under `sessions`: the server's invalidations name this prefix when a session changes. */
 export const sessionKeys = {
-  all: ['sessions'] as const,
+  all: liveKeys.sessions(),
   list: (q: SessionListQuery) => ['sessions', 'list', q] as const,
-  detail: (id: string) => ['sessions', 'detail', id] as const,
+  detail: liveKeys.session,
   ready: ['orders', 'ready-for-session'] as const,
 };
 

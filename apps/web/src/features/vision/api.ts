@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../shared/api/client.ts';
+import { liveKeys } from '@rvi/contracts';
 
 export type Point = [number, number];
 export interface Evidence { text: string; box: Point[] }
@@ -21,7 +22,7 @@ export interface SnapshotReading {
 /** Vision readings of a snapshot; asked again every second until the reading is there (it takes ~0.2–1 s). */
 export function useSnapshotReading(snapshotId: string) {
   return useQuery({
-    queryKey: ['vision', snapshotId],
+    queryKey: liveKeys.vision(snapshotId),
     queryFn: ({ signal }) => api<SnapshotReading>(`/api/snapshots/${encodeURIComponent(snapshotId)}/reading`, { signal }),
     refetchInterval: (q) => (q.state.data?.status === 'pending' || q.state.status === 'pending' ? 1000 : false),
   });

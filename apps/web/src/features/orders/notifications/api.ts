@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { NotificationList } from '@rvi/contracts';
 import { api } from '../../../shared/api/client.ts';
+import { liveKeys } from '@rvi/contracts';
 
-export const notificationKeys = { all: ['notifications'] as const };
+export const notificationKeys = { all: liveKeys.notifications() };
 
 /** The user's notifications with the unread count; refreshed live (WebSocket) and, as a fallback, every minute. */
 export function useNotifications() {
