@@ -4,7 +4,9 @@ import { startTestApp, type TestApp } from '../test/harness.ts';
 
 // A guard for every route any module adds: it is documented in the OpenAPI document with a schema, and without a
 // session it answers 401 — unless it is one of the few deliberately public routes.
-const PUBLIC = [/^\/api\/health$/, /^\/api\/auth\/login$/, /^\/api\/keys$/, /^\/api\/device\//];
+// (single sign-on: the login page asks which methods exist, the browser starts and returns from the provider
+// before anyone is signed in)
+const PUBLIC = [/^\/api\/health$/, /^\/api\/auth\/login$/, /^\/api\/auth\/sso$/, /^\/api\/auth\/oidc\/(start|callback)$/, /^\/api\/keys$/, /^\/api\/device\//];
 let t: TestApp;
 before(async () => { t = await startTestApp({}, { jobs: false }); });
 after(async () => t?.close());
