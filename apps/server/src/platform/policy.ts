@@ -129,14 +129,66 @@ function refusal(actor: Actor, action: Action): AppError {
   return forbidden(`Your role (${actor.role}) may not ${action.replace('.', ': ')}`);
 }
 
-/** The `can` map sent with a declaration, so the UI never re-derives role logic. */
-export function declarationCan(actor: Actor, rec: OrgScoped & { status?: string }): Record<string, boolean> {
+/**
+ * One rule of a resource: the action of the rule table it needs (role and organisation, layers 1 and 2) and what the
+ * record itself must satisfy on top of it (assignment, state). `refuse` says why when the action is allowed but the
+ * record rule fails (403 by default; a state rule answers 409).
+ */
+export interface PolicyRule<R> {
+  action: Action;
+  when?: (actor: Actor, r: R) => boolean;
+  refuse?: (actor: Actor, r: R) => AppError;
+}
+
+export interface Policy<R, K extends string> {
+  readonly rules: Readonly<Record<K, PolicyRule<R>>>;
+  /** The `can` map sent with the record: every rule, evaluated exactly as `authorize` enforces it. */
+  can(actor: Actor, r: R): Record<K, boolean>;
+  /** Enforces one rule: 404 when the record is missing or not visible to the actor, 403 (or the rule's refusal) otherwise. */
+  authorize(actor: Actor, rule: K, r: R | null | undefined, id: string): asserts r is R;
+}
+
+/**
+ * The rules of one resource, written once: the UI's `can` map and the services' enforcement are both derived from
+ * them (as immich's permission decorators and its UI share one permission list).
+ *
+ *   export const orderPolicy = definePolicy<OrderRecord, 'book' | ...>({ resource: 'Inspection order', scope, rules: {
+ *     book: { action: 'order.book', when: (a, o) => o.mode === 'remote' && ..., refuse: () => conflict(...) },
+ *   } });
+ *   orderPolicy.can(actor, order).book;            // presenter
+ *   orderPolicy.authorize(actor, 'book', order, id); // service
+ */
+export function definePolicy<R, K extends string>(def: { resource: string; scope: (r: R) => OrgScoped; rules: Record<K, PolicyRule<R>> }): Policy<R, K> {
+  const entries = Object.entries(def.rules) as [K, PolicyRule<R>][];
   return {
-    read: can(actor, 'declaration.read', rec),
-    apply: can(actor, 'declaration.apply', rec) && (rec.status === undefined || rec.status === 'filed'),
-    fileArrivalNotice: can(actor, 'arrival_notice.create', rec),
+    rules: def.rules,
+    can(actor, r) {
+      const rec = def.scope(r);
+      return Object.fromEntries(entries.map(([k, rule]) => [k, can(actor, rule.action, rec) && (rule.when?.(actor, r) ?? true)])) as Record<K, boolean>;
+    },
+    authorize(actor, key, r, id) {
+      const rule = def.rules[key];
+      authorize(actor, rule.action, r ? def.scope(r) : null, def.resource, id);
+      if (rule.when && !rule.when(actor, r!)) throw rule.refuse?.(actor, r!) ?? forbidden(`This ${def.resource.toLowerCase()} does not allow that now (${key})`);
+    },
   };
 }
+
+type DeclarationRecord = OrgScoped & { status?: string };
+
+/** Declarations: read, apply for an inspection (while filed), file the arrival notice (the owning enterprise). */
+export const declarationPolicy: Policy<DeclarationRecord, 'read' | 'apply' | 'fileArrivalNotice'> = definePolicy<DeclarationRecord, 'read' | 'apply' | 'fileArrivalNotice'>({
+  resource: 'Declaration',
+  scope: (r) => r,
+  rules: {
+    read: { action: 'declaration.read' },
+    apply: { action: 'declaration.apply', when: (_a, r) => r.status === undefined || r.status === 'filed' },
+    fileArrivalNotice: { action: 'arrival_notice.create' },
+  },
+});
+
+/** The `can` map sent with a declaration, so the UI never re-derives role logic. */
+export const declarationCan = (actor: Actor, rec: DeclarationRecord): Record<string, boolean> => declarationPolicy.can(actor, rec);
 
 /** The global `can` map for the logged-in user (navigation). */
 export function globalCan(actor: Actor): Record<string, boolean> {

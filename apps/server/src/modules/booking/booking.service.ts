@@ -18,7 +18,7 @@ import { badRequest, conflict, forbidden, notFound } from '../../platform/errors
 import { isEnterprise, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { invalidateOrder } from '../orders/orders.effects.ts';
-import { authorizeOrder, BOOKABLE, REGISTRABLE } from '../orders/orders.policy.ts';
+import { authorizeOrder, orderPolicy, REGISTRABLE } from '../orders/orders.policy.ts';
 import { presentOrders } from '../orders/orders.presenter.ts';
 import { enterpriseUsers, loadOrder, officeUsers } from '../orders/orders.service.ts';
 import { loadOrderSettings, workingHoursOf } from '../orders/orders.settings.ts';
@@ -144,7 +144,6 @@ async function lockPeople(tx: Db, ids: (string | null)[]) {
 export async function bookSlot(db: Db, actor: Actor, id: string, body: BookBody): Promise<InspectionOrder> {
   const row = await loadOrder(db, id);
   authorizeOrder(actor, 'order.book', row, id);
-  if (!isEnterprise(actor) && actor.kind !== 'system') throw forbidden('Only the enterprise books its inspection slots');
   const settings = await loadOrderSettings(db, row.officeId);
   const start = Date.parse(body.start);
   const end = Date.parse(body.end);
@@ -155,9 +154,7 @@ export async function bookSlot(db: Db, actor: Actor, id: string, body: BookBody)
     const tx = uow.tx;
     const order = (await lockOrder(tx, id))!;
     checkTransition(order, 'booked');
-    if (order.mode !== 'remote' || !order.registeredAt || !BOOKABLE.includes(order.state)) {
-      throw conflict('not_registered', `Order ${order.orderNo} has not been registered for a remote inspection yet`);
-    }
+    orderPolicy.authorize(actor, 'book', order, id); // the same rule the order's `can.book` shows (orders.policy.ts)
     const operator = await operatorOf(tx, order, body.operatorUserId);
     if (start < Date.now() + settings.noticeMinutes * MIN) {
       throw conflict('slot_unavailable', `The appointment must start at least ${settings.noticeMinutes} minutes from now`, { reason: 'too_soon' });

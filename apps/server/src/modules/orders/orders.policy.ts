@@ -3,8 +3,8 @@
 // orders, and each action is offered only in the states where the state machine allows it.
 import { canTransition, type OrderState } from '@rvi/dispatch';
 import type { Actor } from '../../platform/actor.ts';
-import { forbidden } from '../../platform/errors.ts';
-import { authorize, can, isCustoms, isEnterprise, type Action, type OrgScoped } from '../../platform/policy.ts';
+import { conflict, forbidden } from '../../platform/errors.ts';
+import { authorize, can, definePolicy, isCustoms, isEnterprise, type Action, type OrgScoped, type Policy } from '../../platform/policy.ts';
 
 export interface OrderRecord {
   id: string;
@@ -14,6 +14,7 @@ export interface OrderRecord {
   mode: 'remote' | 'onsite' | null;
   inspectorId: string | null;
   registeredAt: Date | null;
+  orderNo?: string;
 }
 
 export const scopeOf = (o: { officeId: string; enterpriseId: string }): OrgScoped => ({ orgId: o.enterpriseId, customsOfficeId: o.officeId });
@@ -28,25 +29,34 @@ export const REGISTRABLE: readonly string[] = ['eligibility_decided', 'reschedul
 /** States in which the enterprise may book a slot. */
 export const BOOKABLE: readonly string[] = ['eligibility_decided', 'rescheduled'];
 
+type OrderRule = 'read' | 'eligibility' | 'decide' | 'register' | 'scheduleVisit' | 'start' | 'book' | 'reschedule' | 'reassign' | 'assign' | 'cancel';
+
+/** What may be done to an order: the `can` map the UI shows its buttons from, and the rules the services enforce. */
+export const orderPolicy: Policy<OrderRecord, OrderRule> = definePolicy<OrderRecord, OrderRule>({
+  resource: 'Inspection order',
+  scope: scopeOf,
+  rules: {
+    read: { action: 'order.read' },
+    eligibility: { action: 'order.read', when: (a) => isCustoms(a) || a.kind === 'system' },
+    decide: { action: 'order.decide_eligibility', when: (a, o) => isAssigned(a, o) && canTransition(st(o), 'eligibility_decided') },
+    register: { action: 'order.schedule', when: (a, o) => isAssigned(a, o) && o.mode === 'remote' && REGISTRABLE.includes(st(o)) },
+    scheduleVisit: { action: 'order.schedule', when: (a, o) => isAssigned(a, o) && o.mode !== null && canTransition(st(o), 'onsite_scheduled') && st(o) !== 'in_progress' },
+    start: { action: 'order.schedule', when: (a, o) => isAssigned(a, o) && canTransition(st(o), 'in_progress') },
+    // the enterprise books a slot the inspector offered: a remote order registered for it, in a bookable state
+    book: {
+      action: 'order.book',
+      when: (a, o) => (isEnterprise(a) || a.kind === 'system') && o.mode === 'remote' && !!o.registeredAt && BOOKABLE.includes(st(o)),
+      refuse: (a, o) => (isEnterprise(a) ? conflict('not_registered', `Order ${o.orderNo ?? o.id} has not been registered for a remote inspection yet`) : forbidden('Only the enterprise books its inspection slots')),
+    },
+    reschedule: { action: 'order.read', when: (a, o) => st(o) === 'booked' && ((can(a, 'order.book', scopeOf(o)) && isEnterprise(a)) || (can(a, 'order.schedule', scopeOf(o)) && isAssigned(a, o))) },
+    reassign: { action: 'order.reassign', when: (_a, o) => !!o.inspectorId && REASSIGNABLE.includes(st(o)) },
+    assign: { action: 'order.reassign', when: (_a, o) => st(o) === 'selected' },
+    cancel: { action: 'order.plan', when: (_a, o) => canTransition(st(o), 'cancelled') },
+  },
+});
+
 /** The `can` map sent with each order: the UI shows buttons from it and never re-derives role logic. */
-export function orderCan(actor: Actor, o: OrderRecord): Record<string, boolean> {
-  const rec = scopeOf(o);
-  const allowed = (a: Action) => can(actor, a, rec);
-  const s = st(o);
-  return {
-    read: allowed('order.read'),
-    eligibility: (isCustoms(actor) || actor.kind === 'system') && allowed('order.read'),
-    decide: allowed('order.decide_eligibility') && isAssigned(actor, o) && canTransition(s, 'eligibility_decided'),
-    register: allowed('order.schedule') && isAssigned(actor, o) && o.mode === 'remote' && REGISTRABLE.includes(s),
-    scheduleVisit: allowed('order.schedule') && isAssigned(actor, o) && o.mode !== null && canTransition(s, 'onsite_scheduled') && s !== 'in_progress',
-    start: allowed('order.schedule') && isAssigned(actor, o) && canTransition(s, 'in_progress'),
-    book: allowed('order.book') && isEnterprise(actor) && o.mode === 'remote' && !!o.registeredAt && BOOKABLE.includes(s),
-    reschedule: s === 'booked' && ((allowed('order.book') && isEnterprise(actor)) || (allowed('order.schedule') && isAssigned(actor, o))),
-    reassign: allowed('order.reassign') && !!o.inspectorId && REASSIGNABLE.includes(s),
-    assign: allowed('order.reassign') && s === 'selected',
-    cancel: allowed('order.plan') && canTransition(s, 'cancelled'),
-  };
-}
+export const orderCan = (actor: Actor, o: OrderRecord): Record<OrderRule, boolean> => orderPolicy.can(actor, o);
 
 /**
  * Throws 404 when the actor may not see the order, 403 when the role or the record rule forbids the action.
