@@ -25,6 +25,18 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {
+    // Repositories own their tables: inspection orders are written only by the orders module (orders.state.ts:
+    // transitionOrder, updateOrder, updateOrders; orders.service.ts creates them); other modules call those.
+    files: ['apps/server/src/**/*.ts'],
+    ignores: ['apps/server/src/modules/orders/**', '**/*.test.ts', '**/*.test-helpers.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.property.name=/^(insert|update|delete)$/][arguments.0.name='inspectionOrders']",
+        message: 'inspection_orders is written only through the orders module (transitionOrder, updateOrder, updateOrders)',
+      }],
+    },
+  },
+  {
     files: ['apps/web/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { 'react-hooks': reactHooks },

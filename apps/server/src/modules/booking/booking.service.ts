@@ -22,7 +22,7 @@ import { authorizeOrder, orderPolicy, REGISTRABLE } from '../orders/orders.polic
 import { presentOrders } from '../orders/orders.presenter.ts';
 import { enterpriseUsers, loadOrder, officeUsers } from '../orders/orders.service.ts';
 import { loadOrderSettings, workingHoursOf } from '../orders/orders.settings.ts';
-import { lockOrder, toAppError, transitionOrder, type OrderRow } from '../orders/orders.state.ts';
+import { lockOrder, type OrderRow, toAppError, transitionOrder, updateOrder } from '../orders/orders.state.ts';
 import { inTransaction, transaction } from '../../platform/unit-of-work.ts';
 
 const MIN = 60_000;
@@ -95,8 +95,7 @@ export async function registerRemote(db: Db, actor: Actor, id: string, body: Reg
     const slots = await slotsFor(tx, order, settings, { from: body.from, days: body.days ?? 10 });
     if (!slots.length) throw conflict('no_free_slots', `No free ${settings.slotMinutes}-minute slot in the office's working hours in the next ${body.days ?? 10} days`);
     if (order.state === 'missed') order = await transitionOrder(uow, order, 'rescheduled', { reason: 'new slots offered after a missed appointment' });
-    const [out] = await tx.update(inspectionOrders).set({ proposedSlots: slots, registeredAt: new Date(), updatedAt: new Date() })
-      .where(eq(inspectionOrders.id, id)).returning();
+    const out = (await updateOrder(tx, id, { proposedSlots: slots, registeredAt: new Date() }))!;
     await recordAudit(tx, actor, 'order.remote_registered', { type: 'inspection_order', id }, {
       orderNo: order.orderNo, slots: slots.map((s) => s.start), timeZone: settings.timeZone,
     });
@@ -203,7 +202,7 @@ export async function requestReschedule(db: Db, actor: Actor, id: string, reason
     await tx.update(appointments).set({ status: 'cancelled' }).where(and(eq(appointments.orderId, id), eq(appointments.status, 'accepted')));
     const moved = await transitionOrder(uow, order, 'rescheduled', { reason });
     const slots = await slotsFor(tx, moved, settings, { days: 10 });
-    const [out] = await tx.update(inspectionOrders).set({ proposedSlots: slots, registeredAt: new Date() }).where(eq(inspectionOrders.id, id)).returning();
+    const out = (await updateOrder(tx, id, { proposedSlots: slots, registeredAt: new Date() }))!;
     const payload = { orderId: id, orderNo: order.orderNo, slots: slots.length };
     await uow.notify(enterprise ? [order.inspectorId] : await enterpriseUsers(tx, order.enterpriseId), 'appointment.rescheduled', payload);
     return out;
@@ -312,7 +311,7 @@ export async function checkMissedAppointments(db: Db, actor: Actor, opts: { now?
         const slots = await slotsFor(tx, cur, s, { days: 10 });
         if (slots.length) {
           cur = await transitionOrder(uow, cur, 'rescheduled', { reason: 'new slots offered after a missed appointment' });
-          await tx.update(inspectionOrders).set({ proposedSlots: slots, registeredAt: new Date() }).where(eq(inspectionOrders.id, o.id));
+          await updateOrder(tx, o.id, { proposedSlots: slots, registeredAt: new Date() });
           result = 'rescheduled';
         }
       }

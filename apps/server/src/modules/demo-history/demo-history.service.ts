@@ -20,7 +20,7 @@ import { addDays, dayNumber, isoWeekday, toWallClock, wallClockToInstant } from 
 import type { DemoHistoryStatus } from '@rvi/contracts';
 import type { AppContext } from '../../platform/context.ts';
 import {
-  appointments, declarations, inspectionOrders, liveSessions, organisations, sessionEvents, systemSettings, users,
+  appointments, declarations, liveSessions, organisations, sessionEvents, systemSettings, users,
 } from '../../db/schema.ts';
 import { dashSimulatedTimes } from '../../db/schema/dashboard.ts';
 import type { Db } from '../../platform/db.ts';
@@ -37,6 +37,7 @@ import { recordFinding } from '../findings/findings.service.ts';
 import { approveDecision, proposeDecision } from '../decisions/decisions.service.ts';
 import { createOrg, createUser } from '../admin/admin.service.ts';
 import { transaction } from '../../platform/unit-of-work.ts';
+import { updateOrder, updateOrders } from '../orders/orders.state.ts';
 
 export const STATUS_KEY = 'demo_history';
 
@@ -311,7 +312,7 @@ export const ONSITE_PER_DAY = 1.5;
 async function releaseCalendars(db: Db, orderIds: string[]): Promise<void> {
   if (!orderIds.length) return;
   await db.update(appointments).set({ status: 'completed' }).where(and(inArray(appointments.orderId, orderIds), eq(appointments.status, 'accepted')));
-  await db.update(inspectionOrders).set({ assignedDate: null, updatedAt: new Date() }).where(inArray(inspectionOrders.id, orderIds));
+  await updateOrders(db, orderIds, { assignedDate: null });
 }
 
 /**
@@ -370,7 +371,7 @@ async function dateCases(ctx: AppContext, done: Done[], timeZone: string, weeks:
           .onConflictDoUpdate({ target: dashSimulatedTimes.orderId, set: { startAt, arrivedAt, inspectedAt, releasedAt, runId } });
         await tx.update(appointments).set({ status: 'completed', startAt: p.c.mode === 'remote' ? sessionStart : new Date(inspectedAt.getTime() - 90 * 60_000), endAt: inspectedAt })
           .where(and(eq(appointments.orderId, p.c.orderId), inArray(appointments.status, ['accepted', 'completed'])));
-        const [o] = await tx.update(inspectionOrders).set({ dueDate: p.day, assignedDate: null, updatedAt: new Date() }).where(eq(inspectionOrders.id, p.c.orderId)).returning();
+        const o = await updateOrder(tx, p.c.orderId, { dueDate: p.day, assignedDate: null });
         const [had] = o ? await tx.select({ id: liveSessions.id }).from(liveSessions).where(eq(liveSessions.orderId, o.id)).limit(1) : [];
         if (had) {
           await tx.update(liveSessions).set({ createdAt: sessionStart, connectedAt: new Date(sessionStart.getTime() + 40_000), endedAt: inspectedAt, updatedAt: inspectedAt })

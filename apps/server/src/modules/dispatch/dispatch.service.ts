@@ -22,7 +22,7 @@ import { authorizeOrder, REASSIGNABLE } from '../orders/orders.policy.ts';
 import { presentOrders } from '../orders/orders.presenter.ts';
 import { loadOrder, officeUsers } from '../orders/orders.service.ts';
 import { loadOrderSettings, officeToday } from '../orders/orders.settings.ts';
-import { lockOrder, toAppError, transitionOrder, type OrderRow } from '../orders/orders.state.ts';
+import { lockOrder, type OrderRow, toAppError, transitionOrder, updateOrder } from '../orders/orders.state.ts';
 import { inTransaction } from '../../platform/unit-of-work.ts';
 
 /** Load-weight exponent used by the server (see DispatchRules.loadWeightExponent: best load spread in the bench). */
@@ -147,14 +147,14 @@ export async function runDispatch(db: Db, actor: Actor, opts: { date?: string; o
         list.push(updated);
         perInspector.set(d.inspectorId, list);
       } else {
-        await tx.update(inspectionOrders).set({
-          dispatchRunId: id, updatedAt: new Date(),
+        await updateOrder(tx, d.orderId, {
+          dispatchRunId: id,
           unassignedReason: {
             runId: id, reason: d.reason, message: d.message, blockingRules: d.blockingRules, date: d.date,
             eliminated: d.explanation.eliminated, officeInspectors: d.explanation.officeInspectors,
             triedDays: (d.explanation.triedDays ?? []).length,
           },
-        }).where(eq(inspectionOrders.id, d.orderId));
+        });
         invalidateOrder(uow, order);
       }
     }
@@ -313,8 +313,7 @@ export async function assignByHand(db: Db, actor: Actor, id: string, body: Reass
         patch: { inspectorId: body.inspectorId, assignedDate: date, unassignedReason: null },
         summary: { ...facts, manual: true, previousUnassignedReason: order.unassignedReason ?? null }, });
     } else {
-      [out] = await tx.update(inspectionOrders).set({ inspectorId: body.inspectorId, assignedDate: date, updatedAt: new Date() })
-        .where(eq(inspectionOrders.id, id)).returning();
+      out = (await updateOrder(tx, id, { inspectorId: body.inspectorId, assignedDate: date }))!;
       // Kept in the order's history (what auditors and the order page show), besides the audit entry.
       await tx.insert(orderTransitions).values({
         id: randomUUID(), orderId: id, fromState: order.state, toState: order.state, actorId: actor.userId, actorRole: actor.role,

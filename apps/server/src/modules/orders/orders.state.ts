@@ -1,7 +1,7 @@
 // The single path for order state changes: state machine check (@rvi/dispatch assertTransition), persist with a
 // guard on the state read, transition history, audit entry, and live invalidation, all in the caller's transaction.
 import { randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { assertTransition, DispatchDomainError, type OrderState } from '@rvi/dispatch';
 import { inspectionOrders, orderTransitions } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
@@ -11,7 +11,8 @@ import { invalidateOrder } from './orders.effects.ts';
 import { type UnitOfWork } from '../../platform/unit-of-work.ts';
 
 export type OrderRow = typeof inspectionOrders.$inferSelect;
-type OrderPatch = Partial<Omit<typeof inspectionOrders.$inferInsert, 'id' | 'state'>>;
+/** Columns other than the state (the state changes only through transitionOrder). */
+export type OrderPatch = Partial<Omit<typeof inspectionOrders.$inferInsert, 'id' | 'state'>>;
 
 /** Maps the dispatch package's reasoned errors to HTTP answers (invalid_transition → 409, validation → 400). */
 export function toAppError(e: unknown): unknown {
@@ -57,6 +58,19 @@ export async function transitionOrder(uow: UnitOfWork, order: OrderRow, to: Orde
   });
   invalidateOrder(uow, updated, [order.inspectorId]);
   return updated;
+}
+
+/**
+ * The orders repository's writes besides transitions: every module that changes an order's other columns (slots,
+ * assignment, dispatch notes) calls these; `inspection_orders` is written nowhere else (eslint.config.js checks it).
+ */
+export async function updateOrder(tx: Db, id: string, patch: OrderPatch): Promise<OrderRow | undefined> {
+  const [row] = await tx.update(inspectionOrders).set({ updatedAt: new Date(), ...patch }).where(eq(inspectionOrders.id, id)).returning();
+  return row;
+}
+
+export async function updateOrders(tx: Db, ids: string[], patch: OrderPatch): Promise<void> {
+  if (ids.length) await tx.update(inspectionOrders).set({ updatedAt: new Date(), ...patch }).where(inArray(inspectionOrders.id, ids));
 }
 
 /** Loads an order row locked for update (the transaction then owns its state until commit). */
