@@ -8,6 +8,7 @@ import type { Actor } from '../../platform/actor.ts';
 import { AppError, tooMany } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { loginFactorState } from './factor-state.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 /** Session cookie name over plain HTTP (development, tests). */
 export const SESSION_COOKIE = 'rvi_session';
@@ -244,15 +245,14 @@ export async function login(
   const ok = row && row.u.active ? await argon2.verify(row.u.passwordHash, input.password) : (await argon2.verify(await dummyHash, input.password), false);
   if (!ok || !row) {
     await throttle.fail(username, input.ip);
-    await db.transaction(async (tx) => {
-      await recordAudit(tx as unknown as Db, { kind: 'system', userId: row?.u.id ?? null, username, role: 'system', orgId: row?.o.id ?? null, orgKind: null, officeId: null, requestId: input.requestId },
+    await transaction(db, async (tx) => {
+      await recordAudit(tx, { kind: 'system', userId: row?.u.id ?? null, username, role: 'system', orgId: row?.o.id ?? null, orgKind: null, officeId: null, requestId: input.requestId },
         'auth.login_failed', { type: 'user', id: row?.u.id ?? null }, { username, ip: input.ip });
     });
     throw new AppError('invalid_credentials', 401, 'Wrong username or password');
   }
   await throttle.succeed(username, input.ip);
-  return db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  return transaction(db, async (tx) => {
     // a session of a user with a second factor starts 'pending'; of a role that needs one but has none, 'enrol'
     const factor = await loginFactorState(tx, row.u.id, row.u.role as Role, opts.requireSecondFactor);
     const s = await sessions.create(tx, row.u.id, input.ip, factor === 'ok' ? undefined : { state: factor, method: 'password' });
@@ -266,8 +266,7 @@ export async function login(
 }
 
 export async function logout(db: Db, sessions: SessionStore, actor: Actor, token: string): Promise<void> {
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     await sessions.destroy(tx, token);
     await recordAudit(tx, actor, 'auth.logged_out', { type: 'user', id: actor.userId }, null);
   });
@@ -301,8 +300,7 @@ export async function changePassword(
   }
   const passwordHash = await hashPassword(input.newPassword);
   const keep = tokenId(input.keepToken);
-  await db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(db, async (tx) => {
     await tx.update(users).set({ passwordHash, mustChangePassword: false, passwordSetBy: null, passwordSetAt: new Date() }).where(eq(users.id, u.id));
     const ended = await tx.delete(authSessions).where(and(eq(authSessions.userId, u.id), ne(authSessions.id, keep))).returning({ id: authSessions.id });
     await recordAudit(tx, actor, 'auth.password_changed', { type: 'user', id: u.id }, { ip: input.ip, wasRequired: u.mustChangePassword, otherSessionsEnded: ended.length });

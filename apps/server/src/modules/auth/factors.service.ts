@@ -12,6 +12,7 @@ import type { SecretBox } from '../../platform/secret-box.ts';
 import { qrSvg } from '../sessions/sessions.tokens.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { LoginThrottle, SessionStore } from './auth.service.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 export { loginFactorState, SECOND_FACTOR_ROLES, type FactorState } from './factor-state.ts';
 const RECOVERY_CODES = 10;
@@ -84,8 +85,7 @@ export async function confirmTotp(deps: FactorDeps, actor: Actor, input: { code:
     const raw = randomBytes(8).toString('hex');
     return `${raw.slice(0, 4)}-${raw.slice(4, 8)}-${raw.slice(8, 12)}-${raw.slice(12)}`;
   });
-  await deps.db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await transaction(deps.db, async (tx) => {
     await tx.update(totpFactors).set({ confirmedAt: new Date(now), lastStep: step }).where(eq(totpFactors.userId, userId));
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
     await tx.insert(recoveryCodes).values(codes.map((c) => ({ id: randomUUID(), userId, codeHash: sha256(normaliseRecovery(c)) })));
@@ -113,8 +113,7 @@ export async function verifyFactor(
   const [row] = await deps.db.select().from(totpFactors).where(eq(totpFactors.userId, userId)).limit(1);
   if (!row?.confirmedAt) throw conflict('totp_not_enrolled', 'No authenticator app is set up for this account');
   const method = input.code ? 'totp' as const : 'recovery_code' as const;
-  await throttled(deps, actor, input.ip, async () => deps.db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  await throttled(deps, actor, input.ip, async () => transaction(deps.db, async (tx) => {
     if (input.code) {
       const step = matchStep(deps.secrets.unseal(row.secretEnc), actor.username, input.code, now);
       if (step === null) return null;

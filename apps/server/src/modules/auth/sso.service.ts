@@ -12,6 +12,7 @@ import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { hashPassword, type SessionStore } from './auth.service.ts';
 import { loginFactorState } from './factor-state.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 export type SsoProvider = 'oidc' | 'ldap';
 
@@ -51,8 +52,8 @@ function systemFor(username: string, requestId: string, userId: string | null = 
 export async function auditSignInRefused(
   db: Db, input: { method: SsoProvider; username: string; reason: string; ip: string; requestId: string; subject?: string | null },
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    await recordAudit(tx as unknown as Db, systemFor(input.username || '(unknown)', input.requestId), 'auth.login_failed', { type: 'user', id: null },
+  await transaction(db, async (tx) => {
+    await recordAudit(tx, systemFor(input.username || '(unknown)', input.requestId), 'auth.login_failed', { type: 'user', id: null },
       { method: input.method, reason: input.reason, ip: input.ip, subject: input.subject ?? null });
   });
 }
@@ -102,8 +103,7 @@ async function signInOrThrow(
   // an unusable local password: an account created by single sign-on cannot be entered with a password
   const unusableHash = await hashPassword(randomBytes(32).toString('base64url'));
 
-  return db.transaction(async (txx) => {
-    const tx = txx as unknown as Db;
+  return transaction(db, async (tx) => {
     const [link] = await tx.select().from(userIdentities)
       .where(and(eq(userIdentities.provider, ident.provider), eq(userIdentities.subject, ident.subject))).limit(1);
     let userId: string;

@@ -15,6 +15,7 @@ import type { Actor } from '../../platform/actor.ts';
 import { AppError, badRequest, forbidden, notFound, tooMany, unauthenticated } from '../../platform/errors.ts';
 import { ACTIONS, requireRole, roleActions, type Action } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { transaction } from '../../platform/unit-of-work.ts';
 
 export const TOKEN_PREFIX = 'rvi_';
 const TOKEN_RE = /^rvi_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
@@ -30,7 +31,6 @@ const newSecret = (id: string) => {
   const random = randomBytes(32).toString('base64url');
   return { secret: `${TOKEN_PREFIX}${id}_${random}`, hash: hashTokenSecret(random) };
 };
-const tx$ = <T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> => db.transaction((txx) => fn(txx as unknown as Db));
 
 function statusOf(t: TokenRow, now: number): ApiToken['status'] {
   if (t.revokedAt && t.revokedAt.getTime() <= now) return 'revoked';
@@ -99,7 +99,7 @@ export async function createApiToken(db: Db, actor: Actor, body: CreateApiTokenB
   const { role, scopes } = checkRoleAndScopes(org, body.role, body.scopes);
   const id = randomUUID();
   const { secret, hash } = newSecret(id);
-  const row = await tx$(db, async (tx) => {
+  const row = await transaction(db, async (tx) => {
     const [r] = await tx.insert(apiTokens).values({
       id, orgId: org.id, name: body.name.trim(), role, scopes, secretHash: hash, rateLimitPerMinute: body.rateLimitPerMinute ?? DEFAULT_RATE,
       expiresAt: new Date(now + (body.expiresInDays ?? DEFAULT_DAYS) * DAY_MS), createdBy: actor.userId, createdAt: new Date(now),
@@ -139,7 +139,7 @@ export async function rotateApiToken(db: Db, actor: Actor, id: string, body: Rot
   const newId = randomUUID();
   const { secret, hash } = newSecret(newId);
   const grace = body.graceSeconds ?? 0;
-  const row = await tx$(db, async (tx) => {
+  const row = await transaction(db, async (tx) => {
     const [r] = await tx.insert(apiTokens).values({
       id: newId, orgId: old.t.orgId, name: old.t.name, role: old.t.role, scopes: old.t.scopes, secretHash: hash,
       rateLimitPerMinute: old.t.rateLimitPerMinute, expiresAt: new Date(now + (body.expiresInDays ? body.expiresInDays * DAY_MS : Math.max(DAY_MS, lifetime))),
@@ -156,7 +156,7 @@ export async function revokeApiToken(db: Db, actor: Actor, id: string, now = Dat
   requireManager(actor);
   const cur = await loadToken(db, actor, id);
   if (cur.t.revokedAt && cur.t.revokedAt.getTime() <= now) return present(cur.t, cur.o, now);
-  const row = await tx$(db, async (tx) => {
+  const row = await transaction(db, async (tx) => {
     const [r] = await tx.update(apiTokens).set({ revokedAt: new Date(now) }).where(eq(apiTokens.id, id)).returning();
     await recordAudit(tx, actor, 'api_token.revoked', { type: 'api_token', id }, { orgId: cur.t.orgId, name: cur.t.name });
     return r;
