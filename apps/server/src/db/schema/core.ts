@@ -14,6 +14,8 @@ export const organisations = pgTable('organisations', {
   supervisingOfficeId: text('supervising_office_id'),
   creditRating: text('credit_rating'),
   timeZone: text('time_zone').notNull().default('Asia/Shanghai'),
+  /** where it is, for placing live sessions on a media node near the site (`RVI_MEDIA_REGION` of the nodes); null: anywhere */
+  region: text('region'),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 

@@ -2,7 +2,7 @@
 // (sealed with SHA-256 when closed), full-resolution snapshots, single-use device join tokens, and the checklist
 // (templates per goods category, the session's steps with their results).
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { organisations, users } from './core.ts';
 import { appointments, inspectionOrders } from './orders.ts';
 
@@ -53,6 +53,15 @@ export const mediaNodes = pgTable('media_nodes', {
   pid: integer('pid').notNull(),
   startedAt: ts('started_at').notNull(),
   heartbeatAt: ts('heartbeat_at').notNull(),
+  /** what the node reports with every heartbeat (issue 15): placement picks a live node below capacity and CPU limit */
+  region: text('region'),
+  publicAddress: text('public_address'),
+  capacity: integer('capacity').notNull().default(40),
+  sessions: integer('sessions').notNull().default(0),
+  cpuPct: doublePrecision('cpu_pct').notNull().default(0),
+  freeDiskMb: integer('free_disk_mb'),
+  /** a stopping node takes no new sessions */
+  draining: boolean('draining').notNull().default(false),
 });
 
 /**
