@@ -3,8 +3,7 @@
 // without a reload (the server's `sessions` invalidation over /api/ws). No media is needed for that.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -15,19 +14,9 @@ import { setUpActors, orderInProgress } from '../src/modules/findings/findings.t
 import { liveSessionsOf } from '../src/modules/sessions/sessions.routes.ts';
 import { endSession, openSession } from '../src/modules/sessions/sessions.service.ts';
 import type { Actor } from '../src/platform/actor.ts';
+import { CHROMIUM_ARGS, ensureWebBuilt } from './web-build.ts';
 
-const repoRoot = new URL('../../../', import.meta.url).pathname;
-const webDist = join(repoRoot, 'apps/web/dist');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
+const ARGS = CHROMIUM_ARGS;
 
 let t: TestApp;
 let base: string;
@@ -36,10 +25,7 @@ let page: Page;
 let work: string;
 
 before(async () => {
-  if (!existsSync(join(webDist, 'index.html')) || newestMtime(join(repoRoot, 'apps/web/src')) > statSync(join(webDist, 'index.html')).mtimeMs) {
-    const r = spawnSync('npm', ['run', 'build', '-w', '@rvi/web'], { cwd: repoRoot, stdio: 'inherit' });
-    assert.equal(r.status, 0, 'building the web app failed');
-  }
+  ensureWebBuilt();
   work = mkdtempSync(join(tmpdir(), 'rvi-dashboard-browser-'));
   t = await startTestApp({}, { jobs: false });
   await t.app.listen({ port: 0, host: '127.0.0.1' });

@@ -4,8 +4,7 @@
 // story shows the recording with its timeline markers, the approval and every audit entry, with the download.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -16,22 +15,9 @@ import { declarations } from '../src/db/schema.ts';
 import { systemActor } from '../src/platform/actor.ts';
 import { makeMedia, orderInProgress, setUpActors, type Actors } from '../src/modules/findings/findings.test-helpers.ts';
 import { registerCaseMedia } from '../src/modules/evidence/media.service.ts';
+import { CHROMIUM_ARGS, ensureWebBuilt } from './web-build.ts';
 
-const repoRoot = new URL('../../../', import.meta.url).pathname;
-const webDist = join(repoRoot, 'apps/web/dist');
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-];
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
+const ARGS = [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'];
 
 let app: TestApp;
 let a: Actors;
@@ -40,10 +26,7 @@ let browser: Browser;
 let dir: string;
 
 before(async () => {
-  if (!existsSync(join(webDist, 'index.html')) || newestMtime(join(repoRoot, 'apps/web/src')) > statSync(join(webDist, 'index.html')).mtimeMs) {
-    const r = spawnSync('npm', ['run', 'build', '-w', '@rvi/web'], { cwd: repoRoot, stdio: 'inherit' });
-    assert.equal(r.status, 0, 'building the web app failed');
-  }
+  ensureWebBuilt();
   app = await startTestApp({}, { jobs: false });
   a = await setUpActors(app);
   dir = mkdtempSync(join(tmpdir(), 'rvi-findings-browser-'));

@@ -4,41 +4,22 @@
 // booking and a new notification without reloading.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { and, asc, eq, like } from 'drizzle-orm';
 import { addDays, toWallClock } from '@rvi/dispatch';
 import { startTestApp, TEST_PASSWORD, type TestApp } from './harness.ts';
 import { declarations, inspectionOrders, inspectorProfiles, inspectorRosters, users } from '../src/db/schema.ts';
+import { CHROMIUM_ARGS, ensureWebBuilt } from './web-build.ts';
 
-const repoRoot = new URL('../../../', import.meta.url).pathname;
-const webDist = join(repoRoot, 'apps/web/dist');
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-];
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
+const ARGS = CHROMIUM_ARGS;
 
 let app: TestApp;
 let base: string;
 let browser: Browser;
 
 before(async () => {
-  if (!existsSync(join(webDist, 'index.html')) || newestMtime(join(repoRoot, 'apps/web/src')) > statSync(join(webDist, 'index.html')).mtimeMs) {
-    const r = spawnSync('npm', ['run', 'build', '-w', '@rvi/web'], { cwd: repoRoot, stdio: 'inherit' });
-    assert.equal(r.status, 0, 'building the web app failed');
-  }
+  ensureWebBuilt();
   app = await startTestApp({}, { jobs: false });
   await app.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.app.server.address() as AddressInfo).port}`;

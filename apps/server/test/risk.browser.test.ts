@@ -5,8 +5,7 @@
 // risk information (and the web app never even asks for it); the administrator can retrain.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -18,24 +17,12 @@ import { systemActor } from '../src/platform/actor.ts';
 import type { Db } from '../src/platform/db.ts';
 import { importDeclarations } from '../src/modules/declarations/declarations.service.ts';
 import { recordOutcomeLabel, scoreDeclarations, trainAndRegister } from '../src/modules/risk/risk.service.ts';
+import { CHROMIUM_ARGS, ensureWebBuilt } from './web-build.ts';
 
 const repoRoot = new URL('../../../', import.meta.url).pathname;
-const webDist = join(repoRoot, 'apps/web/dist');
 const FIXTURE = join(repoRoot, 'packages/targeting/test-fixtures/declarations-sample.csv');
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-];
+const ARGS = CHROMIUM_ARGS;
 const SEED = 'browser-seed-7';
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 let app: TestApp;
 let base: string;
@@ -47,10 +34,7 @@ let unscoredId: string;
 let curveLength: number;
 
 before(async () => {
-  if (!existsSync(join(webDist, 'index.html')) || newestMtime(join(repoRoot, 'apps/web/src')) > statSync(join(webDist, 'index.html')).mtimeMs) {
-    const r = spawnSync('npm', ['run', 'build', '-w', '@rvi/web'], { cwd: repoRoot, stdio: 'inherit' });
-    assert.equal(r.status, 0, 'building the web app failed');
-  }
+  ensureWebBuilt();
   process.env.RVI_TARGETING_SEED_DATA = FIXTURE;
   work = mkdtempSync(join(tmpdir(), 'rvi-risk-browser-'));
   app = await startTestApp({}, { jobs: false });

@@ -4,9 +4,8 @@
 // with the reason, in English and in Chinese.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -14,19 +13,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../src/platform/config.ts';
 import { startTestApp, type TestApp } from './harness.ts';
 import { startTestIdp, type TestIdp } from './oidc-server.ts';
+import { CHROMIUM_ARGS, ensureWebBuilt } from './web-build.ts';
 
-const repoRoot = new URL('../../../', import.meta.url).pathname;
-const webDist = join(repoRoot, 'apps/web/dist');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
+const ARGS = CHROMIUM_ARGS;
 
 let app: TestApp;
 let idp: TestIdp;
@@ -36,10 +25,7 @@ let page: Page;
 let work: string;
 
 before(async () => {
-  if (!existsSync(join(webDist, 'index.html')) || newestMtime(join(repoRoot, 'apps/web/src')) > statSync(join(webDist, 'index.html')).mtimeMs) {
-    const r = spawnSync('npm', ['run', 'build', '-w', '@rvi/web'], { cwd: repoRoot, stdio: 'inherit' });
-    assert.equal(r.status, 0, 'building the web app failed');
-  }
+  ensureWebBuilt();
   work = mkdtempSync(join(tmpdir(), 'rvi-sso-browser-'));
   app = await startTestApp({ sessionCacheMs: 0 }, { jobs: false });
   await app.app.listen({ port: 0, host: '127.0.0.1' });

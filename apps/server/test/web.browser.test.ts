@@ -2,32 +2,17 @@
 // an enterprise user imports a CSV and sees its rows, switches to 简体中文, logs out; another enterprise does not see them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { eq } from 'drizzle-orm';
 import { startTestApp, TEST_PASSWORD, CSV_HEADER, csvRow, users, type TestApp } from './harness.ts';
+import { CHROMIUM_ARGS, ensureWebBuilt } from './web-build.ts';
 
-const repoRoot = new URL('../../../', import.meta.url).pathname;
-const webDist = join(repoRoot, 'apps/web/dist');
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-];
+const ARGS = CHROMIUM_ARGS;
 const IDS = ['WEBT-0001', 'WEBT-0002', 'WEBT-0003'];
-
-/** Latest modification time under a folder: a dist older than its sources is rebuilt rather than tested stale. */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 let app: TestApp;
 let base: string;
@@ -36,10 +21,7 @@ let page: Page;
 let work: string;
 
 before(async () => {
-  if (!existsSync(join(webDist, 'index.html')) || newestMtime(join(repoRoot, 'apps/web/src')) > statSync(join(webDist, 'index.html')).mtimeMs) {
-    const r = spawnSync('npm', ['run', 'build', '-w', '@rvi/web'], { cwd: repoRoot, stdio: 'inherit' });
-    assert.equal(r.status, 0, 'building the web app failed');
-  }
+  ensureWebBuilt();
   work = mkdtempSync(join(tmpdir(), 'rvi-web-browser-'));
   app = await startTestApp();
   await app.app.listen({ port: 0, host: '127.0.0.1' });
