@@ -167,3 +167,14 @@ export const webhookCursor = pgTable('webhook_cursor', {
   id: integer('id').primaryKey(),
   lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
 });
+
+/** Every attempt of a delivery (the delivery log the administration pages show): when, HTTP status or error, latency. */
+export const webhookAttempts = pgTable('webhook_attempts', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  deliveryId: text('delivery_id').notNull().references(() => webhookDeliveries.id),
+  attempt: integer('attempt').notNull(),
+  at: ts('at').notNull().defaultNow(),
+  statusCode: integer('status_code'),
+  error: text('error'),
+  durationMs: integer('duration_ms').notNull(),
+}, (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.id)]);
