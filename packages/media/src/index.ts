@@ -6,3 +6,4 @@ export { probeMedia, decodeCheck, type ProbeResult } from './probe.ts';
 export { TwccFeedbackGenerator } from './twcc.ts';
 export { addVideoBitrateHints, type BitrateHints } from './sdp.ts';
 export { networkQuality, QUALITY_LIMITS, type NetworkFigures, type NetworkQualityLevel } from './quality.ts';
+export { QualityLadder, RUNGS, RUNG_SPECS, SAVE_DATA_CAP, isRung, rungIndex, type Rung, type RungSpec, type LadderReason, type LadderReasonCode, type LadderInput, type LadderState, type LadderOptions } from './ladder.ts';
