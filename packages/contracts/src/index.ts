@@ -12,3 +12,4 @@ export * from './sessions.ts';
 export * from './events.ts';
 export * from './codes.ts';
 export * from './tokens.ts';
+export * from './webhooks.ts';
