@@ -3,7 +3,7 @@
 // order schema and are never filled for enterprise users: an enterprise learns that its goods were selected, never
 // why and never the score.
 import { Type, type Static } from '@sinclair/typebox';
-import { Id, IsoDate, IsoDateTime } from './common.ts';
+import { Id, IsoDate, IsoDateTime, Paged } from './common.ts';
 
 export const ORDER_STATES = [
   'selected', 'assigned', 'eligibility_decided', 'booked', 'rescheduled', 'missed', 'onsite_scheduled',
@@ -172,30 +172,60 @@ export const OrderDetail = Type.Composite([
 ]);
 export type OrderDetail = Static<typeof OrderDetail>;
 
-export const OrderListQuery = Type.Object({
+/**
+ * Columns an order list sorts by. `queue` is the dispatch queue (arrived inspect-on-arrival goods, priority, due day,
+ * age) and, like `inspector`, is for customs staff only (the priority comes from the risk channel). `date` is the day
+ * the order counts on (assigned, else due); `appointment` the start of the agreed appointment (orders without one last).
+ */
+export const ORDER_SORT_FIELDS = ['queue', 'orderNo', 'declarationNo', 'enterprise', 'state', 'mode', 'date', 'inspector', 'appointment', 'createdAt'] as const;
+export type OrderSortField = (typeof ORDER_SORT_FIELDS)[number];
+const OrderListFilters = {
   state: Type.Optional(OrderStateSchema),
+  /** Only orders still in the workflow (not closed, not cancelled). */
+  open: Type.Optional(Type.Boolean()),
+  mode: Type.Optional(OrderMode),
+  /** Text search: order or declaration number, container number (from the declaration or its arrival notices), enterprise name. */
+  q: Type.Optional(Type.String({ maxLength: 64, description: 'order/declaration number, container number or enterprise name' })),
+  sort: Type.Optional(Type.Union(ORDER_SORT_FIELDS.map((s) => Type.Literal(s)))),
+  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
+};
+
+export const OrderListQuery = Type.Object({
+  ...OrderListFilters,
   /** Only the orders assigned to me (inspectors). */
   mine: Type.Optional(Type.Boolean()),
+  /** Customs only (an enterprise is not told who inspects). */
   inspectorId: Type.Optional(Id),
   from: Type.Optional(IsoDate),
   to: Type.Optional(IsoDate),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 200 })),
 }, { additionalProperties: false });
 export type OrderListQuery = Static<typeof OrderListQuery>;
-export const OrderList = Type.Object({ items: Type.Array(InspectionOrder) });
+/** A page of orders; `total` counts every order matching the filters. */
+export const OrderList = Paged(InspectionOrder);
 export type OrderList = Static<typeof OrderList>;
 
 export const PlanQuery = Type.Object({
   from: Type.Optional(IsoDate),
   days: Type.Optional(Type.Integer({ minimum: 1, maximum: 31, default: 1 })),
+  ...OrderListFilters,
+  inspectorId: Type.Optional(Id),
+  /** Only orders still waiting for an inspector. */
+  unassigned: Type.Optional(Type.Boolean()),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 200 })),
 }, { additionalProperties: false });
 export type PlanQuery = Static<typeof PlanQuery>;
 export const Plan = Type.Object({
   from: IsoDate,
   to: IsoDate,
   timeZone: Type.String(),
-  /** Orders due in the range plus every order still waiting for an inspector. */
+  /** One page of the orders due in the range plus every order still waiting for an inspector (filtered, sorted). */
   orders: Type.Array(InspectionOrder),
+  /** Orders matching the filters (all pages); the counts below cover the whole range, unfiltered. */
+  total: Type.Integer(),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
   byState: Type.Record(Type.String(), Type.Integer()),
   byMode: Type.Record(Type.String(), Type.Integer()),
   byInspector: Type.Array(Type.Object({

@@ -9,8 +9,9 @@ import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { errors } from './orders.http.ts';
 import {
-  acceptApplication, cancelOrder, confirmArrival, createManualOrder, getOrder, getPlan, listOperators, listOrders, listPendingApplications, startInspection,
+  acceptApplication, cancelOrder, confirmArrival, createManualOrder, getOrder, listOperators, listPendingApplications, startInspection,
 } from './orders.service.ts';
+import { getPlan, listOrders } from './orders.list.ts';
 import { declareConflict, listInspectors, saveInspectorProfile, saveRoster, withdrawConflict } from './inspectors.service.ts';
 import { getOrderSettings, saveOrderSettings } from './orders.settings.ts';
 

@@ -1,14 +1,14 @@
 // Inspection orders: created when targeting selects goods (or a supervisor does, or accepts an enterprise's
-// application), listed per audience, planned per office, cancelled with a reason, and moved to the front of the
-// queue when goods flagged "inspect on arrival" arrive.
+// application), cancelled with a reason, and moved to the front of the queue when goods flagged "inspect on arrival"
+// arrive. Lists and the plan: orders.list.ts.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, isNull, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, notInArray } from 'drizzle-orm';
 import type {
-  AcceptApplicationBody, CreateOrderBody, InspectionOrder, OrderDetail, OrderList, OrderListQuery, Plan, PlanQuery, SelectionKind,
+  AcceptApplicationBody, CreateOrderBody, InspectionOrder, OrderDetail, SelectionKind,
 } from '@rvi/contracts';
 import {
-  appointments, arrivalConfirmations, arrivalNotices, declarations, dispatchRuns, eligibilityDecisions, inspectionApplications,
-  inspectionOrders, inspectorProfiles, inspectorRosters, orderTransitions, organisations, riskScores, users,
+  appointments, arrivalConfirmations, arrivalNotices, declarations, eligibilityDecisions, inspectionApplications,
+  inspectionOrders, orderTransitions, organisations, riskScores, users,
 } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
@@ -19,7 +19,7 @@ import { invalidateOrder } from './orders.effects.ts';
 import { goodsCategoryOf, isHazardousHs } from './goods.ts';
 import { authorizeOrder } from './orders.policy.ts';
 import { loadPresentContext, presentAppointment, presentOrder, presentOrders } from './orders.presenter.ts';
-import { addDaysTo, loadOrderSettings, officeDateOf, officeToday } from './orders.settings.ts';
+import { loadOrderSettings, officeDateOf, officeToday } from './orders.settings.ts';
 import { lockOrder, transitionOrder, type OrderRow } from './orders.state.ts';
 import { inTransaction } from '../../platform/unit-of-work.ts';
 
@@ -178,32 +178,6 @@ export async function listPendingApplications(db: Db, actor: Actor) {
   };
 }
 
-function scopeOrders(actor: Actor): SQL {
-  if (actor.kind === 'system') return sql`true`;
-  if (isEnterprise(actor)) return eq(inspectionOrders.enterpriseId, actor.orgId!);
-  if (isCustoms(actor)) return eq(inspectionOrders.officeId, actor.officeId!);
-  return sql`false`;
-}
-
-/** Queue order: goods that arrived for inspect-on-arrival first, then priority, due date, age. */
-const QUEUE_ORDER = [
-  sql`(${inspectionOrders.inspectOnArrival} and ${inspectionOrders.goodsArrivedAt} is not null) desc`,
-  desc(inspectionOrders.priority), asc(inspectionOrders.dueDate), asc(inspectionOrders.createdAt),
-];
-
-/** Orders the actor may see (scoped in the query): the enterprise its own, customs staff their office's. */
-export async function listOrders(db: Db, actor: Actor, q: OrderListQuery): Promise<OrderList> {
-  requireRole(actor, 'order.read');
-  const conds: SQL[] = [scopeOrders(actor)];
-  if (q.state) conds.push(eq(inspectionOrders.state, q.state));
-  if (q.mine) conds.push(eq(inspectionOrders.inspectorId, actor.userId ?? '-'));
-  if (q.inspectorId) conds.push(eq(inspectionOrders.inspectorId, q.inspectorId));
-  if (q.from) conds.push(gte(inspectionOrders.dueDate, q.from));
-  if (q.to) conds.push(lte(inspectionOrders.dueDate, q.to));
-  const rows = await db.select().from(inspectionOrders).where(and(...conds)).orderBy(...QUEUE_ORDER).limit(q.limit ?? 200);
-  return { items: await presentOrders(db, actor, rows) };
-}
-
 export async function loadOrder(db: Db, id: string): Promise<OrderRow | null> {
   const [row] = await db.select().from(inspectionOrders).where(eq(inspectionOrders.id, id)).limit(1);
   return row ?? null;
@@ -330,52 +304,3 @@ export async function listOperators(db: Db, actor: Actor) {
     .orderBy(desc(eq(users.role, 'onsite_operator')), asc(users.displayName));
   return { items: rows };
 }
-
-/** The office's plan for a day or a week: orders by state, by mode and by inspector (with duty and capacity). */
-export async function getPlan(db: Db, actor: Actor, q: PlanQuery): Promise<Plan> {
-  requireRole(actor, 'order.plan');
-  if (!actor.officeId) throw notFound('Office');
-  const officeId = actor.officeId;
-  const settings = await loadOrderSettings(db, officeId);
-  const from = q.from ?? officeToday(settings.timeZone);
-  const to = addDaysTo(from, (q.days ?? 1) - 1);
-  const rows = await db.select().from(inspectionOrders).where(and(
-    eq(inspectionOrders.officeId, officeId),
-    or(
-      eq(inspectionOrders.state, 'selected'),
-      and(gte(inspectionOrders.assignedDate, from), lte(inspectionOrders.assignedDate, to)),
-      and(sql`${inspectionOrders.assignedDate} is null`, gte(inspectionOrders.dueDate, from), lte(inspectionOrders.dueDate, to)),
-    ),
-  )).orderBy(...QUEUE_ORDER).limit(1000);
-  const orders = await presentOrders(db, actor, rows);
-  const byState: Record<string, number> = {};
-  const byMode: Record<string, number> = {};
-  for (const o of orders) {
-    byState[o.state] = (byState[o.state] ?? 0) + 1;
-    const m = o.mode ?? 'undecided';
-    byMode[m] = (byMode[m] ?? 0) + 1;
-  }
-  const inspectors = await db.select({ p: inspectorProfiles, name: users.displayName }).from(inspectorProfiles)
-    .innerJoin(users, eq(users.id, inspectorProfiles.userId))
-    .where(and(eq(inspectorProfiles.officeId, officeId), eq(inspectorProfiles.active, true))).orderBy(asc(users.displayName));
-  const rosters = inspectors.length
-    ? await db.select().from(inspectorRosters).where(and(inArray(inspectorRosters.inspectorId, inspectors.map((i) => i.p.userId)), gte(inspectorRosters.date, from), lte(inspectorRosters.date, to), eq(inspectorRosters.onDuty, true)))
-    : [];
-  const byInspector = inspectors.map((i) => {
-    const mine = orders.filter((o) => o.inspectorId === i.p.userId && o.state !== 'cancelled');
-    const byDate: Record<string, number> = {};
-    for (const o of mine) if (o.assignedDate) byDate[o.assignedDate] = (byDate[o.assignedDate] ?? 0) + 1;
-    return {
-      inspectorId: i.p.userId, name: i.name, dailyCapacity: i.p.dailyCapacity,
-      onDutyDates: rosters.filter((r) => r.inspectorId === i.p.userId).map((r) => r.date).sort(), orders: mine.length, byDate,
-    };
-  });
-  const [last] = await db.select({ id: dispatchRuns.id, createdAt: dispatchRuns.createdAt, summary: dispatchRuns.summary }).from(dispatchRuns)
-    .where(eq(dispatchRuns.officeId, officeId)).orderBy(desc(dispatchRuns.createdAt)).limit(1);
-  return {
-    from, to, timeZone: settings.timeZone, orders, byState, byMode, byInspector,
-    unassigned: orders.filter((o) => o.state === 'selected').length,
-    lastRun: last ? { id: last.id, createdAt: last.createdAt.toISOString(), summary: last.summary } : null,
-  };
-}
-
