@@ -226,6 +226,13 @@ export const DrawingShape = Type.Union([
 ]);
 export type DrawingShape = Static<typeof DrawingShape>;
 
+/**
+ * The rungs of the device's quality ladder (issue 16), best first; the same list as RUNGS in @rvi/media's ladder.ts
+ * (contracts import nothing of media; a unit test keeps the two equal).
+ */
+export const QUALITY_RUNGS = ['720p30', '540p30', '360p30', '180p15', 'stills', 'audio'] as const;
+export type QualityRung = (typeof QUALITY_RUNGS)[number];
+
 const ClientId = Type.Optional(Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'sender-generated id: a retried message is stored once' }));
 
 /** Inspector → device guidance (HTTP POST /api/sessions/:id/guidance or a `guide` message on the signalling channel). */
@@ -253,6 +260,8 @@ export const GuidanceBody = Type.Union([
   /** a live pointer: the spot on the video frame the inspector points at (0..1 of the frame's width and height) */
   Type.Object({ kind: Type.Literal('pointer'), x: Type.Number({ minimum: 0, maximum: 1 }), y: Type.Number({ minimum: 0, maximum: 1 }), clientId: ClientId }, { additionalProperties: false }),
   Type.Object({ kind: Type.Literal('chat'), text: Type.String({ minLength: 1, maxLength: 1000 }), clientId: ClientId }, { additionalProperties: false }),
+  /** the inspector pins the device's quality rung (e.g. 'stills': audio + full-resolution stills only); null frees the ladder */
+  Type.Object({ kind: Type.Literal('quality'), pin: Type.Union([...QUALITY_RUNGS.map((r) => Type.Literal(r)), Type.Null()]), clientId: ClientId }, { additionalProperties: false }),
 ]);
 export type GuidanceBody = Static<typeof GuidanceBody>;
 
@@ -294,6 +303,7 @@ export const SnapshotUploadQuery = Type.Object({
   method: Type.Optional(Type.Union([Type.Literal('imagecapture'), Type.Literal('canvas')])),
   requestId: Type.Optional(Id),
   sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'the device\'s own hash; refused when the bytes differ' })),
+  rung: Type.Optional(Type.Union(QUALITY_RUNGS.map((r) => Type.Literal(r)), { description: 'the quality rung the device was on when it took the still (\'stills\': taken by the stills mode)' })),
 }, { additionalProperties: false });
 export type SnapshotUploadQuery = Static<typeof SnapshotUploadQuery>;
 

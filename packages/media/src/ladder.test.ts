@@ -143,3 +143,9 @@ test('a stalled picture steps down; a stall is no reason on rungs without video'
   run(s, 0, 5, { lossPct: 0, rttMs: 20, availableKbps: 100, stalled: true });
   assert.equal(s.current.rung, 'stills');
 });
+
+test('the contracts name the same rungs as the ladder (guidance pins and still uploads are validated by them)', async () => {
+  const { QUALITY_RUNGS } = await import('@rvi/contracts');
+  const { RUNGS } = await import('./ladder.ts');
+  assert.deepEqual([...QUALITY_RUNGS], [...RUNGS]);
+});

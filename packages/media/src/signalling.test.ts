@@ -10,6 +10,9 @@ test('parseClientMessage accepts valid messages and names the bad field otherwis
   assert.deepEqual(parseClientMessage('{"type":"join","sessionId":"s-1","role":"viewer"}'), { type: 'join', sessionId: 's-1', role: 'viewer' });
   assert.deepEqual(parseClientMessage({ type: 'offer', sdp: 'v=0\r\n' }), { type: 'offer', sdp: 'v=0\r\n' });
   assert.equal(parseClientMessage({ type: 'stats', stats: { fps: 30 } }).type, 'stats');
+  // the quality ladder's rung travels with the stats (issue 16)
+  assert.deepEqual(parseClientMessage({ type: 'stats', stats: { rung: '180p15', rungReason: 'loss', rungValue: 6.5, extra: 'dropped' } }),
+    { type: 'stats', stats: { bitrateKbps: undefined, rttMs: undefined, packetLossPct: undefined, jitterMs: undefined, fps: undefined, width: undefined, height: undefined, freezeCount: undefined, qualityLimitation: undefined, rung: '180p15', rungReason: 'loss', rungValue: 6.5 } });
   const bad: [unknown, RegExp][] = [
     ['{', /not valid JSON/],
     [[], /JSON object/],
@@ -20,6 +23,9 @@ test('parseClientMessage accepts valid messages and names the bad field otherwis
     [{ type: 'offer', sdp: 'v=0' + 'x'.repeat(70_000) }, /longer than/],
     [{ type: 'candidate', candidate: 5 }, /candidate.candidate/],
     [{ type: 'stats', stats: { fps: 'fast' } }, /stats.fps/],
+    [{ type: 'stats', stats: { rung: '4k' } }, /stats.rung must be one of 720p30/],
+    [{ type: 'stats', stats: { rung: 'stills', rungReason: 'whim' } }, /stats.rungReason/],
+    [{ type: 'stats', stats: { rung: 'stills', rungValue: 'x' } }, /stats.rungValue/],
     [{ type: 'nope' }, /unknown message type/],
   ];
   for (const [input, re] of bad) {

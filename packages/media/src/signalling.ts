@@ -2,6 +2,8 @@
 // Transport-agnostic: the app carries these as JSON over its authenticated WebSocket.
 // The server is the only media endpoint: publishers offer to it, it offers to viewers (sendonly), never peer-to-peer.
 
+import { RUNGS, type LadderReasonCode } from './ladder.ts';
+
 export type PeerRole = 'publisher' | 'viewer';
 
 /** Client-side stats a client may report (summaries of getStats), forwarded to the app for the session timeline. */
@@ -17,6 +19,10 @@ export interface ClientStatsReport {
   qualityLimitation?: string;
   /** host | srflx | prflx | relay-udp | relay-tcp | relay-tls: how the peer reaches the node (TURN or direct) */
   transport?: string;
+  /** the quality ladder's rung (issue 16: 720p30 … stills, audio), why it is there, and the figure that decided it */
+  rung?: string;
+  rungReason?: string;
+  rungValue?: number;
 }
 
 export type ClientToServer =
@@ -62,6 +68,8 @@ export type SignallingErrorCode =
   | 'unknown_session';
 
 const MAX_SDP = 64 * 1024;
+const LADDER_RUNGS: readonly string[] = RUNGS;
+const LADDER_REASONS: readonly string[] = ['start', 'loss', 'rtt', 'bandwidth', 'stalled', 'recovered', 'pinned', 'unpinned', 'save_data'] satisfies LadderReasonCode[];
 const MAX_ID = 128;
 const ID_RE = /^[A-Za-z0-9_.:-]+$/;
 
@@ -139,6 +147,10 @@ export function parseClientMessage(input: unknown): ClientToServer {
       if (tr !== undefined && (typeof tr !== 'string' || !['host', 'srflx', 'prflx', 'relay-udp', 'relay-tcp', 'relay-tls'].includes(tr))) {
         throw new SignallingError('bad_message', 'stats.transport must be one of host, srflx, prflx, relay-udp, relay-tcp, relay-tls');
       }
+      const rung = s.rung;
+      if (rung !== undefined && (typeof rung !== 'string' || !LADDER_RUNGS.includes(rung))) throw new SignallingError('bad_message', `stats.rung must be one of ${LADDER_RUNGS.join(', ')}`);
+      const rr = s.rungReason;
+      if (rr !== undefined && (typeof rr !== 'string' || !LADDER_REASONS.includes(rr))) throw new SignallingError('bad_message', `stats.rungReason must be one of ${LADDER_REASONS.join(', ')}`);
       return {
         type: 'stats',
         stats: {
@@ -146,6 +158,9 @@ export function parseClientMessage(input: unknown): ClientToServer {
           fps: num(s.fps, 'fps'), width: num(s.width, 'width'), height: num(s.height, 'height'), freezeCount: num(s.freezeCount, 'freezeCount'),
           qualityLimitation: q as string | undefined,
           ...(tr !== undefined ? { transport: tr as string } : {}),
+          ...(rung !== undefined ? { rung: rung as string } : {}),
+          ...(rr !== undefined ? { rungReason: rr as string } : {}),
+          ...(s.rungValue !== undefined ? { rungValue: num(s.rungValue, 'rungValue') } : {}),
         },
       };
     }

@@ -4,6 +4,8 @@ import {
   defaultReconnectPolicy, Emitter, sendWhenReady, trickleCandidates, type ConnectionState, type ReconnectPolicy, type SignallingTransport,
 } from './common.ts';
 import { PublisherStatsSampler, type PublisherStats } from './stats.ts';
+import { QualityLadder, RUNG_SPECS, type LadderReason, type LadderState, type Rung } from '../ladder.ts';
+import { applyRung, ladderInput, opusForBadNetworks } from './ladder-sender.ts';
 
 export interface PublisherOptions {
   transport: SignallingTransport;
@@ -40,6 +42,14 @@ export interface PublisherOptions {
    * channel) back; it arrives as the `talk` event. Default true.
    */
   receiveTalk?: boolean;
+  /**
+   * The quality ladder (issue 16): the sender steps between 720p30 and audio only from what the network does. `cap`:
+   * the highest rung the operator allows ("save data"); `pin`: the rung the inspector pinned. false: no ladder (the
+   * browser's own adaptation only). Default on, uncapped.
+   */
+  ladder?: { cap?: Rung | null; pin?: Rung | null } | false;
+  /** Opus DTX (default true; FEC is always asked for) */
+  opusDtx?: boolean;
 }
 
 export interface PublisherEvents extends Record<string, unknown> {
@@ -51,6 +61,8 @@ export interface PublisherEvents extends Record<string, unknown> {
   message: ServerToClient;
   /** the talk channel from the media node (the inspector's voice): play it (an <audio> element) */
   talk: MediaStream;
+  /** the ladder moved to another rung (or the same rung for another reason) */
+  rung: LadderState & { previous: LadderState };
 }
 
 const DEFAULT_VIDEO: MediaTrackConstraints = {
@@ -77,10 +89,42 @@ export class PublisherClient extends Emitter<PublisherEvents> {
   private closed = false;
   /** the voice the inspector (or an allowed observer) sends down to this device */
   readonly talkStream = new MediaStream();
+  /** the quality ladder (null when disabled) */
+  readonly ladder: QualityLadder | null;
 
   constructor(private readonly opts: PublisherOptions) {
     super();
     this.iceServers = opts.iceServers ?? [];
+    this.ladder = opts.ladder === false ? null : new QualityLadder({ cap: opts.ladder?.cap ?? null, pin: opts.ladder?.pin ?? null }, performance.now());
+    this.ladder?.onChange((st, previous) => {
+      void this.applyCurrentRung();
+      this.emit('rung', { ...st, previous });
+    });
+  }
+
+  /** the rung the ladder is on now, and why */
+  get rung(): { rung: Rung; reason: LadderReason } | null {
+    const c = this.ladder?.current;
+    return c ? { rung: c.rung, reason: c.reason } : null;
+  }
+
+  /** The inspector pinned a rung (null: the ladder is free again). */
+  setPin(rung: Rung | null): void {
+    this.ladder?.setPin(rung, performance.now());
+  }
+
+  /** The operator's "save data" cap (null: off). */
+  setCap(rung: Rung | null): void {
+    this.ladder?.setCap(rung, performance.now());
+  }
+
+  private async applyCurrentRung(): Promise<void> {
+    const s = this.videoSender();
+    if (!s || !this.ladder) return;
+    const track = this.videoTrack;
+    await applyRung(s, this.ladder.current.rung, {
+      trackHeight: track?.getSettings().height, maxKbps: this.opts.maxBitrateKbps ?? 2500, degradationPreference: this.opts.degradationPreference ?? 'balanced',
+    }).catch((e) => this.emit('error', e as Error));
   }
 
   get state(): ConnectionState {
@@ -142,6 +186,7 @@ export class PublisherClient extends Emitter<PublisherEvents> {
     this._stream!.removeTrack(old);
     this._stream!.addTrack(track);
     await this.videoSender()?.replaceTrack(track);
+    await this.applyCurrentRung(); // the other camera may have another height
     this.emit('stream', this._stream!);
   }
 
@@ -164,6 +209,7 @@ export class PublisherClient extends Emitter<PublisherEvents> {
     this.opts.degradationPreference = pref;
     const s = this.videoSender();
     if (s) await applySenderParams(s, pref, this.opts.maxBitrateKbps ?? 2500);
+    await this.applyCurrentRung();
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -222,7 +268,7 @@ export class PublisherClient extends Emitter<PublisherEvents> {
       case 'answer':
         if (!this.pc || this.pc.signalingState !== 'have-local-offer') return;
         try {
-          await this.pc.setRemoteDescription({ type: 'answer', sdp: m.sdp });
+          await this.pc.setRemoteDescription({ type: 'answer', sdp: opusForBadNetworks(m.sdp, { dtx: this.opts.opusDtx }) });
         } catch (e) {
           this.emit('error', e as Error);
           this.scheduleReconnect();
@@ -256,6 +302,7 @@ export class PublisherClient extends Emitter<PublisherEvents> {
     if (video) {
       const tx = pc.addTransceiver(video, { direction: 'sendonly', streams: [this._stream], sendEncodings: [{ maxBitrate: maxKbps * 1000 }] });
       await applySenderParams(tx.sender, this.opts.degradationPreference ?? 'balanced', maxKbps).catch(() => {});
+      if (this.ladder) await this.applyCurrentRung();
     }
     if (audio || this.opts.receiveTalk !== false) {
       const tx = audio
@@ -354,10 +401,18 @@ export class PublisherClient extends Emitter<PublisherEvents> {
     if (!pc) return;
     const s = this.sampler.sample(await pc.getStats(), pc.connectionState === 'connected');
     this.emit('quality', s);
+    // the ladder hears every sample; while the video encoding is off, its (stale) video figures are not used
+    if (this.ladder) {
+      const r = this.ladder.current.rung;
+      const x = ladderInput(s, r, performance.now());
+      this.ladder.update(RUNG_SPECS[r].video ? x : { ...x, bandwidthLimited: false, stalled: false });
+    }
+    const rung = this.ladder?.current;
     if (this.opts.reportStats !== false && pc.connectionState === 'connected') {
       this.opts.transport.send({
         type: 'stats',
-        stats: { bitrateKbps: s.bitrateKbps, rttMs: s.rttMs, packetLossPct: s.packetLossPct, jitterMs: s.jitterMs, fps: s.fps, width: s.width, height: s.height, qualityLimitation: s.qualityLimitation, transport: s.transport },
+        stats: { bitrateKbps: s.bitrateKbps, rttMs: s.rttMs, packetLossPct: s.packetLossPct, jitterMs: s.jitterMs, fps: s.fps, width: s.width, height: s.height, qualityLimitation: s.qualityLimitation, transport: s.transport,
+          ...(rung ? { rung: rung.rung, rungReason: rung.reason.code, ...(rung.reason.value !== undefined ? { rungValue: rung.reason.value } : {}) } : {}) },
       });
     }
   }

@@ -552,13 +552,18 @@ export class LiveMedia implements LiveRoom {
   private onStats(peerId: string, stats: ClientStatsReport): void {
     const p = this.peers.get(peerId);
     if (!p) return;
-    const before = p.lastStats?.transport;
+    const before = p.lastStats;
     p.lastStats = stats;
-    if (stats.transport && stats.transport !== before) {
+    if (stats.transport && stats.transport !== before?.transport) {
       // how each side reaches the node (direct, or through TURN over UDP/TCP/TLS) is part of the session record
       const source = p.kind === 'device' ? 'device' : p.info.mode === 'conduct' ? 'inspector' : 'observer';
       void recordLiveEvent(this.env, p.sessionId, 'network.transport', source, p.kind === 'device' ? p.dev.token.operatorUserId : p.actor.userId,
-        { role: p.kind === 'device' ? 'publisher' : 'viewer', transport: stats.transport, ...(before ? { before } : {}) }).catch((e) => this.logError(e, 'transport event'));
+        { role: p.kind === 'device' ? 'publisher' : 'viewer', transport: stats.transport, ...(before?.transport ? { before: before.transport } : {}) }).catch((e) => this.logError(e, 'transport event'));
+    }
+    if (p.kind === 'device' && stats.rung && (stats.rung !== before?.rung || stats.rungReason !== before?.rungReason)) {
+      // the quality ladder's rung and why (issue 16): audio-only and stills periods are part of the session record
+      void recordLiveEvent(this.env, p.sessionId, 'quality.rung', 'device', p.dev.token.operatorUserId,
+        { rung: stats.rung, reason: stats.rungReason ?? null, value: stats.rungValue ?? null, before: before?.rung ?? null }).catch((e) => this.logError(e, 'rung event'));
     }
     if (p.kind === 'device') {
       // the inspector sees what the device really sends (resolution and frame rate drop on a bad network)

@@ -294,7 +294,7 @@ export async function recordDeviceChat(env: SessionsEnv, dev: DeviceContext, cli
 
 // ------------------------------------------------------------------------------------------------ guidance
 
-export const GUIDANCE_KINDS = ['step.sent', 'step.done', 'instruction', 'snapshot.requested', 'snapshot.stored', 'drawing', 'drawing.cleared', 'chat', 'state.ended'];
+export const GUIDANCE_KINDS = ['step.sent', 'step.done', 'instruction', 'snapshot.requested', 'snapshot.stored', 'drawing', 'drawing.cleared', 'chat', 'state.ended', 'quality.pinned'];
 
 /**
  * Inspector → device guidance: a checklist step, a free-text instruction, a snapshot request, a drawing on a frozen
@@ -337,6 +337,9 @@ export async function recordGuidance(env: SessionsEnv, actor: Actor, sessionId: 
         return addSessionEvent(tx, s.id, 'pointer', source, actor.userId, { x: Math.round(body.x * 10_000) / 10_000, y: Math.round(body.y * 10_000) / 10_000 }, body.clientId);
       case 'chat':
         return addSessionEvent(tx, s.id, 'chat', source, actor.userId, { text: body.text.trim() }, body.clientId);
+      case 'quality':
+        // the device applies it and reports its rung (quality.rung); the pin itself says who asked for it
+        return addSessionEvent(tx, s.id, 'quality.pinned', source, actor.userId, { pin: body.pin }, body.clientId);
     }
   });
   const ev = presentEvent(row, await userNames(env.db, [row.actorId]));
@@ -837,6 +840,7 @@ export async function storeSnapshot(env: SessionsEnv, dev: DeviceContext, q: Sna
     }
     const ev = await addSessionEvent(tx, sid, 'snapshot.stored', 'device', dev.token.operatorUserId, {
       snapshotId: id, sha256: r.sha256, bytes: r.bytes, width: r.width, height: r.height, method: r.method, requestId: r.requestEventId,
+      ...(q.rung ? { rung: q.rung } : {}),
     });
     await recordAudit(tx, dev.actor, 'session.snapshot_stored', { type: 'session_snapshot', id }, {
       sessionId: sid, orderId: dev.session.orderId, sha256: r.sha256, bytes: r.bytes, width: r.width, height: r.height, key,
