@@ -59,7 +59,28 @@ export interface VisionReading {
   objects: DetectedObject[];
   /** Faces (BlazeFace), looked for when a person is in view: what an exported still blurs. */
   faces: DetectedFace[];
+  /**
+   * Milliseconds. `total`: until this reading was complete; a label reading (analyzeLabels) is complete without its
+   * objects (`objects` 0 there), a full reading (analyze) includes the wait for them.
+   */
   timingsMs: { decode: number; ocr: number; barcodes: number; objects: number; total: number };
+}
+
+/**
+ * What the object detector saw in one image (boxes in the image's pixels); `ms` from the end of the label reading to the
+ * objects (the wait for the label path to be idle included).
+ */
+export interface ObjectsResult {
+  objects: DetectedObject[];
+  faces: DetectedFace[];
+  ms: number;
+}
+
+const NO_OBJECTS: ObjectsResult = { objects: [], faces: [], ms: 0 };
+
+/** A label reading completed with its objects; `totalMs` from the start of the reading to the objects. */
+export function withObjects(reading: VisionReading, found: ObjectsResult, totalMs: number): VisionReading {
+  return { ...reading, objects: found.objects, faces: found.faces, timingsMs: { ...reading.timingsMs, objects: ms(found.ms), total: ms(totalMs) } };
 }
 
 /**
@@ -95,20 +116,60 @@ export class VisionAnalyzer {
     await this.analyze(jpeg, { barcodes: true });
   }
 
-  /** @throws ImageDecodeError when the bytes are not a readable image. */
+  /**
+   * The whole reading, objects included (waits for the object detector). The CLI's and the live reader's call.
+   * @throws ImageDecodeError when the bytes are not a readable image.
+   */
   async analyze(input: Buffer, options: ReadOptions = {}): Promise<VisionReading> {
     const t0 = performance.now();
-    const img = await decodeImage(input);
+    const { reading, objects } = await this.analyzeLabels(input, options);
+    return withObjects(reading, await objects, performance.now() - t0);
+  }
+
+  /**
+   * Labels first: the text reading (numbers, seals, marks, barcodes) as soon as it is done, with `objects`/`faces`
+   * empty, and the object detection as a promise of its own. The detector (CenterNet, ~300 ms of CPU a photo, more than
+   * the whole OCR) starts only once no label reading is running on this analyzer, so it never slows the reading an
+   * inspector waits for; a detector that failed rejects `objects` only.
+   * @throws ImageDecodeError when the bytes are not a readable image.
+   */
+  async analyzeLabels(input: Buffer, options: ReadOptions = {}): Promise<{ reading: VisionReading; objects: Promise<ObjectsResult> }> {
+    this.labelsRunning++;
+    try {
+      const t0 = performance.now();
+      const img = await decodeImage(input);
+      const reading = await this.readLabels(img, options, t0);
+      const tLabels = performance.now();
+      const objects = this.detector && options.objects !== false
+        ? this.whenLabelsIdle().then(() => this.detectObjects(img)).then((r) => ({ ...r, ms: performance.now() - tLabels }))
+        : Promise.resolve(NO_OBJECTS);
+      // a caller that wants only the labels may drop it; close() waits for it
+      const settled = objects.then(() => undefined, () => undefined);
+      this.objectsInFlight.add(settled);
+      void settled.then(() => this.objectsInFlight.delete(settled));
+      return { reading, objects };
+    } finally {
+      this.labelsRunning--;
+      if (this.labelsRunning === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  private labelsRunning = 0;
+  private idleWaiters: Array<() => void> = [];
+  private readonly objectsInFlight = new Set<Promise<void>>();
+
+  /** Resolves once no label reading runs (checked after a turn of the event loop, so the next queued image goes first). */
+  private async whenLabelsIdle(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.labelsRunning > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async readLabels(img: RasterImage, options: ReadOptions, t0: number): Promise<VisionReading> {
     const t1 = performance.now();
     // Barcodes are decoded on their own thread while the OCR runs.
     const wantBarcodes = options.barcodes !== false;
     let barcodesDone = 0;
     let barcodes = wantBarcodes ? this.barcodeReader.read(img).finally(() => (barcodesDone = performance.now())) : Promise.resolve([]);
-
-    // Objects are detected on a 512 px copy while the OCR's networks run on their own threads.
-    let objectsMs = 0;
-    const objectsP = this.detector && options.objects !== false ? this.detectObjects(img).then((r) => { objectsMs = r.ms; return r; }) : Promise.resolve({ objects: [], faces: [], ms: 0 });
-    objectsP.catch(() => undefined);
 
     const ocrOptions: OcrOptions = { detMaxSide: options.detMaxSide ?? DEFAULT_DET_MAX_SIDE };
     let lines = await this.ocr.read(img, ocrOptions);
@@ -155,7 +216,6 @@ export class VisionAnalyzer {
     }
     const t2 = performance.now();
     const codes = await barcodes.catch(() => [] as BarcodeReading[]);
-    const seen = await objectsP;
     const t3 = performance.now();
     return {
       width: img.width,
@@ -174,10 +234,10 @@ export class VisionAnalyzer {
       fields,
       model: PaddleOcr.modelVersion,
       rotation,
-      objects: seen.objects,
-      faces: seen.faces,
+      objects: [],
+      faces: [],
       // Barcode time: how long decoding took on its thread (it overlaps the OCR), and the wait after.
-      timingsMs: { decode: ms(t1 - t0), ocr: ms(t2 - t1), barcodes: ms(barcodesDone ? barcodesDone - t1 : t3 - t2), objects: ms(objectsMs), total: ms(t3 - t0) },
+      timingsMs: { decode: ms(t1 - t0), ocr: ms(t2 - t1), barcodes: ms(barcodesDone ? barcodesDone - t1 : t3 - t2), objects: 0, total: ms(t3 - t0) },
     };
   }
 
@@ -204,7 +264,7 @@ export class VisionAnalyzer {
    * Objects on a 512×512 copy (the detector's input size), boxes scaled back; faces only where a person is seen. The
    * detector runs on its own thread: its wasm kernels are synchronous and, on this one, held up the OCR.
    */
-  private async detectObjects(img: RasterImage): Promise<{ objects: DetectedObject[]; faces: DetectedFace[]; ms: number }> {
+  private async detectObjects(img: RasterImage): Promise<ObjectsResult> {
     const t0 = performance.now();
     const small = await resizeRaster(img, 512, 512);
     const sx = img.width / 512, sy = img.height / 512;
@@ -213,7 +273,9 @@ export class VisionAnalyzer {
     return { objects: found.objects.map((o) => ({ ...o, box: scale(o.box) })), faces: found.faces.map((f) => ({ ...f, box: scale(f.box) })), ms: performance.now() - t0 };
   }
 
+  /** Frees the models once the object detections already asked for have ended. */
   async close(): Promise<void> {
+    await Promise.all([...this.objectsInFlight]);
     await Promise.all([this.barcodeReader.close(), this.ocr.release(), this.detector?.close()]);
   }
 }

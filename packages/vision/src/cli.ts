@@ -9,7 +9,7 @@
  * Exit code: 0 when every file was processed (per-file errors are in the output), 2 on bad usage.
  */
 import { createVisionEngine, VisionError, type VisionEngine } from './engine.ts';
-import type { VisionReading } from './analyzer.ts';
+import { withObjects, type VisionReading } from './analyzer.ts';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -82,20 +82,24 @@ function summary(file: string, r: VisionReading): string {
 }
 
 /**
- * Processes files one after another with one engine, calling `onResult` for each (used by the CLI
- * and by the benchmark, so both run the same code).
+ * Processes files one after another with one engine, calling `onResult` for each with the whole reading, objects
+ * included (used by the CLI and by the benchmark, so both run the same code). `onLabels` is called before, as soon as
+ * the file's label reading is there (what the inspector's console shows first; objects still empty). A file's objects
+ * are awaited before the next file is read, as snapshots of a session come one at a time.
  */
 export async function readFiles(
   files: string[],
   onResult: (file: string, result: { reading: VisionReading } | { error: unknown }) => void | Promise<void>,
-  options: { barcodes?: boolean; objects?: boolean; engine?: VisionEngine } = {},
+  options: { barcodes?: boolean; objects?: boolean; engine?: VisionEngine; onLabels?: (file: string, reading: VisionReading) => void } = {},
 ): Promise<void> {
   const engine = options.engine ?? (await createVisionEngine({ inProcess: true }));
   try {
     for (const file of files) {
       try {
-        const reading = await engine.readImage(file, { barcodes: options.barcodes, objects: options.objects });
-        await onResult(file, { reading });
+        const t0 = performance.now();
+        const { reading, objects } = await engine.readLabels(file, { barcodes: options.barcodes, objects: options.objects });
+        options.onLabels?.(file, reading);
+        await onResult(file, { reading: withObjects(reading, await objects, performance.now() - t0) });
       } catch (error) {
         await onResult(file, { error });
       }

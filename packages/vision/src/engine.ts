@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { VisionAnalyzer, type ReadOptions, type VisionReading } from './analyzer.ts';
+import { VisionAnalyzer, withObjects, type ObjectsResult, type ReadOptions, type VisionReading } from './analyzer.ts';
 import { ImageDecodeError } from './ocr/raster.ts';
 
 export type VisionErrorReason = 'not_found' | 'not_a_file' | 'unsupported_format' | 'corrupt' | 'too_large' | 'empty' | 'invalid_input' | 'queue_full' | 'closed' | 'worker_failed' | 'internal';
@@ -35,9 +35,21 @@ export interface VisionEngineOptions {
   maxBytes?: number;
 }
 
+/** A label reading (objects and faces still empty) and the object detection that follows it. */
+export interface LabelReading {
+  reading: VisionReading;
+  /** The detector's result for the same image; rejects with a VisionError when detection failed (the labels stand). */
+  objects: Promise<ObjectsResult>;
+}
+
 export interface VisionEngine {
-  /** Reads one image (file path or encoded bytes). @throws VisionError */
+  /** Reads one image (file path or encoded bytes), objects included. @throws VisionError */
   readImage(input: string | Buffer | Uint8Array, options?: ReadOptions): Promise<VisionReading>;
+  /**
+   * Labels first: resolves as soon as the text of the image is read; the object detector runs afterwards, when no label
+   * reading is waiting, and its result comes in `objects`. @throws VisionError
+   */
+  readLabels(input: string | Buffer | Uint8Array, options?: ReadOptions): Promise<LabelReading>;
   /** Images accepted and not yet finished. */
   readonly pending: number;
   close(): Promise<void>;
@@ -63,6 +75,20 @@ async function loadInput(input: string | Buffer | Uint8Array, maxBytes: number):
   return Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
 }
 
+/** readImage from readLabels: the label reading completed with its objects. */
+async function readWhole(engine: VisionEngine, input: string | Buffer | Uint8Array, options?: ReadOptions): Promise<VisionReading> {
+  const t0 = performance.now();
+  const { reading, objects } = await engine.readLabels(input, options);
+  return withObjects(reading, await objects, performance.now() - t0);
+}
+
+/** A label reading whose objects promise carries VisionErrors and never goes unhandled when dropped. */
+function labelReading(reading: VisionReading, objects: Promise<ObjectsResult>): LabelReading {
+  const mapped = objects.catch((err: unknown) => { throw toVisionError(err); });
+  mapped.catch(() => undefined);
+  return { reading, objects: mapped };
+}
+
 function toVisionError(err: unknown): VisionError {
   if (err instanceof VisionError) return err;
   if (err instanceof ImageDecodeError) return new VisionError(err.reason, err.message, { cause: err });
@@ -75,15 +101,20 @@ class InProcessEngine implements VisionEngine {
   private closed = false;
   constructor(private readonly analyzer: VisionAnalyzer, private readonly opts: Required<Pick<VisionEngineOptions, 'maxQueue' | 'maxBytes'>>) {}
 
-  async readImage(input: string | Buffer | Uint8Array, options?: ReadOptions): Promise<VisionReading> {
+  readImage(input: string | Buffer | Uint8Array, options?: ReadOptions): Promise<VisionReading> {
+    return readWhole(this, input, options);
+  }
+
+  async readLabels(input: string | Buffer | Uint8Array, options?: ReadOptions): Promise<LabelReading> {
     if (this.closed) throw new VisionError('closed', 'vision engine is closed');
     if (this.pending >= this.opts.maxQueue) throw new VisionError('queue_full', `${this.pending} images already waiting`);
     this.pending++;
     try {
       const buffer = await loadInput(input, this.opts.maxBytes);
-      const run = this.queue.then(() => this.analyzer.analyze(buffer, options));
+      const run = this.queue.then(() => this.analyzer.analyzeLabels(buffer, options));
       this.queue = run.catch(() => undefined);
-      return await run;
+      const { reading, objects } = await run;
+      return labelReading(reading, objects);
     } catch (err) {
       throw toVisionError(err);
     } finally {
@@ -99,8 +130,13 @@ class InProcessEngine implements VisionEngine {
 }
 
 interface PendingJob {
-  resolve: (r: VisionReading) => void;
-  reject: (e: VisionError) => void;
+  labels: { resolve: (r: VisionReading) => void; reject: (e: VisionError) => void };
+  objects: { resolve: (r: ObjectsResult) => void; reject: (e: VisionError) => void };
+}
+
+interface WorkerReply {
+  type?: string; id?: number; phase?: 'labels' | 'objects'; ok?: boolean; reading?: VisionReading; result?: ObjectsResult;
+  error?: { reason: VisionErrorReason; message: string }; message?: string;
 }
 
 class PooledWorker {
@@ -113,15 +149,22 @@ class PooledWorker {
     this.worker = new Worker(new URL('./vision.worker-entry.mjs', import.meta.url), { workerData: { threads, objects } });
     this.worker.unref();
     this.ready = new Promise<void>((resolve, reject) => {
-      this.worker.on('message', (msg: { type?: string; id?: number; ok?: boolean; reading?: VisionReading; error?: { reason: VisionErrorReason; message: string }; message?: string }) => {
+      this.worker.on('message', (msg: WorkerReply) => {
         if (msg.type === 'ready') return resolve();
         if (msg.type === 'failed') return reject(new VisionError('worker_failed', `OCR models failed to load: ${msg.message}`));
         const job = this.jobs.get(msg.id!);
         if (!job) return;
-        this.jobs.delete(msg.id!);
-        if (this.jobs.size === 0) this.worker.unref();
-        if (msg.ok) job.resolve(msg.reading!);
-        else job.reject(new VisionError(msg.error!.reason, msg.error!.message));
+        const failed = () => new VisionError(msg.error!.reason, msg.error!.message);
+        // A job ends with its objects, or with its labels when they failed (no objects follow then).
+        if (msg.phase === 'objects' || !msg.ok) {
+          this.jobs.delete(msg.id!);
+          if (this.jobs.size === 0) this.worker.unref();
+        }
+        if (msg.phase === 'objects') {
+          if (msg.ok) job.objects.resolve(msg.result!);
+          else job.objects.reject(failed());
+        } else if (msg.ok) job.labels.resolve(msg.reading!);
+        else job.labels.reject(failed());
       });
       this.worker.on('error', (err) => {
         reject(new VisionError('worker_failed', `vision worker failed: ${err.message}`, { cause: err }));
@@ -137,19 +180,27 @@ class PooledWorker {
   }
 
   private failAll(err: Error): void {
-    for (const job of this.jobs.values()) job.reject(new VisionError('worker_failed', err.message, { cause: err }));
+    for (const job of this.jobs.values()) {
+      // labels already resolved ignore the rejection; their objects get it
+      job.labels.reject(new VisionError('worker_failed', err.message, { cause: err }));
+      job.objects.reject(new VisionError('worker_failed', err.message, { cause: err }));
+    }
     this.jobs.clear();
   }
 
-  run(id: number, buffer: Buffer, options: ReadOptions | undefined): Promise<VisionReading> {
-    return new Promise<VisionReading>((resolve, reject) => {
-      this.jobs.set(id, { resolve, reject });
+  async run(id: number, buffer: Buffer, options: ReadOptions | undefined): Promise<LabelReading> {
+    let objects!: PendingJob['objects'];
+    const objectsP = new Promise<ObjectsResult>((resolve, reject) => (objects = { resolve, reject }));
+    objectsP.catch(() => undefined); // a failed image rejects its labels, and nobody asks for its objects
+    const reading = await new Promise<VisionReading>((resolve, reject) => {
+      this.jobs.set(id, { labels: { resolve, reject }, objects });
       this.worker.ref(); // keep the process alive while a result is due
       // Copy into a fresh ArrayBuffer and transfer it: the caller's buffer stays usable.
       const copy = new Uint8Array(buffer.byteLength);
       copy.set(buffer);
       this.worker.postMessage({ id, buffer: copy, options }, [copy.buffer]);
     });
+    return labelReading(reading, objectsP);
   }
 
   /**
@@ -194,7 +245,11 @@ class WorkerPoolEngine implements VisionEngine {
     await Promise.all(this.workers.map((w) => w.ready));
   }
 
-  async readImage(input: string | Buffer | Uint8Array, options?: ReadOptions): Promise<VisionReading> {
+  readImage(input: string | Buffer | Uint8Array, options?: ReadOptions): Promise<VisionReading> {
+    return readWhole(this, input, options);
+  }
+
+  async readLabels(input: string | Buffer | Uint8Array, options?: ReadOptions): Promise<LabelReading> {
     if (this.closed) throw new VisionError('closed', 'vision engine is closed');
     if (this.pending >= this.opts.maxQueue) throw new VisionError('queue_full', `${this.pending} images already waiting`);
     this.pending++;

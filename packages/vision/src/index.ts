@@ -1,5 +1,5 @@
-export { createVisionEngine, readImage, closeSharedEngine, VisionError, type VisionEngine, type VisionEngineOptions, type VisionErrorReason } from './engine.ts';
-export { VisionAnalyzer, type VisionReading, type ReadOptions, type OutputLine } from './analyzer.ts';
+export { createVisionEngine, readImage, closeSharedEngine, VisionError, type VisionEngine, type VisionEngineOptions, type VisionErrorReason, type LabelReading } from './engine.ts';
+export { VisionAnalyzer, withObjects, type VisionReading, type ReadOptions, type OutputLine, type ObjectsResult } from './analyzer.ts';
 export { runVisionCli, readFiles, toContractJson, errorJson, type CliIo } from './cli.ts';
 export { extractFields, type ExtractedFields, type Evidence, type ContainerNumberReading, type UnverifiedContainerReading, type WeightField, type RegionReader } from './extract.ts';
 export { readBarcodes, type BarcodeReading } from './barcodes.ts';

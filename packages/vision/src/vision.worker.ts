@@ -1,7 +1,9 @@
 /**
- * Worker thread entry: loads the models once, then analyses images one at a time as messages arrive.
- * Protocol: in {id, buffer, options}; out {type:'ready'} once, then {id, ok:true, reading} or
- * {id, ok:false, error:{reason, message}}.
+ * Worker thread entry: loads the models once, then reads images one at a time as messages arrive, labels first.
+ * Protocol: in {id, buffer, options}; out {type:'ready'} once, then for each image
+ * {id, phase:'labels', ok:true, reading} (objects still empty) followed by {id, phase:'objects', ok:true, result}, or
+ * {id, phase:'labels', ok:false, error:{reason, message}} alone, or {id, phase:'objects', ok:false, error} after the labels.
+ * The next image's labels do not wait for this one's objects (the analyzer runs the detector when the labels are idle).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ImageDecodeError, VisionAnalyzer, type ReadOptions } from './analyzer.ts';
@@ -22,11 +24,13 @@ analyzerPromise.then(
   (err: unknown) => port.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) }),
 );
 
-// One job at a time: recognition already uses every core it is given.
+const errorOf = (err: unknown) => ({ reason: err instanceof ImageDecodeError ? err.reason : 'internal', message: err instanceof Error ? err.message : String(err) });
+
+// One label reading at a time: recognition already uses every core it is given.
 let chain: Promise<void> = Promise.resolve();
 port.on('message', (job: Job | { type: 'close' }) => {
   if ('type' in job) {
-    // Orderly stop: finish what is running, free the native sessions, then let the thread end by itself.
+    // Orderly stop: finish what is running (objects included), free the native sessions, then let the thread end by itself.
     chain = chain.then(async () => {
       try { await (await analyzerPromise).close(); } catch { /* models never loaded: nothing to free */ }
       port.postMessage({ type: 'closed' });
@@ -38,11 +42,14 @@ port.on('message', (job: Job | { type: 'close' }) => {
     try {
       const analyzer = await analyzerPromise;
       const buffer = Buffer.from(job.buffer.buffer, job.buffer.byteOffset, job.buffer.byteLength);
-      const reading = await analyzer.analyze(buffer, job.options);
-      port.postMessage({ id: job.id, ok: true, reading });
+      const { reading, objects } = await analyzer.analyzeLabels(buffer, job.options);
+      port.postMessage({ id: job.id, phase: 'labels', ok: true, reading });
+      objects.then(
+        (result) => port.postMessage({ id: job.id, phase: 'objects', ok: true, result }),
+        (err: unknown) => port.postMessage({ id: job.id, phase: 'objects', ok: false, error: errorOf(err) }),
+      );
     } catch (err) {
-      const reason = err instanceof ImageDecodeError ? err.reason : 'internal';
-      port.postMessage({ id: job.id, ok: false, error: { reason, message: err instanceof Error ? err.message : String(err) } });
+      port.postMessage({ id: job.id, phase: 'labels', ok: false, error: errorOf(err) });
     }
   });
 });

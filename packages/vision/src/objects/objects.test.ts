@@ -10,6 +10,7 @@ import { ObjectDetector, type DetectedObject } from './detector.ts';
 import { compareObjectsWithDeclaration, goodsInView } from './goods.ts';
 import { blurRegions, privacyRegions } from './privacy.ts';
 import { decodeImage } from '../ocr/raster.ts';
+import { createVisionEngine } from '../engine.ts';
 
 let detector: ObjectDetector;
 before(async () => {
@@ -52,6 +53,29 @@ test('goods that do not fit the declared HS chapter are a suggested finding; a c
   assert.deepEqual(bikes.matches, [{ class: 'bicycle', chapter: '87', count: 3 }]);
   const fewer = compareObjectsWithDeclaration(objects, { hsCodes: ['871200'], packages: 2 });
   assert.equal(fewer.findings[0]?.rule, 'objects_count_above_declared');
+});
+
+test('labels first: the engine gives the label reading without waiting for the detector, then its objects', { timeout: 120_000 }, async () => {
+  const engine = await createVisionEngine({ workers: 1 });
+  try {
+    const jpeg = await bicycles(3);
+    const { reading, objects } = await engine.readLabels(jpeg);
+    assert.deepEqual(reading.objects, [], 'no objects in the label reading');
+    assert.equal(reading.timingsMs.objects, 0);
+    const found = await objects;
+    assert.equal(found.objects.filter((o) => o.class === 'bicycle' && o.score >= 0.3).length, 3, JSON.stringify(found.objects));
+    assert.ok(found.ms > 0);
+    // readImage (the CLI's call) is the label reading completed with the same objects.
+    const whole = await engine.readImage(jpeg);
+    assert.deepEqual(whole.objects.map((o) => o.class).sort(), found.objects.map((o) => o.class).sort());
+    assert.ok(whole.timingsMs.total >= whole.timingsMs.ocr);
+    // A picture that cannot be decoded fails its labels with a reason, and the engine goes on.
+    await assert.rejects(engine.readLabels(Buffer.from('not an image')), (e: Error & { reason?: string }) => e.reason === 'unsupported_format' || e.reason === 'corrupt');
+    const next = await engine.readLabels(jpeg);
+    assert.ok((await next.objects).objects.length >= 3);
+  } finally {
+    await engine.close();
+  }
 });
 
 test('rules of the comparison (no model)', () => {

@@ -9,14 +9,20 @@ import { readSnapshot, unreadSnapshots, VisionRunner, type SnapshotRef } from '.
 
 /**
  * Every stored snapshot is read at once, in this process (the inspector expects the readings within about a second, so
- * no queue polling delay), one at a time: the `snapshot.stored` outbox event (written with the snapshot) triggers the
- * read, and a failed read is retried by the outbox. Snapshots left unread before the outbox existed are swept at start.
+ * no queue polling delay), one at a time, labels first (its objects are added to the stored reading afterwards): the
+ * `snapshot.stored` outbox event (written with the snapshot) triggers the read, and a failed read is retried by the outbox. Snapshots left unread before the outbox existed are swept at start.
  */
 export function installVisionJobs(ctx: AppContext): VisionRunner {
   const runner = new VisionRunner();
   let chain: Promise<unknown> = Promise.resolve();
   const enqueue = (ref: SnapshotRef & { key?: string }) => {
-    const p = chain.then(() => withLocalFile(ctx.store, ref, (path) => readSnapshot(ctx.db, runner, { ...ref, path })));
+    // Labels first: the next snapshot's labels do not wait for this one's objects, which are added to its reading after
+    // (the detector works on the image the engine already decoded, so a temporary download may go).
+    const p = chain.then(() => withLocalFile(ctx.store, ref, async (path) => {
+      const done = await readSnapshot(ctx.db, runner, { ...ref, path });
+      if (done !== 'skipped') runner.follow(done.objects.catch((e) => console.error(`vision: objects of snapshot ${ref.snapshotId} failed:`, e)));
+      return done;
+    }));
     chain = p.catch(() => undefined);
     return p;
   };

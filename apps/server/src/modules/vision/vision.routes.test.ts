@@ -4,10 +4,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { startTestApp, type TestApp } from '../../../test/harness.ts';
-import { auditLog, suggestedFindings, visionReadings } from '../../db/schema.ts';
+import { auditLog, outbox, suggestedFindings, visionReadings } from '../../db/schema.ts';
 import { bookedOrder, people, type People } from '../sessions/sessions.test-helpers.ts';
 
 const PHOTO = new URL('../../../../../packages/vision/test-fixtures/carton-kr.jpg', import.meta.url).pathname;
@@ -64,4 +64,58 @@ test('an uploaded snapshot gets its readings and mismatch suggestions stored', {
   assert.ok(insp.body.comparison.findings.some((f: { field: string }) => f.field === 'origin'));
   const ent = await p.alpha.get(`/api/snapshots/${snapshotId}/reading`);
   assert.ok(ent.status === 403 || ent.status === 404);
+});
+
+/** Bicycles drawn with the emoji font (what CenterNet recognises in a picture a fresh machine can make; see objects.test.ts). */
+async function bicycles(): Promise<Buffer> {
+  let t = '';
+  for (const [x, y] of [[40, 400], [600, 400], [320, 850]]) t += `<text x="${x}" y="${y}" font-family="Noto Color Emoji" font-size="300">🚲</text>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="900"><rect width="1200" height="900" fill="#c8c2b4"/>${t}</svg>`;
+  return sharp(Buffer.from(svg)).removeAlpha().jpeg().toBuffer();
+}
+
+test('labels first: the reading is stored with its objects pending, then the objects are added to it and the console refreshed again', { timeout: 180_000 }, async () => {
+  const order = await bookedOrder(t, p); // declared: HS 851762 (phones)
+  const open = await p.inspector1.post('/api/sessions', { orderId: order.id });
+  assert.equal(open.status, 201, open.text);
+  const token = new URL(open.body.link.url).hash.replace('#t=', '');
+  const { deviceKey } = (await t.app.inject({ method: 'POST', url: '/api/device/redeem', payload: { token } })).json();
+  const jpeg = await bicycles();
+  const q = new URLSearchParams({
+    clientId: 'vision-objects-1', width: '1200', height: '900', takenAt: new Date().toISOString(),
+    method: 'imagecapture', sha256: createHash('sha256').update(jpeg).digest('hex'),
+  });
+  const up = await t.app.inject({ method: 'POST', url: `/api/device/snapshots?${q}`, headers: { 'content-type': 'image/jpeg', 'x-device-key': deviceKey }, payload: jpeg });
+  assert.ok(up.statusCode === 200 || up.statusCode === 201, up.body);
+  const snapshotId = up.json().id as string;
+
+  const deadline = Date.now() + 120_000;
+  let reading: typeof visionReadings.$inferSelect | undefined;
+  while (Date.now() < deadline) {
+    [reading] = await t.ctx.db.select().from(visionReadings).where(eq(visionReadings.snapshotId, snapshotId));
+    if ((reading?.result as { objectsStatus?: string } | undefined)?.objectsStatus === 'read') break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(reading, 'the snapshot was read');
+  const result = reading.result as { objectsStatus: string; objects: { class: string; score: number }[]; objectsMs: number };
+  assert.equal(result.objectsStatus, 'read', 'the objects were added to the reading');
+  assert.equal(result.objects.filter((o) => o.class === 'bicycle' && o.score >= 0.3).length, 3, JSON.stringify(result.objects));
+
+  // Two units of work: the label reading (objects pending), then the objects; each audited and each refreshing the reading's page.
+  const audits = (await t.ctx.db.select().from(auditLog).where(eq(auditLog.targetId, snapshotId)).orderBy(auditLog.seq)).filter((a) => a.action.startsWith('vision.'));
+  assert.deepEqual(audits.map((a) => a.action), ['vision.snapshot_read', 'vision.snapshot_objects']);
+  assert.equal((audits[0].summary as { objects: string }).objects, 'pending');
+  const pushes = await t.ctx.db.select().from(outbox)
+    .where(and(eq(outbox.event, 'realtime.push'), sql`${outbox.payload}::text like ${'%' + snapshotId + '%'}`));
+  assert.equal(pushes.length, 2, 'the console is told twice: labels, then objects');
+
+  // What is seen does not fit the declared chapter (bicycles, HS 87, against phones, HS 85): a suggested finding from the objects.
+  const suggestions = await t.ctx.db.select().from(suggestedFindings).where(eq(suggestedFindings.orderId, order.id));
+  const goods = suggestions.find((s) => s.field === 'goods_seen');
+  assert.ok(goods, `a goods finding is suggested (got ${suggestions.map((s) => s.field).join(', ')})`);
+  assert.equal((goods.evidence as { readingId: string }).readingId, reading.id);
+  const insp = await p.inspector1.get(`/api/snapshots/${snapshotId}/reading`);
+  assert.equal(insp.status, 200, insp.text);
+  assert.equal(insp.body.reading.objectsStatus, 'read');
+  assert.ok(insp.body.comparison.findings.some((f: { rule: string }) => f.rule === 'objects_hs_chapter_mismatch'));
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { comparisonInputOf } from './vision.declaration.ts';
 import { loadOrderSettings } from '../orders/orders.settings.ts';
-import { compareObjectsWithDeclaration, compareWithDeclaration, createVisionEngine, type VisionEngine, type ComparisonResult } from '@rvi/vision';
+import { compareObjectsWithDeclaration, compareWithDeclaration, createVisionEngine, type ComparisonResult, type LabelReading, type ObjectsResult, type VisionEngine } from '@rvi/vision';
 import { arrivalNotices, declarations, inspectionOrders, liveSessions, sessionSnapshots, suggestedFindings, visionReadings } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import { inTransaction } from '../../platform/unit-of-work.ts';
@@ -16,6 +16,8 @@ import { liveKeys } from '@rvi/contracts';
 /** The OCR models are loaded once per process, on first use, in a worker thread (the API's event loop stays free). */
 export class VisionRunner {
   private engine: Promise<VisionEngine> | null = null;
+  /** Object detections still to be stored (labels first: they finish after their reading was stored). */
+  private readonly following = new Set<Promise<unknown>>();
   get(): Promise<VisionEngine> {
     this.engine ??= createVisionEngine({ workers: 1 }).catch((e) => { this.engine = null; throw e; });
     return this.engine;
@@ -24,7 +26,15 @@ export class VisionRunner {
   async warm(): Promise<void> {
     await this.get();
   }
+  /** Keeps `p` (work that follows a stored reading) until it settles, so close() does not cut it off. */
+  follow(p: Promise<unknown>): void {
+    const settled = p.catch(() => undefined);
+    this.following.add(settled);
+    void settled.then(() => this.following.delete(settled));
+  }
+  /** Waits for the objects still being found and stored, then stops the engine. */
   async close(): Promise<void> {
+    await Promise.all([...this.following]);
     if (this.engine) await (await this.engine).close().catch(() => undefined);
     this.engine = null;
   }
@@ -37,24 +47,29 @@ export interface SnapshotRef {
   path: string;
 }
 
+type OrderRow = { o: typeof inspectionOrders.$inferSelect; d: typeof declarations.$inferSelect };
+
 /**
- * Reads a stored snapshot, compares what it shows with the declaration and the arrival notice, and stores the reading
- * and each mismatch as a *suggested* finding (the inspector accepts or dismisses it; nothing is decided here).
+ * Reads a stored snapshot, labels first: the text reading is compared with the declaration and the arrival notice and
+ * stored with each mismatch as a *suggested* finding (the inspector accepts or dismisses it; nothing is decided here),
+ * and the console is refreshed at once. The object detector runs after (it costs more than all of the OCR, issue 17):
+ * `objects` settles when what is in view has been added to the same reading (recordSnapshotObjects).
  * Idempotent: a snapshot already read is skipped.
  */
-export async function readSnapshot(db: Db, runner: VisionRunner, ref: SnapshotRef, actor: Actor = systemActor('vision')): Promise<{ readingId: string; comparison: ComparisonResult | null } | 'skipped'> {
+export async function readSnapshot(db: Db, runner: VisionRunner, ref: SnapshotRef, actor: Actor = systemActor('vision')): Promise<{ readingId: string; comparison: ComparisonResult | null; objects: Promise<void> } | 'skipped'> {
   const [done] = await db.select({ id: visionReadings.id }).from(visionReadings).where(eq(visionReadings.snapshotId, ref.snapshotId));
   if (done) return 'skipped';
   const [order] = await db.select({ o: inspectionOrders, d: declarations }).from(inspectionOrders)
     .innerJoin(declarations, eq(declarations.id, inspectionOrders.declarationId)).where(eq(inspectionOrders.id, ref.orderId));
   const t0 = performance.now();
-  let reading: Awaited<ReturnType<VisionEngine['readImage']>> | null = null;
+  let labels: LabelReading | null = null;
   let error: { reason: string; message: string } | null = null;
   try {
-    reading = await (await runner.get()).readImage(ref.path);
+    labels = await (await runner.get()).readLabels(ref.path);
   } catch (e) {
     error = { reason: (e as { reason?: string }).reason ?? 'failed', message: (e as Error).message };
   }
+  const reading = labels?.reading ?? null;
   const ms = performance.now() - t0;
   let comparison: ComparisonResult | null = null;
   if (reading && order) {
@@ -62,18 +77,6 @@ export async function readSnapshot(db: Db, runner: VisionRunner, ref: SnapshotRe
     const settings = await loadOrderSettings(db, order.o.officeId);
     const input = comparisonInputOf(order.d, notices, settings.weightTolerancePct ?? 5);
     comparison = compareWithDeclaration(reading.fields, input.declaration, input.notice, input.options);
-    // What is in view against the declared HS chapters and package count (object recognition, issue 17).
-    const objects = compareObjectsWithDeclaration(reading.objects ?? [], {
-      hsCodes: [order.d.hs6, ...(order.d.goodsLines ?? []).map((g) => g.hsCode)], packages: order.d.packageCount,
-    });
-    comparison = {
-      ...comparison,
-      objects,
-      findings: [...comparison.findings, ...objects.findings.map((f) => ({
-        field: f.field, declared: f.declared, observed: f.observed, confidence: f.confidence, rule: f.rule, message: f.message,
-        evidence: { text: f.observed, box: boxQuad(f.boxes) },
-      }))],
-    } as ComparisonResult;
   }
   const readingId = randomUUID();
   await inTransaction(db, actor, async (uow) => {
@@ -81,25 +84,76 @@ export async function readSnapshot(db: Db, runner: VisionRunner, ref: SnapshotRe
     const { fields: _fields, ...summary } = reading ?? ({} as Record<string, unknown>);
     await tx.insert(visionReadings).values({
       id: readingId, snapshotId: ref.snapshotId, sessionId: ref.sessionId, orderId: ref.orderId, status: reading ? 'read' : 'failed',
-      result: reading ? { ...summary, fields: reading.fields } : { error }, comparison, width: reading?.width ?? null,
+      result: reading ? { ...summary, fields: reading.fields, objectsStatus: 'pending' } : { error }, comparison, width: reading?.width ?? null,
       height: reading?.height ?? null, model: reading?.model ?? null, ms,
     }).onConflictDoNothing();
-    if (comparison?.findings.length && order) {
-      await tx.insert(suggestedFindings).values(comparison.findings.map((f) => ({
-        id: randomUUID(), orderId: ref.orderId, field: f.field, declaredValue: f.declared, observedValue: f.observed, confidence: f.confidence,
-        evidence: { snapshotId: ref.snapshotId, readingId, box: f.evidence.box, text: f.evidence.text, rule: f.rule, message: f.message },
-        source: 'vision',
-      })));
-    }
+    if (comparison?.findings.length && order) await insertSuggestions(tx, ref, readingId, comparison.findings);
     await recordAudit(tx, actor, 'vision.snapshot_read', { type: 'snapshot', id: ref.snapshotId }, {
       readingId, orderId: ref.orderId, status: reading ? 'read' : 'failed', model: reading?.model ?? null,
       containerNumbers: reading?.containerNumbers ?? [], matches: comparison?.matches.length ?? 0, suggestions: comparison?.findings.length ?? 0,
-      error: error?.message ?? null,
+      objects: reading ? 'pending' : null, error: error?.message ?? null,
     });
     // the inspector's console refetches the reading, the session and the inspection's findings
     if (order) uow.invalidate([`office:${order.o.officeId}`], [liveKeys.vision(ref.snapshotId), liveKeys.session(ref.sessionId), liveKeys.findings(ref.orderId)]);
   });
-  return { readingId, comparison };
+  const objects = labels && reading
+    ? recordSnapshotObjects(db, ref, readingId, order ?? null, labels.objects, actor)
+    : Promise.resolve();
+  return { readingId, comparison, objects };
+}
+
+/**
+ * The second half of a snapshot's reading: what the object detector sees (COCO classes, persons, faces) is added to the
+ * stored reading, compared with the declared HS chapters and package count (object recognition, issue 17), each
+ * mismatch stored as a suggested finding, and the console refreshed through the same live keys. A failed detection is
+ * recorded as such on the reading (the labels stand).
+ */
+async function recordSnapshotObjects(db: Db, ref: SnapshotRef, readingId: string, order: OrderRow | null, found: LabelReading['objects'], actor: Actor): Promise<void> {
+  let seen: ObjectsResult | null = null;
+  let error: string | null = null;
+  try {
+    seen = await found;
+  } catch (e) {
+    error = (e as Error).message;
+  }
+  await inTransaction(db, actor, async (uow) => {
+    const tx = uow.tx;
+    const [row] = await tx.select().from(visionReadings).where(eq(visionReadings.id, readingId)).for('update');
+    if (!row) return;
+    const result = row.result as Record<string, unknown>;
+    const objects = order && seen
+      ? compareObjectsWithDeclaration(seen.objects, { hsCodes: [order.d.hs6, ...(order.d.goodsLines ?? []).map((g) => g.hsCode)], packages: order.d.packageCount })
+      : null;
+    const findings = (objects?.findings ?? []).map((f) => ({
+      field: f.field, declared: f.declared, observed: f.observed, confidence: f.confidence, rule: f.rule, message: f.message,
+      evidence: { text: f.observed, box: boxQuad(f.boxes) },
+    }));
+    const before = row.comparison as ComparisonResult | null;
+    const comparison = before && objects ? ({ ...before, objects, findings: [...before.findings, ...findings] } as ComparisonResult) : before;
+    await tx.update(visionReadings).set({
+      result: seen
+        ? { ...result, objects: seen.objects, faces: seen.faces, objectsStatus: 'read', objectsMs: Math.round(seen.ms) }
+        : { ...result, objectsStatus: 'failed', objectsError: error },
+      comparison,
+    }).where(eq(visionReadings.id, readingId));
+    if (findings.length) await insertSuggestions(tx, ref, readingId, findings);
+    await recordAudit(tx, actor, 'vision.snapshot_objects', { type: 'snapshot', id: ref.snapshotId }, {
+      readingId, orderId: ref.orderId, status: seen ? 'read' : 'failed', objects: seen?.objects.length ?? 0, faces: seen?.faces.length ?? 0,
+      suggestions: findings.length, error,
+    });
+    if (order) uow.invalidate([`office:${order.o.officeId}`], [liveKeys.vision(ref.snapshotId), liveKeys.findings(ref.orderId)]);
+  });
+}
+
+/** A suggested finding as stored: from the label comparison or from the objects in view. */
+interface Suggestion { field: string; declared: string; observed: string; confidence: number; rule: string; message?: string; evidence: { text: string; box: unknown } }
+
+async function insertSuggestions(tx: Db, ref: SnapshotRef, readingId: string, findings: Suggestion[]): Promise<void> {
+  await tx.insert(suggestedFindings).values(findings.map((f) => ({
+    id: randomUUID(), orderId: ref.orderId, field: f.field, declaredValue: f.declared, observedValue: f.observed, confidence: f.confidence,
+    evidence: { snapshotId: ref.snapshotId, readingId, box: f.evidence.box, text: f.evidence.text, rule: f.rule, message: f.message },
+    source: 'vision',
+  })));
 }
 
 /** The quad around a set of [x, y, w, h] boxes (tl, tr, br, bl), the evidence box of an object finding. */

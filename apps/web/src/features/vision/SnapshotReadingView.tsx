@@ -31,7 +31,7 @@ export function SnapshotReadingView({ snapshot }: { snapshot: { id: string; url:
     ...(cmp?.findings ?? []).map((c) => ({ c, ok: false })),
   ];
   return (
-    <Stack gap={4} data-testid="snapshot-reading" data-status={q.data?.status ?? 'loading'}>
+    <Stack gap={4} data-testid="snapshot-reading" data-status={q.data?.status ?? 'loading'} data-objects={r?.objectsStatus ?? 'none'}>
       <div style={{ position: 'relative', width: '100%' }}>
         <img src={snapshot.url} alt={t('vision.snapshotAlt')} style={{ width: '100%', display: 'block', borderRadius: 4 }} />
         {r && (
@@ -51,16 +51,13 @@ export function SnapshotReadingView({ snapshot }: { snapshot: { id: string; url:
       </div>
       {q.data?.status === 'pending' || q.isLoading ? <Text size="xs" c="dimmed">{t('vision.reading')}</Text> : null}
       {q.data?.status === 'failed' ? <Text size="xs" c="red">{t('vision.failed')}</Text> : null}
+      {/* labels first: the objects in view are added to the same reading a moment later (refreshed live) */}
+      {r?.objectsStatus === 'pending' ? <Text size="xs" c="dimmed" data-testid="objects-pending">{t('vision.findingObjects')}</Text> : null}
+      {r?.objectsStatus === 'failed' ? <Text size="xs" c="orange">{t('vision.objectsFailed')}</Text> : null}
       {marks.length > 0 && (
         <Table fz="xs" withTableBorder aria-label={t('vision.tableLabel')}>
           <Table.Thead><Table.Tr><Table.Th>{t('vision.field')}</Table.Th><Table.Th>{t('vision.declared')}</Table.Th><Table.Th>{t('vision.observed')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
           <Table.Tbody>
-            {objects.map((o, i) => (
-              <g key={`o${i}`} data-testid="object-box" data-class={o.class}>
-                <rect x={o.box[0]} y={o.box[1]} width={o.box[2]} height={o.box[3]} fill="none" stroke={BLUE} strokeWidth={Math.max(2, w / 400)} />
-                <text x={o.box[0] + 4} y={o.box[1] + Math.max(12, w / 50)} fill={BLUE} fontSize={Math.max(12, w / 50)} fontFamily="sans-serif">{o.class} {Math.round(o.score * 100)}%</text>
-              </g>
-            ))}
             {marks.map(({ c, ok }, i) => (
               <Table.Tr key={i}>
                 <Table.Td>{t(`vision.fields.${c.field}`, { defaultValue: c.field })}</Table.Td>
