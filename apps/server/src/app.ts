@@ -48,6 +48,7 @@ import { orgsModule } from './modules/orgs/index.ts';
 import { riskModule } from './modules/risk/index.ts';
 import { sessionsModule } from './modules/sessions/index.ts';
 import { visionModule } from './modules/vision/index.ts';
+import { webhooksModule } from './modules/webhooks/index.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -60,7 +61,7 @@ export type { AppContext } from './platform/context.ts';
 export const MODULES: readonly Module[] = [
   authModule, declarationsModule, auditModule, orgsModule, notificationsModule, riskModule, visionModule,
   findingsModule, decisionsModule, evidenceModule, ordersModule, dispatchModule, eligibilityModule, bookingModule,
-  dashboardModule, adminModule, demoHistoryModule, sessionsModule,
+  dashboardModule, adminModule, demoHistoryModule, sessionsModule, webhooksModule,
 ];
 
 export interface ContextOptions {
@@ -127,6 +128,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
 
 /** Stops background work and closes the database. */
 export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.webhooks?.stop();
   await ctx.outbox.stop();
   await ctx.fanout?.stop();
   await ctx.vision?.runner.close();

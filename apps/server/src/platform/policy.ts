@@ -42,6 +42,8 @@ export const ACTIONS = [
   // command platform and administration (issue 8)
   'dashboard.read',
   'admin.manage',
+  /** Webhook endpoints of the caller's organisation (administrators: their office and the enterprises it supervises). */
+  'webhook.manage',
   // which side of the border a route belongs to (issue 13 matrix): customs staff read their office's working records
   // (inspections, findings, rosters, rule sets, dispatch runs, live sessions); enterprise staff their camera devices
   'office.read',
@@ -50,11 +52,11 @@ export const ACTIONS = [
 export type Action = (typeof ACTIONS)[number];
 
 const ROLE_ACTIONS: Record<Role, readonly Action[]> = {
-  enterprise_user: ['declaration.read', 'declaration.create', 'declaration.import', 'declaration.apply', 'arrival_notice.create', 'org.read', 'order.read', 'order.book', 'device.use'],
+  enterprise_user: ['declaration.read', 'declaration.create', 'declaration.import', 'declaration.apply', 'arrival_notice.create', 'org.read', 'order.read', 'order.book', 'device.use', 'webhook.manage'],
   onsite_operator: ['declaration.read', 'org.read', 'order.read', 'device.use'],
   inspector: ['declaration.read', 'org.read', 'risk.read', 'order.read', 'order.decide_eligibility', 'order.schedule', 'session.conduct', 'session.observe', 'finding.record', 'decision.propose', 'office.read'],
   supervisor: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'risk.read', 'risk.select', 'model.read', 'order.read', 'order.plan', 'order.dispatch', 'order.reassign', 'session.observe', 'decision.approve', 'evidence.export', 'dashboard.read', 'office.read'],
-  administrator: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'audit.verify', 'declaration.import', 'risk.read', 'model.read', 'model.manage', 'order.read', 'evidence.export', 'dashboard.read', 'admin.manage', 'office.read'],
+  administrator: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'audit.verify', 'declaration.import', 'risk.read', 'model.read', 'model.manage', 'order.read', 'evidence.export', 'dashboard.read', 'admin.manage', 'webhook.manage', 'office.read'],
   auditor: ['declaration.read', 'org.read', 'user.read', 'audit.read', 'audit.verify', 'risk.read', 'model.read', 'order.read', 'evidence.export', 'dashboard.read', 'office.read'],
 };
 /** The actions a role may take (the scopes an API token with that role may carry). */

@@ -12,9 +12,9 @@ import {
 
 const tags = ['webhooks'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
-// who manages which organisation's endpoints is the service's rule (administrators: their office and its enterprises;
-// enterprise users: their own); other roles and API tokens get 403 there
-const access = { authenticated: true } as const;
+// administrators and enterprise users (or an API token with the scope); which organisations' endpoints is the
+// service's rule (administrators: their office and its enterprises; enterprise users: their own)
+const access = { action: 'webhook.manage' } as const;
 const id = (req: { params: unknown }) => (req.params as IdParams).id;
 
 const SIGNING = `Every delivery is a POST of one WebhookEvent (application/json) with the header \`Customs-RVI-Signature: t=<unix seconds>,v1=<hex>\`, `

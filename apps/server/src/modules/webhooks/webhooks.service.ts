@@ -3,7 +3,7 @@
 //   configured by the administration, per office);
 // - an enterprise user: their own organisation's only (and only https endpoints: an enterprise must not make the
 //   server call into the customs network);
-// - nobody else, and never an API token (the endpoints and secrets are set up by a person, audited).
+// - nobody else (the route needs webhook.manage; an API token needs that scope, and acts for its own organisation).
 // A subscription another organisation owns answers 404, as any record outside the caller's reach.
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import {
@@ -22,7 +22,7 @@ type OrgRow = typeof organisations.$inferSelect;
 type SubRow = typeof webhookSubscriptions.$inferSelect;
 
 function assertMayManageWebhooks(actor: Actor): void {
-  if (actor.kind !== 'user' || actor.token) throw forbidden('Webhook endpoints are managed by a signed-in administrator or enterprise user, not with an API token');
+  if (actor.kind !== 'user') throw forbidden('Webhook endpoints are managed by administrators and enterprise users');
   if (actor.role !== 'administrator' && actor.role !== 'enterprise_user') throw forbidden('Only administrators and enterprise users manage webhook endpoints');
 }
 
