@@ -13,6 +13,7 @@ export function commandNav(can: Record<string, boolean>, t: TFunction): FrameNav
     { to: `${COMMAND_BASE}/admin/organisations`, label: t('nav.adminOrgs'), testId: 'nav-admin-orgs', allowed: admin },
     { to: `${COMMAND_BASE}/admin/inspectors`, label: t('nav.adminInspectors'), testId: 'nav-admin-inspectors', allowed: admin || !!can['order.plan'] },
     { to: `${COMMAND_BASE}/admin/api-tokens`, label: t('nav.adminTokens'), testId: 'nav-admin-tokens', allowed: admin },
+    { to: `${COMMAND_BASE}/admin/webhooks`, label: t('nav.webhooks'), testId: 'nav-admin-webhooks', allowed: admin && !!can['webhook.manage'] },
     { to: `${COMMAND_BASE}/admin/settings`, label: t('nav.adminSettings'), testId: 'nav-admin-settings', allowed: admin || !!can['risk.select'] },
     { to: '/customs', label: t('nav.backToCustoms'), testId: 'nav-back-customs', allowed: true },
   ];

@@ -9,5 +9,6 @@ export const commandRoutes: RouteObject[] = [
   { path: 'admin/organisations', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).OrgsPage }) },
   { path: 'admin/inspectors', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).InspectorsPage }) },
   { path: 'admin/api-tokens', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).TokensPage }) },
+  { path: 'admin/webhooks', lazy: async () => ({ Component: (await import('../../features/webhooks/pages.tsx')).WebhooksAdminPage }) },
   { path: 'admin/settings', lazy: async () => ({ Component: (await import('../../features/admin/pages.tsx')).SettingsPage }) },
 ];

@@ -13,6 +13,7 @@ export function enterpriseNav(can: Record<string, boolean>, t: TFunction): Frame
     { to: `${ENTERPRISE_BASE}/outcomes`, label: t('nav.outcomes'), testId: 'nav-outcomes', matchPrefix: true, allowed: !!can['order.read'] },
     // for the staff on site (who read orders but do not book them); the page itself lists only the user's own sessions
     { to: `${ENTERPRISE_BASE}/camera`, label: t('nav.cameraLink'), testId: 'nav-camera-link', allowed: !!can['order.read'] && !can['order.book'] },
+    { to: `${ENTERPRISE_BASE}/webhooks`, label: t('nav.webhooks'), testId: 'nav-webhooks', allowed: !!can['webhook.manage'] },
     { to: `${ENTERPRISE_BASE}/security`, label: t('nav.security'), testId: 'nav-security', allowed: true },
   ];
   return items.filter((i) => i.allowed);

@@ -11,5 +11,6 @@ export const enterpriseRoutes: RouteObject[] = [
   { path: 'outcomes/:id', lazy: async () => ({ Component: (await import('../../features/findings/pages.tsx')).OutcomePage }) },
   { path: 'import', lazy: async () => ({ Component: (await import('./pages.tsx')).ImportPage }) },
   { path: 'camera', lazy: async () => ({ Component: (await import('../../features/sessions/pages.tsx')).OperatorCameraPage }) },
+  { path: 'webhooks', lazy: async () => ({ Component: (await import('../../features/webhooks/pages.tsx')).WebhooksEnterprisePage }) },
   { path: 'security', lazy: async () => ({ Component: (await import('../../features/account/SecurityPage.tsx')).SecurityPage }) },
 ];
