@@ -125,7 +125,7 @@ export const DeclarationListQuery = Type.Object(
     offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
     sort: Type.Optional(Type.Union(DECLARATION_SORT_FIELDS.map((s) => Type.Literal(s)))),
     order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
-    q: Type.Optional(Type.String({ maxLength: 64, description: 'declaration number, importer or HS code prefix' })),
+    q: Type.Optional(Type.String({ maxLength: 64, description: 'declaration number, importer, HS code or container number prefix; enterprise name' })),
     hs6: Type.Optional(Type.String({ pattern: '^[0-9]{2,6}$', description: 'HS code prefix' })),
     countryOfOrigin: Type.Optional(Country),
     status: Type.Optional(Type.Union(DECLARATION_STATUSES.map((s) => Type.Literal(s)))),

@@ -229,7 +229,12 @@ export async function listDeclarationsJson(db: Db, actor: Actor, q: DeclarationL
   if (q.dateTo) filters.push(lte(declarations.date, q.dateTo));
   if (q.q) {
     const term = q.q.trim().replace(/[%_\\]/g, (c) => '\\' + c);
-    filters.push(or(like(declarations.declarationNo, `${term}%`), like(declarations.importerCode, `${term}%`), like(declarations.hs6, `${term}%`))!);
+    // Also a container number (from the start, any case) and, for customs staff, the enterprise's name (anywhere).
+    filters.push(or(
+      like(declarations.declarationNo, `${term}%`), like(declarations.importerCode, `${term}%`), like(declarations.hs6, `${term}%`),
+      sql`exists (select 1 from jsonb_array_elements(${declarations.containers}) c where c->>'number' like ${`${term.toUpperCase()}%`})`,
+      sql`${declarations.orgId} in (select ${organisations.id} from ${organisations} where ${organisations.name} ilike ${`%${term}%`})`,
+    )!);
   }
   const where = and(scope, ...filters);
   const limit = q.limit ?? 50;

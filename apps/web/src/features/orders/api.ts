@@ -35,10 +35,11 @@ export function useOrders(q: OrderListQuery) {
   });
 }
 
-export function useOrder(id: string) {
+export function useOrder(id: string, enabled = true) {
   return useQuery({
     queryKey: orderKeys.detail(id),
     queryFn: ({ signal }) => api<OrderDetail>(`/api/orders/${enc(id)}`, { signal }),
+    enabled: enabled && !!id,
     retry: (n, err) => n < 1 && !(err as { status?: number }).status,
   });
 }

@@ -1,36 +1,76 @@
 import { useState } from 'react';
 import { Alert, Button, Card, Group, NativeSelect, Radio, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
-import type { InspectionOrder, Slot } from '@rvi/contracts';
+import type { InspectionOrder, OrderSortField, Slot } from '@rvi/contracts';
 import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
+import { ListPager } from '../../../shared/ui/ListControls.tsx';
 import { Loading } from '../../../shared/ui/Loading.tsx';
 import { PageHeader } from '../../../shared/ui/PageHeader.tsx';
-import { useBook, useFreeSlots, useOperators, useOrders, useReschedule } from '../api.ts';
+import { formatNumber } from '../../../shared/format.ts';
+import { useBook, useFreeSlots, useOperators, useOrder, useOrders, useReschedule } from '../api.ts';
+import { inspectionsQuery, ORDER_PAGE_SIZES, pageCount } from '../list-state.ts';
 import { AppointmentText, ModeBadge, OrderStateBadge } from './OrderBadges.tsx';
+import { OrderListFilters, useOrderListState } from './OrderListFilters.tsx';
 
 const slotLabel = (s: Slot) => `${s.localDate} ${s.localStart}–${s.localEnd}`;
 
+/** The sorts an enterprise chooses from (column and direction); the first is the server's default. */
+const ENTERPRISE_SORTS: [OrderSortField, 'asc' | 'desc'][] = [
+  ['createdAt', 'desc'], ['createdAt', 'asc'], ['appointment', 'asc'], ['date', 'asc'], ['declarationNo', 'asc'], ['state', 'asc'],
+];
+
 /**
- * Enterprise: goods of ours selected for inspection (never why, never a score), the slots customs offer, accept one
- * or propose another (free in the inspector's calendar and the office's hours), name the on-site operator.
+ * Enterprise: goods of ours selected for inspection (never why, never a score), searched, filtered, sorted and paged
+ * by the server (state in the URL); the slots customs offer, accept one or propose another (free in the inspector's
+ * calendar and the office's hours), name the on-site operator. An order a notification points at (?order=) is shown
+ * first even when it is on another page.
  */
 export function InspectionsView() {
   const { t } = useTranslation();
+  const [s, update] = useOrderListState();
+  const phone = useMediaQuery('(max-width: 47.99em)', false, { getInitialValueInEffect: false });
   const [params] = useSearchParams();
   const focus = params.get('order');
-  const q = useOrders({});
-  const items = q.data?.items ?? [];
+  const q = useOrders(inspectionsQuery(s));
+  const data = q.data;
+  const items = data?.items ?? [];
+  const pinned = useOrder(focus ?? '', !!focus && !!data && !items.some((o) => o.id === focus));
+  const filtered = !!(s.q.trim() || s.state || s.mode);
+  const sortValue = s.sort ? `${s.sort}:${s.order}` : 'createdAt:desc';
   return (
     <>
       <PageHeader title={t('orders.inspections.title')} testId="page-title" />
       <Text size="sm" c="dimmed" mb="md">{t('orders.inspections.intro')}</Text>
+      <OrderListFilters value={s} onChange={update} placeholder={t('orders.list.searchPlaceholderEnterprise')}>
+        <NativeSelect
+          label={t('list.sort')}
+          value={sortValue}
+          onChange={(e) => {
+            const [sort, order] = e.currentTarget.value.split(':') as [OrderSortField, 'asc' | 'desc'];
+            update(sort === 'createdAt' && order === 'desc' ? { sort: '', order: 'asc' } : { sort, order });
+          }}
+          data={ENTERPRISE_SORTS.map(([f, o]) => ({ value: `${f}:${o}`, label: t(`orders.list.sorts.${f}_${o}`) }))}
+          data-testid="list-sort"
+        />
+      </OrderListFilters>
       <ErrorAlert error={q.error} />
       {q.isPending ? <Loading /> : null}
-      {!q.isPending && items.length === 0 ? <Text c="dimmed" data-testid="inspections-empty">{t('orders.inspections.empty')}</Text> : null}
+      {data ? (
+        <Group justify="space-between" mb="xs">
+          <Text size="sm" c="dimmed" data-testid="list-total" data-total={data.total} aria-live="polite">{t('list.total', { total: formatNumber(data.total) })}</Text>
+          {q.isFetching ? <Text size="xs" c="dimmed">{t('common.refreshing')}</Text> : null}
+        </Group>
+      ) : null}
+      {data && items.length === 0 ? <Text c="dimmed" data-testid="inspections-empty">{filtered ? t('orders.list.emptyFiltered') : t('orders.inspections.empty')}</Text> : null}
       <Stack gap="md">
+        {pinned.data && !items.some((o) => o.id === pinned.data.id) ? <InspectionCard order={pinned.data} focused /> : null}
         {items.map((o) => <InspectionCard key={o.id} order={o} focused={o.id === focus} />)}
       </Stack>
+      {data ? (
+        <ListPager page={s.page} pages={pageCount(data.total, s.limit)} limit={s.limit} sizes={ORDER_PAGE_SIZES} onPage={(page) => update({ page })} onLimit={(limit) => update({ limit })} compact={phone} />
+      ) : null}
     </>
   );
 }

@@ -2,11 +2,14 @@ import { useState } from 'react';
 import { ActionIcon, Alert, Anchor, Badge, Button, Card, Group, Modal, NumberInput, Popover, SegmentedControl, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
-import type { InspectionOrder } from '@rvi/contracts';
+import type { InspectionOrder, OrderSortField } from '@rvi/contracts';
 import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
+import { ListPager, SortableTh } from '../../../shared/ui/ListControls.tsx';
 import { Loading } from '../../../shared/ui/Loading.tsx';
 import { PageHeader } from '../../../shared/ui/PageHeader.tsx';
-import { formatDateTime } from '../../../shared/format.ts';
+import { formatDateTime, formatNumber } from '../../../shared/format.ts';
+import { nextSort, ORDER_PAGE_SIZES, pageCount, planQuery } from '../list-state.ts';
+import { OrderListFilters, useOrderListState } from './OrderListFilters.tsx';
 import { useAcceptApplication, useApplications, useCheckMissed, useInspectors, usePlan, useRunDispatch, useSaveCapacity } from '../api.ts';
 import { AssignDialog, UnassignedText } from './AssignDialog.tsx';
 import { DispatchSettingsCard } from './DispatchSettingsCard.tsx';
@@ -15,20 +18,23 @@ import { ModeBadge, OrderStateBadge } from './OrderBadges.tsx';
 const orderPath = (id: string) => `/customs/orders/${encodeURIComponent(id)}`;
 
 /**
- * Supervisor's plan for a day or a week: counts by state and mode, load per inspector and day, every order (with
- * the reason when it could not be assigned), "run dispatch", "reassign", and enterprises' applications to accept.
+ * Supervisor's plan for a day or a week: counts by state and mode, load per inspector and day, the orders (with the
+ * reason when one could not be assigned) searched, filtered, sorted and paged by the server, "run dispatch",
+ * "reassign", and enterprises' applications to accept. The day, range and list state are in the URL.
  */
 export function PlanView({ can }: { can: Record<string, boolean> }) {
   const { t } = useTranslation();
-  const [from, setFrom] = useState('');
-  const [days, setDays] = useState('1');
-  const plan = usePlan({ ...(from ? { from } : {}), days: Number(days) });
+  const [s, update] = useOrderListState();
+  const from = s.from;
+  const plan = usePlan(planQuery(s));
   const run = useRunDispatch();
   const missed = useCheckMissed();
   const apps = useApplications(!!can['order.plan']);
   const accept = useAcceptApplication();
   const [assigning, setAssigning] = useState<InspectionOrder | null>(null);
   const p = plan.data;
+  const sortProps = { sort: s.sort, order: s.sort ? s.order : 'asc' as const, onSort: (f: OrderSortField) => update(nextSort(s, f)), defaultSort: 'queue' as const };
+  const filtered = !!(s.q.trim() || s.state || s.mode || s.unassigned);
 
   return (
     <>
@@ -44,8 +50,8 @@ export function PlanView({ can }: { can: Record<string, boolean> }) {
       />
       <Stack gap="md">
         <Group gap="sm" align="flex-end" wrap="wrap">
-          <TextInput type="date" label={t('orders.plan.from')} value={from || p?.from || ''} onChange={(e) => setFrom(e.currentTarget.value)} data-testid="plan-from" />
-          <SegmentedControl value={days} onChange={setDays} data={[{ value: '1', label: t('orders.plan.day') }, { value: '7', label: t('orders.plan.week') }]} data-testid="plan-range" />
+          <TextInput type="date" label={t('orders.plan.from')} value={from || p?.from || ''} onChange={(e) => update({ from: e.currentTarget.value })} data-testid="plan-from" />
+          <SegmentedControl value={String(s.days)} onChange={(v) => update({ days: v === '7' ? 7 : 1 })} data={[{ value: '1', label: t('orders.plan.day') }, { value: '7', label: t('orders.plan.week') }]} data-testid="plan-range" />
         </Group>
         <ErrorAlert error={run.error ?? missed.error ?? plan.error} />
         {run.data ? (
@@ -81,18 +87,23 @@ export function PlanView({ can }: { can: Record<string, boolean> }) {
                 ))}
               </Card>
             </SimpleGrid>
+            <OrderListFilters value={s} onChange={update} placeholder={t('orders.list.searchPlaceholder')} withUnassigned />
+            <Group justify="space-between">
+              <Text size="sm" c="dimmed" data-testid="list-total" data-total={p.total} aria-live="polite">{t('list.total', { total: formatNumber(p.total) })}</Text>
+              {plan.isFetching ? <Text size="xs" c="dimmed">{t('common.refreshing')}</Text> : null}
+            </Group>
             <Card withBorder p={0}>
               <Table.ScrollContainer minWidth={900}>
                 <Table striped verticalSpacing={4} fz="sm" data-testid="plan-orders">
                   <Table.Thead>
                     <Table.Tr>
-                      <Table.Th>{t('orders.fields.orderNo')}</Table.Th>
-                      <Table.Th>{t('fields.declarationNo')}</Table.Th>
-                      <Table.Th>{t('fields.organisation')}</Table.Th>
-                      <Table.Th>{t('fields.status')}</Table.Th>
-                      <Table.Th>{t('orders.fields.mode')}</Table.Th>
-                      <Table.Th>{t('orders.fields.inspector')}</Table.Th>
-                      <Table.Th>{t('orders.fields.date')}</Table.Th>
+                      <SortableTh field="orderNo" label={t('orders.fields.orderNo')} name={t('orders.fields.orderNo')} {...sortProps} />
+                      <SortableTh field="declarationNo" label={t('fields.declarationNo')} name={t('fields.declarationNo')} {...sortProps} />
+                      <SortableTh field="enterprise" label={t('fields.organisation')} name={t('fields.organisation')} {...sortProps} />
+                      <SortableTh field="state" label={t('fields.status')} name={t('fields.status')} {...sortProps} />
+                      <SortableTh field="mode" label={t('orders.fields.mode')} name={t('orders.fields.mode')} {...sortProps} />
+                      <SortableTh field="inspector" label={t('orders.fields.inspector')} name={t('orders.fields.inspector')} {...sortProps} />
+                      <SortableTh field="date" label={t('orders.fields.date')} name={t('orders.fields.date')} {...sortProps} />
                       <Table.Th />
                     </Table.Tr>
                   </Table.Thead>
@@ -100,7 +111,7 @@ export function PlanView({ can }: { can: Record<string, boolean> }) {
                     {p.orders.map((o) => (
                       <Table.Tr key={o.id} data-testid="plan-order" data-order-id={o.id} data-state={o.state}>
                         <Table.Td><Anchor component={Link} to={orderPath(o.id)} size="sm">{o.orderNo}</Anchor>{o.inspectOnArrival && o.goodsArrivedAt ? <Text span c="red" size="xs"> {t('orders.arrived')}</Text> : null}</Table.Td>
-                        <Table.Td>{o.declarationNo}</Table.Td>
+                        <Table.Td data-testid="plan-declaration">{o.declarationNo}</Table.Td>
                         <Table.Td>{o.enterpriseName}</Table.Td>
                         <Table.Td><OrderStateBadge state={o.state} /></Table.Td>
                         <Table.Td><ModeBadge mode={o.mode} /></Table.Td>
@@ -131,8 +142,9 @@ export function PlanView({ can }: { can: Record<string, boolean> }) {
                   </Table.Tbody>
                 </Table>
               </Table.ScrollContainer>
-              {p.orders.length === 0 ? <Text c="dimmed" size="sm" p="sm">{t('orders.plan.empty')}</Text> : null}
+              {p.orders.length === 0 ? <Text c="dimmed" size="sm" p="sm" data-testid="plan-empty">{filtered ? t('orders.list.emptyFiltered') : t('orders.plan.empty')}</Text> : null}
             </Card>
+            <ListPager page={s.page} pages={pageCount(p.total, s.limit)} limit={s.limit} sizes={ORDER_PAGE_SIZES} onPage={(page) => update({ page })} onLimit={(limit) => update({ limit })} />
             {p.lastRun ? (
               <Text size="xs" c="dimmed" data-testid="last-run">{t('orders.plan.lastRunAt', { at: formatDateTime(p.lastRun.createdAt) })}</Text>
             ) : null}
