@@ -194,11 +194,54 @@ export const InspectionApplication = Type.Composite([
 ]);
 export type InspectionApplication = Static<typeof InspectionApplication>;
 
+/**
+ * Fields an enterprise may amend after a decision (release with correction, a discrepancy): the ones inspections
+ * correct. Numbers for masses, values and the package count; codes for the rest (checked against the code lists).
+ */
+export const AMENDABLE_FIELDS = ['netMassKg', 'grossMassKg', 'itemPrice', 'customsValue', 'packageCount', 'currency', 'countryOfOrigin', 'hs6', 'packageKind', 'goodsDescription'] as const;
+export type AmendableField = (typeof AMENDABLE_FIELDS)[number];
+export const NUMERIC_AMENDABLE_FIELDS: readonly AmendableField[] = ['netMassKg', 'grossMassKg', 'itemPrice', 'customsValue', 'packageCount'];
+
+export const AmendmentInput = Type.Object({
+  changes: Type.Array(Type.Object({
+    field: Type.Union(AMENDABLE_FIELDS.map((f) => Type.Literal(f))),
+    to: Type.Union([Type.Number(), Type.String({ minLength: 1, maxLength: 500 })]),
+  }, { additionalProperties: false }), { minItems: 1, maxItems: 20 }),
+  reason: Type.String({ minLength: 3, maxLength: 1000, description: 'why (kept in the audit log)' }),
+}, { additionalProperties: false });
+export type AmendmentInput = Static<typeof AmendmentInput>;
+
+export const AmendmentDecisionInput = Type.Object({
+  accept: Type.Boolean(),
+  /** Required when refusing: told to the enterprise. */
+  note: Type.Optional(Type.String({ maxLength: 1000 })),
+}, { additionalProperties: false });
+export type AmendmentDecisionInput = Static<typeof AmendmentDecisionInput>;
+
+export const Amendment = Type.Object({
+  id: Type.String(),
+  declarationId: Type.String(),
+  status: Type.Union([Type.Literal('filed'), Type.Literal('accepted'), Type.Literal('rejected')]),
+  baseVersion: Type.Integer(),
+  resultVersion: Nullable(Type.Integer()),
+  changes: Type.Array(Type.Object({ field: Type.String(), from: Type.Any(), to: Type.Any() })),
+  reason: Type.String(),
+  filedAt: IsoDateTime,
+  filedByName: Nullable(Type.String()),
+  decidedAt: Nullable(IsoDateTime),
+  decidedByName: Nullable(Type.String()),
+  decisionNote: Nullable(Type.String()),
+  can: Type.Record(Type.String(), Type.Boolean()),
+});
+export type Amendment = Static<typeof Amendment>;
+
 export const DeclarationDetail = Type.Composite([
   Declaration,
   Type.Object({
     arrivalNotices: Type.Array(ArrivalNotice),
     applications: Type.Array(InspectionApplication),
+    /** Amendments filed for this declaration, newest first (the earlier versions stay in declaration_versions). */
+    amendments: Type.Array(Amendment),
   }),
 ]);
 export type DeclarationDetail = Static<typeof DeclarationDetail>;

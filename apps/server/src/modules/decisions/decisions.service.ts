@@ -7,7 +7,7 @@ import { assertApprovalDuties, dutyWindowHours } from '../../platform/duties.ts'
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { ApprovalQueue, Decision, DecisionInput, RejectBody, ReviewBody } from '@rvi/contracts';
-import { declarations, decisionEffects, decisionReviews, decisions, findings, inspectionOrders, organisations } from '../../db/schema.ts';
+import { arrivalNotices, declarations, decisionEffects, decisionReviews, decisions, findings, inspectionOrders, organisations } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { badRequest, conflict, notFound } from '../../platform/errors.ts';
@@ -80,6 +80,8 @@ async function applyDecision(uow: UnitOfWork, order: OrderRow, d: DecisionRow, a
   const decided = await transitionOrder(uow, order, 'decided', { reason: `decision ${d.outcome}`, summary: { decisionId: d.id, outcome: d.outcome } });
   await transitionOrder(uow, decided, 'closed', { reason: 'case closed: decision took effect', summary: { decisionId: d.id } });
   await tx.update(declarations).set({ status: releasedAt ? 'released' : 'held' }).where(eq(declarations.id, d.declarationId));
+  // Released goods: their arrival notices show the final state, not 'expected' (issue 18).
+  if (releasedAt) await tx.update(arrivalNotices).set({ status: 'cleared', updatedAt: at }).where(eq(arrivalNotices.declarationId, d.declarationId));
   await tx.insert(decisionEffects).values({ orderId: order.id, decisionId: d.id, outcome: d.outcome, releasedAt, effectiveAt: at, ...label });
   await recordAudit(tx, actor, 'decision.effective', { type: 'decision', id: d.id }, {
     orderId: order.id, orderNo: order.orderNo, outcome: d.outcome, releasedAt: releasedAt?.toISOString() ?? null, ...label,

@@ -198,6 +198,8 @@ test('release with correction needs approval; a rejected decision is followed by
   assert.equal(rej.body.status, 'rejected');
   assert.equal((await a.sup.post(`/api/decisions/${first.body.id}/reject`, {})).status, 400, 'a rejection needs a reason');
 
+  const notice = await a.alpha.post(`/api/declarations/${o.declarationId}/arrival-notices`, { expectedArrivalAt: '2030-01-07T09:30:00+08:00', location: 'Yangshan T4', containerNumbers: ['MSCU1234566'], goodsSummary: '24 cartons' });
+  assert.equal(notice.status, 201, notice.text);
   const second = await a.inspector1.post(`/api/orders/${o.id}/decisions`, {
     outcome: 'release_with_correction', reason: 'origin amended to VN', corrections: [{ field: 'countryOfOrigin', declared: 'CN', corrected: 'VN', findingId: f.body.id }],
   });
@@ -209,6 +211,13 @@ test('release with correction needs approval; a rejected decision is followed by
   const out = await a.alpha.get(`/api/orders/${o.id}/outcome`);
   assert.equal(out.body.outcome, 'release_with_correction');
   assert.deepEqual(out.body.corrections, [{ field: 'countryOfOrigin', declared: 'CN', corrected: 'VN' }]);
+  // after the release the arrival notice shows its final state, and the enterprise amends the corrected field
+  const decl = await a.alpha.get(`/api/declarations/${o.declarationId}`);
+  assert.deepEqual([decl.body.status, decl.body.arrivalNotices[0].status], ['released', 'cleared']);
+  const amend = await a.alpha.post(`/api/declarations/${o.declarationId}/amendments`, { changes: [{ field: 'countryOfOrigin', to: 'VN' }], reason: 'as customs corrected it' });
+  assert.equal(amend.status, 201, amend.text);
+  assert.equal((await a.sup.post(`/api/amendments/${amend.body.id}/decision`, { accept: true })).body.resultVersion, 2);
+  assert.equal((await a.alpha.get(`/api/declarations/${o.declarationId}`)).body.countryOfOrigin, 'VN');
   const [label] = await t.ctx.db.select().from(riskLabels).where(eq(riskLabels.declarationId, o.declarationId));
   assert.deepEqual({ fraud: label.fraud, critical: label.critical }, { fraud: true, critical: false });
 });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
-  ArrivalNoticeInput, DeclarationDetail, DeclarationInput, DeclarationList, DeclarationListQuery, ErrorBody, IdParams,
+  Amendment, AmendmentDecisionInput, AmendmentInput, ArrivalNoticeInput, DeclarationDetail, DeclarationInput, DeclarationList, DeclarationListQuery, ErrorBody, IdParams,
   ImportQuery, ImportResult, InspectionApplicationInput, Declaration,
 } from '@rvi/contracts';
 import type { AppContext } from '../../platform/context.ts';
@@ -9,6 +9,7 @@ import { actorOf } from '../../platform/http.ts';
 import {
   applyForInspection, fileArrivalNotice, updateArrivalNotice, getDeclaration, importDeclarations, listDeclarationsJson, submitDeclaration,
 } from './declarations.service.ts';
+import { decideAmendment, fileAmendment } from './declarations.amendments.ts';
 
 const tags = ['declarations'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -71,4 +72,21 @@ export function declarationRoutes(app: FastifyInstance, ctx: AppContext) {
     config: { access: { action: 'declaration.apply', scope: 'record' } },
     schema: { tags, summary: 'Apply for inspection of the goods of a declaration', params: IdParams, body: InspectionApplicationInput, response: { 201: DeclarationDetail, ...errors } },
   }, async (req, reply) => reply.status(201).send(await applyForInspection(ctx.db, actorOf(req), (req.params as IdParams).id, req.body as InspectionApplicationInput)));
+
+  app.post('/api/declarations/:id/amendments', {
+    config: { access: { action: 'declaration.create', scope: 'record' } },
+    schema: {
+      tags, summary: 'Enterprise: amend a declaration after customs decided on it (the corrected values and why); customs accept or refuse it',
+      params: IdParams, body: AmendmentInput, response: { 201: Amendment, ...errors },
+    },
+  }, async (req, reply) => reply.status(201).send(await fileAmendment(ctx.db, actorOf(req), (req.params as IdParams).id, req.body as AmendmentInput)));
+
+  app.post('/api/amendments/:id/decision', {
+    // 404 unless the caller sees the declaration; then customs who propose or approve decisions in its office (403)
+    config: { access: { action: 'declaration.read', scope: 'record' } },
+    schema: {
+      tags, summary: 'Customs: accept an amendment (the declaration becomes its next version, the earlier one is kept) or refuse it with a note',
+      params: IdParams, body: AmendmentDecisionInput, response: { 200: Amendment, ...errors },
+    },
+  }, async (req) => decideAmendment(ctx.db, actorOf(req), (req.params as IdParams).id, req.body as AmendmentDecisionInput));
 }

@@ -13,6 +13,7 @@ import { inTransaction, transaction } from '../../platform/unit-of-work.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.ts';
 import { authorize, can, declarationCan, isCustoms, isEnterprise, requireRole } from '../../platform/policy.ts';
+import { listAmendments, mayFileAmendment } from './declarations.amendments.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { parseDeclarationItems, parseDeclarationsCsvOffThread, type ParsedRow } from './declarations.csv.ts';
 
@@ -303,8 +304,11 @@ export async function getDeclaration(db: Db, actor: Actor, id: string): Promise<
   authorize(actor, 'declaration.read', r?.d ?? null, 'Declaration', id);
   const notices = await db.select().from(arrivalNotices).where(eq(arrivalNotices.declarationId, id)).orderBy(asc(arrivalNotices.createdAt));
   const apps = await db.select().from(inspectionApplications).where(eq(inspectionApplications.declarationId, id)).orderBy(asc(inspectionApplications.createdAt));
+  const amendments = await listAmendments(db, actor, r!.d);
+  const base = present(r!.d, r!.orgName, actor);
   return {
-    ...present(r!.d, r!.orgName, actor),
+    ...base,
+    can: { ...base.can, amend: mayFileAmendment(actor, r!.d) && !amendments.some((a) => a.status === 'filed') },
     arrivalNotices: notices.map((n) => ({
       id: n.id, declarationId: n.declarationId, expectedArrivalAt: n.expectedArrivalAt.toISOString(), location: n.location,
       containerNumbers: n.containerNumbers, goodsSummary: n.goodsSummary, status: n.status, createdAt: n.createdAt.toISOString(),
@@ -315,6 +319,7 @@ export async function getDeclaration(db: Db, actor: Actor, id: string): Promise<
       id: a.id, declarationId: a.declarationId, preferredMode: a.preferredMode as 'remote' | 'onsite', note: a.note ?? undefined,
       status: a.status, createdAt: a.createdAt.toISOString(),
     })),
+    amendments,
   };
 }
 

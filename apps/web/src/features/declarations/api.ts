@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
-  ArrivalNoticeInput, Declaration, DeclarationDetail, DeclarationInput, DeclarationList, DeclarationListQuery,
+  Amendment, AmendmentDecisionInput, AmendmentInput, ArrivalNoticeInput, Declaration, DeclarationDetail, DeclarationInput, DeclarationList, DeclarationListQuery,
   ImportResult, InspectionApplicationInput, Org,
 } from '@rvi/contracts';
 import { api } from '../../shared/api/client.ts';
@@ -21,10 +21,11 @@ export function useDeclarationList(q: DeclarationListQuery) {
   });
 }
 
-export function useDeclaration(id: string) {
+export function useDeclaration(id: string, enabled = true) {
   return useQuery({
     queryKey: declarationKeys.detail(id),
     queryFn: ({ signal }) => api<DeclarationDetail>(`/api/declarations/${encodeURIComponent(id)}`, { signal }),
+    enabled: enabled && !!id,
     retry: (n, err) => n < 1 && !(err as { status?: number }).status,
   });
 }
@@ -106,5 +107,21 @@ export function useOrgs(enabled = true) {
     queryFn: ({ signal }) => api<{ items: Org[] }>('/api/orgs', { signal }),
     enabled,
     staleTime: 5 * 60_000,
+  });
+}
+
+export function useFileAmendment(declarationId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: AmendmentInput) => api<Amendment>(`/api/declarations/${encodeURIComponent(declarationId)}/amendments`, { json: input }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: declarationKeys.all }),
+  });
+}
+
+export function useDecideAmendment() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: string } & AmendmentDecisionInput) => api<Amendment>(`/api/amendments/${encodeURIComponent(v.id)}/decision`, { json: { accept: v.accept, ...(v.note ? { note: v.note } : {}) } }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: declarationKeys.all }),
   });
 }

@@ -11,6 +11,7 @@ import { PageHeader } from '../../../shared/ui/PageHeader.tsx';
 import { StatusBadge } from '../../../shared/ui/StatusBadge.tsx';
 import { formatDateTime, formatNumber } from '../../../shared/format.ts';
 import { useDeclaration } from '../api.ts';
+import { AmendmentsCard } from './AmendmentsCard.tsx';
 import { ArrivalNoticeForm } from './ArrivalNoticeForm.tsx';
 import { InspectionApplicationForm } from './InspectionApplicationForm.tsx';
 
@@ -93,6 +94,7 @@ export function DeclarationDetailView({ id, backPath, extra }: { id: string; bac
         ) : null}
       </Card>
       <GoodsCard d={d} names={names} />
+      <AmendmentsCard d={d} />
       {extra}
 
       <Title order={3} fz="md" mb="xs">{t('arrival.title')}</Title>

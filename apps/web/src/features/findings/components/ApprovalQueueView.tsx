@@ -10,6 +10,7 @@ import { formatDateTime } from '../../../shared/format.ts';
 import { useApproveDecision, usePendingApprovals, useRejectDecision } from '../api.ts';
 import { OutcomeBadge, SignatureBadge } from './FindingBadges.tsx';
 import { FindingTable } from './FindingTable.tsx';
+import { fieldLabel } from '../../declarations/components/AmendmentsCard.tsx';
 
 type Item = ApprovalQueue['items'][number];
 
@@ -33,7 +34,7 @@ function ApprovalCard({ item, casePath }: { item: Item; casePath: (orderId: stri
       <Text size="sm" c="dimmed">{t('findings.signedBy', { name: d.signer.name, at: formatDateTime(d.signature.signedAt) })}</Text>
       {d.reason ? <Text size="sm" mt={4}>{d.reason}</Text> : null}
       {d.corrections.length ? (
-        <Stack gap={2} mt={4}>{d.corrections.map((c, i) => <Text key={i} size="sm">{c.field}: {c.declared ?? t('common.none')} → <b>{c.corrected}</b></Text>)}</Stack>
+        <Stack gap={2} mt={4}>{d.corrections.map((c, i) => <Text key={i} size="sm">{fieldLabel(t, c.field)}: {c.declared ?? t('common.none')} → <b>{c.corrected}</b></Text>)}</Stack>
       ) : null}
       <Title order={4} fz="sm" mt="sm" mb={4}>{t('findings.basedOn')}</Title>
       <FindingTable findings={item.findings} testId="approval-findings" />

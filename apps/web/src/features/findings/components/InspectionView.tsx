@@ -15,6 +15,7 @@ import {
 } from '../api.ts';
 import { DecisionStatusBadge, OutcomeBadge } from './FindingBadges.tsx';
 import { FindingTable } from './FindingTable.tsx';
+import { fieldLabel } from '../../declarations/components/AmendmentsCard.tsx';
 
 const BIG = { size: 'md' as const };
 
@@ -362,7 +363,7 @@ function DecisionHistory({ view }: { view: Inspection }) {
             <Text size="sm">{d.signer.name}</Text>
             {d.reason ? <Text size="sm" c="dimmed">{d.reason}</Text> : null}
             {d.review ? <Text size="sm" c="dimmed">{t('findings.reviewedBy', { name: d.review.signer.name })}{d.review.reason ? `: ${d.review.reason}` : ''}</Text> : null}
-            {d.corrections.map((c, i) => <Text key={i} size="xs">{c.field}: {c.declared ?? t('common.none')} → {c.corrected}</Text>)}
+            {d.corrections.map((c, i) => <Text key={i} size="xs">{fieldLabel(t, c.field)}: {c.declared ?? t('common.none')} → {c.corrected}</Text>)}
           </Group>
         ))}
       </Stack>

@@ -7,6 +7,8 @@ import { Loading } from '../../../shared/ui/Loading.tsx';
 import { PageHeader } from '../../../shared/ui/PageHeader.tsx';
 import { formatDateTime } from '../../../shared/format.ts';
 import { useOutcome, useOutcomes } from '../api.ts';
+import { useDeclaration } from '../../declarations/api.ts';
+import { AmendmentsCard, fieldLabel } from '../../declarations/components/AmendmentsCard.tsx';
 import { OutcomeBadge, SeverityBadge } from './FindingBadges.tsx';
 
 function StatusText({ o }: { o: EnterpriseOutcome }) {
@@ -59,6 +61,7 @@ export function OutcomeListView({ detailPath }: { detailPath: (orderId: string) 
 export function OutcomeDetailView({ orderId }: { orderId: string }) {
   const { t } = useTranslation();
   const q = useOutcome(orderId);
+  const declaration = useDeclaration(q.data?.declarationId ?? '', !!q.data?.corrections.length);
   if (q.isPending) return <Loading />;
   if (q.error || !q.data) return <ErrorAlert error={q.error} />;
   const o = q.data;
@@ -75,9 +78,17 @@ export function OutcomeDetailView({ orderId }: { orderId: string }) {
       {o.corrections.length ? (
         <Card withBorder mb="md" data-testid="outcome-corrections">
           <Title order={3} fz="md" mb="xs">{t('findings.correctionsRequired')}</Title>
-          <Stack gap={4}>{o.corrections.map((c, i) => <Text key={i} size="sm">{c.field}: {c.declared ?? t('common.none')} → <b>{c.corrected}</b></Text>)}</Stack>
+          <Stack gap={4}>
+            {o.corrections.map((c, i) => (
+              <Text key={i} size="sm" data-testid="outcome-correction">
+                {t('findings.correctionInWords', { field: fieldLabel(t, c.field), declared: c.declared ?? t('common.none'), corrected: c.corrected })}
+              </Text>
+            ))}
+          </Stack>
+          {declaration.data?.can.amend ? <Text size="sm" c="dimmed" mt="xs">{t('findings.amendBelow')}</Text> : null}
         </Card>
       ) : null}
+      {declaration.data ? <AmendmentsCard d={declaration.data} prefill={o.corrections} /> : null}
       <Card withBorder mb="md" data-testid="outcome-findings">
         <Title order={3} fz="md" mb="xs">{t('findings.aboutGoods')}</Title>
         {o.findings.length === 0 ? <Text size="sm" c="dimmed">{t('findings.noDiscrepancies')}</Text> : (
