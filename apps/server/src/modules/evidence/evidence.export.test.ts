@@ -161,7 +161,9 @@ test('download and CLI export: the package verifies offline (rvi evidence verify
   assert.equal(v.ok, true);
   const manifest = JSON.parse(await entryText(zipPath, 'manifest.json'));
   assert.equal(manifest.orderNo, order.orderNo);
-  assert.deepEqual(manifest.files.map((f: { name: string }) => f.name), [`media/${recording.name}`, 'media/session-1-snap-0001.jpg']);
+  assert.deepEqual(manifest.files.map((f: { name: string }) => f.name), [`media/${recording.name}`, 'media/session-1-snap-0001.jpg', 'media/case-report.pdf']);
+  assert.equal(manifest.files[2].kind, 'report', 'the case report for people travels inside the signed package');
+  assert.match(pdfText(await entryBytes(zipPath, 'media/case-report.pdf')), new RegExp(order.orderNo));
   assert.ok(manifest.files[0].timeRange.start && manifest.files[0].sha256.length === 64);
   assert.ok(manifest.signedRecords.length >= 3, 'finding, decision and review envelopes');
   assert.equal(manifest.case.findings[0].type, 'seal_tampered');
@@ -184,6 +186,45 @@ test('download and CLI export: the package verifies offline (rvi evidence verify
   assert.equal(await runEvidenceExportCli(['IO-NOPE', '--out', join(dir, 'x.zip')], t.ctx, capture().io), 2);
   assert.equal(await runEvidenceExportCli([order.id], t.ctx, capture().io), 2);
 });
+
+test('case report (PDF): declaration, selection, timeline, finding with its snapshot, decision and approval, hashes, key fingerprint, how to verify; in English and Chinese', async () => {
+  const url = `/api/orders/${order.id}/report.pdf`;
+  assert.equal(await anonymous(t, 'GET', url), 401);
+  assert.equal((await a.beta.get(url)).status, 404);
+  assert.equal((await a.alpha.get(url)).status, 403);
+  assert.equal((await a.inspector1.get(url)).status, 403);
+  assert.equal((await a.sup.get(`${url}?lang=fr`)).status, 400);
+  const r = await t.app.inject({ method: 'GET', url, headers: { cookie: a.sup.cookie } });
+  assert.equal(r.statusCode, 200, r.body);
+  assert.equal(r.headers['content-type'], 'application/pdf');
+  assert.equal(r.rawPayload.subarray(0, 5).toString(), '%PDF-');
+  const text = pdfText(r.rawPayload);
+  const story = (await a.sup.get(`/api/orders/${order.id}/case`)).body;
+  const keys = JSON.parse(await readFile(keysPath, 'utf8')).keys as { keyId: string; publicKey: string }[];
+  // the fingerprint computed here from the published key, independently of the server's code
+  const fingerprint = createHash('sha256').update(Buffer.from(keys[0].publicKey, 'base64')).digest('hex').replace(/(.{4})(?!$)/g, '$1 ');
+  const flat = text.replace(/\s+/g, ' ');
+  for (const want of [
+    'Inspection case report', order.orderNo, story.declaration.declarationNo, 'Why it was selected', 'by a supervisor', 'Timeline', 'In progress → Inspected',
+    'Seal tampered (significant) — Seal number: declared SL-20391, observed SL-20391 (broken)', 'Outcome: Hold · status: in effect', 'Approvals: approved', 'seen on the recording', story.media[1].sha256,
+    keys[0].keyId, fingerprint, 'How to verify', 'rvi evidence verify PACKAGE.zip --key KEYS.json',
+  ]) assert.ok(flat.includes(want), `the report says "${want}":\n${text}`);
+  // the finding's snapshot is drawn as a thumbnail
+  const images = spawnSync('pdfimages', ['-list', '-'], { input: r.rawPayload, encoding: 'utf8' });
+  assert.equal(images.status, 0, images.stderr);
+  assert.ok(images.stdout.trim().split('\n').length >= 3, `one image at least:\n${images.stdout}`);
+  const zh = pdfText((await t.app.inject({ method: 'GET', url: `${url}?lang=zh-CN`, headers: { cookie: a.auditor.cookie } })).rawPayload).replace(/\s+/g, ' ');
+  for (const want of ['查验案件报告', '布控原因', '科长指定', '查验发现', '封志被破坏 (重大)', '结论: 扣留', '处理决定与审批', '如何核验', fingerprint]) assert.ok(zh.includes(want), `the Chinese report says "${want}":\n${zh}`);
+  const audited = await t.ctx.db.select().from(auditLog).where(and(eq(auditLog.action, 'case_report.downloaded'), eq(auditLog.targetId, order.id)));
+  assert.equal(audited.length, 2);
+});
+
+/** The text of a PDF as poppler's pdftotext reads it (an independent reader, not our generator). */
+function pdfText(pdf: Buffer): string {
+  const r = spawnSync('pdftotext', ['-layout', '-', '-'], { input: pdf, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
 
 function capture() {
   const out: string[] = [];
@@ -215,6 +256,10 @@ async function readZip(path: string): Promise<Item[]> {
   }
   zip.close();
   return items;
+}
+
+async function entryBytes(path: string, name: string): Promise<Buffer> {
+  return (await readZip(path)).find((i) => i.name === name)!.data;
 }
 
 async function entryText(path: string, name: string): Promise<string> {

@@ -9,7 +9,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { errors } from '../orders/orders.http.ts';
 import { getCaseStory, listCases } from './case-story.service.ts';
-import { exportCaseToTemp } from './evidence.service.ts';
+import { caseReport, exportCaseToTemp } from './evidence.service.ts';
 import { listKeys, rotateKey } from './keys.service.ts';
 import { openCaseMedia, readMedia } from './media.service.ts';
 import {
@@ -65,6 +65,22 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
       .header('x-manifest-sha256', r.manifestSha256)
       .header('x-signing-key-id', r.keyId)
       .send(stream);
+  });
+
+  app.get('/api/orders/:id/report.pdf', {
+    config: { access: { action: 'audit.read', scope: 'record' } },
+    schema: {
+      tags, summary: 'The case report for people (PDF): declaration, selection, timeline, findings with snapshots, decision and approvals, media hashes, key fingerprints, how to verify',
+      params: IdParams, querystring: Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('zh-CN')])) }, { additionalProperties: false }),
+      response: { 200: { description: 'application/pdf', type: 'string', format: 'binary' }, ...errors },
+    },
+  }, async (req, reply) => {
+    const lang = (req.query as { lang?: 'en' | 'zh-CN' }).lang ?? 'en';
+    const r = await caseReport(ctx, actorOf(req), id(req), lang);
+    return reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', `attachment; filename="case-report-${r.orderNo}.pdf"`)
+      .send(r.pdf);
   });
 
   app.get('/api/media/:id', {

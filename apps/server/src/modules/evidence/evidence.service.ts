@@ -16,6 +16,7 @@ import { conflict, notFound } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorizeCase } from '../findings/findings.policy.ts';
 import { assembleCase, type AssembledCase } from './case-story.service.ts';
+import { renderCaseReport, type ReportLocale } from './case-report.ts';
 import { localCopies, type CaseMediaFile } from './media.service.ts';
 import type { ObjectStore } from '../../adapters/object-store.ts';
 import { transaction } from '../../platform/unit-of-work.ts';
@@ -61,16 +62,22 @@ export async function exportCase(deps: EvidenceDeps, actor: Actor, orderId: stri
   // objects of a remote store (S3) are downloaded next to the package first; the packager hashes and copies files
   const copies = join(tmpdir(), 'rvi-evidence', `media-${randomUUID()}`);
   try {
-    return await packageCase(await localCopies(deps.store, c.media, copies), c);
+    const local = await localCopies(deps.store, c.media, copies);
+    // the human-readable report travels inside the package (and so is covered by its signature)
+    await fs.mkdir(copies, { recursive: true });
+    const reportPath = join(copies, 'case-report.pdf');
+    await fs.writeFile(reportPath, await renderCaseReport({ story: c.story, media: local, keys: await deps.keys.listPublicKeys(), locale: 'en' }));
+    return await packageCase(local, c, reportPath);
   } finally {
     await fs.rm(copies, { recursive: true, force: true });
   }
 
-  async function packageCase(media: CaseMediaFile[], c: AssembledCase): Promise<ExportResult> {
+  async function packageCase(media: CaseMediaFile[], c: AssembledCase, reportPath: string): Promise<ExportResult> {
   const files: ExportFile[] = media.map((m) => ({
     name: m.name, path: m.path, kind: m.kind,
     ...(m.startedAt && m.endedAt ? { timeRange: { start: m.startedAt, end: m.endedAt } } : {}),
   }));
+  files.push({ name: 'case-report.pdf', path: reportPath, kind: 'report' });
   const { audit, ...records } = c.story;
   const result = await exportEvidencePackage({
     out,
@@ -88,7 +95,7 @@ export async function exportCase(deps: EvidenceDeps, actor: Actor, orderId: stri
     auditChainHead: head,
     auditCheckpoint: { signed: cp, proofs },
   });
-  const altered = result.files.filter((f) => c.media.find((m) => `media/${m.name}` === f.name)?.sha256 !== f.sha256);
+  const altered = result.files.filter((f) => f.name !== 'media/case-report.pdf' && c.media.find((m) => `media/${m.name}` === f.name)?.sha256 !== f.sha256);
   if (altered.length) {
     await fs.rm(out, { force: true });
     throw conflict('media_altered', `Media changed since it was registered (SHA-256 differs): ${altered.map((f) => f.name).join(', ')}`, { files: altered.map((f) => f.name) });
@@ -108,4 +115,27 @@ export async function exportCaseToTemp(deps: EvidenceDeps, actor: Actor, orderId
   const dir = join(tmpdir(), 'rvi-evidence');
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   return exportCase(deps, actor, orderId, join(dir, `${randomUUID()}.zip`));
+}
+
+/**
+ * The case report as a PDF (customs who read the whole case: supervisors, auditors, administrators of the office),
+ * in English or Chinese; snapshots of a remote store are fetched for the thumbnails. The download is audited.
+ */
+export async function caseReport(deps: EvidenceDeps, actor: Actor, orderId: string, locale: ReportLocale): Promise<{ pdf: Buffer; orderNo: string }> {
+  const [order] = await deps.db.select().from(inspectionOrders).where(eq(inspectionOrders.id, orderId)).limit(1);
+  authorizeCase(actor, 'audit.read', order ?? null, orderId);
+  const c = await assembleCase(deps, orderId);
+  if (!c) throw notFound('Inspection order', orderId);
+  const copies = join(tmpdir(), 'rvi-evidence', `report-${randomUUID()}`);
+  try {
+    const snapshots = c.media.filter((m) => m.kind === 'snapshot');
+    const local = await localCopies(deps.store, snapshots, copies);
+    const pdf = await renderCaseReport({ story: c.story, media: local, keys: await deps.keys.listPublicKeys(), locale });
+    await transaction(deps.db, async (tx) => {
+      await recordAudit(tx, actor, 'case_report.downloaded', { type: 'inspection_order', id: orderId }, { orderNo: order!.orderNo, locale, bytes: pdf.length });
+    });
+    return { pdf, orderNo: order!.orderNo };
+  } finally {
+    await fs.rm(copies, { recursive: true, force: true });
+  }
 }

@@ -24,4 +24,6 @@ export function useCaseStory(orderId: string) {
 
 /** The evidence package download (same origin: the session cookie authorises it). */
 export const evidenceZipUrl = (orderId: string) => `/api/orders/${enc(orderId)}/evidence.zip`;
+/** The case report for people (PDF), in the reader's language. */
+export const caseReportUrl = (orderId: string, lang: 'en' | 'zh-CN') => `/api/orders/${enc(orderId)}/report.pdf?lang=${lang}`;
 export const mediaUrl = (mediaId: string) => `/api/media/${enc(mediaId)}`;

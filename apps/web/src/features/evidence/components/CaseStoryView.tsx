@@ -9,7 +9,8 @@ import { formatDateTime } from '../../../shared/format.ts';
 import { OrderStateBadge } from '../../orders/components/OrderBadges.tsx';
 import { DecisionStatusBadge, OutcomeBadge, SignatureBadge } from '../../findings/components/FindingBadges.tsx';
 import { FindingTable } from '../../findings/components/FindingTable.tsx';
-import { evidenceZipUrl, mediaUrl, useCaseStory } from '../api.ts';
+import { caseReportUrl, evidenceZipUrl, mediaUrl, useCaseStory } from '../api.ts';
+import { VerifyCard } from './VerifyCard.tsx';
 
 type Rec = Record<string, unknown>;
 const str = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
@@ -134,10 +135,14 @@ export function CaseStoryView({ orderId, canExport }: { orderId: string; canExpo
       <PageHeader
         title={<>{t('evidence.caseTitle', { orderNo: s.orderNo })} <OrderStateBadge state={s.state} /></>}
         testId="page-title"
-        actions={canExport ? (
-          <Button component="a" href={evidenceZipUrl(orderId)} download={`evidence-${s.orderNo}.zip`} data-testid="download-evidence">{t('evidence.download')}</Button>
-        ) : null}
+        actions={(
+          <>
+            <Button component="a" variant="light" href={caseReportUrl(orderId, i18n.language === 'zh-CN' ? 'zh-CN' : 'en')} download={`case-report-${s.orderNo}.pdf`} data-testid="download-report">{t('evidence.report')}</Button>
+            {canExport ? <Button component="a" href={evidenceZipUrl(orderId)} download={`evidence-${s.orderNo}.zip`} data-testid="download-evidence">{t('evidence.download')}</Button> : null}
+          </>
+        )}
       />
+      <VerifyCard />
       <Section n={1} title={t('evidence.section.declaration')} testId="story-declaration">
         <Facts items={[
           [t('fields.declarationNo'), d.declarationNo], [t('fields.organisation'), d.enterpriseName], [t('fields.hs6'), d.hs6],
