@@ -10,6 +10,8 @@ import websocket from '@fastify/websocket';
 import { deliverRealtime, WsHub } from './platform/ws-hub.ts';
 import { Outbox } from './platform/outbox.ts';
 import { WsFanout } from './platform/ws-fanout.ts';
+import { NodeBus } from './platform/node-bus.ts';
+import { processAddress } from './platform/node-id.ts';
 import { startQueue } from './platform/queue.ts';
 import { ModelCache } from './modules/risk/risk.service.ts';
 import { DEVICE_WS_PROTOCOL, Health } from '@rvi/contracts';
@@ -99,6 +101,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     hub: new WsHub(),
     draining: false,
     fanout: null,
+    bus: null,
     wsHandlers: new Map(),
     queue: null,
     models: new ModelCache(),
@@ -118,6 +121,10 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     await fanout.start();
     ctx.hub.attach(fanout);
     ctx.fanout = fanout;
+    // live sessions hosted by another media node are reached through it (sessions.relay.ts)
+    const bus = new NodeBus(database, processAddress(config.roles, config.dataDir));
+    await bus.start();
+    ctx.bus = bus;
   }
   if (opts.queue) ctx.queue = await startQueue(database, config.databaseUrl);
   ctx.outbox.on('realtime.push', 'ws.deliver', async (p) => deliverRealtime(ctx.hub, p));
@@ -131,6 +138,7 @@ export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.webhooks?.stop();
   await ctx.outbox.stop();
   await ctx.fanout?.stop();
+  await ctx.bus?.stop();
   await ctx.vision?.runner.close();
   ctx.mail?.close();
   await ctx.queue?.stop();

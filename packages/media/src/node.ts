@@ -10,7 +10,7 @@ import {
   useNACK, usePLI, useSdesMid, useTWCC, useTransportWideCC, useOPUS, useVP8, useH264,
 } from 'werift';
 import { NackGenerator } from './nack.ts';
-import { SessionRecorder, type RecordingGap, type SegmentInfo, type SegmentOpenInfo } from './recorder.ts';
+import { SessionRecorder, lastSegmentIndex, type RecordingGap, type SegmentInfo, type SegmentOpenInfo } from './recorder.ts';
 import { addVideoBitrateHints, countMedia, type BitrateHints } from './sdp.ts';
 import {
   parseClientMessage, SignallingError, type ClientStatsReport, type ClientToServer, type PeerRole, type PublisherState,
@@ -160,7 +160,8 @@ const DEFAULT_BITRATE: BitrateHints = { startKbps: 1000, minKbps: 100, maxKbps: 
 
 export class MediaNode {
   private rooms = new Map<string, Room>();
-  private resuming = new Set<string>();
+  /** sessions whose recording continues one a lost node left, with the first index to use (past the lost node's) */
+  private resuming = new Map<string, number | undefined>();
   private peers = new Map<string, Peer>();
   private watchdog: NodeJS.Timeout;
   private closed = false;
@@ -241,8 +242,8 @@ export class MediaNode {
    * The session's recording continues one that a lost node (or this node before a restart) left: its first segment
    * opens with reason 'resume' instead of 'start'.
    */
-  expectResume(sessionId: string): void {
-    this.resuming.add(sessionId);
+  expectResume(sessionId: string, nextIndex?: number): void {
+    this.resuming.set(sessionId, nextIndex);
   }
 
   /** Ask the publisher of a session for a keyframe (e.g. before a snapshot from the stream). */
@@ -559,6 +560,9 @@ export class MediaNode {
     const rec = this.opts.recording;
     if (!rec) return undefined;
     if (!room.recorder) {
+      const resumed = this.resuming.has(room.sessionId);
+      const resumeAt = this.resuming.get(room.sessionId);
+      this.resuming.delete(room.sessionId);
       room.recorder = new SessionRecorder({
         dir: rec.dir,
         sessionId: room.sessionId,
@@ -567,7 +571,9 @@ export class MediaNode {
         gapMs: rec.gapMs,
         repairMs: rec.repairMs ?? rec.jitterMs,
         keyframeIntervalMs: rec.keyframeIntervalMs,
-        firstOpenReason: this.resuming.delete(room.sessionId) ? 'resume' : 'start',
+        firstOpenReason: resumed ? 'resume' : 'start',
+        // the lost node's segments (sealed or not) keep their numbers: this node's continue after them
+        startIndex: resumeAt === undefined ? undefined : Math.max(resumeAt, lastSegmentIndex(rec.dir, room.sessionId) + 1),
         requestKeyframe: (reason) => this.pli(room, `recorder:${reason}`),
         onGap: (g) => this.opts.onRecordingGap?.(g),
         onSegmentOpen: (s) => {

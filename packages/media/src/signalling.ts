@@ -65,7 +65,9 @@ export type SignallingErrorCode =
   | 'wrong_role'
   | 'room_full'
   | 'negotiation_failed'
-  | 'unknown_session';
+  | 'unknown_session'
+  /** the session moved to another media node (the one hosting it died): join again (sent by the app's relay) */
+  | 'node_changed';
 
 const MAX_SDP = 64 * 1024;
 const LADDER_RUNGS: readonly string[] = RUNGS;

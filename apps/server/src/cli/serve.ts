@@ -4,6 +4,7 @@ import { buildApp, closeContext, createContext, healthRoute } from '../app.ts';
 import { ensureInitialModel } from '../modules/risk/risk.jobs.ts';
 import { seedOnFirstStart } from '../modules/orgs/demo.ts';
 import { startDemoHistory } from '../modules/demo-history/demo-history.service.ts';
+import { installLive } from '../modules/sessions/index.ts';
 
 /**
  * How long a stopping node keeps answering after /api/health turned 503: the load balancer's health check (every
@@ -13,8 +14,9 @@ import { startDemoHistory } from '../modules/demo-history/demo-history.service.t
 const DRAIN_MS = Number(process.env.RVI_DRAIN_MS ?? 2500);
 
 /**
- * `rvi serve [--roles api,worker,media]`. api+media: the web app, the API, WebSockets and the media node (several
- * such nodes behind a load balancer share Postgres; rooms fan out through LISTEN/NOTIFY). worker: the pg-boss jobs
+ * `rvi serve [--roles api,worker,media]`. api: the web app, the API and WebSockets (several such nodes behind a load
+ * balancer share Postgres; rooms fan out through LISTEN/NOTIFY). media: a media node (relay and recorder; sessions
+ * are placed on live media nodes and taken over when one dies). worker: the pg-boss jobs
  * and the outbox dispatcher (several workers claim rows with SKIP LOCKED; each event is delivered at least once and
  * handlers are idempotent). Default: all three in one process (`npm start`, PGlite).
  */
@@ -42,9 +44,11 @@ export async function serve(config: Config): Promise<void> {
     void ctx.vision?.runner.warm().catch((e) => console.error('vision models failed to load:', e));
     void ctx.vision?.sweep().catch((e) => console.error('vision sweep failed:', e));
   }
-  // a worker-only node answers only /api/health (process supervisors and monitoring probe it)
-  const app = api ? await buildApp(ctx) : Fastify({ logger: false });
+  // a worker-only or media-only node answers only /api/health (process supervisors and monitoring probe it); a media
+  // node's peers reach it through the API nodes' signalling relay, their media straight over WebRTC
+  const app = api ? await buildApp(ctx) : Fastify({ logger: { level: config.logLevel } });
   if (!api) healthRoute(app, ctx);
+  if (!api && config.roles.includes('media')) installLive(app, ctx);
   // A checkpoint at start (what the log held when this process took over) and one at shutdown (best effort).
   await ctx.checkpoints.create({ ifGrown: true }).catch((e) => console.error(`audit checkpoint at start refused: ${(e as Error).message}`));
   let closing = false;

@@ -65,10 +65,14 @@ test('config: object store and roles', () => {
 
 test('config: role combinations', () => {
   assert.throws(() => loadCheckedConfig({ RVI_ROLES: 'worker' }), (e: unknown) => e instanceof ConfigError && /DATABASE_URL/.test(e.message), 'partial roles on PGlite');
-  assert.throws(() => loadCheckedConfig({ RVI_ROLES: 'api', DATABASE_URL: 'postgres://x/y' }), (e: unknown) => e instanceof ConfigError && /api and media/.test(e.message));
+  // issue 15: media nodes run on their own (reached through the API nodes' relay), and API nodes without media
+  assert.deepEqual(loadCheckedConfig({ RVI_ROLES: 'api', DATABASE_URL: 'postgres://x/y' }).roles, ['api']);
+  assert.deepEqual(loadCheckedConfig({ RVI_ROLES: 'media', DATABASE_URL: 'postgres://x/y' }).roles, ['media']);
+  assert.throws(() => loadCheckedConfig({ RVI_ROLES: 'media' }), (e: unknown) => e instanceof ConfigError && /DATABASE_URL/.test(e.message), 'a media node on PGlite');
+  assert.throws(() => loadCheckedConfig({ RVI_MEDIA_CAPACITY: '0' }), (e: unknown) => e instanceof ConfigError && e.variable === 'RVI_MEDIA_CAPACITY');
   assert.deepEqual(loadCheckedConfig({ RVI_ROLES: 'worker', DATABASE_URL: 'postgres://x/y' }).roles, ['worker']);
   assert.deepEqual(loadCheckedConfig({ RVI_ROLES: 'media,api', DATABASE_URL: 'postgres://x/y' }).roles, ['api', 'media']);
-  assert.throws(() => checkRoles({ roles: ['media'], databaseUrl: 'postgres://x/y' }, '--roles'), (e: unknown) => e instanceof ConfigError && e.variable === '--roles');
+  assert.throws(() => checkRoles({ roles: ['media'], databaseUrl: null }, '--roles'), (e: unknown) => e instanceof ConfigError && e.variable === '--roles');
 });
 
 test('config: OpenID Connect single sign-on (issuer, client, redirect, claim mapping), refused with the variable named', () => {

@@ -42,6 +42,11 @@ export interface Config {
    * live session gets its own time-limited credentials for these servers (coturn's REST API shared secret). Null: none.
    */
   turn: { urls: string[]; secret: string; ttlSeconds: number } | null;
+  /**
+   * What a media node reports for placement (RVI_MEDIA_REGION, RVI_MEDIA_PUBLIC_ADDRESS, RVI_MEDIA_CAPACITY): new
+   * sessions go to a live node below capacity, in the office's region first.
+   */
+  media: { region: string | null; publicAddress: string | null; capacity: number };
   /** Minutes between signed audit checkpoints (RVI_AUDIT_CHECKPOINT_MINUTES; 0: only on demand, at start and at export). */
   auditCheckpointMinutes: number;
   /** External witness: every new checkpoint is POSTed here as JSON (RVI_AUDIT_WITNESS_URL). */
@@ -100,13 +105,11 @@ export function rolesOf(raw: string, source = 'RVI_ROLES'): Role[] {
 }
 
 /**
- * Role combinations this build runs: the media node is still hosted by the API process (signalling goes through the
- * API's WebSocket), so `api` and `media` go together; a process without them is a worker. Processes with different
- * roles share one database, which PGlite (one process's files) cannot: partial roles need DATABASE_URL.
+ * Any combination of roles runs (a media-only node is reached through the API nodes' signalling relay, over the
+ * database's LISTEN/NOTIFY). Processes with different roles share one database, which PGlite (one process's files)
+ * cannot: partial roles need DATABASE_URL.
  */
 export function checkRoles(c: Pick<Config, 'roles' | 'databaseUrl'>, source = 'RVI_ROLES'): void {
-  const has = (r: Role) => c.roles.includes(r);
-  if (has('api') !== has('media')) throw new ConfigError(source, 'api and media run in the same process in this version (the media node is reached through the API\'s signalling): give both or neither');
   if (c.roles.length < ROLES.length && !c.databaseUrl) throw new ConfigError(source, 'a process with only some roles shares its database with the others: set DATABASE_URL (PGlite serves one process)');
 }
 
@@ -244,6 +247,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     webDist: env.RVI_WEB_DIST?.trim() || null,
     iceServers,
     turn,
+    media: {
+      region: env.RVI_MEDIA_REGION?.trim() || null,
+      publicAddress: env.RVI_MEDIA_PUBLIC_ADDRESS?.trim() || null,
+      capacity: int(env, 'RVI_MEDIA_CAPACITY', 40, 1, 10_000),
+    },
     smtpUrl,
     mailFrom,
     smtpTimeoutMs: int(env, 'RVI_SMTP_TIMEOUT_MS', 15_000, 1000, 120_000),

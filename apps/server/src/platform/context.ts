@@ -12,6 +12,7 @@ import type { Outbox } from './outbox.ts';
 import type { JobQueue } from './queue.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { WsFanout } from './ws-fanout.ts';
+import type { NodeBus } from './node-bus.ts';
 import type { WsHub } from './ws-hub.ts';
 
 /**
@@ -42,6 +43,8 @@ export interface AppContext {
   draining: boolean;
   /** Room messages across API nodes (Postgres LISTEN/NOTIFY); null on PGlite, where one process holds every socket. */
   fanout: WsFanout | null;
+  /** Messages between this process and the other API and media nodes (Postgres LISTEN/NOTIFY); null on PGlite. */
+  bus: NodeBus | null;
   /** Handlers for client WebSocket messages by type (e.g. 'signal' for live sessions). */
   wsHandlers: Map<string, (actor: Actor, msg: ClientToServer, socket: WebSocket) => void>;
   /** Background jobs; null until started (serve starts it; tests that need jobs start it). */

@@ -276,7 +276,12 @@ export class PublisherClient extends Emitter<PublisherEvents> {
         return;
       case 'error':
         this.emit('error', new Error(`${m.code}: ${m.message}`));
-        if (m.code === 'not_joined' || m.code === 'unknown_session') this.join();
+        if (m.code === 'node_changed') {
+          // the session moved to another media node (the old one died): a new connection there, at once
+          this.dropPc();
+          this.setState('reconnecting');
+          this.join();
+        } else if (m.code === 'not_joined' || m.code === 'unknown_session') this.join();
         return;
       case 'bye':
         if (/replaced/.test(m.reason)) return; // an older socket of ours
@@ -382,6 +387,14 @@ export class PublisherClient extends Emitter<PublisherEvents> {
   private clearTimers(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+  }
+
+  private dropPc(): void {
+    this.clearTimers();
+    if (!this.pc) return;
+    this.pc.onconnectionstatechange = null;
+    this.pc.close();
+    this.pc = undefined;
   }
 
   private teardown(): void {

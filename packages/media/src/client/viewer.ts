@@ -191,6 +191,18 @@ export class ViewerClient extends Emitter<ViewerEvents> {
         return;
       case 'error':
         this.emit('error', new Error(`${m.code}: ${m.message}`));
+        // the session moved to another media node (node_changed), or a restart reached a node that does not know
+        // this viewer (not_joined): join there; its offer follows
+        if (m.code === 'node_changed' || m.code === 'not_joined') {
+          clearTimeout(this.retryTimer);
+          if (this.pc) {
+            this.pc.onconnectionstatechange = null;
+            this.pc.close();
+            this.pc = undefined;
+          }
+          this.setState('reconnecting');
+          this.join();
+        }
         return;
       case 'bye':
         this.stop();

@@ -6,3 +6,4 @@ export const sessionsModule: Module = {
   name: 'sessions',
   routes: sessionsRoutes,
 };
+export { installLive } from './sessions.routes.ts';

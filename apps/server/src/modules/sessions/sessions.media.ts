@@ -2,11 +2,9 @@
 // (/api/device/ws) and the viewers' signalling over /api/ws (`signal` messages). Authorisation happens at join (the
 // service's policy); afterwards messages of a joined peer go to the node. Media events drive the session state
 // (connected ⇄ reconnecting), closed recording segments are sealed, joins/leaves and stats summaries go to the timeline.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import type { WebSocket } from 'ws';
+import { mkdirSync, statSync, statfsSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+import { basename, join } from 'node:path';
 import type { RtpPacket } from 'werift';
 import {
   MediaNode, SessionRecorder, newPeerId, parseIceServers, recoverSegments, removeSidecar, type ClientStatsReport, type MediaNodeEvent, type SegmentInfo, type ServerToClient as MediaMessage,
@@ -19,11 +17,25 @@ import { problems } from '../../platform/validation.ts';
 import { authorizeSession } from './sessions.policy.ts';
 import {
   addAnchorState, addCameraResult, beatMediaNode, followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordRecordingResumed, recordTalkPermission, recordViewerPresence, sealedKeys, sealSegment,
-  sessionsToTakeOver, takeOverSession, type DeviceContext, type LiveRoom, type SessionsEnv,
+  sessionsToTakeOver, takeOverSession, MEDIA_NODE_HEARTBEAT_MS, nextSegmentIndex, type DeviceContext, type MediaNodeBeat, type SessionsEnv,
 } from './sessions.service.ts';
 import { userNames } from './sessions.presenter.ts';
 import { turnServerFor, type TurnConfig } from './sessions.turn.ts';
 import { inTransaction } from '../../platform/unit-of-work.ts';
+export { mediaNodeId } from '../../platform/node-id.ts';
+
+/**
+ * What the live side needs of a peer's socket: a WebSocket held by this process, or a socket held by another API node
+ * and reached through the node bus (sessions.relay.ts).
+ */
+export interface PeerSocket {
+  readonly readyState: number;
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+  on(event: 'message', listener: (raw: unknown) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
 
 const MEDIA_TYPES = new Set(['join', 'offer', 'answer', 'candidate', 'restart', 'stats', 'bye']);
 const STATS_EVENT_EVERY_MS = 30_000;
@@ -39,7 +51,7 @@ interface ViewerPeer {
   kind: 'viewer';
   peerId: string;
   sessionId: string;
-  socket: WebSocket;
+  socket: PeerSocket;
   actor: Actor;
   info: SessionViewer;
   lastStats?: ClientStatsReport;
@@ -50,7 +62,7 @@ interface DevicePeer {
   kind: 'device';
   peerId: string;
   sessionId: string;
-  socket: WebSocket;
+  socket: PeerSocket;
   dev: DeviceContext;
   lastStats?: ClientStatsReport;
   lastStatsEventAt: number;
@@ -67,36 +79,18 @@ export interface LiveMediaOptions {
   log: Logger;
   /** rotate recording segments every N minutes (default 5) */
   rotateMinutes?: number;
+  /** reported with the heartbeat for placement (RVI_MEDIA_REGION, RVI_MEDIA_PUBLIC_ADDRESS, RVI_MEDIA_CAPACITY) */
+  region?: string | null;
+  publicAddress?: string | null;
+  capacity?: number;
 }
 
-/**
- * This media node's stable identity: RVI_MEDIA_NODE_ID, else an id generated once and kept in the data directory
- * (`media-node-id`). Never the process id: a restarted node must recognise the sessions and recordings it hosted.
- */
-export function mediaNodeId(dataDir?: string): string {
-  const configured = process.env.RVI_MEDIA_NODE_ID?.trim();
-  if (configured) return configured;
-  if (!dataDir) return `${hostname()}`;
-  const file = join(dataDir, 'media-node-id');
-  try {
-    const id = readFileSync(file, 'utf8').trim();
-    if (id) return id;
-  } catch {
-    /* first start */
-  }
-  const id = `${hostname().replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${id}\n`, { flag: 'wx' });
-  return id;
-}
 
-const HEARTBEAT_MS = 10_000;
-
-export class LiveMedia implements LiveRoom {
+export class LiveMedia {
   readonly recordingsDir: string;
   private _node?: MediaNode;
   private peers = new Map<string, ViewerPeer | DevicePeer>();
-  private socketPeers = new WeakMap<WebSocket, Map<string, string>>();
+  private socketPeers = new WeakMap<PeerSocket, Map<string, string>>();
   private sealing = new Map<string, Set<Promise<unknown>>>();
   private publisherState = new Map<string, string>();
   /** announced (first keyframe written) minus closed segments per session: 0 while live means a segment waits */
@@ -110,6 +104,10 @@ export class LiveMedia implements LiveRoom {
   /** sessions taken over (after a restart or from a lost node): when their recording resumes, and since when it was lost */
   private resuming = new Map<string, Date>();
   env!: SessionsEnv;
+  /** called after this node took a session over (the relay tells the API nodes, whose peers then re-join here) */
+  onTakenOver?: (sessionId: string) => void;
+  private cpuTimes?: { busy: number; total: number };
+  private draining = false;
   /**
    * Optional interceptor of the device's ICE path (the browser test puts a UDP proxy there to cut the device's
    * network): `offer` filters the device's offer SDP, `answer` rewrites the node's answer before the device gets it.
@@ -220,10 +218,10 @@ export class LiveMedia implements LiveRoom {
    * the device comes back. Also started: the heartbeat, and the sweep for orphans of any node.
    */
   async recover(): Promise<{ sealed: number; skipped: number; takenOver: number }> {
-    await beatMediaNode(this.env.db, { id: this.env.nodeId, host: hostname(), pid: process.pid }, new Date());
+    await beatMediaNode(this.env.db, this.load(), new Date());
     this.heartbeat ??= setInterval(() => {
-      void beatMediaNode(this.env.db, { id: this.env.nodeId, host: hostname(), pid: process.pid }).catch((e) => this.logError(e, 'heartbeat'));
-    }, HEARTBEAT_MS);
+      void beatMediaNode(this.env.db, this.load()).catch((e) => this.logError(e, 'heartbeat'));
+    }, MEDIA_NODE_HEARTBEAT_MS);
     this.heartbeat.unref();
     const known = await sealedKeys(this.env.db);
     const found = await recoverSegments(this.recordingsDir, { isSealed: (p) => known.has(this.env.store.keyOf(p) ?? (this.env.store.kind === 's3' ? `recordings/${basename(p)}` : '')) });
@@ -254,6 +252,32 @@ export class LiveMedia implements LiveRoom {
     return { sealed, skipped, takenOver };
   }
 
+  /** What this node reports with its heartbeat: identity, where it is, its load (sessions, machine CPU, free disk). */
+  private load(): MediaNodeBeat {
+    const cores = cpus();
+    const busy = cores.reduce((a, c) => a + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
+    const total = cores.reduce((a, c) => a + c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle, 0);
+    const prev = this.cpuTimes;
+    this.cpuTimes = { busy, total };
+    const cpuPct = prev && total > prev.total ? Math.round((1000 * (busy - prev.busy)) / (total - prev.total)) / 10 : 0;
+    let freeDiskMb: number | null = null;
+    try {
+      mkdirSync(this.recordingsDir, { recursive: true });
+      const st = statfsSync(this.recordingsDir);
+      freeDiskMb = Math.floor((st.bavail * st.bsize) / 1048576);
+    } catch { /* unknown */ }
+    return {
+      id: this.env.nodeId, host: hostname(), pid: process.pid, region: this.opts.region ?? null, publicAddress: this.opts.publicAddress ?? null,
+      capacity: this.opts.capacity ?? 40, sessions: this._node?.listRooms().length ?? 0, cpuPct, freeDiskMb, draining: this.draining,
+    };
+  }
+
+  /** A stopping node takes no new sessions (its heartbeat says so at once). */
+  async drain(): Promise<void> {
+    this.draining = true;
+    await beatMediaNode(this.env.db, this.load()).catch((e) => this.logError(e, 'heartbeat'));
+  }
+
   /** Takes over open sessions of lost nodes (and, after a restart, this node's own); returns how many. */
   async takeOver(restarted = false, lastMedia = new Map<string, Date>()): Promise<number> {
     let n = 0;
@@ -263,9 +287,10 @@ export class LiveMedia implements LiveRoom {
         .catch((e) => { this.logError(e, 'take over'); return false; });
       if (!ok) continue;
       n++;
+      this.onTakenOver?.(t.session.id);
       if (t.session.state === 'connected' || t.session.state === 'reconnecting') {
         this.resuming.set(t.session.id, lostAt);
-        this.node.expectResume(t.session.id);
+        this.node.expectResume(t.session.id, await nextSegmentIndex(this.env.db, t.session.id));
       }
     }
     return n;
@@ -291,7 +316,7 @@ export class LiveMedia implements LiveRoom {
   }
 
   /** A device WebSocket (already authenticated by its device key). */
-  attachDevice(socket: WebSocket, dev: DeviceContext, early: string[] = []): void {
+  attachDevice(socket: PeerSocket, dev: DeviceContext, early: string[] = []): void {
     const peerId = newPeerId();
     const peer: DevicePeer = { kind: 'device', peerId, sessionId: dev.session.id, socket, dev, lastStatsEventAt: 0 };
     this.peers.set(peerId, peer);
@@ -389,7 +414,7 @@ export class LiveMedia implements LiveRoom {
   // -------------------------------------------------------------------------------------------- viewers (/api/ws)
 
   /** Handler for `{type:'signal', sessionId, payload}` on the authenticated /api/ws socket. */
-  async onSignal(actor: Actor, sessionId: unknown, payload: unknown, socket: WebSocket): Promise<void> {
+  async onSignal(actor: Actor, sessionId: unknown, payload: unknown, socket: PeerSocket): Promise<void> {
     if (typeof sessionId !== 'string' || !ID_RE.test(sessionId)) return send(socket, { type: 'signal', sessionId: String(sessionId).slice(0, 64), payload: denied('bad_message', 'sessionId must be 1-64 characters of A-Z a-z 0-9 _ -') });
     const reply = (p: unknown) => send(socket, { type: 'signal', sessionId, payload: p });
     if (!payload || typeof payload !== 'object') return reply(denied('bad_message', 'payload must be an object'));
@@ -651,6 +676,6 @@ function denied(code: string, message: string): ViewerSignalExtra {
   return { type: 'denied', code, message };
 }
 
-function send(socket: WebSocket, msg: unknown): void {
+function send(socket: PeerSocket, msg: unknown): void {
   if (socket.readyState === 1) socket.send(JSON.stringify(msg));
 }

@@ -17,19 +17,21 @@ import { LiveMedia, mediaNodeId } from './sessions.media.ts';
 import { sendDeviceLink, sendOpenedLink } from './sessions.invite.ts';
 import {
   addStep, deviceState, endAbandonedSessions, endSession, getSession, getSessionEvent, issueDeviceLink, listOperatorSessions, listSessions, openRecording, openSession, openSnapshot,
-  recordGuidance, recordStepResult, redeemJoinToken, resolveDeviceKey, storeSnapshot, type SessionsEnv,
+  placeSession, recordGuidance, recordStepResult, redeemJoinToken, resolveDeviceKey, storeSnapshot, type SessionsEnv,
 } from './sessions.service.ts';
+import { RelayedLive, serveRelay } from './sessions.relay.ts';
 
 const tags = ['sessions'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const deviceErrors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 410: ErrorBody };
 const Binary = Type.String({ description: 'file bytes', format: 'binary' });
 
-const live = new WeakMap<AppContext, { media: LiveMedia; env: SessionsEnv }>();
+const live = new WeakMap<AppContext, { media: LiveMedia | null; env: SessionsEnv; relay: RelayedLive }>();
 
 /** The live side of this app (tests use it to reach the media node). */
 export function liveSessionsOf(ctx: AppContext): { media: LiveMedia; env: SessionsEnv } | undefined {
-  return live.get(ctx);
+  const l = live.get(ctx);
+  return l?.media ? { media: l.media, env: l.env } : undefined;
 }
 
 /**
@@ -93,33 +95,64 @@ async function sendObject(req: FastifyRequest, reply: FastifyReply, store: Objec
   return reply.send(await store.get(o.key));
 }
 
-export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
-  const store = ctx.store;
-  const media = new LiveMedia({ dataDir: ctx.config.dataDir, iceServers: ctx.config.iceServers, turn: ctx.config.turn, log: app.log });
+/**
+ * The live side of this process: its media node when it has the media role (recovery at start, heartbeat, take-over
+ * sweep, shutdown), and the relay that reaches sessions hosted by other media nodes (sessions.relay.ts). Installed by
+ * the routes on an API node, and by `rvi serve --roles media` on a media-only node (whose `app` serves only health).
+ */
+export function installLive(app: FastifyInstance, ctx: AppContext): { media: LiveMedia | null; env: SessionsEnv; relay: RelayedLive } {
+  const existing = live.get(ctx);
+  if (existing) return existing;
+  const hostsMedia = ctx.config.roles.includes('media');
+  const nodeId = mediaNodeId(ctx.config.dataDir);
+  const media = hostsMedia
+    ? new LiveMedia({
+      dataDir: ctx.config.dataDir, iceServers: ctx.config.iceServers, turn: ctx.config.turn, log: app.log,
+      region: ctx.config.media.region, publicAddress: ctx.config.media.publicAddress, capacity: ctx.config.media.capacity,
+    })
+    : null;
+  const relay = new RelayedLive(ctx.db, media, hostsMedia ? nodeId : null, ctx.bus, app.log);
   const env: SessionsEnv = {
-    db: ctx.db, store, live: media, nodeId: mediaNodeId(ctx.config.dataDir),
+    db: ctx.db, store: ctx.store, live: relay, nodeId,
+    // one process on PGlite hosts every session itself; a cluster places each on a live media node
+    placeSession: ctx.bus ? (db, officeId) => placeSession(db, officeId, hostsMedia ? nodeId : null) : undefined,
     invite: { mail: ctx.mail, sms: ctx.sms, resendSeconds: ctx.config.linkResendSeconds, perHour: ctx.config.linkSendsPerHour },
   };
-  const baseUrl = () => linkOrigin(app, ctx);
+  const out = { media, env, relay };
+  live.set(ctx, out);
+  if (!media) return out;
   media.env = env;
-  live.set(ctx, { media, env });
-
-  ctx.wsHandlers.set('signal', (actor, msg, socket) => {
-    const m = msg as { sessionId?: unknown; payload?: unknown };
-    void media.onSignal(actor, m.sessionId, m.payload, socket);
-  });
+  if (ctx.bus) serveRelay(ctx.bus, media, ctx.db, app.log);
   app.addHook('onReady', async () => {
     const r = await media.recover();
     if (r.sealed || r.skipped) app.log.info(r, 'recordings left by a previous process');
   });
+  // sessions of media nodes that are gone (any node) are taken over: every second in a cluster, where a lost node's
+  // devices wait for it; then those abandoned are ended (every minute)
+  let last = 0;
   const sweep = setInterval(() => {
-    // sessions of media nodes that are gone (any node) are taken over first, then ended if abandoned
-    media.takeOver().then(() => endAbandonedSessions(env)).catch((err) => app.log.error({ err }, 'abandoned-session sweep failed'));
-  }, 60_000);
+    const all = Date.now() - last >= 60_000;
+    if (!ctx.bus && !all) return;
+    if (all) last = Date.now();
+    media.takeOver().then(() => (all ? endAbandonedSessions(env) : undefined)).catch((err) => app.log.error({ err }, 'abandoned-session sweep failed'));
+  }, 1000);
   sweep.unref();
+  app.addHook('preClose', async () => { await media.drain(); });
   app.addHook('onClose', async () => {
     clearInterval(sweep);
     await media.shutdown();
+  });
+  return out;
+}
+
+export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {
+  const store = ctx.store;
+  const { env, relay: media } = installLive(app, ctx);
+  const baseUrl = () => linkOrigin(app, ctx);
+
+  ctx.wsHandlers.set('signal', (actor, msg, socket) => {
+    const m = msg as { sessionId?: unknown; payload?: unknown };
+    void media.onSignal(actor, m.sessionId, m.payload, socket);
   });
 
   // ---------------------------------------------------------------------------------------------- customs

@@ -6,13 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import sharp from 'sharp';
-import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type {
   CreateSessionBody, DeviceLink, DeviceState, GuidanceBody, RedeemResult, SessionDetail, SessionEvent, SessionListQuery, SessionView,
   SessionViewer, SnapshotUploadQuery, SnapshotUploadResult, StepResultBody,
 } from '@rvi/contracts';
 import {
-  appointments, deviceJoinTokens, inspectionOrders, liveSessions, mediaNodes, recordingSegments, sessionEvents, sessionSnapshots, sessionSteps,
+  appointments, deviceJoinTokens, inspectionOrders, liveSessions, mediaNodes, organisations, recordingSegments, sessionEvents, sessionSnapshots, sessionSteps,
 } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import { systemActor, type Actor } from '../../platform/actor.ts';
@@ -36,11 +36,14 @@ import type { SessionState } from '@rvi/contracts';
 
 type TokenRow = typeof deviceJoinTokens.$inferSelect;
 
-/** What the service needs from the live side (the media node and the open sockets of this process). */
+/**
+ * What the service needs from the live side: the media node hosting the session, in this process or reached through
+ * the node bus (sessions.relay.ts).
+ */
 export interface LiveRoom {
   /** viewers currently watching (conductor and observers) */
-  viewers(sessionId: string): SessionViewer[];
-  device(sessionId: string): { connected: boolean; publisher: string };
+  viewers(sessionId: string): Promise<SessionViewer[]>;
+  device(sessionId: string): Promise<{ connected: boolean; publisher: string }>;
   /** sends a guidance event to the device's socket(s) and to the viewers */
   deliver(sessionId: string, event: SessionEvent): void;
   /** stops the media of a session (recording sealed) and tells the device it ended */
@@ -51,8 +54,10 @@ export interface SessionsEnv {
   db: Db;
   store: ObjectStore;
   live: LiveRoom;
-  /** the media node (process) that hosts sessions opened here */
+  /** this process's media node (the node that takes sessions over and is the fallback host); null on API-only nodes */
   nodeId: string;
+  /** chooses the media node of a new session (placement: live, below capacity and CPU limit, near the office) */
+  placeSession?: (db: Db, officeId: string) => Promise<string>;
   /** camera links by e-mail / SMS (issue 12): the adapters (null when not configured) and the resend limits */
   invite?: InviteEnv;
 }
@@ -148,17 +153,18 @@ export async function openSession(env: SessionsEnv, actor: Actor, body: CreateSe
     if (order!.state === 'booked') await transitionOrder(uow, order!, 'in_progress', { reason: 'live session opened' });
     const template = await templateFor(tx, order!.goodsCategory);
     const id = randomUUID();
+    const mediaNode = env.placeSession ? await env.placeSession(tx, order!.officeId) : env.nodeId;
     const [s] = await tx.insert(liveSessions).values({
       id, orderId: order!.id, officeId: order!.officeId, enterpriseId: order!.enterpriseId, appointmentId: appt.id, inspectorId: order!.inspectorId!,
       operatorUserId: appt.operatorUserId, state: 'requested', goodsCategory: order!.goodsCategory, checklistTemplateId: template?.id ?? null,
-      mediaNode: env.nodeId, createdBy: actor.userId,
+      mediaNode, createdBy: actor.userId,
     }).returning();
     if (template?.steps.length) {
       await tx.insert(sessionSteps).values(template.steps.map((st, i) => ({ id: randomUUID(), sessionId: id, ordinal: i + 1, templateKey: st.key, text: st.text })));
     }
     await addSessionEvent(tx, id, 'state.requested', 'inspector', actor.userId, { orderNo: order!.orderNo, template: template?.id ?? null });
     await recordAudit(tx, actor, 'session.requested', { type: 'live_session', id }, {
-      orderId: order!.id, orderNo: order!.orderNo, appointmentId: appt.id, operatorUserId: appt.operatorUserId, mediaNode: env.nodeId,
+      orderId: order!.id, orderNo: order!.orderNo, appointmentId: appt.id, operatorUserId: appt.operatorUserId, mediaNode,
     });
     const link = await issueLinkInTx(tx, actor, s, body.linkTtlMinutes ?? DEFAULT_LINK_TTL_MIN, baseUrl);
     await uow.notify([appt.operatorUserId], 'session.requested', { sessionId: id, orderId: order!.id, orderNo: order!.orderNo });
@@ -257,6 +263,17 @@ export interface DeviceContext {
 export async function resolveDeviceKey(db: Db, key: string, requestId: string | null = null): Promise<DeviceContext> {
   if (typeof key !== 'string' || key.length < 16 || key.length > 128) throw new DeviceRefusal('token_unknown', 'Missing or malformed device key');
   const [t] = await db.select().from(deviceJoinTokens).where(eq(deviceJoinTokens.deviceKeyHash, hashSecret(key))).limit(1);
+  return checkDeviceToken(db, t, requestId);
+}
+
+/** The device of a redeemed link by the link's id (a media node, for a device socket an API node checked and relays). */
+export async function loadDeviceByToken(db: Db, tokenId: string, requestId: string | null = null): Promise<DeviceContext> {
+  const [t] = await db.select().from(deviceJoinTokens).where(eq(deviceJoinTokens.id, tokenId)).limit(1);
+  if (t && !t.deviceKeyHash) throw new DeviceRefusal('token_unknown', 'This device is not joined to a session. Open the link again.');
+  return checkDeviceToken(db, t, requestId);
+}
+
+async function checkDeviceToken(db: Db, t: TokenRow | undefined, requestId: string | null): Promise<DeviceContext> {
   if (!t) throw new DeviceRefusal('token_unknown', 'This device is not joined to a session. Open the link again.');
   const s = (await loadSession(db, t.sessionId))!;
   if (s.state === 'ended') throw new DeviceRefusal('session_ended', 'This inspection session has ended.');
@@ -403,8 +420,8 @@ export async function getSession(env: SessionsEnv, actor: Actor, id: string): Pr
     events: events.reverse().map((e) => presentEvent(e.kind === 'drawing' ? { ...e, payload: { ...e.payload, frameJpeg: e.payload.frameJpeg ? '(omitted)' : null } } : e, names)),
     recordings: recs.map(presentRecording),
     snapshots: snaps.map(presentSnapshot),
-    viewers: s.state === 'ended' ? [] : env.live.viewers(id),
-    device: s.state === 'ended' ? { connected: false, publisher: 'absent' } : env.live.device(id),
+    viewers: s.state === 'ended' ? [] : await env.live.viewers(id),
+    device: s.state === 'ended' ? { connected: false, publisher: 'absent' } : await env.live.device(id),
     ...(sessionCan(actor, s).invite ? { inviteChannels: presentChannels(await operatorContact(env.db, env.invite, s.operatorUserId)) } : {}),
   };
 }
@@ -565,14 +582,56 @@ export async function recordTalkPermission(env: SessionsEnv, actor: Actor, sessi
 
 // ------------------------------------------------------------------------------------------------ media nodes
 
-/** A media node counts as gone when its heartbeat is older than this (it beats every 10 s). */
-export const MEDIA_NODE_LOST_AFTER_MS = 45_000;
+/** Media nodes beat every second (with their load); one counts as gone when its heartbeat is older than this. */
+export const MEDIA_NODE_HEARTBEAT_MS = 1000;
+export const MEDIA_NODE_LOST_AFTER_MS = Number(process.env.RVI_MEDIA_LOST_AFTER_MS ?? 4000);
 
-/** Registers this media node (a restart keeps the id and gets a new start time) and beats its heartbeat. */
-export async function beatMediaNode(db: Db, node: { id: string; host: string; pid: number }, startedAt?: Date): Promise<void> {
+export interface MediaNodeBeat {
+  id: string;
+  host: string;
+  pid: number;
+  region?: string | null;
+  publicAddress?: string | null;
+  capacity?: number;
+  sessions?: number;
+  cpuPct?: number;
+  freeDiskMb?: number | null;
+  draining?: boolean;
+}
+
+/** Registers this media node (a restart keeps the id and gets a new start time) and beats its heartbeat with its load. */
+export async function beatMediaNode(db: Db, node: MediaNodeBeat, startedAt?: Date): Promise<void> {
   const now = new Date();
-  await db.insert(mediaNodes).values({ ...node, startedAt: startedAt ?? now, heartbeatAt: now })
-    .onConflictDoUpdate({ target: mediaNodes.id, set: { heartbeatAt: now, host: node.host, pid: node.pid, ...(startedAt ? { startedAt } : {}) } });
+  const load = {
+    host: node.host, pid: node.pid, region: node.region ?? null, publicAddress: node.publicAddress ?? null, capacity: node.capacity ?? 40,
+    sessions: node.sessions ?? 0, cpuPct: node.cpuPct ?? 0, freeDiskMb: node.freeDiskMb ?? null, draining: node.draining ?? false,
+  };
+  await db.insert(mediaNodes).values({ id: node.id, ...load, startedAt: startedAt ?? now, heartbeatAt: now })
+    .onConflictDoUpdate({ target: mediaNodes.id, set: { heartbeatAt: now, ...load, ...(startedAt ? { startedAt } : {}) } });
+}
+
+/**
+ * The media node for a new session: among the nodes whose heartbeat is fresh, that are not draining and are below
+ * their capacity (open sessions they host): those below the CPU limit (RVI_MEDIA_CPU_LIMIT, machine CPU percent,
+ * default 85) first, then those in the office's region, then the one with the fewest open sessions, then the lowest CPU. `fallback` (this process's own node, when it has one) when none is
+ * live; without one, 503 no_media_node.
+ */
+export async function placeSession(db: Db, officeId: string, fallback: string | null, now = new Date()): Promise<string> {
+  const [office] = await db.select({ region: organisations.region }).from(organisations).where(eq(organisations.id, officeId)).limit(1);
+  const nodes = await db.select().from(mediaNodes)
+    .where(and(eq(mediaNodes.draining, false), gt(mediaNodes.heartbeatAt, new Date(now.getTime() - MEDIA_NODE_LOST_AFTER_MS))));
+  const open = new Map((await db.select({ node: liveSessions.mediaNode, n: count() }).from(liveSessions).where(ne(liveSessions.state, 'ended')).groupBy(liveSessions.mediaNode))
+    .map((r) => [r.node, Number(r.n)]));
+  const region = office?.region ?? null;
+  const cpuLimit = Number(process.env.RVI_MEDIA_CPU_LIMIT ?? 85);
+  // capacity is a hard limit; the CPU limit a preference (a busy node is better than no session)
+  const fit = nodes.filter((n) => (open.get(n.id) ?? 0) < n.capacity)
+    .sort((a, b) => Number(a.cpuPct >= cpuLimit) - Number(b.cpuPct >= cpuLimit)
+      || Number(region !== null && b.region === region) - Number(region !== null && a.region === region)
+      || (open.get(a.id) ?? 0) - (open.get(b.id) ?? 0) || a.cpuPct - b.cpuPct || a.id.localeCompare(b.id));
+  if (fit[0]) return fit[0].id;
+  if (fallback) return fallback;
+  throw new AppError('no_media_node', 503, nodes.length ? 'Every media node is at capacity: try again in a few minutes' : 'No media node is running: the live session cannot start');
 }
 
 /**
@@ -620,6 +679,19 @@ export async function takeOverSession(env: SessionsEnv, sessionId: string, fromN
     return true;
   });
   return done;
+}
+
+/**
+ * The first camera segment index a node taking a session over records with: one past every index any node opened
+ * (the timeline's `recording.opened` events) or sealed, so the lost node's unsealed segments keep their numbers and
+ * object keys when they are recovered.
+ */
+export async function nextSegmentIndex(db: Db, sessionId: string): Promise<number> {
+  const opened = await db.select({ payload: sessionEvents.payload }).from(sessionEvents)
+    .where(and(eq(sessionEvents.sessionId, sessionId), eq(sessionEvents.kind, 'recording.opened')));
+  const sealed = await db.select({ index: recordingSegments.index }).from(recordingSegments)
+    .where(and(eq(recordingSegments.sessionId, sessionId), eq(recordingSegments.track, 'camera')));
+  return Math.max(-1, ...opened.map((e) => Number((e.payload as { index?: unknown }).index ?? -1)), ...sealed.map((r) => r.index)) + 1;
 }
 
 /** The recording of a taken-over session continues: "recording resumed at T", with the gap since the node was lost. */
