@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AppContext } from '../../platform/context.ts';
 import type { ObjectStore } from '../../adapters/object-store.ts';
-import { readSnapshot, unreadSnapshots, VisionRunner, type SnapshotRef } from './vision.service.ts';
+import { finishSnapshotObjects, readingsAwaitingObjects, readSnapshot, unreadSnapshots, VisionRunner, type SnapshotRef } from './vision.service.ts';
 
 /**
  * Every stored snapshot is read at once, in this process (the inspector expects the readings within about a second, so
@@ -31,6 +31,14 @@ export function installVisionJobs(ctx: AppContext): VisionRunner {
     for (const s of await unreadSnapshots(ctx.db)) {
       await enqueue({ snapshotId: s.snapshotId, sessionId: s.sessionId, orderId: s.orderId, path: ctx.store.localPath(s.key) ?? s.key, key: s.key })
         .catch((e) => console.error(`vision: reading snapshot ${s.snapshotId} failed:`, e));
+    }
+    // Labels stored, objects never (the process stopped in between): finish them, one at a time like the rest (after
+    // the objects of the snapshots just read, which are no such case).
+    await runner.followed();
+    for (const r of await readingsAwaitingObjects(ctx.db)) {
+      const p = chain.then(() => withLocalFile(ctx.store, { path: ctx.store.localPath(r.key) ?? r.key, key: r.key }, (path) => finishSnapshotObjects(ctx.db, runner, { ...r, path })));
+      chain = p.catch(() => undefined);
+      await p.catch((e) => console.error(`vision: objects of snapshot ${r.snapshotId} failed:`, e));
     }
   } };
   return runner;

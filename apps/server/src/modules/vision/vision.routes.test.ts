@@ -118,4 +118,20 @@ test('labels first: the reading is stored with its objects pending, then the obj
   assert.equal(insp.status, 200, insp.text);
   assert.equal(insp.body.reading.objectsStatus, 'read');
   assert.ok(insp.body.comparison.findings.some((f: { rule: string }) => f.rule === 'objects_hs_chapter_mismatch'));
+
+  // The process stops between the two units of work: the labels are stored, the objects never are. The start-up sweep
+  // finishes them, once.
+  const { objects: _o, faces: _f, objectsMs: _m, ...labelsOnly } = reading.result as Record<string, unknown>;
+  await t.ctx.db.update(visionReadings).set({ result: { ...labelsOnly, objectsStatus: 'pending' } }).where(eq(visionReadings.id, reading.id));
+  await t.ctx.db.delete(suggestedFindings).where(and(eq(suggestedFindings.orderId, order.id), eq(suggestedFindings.field, 'goods_seen')));
+  await t.ctx.vision!.sweep();
+  await t.ctx.vision!.sweep();
+  const [again] = await t.ctx.db.select().from(visionReadings).where(eq(visionReadings.id, reading.id));
+  const recovered = again.result as { objectsStatus: string; objects: { class: string; score: number }[] };
+  assert.equal(recovered.objectsStatus, 'read');
+  assert.equal(recovered.objects.filter((o) => o.class === 'bicycle' && o.score >= 0.3).length, 3);
+  const goodsAgain = (await t.ctx.db.select().from(suggestedFindings).where(eq(suggestedFindings.orderId, order.id))).filter((s) => s.field === 'goods_seen');
+  assert.equal(goodsAgain.length, 1, 'the objects finding is stored once');
+  const objectAudits = (await t.ctx.db.select().from(auditLog).where(eq(auditLog.targetId, snapshotId))).filter((a) => a.action === 'vision.snapshot_objects');
+  assert.equal(objectAudits.length, 2, 'the first detection and the recovery');
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { comparisonInputOf } from './vision.declaration.ts';
 import { loadOrderSettings } from '../orders/orders.settings.ts';
 import { compareObjectsWithDeclaration, compareWithDeclaration, createVisionEngine, type ComparisonResult, type LabelReading, type ObjectsResult, type VisionEngine } from '@rvi/vision';
@@ -32,9 +32,13 @@ export class VisionRunner {
     this.following.add(settled);
     void settled.then(() => this.following.delete(settled));
   }
+  /** Resolves when the objects already being found have been stored. */
+  async followed(): Promise<void> {
+    await Promise.all([...this.following]);
+  }
   /** Waits for the objects still being found and stored, then stops the engine. */
   async close(): Promise<void> {
-    await Promise.all([...this.following]);
+    await this.followed();
     if (this.engine) await (await this.engine).close().catch(() => undefined);
     this.engine = null;
   }
@@ -119,8 +123,9 @@ async function recordSnapshotObjects(db: Db, ref: SnapshotRef, readingId: string
   await inTransaction(db, actor, async (uow) => {
     const tx = uow.tx;
     const [row] = await tx.select().from(visionReadings).where(eq(visionReadings.id, readingId)).for('update');
-    if (!row) return;
-    const result = row.result as Record<string, unknown>;
+    const result = (row?.result ?? {}) as Record<string, unknown>;
+    // once per reading: a recovery that raced the detection it recovers (finishSnapshotObjects) adds nothing twice
+    if (!row || result.objectsStatus !== 'pending') return;
     const objects = order && seen
       ? compareObjectsWithDeclaration(seen.objects, { hsCodes: [order.d.hs6, ...(order.d.goodsLines ?? []).map((g) => g.hsCode)], packages: order.d.packageCount })
       : null;
@@ -183,4 +188,24 @@ export async function unreadSnapshots(db: Db, limit = 200): Promise<{ snapshotId
     .from(sessionSnapshots).innerJoin(liveSessions, eq(liveSessions.id, sessionSnapshots.sessionId))
     .leftJoin(visionReadings, eq(visionReadings.snapshotId, sessionSnapshots.id))
     .where(and(isNull(visionReadings.id))).limit(limit);
+}
+
+/**
+ * Readings whose labels were stored but whose objects never were (the process stopped between the two units of work):
+ * the console would show "looking for objects" for ever. Found at start and finished by finishSnapshotObjects.
+ */
+export async function readingsAwaitingObjects(db: Db, limit = 200): Promise<{ readingId: string; snapshotId: string; sessionId: string; orderId: string; key: string }[]> {
+  return db.select({ readingId: visionReadings.id, snapshotId: sessionSnapshots.id, sessionId: sessionSnapshots.sessionId, orderId: liveSessions.orderId, key: sessionSnapshots.key })
+    .from(visionReadings).innerJoin(sessionSnapshots, eq(sessionSnapshots.id, visionReadings.snapshotId))
+    .innerJoin(liveSessions, eq(liveSessions.id, sessionSnapshots.sessionId))
+    .where(sql`${visionReadings.result}->>'objectsStatus' = 'pending'`).limit(limit);
+}
+
+/** Runs the object detector on a snapshot whose reading awaits its objects, and adds them to that reading. */
+export async function finishSnapshotObjects(db: Db, runner: VisionRunner, ref: SnapshotRef & { readingId: string }, actor: Actor = systemActor('vision')): Promise<void> {
+  const [order] = await db.select({ o: inspectionOrders, d: declarations }).from(inspectionOrders)
+    .innerJoin(declarations, eq(declarations.id, inspectionOrders.declarationId)).where(eq(inspectionOrders.id, ref.orderId));
+  // The engine has no detector-only entry: the labels are read again (and dropped) to get the decoded image's objects.
+  const labels = await (await runner.get()).readLabels(ref.path, { barcodes: false });
+  await recordSnapshotObjects(db, ref, ref.readingId, order ?? null, labels.objects, actor);
 }
