@@ -21,5 +21,7 @@ export interface DomainEvents {
    * the store is a local directory (else the key), for label recognition.
    */
   'snapshot.stored': { sessionId: string; snapshotId: string; path: string; orderId: string; key?: string };
+  /** A decision took effect (the order is closed): the enterprise is sent its release notice when the goods are released. */
+  'decision.effective': { decisionId: string; orderId: string; outcome: string; released: boolean };
 }
 export type DomainEventName = keyof DomainEvents;

@@ -90,6 +90,7 @@ async function applyDecision(uow: UnitOfWork, order: OrderRow, d: DecisionRow, a
   await recordOutcomeLabel(tx, actor, d.declarationId, { ...label, source: `inspection:${d.outcome}` });
   const payload = { orderId: order.id, orderNo: order.orderNo, outcome: d.outcome, releasedAt: releasedAt?.toISOString() ?? null };
   await uow.notify(await enterpriseUsers(tx, order.enterpriseId), 'inspection.decided', payload);
+  uow.emit('decision.effective', { decisionId: d.id, orderId: order.id, outcome: d.outcome, released: !!releasedAt });
   uow.invalidate([`org:${order.enterpriseId}`, `office:${order.officeId}`], [['outcomes'], ['declarations'], ['decisions'], ['findings', order.id]]);
 }
 
