@@ -149,3 +149,12 @@ test('the contracts name the same rungs as the ladder (guidance pins and still u
   const { RUNGS } = await import('./ladder.ts');
   assert.deepEqual([...QUALITY_RUNGS], [...RUNGS]);
 });
+
+test('after the media (re)connects, a slow start (low frame rate, low estimate) does not leave the rung for settleMs', () => {
+  const l = new QualityLadder({}, 0);
+  l.resume(60_000);
+  run(l, 60_000, 3, { lossPct: 0, rttMs: 20, availableKbps: 300, bandwidthLimited: true, stalled: true });
+  assert.equal(l.current.rung, '720p30');
+  run(l, 63_000, 4, { lossPct: 0, rttMs: 20, availableKbps: 300, bandwidthLimited: true, stalled: true });
+  assert.notEqual(l.current.rung, '720p30', 'a start that stays slow is a real reason');
+});

@@ -118,6 +118,8 @@ export class QualityLadder {
   private lastUp: { from: Rung; at: number } | null = null;
   /** failed tries per rung (a try of rung r that fell back soon): doubles the hold before trying r again */
   private failures = new Map<Rung, number>();
+  /** bandwidth and stall figures are trusted settleMs after this (a change of rung, or the media (re)connecting) */
+  private settleFrom = 0;
   private listeners = new Set<(s: LadderState, previous: LadderState) => void>();
 
   constructor(opts: LadderOptions = {}, now = 0) {
@@ -161,6 +163,15 @@ export class QualityLadder {
     return this.current;
   }
 
+  /**
+   * The media (re)connected: the browser's estimate and the encoder start again from scratch, so their figures are
+   * given settleMs before they may move the ladder (a slow first second is no reason to leave 720p).
+   */
+  resume(now: number): void {
+    this.settleFrom = now;
+    this.resetCounters(now);
+  }
+
   /** The operator's "save data" (a cap) on or off. */
   setCap(cap: Rung | null, now: number): LadderState {
     this.cap = cap;
@@ -180,7 +191,7 @@ export class QualityLadder {
     if (typeof x.lossPct === 'number' && Number.isFinite(x.lossPct)) this.loss = this.loss === null ? x.lossPct : a * x.lossPct + (1 - a) * this.loss;
     if (typeof x.rttMs === 'number' && Number.isFinite(x.rttMs)) this.rtt = this.rtt === null ? x.rttMs : a * x.rttMs + (1 - a) * this.rtt;
     const avail = typeof x.availableKbps === 'number' && Number.isFinite(x.availableKbps) ? x.availableKbps : null;
-    const settled = x.at - this.state.since >= this.o.settleMs;
+    const settled = x.at - Math.max(this.state.since, this.settleFrom) >= this.o.settleMs;
     const r = this.state.rung;
     const bad = this.breaks(r, { avail, settled, stalled: !!x.stalled, limited: !!x.bandwidthLimited });
 

@@ -331,6 +331,7 @@ export class PublisherClient extends Emitter<PublisherEvents> {
       if (this.pc !== pc) return;
       const s = pc.connectionState;
       if (s === 'connected') {
+        this.ladder?.resume(performance.now());
         this.attempt = 0;
         this.clearTimers();
         this.setState('connected');

@@ -3,7 +3,9 @@
 // node, shows the inspector's guidance (current step or instruction, drawings over the frozen frame, chat) and
 // answers snapshot requests with a full-resolution still, uploaded until the server acknowledges it.
 import './camera.css';
-import { captureStill, createWebSocketTransport, PublisherClient, type PublisherStats } from '@rvi/media/client';
+import {
+  captureStill, createWebSocketTransport, isRung, PublisherClient, RUNG_SPECS, SAVE_DATA_CAP, StillQueue, type PublisherStats, type QueuedStill, type Rung, type UploadOutcome,
+} from '@rvi/media/client';
 import type { DeviceState, RedeemResult, SessionEvent } from '@rvi/contracts';
 import { camera as enStrings } from '../../shared/i18n/locales/en.json';
 import { camera as zhStrings } from '../../shared/i18n/locales/zh-CN.json';
@@ -112,7 +114,10 @@ async function start(j: Joined): Promise<void> {
   const watchers = el('span', { class: 'pill watchers', 'data-testid': 'camera-watchers', role: 'status' });
   // the AR anchor of the inspector's drawing: looking for the marked spot, following it, out of view
   const anchorPill = el('span', { class: 'pill anchor', 'data-testid': 'camera-anchor', hidden: '', role: 'status' });
-  bar.append(title, net, rec, talker, watchers, anchorPill);
+  // the quality ladder's rung and why (issue 16): HD … photos + sound … sound only
+  const rungPill = el('span', { class: 'pill rung', 'data-testid': 'camera-rung', role: 'status' });
+  const stillsPill = el('span', { class: 'pill stills', 'data-testid': 'camera-stills-pending', hidden: '' });
+  bar.append(title, net, rungPill, rec, talker, watchers, anchorPill, stillsPill);
   const notice = el('div', { class: 'notice', 'data-testid': 'camera-recorded-notice' });
   const voice = el('audio', { autoplay: '', 'data-testid': 'camera-voice' });
 
@@ -257,6 +262,9 @@ async function start(j: Joined): Promise<void> {
   };
   let muted = false;
   let torch = false;
+  /** the inspector's pinned rung (quality.pinned), null: automatic */
+  let pin: Rung | null = null;
+  let stillsPending = 0;
   let current: { kind: 'step' | 'instruction'; text: string; ordinal?: number } | null = null;
   let drawing: { id: string; frame: string | null; shapes: Shape[] } | null = null;
   const chatItems: { id: string; mine: boolean; who: string; text: string }[] = [];
@@ -286,6 +294,17 @@ async function start(j: Joined): Promise<void> {
       : [inspectors ? t.watchers.inspector : '', observers ? fill(t.watchers.observers, { n: observers }) : ''].filter(Boolean).join(' + ');
     watchers.title = viewers.map((v) => `${v.mode === 'conduct' ? t.inspector : t.watchers.observer} (${v.role})`).join(', ');
     notice.textContent = t.recordedNotice;
+    const r = pub.rung;
+    if (r) {
+      rungPill.dataset.rung = r.rung;
+      rungPill.dataset.reason = r.reason.code;
+      rungPill.className = `pill rung rung-${r.rung}`;
+      rungPill.textContent = `${t.rung[r.rung]} · ${fill(t.rungReason[r.reason.code], { value: r.reason.value ?? '' })}`;
+      rungPill.title = r.rung === 'stills' ? t.stillsMode : '';
+    }
+    stillsPill.hidden = stillsPending === 0;
+    stillsPill.dataset.count = String(stillsPending);
+    stillsPill.textContent = fill(t.stillsPending, { n: stillsPending });
     bSwitch.textContent = t.buttons.switchCamera;
     bTorch.textContent = torch ? t.buttons.torchOff : t.buttons.torchOn;
     bTorch.disabled = !pub.torchSupported();
@@ -410,6 +429,11 @@ async function start(j: Joined): Promise<void> {
       case 'snapshot.requested':
         if (live) void takePhoto(e.id);
         break;
+      case 'quality.pinned':
+        // the inspector's pin; replayed history (a reload) only sets it: the latest pin is applied once afterwards
+        pin = isRung(p.pin) ? p.pin : null;
+        if (live) pub.setPin(pin);
+        break;
       case 'state.ended':
         ended(String(p.reason ?? ''));
         return;
@@ -423,13 +447,14 @@ async function start(j: Joined): Promise<void> {
   const transport = createWebSocketTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/device/ws`, {
     protocols: ['rvi-device', `rvi-device-key.${j.deviceKey}`],
   });
-  const pub = new PublisherClient({ transport, sessionId: j.sessionId });
+  const pub = new PublisherClient({ transport, sessionId: j.sessionId, ladder: { pin } });
   let stopped = false;
   const ended = (reason: string) => {
     if (stopped) return;
     stopped = true;
     pub.stop();
     anchor.stop();
+    clearInterval(stillsTimer);
     transport.close();
     sessionStorage.removeItem(STORE);
     page('ended', s().ended.title, reason ? fill(s().ended.bodyReason, { reason }) : s().ended.body, 'camera-ended');
@@ -463,7 +488,9 @@ async function start(j: Joined): Promise<void> {
       // snapshot requests sent while the socket was down are answered now (unless a photo already answered them)
       const answered = new Set(x.guidance.filter((e) => e.kind === 'snapshot.stored').map((e) => (e.payload as { requestId?: string }).requestId));
       const missed = x.guidance.filter((e) => e.kind === 'snapshot.requested' && !seen.has(e.id) && !answered.has(e.id));
+      const pinBefore = pin;
       x.guidance.forEach((e) => apply(e, false));
+      if (pin !== pinBefore) pub.setPin(pin); // pinned or released while the socket was down
       render();
       missed.forEach((e) => void takePhoto(e.id));
     }).catch(() => undefined);
@@ -474,7 +501,23 @@ async function start(j: Joined): Promise<void> {
   });
   pub.on('quality', (q) => {
     netLevel = q.level;
-    net.title = `${q.bitrateKbps} kbit/s ${q.width ?? '?'}×${q.height ?? '?'} ${q.fps ?? '?'} fps`;
+    net.title = `${q.bitrateKbps} kbit/s ${q.width ?? '?'}×${q.height ?? '?'} ${q.fps ?? '?'} fps, ${q.rttMs ?? '?'} ms, ${q.packetLossPct ?? '?'} %`;
+    if (q.rttMs !== undefined) document.body.dataset.rttMs = String(q.rttMs);
+    render();
+  });
+  // the stills rung: a full-resolution photo every few seconds while the picture is off the media path
+  let stillsTimer: ReturnType<typeof setInterval> | undefined;
+  const followRung = (rung: Rung) => {
+    clearInterval(stillsTimer);
+    stillsTimer = undefined;
+    const every = RUNG_SPECS[rung].stillEveryMs;
+    if (!every || stopped) return;
+    void takePhoto(undefined, rung);
+    stillsTimer = setInterval(() => (stopped ? clearInterval(stillsTimer) : void takePhoto(undefined, rung, true)), every);
+  };
+  pub.on('rung', (e) => {
+    document.body.dataset.rung = e.rung;
+    if (e.rung !== e.previous.rung) followRung(e.rung);
     render();
   });
   pub.on('stream', (stream) => {
@@ -495,10 +538,46 @@ async function start(j: Joined): Promise<void> {
   });
 
   // ---------------------------------------------------------------- snapshots: captured at full resolution, uploaded until acknowledged
-  const takePhoto = async (requestId?: string) => {
+  // Every still (requested, taken by the operator, or by the stills mode) is hashed and kept in IndexedDB before it is
+  // sent, and leaves the queue when the server has it: a drop, a closed tab or a reload loses none (issue 16.2).
+  const upload = async (still: QueuedStill): Promise<UploadOutcome> => {
+    const q = new URLSearchParams({
+      clientId: still.clientId, width: String(still.width), height: String(still.height), takenAt: still.takenAt,
+      method: still.method, sha256: still.sha256, ...(still.requestId ? { requestId: still.requestId } : {}), ...(still.rung ? { rung: still.rung } : {}),
+    });
+    let res: Response;
+    try {
+      res = await fetch(`/api/device/snapshots?${q}`, { method: 'POST', headers: { ...auth, 'content-type': still.blob.type || 'image/jpeg' }, body: still.blob });
+    } catch {
+      if (!still.rung || still.requestId) say(s().photoRetrying, 3000);
+      return 'retry';
+    }
+    if (res.ok) {
+      const r = await res.json();
+      document.body.dataset.lastSnapshot = JSON.stringify({ id: r.id, sha256: r.sha256, width: r.width, height: r.height, rung: still.rung ?? null });
+      document.body.dataset.stillsStored = String(Number(document.body.dataset.stillsStored ?? 0) + 1);
+      if (!still.rung || still.requestId || still.rung !== 'stills') say(fill(s().photoSent, { width: r.width, height: r.height, hash: String(r.sha256).slice(0, 12) }));
+      return 'done';
+    }
+    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+      say(fill(s().photoFailed, { reason: (await res.json().catch(() => null))?.error?.message ?? res.status }));
+      return 'drop';
+    }
+    return 'retry';
+  };
+  const stills = new StillQueue({
+    sessionId: j.sessionId, upload,
+    onPending: (n) => {
+      stillsPending = n;
+      render();
+    },
+  });
+  window.addEventListener('online', () => stills.kick());
+  /** quiet: the stills mode's own photos do not toast every time */
+  const takePhoto = async (requestId?: string, rung?: Rung, quiet = false) => {
     const track = pub.videoTrack;
     if (!track) return;
-    say(s().photoTaking, 10_000);
+    if (!quiet) say(s().photoTaking, 10_000);
     let still;
     try {
       still = await captureStill(track);
@@ -506,30 +585,10 @@ async function start(j: Joined): Promise<void> {
       say(fill(s().photoFailed, { reason: (err as Error).message }));
       return;
     }
-    const clientId = randomId('snap');
-    const q = new URLSearchParams({
-      clientId, width: String(still.width), height: String(still.height), takenAt: new Date().toISOString(),
-      method: still.method, sha256: still.sha256, ...(requestId ? { requestId } : {}),
+    await stills.add({
+      clientId: randomId('snap'), blob: still.blob, sha256: still.sha256, width: still.width, height: still.height, takenAt: new Date().toISOString(),
+      method: still.method, ...(requestId ? { requestId } : {}), ...(rung ?? pub.rung?.rung ? { rung: rung ?? pub.rung!.rung } : {}),
     });
-    for (let attempt = 0; !stopped; attempt++) {
-      try {
-        const res = await fetch(`/api/device/snapshots?${q}`, { method: 'POST', headers: { ...auth, 'content-type': still.blob.type || 'image/jpeg' }, body: still.blob });
-        if (res.ok) {
-          const r = await res.json();
-          document.body.dataset.lastSnapshot = JSON.stringify({ id: r.id, sha256: r.sha256, width: r.width, height: r.height });
-          say(fill(s().photoSent, { width: r.width, height: r.height, hash: String(r.sha256).slice(0, 12) }));
-          return;
-        }
-        if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-          say(fill(s().photoFailed, { reason: (await res.json().catch(() => null))?.error?.message ?? res.status }));
-          return;
-        }
-      } catch {
-        /* offline: keep trying */
-      }
-      say(s().photoRetrying, 3000);
-      await new Promise((r) => setTimeout(r, Math.min(5000, 500 * 2 ** attempt)));
-    }
   };
 
   // ---------------------------------------------------------------- remote camera control (from the inspector's console)
@@ -650,15 +709,19 @@ async function start(j: Joined): Promise<void> {
   });
 
   st.guidance.forEach((e) => apply(e, false));
+  if (pin) pub.setPin(pin); // the inspector's latest pin, after a reload
   if (drawing) showDrawing();
   render();
-  await consent(voice);
+  // "save data", chosen before joining, caps the ladder (and the pin, if any, still applies below it)
+  if (await consent(voice)) pub.setCap(SAVE_DATA_CAP);
   try {
     await pub.start();
   } catch (err) {
     page('info', s().noCamera.title, `${s().noCamera.body} (${(err as Error).message})`, 'camera-no-camera');
     return;
   }
+  stills.start(); // what an earlier page of this session left in the queue goes first
+  if (pub.rung) followRung(pub.rung.rung); // pinned to stills before this page (re)opened
   render();
   if (drawing) anchorDrawing(); // a drawing sent before this page (re)opened: anchor it now that the camera runs
   (window as unknown as { rviCamera: unknown }).rviCamera = { publisher: pub, anchor };
@@ -669,18 +732,25 @@ async function start(j: Joined): Promise<void> {
  * camera with one tap. That tap is also the user gesture mobile browsers ask for before sound may play: Chrome for
  * Android then lets the inspector's voice play (sticky user activation), and iOS Safari allows a media element to be
  * started from it — the voice element is started here, inside the gesture, and only gets its stream later.
+ * Resolves with the operator's "save data" choice.
  */
-function consent(voice: HTMLAudioElement): Promise<void> {
+function consent(voice: HTMLAudioElement): Promise<boolean> {
   const t = s().consent;
   return new Promise((resolve) => {
     const gate = el('div', { class: 'gate', 'data-testid': 'camera-gate', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'gate-title' });
     const go = el('button', { type: 'button', 'data-testid': 'camera-start' }, t.start);
-    gate.append(el('h2', { id: 'gate-title' }, t.title), el('p', { 'data-testid': 'camera-gate-notice' }, t.body), go);
+    // "save data" before joining (issue 16): for a metered mobile plan; remembered on this device
+    const saveLabel = el('label', { class: 'save-data' });
+    const save = el('input', { type: 'checkbox', 'data-testid': 'camera-save-data' });
+    try { save.checked = localStorage.getItem('rvi.saveData') === '1'; } catch { /* private mode */ }
+    saveLabel.append(save, document.createTextNode(` ${s().saveData}`));
+    gate.append(el('h2', { id: 'gate-title' }, t.title), el('p', { 'data-testid': 'camera-gate-notice' }, t.body), saveLabel, el('p', { class: 'hint' }, s().saveDataHint), go);
     go.addEventListener('click', () => {
       void voice.play().catch(() => undefined); // unlocks the element for later playback (iOS Safari)
       document.body.dataset.consentedAt = new Date().toISOString();
+      try { localStorage.setItem('rvi.saveData', save.checked ? '1' : '0'); } catch { /* private mode */ }
       gate.remove();
-      resolve();
+      resolve(save.checked);
     }, { once: true });
     root.append(gate);
     go.focus();

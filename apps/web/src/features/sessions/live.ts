@@ -17,6 +17,10 @@ export interface DeviceStats {
   height?: number;
   qualityLimitation?: string;
   transport?: string;
+  /** the device's quality rung (issue 16) and why it is there */
+  rung?: string;
+  rungReason?: string;
+  rungValue?: number;
 }
 
 export interface SignalTransport extends SignallingTransport {

@@ -50,6 +50,12 @@ function StatsPanel({ live }: { live: LiveView }) {
           {d.transport ? <span data-testid="device-transport" data-transport={d.transport}> · {t('sessions.stats.deviceTransport', { transport: t(`sessions.stats.transports.${d.transport}`) })}</span> : null}
         </Text>
       ) : null}
+      {d?.rung ? (
+        // the device's quality ladder: which rung and why (the same words the operator reads on the camera page)
+        <Text size="sm" fw={600} mt={4} data-testid="device-rung" data-rung={d.rung} data-reason={d.rungReason ?? ''}>
+          {t('sessions.quality.device', { rung: t(`camera.rung.${d.rung}`), reason: t(`camera.rungReason.${d.rungReason ?? 'start'}`, { value: d.rungValue ?? '' }) })}
+        </Text>
+      ) : null}
     </Card>
   );
 }
@@ -133,7 +139,12 @@ function LivePane({ session }: { session: SessionDetail }) {
   const digitalZoom = digitalZoomOf(session.events);
   const reconnecting = live.publisher === 'reconnecting' || session.state === 'reconnecting';
   // once media has flowed: nothing presented for over a second, or the media connection is not up → not recording
-  const noMedia = session.state !== 'ended' && live.firstFrameMs !== null && (live.mediaStalled || live.state !== 'connected' || live.publisher !== 'live');
+  // the device's ladder may take the picture off the media path on purpose (photos + sound, sound only): not a fault
+  const pictureOff = live.deviceStats?.rung === 'stills' || live.deviceStats?.rung === 'audio';
+  const noMedia = session.state !== 'ended' && live.firstFrameMs !== null && !pictureOff && (live.mediaStalled || live.state !== 'connected' || live.publisher !== 'live');
+  // the inspector's latest pin (timeline), null: automatic
+  const pinEvent = [...session.events].reverse().find((e) => e.kind === 'quality.pinned');
+  const pinned = (pinEvent?.payload.pin as string | null | undefined) ?? null;
   return (
     <Stack gap="xs">
       <Box pos="relative" bg="black" style={{ aspectRatio: '16 / 9', borderRadius: 6, overflow: 'hidden' }}>
@@ -160,6 +171,7 @@ function LivePane({ session }: { session: SessionDetail }) {
           <Group pos="absolute" top={8} left={8} gap={6}>
             {live.recording && !noMedia ? <Badge color="red" data-testid="recording-on">{t('sessions.live.recording')}</Badge> : null}
             {noMedia ? <Badge color="gray" size="lg" variant="filled" data-testid="no-media">{t('sessions.live.noMedia')}</Badge> : null}
+            {pictureOff && !reconnecting ? <Badge color="red" size="lg" variant="filled" data-testid="picture-off" data-rung={live.deviceStats?.rung}>{t(`camera.rung.${live.deviceStats?.rung}`)}</Badge> : null}
             {reconnecting ? <Badge color="orange" size="lg" data-testid="publisher-reconnecting">{t('sessions.live.reconnecting')}</Badge> : null}
             {live.publisher === 'absent' && session.state !== 'ended' ? <Badge color="gray" data-testid="publisher-absent">{t('sessions.live.waiting')}</Badge> : null}
           </Group>
@@ -203,6 +215,18 @@ function LivePane({ session }: { session: SessionDetail }) {
                   onClick={() => guide.mutate({ kind: 'camera', action, clientId: newClientId('cam') })}>{t(`sessions.live.camera.${action}`)}</Button>
               ))}
             </Button.Group>
+            {/* the device's quality: automatic (the ladder), or pinned, e.g. "photos + sound" for full-resolution stills */}
+            <Group gap={4} data-testid="quality-pin" data-pin={pinned ?? 'auto'}>
+              <Text size="xs" c="dimmed">{t('sessions.quality.pin')}</Text>
+              <Button.Group>
+                {([null, '720p30', '360p30', '180p15', 'stills', 'audio'] as const).map((rung) => (
+                  <Button key={rung ?? 'auto'} size="xs" variant={pinned === rung ? 'filled' : 'default'} data-testid={`pin-${rung ?? 'auto'}`}
+                    onClick={() => guide.mutate({ kind: 'quality', pin: rung, clientId: newClientId('pin') })}>
+                    {rung ? t(`camera.rung.${rung}`) : t('sessions.quality.auto')}
+                  </Button>
+                ))}
+              </Button.Group>
+            </Group>
           </>
         ) : null}
       </Group>
