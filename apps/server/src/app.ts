@@ -182,8 +182,8 @@ const hopsTrusted = (n: number) => (_address: string, hop: number) => hop < n;
 const PASSWORD_CHANGE_PATHS = new Set(['/api/auth/me', '/api/auth/password', '/api/auth/logout']);
 /** What a session still owing its second factor may do: give it (pending), or set one up (enrol). */
 const FACTOR_PATHS = {
-  pending: new Set(['/api/auth/me', '/api/auth/logout', '/api/auth/factor', '/api/auth/me/locale']),
-  enrol: new Set(['/api/auth/me', '/api/auth/logout', '/api/auth/totp/enrol', '/api/auth/totp/confirm', '/api/auth/me/locale']),
+  pending: new Set(['/api/auth/me', '/api/auth/logout', '/api/auth/factor', '/api/auth/me/locale', '/api/auth/webauthn/authenticate/options', '/api/auth/webauthn/authenticate']),
+  enrol: new Set(['/api/auth/me', '/api/auth/logout', '/api/auth/totp/enrol', '/api/auth/totp/confirm', '/api/auth/me/locale', '/api/auth/webauthn/register/options', '/api/auth/webauthn/register']),
 } as const;
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
@@ -246,7 +246,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         ? new AppError('second_factor_required', 403, 'Give the code from your authenticator app first (POST /api/auth/factor)')
         : new AppError('second_factor_enrolment_required', 403, 'Your role needs a second factor: set up an authenticator app first (POST /api/auth/totp/enrol)');
     } else {
-      const required = user.factor.totpEnrolled || (ctx.config.requireSecondFactor && SECOND_FACTOR_ROLES.includes(user.actor.role as never));
+      const required = user.factor.totpEnrolled || user.factor.securityKeys > 0 || (ctx.config.requireSecondFactor && SECOND_FACTOR_ROLES.includes(user.actor.role as never));
       req.actor = { ...user.actor, requestId: req.id, factor: { sessionId: user.factor.sessionId, state: user.factor.state, required, verifiedAt: user.factor.verifiedAt } };
     }
   });

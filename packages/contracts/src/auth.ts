@@ -45,6 +45,8 @@ export const Me = Type.Object({
   secondFactor: Type.Union([Type.Literal('ok'), Type.Literal('pending'), Type.Literal('enrol')]),
   /** An authenticator app (TOTP) is set up for this account. */
   totpEnrolled: Type.Boolean(),
+  /** Security keys / passkeys (WebAuthn) registered for this account: at login either factor is accepted. */
+  securityKeys: Type.Integer({ minimum: 0 }),
 });
 export type Me = Static<typeof Me>;
 

@@ -13,3 +13,4 @@ export * from './events.ts';
 export * from './codes.ts';
 export * from './tokens.ts';
 export * from './webhooks.ts';
+export * from './webauthn.ts';

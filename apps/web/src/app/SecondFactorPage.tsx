@@ -4,11 +4,13 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../shared/api/client.ts';
 import { factorErrorText, TotpSetup } from '../features/account/TotpSetup.tsx';
+import { SecurityKeyButton, SecurityKeyRegister } from '../features/account/SecurityKeys.tsx';
 import { ME_KEY, useSession } from './session.tsx';
 
 /** The code from the authenticator app (or a recovery code): after the password, and again for sensitive actions. */
 export function FactorForm({ onVerified }: { onVerified?: () => void }) {
   const { t } = useTranslation();
+  const { me } = useSession();
   const qc = useQueryClient();
   const [code, setCode] = useState('');
   const [recovery, setRecovery] = useState<string | null>(null);
@@ -45,6 +47,7 @@ export function FactorForm({ onVerified }: { onVerified?: () => void }) {
         <Anchor component="button" type="button" size="sm" onClick={() => { setError(null); setRecovery(recovery === null ? '' : null); }} data-testid="factor-toggle">
           {recovery === null ? t('factor.useRecovery') : t('factor.useApp')}
         </Anchor>
+        {me?.securityKeys ? <SecurityKeyButton onVerified={onVerified} /> : null}
       </Stack>
     </form>
   );
@@ -64,7 +67,13 @@ export function SecondFactorPage({ state }: { state: 'pending' | 'enrol' }) {
         <Stack gap="sm">
           <Title order={1} fz="xl">{state === 'pending' ? t('factor.title') : t('factor.setupTitle')}</Title>
           {state === 'enrol' ? <Alert variant="light">{t('factor.required')}</Alert> : null}
-          {state === 'pending' ? <FactorForm /> : <TotpSetup />}
+          {state === 'pending' ? <FactorForm /> : (
+            <>
+              <TotpSetup />
+              <Text size="sm" c="dimmed">{t('securityKey.orRegister')}</Text>
+              <SecurityKeyRegister />
+            </>
+          )}
           <Button variant="subtle" onClick={() => void logout()}>{t('password.logout')}</Button>
         </Stack>
       </Paper>

@@ -72,6 +72,6 @@ function presentMe(u: NonNullable<Awaited<ReturnType<AppContext['sessions']['res
   return {
     id: u.actor.userId!, username: u.actor.username, displayName: u.displayName, role: u.actor.role as Me['role'],
     org: u.org, locale: u.locale, can: u.mustChangePassword || u.factor.state !== 'ok' ? {} : globalCan(actor), mustChangePassword: u.mustChangePassword,
-    secondFactor: u.factor.state, totpEnrolled: u.factor.totpEnrolled,
+    secondFactor: u.factor.state, totpEnrolled: u.factor.totpEnrolled, securityKeys: u.factor.securityKeys,
   };
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
-import { and, eq, gt, lt, ne } from 'drizzle-orm';
+import { and, eq, gt, lt, ne, sql } from 'drizzle-orm';
 import type { OrgKind, Role } from '@rvi/contracts';
 import { authSessions, organisations, sessionFactors, totpFactors, users } from '../../db/schema.ts';
 import type { Database, Db } from '../../platform/db.ts';
@@ -131,7 +131,7 @@ export interface SessionUser {
   /** Must choose a new password before anything else (set by an administrator). */
   mustChangePassword: boolean;
   /** Second factor of this session (factors.service.ts); `sessionId` is the stored id (hash), not the cookie. */
-  factor: { sessionId: string; state: 'ok' | 'pending' | 'enrol'; verifiedAt: number | null; totpEnrolled: boolean };
+  factor: { sessionId: string; state: 'ok' | 'pending' | 'enrol'; verifiedAt: number | null; totpEnrolled: boolean; securityKeys: number };
 }
 
 /**
@@ -166,7 +166,10 @@ export class SessionStore {
     let hit = this.cache.get(id);
     if (!hit || hit.until <= now) {
       const [row] = await this.db
-        .select({ s: authSessions, u: users, o: organisations, f: sessionFactors, totpConfirmedAt: totpFactors.confirmedAt })
+        .select({
+          s: authSessions, u: users, o: organisations, f: sessionFactors, totpConfirmedAt: totpFactors.confirmedAt,
+          securityKeys: sql<number>`(select count(*)::int from webauthn_credentials w where w.user_id = ${users.id})`,
+        })
         .from(authSessions)
         .innerJoin(users, eq(users.id, authSessions.userId))
         .innerJoin(organisations, eq(organisations.id, users.orgId))
@@ -187,7 +190,7 @@ export class SessionStore {
             mustChangePassword: row.u.mustChangePassword,
             factor: {
               sessionId: id, state: row.f?.state ?? 'ok', verifiedAt: row.f?.verifiedAt?.getTime() ?? null,
-              totpEnrolled: row.totpConfirmedAt != null,
+              totpEnrolled: row.totpConfirmedAt != null, securityKeys: Number(row.securityKeys ?? 0),
             },
           }
         : null;

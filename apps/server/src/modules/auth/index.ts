@@ -5,6 +5,7 @@ import type { TokenRateLimiter } from './tokens.service.ts';
 import { authRoutes } from './auth.routes.ts';
 import { factorRoutes } from './factors.routes.ts';
 import { tokenRoutes } from './tokens.routes.ts';
+import { webauthnRoutes } from './webauthn.routes.ts';
 
 // the services this module adds to the shared context (built by the composition root, app.ts)
 declare module '../../platform/context.ts' {
@@ -22,5 +23,6 @@ export const authModule: Module = {
     authRoutes(app, ctx);
     tokenRoutes(app, ctx);
     factorRoutes(app, ctx);
+    webauthnRoutes(app, ctx);
   },
 };
