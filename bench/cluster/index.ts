@@ -11,8 +11,14 @@
  *    from the kill to the first of an unbroken run of 20 successes; lost_events: acknowledged writes without their
  *    stored declaration or outbox event after the outbox drained; audit_ok: GET /api/audit/verify.
  * On this 2-core machine (shared with other sessions) two nodes cannot double throughput: both rps figures are printed
- * as measured. Media nodes are not separate processes yet (media_nodes=0, media figures na).
- * Last line: cluster: api_nodes=2 media_nodes=0 s3=1 min_node_share=… list_rps_1node=… list_rps_2nodes=…
+ * as measured.
+ * Then the media part (apps/server/test/media-cluster.ts): this process as the API node, two media-only processes
+ * (`rvi serve --roles media`), a live session from the camera page in Chromium:
+ *  - cpu_pct_per_stream: CPU of the hosting media process over 10 s of one 640×480 stream (relay + recording), in % of
+ *    one core;
+ *  - media_failover_s: the hosting node killed (SIGKILL): seconds until the session is connected again on the other
+ *    node (heartbeat lapse 3 s in this run; the default is 4 s).
+ * Last line: cluster: api_nodes=2 media_nodes=2 s3=1 min_node_share=… list_rps_1node=… list_rps_2nodes=…
  *   media_failover_s=na api_failover_s=… lost_jobs=… lost_events=… audit_ok=… cpu_ms_per_request=… cpu_pct_per_stream=na
  */
 import autocannon from 'autocannon';
@@ -20,6 +26,7 @@ import pg from 'pg';
 import { declarationBody } from '../../apps/server/test/harness.ts';
 import { loginAt } from '../../apps/server/test/nodes.ts';
 import { answersByServer, cpuMs, sleep, startCluster, waitFor } from '../../apps/server/test/cluster.ts';
+import { killHost, startMediaCluster, streamSession } from '../../apps/server/test/media-cluster.ts';
 
 const arg = (n: string, d: number) => { const i = process.argv.indexOf(n); return i > 0 ? Number(process.argv[i + 1]) : d; };
 const duration = arg('--duration', 10);
@@ -96,7 +103,25 @@ try {
   const auditor = await loginAt(c.lb.base, 'auditor');
   const verify = await (await fetch(`${c.lb.base}/api/audit/verify`, { headers: { cookie: auditor } })).json() as { ok: boolean };
 
-  console.log(`cluster: api_nodes=2 media_nodes=0 s3=1 min_node_share=${minShare.toFixed(2)} list_rps_1node=${r1.requests.average.toFixed(0)} list_rps_2nodes=${r2.requests.average.toFixed(0)} media_failover_s=na api_failover_s=${failoverS.toFixed(2)} lost_jobs=${lostJobs} lost_events=${lostEvents} audit_ok=${verify.ok ? 1 : 0} cpu_ms_per_request=${cpuPerRequest.toFixed(2)} cpu_pct_per_stream=na`);
-} finally {
   await c.close();
+
+  const mc = await startMediaCluster(['media-a', 'media-b']);
+  let streamCpuPct = NaN;
+  let mediaFailoverS = NaN;
+  try {
+    const live = await streamSession(mc);
+    const pid = mc.media.get(live.host)!.proc.child.pid!;
+    const [c0, t0] = [cpuMs(pid), Date.now()];
+    await sleep(10_000);
+    streamCpuPct = (100 * (cpuMs(pid) - c0)) / (Date.now() - t0);
+    const f = await killHost(mc, live);
+    mediaFailoverS = f.failoverS;
+    console.log(`media: one stream on ${live.host}: ${streamCpuPct.toFixed(1)} % of a core; killed: taken over by ${f.other} after ${f.takenOverS.toFixed(1)} s, connected there after ${f.failoverS.toFixed(1)} s`);
+  } finally {
+    await mc.close();
+  }
+  console.log(`cluster: api_nodes=2 media_nodes=2 s3=1 min_node_share=${minShare.toFixed(2)} list_rps_1node=${r1.requests.average.toFixed(0)} list_rps_2nodes=${r2.requests.average.toFixed(0)} media_failover_s=${mediaFailoverS.toFixed(1)} api_failover_s=${failoverS.toFixed(2)} lost_jobs=${lostJobs} lost_events=${lostEvents} audit_ok=${verify.ok ? 1 : 0} cpu_ms_per_request=${cpuPerRequest.toFixed(2)} cpu_pct_per_stream=${streamCpuPct.toFixed(1)}`);
+} catch (e) {
+  await c.close().catch(() => undefined);
+  throw e;
 }
