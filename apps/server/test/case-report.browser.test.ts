@@ -1,6 +1,6 @@
 // Browser journey (issue 18): on the case page the supervisor sees the signing key's fingerprint and the verify
 // steps, and downloads the case report (PDF) in the language of the page; pdftotext reads the report and finds the
-// same fingerprint and the case's order number.
+// same fingerprint and the case's order number; the importer downloads its own edition from its outcome page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -35,4 +35,11 @@ test('case page: key fingerprint and verify steps; the case report downloads as 
   assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
   const text = spawnSync('pdftotext', ['-', '-'], { input: pdf, encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
   for (const want of ['查验案件报告', order.orderNo, order.declarationNo, '结论: 放行', fingerprint]) assert.ok(text.includes(want), `report says "${want}": ${text}`);
+  // The importer downloads its own edition from its outcome page: the outcome, no reason for selection.
+  const ent = await j.open('alpha.user', /\/enterprise\//);
+  await ent.goto(`${j.base}/enterprise/outcomes/${order.id}`);
+  const [entDownload] = await Promise.all([ent.waitForEvent('download'), ent.getByTestId('download-report').click()]);
+  const entText = spawnSync('pdftotext', ['-', '-'], { input: await readFile((await entDownload.path())!), encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+  assert.ok(entText.includes(order.orderNo) && entText.includes('Outcome: Release'), entText);
+  assert.ok(!entText.includes('Why it was selected'), 'no reason for selection in the enterprise edition');
 });

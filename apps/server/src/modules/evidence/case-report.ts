@@ -48,6 +48,11 @@ const TEXT = {
       'Run: rvi evidence verify PACKAGE.zip --key KEYS.json  (exit code 0 and "verified" mean every file, signature and audit entry is intact).',
       'Compare the SHA-256 of any media file you hold with the list above: a different value means the file was changed.',
     ],
+    enterpriseSteps: [
+      'Get the customs office\'s public keys (GET /api/keys) and compare each key\'s fingerprint with the one printed above.',
+      'Customs keep the signed evidence package of this case, this report included; ask the office for it to verify it with: rvi evidence verify PACKAGE.zip --key KEYS.json',
+      'Compare the SHA-256 of the snapshots listed above with any copy you are given: a different value means the file was changed.',
+    ],
     page: 'Page',
   },
   'zh-CN': {
@@ -67,6 +72,11 @@ const TEXT = {
       '向海关获取公钥（GET /api/evidence/keys），并将每个密钥的指纹与上方打印的指纹核对。',
       '运行：rvi evidence verify PACKAGE.zip --key KEYS.json（退出码为 0 且显示 "verified" 表示所有文件、签名和审计记录均完好）。',
       '将您持有的任何媒体文件的 SHA-256 与上方列表比对：数值不同即表示文件已被改动。',
+    ],
+    enterpriseSteps: [
+      '向海关获取公钥（GET /api/keys），并将每个密钥的指纹与上方打印的指纹核对。',
+      '本案的签名证据包（含本报告）由海关保存；可向海关索取，并用以下命令核验：rvi evidence verify PACKAGE.zip --key KEYS.json',
+      '将上方所列截图的 SHA-256 与您获得的任何副本比对：数值不同即表示文件已被改动。',
     ],
     page: '第',
   },
@@ -107,10 +117,17 @@ export interface ReportInput {
   keys: PublicKeyInfo[];
   locale: ReportLocale;
   generatedAt?: Date;
+  /**
+   * 'enterprise': the importer's own copy, without what is for customs only: no reason for selection, seed or risk
+   * score, no names or reasons in the timeline, only the discrepancies the decision rests on, no notes, no media
+   * but their snapshots. Default 'customs'.
+   */
+  edition?: 'customs' | 'enterprise';
 }
 
 /** Renders the case report; resolves with the PDF bytes. */
-export function renderCaseReport({ story, media, keys, locale, generatedAt = new Date() }: ReportInput): Promise<Buffer> {
+export function renderCaseReport({ story, media, keys, locale, generatedAt = new Date(), edition = 'customs' }: ReportInput): Promise<Buffer> {
+  const forEnterprise = edition === 'enterprise';
   const L = TEXT[locale];
   const w = (code: unknown) => (typeof code === 'string' ? WORDS[locale][code] ?? code : str(code));
   const font = cjkFont();
@@ -148,25 +165,29 @@ export function renderCaseReport({ story, media, keys, locale, generatedAt = new
   if (containers.length) line(L.containers, containers.map((c) => `${c.number}${c.seals?.length ? ` (${c.seals.join(', ')})` : ''}`).join('; '));
   if (Number(d.version) > 1) line(L.version, d.version);
 
-  h2(L.selection);
-  const sel = story.selection as Record<string, unknown> | null;
-  line(L.selection, sel ? (L.selKind[String(sel.kind)] ?? sel.kind) : '—');
-  if (sel?.seed) line(L.seed, sel.seed);
-  if (story.risk) line(L.risk, `${Number((story.risk as { score: number }).score).toFixed(3)} (${L.channel} ${str((story.risk as { channel?: string }).channel)})`);
+  if (!forEnterprise) {
+    h2(L.selection);
+    const sel = story.selection as Record<string, unknown> | null;
+    line(L.selection, sel ? (L.selKind[String(sel.kind)] ?? sel.kind) : '—');
+    if (sel?.seed) line(L.seed, sel.seed);
+    if (story.risk) line(L.risk, `${Number((story.risk as { score: number }).score).toFixed(3)} (${L.channel} ${str((story.risk as { channel?: string }).channel)})`);
+  }
 
   h2(L.timeline);
   for (const t of story.transitions as { at: string; fromState: string | null; toState: string; actorName: string | null; reason: string | null }[]) {
+    if (forEnterprise) { doc.fontSize(9).text(`${when(t.at)}  ${t.fromState ? w(t.fromState) : '—'} → ${w(t.toState)}`); continue; }
     doc.fontSize(9).text(`${when(t.at)}  ${t.fromState ? w(t.fromState) : '—'} → ${w(t.toState)}${t.actorName ? `  (${L.by} ${t.actorName})` : ''}${t.reason ? ` — ${t.reason}` : ''}`);
   }
 
   h2(L.findings);
-  const current = story.findings.filter((f) => f.current);
+  const effective = story.decisions.find((x) => x.status === 'effective');
+  const current = story.findings.filter((f) => f.current && (!forEnterprise || (f.kind === 'discrepancy' && !!effective?.findingIds.includes(f.id))));
   if (!current.length) small(L.noFindings);
   const snapshots = new Map(media.filter((m) => m.kind === 'snapshot').map((m) => [m.id, m]));
   for (const f of current) {
     const what = f.kind === 'step' ? `${str(f.stepKey)}: ${w(f.stepResult)}` : `${w(f.type)} (${w(f.severity)})${f.field ? ` — ${w(f.field)}: ${L.declared} ${str(f.declared)}, ${L.observed} ${str(f.observed)}` : ''}`;
     doc.fontSize(10).text(`• ${what}`);
-    small(`   ${L.signedBy} ${f.signer.name} (${f.signer.role}), ${when(f.signature.signedAt)}${f.note ? ` — ${f.note}` : ''}`);
+    small(`   ${L.signedBy} ${f.signer.name} (${f.signer.role}), ${when(f.signature.signedAt)}${f.note && !forEnterprise ? ` — ${f.note}` : ''}`);
     const pics = f.evidence.snapshots.map((id) => snapshots.get(id)).filter((m): m is CaseMediaFile => !!m && /jpe?g|png/i.test(m.contentType ?? m.name));
     for (const m of pics.slice(0, 4)) {
       try {
@@ -183,19 +204,21 @@ export function renderCaseReport({ story, media, keys, locale, generatedAt = new
 
   h2(L.decision);
   if (!story.decisions.length) small(L.noDecision);
-  for (const dec of story.decisions) {
+  for (const dec of forEnterprise ? story.decisions.filter((x) => x.status === 'effective') : story.decisions) {
     doc.fontSize(10).text(`${L.outcome}: ${w(dec.outcome)} · ${L.status}: ${w(dec.status)}`);
-    if (dec.reason) line(L.reason, dec.reason);
+    if (dec.reason && !forEnterprise) line(L.reason, dec.reason);
     for (const c of dec.corrections) doc.fontSize(10).text(`   ${L.corrections}: ${w(c.field)}: ${str(c.declared)} → ${c.corrected}`);
     small(`   ${L.signedBy} ${dec.signer.name} (${dec.signer.role}), ${when(dec.signature.signedAt)}`);
     const r = dec.review;
-    if (r) small(`   ${L.approvals}: ${w(r.verdict)} — ${r.signer.name} (${r.signer.role}), ${when(r.signature.signedAt)}${r.reason ? ` — ${r.reason}` : ''}`);
+    if (r) small(`   ${L.approvals}: ${w(r.verdict)} — ${r.signer.name} (${r.signer.role}), ${when(r.signature.signedAt)}${r.reason && !forEnterprise ? ` — ${r.reason}` : ''}`);
     if (dec.releasedAt) small(`   ${L.released}: ${when(dec.releasedAt)}`);
   }
 
   h2(L.media);
-  if (!story.media.length) small(L.noMedia);
-  for (const m of story.media) doc.fontSize(8).text(`${m.name}  ${m.size} B\n   ${m.sha256}`);
+  const shownSnapshots = new Set(current.flatMap((f) => f.evidence.snapshots));
+  const listed = forEnterprise ? story.media.filter((m) => shownSnapshots.has(m.id)) : story.media;
+  if (!listed.length) small(L.noMedia);
+  for (const m of listed) doc.fontSize(8).text(`${m.name}  ${m.size} B\n   ${m.sha256}`);
 
   h2(L.keys);
   for (const k of keys) {
@@ -204,7 +227,7 @@ export function renderCaseReport({ story, media, keys, locale, generatedAt = new
   }
 
   h2(L.verify);
-  L.steps.forEach((s, i) => doc.fontSize(10).text(`${i + 1}. ${s}`).moveDown(0.2));
+  (forEnterprise ? L.enterpriseSteps : L.steps).forEach((s, i) => doc.fontSize(10).text(`${i + 1}. ${s}`).moveDown(0.2));
 
   const range = doc.bufferedPageRange();
   for (let i = 0; i < range.count; i++) {

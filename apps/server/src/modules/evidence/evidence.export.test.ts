@@ -191,7 +191,6 @@ test('case report (PDF): declaration, selection, timeline, finding with its snap
   const url = `/api/orders/${order.id}/report.pdf`;
   assert.equal(await anonymous(t, 'GET', url), 401);
   assert.equal((await a.beta.get(url)).status, 404);
-  assert.equal((await a.alpha.get(url)).status, 403);
   assert.equal((await a.inspector1.get(url)).status, 403);
   assert.equal((await a.sup.get(`${url}?lang=fr`)).status, 400);
   const r = await t.app.inject({ method: 'GET', url, headers: { cookie: a.sup.cookie } });
@@ -215,8 +214,26 @@ test('case report (PDF): declaration, selection, timeline, finding with its snap
   assert.ok(images.stdout.trim().split('\n').length >= 3, `one image at least:\n${images.stdout}`);
   const zh = pdfText((await t.app.inject({ method: 'GET', url: `${url}?lang=zh-CN`, headers: { cookie: a.auditor.cookie } })).rawPayload).replace(/\s+/g, ' ');
   for (const want of ['查验案件报告', '布控原因', '科长指定', '查验发现', '封志被破坏 (重大)', '结论: 扣留', '处理决定与审批', '如何核验', fingerprint]) assert.ok(zh.includes(want), `the Chinese report says "${want}":\n${zh}`);
+  // The importer's own edition: the outcome, the discrepancy and its snapshot, the keys; nothing for customs only.
+  const ent = await t.app.inject({ method: 'GET', url, headers: { cookie: a.alpha.cookie } });
+  assert.equal(ent.statusCode, 200, ent.body);
+  const entText = pdfText(ent.rawPayload).replace(/\s+/g, ' ');
+  for (const want of [order.orderNo, story.declaration.declarationNo, 'Seal tampered (significant)', 'Outcome: Hold', story.media[1].sha256, fingerprint, 'ask the office for it']) {
+    assert.ok(entText.includes(want), `the enterprise edition says "${want}":\n${entText}`);
+  }
+  for (const never of ['Why it was selected', 'by a supervisor', story.dispatch.seed, 'seal broken', 'seen on the recording', recording.name, 'Risk score']) {
+    assert.ok(!entText.includes(never), `the enterprise edition must not say "${never}"`);
+  }
   const audited = await t.ctx.db.select().from(auditLog).where(and(eq(auditLog.action, 'case_report.downloaded'), eq(auditLog.targetId, order.id)));
-  assert.equal(audited.length, 2);
+  assert.equal(audited.length, 3);
+  assert.equal((audited[2].summary as { edition: string }).edition, 'enterprise');
+});
+
+test('case report: an enterprise gets no report before the decision took effect (404, as for the outcome)', async () => {
+  const open = await orderInProgress(t, a);
+  assert.equal((await a.alpha.get(`/api/orders/${open.id}/report.pdf`)).status, 404);
+  assert.equal((await a.beta.get(`/api/orders/${open.id}/report.pdf`)).status, 404);
+  assert.equal((await a.sup.get(`/api/orders/${open.id}/report.pdf`)).status, 200);
 });
 
 /** The text of a PDF as poppler's pdftotext reads it (an independent reader, not our generator). */

@@ -68,9 +68,10 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/orders/:id/report.pdf', {
-    config: { access: { action: 'audit.read', scope: 'record' } },
+    // order.read on the order (404); then customs need audit.read (403), the enterprise gets its edition once decided (else 404)
+    config: { access: { action: 'order.read', scope: 'record' } },
     schema: {
-      tags, summary: 'The case report for people (PDF): declaration, selection, timeline, findings with snapshots, decision and approvals, media hashes, key fingerprints, how to verify',
+      tags, summary: 'The case report for people (PDF; the importer gets its own edition without customs-only data once decided): declaration, selection, timeline, findings with snapshots, decision and approvals, media hashes, key fingerprints, how to verify',
       params: IdParams, querystring: Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('zh-CN')])) }, { additionalProperties: false }),
       response: { 200: { description: 'application/pdf', type: 'string', format: 'binary' }, ...errors },
     },

@@ -15,6 +15,7 @@ import type { Actor } from '../../platform/actor.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorizeCase } from '../findings/findings.policy.ts';
+import { isEnterprise } from '../../platform/policy.ts';
 import { assembleCase, type AssembledCase } from './case-story.service.ts';
 import { renderCaseReport, type ReportLocale } from './case-report.ts';
 import { localCopies, type CaseMediaFile } from './media.service.ts';
@@ -118,21 +119,29 @@ export async function exportCaseToTemp(deps: EvidenceDeps, actor: Actor, orderId
 }
 
 /**
- * The case report as a PDF (customs who read the whole case: supervisors, auditors, administrators of the office),
- * in English or Chinese; snapshots of a remote store are fetched for the thumbnails. The download is audited.
+ * The case report as a PDF, in English or Chinese: the whole case for customs who read it (supervisors, auditors,
+ * administrators of the office), the enterprise edition for the importer once decided. Snapshots of a remote store
+ * are fetched for the thumbnails. The download is audited.
  */
 export async function caseReport(deps: EvidenceDeps, actor: Actor, orderId: string, locale: ReportLocale): Promise<{ pdf: Buffer; orderNo: string }> {
   const [order] = await deps.db.select().from(inspectionOrders).where(eq(inspectionOrders.id, orderId)).limit(1);
-  authorizeCase(actor, 'audit.read', order ?? null, orderId);
+  // The importer gets its own edition once the decision took effect (its outcome page): 404 before, as for the outcome.
+  const edition = isEnterprise(actor) ? 'enterprise' : 'customs';
+  if (edition === 'enterprise') {
+    authorizeCase(actor, 'order.read', order ?? null, orderId);
+    if (!['decided', 'closed'].includes(order!.state)) throw notFound('Inspection outcome', orderId);
+  } else {
+    authorizeCase(actor, 'audit.read', order ?? null, orderId);
+  }
   const c = await assembleCase(deps, orderId);
   if (!c) throw notFound('Inspection order', orderId);
   const copies = join(tmpdir(), 'rvi-evidence', `report-${randomUUID()}`);
   try {
     const snapshots = c.media.filter((m) => m.kind === 'snapshot');
     const local = await localCopies(deps.store, snapshots, copies);
-    const pdf = await renderCaseReport({ story: c.story, media: local, keys: await deps.keys.listPublicKeys(), locale });
+    const pdf = await renderCaseReport({ story: c.story, media: local, keys: await deps.keys.listPublicKeys(), locale, edition });
     await transaction(deps.db, async (tx) => {
-      await recordAudit(tx, actor, 'case_report.downloaded', { type: 'inspection_order', id: orderId }, { orderNo: order!.orderNo, locale, bytes: pdf.length });
+      await recordAudit(tx, actor, 'case_report.downloaded', { type: 'inspection_order', id: orderId }, { orderNo: order!.orderNo, locale, edition, bytes: pdf.length });
     });
     return { pdf, orderNo: order!.orderNo };
   } finally {

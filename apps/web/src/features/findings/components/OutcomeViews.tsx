@@ -1,4 +1,4 @@
-import { Anchor, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import type { EnterpriseOutcome } from '@rvi/contracts';
@@ -8,6 +8,7 @@ import { PageHeader } from '../../../shared/ui/PageHeader.tsx';
 import { formatDateTime } from '../../../shared/format.ts';
 import { useOutcome, useOutcomes } from '../api.ts';
 import { useDeclaration } from '../../declarations/api.ts';
+import { caseReportUrl } from '../../evidence/api.ts';
 import { AmendmentsCard, fieldLabel } from '../../declarations/components/AmendmentsCard.tsx';
 import { OutcomeBadge, SeverityBadge } from './FindingBadges.tsx';
 
@@ -59,7 +60,7 @@ export function OutcomeListView({ detailPath }: { detailPath: (orderId: string) 
 
 /** One inspection's outcome for the enterprise: decision, release time, corrections and the findings about its goods. */
 export function OutcomeDetailView({ orderId }: { orderId: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const q = useOutcome(orderId);
   const declaration = useDeclaration(q.data?.declarationId ?? '', !!q.data?.corrections.length);
   if (q.isPending) return <Loading />;
@@ -67,7 +68,15 @@ export function OutcomeDetailView({ orderId }: { orderId: string }) {
   const o = q.data;
   return (
     <>
-      <PageHeader title={t('findings.outcomeTitle', { orderNo: o.orderNo })} testId="page-title" />
+      <PageHeader
+        title={t('findings.outcomeTitle', { orderNo: o.orderNo })}
+        testId="page-title"
+        actions={o.status === 'decided' ? (
+          <Button component="a" variant="light" href={caseReportUrl(o.orderId, i18n.language === 'zh-CN' ? 'zh-CN' : 'en')} download={`case-report-${o.orderNo}.pdf`} data-testid="download-report">
+            {t('evidence.report')}
+          </Button>
+        ) : null}
+      />
       <Card withBorder mb="md" data-testid="outcome-summary" data-outcome={o.outcome ?? ''}>
         <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
           <div><Text size="xs" c="dimmed">{t('fields.declarationNo')}</Text><Text size="sm" fw={500}>{o.declarationNo}</Text></div>
