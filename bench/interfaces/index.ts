@@ -5,7 +5,8 @@
  *   session of the mapped role and office;
  * - ldap_login: the login form against a real slapd seeded here (apps/server/test/ldap-server.ts);
  * - mfa_enforced: an administrator is refused until TOTP is set up, and after the next login until a code is given;
- * - webauthn: 0 until WebAuthn lands (issue 19.2);
+ * - webauthn: Chromium with a virtual authenticator (DevTools WebAuthn.addVirtualAuthenticator) registers a key for
+ *   an auditor, whose next login is refused until the key signs the server's challenge;
  * - api_token_scoped: a token with declaration.read lists declarations and is refused (403 missing_scope) filing one;
  * - webhook_signed / webhook_retried: a server process delivers to a node:http receiver here that verifies every
  *   signature and fails the first two attempts of the first event;
@@ -25,6 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
 import pg from 'pg';
 import { declarationBody, freshDatabaseUrl, startTestApp, TEST_PASSWORD, type TestApp } from '../../apps/server/test/harness.ts';
 import { browse, CookieJar, startTestIdp } from '../../apps/server/test/oidc-server.ts';
@@ -55,13 +57,46 @@ async function flag(name: string, fn: () => Promise<boolean>): Promise<0 | 1> {
 
 // ---------- identity: OIDC, LDAP, second factor, API tokens (one in-process app listening on a port) ----------
 
-async function identityFlags(): Promise<{ oidc: 0 | 1; ldap: 0 | 1; mfa: 0 | 1; token: 0 | 1 }> {
+// in the page as a string: tsx would wrap named functions in a helper the page does not have
+const PAGE_WEBAUTHN = `
+  const b64 = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  const enc = (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/[+]/g, '-').replace(/[/]/g, '_').replace(/=+$/, '');
+  const post = (url, body) => fetch(url, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const login = async () => (await post('/api/auth/login', { username: 'auditor', password: PASSWORD })).json();
+  const audit = async () => (await fetch('/api/audit', { credentials: 'include' })).status;
+  const out = {};
+  out.first = (await login()).secondFactor;
+  let o = (await (await post('/api/auth/webauthn/register/options', {})).json()).options;
+  const created = await navigator.credentials.create({ publicKey: {
+    challenge: b64(o.challenge), rp: o.rp, user: { ...o.user, id: b64(o.user.id) }, pubKeyCredParams: o.pubKeyCredParams, timeout: o.timeout,
+    attestation: o.attestation, authenticatorSelection: o.authenticatorSelection, excludeCredentials: [],
+  } });
+  out.registered = (await post('/api/auth/webauthn/register', { name: 'bench key', response: {
+    id: created.id, rawId: enc(created.rawId), type: 'public-key', clientExtensionResults: {},
+    response: { clientDataJSON: enc(created.response.clientDataJSON), attestationObject: enc(created.response.attestationObject), transports: created.response.getTransports() },
+  } })).status;
+  await post('/api/auth/logout', {});
+  out.second = (await login()).secondFactor;
+  out.refused = await audit();
+  o = (await (await post('/api/auth/webauthn/authenticate/options', {})).json()).options;
+  const got = await navigator.credentials.get({ publicKey: {
+    challenge: b64(o.challenge), rpId: o.rpId, timeout: o.timeout, userVerification: o.userVerification,
+    allowCredentials: o.allowCredentials.map((c) => ({ type: 'public-key', id: b64(c.id) })),
+  } });
+  out.verified = (await post('/api/auth/webauthn/authenticate', { response: {
+    id: got.id, rawId: enc(got.rawId), type: 'public-key', clientExtensionResults: {},
+    response: { clientDataJSON: enc(got.response.clientDataJSON), authenticatorData: enc(got.response.authenticatorData), signature: enc(got.response.signature) },
+  } })).status;
+  out.allowed = await audit();
+  return out;`;
+
+async function identityFlags(): Promise<{ oidc: 0 | 1; ldap: 0 | 1; mfa: 0 | 1; token: 0 | 1; webauthn: 0 | 1 }> {
   const t: TestApp = await startTestApp({ sessionCacheMs: 0, requireSecondFactor: true });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   const inject = (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: unknown) =>
     t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
-  const out = { oidc: 0 as 0 | 1, ldap: 0 as 0 | 1, mfa: 0 as 0 | 1, token: 0 as 0 | 1 };
+  const out = { oidc: 0 as 0 | 1, ldap: 0 as 0 | 1, mfa: 0 as 0 | 1, token: 0 as 0 | 1, webauthn: 0 as 0 | 1 };
   try {
     out.oidc = await flag('oidc_login', async () => {
       const idp = await startTestIdp(`${base}/api/auth/oidc/callback`);
@@ -139,6 +174,25 @@ async function identityFlags(): Promise<{ oidc: 0 | 1; ldap: 0 | 1; mfa: 0 | 1; 
       const write = await fetch(`${base}/api/declarations`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(declarationBody('IF-TOKEN-1')) });
       const err = await write.json() as { error: { code: string } };
       return read.status === 200 && write.status === 403 && err.error.code === 'missing_scope';
+    });
+
+    out.webauthn = await flag('webauthn', async () => {
+      const work = mkdtempSync(join(tmpdir(), 'rvi-bench-webauthn-'));
+      const browser = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+      try {
+        const page = browser.pages()[0] ?? (await browser.newPage());
+        const cdp = await browser.newCDPSession(page);
+        await cdp.send('WebAuthn.enable', { enableUI: false });
+        await cdp.send('WebAuthn.addVirtualAuthenticator', { options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: false, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true } });
+        // a relying party id must be a domain: localhost, not 127.0.0.1
+        await page.goto(base.replace('127.0.0.1', 'localhost') + '/api/health');
+        const r = await page.evaluate(`(async () => { const PASSWORD = ${JSON.stringify(TEST_PASSWORD)}; ${PAGE_WEBAUTHN} })()`) as Record<string, unknown>;
+        log(`webauthn: ${JSON.stringify(r)}`);
+        return r.first === 'ok' && r.registered === 201 && r.second === 'pending' && r.refused === 403 && r.verified === 200 && r.allowed === 200;
+      } finally {
+        await browser.close();
+        rmSync(work, { recursive: true, force: true });
+      }
     });
   } finally {
     await t.close();
@@ -283,9 +337,9 @@ async function webhookFigures() {
   }
 }
 
-const id = process.argv.includes('--webhooks-only') ? { oidc: 0, ldap: 0, mfa: 0, token: 0 } : await identityFlags();
+const id = process.argv.includes('--webhooks-only') ? { oidc: 0, ldap: 0, mfa: 0, token: 0, webauthn: 0 } : await identityFlags();
 let wh = { signed: false, retried: false, p50: NaN, p99: NaN, lost: NaN };
 try { wh = await webhookFigures(); } catch (e) { log(`webhooks: FAILED ${(e as Error).stack ?? e}`); }
-console.log(`interfaces: oidc_login=${id.oidc} ldap_login=${id.ldap} mfa_enforced=${id.mfa} webauthn=0 api_token_scoped=${id.token} `
+console.log(`interfaces: oidc_login=${id.oidc} ldap_login=${id.ldap} mfa_enforced=${id.mfa} webauthn=${id.webauthn} api_token_scoped=${id.token} `
   + `webhook_signed=${wh.signed ? 1 : 0} webhook_retried=${wh.retried ? 1 : 0} webhook_p50_ms=${wh.p50} webhook_p99_ms=${wh.p99} deliveries_lost=${Number.isNaN(wh.lost) ? 'n/a' : wh.lost}`);
 process.exit(0);
