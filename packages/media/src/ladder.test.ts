@@ -158,3 +158,12 @@ test('after the media (re)connects, a slow start (low frame rate, low estimate) 
   run(l, 63_000, 4, { lossPct: 0, rttMs: 20, availableKbps: 300, bandwidthLimited: true, stalled: true });
   assert.notEqual(l.current.rung, '720p30', 'a start that stays slow is a real reason');
 });
+
+test('a static shot at a low rung (little sent, a low estimate) still steps up, after four clean holds', () => {
+  const l = new QualityLadder({ start: '180p15' });
+  const seen: number[] = [];
+  l.onChange((st) => seen.push(st.since));
+  run(l, 0, 40, { lossPct: 0, rttMs: 10, availableKbps: 120, bandwidthLimited: false });
+  assert.equal(l.current.rung, '360p30');
+  assert.ok(seen[0] >= 32_000, `first try after ${seen[0]} ms`);
+});

@@ -227,7 +227,11 @@ export class QualityLadder {
     // (the estimate itself cannot show room a low rung never uses: see the top of this file)
     const s = RUNG_SPECS[up];
     const clean = (this.loss ?? 0) < s.lossDownPct / 2 && (this.rtt ?? 0) < s.rttDownMs * 0.7;
-    const room = avail === null || avail >= s.needKbps || (!x.bandwidthLimited && avail >= RUNG_SPECS[r].needKbps);
+    // (seen on the weak link: a try of 360p every 8-16 s cost frames) — so a try wants the estimate near the rung above,
+    // or clearly above what this rung may send; after four holds clean it is tried anyway (a static shot sends little,
+    // and its estimate never shows the room)
+    const longClean = x.at - this.goodSince >= hold * 4 && x.at - this.state.since >= hold * 4;
+    const room = avail === null || avail >= s.needKbps * 0.8 || (!x.bandwidthLimited && avail >= (RUNG_SPECS[r].maxKbps ?? 0) * 1.25) || longClean;
     if (clean && room) {
       this.lastUp = { from: r, at: x.at };
       this.move(up, { code: 'recovered', ...(avail !== null ? { value: Math.round(avail) } : {}) }, x.at);

@@ -19,7 +19,10 @@ export async function applyRung(sender: RTCRtpSender, rung: Rung, o: { trackHeig
     e.maxBitrate = Math.min(spec.maxKbps!, o.maxKbps ?? Infinity) * 1000;
     e.maxFramerate = spec.maxFps;
   }
-  if (o.degradationPreference) p.degradationPreference = o.degradationPreference;
+  // 180p15 is the smallest picture worth sending: the encoder keeps its size and gives up frame rate instead (with
+  // 'balanced' it went down to 240×135 on the weak link); above it the ladder itself chooses the size
+  const pref = rung === '180p15' ? 'maintain-resolution' : o.degradationPreference;
+  if (pref) p.degradationPreference = pref;
   await sender.setParameters(p);
 }
 
