@@ -229,6 +229,20 @@ test('case report (PDF): declaration, selection, timeline, finding with its snap
   assert.equal((audited[2].summary as { edition: string }).edition, 'enterprise');
 });
 
+test('snapshots of a case to pick from: the inspector and the supervisor of the office; not the enterprise, not another one', async () => {
+  const url = `/api/orders/${order.id}/snapshots`;
+  assert.equal(await anonymous(t, 'GET', url), 401);
+  assert.equal((await a.beta.get(url)).status, 404);
+  assert.equal((await a.alpha.get(url)).status, 404);
+  const r = await a.inspector1.get(url);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.body.items.map((m: { name: string; kind: string }) => [m.name, m.kind]), [['session-1-snap-0001.jpg', 'snapshot']]);
+  assert.equal((await a.sup.get(url)).body.items.length, 1);
+  const img = await t.app.inject({ method: 'GET', url: `/api/media/${r.body.items[0].id}`, headers: { cookie: a.inspector1.cookie } });
+  assert.equal(img.statusCode, 200);
+  assert.equal(img.rawPayload.subarray(0, 2).toString('hex'), 'ffd8', 'the thumbnail is the JPEG itself');
+});
+
 test('case report: an enterprise gets no report before the decision took effect (404, as for the outcome)', async () => {
   const open = await orderInProgress(t, a);
   assert.equal((await a.alpha.get(`/api/orders/${open.id}/report.pdf`)).status, 404);

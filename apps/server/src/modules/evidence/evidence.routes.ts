@@ -2,7 +2,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
-  CaseList, CaseStory, DeletionApproval, DeletionRejectBody, DeletionRequestBody, DeletionRequestList, DeletionRequestView, ErrorBody, IdParams, KeyList,
+  CaseList, CaseMediaView, CaseStory, DeletionApproval, DeletionRejectBody, DeletionRequestBody, DeletionRequestList, DeletionRequestView, ErrorBody, IdParams, KeyList,
   RetentionParams, RetentionPeriodBody, RetentionPolicyList, type RetentionRecordType,
 } from '@rvi/contracts';
 import type { AppContext } from '../../platform/context.ts';
@@ -11,7 +11,7 @@ import { errors } from '../orders/orders.http.ts';
 import { getCaseStory, listCases } from './case-story.service.ts';
 import { caseReport, exportCaseToTemp } from './evidence.service.ts';
 import { listKeys, rotateKey } from './keys.service.ts';
-import { openCaseMedia, readMedia } from './media.service.ts';
+import { listCaseSnapshots, openCaseMedia, readMedia } from './media.service.ts';
 import {
   approveDeletion, listDeletionRequests, listRetention, rejectDeletion, requestDeletion, setRetention, sweepRetention,
 } from './retention.service.ts';
@@ -83,6 +83,12 @@ export function evidenceRoutes(app: FastifyInstance, ctx: AppContext) {
       .header('content-disposition', `attachment; filename="case-report-${r.orderNo}.pdf"`)
       .send(r.pdf);
   });
+
+  app.get('/api/orders/:id/snapshots', {
+    // order.read on the order (404); then audit.read, finding.record or session.observe in its office (else 404)
+    config: { access: { action: 'order.read', scope: 'record' } },
+    schema: { tags, summary: 'The snapshots of a case (to pick a finding\'s evidence from thumbnails; each opens at /api/media/:id)', params: IdParams, response: { 200: Type.Object({ items: Type.Array(CaseMediaView) }), ...errors } },
+  }, async (req) => ({ items: await listCaseSnapshots(ctx.db, ctx.config.dataDir, actorOf(req), id(req)) }));
 
   app.get('/api/media/:id', {
     // order.read on the order (404), then the service also needs audit.read, finding.record or session.observe on it (else 404)

@@ -209,6 +209,18 @@ export async function openCaseMedia(db: Db, dataDir: string, actor: Actor, id: s
   return { file: m!, path: m!.path, size };
 }
 
+/**
+ * The snapshots of a case, to pick as a finding's evidence from thumbnails (issue 18: they were typed as ids). The
+ * same people who may open the media (the case's office: audit.read, finding.record or session.observe); 404 else.
+ */
+export async function listCaseSnapshots(db: Db, dataDir: string, actor: Actor, orderId: string): Promise<CaseMediaView[]> {
+  const order = await loadOrderRow(db, orderId);
+  authorizeCase(actor, 'order.read', order, orderId);
+  const rec = scopeOf(order);
+  if (!can(actor, 'audit.read', rec) && !can(actor, 'finding.record', rec) && !can(actor, 'session.observe', rec)) throw notFound('Inspection order', orderId);
+  return (await listCaseMedia(db, dataDir, orderId)).filter((m) => m.kind === 'snapshot').map(presentMedia);
+}
+
 /** The key to read a media file by when it lives in a remote object store (S3), else null (read the local path). */
 export function remoteKey(store: ObjectStore | undefined, m: Pick<CaseMediaFile, 'key'>): string | null {
   return store && store.kind !== 'local' && m.key ? m.key : null;

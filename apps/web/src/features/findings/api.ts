@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
-  AcceptSuggestionBody, ApprovalQueue, Decision, DecisionInput, EnterpriseOutcome, EnterpriseOutcomeList, Finding, FindingInput,
+  AcceptSuggestionBody, ApprovalQueue, CaseMediaView, Decision, DecisionInput, EnterpriseOutcome, EnterpriseOutcomeList, Finding, FindingInput,
   InspectionList, InspectionListQuery, InspectionView, SuggestedFinding,
 } from '@rvi/contracts';
 import { api } from '../../shared/api/client.ts';
@@ -84,5 +84,13 @@ export function useOutcome(orderId: string) {
     queryKey: findingKeys.outcome(orderId),
     queryFn: ({ signal }) => api<EnterpriseOutcome>(`/api/orders/${enc(orderId)}/outcome`, { signal }),
     retry: (n, err) => n < 1 && !(err as { status?: number }).status,
+  });
+}
+
+/** The case's snapshots, to pick a finding's evidence from thumbnails (each image at /api/media/:id). */
+export function useCaseSnapshots(orderId: string) {
+  return useQuery({
+    queryKey: ['findings', orderId, 'snapshots'] as const,
+    queryFn: ({ signal }) => api<{ items: CaseMediaView[] }>(`/api/orders/${enc(orderId)}/snapshots`, { signal }),
   });
 }

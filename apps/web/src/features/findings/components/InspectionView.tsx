@@ -15,6 +15,7 @@ import {
 } from '../api.ts';
 import { DecisionStatusBadge, OutcomeBadge } from './FindingBadges.tsx';
 import { FindingTable } from './FindingTable.tsx';
+import { SnapshotPicker } from './SnapshotPicker.tsx';
 import { fieldLabel } from '../../declarations/components/AmendmentsCard.tsx';
 
 const BIG = { size: 'md' as const };
@@ -229,7 +230,7 @@ function DiscrepancyForm({ view, correcting, onDone }: { view: Inspection; corre
   const [declared, setDeclared] = useState(correcting?.declared ?? '');
   const [observed, setObserved] = useState(correcting?.observed ?? '');
   const [note, setNote] = useState(correcting?.note ?? '');
-  const [snapshots, setSnapshots] = useState(correcting?.evidence.snapshots.join(', ') ?? '');
+  const [snapshots, setSnapshots] = useState<string[]>(correcting?.evidence.snapshots ?? []);
   const [readings, setReadings] = useState(correcting?.evidence.readings.join(', ') ?? '');
   return (
     <form
@@ -238,12 +239,12 @@ function DiscrepancyForm({ view, correcting, onDone }: { view: Inspection; corre
         e.preventDefault();
         const input: FindingInput = {
           kind: 'discrepancy', type, severity, field: field.trim() || null, declared: declared.trim() || null, observed: observed.trim() || null,
-          note: note.trim() || null, evidence: { snapshots: splitIds(snapshots), recordings: correcting?.evidence.recordings ?? [], readings: splitIds(readings) },
+          note: note.trim() || null, evidence: { snapshots, recordings: correcting?.evidence.recordings ?? [], readings: splitIds(readings) },
           ...(correcting ? { corrects: correcting.id } : {}),
         };
         try {
           await record.mutateAsync({ orderId: view.order.id, input });
-          setField(''); setDeclared(''); setObserved(''); setNote(''); setSnapshots(''); setReadings('');
+          setField(''); setDeclared(''); setObserved(''); setNote(''); setSnapshots([]); setReadings('');
           onDone();
         } catch {
           // shown below
@@ -266,9 +267,9 @@ function DiscrepancyForm({ view, correcting, onDone }: { view: Inspection; corre
           <TextInput {...BIG} label={t('findings.fieldLabel')} value={field} onChange={(e) => setField(e.currentTarget.value)} maxLength={100} data-testid="finding-field" />
           <TextInput {...BIG} label={t('findings.declaredLabel')} value={declared} onChange={(e) => setDeclared(e.currentTarget.value)} maxLength={1000} data-testid="finding-declared" />
           <TextInput {...BIG} label={t('findings.observedLabel')} value={observed} onChange={(e) => setObserved(e.currentTarget.value)} maxLength={1000} data-testid="finding-observed" />
-          <TextInput {...BIG} label={t('findings.snapshotsLabel')} description={t('findings.idsHint')} value={snapshots} onChange={(e) => setSnapshots(e.currentTarget.value)} data-testid="finding-snapshots" />
           <TextInput {...BIG} label={t('findings.readingsLabel')} description={t('findings.idsHint')} value={readings} onChange={(e) => setReadings(e.currentTarget.value)} data-testid="finding-readings" />
         </SimpleGrid>
+        <SnapshotPicker orderId={view.order.id} value={snapshots} onChange={setSnapshots} />
         <Textarea label={t('findings.noteLabel')} value={note} onChange={(e) => setNote(e.currentTarget.value)} maxLength={4000} autosize minRows={2} data-testid="finding-note" />
         <ErrorAlert error={record.error} />
         <Group justify="flex-end">
