@@ -374,6 +374,9 @@ export class LiveMedia {
     // the device publishes into its own session only, whatever it says
     if (msg.type === 'join') msg = { type: 'join', sessionId: peer.sessionId, role: 'publisher' };
     if (msg.type === 'offer' && this.devicePath && typeof msg.sdp === 'string') msg = { ...msg, sdp: this.devicePath.offer(msg.sdp) };
+    // with a test path on the device's ICE (a cut, an impaired link), its trickled candidates are kept from the node too:
+    // a direct pair would bypass the path (and a "cut" would recover at once over it)
+    if (msg.type === 'candidate' && this.devicePath) return;
     const s = await loadSession(this.env.db, peer.sessionId);
     if (!s || s.state === 'ended') return send(peer.socket, { type: 'ended', reason: 'session ended' });
     for (const out of await this.node.handle(peer.peerId, msg)) send(peer.socket, await this.toDevice(this.withTurn(peer, out)));
