@@ -125,6 +125,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     const bus = new NodeBus(database, processAddress(config.roles, config.dataDir));
     await bus.start();
     ctx.bus = bus;
+    ctx.sessions.share(bus);
   }
   if (opts.queue) ctx.queue = await startQueue(database, config.databaseUrl);
   ctx.outbox.on('realtime.push', 'ws.deliver', async (p) => deliverRealtime(ctx.hub, p));

@@ -71,3 +71,18 @@ test('PGlite (a single process): no bus, rooms are delivered in-process', async 
     await t.close();
   }
 });
+
+test('a logout on node A ends the session on node B at once, not after B\'s cached lookup expires', async () => {
+  const cookie = await loginAt(a.base, 'inspector1');
+  const me = (base: string) => fetch(`${base}/api/auth/me`, { headers: { cookie } }).then((r) => r.status);
+  assert.equal(await me(b.base), 200, 'B has looked the session up (and caches it for RVI_SESSION_CACHE_MS, 5 s)');
+  const out = await fetch(`${a.base}/api/auth/logout`, { method: 'POST', headers: { cookie } });
+  assert.ok(out.status < 300, `logout: ${out.status}`);
+  const t0 = Date.now();
+  let status = 200;
+  while (Date.now() - t0 < 2500 && status === 200) {
+    status = await me(b.base);
+    if (status === 200) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(status, 401, 'B refuses the session within 2.5 s of the logout (its cache would have kept it 5 s)');
+});

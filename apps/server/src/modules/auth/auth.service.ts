@@ -4,6 +4,7 @@ import { and, eq, gt, lt, ne, sql } from 'drizzle-orm';
 import type { OrgKind, Role } from '@rvi/contracts';
 import { authSessions, organisations, sessionFactors, totpFactors, users } from '../../db/schema.ts';
 import type { Database, Db } from '../../platform/db.ts';
+import type { NodeBus } from '../../platform/node-bus.ts';
 import type { Actor } from '../../platform/actor.ts';
 import { AppError, tooMany } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
@@ -141,6 +142,7 @@ export interface SessionUser {
  */
 export class SessionStore {
   private cache = new Map<string, { user: SessionUser | null; lastSeen: number; until: number }>();
+  private bus: NodeBus | null = null;
   static readonly TOUCH_MS = 60_000;
   constructor(
     private readonly db: Db,
@@ -213,15 +215,39 @@ export class SessionStore {
     return user;
   }
 
-  /** Drops cached lookups of a user's sessions (after a change to the user, e.g. locale or deactivation). */
+  /** Drops cached lookups of a user's sessions (after a change to the user, e.g. locale or deactivation), on every node. */
   forgetUser(userId: string): void {
-    for (const [k, v] of this.cache) if (v.user?.actor.userId === userId) this.cache.delete(k);
+    this.forgetLocally({ userId });
+    this.tell({ userId });
   }
 
   async destroy(tx: Db, token: string): Promise<void> {
     const id = tokenId(token);
     this.cache.delete(id);
     await tx.delete(authSessions).where(eq(authSessions.id, id));
+    this.tell({ id });
+  }
+
+  /**
+   * Several API nodes (Postgres): a logout, a deactivation or a new second factor on one node drops the cached
+   * lookups on every node at once instead of after `cacheMs`. Told twice, the second time a second later: a caller's
+   * transaction may commit after the first message, and a lookup on another node in between would cache the old row.
+   */
+  share(bus: NodeBus): void {
+    this.bus = bus;
+    bus.on('auth.forget', (m) => this.forgetLocally(m as { id?: string; userId?: string }));
+  }
+
+  private tell(what: { id?: string; userId?: string }): void {
+    const bus = this.bus;
+    if (!bus) return;
+    void bus.broadcast({ k: 'auth.forget', ...what }).catch(() => undefined);
+    setTimeout(() => void bus.broadcast({ k: 'auth.forget', ...what }).catch(() => undefined), 1000).unref();
+  }
+
+  private forgetLocally(what: { id?: string; userId?: string }): void {
+    if (typeof what.id === 'string') this.cache.delete(what.id);
+    if (typeof what.userId === 'string') for (const [k, v] of this.cache) if (v.user?.actor.userId === what.userId) this.cache.delete(k);
   }
 
   async purgeExpired(): Promise<void> {
