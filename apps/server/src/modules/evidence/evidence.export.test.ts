@@ -232,8 +232,8 @@ test('case report (PDF): declaration, selection, timeline, finding with its snap
 test('snapshots of a case to pick from: the inspector and the supervisor of the office; not the enterprise, not another one', async () => {
   const url = `/api/orders/${order.id}/snapshots`;
   assert.equal(await anonymous(t, 'GET', url), 401);
-  assert.equal((await a.beta.get(url)).status, 404);
-  assert.equal((await a.alpha.get(url)).status, 404);
+  assert.equal((await a.beta.get(url)).status, 404, 'another enterprise: not its order');
+  assert.equal((await a.alpha.get(url)).status, 403, 'the enterprise reads its order but not the case\'s snapshots');
   const r = await a.inspector1.get(url);
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.body.items.map((m: { name: string; kind: string }) => [m.name, m.kind]), [['session-1-snap-0001.jpg', 'snapshot']]);
@@ -243,9 +243,11 @@ test('snapshots of a case to pick from: the inspector and the supervisor of the 
   assert.equal(img.rawPayload.subarray(0, 2).toString('hex'), 'ffd8', 'the thumbnail is the JPEG itself');
 });
 
-test('case report: an enterprise gets no report before the decision took effect (404, as for the outcome)', async () => {
+test('case report: an enterprise gets no report before the decision took effect (409 not_decided); another enterprise 404', async () => {
   const open = await orderInProgress(t, a);
-  assert.equal((await a.alpha.get(`/api/orders/${open.id}/report.pdf`)).status, 404);
+  const early = await a.alpha.get(`/api/orders/${open.id}/report.pdf`);
+  assert.equal(early.status, 409);
+  assert.equal(early.body.error.code, 'not_decided');
   assert.equal((await a.beta.get(`/api/orders/${open.id}/report.pdf`)).status, 404);
   assert.equal((await a.sup.get(`/api/orders/${open.id}/report.pdf`)).status, 200);
 });

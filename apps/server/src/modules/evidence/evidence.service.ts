@@ -125,11 +125,11 @@ export async function exportCaseToTemp(deps: EvidenceDeps, actor: Actor, orderId
  */
 export async function caseReport(deps: EvidenceDeps, actor: Actor, orderId: string, locale: ReportLocale): Promise<{ pdf: Buffer; orderNo: string }> {
   const [order] = await deps.db.select().from(inspectionOrders).where(eq(inspectionOrders.id, orderId)).limit(1);
-  // The importer gets its own edition once the decision took effect (its outcome page): 404 before, as for the outcome.
+  // The importer gets its own edition once the decision took effect (its outcome page): 409 not_decided before.
   const edition = isEnterprise(actor) ? 'enterprise' : 'customs';
   if (edition === 'enterprise') {
     authorizeCase(actor, 'order.read', order ?? null, orderId);
-    if (!['decided', 'closed'].includes(order!.state)) throw notFound('Inspection outcome', orderId);
+    if (!['decided', 'closed'].includes(order!.state)) throw conflict('not_decided', `Order ${order!.orderNo} has no decision yet: its report follows the decision`, { state: order!.state });
   } else {
     authorizeCase(actor, 'audit.read', order ?? null, orderId);
   }

@@ -12,7 +12,7 @@ import { caseMedia, liveSessions, recordingSegments, sessionSnapshots } from '..
 import type { Db } from '../../platform/db.ts';
 import type { ObjectStore } from '../../adapters/object-store.ts';
 import type { Actor } from '../../platform/actor.ts';
-import { badRequest, conflict, notFound } from '../../platform/errors.ts';
+import { badRequest, conflict, forbidden, notFound } from '../../platform/errors.ts';
 import { can } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { scopeOf } from '../orders/orders.policy.ts';
@@ -211,13 +211,15 @@ export async function openCaseMedia(db: Db, dataDir: string, actor: Actor, id: s
 
 /**
  * The snapshots of a case, to pick as a finding's evidence from thumbnails (issue 18: they were typed as ids). The
- * same people who may open the media (the case's office: audit.read, finding.record or session.observe); 404 else.
+ * same people who may open the media (the case's office: audit.read, finding.record or session.observe); 403 for
+ * others who may read the order.
  */
 export async function listCaseSnapshots(db: Db, dataDir: string, actor: Actor, orderId: string): Promise<CaseMediaView[]> {
   const order = await loadOrderRow(db, orderId);
   authorizeCase(actor, 'order.read', order, orderId);
   const rec = scopeOf(order);
-  if (!can(actor, 'audit.read', rec) && !can(actor, 'finding.record', rec) && !can(actor, 'session.observe', rec)) throw notFound('Inspection order', orderId);
+  // the order is the caller's to read (above): who may not see its snapshots is told so
+  if (!can(actor, 'audit.read', rec) && !can(actor, 'finding.record', rec) && !can(actor, 'session.observe', rec)) throw forbidden('The snapshots of a case are for the customs staff who work on or audit it');
   return (await listCaseMedia(db, dataDir, orderId)).filter((m) => m.kind === 'snapshot').map(presentMedia);
 }
 
