@@ -71,7 +71,7 @@ test('enterprise user imports a CSV, sees the rows, switches to 简体中文, lo
   assert.match(await page.getByTestId('header-user').innerText(), /Alpha/);
   assert.deepEqual(
     (await page.getByRole('navigation').getByRole('link').allInnerTexts()).map((s) => s.trim()),
-    ['Declarations', 'New declaration', 'Import CSV', 'Inspections', 'Outcomes', 'Sign-in security'],
+    ['Declarations', 'New declaration', 'Import CSV', 'Inspections', 'Outcomes', 'Webhooks', 'Sign-in security'],
   );
 
   // Import a 3-row CSV (newest dates, so the rows lead the default order).
