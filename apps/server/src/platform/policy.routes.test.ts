@@ -80,7 +80,8 @@ test('policy: an administrator imports only for enterprises of its own office', 
 
 test('policy: responses carry the can-map the UI uses', async () => {
   const mine = (await t.app.inject({ url: `/api/declarations/${alphaDecl}`, headers: { cookie: cookies['alpha.user'] } })).json();
-  assert.deepEqual(mine.can, { read: true, apply: true, fileArrivalNotice: true });
+  // amend: only after a decision (issue 18's amendments)
+  assert.deepEqual(mine.can, { read: true, apply: true, fileArrivalNotice: true, amend: false });
   const insp = (await t.app.inject({ url: `/api/declarations/${alphaDecl}`, headers: { cookie: cookies.inspector1 } })).json();
-  assert.deepEqual(insp.can, { read: true, apply: false, fileArrivalNotice: false });
+  assert.deepEqual(insp.can, { read: true, apply: false, fileArrivalNotice: false, amend: false });
 });
