@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
         const org = flag(rest, '--org');
         if (!org) throw new UsageError('--org ORG is required (enterprise id or code)');
         if (!existsSync(file)) { console.error(`error: file not found: ${file}`); return 2; }
-        const { createContext } = await import('../app.ts');
+        const { createContext, closeContext } = await import('../app.ts');
         const { importDeclarations } = await import('../modules/declarations/declarations.service.ts');
         const ctx = await createContext({ ...config(), logLevel: 'silent' }, { dispatch: false });
         try {
@@ -79,7 +79,8 @@ export async function main(argv: string[]): Promise<number> {
           console.log(r.message);
           return r.refused ? 1 : 0;
         } finally {
-          await ctx.database.close();
+          // the whole context: on Postgres its LISTEN connections (WebSocket fan-out, node bus) would keep the process alive
+          await closeContext(ctx);
         }
       }
       case 'audit': {
