@@ -66,7 +66,7 @@ async function startNode(url: string, env: Record<string, string>, dirs: string[
   dirs.push(dir);
   const proc = run(process.execPath, [BIN, 'serve'], {
     ...process.env, ...env, DATA_DIR: dir, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
-    RVI_DEMO: '1', RVI_DEMO_PASSWORD: TEST_PASSWORD, RVI_REQUIRE_2FA: '0', RVI_DEMO_HISTORY: '0', RVI_TARGETING_SEED_DATA: SEED_DATA,
+    RVI_DEMO: '1', RVI_DEMO_PASSWORD: TEST_PASSWORD, RVI_REQUIRE_2FA: '0', RVI_LIVE_READING: '0', RVI_DEMO_HISTORY: '0', RVI_TARGETING_SEED_DATA: SEED_DATA,
     RVI_TRUST_PROXY: 'loopback', RVI_DRAIN_MS: '1500',
   });
   const base = `http://127.0.0.1:${port}`;

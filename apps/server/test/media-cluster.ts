@@ -49,7 +49,7 @@ export async function startMediaCluster(ids = ['media-a', 'media-b']): Promise<M
   const startMedia = async (id: string, dir = mkdtempSync(join(work, `${id}-`))) => {
     const mport = await freePort();
     const proc = run(process.execPath, [BIN, 'serve', '--roles', 'media'], {
-      ...process.env, ...s3.env('media-cluster/'), DATABASE_URL: db.url, DATA_DIR: dir, PORT: String(mport), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+      ...process.env, ...s3.env('media-cluster/'), DATABASE_URL: db.url, DATA_DIR: dir, PORT: String(mport), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RVI_LIVE_READING: '0',
       RVI_MEDIA_NODE_ID: id, RVI_MEDIA_LOST_AFTER_MS: LOST_AFTER_MS, NODE_NO_WARNINGS: '1',
     });
     media.set(id, { proc, dir });

@@ -46,7 +46,7 @@ export interface ApiNode {
 export async function startNode(databaseUrl: string, opts: { seed?: boolean } = {}): Promise<ApiNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rvi-node-'));
   // second factor off, as in the harness: these nodes test the fan-out, not the login (factors.routes.test.ts does)
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RVI_REQUIRE_2FA: '0' } as NodeJS.ProcessEnv, { databaseUrl });
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RVI_REQUIRE_2FA: '0', RVI_LIVE_READING: '0' } as NodeJS.ProcessEnv, { databaseUrl });
   const ctx = await createContext(config, { jobs: false, realtime: true });
   if (opts.seed) await seedOnFirstStart(ctx.db, { demo: true, password: TEST_PASSWORD });
   const app = await buildApp(ctx);

@@ -13,7 +13,7 @@ import { TEST_PASSWORD, type TestApp } from './harness.ts';
 
 const [dataDir, port, mode] = process.argv.slice(2);
 if (!dataDir || !port || !['seed', 'restart'].includes(mode)) throw new Error('usage: serve-child DATA_DIR PORT seed|restart');
-const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: port, RVI_REQUIRE_2FA: process.env.RVI_REQUIRE_2FA ?? '0' } as NodeJS.ProcessEnv, { databaseUrl: process.env.DATABASE_URL || null });
+const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: port, RVI_REQUIRE_2FA: process.env.RVI_REQUIRE_2FA ?? '0', RVI_LIVE_READING: process.env.RVI_LIVE_READING ?? '0' } as NodeJS.ProcessEnv, { databaseUrl: process.env.DATABASE_URL || null });
 const ctx = await createContext(config, { jobs: false });
 if (mode === 'seed') await seedOnFirstStart(ctx.db, { demo: true, password: TEST_PASSWORD });
 const app = await buildApp(ctx);

@@ -47,6 +47,11 @@ export interface Config {
    * sessions go to a live node below capacity, in the office's region first.
    */
   media: { region: string | null; publicAddress: string | null; capacity: number };
+  /**
+   * Live reading on the media node (issue 17.3): container and seal numbers read from each session's video, within a
+   * CPU budget (cores) the node's streams share (RVI_LIVE_READING, default on; RVI_LIVE_READING_CPU, default 0.5).
+   */
+  liveReading: { enabled: boolean; cpu: number };
   /** Minutes between signed audit checkpoints (RVI_AUDIT_CHECKPOINT_MINUTES; 0: only on demand, at start and at export). */
   auditCheckpointMinutes: number;
   /** External witness: every new checkpoint is POSTed here as JSON (RVI_AUDIT_WITNESS_URL). */
@@ -160,6 +165,15 @@ function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max
   return n;
 }
 
+function decimal(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new ConfigError(name, `must be a number like 0.5, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
 function bool(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
@@ -252,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       publicAddress: env.RVI_MEDIA_PUBLIC_ADDRESS?.trim() || null,
       capacity: int(env, 'RVI_MEDIA_CAPACITY', 40, 1, 10_000),
     },
+    liveReading: { enabled: bool(env, 'RVI_LIVE_READING', true), cpu: decimal(env, 'RVI_LIVE_READING_CPU', 0.5, 0.05, 64) },
     smtpUrl,
     mailFrom,
     smtpTimeoutMs: int(env, 'RVI_SMTP_TIMEOUT_MS', 15_000, 1000, 120_000),

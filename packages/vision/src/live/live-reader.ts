@@ -260,9 +260,17 @@ export class LiveReader extends EventEmitter<Events> {
 
   private decoderCpu = 0;
 
+  private budget: number | null = null;
+
+  /** Changes the CPU budget (cores) from now on: a node shares its live-reading budget among its streams. */
+  setCpuBudget(cores: number): void {
+    this.refill();
+    this.budget = cores;
+  }
+
   private refill(): void {
     const now = Date.now();
-    const budget = (this.opts.cpuBudget ?? 0.15) * (now - this.lastRefill);
+    const budget = (this.budget ?? this.opts.cpuBudget ?? 0.15) * (now - this.lastRefill);
     this.tokens = Math.min((this.opts.burstCoreSeconds ?? 2) * 1000, this.tokens + budget);
     this.lastRefill = now;
   }

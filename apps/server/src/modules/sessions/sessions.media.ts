@@ -113,6 +113,8 @@ export class LiveMedia {
    * network): `offer` filters the device's offer SDP, `answer` rewrites the node's answer before the device gets it.
    */
   devicePath?: { offer(sdp: string): string; answer(sdp: string): Promise<string> };
+  /** Live reading (sessions.live-reading.ts): every video packet of a publisher, and the end of its session. Set before the node is first used. */
+  liveReading?: { tap(e: { sessionId: string; codec: string; rtp: RtpPacket }): void; stop(sessionId: string): Promise<void>; close(): Promise<void> };
 
   constructor(private readonly opts: LiveMediaOptions) {
     this.recordingsDir = join(opts.dataDir, 'media', 'recordings');
@@ -147,6 +149,7 @@ export class LiveMedia {
         },
         onStats: (e) => this.onStats(e.peerId, e.stats),
         onTalkRtp: (e) => this.recordVoice(e.sessionId, e.rtp),
+        ...(this.liveReading ? { onVideoRtp: (e: { sessionId: string; codec: string; rtp: RtpPacket }) => this.liveReading!.tap(e) } : {}),
         onError: (e, context) => this.opts.log.warn({ err: e, context }, 'media node error'),
       });
       // A new segment (start, after a gap, after a reconnect) begins at a keyframe; the recorder asks once, and a
@@ -197,6 +200,7 @@ export class LiveMedia {
       send(p.socket, { type: 'ended', reason });
     }
     if (this._node) await this._node.closeSession(sessionId, reason);
+    await this.liveReading?.stop(sessionId).catch((e) => this.logError(e, 'live reading stop'));
     await this.stopVoice(sessionId);
     this.talkAllowed.delete(sessionId);
     await this.sealed(sessionId);

@@ -20,6 +20,8 @@ import {
   placeSession, recordGuidance, recordStepResult, redeemJoinToken, resolveDeviceKey, storeSnapshot, type SessionsEnv,
 } from './sessions.service.ts';
 import { RelayedLive, serveRelay } from './sessions.relay.ts';
+import { LiveReadings } from './sessions.live-reading.ts';
+import { VisionRunner } from '../vision/vision.service.ts';
 
 const tags = ['sessions'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -122,6 +124,7 @@ export function installLive(app: FastifyInstance, ctx: AppContext): { media: Liv
   live.set(ctx, out);
   if (!media) return out;
   media.env = env;
+  if (ctx.config.liveReading.enabled) installLiveReading(app, ctx, media, env);
   if (ctx.bus) serveRelay(ctx.bus, media, ctx.db, app.log);
   app.addHook('onReady', async () => {
     const r = await media.recover();
@@ -143,6 +146,26 @@ export function installLive(app: FastifyInstance, ctx: AppContext): { media: Liv
     await media.shutdown();
   });
   return out;
+}
+
+/**
+ * Live reading on this media node (issue 17.3): the OCR engine of this process (the vision jobs' when this process runs
+ * them, else its own), loaded at start so the first reading of a session is as fast as the later ones.
+ */
+function installLiveReading(app: FastifyInstance, ctx: AppContext, media: LiveMedia, env: SessionsEnv): void {
+  let own: VisionRunner | null = null;
+  const engine = () => (ctx.vision?.runner ?? (own ??= new VisionRunner())).get();
+  media.liveReading = new LiveReadings(env, {
+    nodeCpu: ctx.config.liveReading.cpu, engine, log: app.log,
+    requestKeyframe: (sessionId) => media.node.requestKeyframe(sessionId, 'live-reading'),
+  });
+  app.addHook('onReady', async () => {
+    void engine().catch((err) => app.log.error({ err }, 'live reading: the OCR models failed to load'));
+  });
+  app.addHook('onClose', async () => {
+    await media.liveReading?.close();
+    await own?.close();
+  });
 }
 
 export function sessionsRoutes(app: FastifyInstance, ctx: AppContext) {

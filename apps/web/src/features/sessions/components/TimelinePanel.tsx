@@ -12,7 +12,7 @@ const KNOWN = new Set([
   'device.disconnected', 'viewer.joined', 'viewer.left', 'step.sent', 'step.done', 'step.added', 'instruction', 'snapshot.requested', 'snapshot.stored',
   'drawing', 'drawing.cleared', 'chat', 'stats', 'stats.summary', 'recording.opened', 'recording.segment', 'recording.gap', 'recording.resumed',
   'media.node_lost', 'pointer', 'camera.requested', 'camera.result', 'anchor.state', 'talker', 'talk.permission', 'network.transport',
-  'quality.rung', 'quality.pinned',
+  'quality.rung', 'quality.pinned', 'live.reading',
 ]);
 
 /** One line of the timeline, in words. */
@@ -35,6 +35,7 @@ function describe(e: SessionEvent, t: (k: string, o?: Record<string, unknown>) =
     anchor: e.kind === 'anchor.state' ? t(`sessions.anchor.${p.reason ?? p.state}`) : '',
     rung: e.kind === 'quality.rung' || e.kind === 'quality.pinned' ? (p.rung ?? p.pin ? t(`camera.rung.${p.rung ?? p.pin}`) : t('sessions.quality.auto')) : '',
     rungReason: e.kind === 'quality.rung' ? t(`camera.rungReason.${p.reason ?? 'start'}`, { value: p.value ?? '' }) : '',
+    value: p.value ?? '', verdict: e.kind === 'live.reading' ? (p.declared === true ? '✓' : p.declared === false ? '✗' : '?') : '',
     name: p.name ?? '', transport: p.transport ? t(`sessions.stats.transports.${p.transport}`) : '', frames: p.droppedFrames ?? 0, x: p.x !== undefined ? Math.round(p.x * 100) : '', y: p.y !== undefined ? Math.round(p.y * 100) : '',
   });
 }
