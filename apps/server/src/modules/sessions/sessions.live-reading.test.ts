@@ -1,8 +1,8 @@
 // Live reading on the media node (issue 17.3), from the node's frame tap on: real VP8 RTP of a container door (libvpx in
 // real time, as a phone sends) goes into the session's tap; the number that comes into view is read by the real OCR
 // engine, stored as a still of the session (hashed, served like any snapshot), compared with the declaration, put on
-// the timeline and audited; a seal number nobody declared is reported as not declared. (The tap itself is fed by the
-// media node's publisher track: the browser tests drive that path.)
+// the timeline and audited. (The tap itself is fed by the media node's publisher track; no test drives live reading
+// through WebRTC yet.)
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

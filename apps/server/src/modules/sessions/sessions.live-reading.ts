@@ -41,7 +41,7 @@ interface Stream {
   storing: Set<Promise<unknown>>;
 }
 
-/** What the still of a reading is called in the timeline payload: the box of the number, as fractions of the frame. */
+/** The box of the number read, as fractions of the frame [x0, y0, x1, y1] (for the timeline payload and an overlay). */
 function boxOf(r: Reading): [number, number, number, number] | null {
   const f = r.reading.fields;
   const ev = r.kind === 'container' ? f.containerNumbers.find((c) => c.code === r.value)?.evidence
