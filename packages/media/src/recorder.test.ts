@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionRecorder, sha256File, type SegmentInfo, type SegmentOpenInfo } from './recorder.ts';
 import { recoverSegments, readHeaderDurationMs } from './recover.ts';
-import { probeMedia } from './probe.ts';
+import { probeMedia, decodeCheck } from './probe.ts';
 import { startRtpSource } from './testing/rtp-source.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -181,4 +181,58 @@ test("the inspector's voice: an audio-only labelled recording, one segment per t
   }
   const found = await recoverSegments(dir);
   assert.deepEqual(found.map((f) => [f.label, f.index, f.playable]), [['inspector', 0, true], ['inspector', 1, true]]);
+});
+
+test('the stills and audio rungs: sound without video after a reconnect goes into an audio-only segment; the video segment follows at its keyframe', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvi-rung-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const rec = new SessionRecorder({ dir, sessionId: 'sess:r', rotateMs: 0 });
+  const src = await startRtpSource({ seconds: 20, gop: 15 });
+  let video = true;
+  // audio media time fed after the reconnect, while the camera sent no video (20 ms Opus packets)
+  let audioOnlyFed = 0;
+  let reconnected = false;
+  src.onVideo = (p) => { if (video) rec.video(p); };
+  src.onAudio = (p) => { if (reconnected && !video) audioOnlyFed++; rec.audio(p); };
+  const until = async (cond: () => boolean, what: string) => {
+    for (let i = 0; i < 400 && !cond(); i++) await sleep(20);
+    assert.ok(cond(), `timed out waiting for ${what}: closed ${rec.closedSegments.map((s) => s.reason)}`);
+  };
+  await until(() => rec.segmentIndex === 0, 'first segment');
+  await sleep(800);
+  video = false; // the ladder drops to stills: the encoding is made inactive, only sound is sent
+  await sleep(1500);
+  rec.reconnect(); // the device re-joins on that rung
+  reconnected = true;
+  await until(() => rec.segmentIndex === 1, 'the audio-only segment');
+  await sleep(1500);
+  video = true; // back up the ladder
+  await until(() => rec.segmentIndex === 2, 'the video segment after the stills');
+  await sleep(700);
+  src.stop();
+  await src.done;
+  const segs = await rec.stop();
+
+  assert.deepEqual(segs.map((s) => [s.openReason, s.reason]), [['start', 'reconnect'], ['reconnect', 'video-resumed'], ['video-resumed', 'stop']]);
+  // the first segment's sound went on 1.5 s after its video stopped: that stretch is marked
+  const tail = segs[0].gaps.at(-1);
+  assert.equal(tail?.reason, 'no-video');
+  assert.ok(tail && tail.toMs - tail.fromMs >= 1000, `trailing gap ${JSON.stringify(tail)}`);
+  const probes = await Promise.all(segs.map((s) => probeMedia(s.path)));
+  for (const [i, p] of probes.entries()) {
+    assert.ok(p.ok, `segment ${i}: ${p.error}`);
+    assert.ok(p.audioPackets > 0, `sound in segment ${i}`);
+    assert.equal(segs[i].sha256, await sha256File(segs[i].path));
+  }
+  assert.equal(probes[1].videoPackets, 0);
+  assert.equal(segs[1].videoFrames, 0);
+  assert.ok(probes[0].videoPackets > 0 && probes[2].videoPackets > 0);
+  // every packet of sound sent without video after the reconnect is in the audio-only file (up to the next keyframe's
+  // wait, which this source does not shorten: gop 15 at 30 fps)
+  const fedMs = audioOnlyFed * 20;
+  assert.ok(probes[1].audioPackets >= audioOnlyFed - 2, `${probes[1].audioPackets} audio packets of ${audioOnlyFed} sent`);
+  assert.ok(Math.abs(probes[1].durationMs - fedMs) < 700, `audio-only segment ${probes[1].durationMs} ms for ${fedMs} ms sent`);
+  // and the sound decodes
+  const dec = await decodeCheck(segs[1].path);
+  assert.ok(dec.ok, dec.errors.join('\n'));
 });

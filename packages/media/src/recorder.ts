@@ -24,8 +24,9 @@ import { AudioReorder, VideoFrameAssembler, type FrameGap, type VideoCodecName }
 
 export { vp8KeyframeSize } from './frames.ts';
 
-export type SegmentCloseReason = 'rotate' | 'reconnect' | 'media-gap' | 'stop' | 'crash';
-export type SegmentOpenReason = 'start' | 'rotate' | 'reconnect' | 'resume';
+/** 'video-resumed': an audio-only segment (sound while the publisher sent no video: stills or audio rung) ends at the first keyframe */
+export type SegmentCloseReason = 'rotate' | 'reconnect' | 'media-gap' | 'stop' | 'crash' | 'video-resumed';
+export type SegmentOpenReason = 'start' | 'rotate' | 'reconnect' | 'resume' | 'video-resumed';
 
 /** A stretch of a segment without (decodable) video. Times in ms from the segment's start. */
 export interface RecordingGap {
@@ -237,6 +238,8 @@ class Segment {
   readonly gaps: RecordingGap[] = [];
   sidecar: SegmentSidecar;
   private closed = false;
+  /** false: an audio-only file (no video track in its header) */
+  readonly hasVideo: boolean;
 
   constructor(
     readonly index: number,
@@ -248,6 +251,7 @@ class Segment {
     startFromSenderReport: boolean,
     codec: VideoCodecName | 'none',
   ) {
+    this.hasVideo = codec !== 'none';
     this.path = join(dir, segmentFileName(opts.sessionId, index, opts.label));
     this.fd = openSync(this.path, 'wx'); // never overwrite evidence
     this.done = new Promise((r) => (this.resolveDone = r));
@@ -385,6 +389,8 @@ export class SessionRecorder {
   private videoHighestTs?: number;
   private audioHighestTs?: number;
   private lastVideoWrittenTime?: number;
+  /** sound that came while no segment was open and a video keyframe was awaited (see route) */
+  private pendingAudio: QFrame[] = [];
   private readonly video_: boolean;
   private readonly audio_: boolean;
   private readonly gapMs: number;
@@ -512,6 +518,7 @@ export class SessionRecorder {
     this.videoHighestTs = undefined;
     this.audioHighestTs = undefined;
     this.lastVideoWrittenTime = undefined;
+    this.pendingAudio = [];
   }
 
   private askKeyframe(reason: string, urgent: boolean): void {
@@ -550,7 +557,7 @@ export class SessionRecorder {
     }
     if (this.video_ && now - this.lastVideoPacketAt < this.gapMs) {
       // a keyframe at least every keyframeIntervalMs while recording, and while waiting for one to (re)start
-      const waiting = !c || this.rotatePending;
+      const waiting = !c || this.rotatePending || !c.hasVideo;
       if (waiting || (this.keyframeIntervalMs > 0 && now - this.lastKeyframeAt > this.keyframeIntervalMs)) this.askKeyframe(waiting ? 'segment-start' : 'keyframe-interval', false);
     }
   }
@@ -588,6 +595,12 @@ export class SessionRecorder {
 
   private route(f: QFrame): void {
     if (f.kind === 'video') {
+      if (this.current && !this.current.hasVideo) {
+        // video is back after an audio-only stretch: the sound-only file ends at the keyframe a video segment opens on
+        if (!f.keyframe) { this.askKeyframe('segment-start', false); return; }
+        this.closeCurrent('video-resumed');
+        this.nextReason = 'video-resumed';
+      }
       if (f.keyframe && this.current && this.rotatePending) {
         this.rotatePending = false;
         this.closeCurrent('rotate');
@@ -606,17 +619,39 @@ export class SessionRecorder {
       return;
     }
     if (!this.current) {
-      if (this.video_) return; // a segment starts with video (keyframe requested)
+      if (this.video_ && !this.audioOnlyDue(f)) return; // a segment starts with video (keyframe requested)
+      if (this.video_) {
+        // no video for a while but sound goes on (the stills or audio rung, or a camera that sends none): the sound
+        // is recorded in an audio-only segment, from the first frame held while waiting
+        const held = this.pendingAudio;
+        this.pendingAudio = [];
+        this.openSegment(held[0], 'none');
+        for (const h of held.slice(1)) this.current!.write(h);
+        return;
+      }
       this.openSegment(f);
     }
     if (f.time < this.current!.firstTime) return; // audio from before the segment's first frame
     this.current!.write(f);
   }
 
-  private openSegment(first: QFrame): void {
+  /**
+   * Holds a frame of sound that came with no segment open while video is expected; true when the video has been
+   * silent for gapMs and the held sound spans gapMs (then it opens an audio-only segment). A session's start, a
+   * reconnect or a rotation, where video follows within moments, opens on the keyframe as before.
+   */
+  private audioOnlyDue(f: QFrame): boolean {
+    const held = this.pendingAudio;
+    held.push(f);
+    while (held.length > 1 && f.time - held[0].time > 2 * this.gapMs) held.shift();
+    return this.nowMs() - this.lastVideoPacketAt > this.gapMs && f.time - held[0].time >= this.gapMs;
+  }
+
+  private openSegment(first: QFrame, codec: VideoCodecName | 'none' = this.video_ ? this.codec : 'none'): void {
+    if (first.kind === 'video') this.pendingAudio = [];
     const fromSr = first.kind === 'video' ? this.vSender.wallOf(first.rtpTs) : undefined;
     const startWall = fromSr ?? this.wallOf(first.time);
-    const seg = new Segment(this.nextIndex++, this.opts.dir, this.opts, this.nextReason, first, startWall, fromSr !== undefined, this.video_ ? this.codec : 'none');
+    const seg = new Segment(this.nextIndex++, this.opts.dir, this.opts, this.nextReason, first, startWall, fromSr !== undefined, codec);
     if (first.kind === 'video') this.firstRtpOf.set(seg, first.rtpTs);
     this.current = seg;
     if (this.opts.rotateMs !== 0) {
@@ -629,6 +664,11 @@ export class SessionRecorder {
 
   private closeCurrent(reason: SegmentCloseReason): void {
     const seg = this.current;
+    // a segment whose video stopped while its sound went on to the end: the stretch is marked like one in the middle
+    const lastVideo = this.lastVideoWrittenTime;
+    if (seg?.hasVideo && lastVideo !== undefined && seg.lastTime - lastVideo > this.gapMs) {
+      seg.addGap({ fromMs: Math.round(lastVideo - seg.firstTime), toMs: Math.round(seg.lastTime - seg.firstTime), droppedFrames: 0, reason: 'no-video' });
+    }
     this.current = undefined;
     this.rotatePending = false;
     this.lastVideoWrittenTime = undefined;
