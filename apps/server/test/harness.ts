@@ -51,7 +51,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, opts: { demo
   // RVI_REQUIRE_2FA is off here unless a test turns it on (factors.routes.test.ts): suites that log in as supervisors
   // and administrators test other things; the second factor is tested through the real API there. Live reading
   // (an OCR engine and a decoder per session) likewise: live-reading.browser.test.ts turns it on.
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RVI_REQUIRE_2FA: '0', RVI_LIVE_READING: '0' } as NodeJS.ProcessEnv, { databaseUrl: fresh.url, ...overrides });
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RVI_REQUIRE_2FA: '0', RVI_LIVE_READING: '0', RVI_WEBHOOK_ALLOW_NETWORKS: '127.0.0.1' } as NodeJS.ProcessEnv, { databaseUrl: fresh.url, ...overrides });
   const ctx = await createContext(config, { inMemory: true, queue: opts.queue, jobs: opts.jobs, realtime: opts.realtime });
   await seedOnFirstStart(ctx.db, { demo: opts.demo ?? true, password: TEST_PASSWORD });
   const app = await buildApp(ctx);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { retentionConfigOf, type RetentionConfig } from './retention-config.ts';
+import { parseNetworks } from './egress.ts';
 import type { S3StoreConfig } from '../adapters/s3-object-store.ts';
 import { CUSTOMS_ROLES, type Role as UserRole } from '@rvi/contracts';
 
@@ -68,6 +69,11 @@ export interface Config {
   smtpTimeoutMs: number;
   /** accept a self-signed certificate from the SMTP server (internal relays) */
   smtpAllowSelfSigned: boolean;
+  /**
+   * Non-public networks webhooks may be sent to (RVI_WEBHOOK_ALLOW_NETWORKS: addresses or CIDR ranges, comma-separated;
+   * default none: only public addresses, see platform/egress.ts)
+   */
+  webhookAllowNetworks: string[];
   /** SMS gateway webhook (generic JSON POST); null = SMS off */
   smsWebhookUrl: string | null;
   smsWebhookToken: string | null;
@@ -174,6 +180,12 @@ function decimal(env: NodeJS.ProcessEnv, name: string, def: number, min: number,
   return n;
 }
 
+function networksOf(env: NodeJS.ProcessEnv, name: string): string[] {
+  const list = (env[name] ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  try { parseNetworks(list); } catch (e) { throw new ConfigError(name, (e as Error).message); }
+  return list;
+}
+
 function bool(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
@@ -271,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     mailFrom,
     smtpTimeoutMs: int(env, 'RVI_SMTP_TIMEOUT_MS', 15_000, 1000, 120_000),
     smtpAllowSelfSigned: bool(env, 'RVI_SMTP_ALLOW_SELF_SIGNED', false),
+    webhookAllowNetworks: networksOf(env, 'RVI_WEBHOOK_ALLOW_NETWORKS'),
     smsWebhookUrl: httpUrl('RVI_SMS_WEBHOOK_URL'),
     smsWebhookToken: env.RVI_SMS_WEBHOOK_TOKEN?.trim() || null,
     smsFrom: env.RVI_SMS_FROM?.trim() || null,

@@ -3,6 +3,7 @@
 import type { Module } from '../../platform/context.ts';
 import { webhookRoutes } from './webhooks.routes.ts';
 import { WebhookWorker } from './webhooks.worker.ts';
+import { parseNetworks } from '../../platform/egress.ts';
 
 declare module '../../platform/context.ts' {
   interface AppContext {
@@ -15,7 +16,9 @@ export const webhooksModule: Module = {
   name: 'webhooks',
   routes: webhookRoutes,
   jobs(ctx) {
-    const worker = new WebhookWorker(ctx.database, ctx.secrets, { log: (m) => { if (ctx.config.logLevel !== 'silent') console.error(m); } });
+    const worker = new WebhookWorker(ctx.database, ctx.secrets, {
+      log: (m) => { if (ctx.config.logLevel !== 'silent') console.error(m); }, allowNetworks: parseNetworks(ctx.config.webhookAllowNetworks),
+    });
     ctx.webhooks = worker;
     void worker.start();
   },

@@ -206,3 +206,52 @@ test('the OpenAPI document describes the webhook routes, the WebhookEvent payloa
   assert.ok(schemas.includes('goods.released') && schemas.includes('occurredAt'), 'WebhookEvent in components');
   assert.ok(doc.components.securitySchemes.apiToken && doc.components.securitySchemes.session);
 });
+
+test('server-side request forgery: an endpoint on a loopback, private, link-local (metadata) or other non-public address is refused on saving (400 naming body.url) and again when sending', async () => {
+  const url = '/api/webhooks/subscriptions';
+  // the harness allows 127.0.0.1 only (RVI_WEBHOOK_ALLOW_NETWORKS), for the receivers of these tests
+  const refused: [string, string][] = [
+    ['http://127.0.0.2:8080/x', 'loopback'],
+    ['http://169.254.169.254/latest/meta-data/', 'linkLocal'],
+    ['http://10.0.0.7/hook', 'private'],
+    ['http://192.168.1.20/hook', 'private'],
+    ['http://100.64.0.1/hook', 'carrierGradeNat'],
+    ['http://0.0.0.0:80/hook', 'unspecified'],
+    ['http://[::1]:8080/x', 'loopback'],
+    ['http://[fd12:3456::1]/x', 'uniqueLocal'],
+    ['http://[::ffff:10.0.0.1]/x', 'private'],
+  ];
+  for (const [target, range] of refused) {
+    const r = await t.app.inject({ method: 'POST', url, headers: { cookie: admin }, payload: { url: target, events: ['goods.released'] } });
+    assert.equal(r.statusCode, 400, `${target}: ${r.body}`);
+    assert.equal(r.json().error.code, 'url_not_public', r.body);
+    assert.ok(r.json().error.details.some((d: { field: string; message: string }) => d.field === 'body.url' && d.message.includes(range)), `${target}: ${r.body}`);
+  }
+  // changing a saved endpoint's URL is checked the same way
+  const id = await subscribe('/ssrf-ok', { orgId: 'ENT-ALPHA', events: ['declaration.submitted'] });
+  const patch = await t.app.inject({ method: 'PATCH', url: `${url}/${id}`, headers: { cookie: admin }, payload: { url: 'http://169.254.169.254/latest/meta-data/' } });
+  assert.equal(patch.statusCode, 400, patch.body);
+  assert.equal(patch.json().error.code, 'url_not_public');
+
+  // at sending: a URL that points somewhere not allowed by then (saved before the rule, or a name that resolves
+  // elsewhere now) is not called; the delivery log says why. A listener on 127.0.0.2 proves nothing reached it.
+  let reached = 0;
+  const inside = createServer((_req, res) => { reached++; res.writeHead(200).end('ok'); });
+  await new Promise<void>((r) => inside.listen(0, '127.0.0.2', r));
+  try {
+    await t.ctx.db.update(webhookSubscriptions).set({ url: `http://127.0.0.2:${(inside.address() as AddressInfo).port}/inside` }).where(eq(webhookSubscriptions.id, id));
+    await file(alphaUser, 'WH-SSRF-1');
+    let row: typeof webhookDeliveries.$inferSelect | undefined;
+    for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+      [row] = await t.ctx.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.subscriptionId, id));
+      if (row?.lastError) break;
+    }
+    assert.ok(row?.lastError, 'the delivery was attempted');
+    assert.match(row.lastError, /127\.0\.0\.2 is a loopback address/);
+    assert.equal(row.status, 'pending', 'kept for a retry (an administrator may fix the URL)');
+    assert.equal(reached, 0, 'nothing reached the address inside');
+  } finally {
+    await t.app.inject({ method: 'PATCH', url: `${url}/${id}`, headers: { cookie: admin }, payload: { active: false } });
+    inside.close();
+  }
+});

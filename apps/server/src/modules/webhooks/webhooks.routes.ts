@@ -6,6 +6,7 @@ import {
 } from '@rvi/contracts';
 import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
+import { parseNetworks } from '../../platform/egress.ts';
 import {
   createSubscription, listDeliveries, listSubscriptions, redeliver, rotateSubscriptionSecret, updateSubscription,
 } from './webhooks.service.ts';
@@ -24,6 +25,7 @@ const SIGNING = `Every delivery is a POST of one WebhookEvent (application/json)
 
 /** Webhook endpoints, their delivery log and manual redelivery (issue 19.4); the sender is webhooks.worker.ts. */
 export function webhookRoutes(app: FastifyInstance, ctx: AppContext) {
+  const allowed = parseNetworks(ctx.config.webhookAllowNetworks);
   // the payload every endpoint receives, in the OpenAPI document's components (#/components/schemas/WebhookEvent)
   app.addSchema(WebhookEvent);
 
@@ -50,12 +52,12 @@ export function webhookRoutes(app: FastifyInstance, ctx: AppContext) {
       tags, summary: 'Subscribe an endpoint to events (an enterprise hears of its own declarations, a customs office of its office). The signing secret is shown once',
       description: SIGNING, body: CreateWebhookBody, response: { 201: WebhookSecret, ...errors },
     },
-  }, async (req, reply) => reply.status(201).send(await createSubscription(ctx.db, ctx.secrets, actorOf(req), req.body as CreateWebhookBody)));
+  }, async (req, reply) => reply.status(201).send(await createSubscription(ctx.db, ctx.secrets, actorOf(req), req.body as CreateWebhookBody, allowed)));
 
   app.patch('/api/webhooks/subscriptions/:id', {
     config: { access },
     schema: { tags, summary: 'Change the URL, events or description; pause (active=false: nothing is queued or sent) or resume', params: IdParams, body: UpdateWebhookBody, response: { 200: WebhookSubscription, ...errors } },
-  }, async (req) => updateSubscription(ctx.db, actorOf(req), id(req), req.body as UpdateWebhookBody));
+  }, async (req) => updateSubscription(ctx.db, actorOf(req), id(req), req.body as UpdateWebhookBody, allowed));
 
   app.post('/api/webhooks/subscriptions/:id/rotate-secret', {
     config: { access },

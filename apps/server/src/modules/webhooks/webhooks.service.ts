@@ -17,6 +17,7 @@ import { badRequest, forbidden, notFound } from '../../platform/errors.ts';
 import type { SecretBox } from '../../platform/secret-box.ts';
 import { inTransaction } from '../../platform/unit-of-work.ts';
 import { newWebhookSecret } from './webhooks.signature.ts';
+import { checkEndpoint, EgressRefused, type AllowedNetworks } from '../../platform/egress.ts';
 
 type OrgRow = typeof organisations.$inferSelect;
 type SubRow = typeof webhookSubscriptions.$inferSelect;
@@ -38,12 +39,19 @@ async function orgByRef(db: Db, actor: Actor, ref: string | undefined): Promise<
   return o;
 }
 
-function checkUrl(actor: Actor, url: string, field = 'body.url'): void {
+/** The URL's form, then where it points (loopback, private, link-local… refused unless RVI_WEBHOOK_ALLOW_NETWORKS lists it). */
+async function checkUrl(actor: Actor, url: string, allowed: AllowedNetworks, field = 'body.url'): Promise<void> {
   let u: URL;
   try { u = new URL(url); } catch { throw badRequest('bad_url', `url: ${url} is not a URL`, [{ field, message: 'is not a URL' }]); }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw badRequest('bad_url', 'url: only http(s) endpoints', [{ field, message: 'must be http or https' }]);
   if (u.username || u.password) throw badRequest('bad_url', 'url: no credentials in the URL (the signature authenticates us)', [{ field, message: 'must not carry credentials' }]);
   if (actor.role === 'enterprise_user' && u.protocol !== 'https:') throw badRequest('https_required', 'url: an enterprise endpoint must use https', [{ field, message: 'must be https' }]);
+  try {
+    await checkEndpoint(u, allowed);
+  } catch (e) {
+    if (!(e instanceof EgressRefused)) throw e;
+    throw badRequest('url_not_public', `url: ${e.message}`, [{ field, message: `points to a ${e.range} address (${e.address})` }]);
+  }
 }
 
 async function loadVisible(db: Db, actor: Actor, id: string): Promise<{ sub: SubRow; org: OrgRow }> {
@@ -75,10 +83,10 @@ export async function listSubscriptions(db: Db, actor: Actor, q: WebhookListQuer
 }
 
 /** Subscribes an endpoint; the answer carries the signing secret, which is never shown again. Audited. */
-export async function createSubscription(db: Db, secrets: SecretBox, actor: Actor, body: CreateWebhookBody): Promise<WebhookSecret> {
+export async function createSubscription(db: Db, secrets: SecretBox, actor: Actor, body: CreateWebhookBody, allowed: AllowedNetworks): Promise<WebhookSecret> {
   assertMayManageWebhooks(actor);
   const org = await orgByRef(db, actor, body.orgId);
-  checkUrl(actor, body.url);
+  await checkUrl(actor, body.url, allowed);
   const secret = newWebhookSecret();
   const id = crypto.randomUUID();
   await inTransaction(db, actor, async (uow) => {
@@ -93,10 +101,10 @@ export async function createSubscription(db: Db, secrets: SecretBox, actor: Acto
 }
 
 /** Changes the URL, the events, the description or pauses/resumes the endpoint (paused: nothing is sent or queued). */
-export async function updateSubscription(db: Db, actor: Actor, id: string, body: UpdateWebhookBody): Promise<WebhookSubscription> {
+export async function updateSubscription(db: Db, actor: Actor, id: string, body: UpdateWebhookBody, allowed: AllowedNetworks): Promise<WebhookSubscription> {
   assertMayManageWebhooks(actor);
   const { sub } = await loadVisible(db, actor, id);
-  if (body.url !== undefined) checkUrl(actor, body.url);
+  if (body.url !== undefined) await checkUrl(actor, body.url, allowed);
   const patch: Partial<SubRow> = {};
   if (body.url !== undefined) patch.url = body.url;
   if (body.events !== undefined) patch.events = [...new Set(body.events)];

@@ -2,12 +2,15 @@
 // (several worker nodes may share the table; a node killed mid-send leaves its rows to be claimed again when the
 // lease lapses: at least once, nothing lost), one subject at a time per subscription (a later event of a declaration
 // waits while an earlier one is still pending), retried with exponential back-off until MAX_ATTEMPTS.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { WEBHOOK_SIGNATURE_HEADER, type WebhookEvent, type WebhookEventType } from '@rvi/contracts';
 import { OUTBOX_CHANNEL } from '../../platform/outbox.ts';
 import type { Database } from '../../platform/db.ts';
 import type { SecretBox } from '../../platform/secret-box.ts';
 import { CUSTOMS_ONLY_FIELDS, feedWebhooks } from './webhooks.feed.ts';
 import { signWebhook } from './webhooks.signature.ts';
+import { guardedLookup, literalRefusal, type AllowedNetworks } from '../../platform/egress.ts';
 
 export interface WebhookWorkerOptions {
   /** Fallback polling of the audit chain and of due retries (a change's NOTIFY on the outbox channel wakes it sooner). */
@@ -23,6 +26,8 @@ export interface WebhookWorkerOptions {
   maxAttempts?: number;
   log?: (msg: string) => void;
   userAgent?: string;
+  /** Non-public networks the sender may call besides public addresses (RVI_WEBHOOK_ALLOW_NETWORKS; see webhooks.egress.ts) */
+  allowNetworks?: AllowedNetworks;
 }
 
 interface Claimed {
@@ -53,6 +58,7 @@ export function webhookBody(c: Pick<Claimed, 'event_id' | 'event_type' | 'subjec
 
 export class WebhookWorker {
   private readonly o: Required<WebhookWorkerOptions>;
+  private readonly lookup: ReturnType<typeof guardedLookup>;
   private timers: NodeJS.Timeout[] = [];
   private unlisten: (() => Promise<void>) | null = null;
   private stopped = true;
@@ -72,7 +78,9 @@ export class WebhookWorker {
       maxAttempts: opts.maxAttempts ?? 16,
       log: opts.log ?? ((m) => console.error(m)),
       userAgent: opts.userAgent ?? 'customs-rvi-webhooks',
+      allowNetworks: opts.allowNetworks ?? [],
     };
+    this.lookup = guardedLookup(this.o.allowNetworks);
   }
 
   /** The lease of a claimed row: a request's limit plus a margin (a crashed node's rows are sent again after it). */
@@ -196,19 +204,14 @@ export class WebhookWorker {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(c.url, {
-        method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(this.o.timeoutMs),
-        headers: {
-          'content-type': 'application/json', 'user-agent': this.o.userAgent, [WEBHOOK_SIGNATURE_HEADER]: signWebhook(secret, body),
-          'customs-rvi-event': c.event_type, 'customs-rvi-event-id': c.event_id, 'customs-rvi-delivery': c.id,
-        },
+      status = await this.post(new URL(c.url), body, {
+        'content-type': 'application/json', 'user-agent': this.o.userAgent, [WEBHOOK_SIGNATURE_HEADER]: signWebhook(secret, body),
+        'customs-rvi-event': c.event_type, 'customs-rvi-event-id': c.event_id, 'customs-rvi-delivery': c.id,
       });
-      status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
       if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      error = (err.name === 'TimeoutError' ? `timeout after ${this.o.timeoutMs} ms` : err.cause?.code ?? err.cause?.message ?? err.message).slice(0, 500);
+      const err = e as Error & { code?: string };
+      error = (err.name === 'TimeoutError' ? `timeout after ${this.o.timeoutMs} ms` : err.code === 'EGRESS_REFUSED' ? err.message : err.code ?? err.message).slice(0, 500);
     }
     const ms = Math.round(performance.now() - started);
     if (!error) {
@@ -225,5 +228,27 @@ export class WebhookWorker {
        update webhook_deliveries set status = $6, next_attempt_at = now() + make_interval(secs => $7::double precision),
               last_status_code = $3, last_error = $4, last_duration_ms = $5 where id = $1`,
       [c.id, c.attempts, status, error, ms, giveUp ? 'failed' : 'pending', wait]);
+  }
+
+  /**
+   * One POST with node:http(s): redirects are not followed (a 3xx is a failed delivery), the socket's DNS lookup
+   * refuses non-public addresses (an address literal is checked here: sockets skip the lookup for those), the whole
+   * exchange is bounded by timeoutMs. Resolves with the status once the answer's body has been read.
+   */
+  private post(url: URL, body: string, headers: Record<string, string>): Promise<number> {
+    const refused = literalRefusal(url, this.o.allowNetworks);
+    if (refused) return Promise.reject(refused);
+    return new Promise((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+        method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: this.lookup,
+        signal: AbortSignal.timeout(this.o.timeoutMs),
+      }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      });
+      req.on('error', (e) => reject(e.name === 'AbortError' ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : e));
+      req.end(body);
+    });
   }
 }
