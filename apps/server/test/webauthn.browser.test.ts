@@ -94,24 +94,38 @@ test('a supervisor registers a security key at first login, the next login asks 
   assert.equal(stale.status, 403);
   assert.equal(stale.body.error.code, 'step_up_required');
   // the page answers the challenge with navigator.credentials.get itself (what @simplewebauthn/browser does in the app)
-  // (a string: tsx would wrap named functions in a helper the page does not have)
-  const stepUp = await page.evaluate(`(async () => {
+  // (a string: tsx would wrap named functions in a helper the page does not have). A challenge is single-use: the
+  // answer to one that a newer request replaced is refused, and so is the accepted answer sent a second time
+  const stepUp = await page.evaluate<{ stale: { status: number; body: { error: { details: { message: string }[] } } }; status: number; replay: { status: number; body: { error: { details: { message: string }[] } } } }>(`(async () => {
     const b64 = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
     const enc = (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/[+]/g, '-').replace(/[/]/g, '_').replace(/=+$/, '');
     const post = (url, body) => fetch(url, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const o = (await (await post('/api/auth/webauthn/authenticate/options', {})).json()).options;
-    const cred = await navigator.credentials.get({ publicKey: {
-      challenge: b64(o.challenge), rpId: o.rpId, timeout: o.timeout, userVerification: o.userVerification,
-      allowCredentials: o.allowCredentials.map((c) => ({ type: 'public-key', id: b64(c.id) })),
-    } });
-    const r = cred.response;
-    const answer = await post('/api/auth/webauthn/authenticate', { response: {
-      id: cred.id, rawId: enc(cred.rawId), type: 'public-key', clientExtensionResults: {},
-      response: { clientDataJSON: enc(r.clientDataJSON), authenticatorData: enc(r.authenticatorData), signature: enc(r.signature), userHandle: r.userHandle ? enc(r.userHandle) : undefined },
-    } });
-    return answer.status;
+    const options = async () => (await (await post('/api/auth/webauthn/authenticate/options', {})).json()).options;
+    const sign = async (o) => {
+      const cred = await navigator.credentials.get({ publicKey: {
+        challenge: b64(o.challenge), rpId: o.rpId, timeout: o.timeout, userVerification: o.userVerification,
+        allowCredentials: o.allowCredentials.map((c) => ({ type: 'public-key', id: b64(c.id) })),
+      } });
+      const r = cred.response;
+      return { response: {
+        id: cred.id, rawId: enc(cred.rawId), type: 'public-key', clientExtensionResults: {},
+        response: { clientDataJSON: enc(r.clientDataJSON), authenticatorData: enc(r.authenticatorData), signature: enc(r.signature), userHandle: r.userHandle ? enc(r.userHandle) : undefined },
+      } };
+    };
+    const send = async (answer) => { const r = await post('/api/auth/webauthn/authenticate', answer); return { status: r.status, body: await r.json().catch(() => null) }; };
+    const first = await options();
+    const second = await options();
+    const stale = await send(await sign(first));
+    const answer = await sign(second);
+    const ok = await send(answer);
+    const replay = await send(answer);
+    return { stale, status: ok.status, replay };
   })()`);
-  assert.equal(stepUp, 200, 'the key answered the step-up');
+  assert.equal(stepUp.stale.status, 400, 'an answer to a replaced challenge is refused');
+  assert.match(stepUp.stale.body.error.details[0].message, /challenge already used, or replaced by a newer one/);
+  assert.equal(stepUp.status, 200, 'the key answered the step-up');
+  assert.equal(stepUp.replay.status, 400, 'the same answer again is refused');
+  assert.match(stepUp.replay.body.error.details[0].message, /challenge already used/);
   const fresh = await rotate();
   assert.equal(fresh.status, 400, JSON.stringify(fresh.body));
   assert.equal(fresh.body.error.code, 'unknown_security_key', 'past the step-up check');

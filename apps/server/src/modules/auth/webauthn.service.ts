@@ -3,11 +3,14 @@
 // satisfies the enrolment that supervisors and administrators must do, and it answers the step-up before the most
 // sensitive actions. Checked with @simplewebauthn/server.
 //
-// The challenge is stateless and bound to the login session: it is the session id, purpose and expiry sealed with
-// the server's secret box (AES-GCM), so any API node can check it and a challenge of another session, purpose or
-// more than two minutes old is refused.
+// The challenge is bound to the login session: it is the session id, purpose, expiry and a nonce sealed with the
+// server's secret box (AES-GCM), so a challenge of another session, purpose or more than two minutes old is refused
+// on its face. It is also single-use: its hash is the session's one outstanding challenge (session_factors, shared by
+// every API node), consumed by the first answer that names it; a replayed answer, or one to a challenge a newer
+// request replaced, is refused (a key that keeps no signature counter, as most passkeys, is not protected by the
+// counter).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, gte, isNull } from 'drizzle-orm';
 import {
   generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
   type AuthenticationResponseJSON, type AuthenticatorTransportFuture, type RegistrationResponseJSON,
@@ -35,18 +38,40 @@ export function relyingParty(publicUrl: string | null, req: { protocol: string; 
 }
 
 type Purpose = 'register' | 'authenticate';
-function sealChallenge(secrets: SecretBox, sessionId: string, p: Purpose, now: number): string {
-  return secrets.seal(JSON.stringify({ s: sessionId, p, e: now + CHALLENGE_MS, n: randomBytes(8).toString('hex') }));
+const challengeHash = (challenge: string) => createHash('sha256').update(challenge).digest('hex');
+
+/** A new challenge for this session, which replaces any outstanding one. */
+async function issueChallenge(db: Db, secrets: SecretBox, sessionId: string, p: Purpose, now: number): Promise<string> {
+  const sealed = secrets.seal(JSON.stringify({ s: sessionId, p, e: now + CHALLENGE_MS, n: randomBytes(8).toString('hex') }));
+  // what the browser sends back in its client data: the challenge as simplewebauthn encodes it (base64url of the text)
+  const challenge = Buffer.from(sealed, 'utf8').toString('base64url');
+  const set = { challenge: challengeHash(challenge), challengeExpiresAt: new Date(now + CHALLENGE_MS) };
+  await db.insert(sessionFactors).values({ sessionId, state: 'ok', method: 'password', ...set }).onConflictDoUpdate({ target: sessionFactors.sessionId, set });
+  return sealed;
 }
-function challengeCheck(secrets: SecretBox, sessionId: string, p: Purpose, now: number) {
-  return (challenge: string): boolean => {
+
+/**
+ * The verifier handed to simplewebauthn: the sealed content must name this session and purpose and be in time, and
+ * the challenge must be the session's outstanding one, which it consumes (atomically: of two answers at once, one
+ * wins). `why` says which check failed.
+ */
+function challengeCheck(db: Db, secrets: SecretBox, sessionId: string, p: Purpose, now: number) {
+  const check = async (challenge: string): Promise<boolean> => {
     try {
       const c = JSON.parse(secrets.unseal(Buffer.from(challenge, 'base64url').toString('utf8'))) as { s: string; p: string; e: number };
-      return c.s === sessionId && c.p === p && c.e >= now;
+      if (c.s !== sessionId || c.p !== p || c.e < now) { check.why = 'challenge of another session or purpose, or expired'; return false; }
     } catch {
+      check.why = 'not a challenge of this server';
       return false;
     }
+    const used = await db.update(sessionFactors).set({ challenge: null, challengeExpiresAt: null })
+      .where(and(eq(sessionFactors.sessionId, sessionId), eq(sessionFactors.challenge, challengeHash(challenge)), gte(sessionFactors.challengeExpiresAt, new Date(now))))
+      .returning({ sessionId: sessionFactors.sessionId });
+    if (!used.length) { check.why = 'challenge already used, or replaced by a newer one'; return false; }
+    return true;
   };
+  check.why = '';
+  return check;
 }
 
 function sessionOf(actor: Actor): { userId: string; sessionId: string } {
@@ -71,7 +96,7 @@ export async function registrationOptions(deps: FactorDeps, actor: Actor, rp: Re
   const existing = await deps.db.select().from(webauthnCredentials).where(eq(webauthnCredentials.userId, userId));
   const options = await generateRegistrationOptions({
     rpName: RP_NAME, rpID: rp.rpID, userName: actor.username, userID: new TextEncoder().encode(userId),
-    challenge: sealChallenge(deps.secrets, sessionId, 'register', now), attestationType: 'none', timeout: CHALLENGE_MS,
+    challenge: await issueChallenge(deps.db, deps.secrets, sessionId, 'register', now), attestationType: 'none', timeout: CHALLENGE_MS,
     excludeCredentials: existing.map((c) => ({ id: c.id, transports: c.transports as AuthenticatorTransportFuture[] })),
     authenticatorSelection: { residentKey: 'discouraged', userVerification: 'preferred' },
   });
@@ -85,13 +110,13 @@ export async function registrationOptions(deps: FactorDeps, actor: Actor, rp: Re
 export async function registerSecurityKey(deps: FactorDeps, actor: Actor, rp: RelyingParty, input: { name: string; response: unknown; ip: string }, now = Date.now()): Promise<SecurityKeyRegistered> {
   const { userId, sessionId } = sessionOf(actor);
   let v: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  const expectedChallenge = challengeCheck(deps.db, deps.secrets, sessionId, 'register', now);
   try {
     v = await verifyRegistrationResponse({
-      response: input.response as RegistrationResponseJSON, expectedChallenge: challengeCheck(deps.secrets, sessionId, 'register', now),
-      expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification: false,
+      response: input.response as RegistrationResponseJSON, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification: false,
     });
   } catch (e) {
-    throw refused((e as Error).message);
+    throw refused(expectedChallenge.why || (e as Error).message);
   }
   if (!v.verified || !v.registrationInfo) throw refused('not verified');
   const c = v.registrationInfo.credential;
@@ -122,7 +147,7 @@ export async function authenticationOptions(deps: FactorDeps, actor: Actor, rp: 
   const keys = await deps.db.select().from(webauthnCredentials).where(eq(webauthnCredentials.userId, userId));
   if (!keys.length) throw conflict('no_security_key', 'No security key is registered for this account');
   const options = await generateAuthenticationOptions({
-    rpID: rp.rpID, challenge: sealChallenge(deps.secrets, sessionId, 'authenticate', now), timeout: CHALLENGE_MS, userVerification: 'preferred',
+    rpID: rp.rpID, challenge: await issueChallenge(deps.db, deps.secrets, sessionId, 'authenticate', now), timeout: CHALLENGE_MS, userVerification: 'preferred',
     allowCredentials: keys.map((k) => ({ id: k.id, transports: k.transports as AuthenticatorTransportFuture[] })),
   });
   return { options: options as unknown as Record<string, unknown> };
@@ -142,15 +167,16 @@ export async function verifySecurityKey(deps: FactorDeps, actor: Actor, rp: Rely
   let v: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | null = null;
   let why = 'unknown security key';
   if (cred) {
+    const expectedChallenge = challengeCheck(deps.db, deps.secrets, sessionId, 'authenticate', now);
     try {
       v = await verifyAuthenticationResponse({
-        response, expectedChallenge: challengeCheck(deps.secrets, sessionId, 'authenticate', now), expectedOrigin: rp.origin, expectedRPID: rp.rpID,
+        response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID,
         requireUserVerification: false,
         credential: { id: cred.id, publicKey: Buffer.from(cred.publicKey, 'base64url'), counter: cred.counter, transports: cred.transports as AuthenticatorTransportFuture[] },
       });
       if (!v.verified) why = 'not verified';
     } catch (e) {
-      why = (e as Error).message;
+      why = expectedChallenge.why || (e as Error).message;
       v = null;
     }
   }
