@@ -70,6 +70,33 @@ export function createSignalTransport(sessionId: string): SignalTransport {
   };
 }
 
+/**
+ * A number the media node read from the live video (issue 17, `live.reading`): its kind, its value, whether it matches
+ * the declaration (null: nothing declared to compare with) and its box in the frame as fractions [x0, y0, x1, y1].
+ */
+export interface LiveReadingMark {
+  id: string;
+  kind: 'container' | 'container_unverified' | 'seal';
+  value: string;
+  declared: boolean | null;
+  box: [number, number, number, number] | null;
+}
+
+/** At most this many readings are shown over the video at once (the newest). */
+export const MAX_READINGS = 3;
+
+/** The overlay mark of a `live.reading` event, or null when its payload is not one. */
+export function liveReadingOf(ev: { id: string; payload: Record<string, unknown> }): LiveReadingMark | null {
+  const p = ev.payload;
+  if (typeof p.value !== 'string' || !p.value) return null;
+  const kind = p.kind === 'seal' || p.kind === 'container_unverified' ? p.kind : 'container';
+  const declared = p.declared === true ? true : p.declared === false ? false : null;
+  const b = p.box;
+  const box = Array.isArray(b) && b.length === 4 && b.every((v) => typeof v === 'number' && Number.isFinite(v)) && b[2] > b[0] && b[3] > b[1]
+    ? (b.map((v: number) => Math.min(1, Math.max(0, v))) as [number, number, number, number]) : null;
+  return { id: ev.id, kind, value: p.value, declared, box };
+}
+
 export interface LiveView {
   state: ConnectionState;
   publisher: PublisherState;
@@ -95,12 +122,14 @@ export interface LiveView {
   pointer: { id: string; x: number; y: number } | null;
   /** where the device's AR tracker sees the anchored drawing now */
   anchor: AnchorUpdate | null;
+  /** the numbers read from the live video since this console joined, the newest last (at most MAX_READINGS) */
+  readings: LiveReadingMark[];
 }
 
 /** Joins the session as viewer while `enabled`, plays it in `video`, and reports the live figures. */
 export function useLiveSession(sessionId: string, enabled: boolean, video: React.RefObject<HTMLVideoElement | null>): LiveView {
   const qc = useQueryClient();
-  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, mediaStalled: false, denied: null, firstFrameMs: null, transport: null, talking: false, talker: null, talk: null, talkError: null, mayTalk: null, pointer: null, anchor: null });
+  const [view, setView] = useState<LiveView>({ state: 'idle', publisher: 'absent', stats: null, deviceStats: null, recording: false, mediaStalled: false, denied: null, firstFrameMs: null, transport: null, talking: false, talker: null, talk: null, talkError: null, mayTalk: null, pointer: null, anchor: null, readings: [] });
   const patch = useRef((p: Partial<LiveView>) => setView((v) => ({ ...v, ...p })));
   useEffect(() => {
     if (!enabled || !video.current) return;
@@ -133,10 +162,15 @@ export function useLiveSession(sessionId: string, enabled: boolean, video: React
           set({ mayTalk: m.allowed === true });
         }
         else if (m.type === 'guide') {
-          const ev = m.event as { id: string; kind: string; payload: { x?: number; y?: number } } | undefined;
+          const ev = m.event as { id: string; kind: string; payload: { x?: number; y?: number } & Record<string, unknown> } | undefined;
           if (ev?.kind === 'pointer') set({ pointer: { id: ev.id, x: Number(ev.payload.x), y: Number(ev.payload.y) } });
           else {
             if (ev?.kind === 'drawing' || ev?.kind === 'drawing.cleared') set({ anchor: null }); // the device anchors the new one
+            if (ev?.kind === 'live.reading') {
+              // a number read from the stream: drawn over the video (the overlay), and on the timeline (the refresh below)
+              const mark = liveReadingOf(ev);
+              if (mark) setView((v) => ({ ...v, readings: [...v.readings.filter((r) => r.id !== mark.id), mark].slice(-MAX_READINGS) }));
+            }
             void qc.invalidateQueries({ queryKey: ['sessions'] });
           }
         }
@@ -175,7 +209,7 @@ export function useLiveSession(sessionId: string, enabled: boolean, video: React
       viewer.stop();
       transport.close();
       talkAudio?.remove();
-      set({ transport: null, state: 'closed', talk: null, talking: false, talker: null, mayTalk: null });
+      set({ transport: null, state: 'closed', talk: null, talking: false, talker: null, mayTalk: null, readings: [] });
     };
   }, [sessionId, enabled, video, qc]);
   return view;

@@ -12,6 +12,7 @@ import { containRect, drawShapes, mapShapes, type Shape } from '../draw.ts';
 import { ChecklistPanel } from './ChecklistPanel.tsx';
 import { DeviceLinkCard } from './DeviceLinkCard.tsx';
 import { InvitePanel } from './InvitePanel.tsx';
+import { LiveReadingOverlay } from './LiveReadingOverlay.tsx';
 import { DrawPad, freezeFrame, type FrozenFrame } from './DrawPad.tsx';
 import { RecordingList, SnapshotGallery } from './MediaPanel.tsx';
 import { SessionStateBadge } from './SessionsListView.tsx';
@@ -164,6 +165,10 @@ function LivePane({ session }: { session: SessionDetail }) {
         {live.anchor && !frozen ? <Badge pos="absolute" bottom={8} left={8} color={live.anchor.state === 'tracking' ? 'green' : 'yellow'} data-testid="anchor-state" data-state={live.anchor.state}>
           {t('sessions.anchor.label', { state: t(`sessions.anchor.${live.anchor.reason ?? live.anchor.state}`) })}</Badge> : null}
         {live.pointer && !frozen ? <LivePointer key={live.pointer.id} video={video} x={live.pointer.x} y={live.pointer.y} /> : null}
+        {/* the numbers the media node reads from this video, where they are on the picture (kept, hidden, while frozen) */}
+        <Box data-testid="live-readings" style={{ display: frozen ? 'none' : undefined }}>
+          <LiveReadingOverlay video={video} readings={live.readings} />
+        </Box>
         </Box>
         {digitalZoom > 1 && !frozen ? <Badge pos="absolute" bottom={8} right={8} color="gray" variant="filled" data-testid="digital-zoom">
           {t('sessions.live.digitalZoom', { zoom: digitalZoom.toFixed(1) })}</Badge> : null}
