@@ -11,7 +11,7 @@ import { asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { WebhookEventType } from '@rvi/contracts';
 import { CUSTOMS_ONLY_WEBHOOK_EVENTS } from '@rvi/contracts';
 import {
-  auditLog, declarations, inspectionOrders, integrationEvents, liveSessions, organisations, webhookCursor, webhookDeliveries,
+  auditLog, declarations, decisions, inspectionOrders, integrationEvents, liveSessions, organisations, webhookCursor, webhookDeliveries,
   webhookSubscriptions,
 } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
@@ -67,7 +67,8 @@ function draftsOf(a: AuditRow): Draft[] {
       const out: Draft[] = [];
       if (str('releasedAt')) out.push({ type: 'goods.released', orderId: str('orderId'), data: { ...base, releasedAt: str('releasedAt') }, at: a });
       // released with a correction: the trader must amend the declaration (the corrections are in the decision)
-      if (s.outcome === 'release_with_correction') out.push({ type: 'declaration.amendment_requested', orderId: str('orderId'), data: { ...base, corrections: s.corrections ?? null }, at: a });
+      // (the audit entry counts them; resolve() puts in the decision's corrections themselves)
+      if (s.outcome === 'release_with_correction') out.push({ type: 'declaration.amendment_requested', orderId: str('orderId'), data: { ...base, corrections: [] }, at: a });
       return out;
     }
     default:
@@ -87,8 +88,13 @@ async function resolve(tx: Db, drafts: Draft[]): Promise<IntegrationEvent[]> {
   const declIds = [...new Set(drafts.flatMap((d) => (d.declarationId ? [d.declarationId] : [])))];
   const decls = declIds.length ? await tx.select({ id: declarations.id, orgId: declarations.orgId, officeId: declarations.customsOfficeId }).from(declarations).where(inArray(declarations.id, declIds)) : [];
   const byDecl = new Map<string, Facts>(decls.map((d) => [d.id, { declarationId: d.id, orgId: d.orgId, officeId: d.officeId }]));
+  // what the trader must amend: the signed decision's corrections (field, declared, corrected)
+  const amendIds = drafts.flatMap((d) => (d.type === 'declaration.amendment_requested' && typeof d.data.decisionId === 'string' ? [d.data.decisionId] : []));
+  const amendRows = amendIds.length ? await tx.select({ id: decisions.id, corrections: decisions.corrections }).from(decisions).where(inArray(decisions.id, amendIds)) : [];
+  const correctionsOf = new Map(amendRows.map((r) => [r.id, r.corrections.map((c) => ({ field: c.field, declared: c.declared, corrected: c.corrected }))]));
   const out: IntegrationEvent[] = [];
   for (const d of drafts) {
+    if (d.type === 'declaration.amendment_requested') d.data.corrections = correctionsOf.get(String(d.data.decisionId)) ?? [];
     const orderId = d.orderId ?? (d.sessionId ? orderOfSession.get(d.sessionId) : undefined);
     const f = d.declarationId ? byDecl.get(d.declarationId) : orderId ? byOrder.get(orderId) : undefined;
     if (!f) continue; // the subject no longer exists (deleted under a retention rule): nothing to tell
