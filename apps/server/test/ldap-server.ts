@@ -12,6 +12,9 @@ export const SUFFIX = 'dc=customs,dc=example';
 
 export interface TestLdap {
   url: string;
+  /** with `tls`: the ldaps:// address, the CA's PEM file that signed the server's certificate (for 127.0.0.1) */
+  ldapsUrl?: string;
+  caFile?: string;
   rootDn: string;
   rootPassword: string;
   /** Adds entries (LDIF) with ldapadd as the directory's manager. */
@@ -37,9 +40,28 @@ const freePort = () => new Promise<number>((resolve, reject) => {
   });
 });
 
-export async function startTestLdap(): Promise<TestLdap> {
+/** A throwaway CA and a server certificate for 127.0.0.1 / localhost signed by it (openssl). */
+function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const f = (n: string) => join(dir, n);
+  const run = (args: string[]) => {
+    const r = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+  };
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=rvi test directory CA', '-keyout', f('ca.key'), '-out', f('ca.pem')]);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr')]);
+  writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  run(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('ext.cnf'), '-out', f('server.pem')]);
+  return { ca: f('ca.pem'), cert: f('server.pem'), key: f('server.key') };
+}
+
+/**
+ * `tls`: the server also listens on ldaps://, offers StartTLS on ldap://, and refuses any bind or search without TLS
+ * (`security tls=1`), so a client that talks to it at all has used TLS and verified its certificate.
+ */
+export async function startTestLdap(opts: { tls?: boolean } = {}): Promise<TestLdap> {
   const dir = mkdtempSync(join(tmpdir(), 'rvi-slapd-'));
   mkdirSync(join(dir, 'db'));
+  const certs = opts.tls ? makeCertificates(dir) : null;
   const rootDn = `cn=manager,${SUFFIX}`;
   const rootPassword = randomBytes(18).toString('base64url');
   const conf = join(dir, 'slapd.conf');
@@ -52,6 +74,7 @@ export async function startTestLdap(): Promise<TestLdap> {
     'moduleload back_mdb',
     'moduleload memberof',
     `pidfile ${join(dir, 'slapd.pid')}`,
+    ...(certs ? [`TLSCACertificateFile ${certs.ca}`, `TLSCertificateFile ${certs.cert}`, `TLSCertificateKeyFile ${certs.key}`] : []),
     'database mdb',
     'maxsize 16777216',
     `suffix "${SUFFIX}"`,
@@ -66,31 +89,36 @@ export async function startTestLdap(): Promise<TestLdap> {
     // people bind with their own password; nobody reads passwords; the rest is readable by signed-in entries
     'access to attrs=userPassword by self =xw by anonymous auth by * none',
     'access to * by users read by anonymous auth',
+    ...(certs ? ['security tls=1'] : []),
     '',
   ].join('\n'));
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const ldapsUrl = certs ? `ldaps://127.0.0.1:${await freePort()}` : undefined;
   // -d 0: stay in the foreground (the test owns the process), log nothing
-  const proc: ChildProcess = spawn(SLAPD, ['-d', '0', '-h', `${url}/`, '-f', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc: ChildProcess = spawn(SLAPD, ['-d', '0', '-h', [`${url}/`, ...(ldapsUrl ? [`${ldapsUrl}/`] : [])].join(' '), '-f', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // the OpenLDAP tools: StartTLS (-ZZ, required) against our CA when the server wants TLS
+  const toolEnv = certs ? { ...process.env, LDAPTLS_CACERT: certs.ca } : process.env;
+  const tls = certs ? ['-ZZ'] : [];
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const ldap = (cmd: string, ldif: string) => {
-    const r = spawnSync(cmd, ['-x', '-H', url, '-D', rootDn, '-w', rootPassword], { input: ldif, encoding: 'utf8' });
+    const r = spawnSync(cmd, ['-x', ...tls, '-H', url, '-D', rootDn, '-w', rootPassword], { input: ldif, encoding: 'utf8', env: toolEnv });
     if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`);
   };
   // ready when it answers a search (slapd opens its port after loading the database)
   const until = Date.now() + 15_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`slapd exited (${proc.exitCode}): ${stderr}`);
-    const r = spawnSync('ldapsearch', ['-x', '-H', url, '-D', rootDn, '-w', rootPassword, '-b', '', '-s', 'base', '(objectClass=*)'], { encoding: 'utf8' });
+    const r = spawnSync('ldapsearch', ['-x', ...tls, '-H', url, '-D', rootDn, '-w', rootPassword, '-b', '', '-s', 'base', '(objectClass=*)'], { encoding: 'utf8', env: toolEnv });
     if (r.status === 0) break;
     if (Date.now() > until) throw new Error(`slapd did not answer within 15 s: ${stderr}${r.stderr}`);
     await new Promise((r2) => setTimeout(r2, 100));
   }
   ldap('ldapadd', `dn: ${SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: customs\no: Customs\n`);
   return {
-    url, rootDn, rootPassword,
+    url, ldapsUrl, caFile: certs?.ca, rootDn, rootPassword,
     add: (ldif) => ldap('ldapadd', ldif),
     modify: (ldif) => ldap('ldapmodify', ldif),
     async close() {

@@ -123,14 +123,14 @@ test('config: LDAP bind (direct DN or search then bind, group → role, office a
   for (const [env, name] of [
     [{ RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_URL'],
     [{ RVI_LDAP_URL: 'http://ldap', RVI_LDAP_BIND_DN: 'uid={username}', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_URL'],
-    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_BIND_DN'],
-    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_BIND_DN: 'uid=fixed,dc=x', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_BIND_DN'],
-    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_SEARCH_FILTER: 'uid={username}', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_SEARCH_FILTER'],
-    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_SEARCH_DN: 'cn=r,dc=x', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_SEARCH_PASSWORD'],
-    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x' }, 'RVI_LDAP_ROLE_MAP'],
-    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_ROLE_MAP: 'a=onsite_operator' }, 'RVI_LDAP_ROLE_MAP'],
-    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_ROLE_MAP: 'a=inspector', RVI_LDAP_OFFICE_ATTRIBUTE: 'bad attr' }, 'RVI_LDAP_OFFICE_ATTRIBUTE'],
-    [{ RVI_LDAP_URL: 'ldap://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_ROLE_MAP: 'a=inspector', RVI_LDAP_TIMEOUT_MS: '5' }, 'RVI_LDAP_TIMEOUT_MS'],
+    [{ RVI_LDAP_URL: 'ldaps://ldap', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_BIND_DN'],
+    [{ RVI_LDAP_URL: 'ldaps://ldap', RVI_LDAP_BIND_DN: 'uid=fixed,dc=x', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_BIND_DN'],
+    [{ RVI_LDAP_URL: 'ldaps://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_SEARCH_FILTER: 'uid={username}', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_SEARCH_FILTER'],
+    [{ RVI_LDAP_URL: 'ldaps://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_SEARCH_DN: 'cn=r,dc=x', RVI_LDAP_ROLE_MAP: 'a=inspector' }, 'RVI_LDAP_SEARCH_PASSWORD'],
+    [{ RVI_LDAP_URL: 'ldaps://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x' }, 'RVI_LDAP_ROLE_MAP'],
+    [{ RVI_LDAP_URL: 'ldaps://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_ROLE_MAP: 'a=onsite_operator' }, 'RVI_LDAP_ROLE_MAP'],
+    [{ RVI_LDAP_URL: 'ldaps://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_ROLE_MAP: 'a=inspector', RVI_LDAP_OFFICE_ATTRIBUTE: 'bad attr' }, 'RVI_LDAP_OFFICE_ATTRIBUTE'],
+    [{ RVI_LDAP_URL: 'ldaps://ldap', RVI_LDAP_SEARCH_BASE: 'dc=x', RVI_LDAP_ROLE_MAP: 'a=inspector', RVI_LDAP_TIMEOUT_MS: '5' }, 'RVI_LDAP_TIMEOUT_MS'],
   ] as [Record<string, string>, string][]) {
     assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.variable === name, JSON.stringify(env));
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { retentionConfigOf, type RetentionConfig } from './retention-config.ts';
 import { parseNetworks } from './egress.ts';
@@ -374,6 +375,10 @@ export interface OidcConfig {
 /** LDAP simple bind (direct DN template, or search then bind) with group → role and an office attribute. */
 export interface LdapConfig {
   url: string;
+  /** RVI_LDAP_STARTTLS: upgrade an ldap:// connection with StartTLS (RFC 4513 §3) before anything is sent. */
+  startTls: boolean;
+  /** RVI_LDAP_CA_FILE: PEM file of the CA(s) that sign the directory's certificate (default: the system's). */
+  caFile: string | null;
   /** RVI_LDAP_BIND_DN: e.g. `uid={username},ou=people,dc=customs,dc=example`; null: search for the entry first. */
   bindDnTemplate: string | null;
   searchBase: string | null;
@@ -473,6 +478,15 @@ function ldapOf(env: NodeJS.ProcessEnv): LdapConfig | null {
     return null;
   }
   if (!/^ldaps?:\/\/[A-Za-z0-9.[\]:-]+(:\d+)?\/?$/.test(url)) throw new ConfigError('RVI_LDAP_URL', `must be ldap://host[:port] or ldaps://host[:port], got "${url}"`);
+  const startTls = bool(env, 'RVI_LDAP_STARTTLS', false);
+  const tlsUrl = url.startsWith('ldaps://');
+  if (startTls && tlsUrl) throw new ConfigError('RVI_LDAP_STARTTLS', 'is for ldap:// URLs (an ldaps:// connection is TLS from the start)');
+  // passwords travel in the bind: in clear only to a directory on this machine
+  if (!tlsUrl && !startTls && !LOOPBACK.has(new URL(url).hostname)) {
+    throw new ConfigError('RVI_LDAP_URL', `${url} would carry passwords in clear: use ldaps:// or set RVI_LDAP_STARTTLS=1`);
+  }
+  const caFile = env.RVI_LDAP_CA_FILE?.trim() || null;
+  if (caFile && !existsSync(caFile)) throw new ConfigError('RVI_LDAP_CA_FILE', `${caFile} does not exist`);
   const bindDnTemplate = env.RVI_LDAP_BIND_DN?.trim() || null;
   const searchBase = env.RVI_LDAP_SEARCH_BASE?.trim() || null;
   if (!bindDnTemplate && !searchBase) throw new ConfigError('RVI_LDAP_BIND_DN', 'or RVI_LDAP_SEARCH_BASE is required with RVI_LDAP_URL: how to find the entry of a username');
@@ -492,7 +506,7 @@ function ldapOf(env: NodeJS.ProcessEnv): LdapConfig | null {
     return v;
   };
   return {
-    url, bindDnTemplate, searchBase, searchFilter, searchDn, searchPassword,
+    url, startTls, caFile, bindDnTemplate, searchBase, searchFilter, searchDn, searchPassword,
     groupBase: env.RVI_LDAP_GROUP_BASE?.trim() || null,
     groupFilter,
     roleMap: roleMapOf(roleMapRaw, 'RVI_LDAP_ROLE_MAP'),

@@ -1,6 +1,9 @@
 // LDAP sign-in for customs staff (issue 19.1), the alternative to OpenID Connect many administrations still run:
 // the ordinary username/password form, checked by a simple bind at the directory (ldapts). Groups map to roles,
 // an attribute names the customs office; the account is then provisioned like any single sign-on account.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import { and, eq } from 'drizzle-orm';
 import { Client, InvalidCredentialsError, type Entry } from 'ldapts';
 import { userIdentities, users } from '../../db/schema.ts';
@@ -40,9 +43,18 @@ const unavailable = (err: unknown) =>
 export async function authenticateDirectory(cfg: LdapConfig, username: string, password: string): Promise<ExternalIdentity | null> {
   // an empty password is an "unauthenticated bind" (RFC 4513 §5.1.2), which many servers accept: never a sign-in
   if (!password || !username) return null;
-  const client = new Client({ url: cfg.url, timeout: cfg.timeoutMs, connectTimeout: cfg.timeoutMs });
+  // TLS (ldaps:// or StartTLS) always verifies the directory's certificate and name, against RVI_LDAP_CA_FILE if set
+  const tlsOptions = (): ConnectionOptions => ({ ...(cfg.caFile ? { ca: readFileSync(cfg.caFile) } : {}), minVersion: 'TLSv1.2' });
+  // (ldapts speaks TLS from the start whenever tlsOptions are given: only for ldaps://)
+  const client = new Client({ url: cfg.url, timeout: cfg.timeoutMs, connectTimeout: cfg.timeoutMs, ...(cfg.url.startsWith('ldaps://') ? { tlsOptions: tlsOptions() } : {}) });
   const attributes = ['entryUUID', cfg.officeAttribute, cfg.displayNameAttribute, cfg.mailAttribute, 'memberOf'];
   try {
+    if (cfg.startTls) {
+      // before any bind: a directory that cannot upgrade (or whose certificate does not verify) gets no password.
+      // The upgraded socket checks the certificate against the URL's host (an address literal: its IP SAN)
+      const host = new URL(cfg.url).hostname.replace(/^\[(.*)\]$/, '$1');
+      try { await client.startTLS({ ...tlsOptions(), host, ...(isIP(host) ? {} : { servername: host }) }); } catch (err) { throw unavailable(err); }
+    }
     let dn: string;
     if (cfg.bindDnTemplate) {
       dn = cfg.bindDnTemplate.replace('{username}', escapeDnValue(username));
