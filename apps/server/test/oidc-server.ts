@@ -75,6 +75,8 @@ function providerConfiguration(accounts: Map<string, TestAccount>, clientId: str
   return {
     clients: [{
       client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri],
+      // RP-initiated logout: back to the app's login page (customs-rvi's default RVI_OIDC_POST_LOGOUT_URL)
+      post_logout_redirect_uris: [`${new URL(redirectUri).origin}/login`],
       grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic',
     }],
     pkce: { required: () => true },

@@ -1,7 +1,8 @@
 // Browser check of single sign-on through the real web app and a real OpenID provider (oidc-provider on a random
 // port): the login page offers "Sign in with Customs ID", the provider's own login page takes the password, the
 // browser comes back signed in to the console of the mapped role; an unmapped role comes back to the login page
-// with the reason, in English and in Chinese.
+// with the reason, in English and in Chinese; signing out goes through the provider's sign-out page, so the next
+// person at the same browser is asked for their own password.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -74,11 +75,13 @@ test('single sign-on in the browser: the button, the provider\'s login page, bac
   const me = await page.evaluate(async () => (await fetch('/api/auth/me')).json() as Promise<{ role: string; org: { code: string } }>);
   assert.equal(me.role, 'inspector');
   assert.equal(me.org.code, 'CUS-YS');
+  // signing out ends the provider's session too (RP-initiated logout): its sign-out page, confirmed, brings the
+  // browser back to our login page, and the next person is asked for their own password (not signed in as Gao Yan)
   await page.getByTestId('logout').click();
+  await page.waitForURL((u) => u.origin === idp.issuer);
+  await page.locator('button[name="logout"][value="yes"]').click();
+  await page.waitForURL((u) => u.origin === base && u.pathname === '/login');
   await page.getByTestId('login-form').waitFor();
-  // signing out of customs-rvi does not sign out of the provider (its session would sign the next person in as
-  // Gao Yan): a fresh browser for the next person
-  await browser.clearCookies();
 
   const pw2 = randomBytes(12).toString('base64url');
   idp.accounts.set('canteen', { password: pw2, claims: { preferred_username: 'canteen', roles: ['canteen-staff'], customs_office: 'CUS-YS' } });

@@ -354,6 +354,8 @@ export interface OidcConfig {
   clientSecret: string | null;
   /** RVI_OIDC_REDIRECT_URL: registered at the provider; default RVI_PUBLIC_URL + /api/auth/oidc/callback. */
   redirectUrl: string;
+  /** RVI_OIDC_POST_LOGOUT_URL: where the provider sends the browser after a sign-out (registered there); default <origin>/login. */
+  postLogoutRedirectUrl: string;
   scopes: string;
   /** RVI_OIDC_PROVIDER_NAME: shown on the login page ("Sign in with …"). */
   providerName: string;
@@ -458,6 +460,7 @@ function oidcOf(env: NodeJS.ProcessEnv, publicUrl: string | null): OidcConfig | 
     clientId,
     clientSecret: env.RVI_OIDC_CLIENT_SECRET?.trim() || null,
     redirectUrl: redirect.href,
+    postLogoutRedirectUrl: postLogoutOf(env, redirect.origin),
     scopes,
     providerName: env.RVI_OIDC_PROVIDER_NAME?.trim() || 'single sign-on',
     usernameClaim: claimName(env, 'RVI_OIDC_USERNAME_CLAIM', 'preferred_username'),
@@ -467,6 +470,15 @@ function oidcOf(env: NodeJS.ProcessEnv, publicUrl: string | null): OidcConfig | 
     mfaAmr: (env.RVI_OIDC_MFA_AMR ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     allowInsecureHttp: insecure,
   };
+}
+
+function postLogoutOf(env: NodeJS.ProcessEnv, origin: string): string {
+  const raw = env.RVI_OIDC_POST_LOGOUT_URL?.trim();
+  if (!raw) return `${origin}/login`;
+  let u: URL | undefined;
+  try { u = new URL(raw); } catch { /* reported below */ }
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) throw new ConfigError('RVI_OIDC_POST_LOGOUT_URL', `must be an http(s) URL of this site, got "${raw}"`);
+  return u.href;
 }
 
 function ldapOf(env: NodeJS.ProcessEnv): LdapConfig | null {

@@ -69,14 +69,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [loginMutation, qc]);
 
   const logout = useCallback(async () => {
+    let endSessionUrl: string | undefined;
     try {
-      await api('/api/auth/logout', { method: 'POST' });
+      // after a single sign-on the server names the provider's sign-out page (204 otherwise)
+      endSessionUrl = (await api<{ endSessionUrl: string } | undefined>('/api/auth/logout', { method: 'POST' }))?.endSessionUrl;
     } catch (err) {
       // An expired session is logged out already.
       if (!(err instanceof ApiError && err.status === 401)) throw err;
     }
     qc.setQueryData(ME_KEY, null);
     forgetServerData(qc);
+    // the provider ends its own session too and sends the browser back to the login page
+    if (endSessionUrl) window.location.assign(endSessionUrl);
   }, [qc]);
 
   const changeLocale = useCallback(async (locale: Locale) => {

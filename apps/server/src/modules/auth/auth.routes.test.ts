@@ -119,7 +119,7 @@ test('idle timeout: a session unused for RVI_SESSION_IDLE_MINUTES ends; use keep
   let clock = Date.now();
   const store = new SessionStore(t.ctx.db, 480, 0, 30, () => clock);
   const [u] = await t.ctx.db.select().from(users).where(eq(users.username, 'inspector1'));
-  const { token } = await store.create(t.ctx.db, u.id, null);
+  const { token } = await store.create(t.ctx.db, u.id, null, { state: 'ok', method: 'password' });
   assert.ok(await store.resolve(token));
   clock += 20 * 60_000;
   assert.ok(await store.resolve(token), 'used after 20 min');

@@ -5,6 +5,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { actorOf } from '../../platform/http.ts';
 import { globalCan } from '../../platform/policy.ts';
 import { changePassword, login, logout, sessionCookieName, setLocale } from './auth.service.ts';
+import { oidcEndSessionUrl } from './oidc.service.ts';
 import { loginWithDirectory, usesDirectory } from './ldap.service.ts';
 import { ssoRoutes } from './sso.routes.ts';
 
@@ -31,10 +32,22 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext) {
     return presentMe(user!);
   });
 
-  app.post('/api/auth/logout', { schema: { tags: ['auth'], summary: 'End the session', response: { 204: Type.Null() } }, config: { access: { authenticated: true } } }, async (req, reply) => {
+  app.post('/api/auth/logout', {
+    schema: {
+      tags: ['auth'],
+      summary: 'End the session. 204; 200 with endSessionUrl after an OpenID Connect sign-in: send the browser there so the provider ends its session too',
+      response: { 200: Type.Object({ endSessionUrl: Type.String({ format: 'uri' }) }), 204: Type.Null() },
+    },
+    config: { access: { authenticated: true } },
+  }, async (req, reply) => {
     const actor = actorOf(req);
-    await logout(ctx.db, ctx.sessions, actor, req.cookies[COOKIE]!);
+    const { method } = await logout(ctx.db, ctx.sessions, actor, req.cookies[COOKIE]!);
     reply.clearCookie(COOKIE, { path: '/', secure: ctx.config.secureCookies });
+    if (method?.startsWith('oidc') && ctx.config.oidc) {
+      // the session here is over either way; a provider that cannot be reached now only misses the hint
+      const endSessionUrl = await oidcEndSessionUrl(ctx.config.oidc).catch((err) => { req.log.warn({ err }, 'OpenID provider: no end-session URL'); return null; });
+      if (endSessionUrl) return reply.status(200).send({ endSessionUrl });
+    }
     return reply.status(204).send();
   });
 

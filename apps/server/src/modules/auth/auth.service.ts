@@ -152,12 +152,13 @@ export class SessionStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async create(tx: Db, userId: string, ip: string | null, factor?: { state: 'pending' | 'enrol'; method: string }): Promise<{ token: string; expiresAt: Date }> {
+  /** `factor`: the second factor's state, and how the first was given (password, ldap, oidc: logout asks the provider too for oidc) */
+  async create(tx: Db, userId: string, ip: string | null, factor: { state: 'pending' | 'enrol' | 'ok'; method: string; verifiedAt?: Date }): Promise<{ token: string; expiresAt: Date }> {
     const token = randomBytes(32).toString('base64url');
     const now = new Date(this.now());
     const expiresAt = new Date(now.getTime() + this.ttlMinutes * 60_000);
     await tx.insert(authSessions).values({ id: tokenId(token), userId, expiresAt, ip, createdAt: now, lastSeenAt: now });
-    if (factor) await tx.insert(sessionFactors).values({ sessionId: tokenId(token), state: factor.state, method: factor.method });
+    await tx.insert(sessionFactors).values({ sessionId: tokenId(token), state: factor.state, method: factor.method, verifiedAt: factor.verifiedAt ?? null });
     return { token, expiresAt };
   }
 
@@ -284,7 +285,7 @@ export async function login(
   return transaction(db, async (tx) => {
     // a session of a user with a second factor starts 'pending'; of a role that needs one but has none, 'enrol'
     const factor = await loginFactorState(tx, row.u.id, row.u.role as Role, opts.requireSecondFactor);
-    const s = await sessions.create(tx, row.u.id, input.ip, factor === 'ok' ? undefined : { state: factor, method: 'password' });
+    const s = await sessions.create(tx, row.u.id, input.ip, { state: factor, method: 'password' });
     const actor: Actor = {
       kind: 'user', userId: row.u.id, username, role: row.u.role as Role, orgId: row.o.id, orgKind: row.o.kind,
       officeId: row.o.kind === 'customs_office' ? row.o.id : row.o.supervisingOfficeId, requestId: input.requestId,
@@ -294,10 +295,13 @@ export async function login(
   });
 }
 
-export async function logout(db: Db, sessions: SessionStore, actor: Actor, token: string): Promise<void> {
-  await transaction(db, async (tx) => {
+/** Ends the session; answers how it had signed in (password, ldap, oidc, oidc_mfa) so the caller can end the provider's too. */
+export async function logout(db: Db, sessions: SessionStore, actor: Actor, token: string): Promise<{ method: string | null }> {
+  return transaction(db, async (tx) => {
+    const [f] = await tx.select({ method: sessionFactors.method }).from(sessionFactors).where(eq(sessionFactors.sessionId, tokenId(token))).limit(1);
     await sessions.destroy(tx, token);
-    await recordAudit(tx, actor, 'auth.logged_out', { type: 'user', id: actor.userId }, null);
+    await recordAudit(tx, actor, 'auth.logged_out', { type: 'user', id: actor.userId }, { method: f?.method ?? null });
+    return { method: f?.method ?? null };
   });
 }
 

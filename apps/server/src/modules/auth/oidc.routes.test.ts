@@ -250,3 +250,50 @@ test('OIDC: local passwords still work beside single sign-on (enterprises, break
   const linked = await t.ctx.db.select().from(userIdentities).innerJoin(users, eq(users.id, userIdentities.userId)).where(and(eq(users.username, 'admin')));
   assert.equal(linked.length, 0);
 });
+
+test('OIDC: signing out ends the provider\'s session too (RP-initiated logout): the next sign-in asks for the password again', async () => {
+  const pw = account('he.ping', { roles: ['rvi-inspectors'], customs_office: PD_OFFICE });
+  const flow = await toCallback('he.ping', pw);
+  const done = await complete(flow);
+  assert.ok(done.session);
+  const out = await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { cookie: `rvi_session=${done.session}` } });
+  assert.equal(out.status, 200, 'an OIDC session: the answer says where the provider ends its session');
+  const { endSessionUrl } = await out.json() as { endSessionUrl: string };
+  const end = new URL(endSessionUrl);
+  assert.equal(end.origin, idp.issuer);
+  assert.equal(end.searchParams.get('client_id'), idp.clientId);
+  assert.equal(end.searchParams.get('post_logout_redirect_uri'), `${base}/login`);
+  assert.equal((await me(done.session!)).status, 401, 'our session is over at once');
+  const [logged] = (await auditOf('auth.logged_out')).slice(-1);
+  assert.equal((logged.summary as { method: string }).method, 'oidc');
+
+  // until the browser goes there, the provider still knows the person: a new sign-in passes without a password
+  const straight = async (): Promise<boolean> => {
+    let res = await browse(flow.jar, `${base}/api/auth/oidc/start`);
+    let url = res.headers.get('location')!;
+    for (res = await browse(flow.jar, url); res.status >= 300 && res.status < 400; res = await browse(flow.jar, url)) {
+      url = new URL(res.headers.get('location')!, url).href;
+      if (url.startsWith(`${base}/api/auth/oidc/callback`)) return true;
+    }
+    return false; // the provider's login page
+  };
+  assert.equal(await straight(), true, 'the provider session was still alive');
+  // the provider's sign-out page (a confirmation form), confirmed: back to our login page
+  let res = await browse(flow.jar, endSessionUrl);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  const action = /action="([^"]+)"/.exec(html)![1];
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1];
+  res = await browse(flow.jar, new URL(action, endSessionUrl).href, { form: { xsrf, logout: 'yes' } });
+  let url = new URL(res.headers.get('location')!, endSessionUrl).href;
+  while (!url.startsWith(base)) {
+    res = await browse(flow.jar, url);
+    url = new URL(res.headers.get('location')!, url).href;
+  }
+  assert.equal(url, `${base}/login`, 'the provider sends the browser back to the login page');
+  assert.equal(await straight(), false, 'the next sign-in shows the provider\'s login page again');
+
+  // a password session signs out as before (204, nothing to follow)
+  const local = await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: await t.login('inspector1') } });
+  assert.equal(local.statusCode, 204);
+});

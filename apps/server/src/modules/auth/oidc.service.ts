@@ -54,7 +54,8 @@ export class OidcSignIn {
 
   constructor(readonly cfg: OidcConfig) {}
 
-  private discover(): Promise<oidc.Configuration> {
+  /** The provider's discovered configuration (cached; discovered again after a failure). */
+  discover(): Promise<oidc.Configuration> {
     this.configuration ??= oidc.discovery(
       new URL(this.cfg.issuer), this.cfg.clientId, this.cfg.clientSecret ?? undefined,
       this.cfg.clientSecret ? oidc.ClientSecretBasic(this.cfg.clientSecret) : oidc.None(),
@@ -145,6 +146,18 @@ export class OidcSignIn {
       factorSatisfied: this.cfg.mfaAmr.length > 0 && amr.some((v) => this.cfg.mfaAmr.includes(v)),
     };
   }
+}
+
+/**
+ * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): where to send the browser so the provider ends its
+ * own session too (else the next "Sign in with …" would pass straight through without a password). The provider
+ * identifies us by client_id and sends the browser back to RVI_OIDC_POST_LOGOUT_URL, which must be registered there.
+ * Null when the provider publishes no end_session_endpoint.
+ */
+export async function oidcEndSessionUrl(cfg: OidcConfig): Promise<string | null> {
+  const configuration = await oidcSignInFor(cfg).discover();
+  if (!configuration.serverMetadata().end_session_endpoint) return null;
+  return oidc.buildEndSessionUrl(configuration, { post_logout_redirect_uri: cfg.postLogoutRedirectUrl }).href;
 }
 
 /** One relying party per configuration (the discovery result and the provider's keys are cached inside it). */

@@ -1,10 +1,10 @@
 // Single sign-on for customs staff (issue 19.1): a person signed in by the administration's identity provider (OpenID
 // Connect) or directory (LDAP) is matched by a stable subject, created or updated from its claims (role and customs
 // office re-applied at every sign-in), and gets the same session as a password login, second-factor rules included.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Role } from '@rvi/contracts';
-import { organisations, sessionFactors, userIdentities, users } from '../../db/schema.ts';
+import { organisations, userIdentities, users } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Actor } from '../../platform/actor.ts';
 import type { RoleMap } from '../../platform/config.ts';
@@ -142,10 +142,7 @@ async function signInOrThrow(
 
     // the same second-factor rules as a password login (factors.service.ts), unless the provider proved one we accept
     const factor = opts.factorSatisfied ? 'ok' : await loginFactorState(tx, userId, role, opts.requireSecondFactor);
-    const s = await sessions.create(tx, userId, opts.ip, factor === 'ok' ? undefined : { state: factor, method: ident.provider });
-    if (opts.factorSatisfied) {
-      await tx.insert(sessionFactors).values({ sessionId: createHash('sha256').update(s.token).digest('hex'), state: 'ok', method: `${ident.provider}_mfa`, verifiedAt: new Date() });
-    }
+    const s = await sessions.create(tx, userId, opts.ip, opts.factorSatisfied ? { state: 'ok', method: `${ident.provider}_mfa`, verifiedAt: new Date() } : { state: factor, method: ident.provider });
     await recordAudit(tx, actor, 'auth.logged_in', { type: 'user', id: userId }, {
       ip: opts.ip, method: ident.provider, subject: ident.subject, secondFactor: factor, secondFactorByProvider: opts.factorSatisfied,
     });
