@@ -12,7 +12,7 @@ import { eq } from 'drizzle-orm';
 import { startTestApp, TEST_PASSWORD, users, type TestApp } from './harness.ts';
 import { setUpActors, orderInProgress } from '../src/modules/findings/findings.test-helpers.ts';
 import { liveSessionsOf } from '../src/modules/sessions/sessions.routes.ts';
-import { endSession, openSession } from '../src/modules/sessions/sessions.service.ts';
+import { endSession, loadSession, openSession, recordDeviceNetwork } from '../src/modules/sessions/sessions.service.ts';
 import type { Actor } from '../src/platform/actor.ts';
 import { CHROMIUM_ARGS, ensureWebBuilt } from './web-build.ts';
 
@@ -77,6 +77,14 @@ test('a live session tile appears on the wall when the session starts and disapp
   assert.match(await page.getByRole('heading', { name: /Live sessions \(1\)/ }).textContent() ?? '', /1/);
   // The in-progress queue counts the order.
   assert.equal(await page.getByTestId('queue-in_progress-count').textContent(), '1');
+  // The device steps down the quality ladder and goes through TURN over TCP: the tile says so at once (pushed, not polled)
+  const row = (await loadSession(live.env.db, opened.session.id))!;
+  await recordDeviceNetwork(live.env, row, 'network.transport', 'device', null, { role: 'publisher', transport: 'relay-tcp' });
+  await recordDeviceNetwork(live.env, row, 'quality.rung', 'device', null, { rung: 'stills', reason: 'loss', value: 12, before: '180p15' });
+  const rung = tile.getByTestId('tile-rung');
+  await rung.getByText('Photos + sound · TURN relay, TCP').waitFor({ timeout: 5_000 });
+  assert.equal(await rung.getAttribute('data-rung'), 'stills');
+  assert.equal(await rung.getAttribute('title'), 'Device quality: Photos + sound (packet loss 12 %)');
 
   await endSession(live.env, inspector, opened.session.id, 'inspection finished');
   await tile.waitFor({ state: 'detached', timeout: 5_000 });

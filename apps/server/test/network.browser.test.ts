@@ -42,6 +42,17 @@ test('weak link: the ladder steps down and frames keep arriving; recovery steps 
   const reason = await n.device.getByTestId('camera-rung').getAttribute('data-reason');
   assert.ok(['bandwidth', 'loss', 'rtt', 'stalled'].includes(reason!), `why: ${reason}`);
   await until(async () => (await n.inspector.getByTestId('device-rung').textContent())?.includes('Device quality'), 'the console says the rung and why');
+  // the command wall says the same: the device's rung and a network level by the same rule as the camera page's
+  const supervisor = await n.t.login('supervisor');
+  const tile = async () => ((await n.t.app.inject({ url: '/api/dashboard/live/sessions', headers: { cookie: supervisor } })).json().items as { sessionId: string; network: { quality: string; rung: { rung: string } | null; transport: string | null } }[])
+    .find((i) => i.sessionId === n.sessionId)!;
+  await until(async () => (await tile()).network.rung?.rung === (await n.deviceRung()), 'the wall shows the device\'s rung', 10_000);
+  const wallLevel = await until(async () => {
+    const [wall, device] = [(await tile()).network.quality, await n.device.getByTestId('camera-network').getAttribute('data-level')];
+    return wall === device && wall !== 'good' ? wall : null;
+  }, 'the wall and the camera page agree that the weak link is not good', 20_000);
+  assert.ok(['fair', 'poor'].includes(wallLevel), wallLevel);
+  assert.match((await tile()).network.transport ?? '', /^(host|srflx|prflx)$/, 'the device\'s path is shown (direct, through the impaired relay: no TURN here)');
   // usable: frames (or stills) keep arriving over the next 10 s
   const before = await n.received();
   await sleep(10_000);

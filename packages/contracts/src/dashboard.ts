@@ -151,6 +151,10 @@ export const LiveSessionTile = Type.Object({
     packetLossPct: Nullable(Type.Number()),
     bitrateKbps: Nullable(Type.Number()),
     at: Nullable(Type.String()),
+    /** the quality ladder's rung on the device and why (the same values as the camera page and the console show) */
+    rung: Nullable(Type.Object({ rung: Type.String(), reason: Nullable(Type.String()), value: Nullable(Type.Number()) })),
+    /** how the device's media travels: host, srflx, prflx, relay-udp, relay-tcp, relay-tls */
+    transport: Nullable(Type.String()),
   }),
   thumbnailUrl: Nullable(Type.String({ description: 'the session\'s latest snapshot' })),
   observeUrl: Type.String({ description: 'the sessions module\'s page, opened as a silent observer' }),

@@ -98,6 +98,20 @@ test('session tiles: open sessions of the office with enterprise, goods, inspect
   assert.equal((byId.get(sessions.recovered) as any).network.quality, 'good');
   assert.equal((byId.get(sessions.fair) as any).network.quality, 'fair');
   assert.equal((byId.get(sessions.reconnecting) as any).network.quality, 'poor');
+  assert.deepEqual([bad.network.rung, bad.network.transport], [null, null], 'no rung or transport reported yet');
+
+  // the device's latest rung of the ladder (and why) and how its media travels, as the camera page reported them
+  const at = (ms: number) => new Date(Date.now() - ms);
+  await t.ctx.db.insert(sessionEvents).values([
+    { id: randomUUID(), sessionId: sessions.fair, kind: 'quality.rung', source: 'device', at: at(40_000), payload: { rung: '360p30', reason: 'bandwidth', value: 420, before: '720p30' } },
+    { id: randomUUID(), sessionId: sessions.fair, kind: 'quality.rung', source: 'device', at: at(20_000), payload: { rung: 'stills', reason: 'pinned', value: null, before: '360p30' } },
+    { id: randomUUID(), sessionId: sessions.fair, kind: 'network.transport', source: 'device', at: at(30_000), payload: { role: 'publisher', transport: 'relay-tcp' } },
+    { id: randomUUID(), sessionId: sessions.fair, kind: 'network.transport', source: 'inspector', at: at(10_000), payload: { role: 'viewer', transport: 'host' } },
+  ]);
+  const again = await get('supervisor', '/api/dashboard/live/sessions');
+  const fair = again.body.items.find((i: any) => i.sessionId === sessions.fair);
+  assert.deepEqual(fair.network.rung, { rung: 'stills', reason: 'pinned', value: null }, 'the latest rung');
+  assert.equal(fair.network.transport, 'relay-tcp', 'the device\'s path, not a viewer\'s');
   const auditor = await get('auditor', '/api/dashboard/live/sessions');
   assert.equal(auditor.body.items[0].canObserve, false, 'management reads the wall but does not join sessions');
 });

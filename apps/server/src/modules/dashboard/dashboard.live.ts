@@ -72,10 +72,11 @@ export async function liveSessions(db: Db, actor: Actor): Promise<LiveSessions> 
   const rows = rowsOf<{
     id: string; order_id: string; order_no: string; state: string; enterprise_name: string; goods_category: string; hs6: string;
     goods_description: string | null; inspector_id: string; inspector_name: string | null; created_at: Date; connected_at: Date | null;
-    stats: unknown; stats_at: Date | null; snapshot_id: string | null;
+    stats: unknown; stats_at: Date | null; snapshot_id: string | null; rung: { rung?: unknown; reason?: unknown; value?: unknown } | null; transport: string | null;
   }>(await db.execute(sql`
     select s.id, s.order_id, o.order_no, s.state, ent.name as enterprise_name, s.goods_category, o.hs6, d.goods_description,
-      s.inspector_id, u.display_name as inspector_name, s.created_at, s.connected_at, st.payload as stats, st.at as stats_at, snap.id as snapshot_id
+      s.inspector_id, u.display_name as inspector_name, s.created_at, s.connected_at, st.payload as stats, st.at as stats_at, snap.id as snapshot_id,
+      rg.payload as rung, tr.payload->>'transport' as transport
     from live_sessions s
     join inspection_orders o on o.id = s.order_id
     join declarations d on d.id = o.declaration_id
@@ -83,6 +84,8 @@ export async function liveSessions(db: Db, actor: Actor): Promise<LiveSessions> 
     left join users u on u.id = s.inspector_id
     left join lateral (select e.payload, e.at from session_events e where e.session_id = s.id and e.kind = 'stats' and e.source = 'device' order by e.seq desc limit 1) st on true
     left join lateral (select p.id from session_snapshots p where p.session_id = s.id order by p.taken_at desc limit 1) snap on true
+    left join lateral (select e.payload from session_events e where e.session_id = s.id and e.kind = 'quality.rung' order by e.seq desc limit 1) rg on true
+    left join lateral (select e.payload from session_events e where e.session_id = s.id and e.kind = 'network.transport' and e.payload->>'role' = 'publisher' order by e.seq desc limit 1) tr on true
     where s.office_id = ${officeId} and s.state <> 'ended'
     order by coalesce(s.connected_at, s.created_at), s.id
     limit 200`));
@@ -93,7 +96,11 @@ export async function liveSessions(db: Db, actor: Actor): Promise<LiveSessions> 
       sessionId: r.id, orderId: r.order_id, orderNo: r.order_no, state: r.state, enterpriseName: r.enterprise_name, goodsCategory: r.goods_category,
       hs6: r.hs6, goodsDescription: r.goods_description, inspectorId: r.inspector_id, inspectorName: r.inspector_name,
       startedAt: iso(r.connected_at ?? r.created_at)!,
-      network: { quality: classifyNetwork(stats, r.state), rttMs: stats?.rttMs ?? null, packetLossPct: stats?.packetLossPct ?? null, bitrateKbps: stats?.bitrateKbps ?? null, at: iso(r.stats_at) },
+      network: {
+        quality: classifyNetwork(stats, r.state), rttMs: stats?.rttMs ?? null, packetLossPct: stats?.packetLossPct ?? null, bitrateKbps: stats?.bitrateKbps ?? null, at: iso(r.stats_at),
+        rung: typeof r.rung?.rung === 'string' ? { rung: r.rung.rung, reason: typeof r.rung.reason === 'string' ? r.rung.reason : null, value: numOrNull(r.rung.value) } : null,
+        transport: r.transport,
+      },
       thumbnailUrl: r.snapshot_id ? `/api/sessions/${r.id}/snapshots/${r.snapshot_id}` : null,
       observeUrl: observeUrlOf(r.id), canObserve,
     };

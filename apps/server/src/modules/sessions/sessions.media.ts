@@ -7,7 +7,7 @@ import { cpus, hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import type { RtpPacket } from 'werift';
 import {
-  MediaNode, SessionRecorder, newPeerId, parseIceServers, recoverSegments, removeSidecar, type ClientStatsReport, type MediaNodeEvent, type SegmentInfo, type ServerToClient as MediaMessage,
+  MediaNode, SessionRecorder, networkQuality, newPeerId, parseIceServers, recoverSegments, removeSidecar, type ClientStatsReport, type MediaNodeEvent, type SegmentInfo, type ServerToClient as MediaMessage,
 } from '@rvi/media';
 import type { AnchorUpdate, GuidanceBody, SessionEvent, SessionViewer, ViewerSignalExtra } from '@rvi/contracts';
 import { ANCHOR_REASONS, ANCHOR_STATES, GuidanceBody as GuidanceSchema } from '@rvi/contracts';
@@ -16,7 +16,7 @@ import { AppError } from '../../platform/errors.ts';
 import { problems } from '../../platform/validation.ts';
 import { authorizeSession } from './sessions.policy.ts';
 import {
-  addAnchorState, addCameraResult, beatMediaNode, followMediaState, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordRecordingResumed, recordTalkPermission, recordViewerPresence, sealedKeys, sealSegment,
+  addAnchorState, addCameraResult, beatMediaNode, followMediaState, recordDeviceNetwork, loadSession, recordDeviceChat, recordGuidance, recordLiveEvent, recordRecordingResumed, recordTalkPermission, recordViewerPresence, sealedKeys, sealSegment,
   sessionsToTakeOver, takeOverSession, MEDIA_NODE_HEARTBEAT_MS, nextSegmentIndex, type DeviceContext, type MediaNodeBeat, type SessionsEnv,
 } from './sessions.service.ts';
 import { userNames } from './sessions.presenter.ts';
@@ -39,6 +39,8 @@ export interface PeerSocket {
 
 const MEDIA_TYPES = new Set(['join', 'offer', 'answer', 'candidate', 'restart', 'stats', 'bye']);
 const STATS_EVENT_EVERY_MS = 30_000;
+/** a change of the device's network level is stored at once, but not more often than this (a level at a threshold flips) */
+const LEVEL_EVENT_MIN_MS = 3000;
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 interface Logger {
@@ -66,6 +68,8 @@ interface DevicePeer {
   dev: DeviceContext;
   lastStats?: ClientStatsReport;
   lastStatsEventAt: number;
+  /** the network level (good/fair/poor) of the last stats event stored: a change is stored at once, not after 30 s */
+  lastLevel?: string;
   /** the last AR anchor state put on the timeline (drawing:state:reason) and when */
   anchorState?: string;
   anchorStateAt?: number;
@@ -588,13 +592,15 @@ export class LiveMedia {
     p.lastStats = stats;
     if (stats.transport && stats.transport !== before?.transport) {
       // how each side reaches the node (direct, or through TURN over UDP/TCP/TLS) is part of the session record
-      const source = p.kind === 'device' ? 'device' : p.info.mode === 'conduct' ? 'inspector' : 'observer';
-      void recordLiveEvent(this.env, p.sessionId, 'network.transport', source, p.kind === 'device' ? p.dev.token.operatorUserId : p.actor.userId,
-        { role: p.kind === 'device' ? 'publisher' : 'viewer', transport: stats.transport, ...(before?.transport ? { before: before.transport } : {}) }).catch((e) => this.logError(e, 'transport event'));
+      const payload = { role: p.kind === 'device' ? 'publisher' : 'viewer', transport: stats.transport, ...(before?.transport ? { before: before.transport } : {}) };
+      const saved = p.kind === 'device'
+        ? recordDeviceNetwork(this.env, p.dev.session, 'network.transport', 'device', p.dev.token.operatorUserId, payload) // the wall shows the device's path
+        : recordLiveEvent(this.env, p.sessionId, 'network.transport', p.info.mode === 'conduct' ? 'inspector' : 'observer', p.actor.userId, payload);
+      void saved.catch((e) => this.logError(e, 'transport event'));
     }
     if (p.kind === 'device' && stats.rung && (stats.rung !== before?.rung || stats.rungReason !== before?.rungReason)) {
       // the quality ladder's rung and why (issue 16): audio-only and stills periods are part of the session record
-      void recordLiveEvent(this.env, p.sessionId, 'quality.rung', 'device', p.dev.token.operatorUserId,
+      void recordDeviceNetwork(this.env, p.dev.session, 'quality.rung', 'device', p.dev.token.operatorUserId,
         { rung: stats.rung, reason: stats.rungReason ?? null, value: stats.rungValue ?? null, before: before?.rung ?? null }).catch((e) => this.logError(e, 'rung event'));
     }
     if (p.kind === 'device') {
@@ -604,11 +610,22 @@ export class LiveMedia {
       }
     }
     const now = Date.now();
-    if (now - p.lastStatsEventAt < STATS_EVENT_EVERY_MS) return;
+    // the command wall reads the device's latest stored figures: a new network level (by the camera page's own
+    // rule) is stored at once and pushed to the office's pages, so the wall, the camera page and the console agree
+    const level = p.kind === 'device' ? networkQuality(stats) : undefined;
+    const newLevel = p.kind === 'device' && level !== p.lastLevel && now - p.lastStatsEventAt >= LEVEL_EVENT_MIN_MS;
+    if (!newLevel && now - p.lastStatsEventAt < STATS_EVENT_EVERY_MS) return;
     p.lastStatsEventAt = now;
-    const source = p.kind === 'device' ? 'device' : p.info.mode === 'conduct' ? 'inspector' : 'observer';
-    const actorId = p.kind === 'device' ? p.dev.token.operatorUserId : p.actor.userId;
-    void recordLiveEvent(this.env, p.sessionId, 'stats', source, actorId, { role: p.kind === 'device' ? 'publisher' : 'viewer', ...stats }).catch((e) => this.logError(e, 'stats event'));
+    const payload = { role: p.kind === 'device' ? 'publisher' : 'viewer', ...stats };
+    if (p.kind === 'device') {
+      const changed = level !== p.lastLevel;
+      p.lastLevel = level;
+      const saved = changed ? recordDeviceNetwork(this.env, p.dev.session, 'stats', 'device', p.dev.token.operatorUserId, payload)
+        : recordLiveEvent(this.env, p.sessionId, 'stats', 'device', p.dev.token.operatorUserId, payload);
+      void saved.catch((e) => this.logError(e, 'stats event'));
+      return;
+    }
+    void recordLiveEvent(this.env, p.sessionId, 'stats', p.info.mode === 'conduct' ? 'inspector' : 'observer', p.actor.userId, payload).catch((e) => this.logError(e, 'stats event'));
   }
 
   /**

@@ -549,6 +549,16 @@ export async function recordLiveEvent(env: SessionsEnv, sessionId: string, kind:
   await addSessionEvent(env.db, sessionId, kind, source, actorId, payload);
 }
 
+/**
+ * A change of the device's network path, quality rung or network level (network.transport, quality.rung, stats): on the timeline, and the
+ * office's pages refreshed at once, so the command wall shows the same rung as the camera page and the console
+ * (rare events: the ladder has hysteresis, the path changes on reconnects).
+ */
+export async function recordDeviceNetwork(env: SessionsEnv, session: Pick<SessionRow, 'id' | 'officeId' | 'enterpriseId' | 'operatorUserId'>, kind: 'network.transport' | 'quality.rung' | 'stats', source: SessionEvent['source'], actorId: string | null, payload: Record<string, unknown>): Promise<void> {
+  await addSessionEvent(env.db, session.id, kind, source, actorId, payload);
+  await refreshSessionPages(env.db, session);
+}
+
 /** The device's AR tracker found, lost or re-found the anchored drawing: a timeline event the viewers see at once. */
 export async function addAnchorState(env: SessionsEnv, dev: DeviceContext, p: { drawingId: string; state: string; reason: string | null }): Promise<SessionEvent> {
   const { row } = await addSessionEvent(env.db, dev.session.id, 'anchor.state', 'device', dev.token.operatorUserId, p);

@@ -51,6 +51,21 @@ function SessionTile({ s, now }: { s: LiveSessionTile; now: number }) {
             {t(`dashboard.networkShort.${s.network.quality}`)}
           </Badge>
         </Group>
+        {s.network.rung || s.network.transport ? (
+          // the device's rung of the quality ladder and why, and how its media travels: what the camera page and the console show
+          <Text
+            size="xs" c="dimmed" truncate data-testid="tile-rung" data-rung={s.network.rung?.rung ?? ''} data-transport={s.network.transport ?? ''}
+            title={s.network.rung ? t('sessions.event.quality_rung', {
+              rung: t(`camera.rung.${s.network.rung.rung}`, { defaultValue: s.network.rung.rung }),
+              rungReason: s.network.rung.reason ? t(`camera.rungReason.${s.network.rung.reason}`, { value: s.network.rung.value ?? '', defaultValue: s.network.rung.reason }) : '—',
+            }) : undefined}
+          >
+            {[
+              s.network.rung ? t(`camera.rung.${s.network.rung.rung}`, { defaultValue: s.network.rung.rung }) : null,
+              s.network.transport ? t(`sessions.stats.transports.${s.network.transport}`, { defaultValue: s.network.transport }) : null,
+            ].filter(Boolean).join(' · ')}
+          </Text>
+        ) : null}
         {s.canObserve ? (
           <Button component={Link} to={s.observeUrl} size="xs" variant="light" data-testid="tile-observe" aria-label={t('dashboard.observeLabel', { order: s.orderNo })}>
             {t('dashboard.observe')}
