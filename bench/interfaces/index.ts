@@ -206,7 +206,7 @@ interface Arrival { id: string; subject: string; status: number; verified: boole
 
 async function startServer(dataDir: string, port: number, mode: 'seed' | 'restart', databaseUrl: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/interfaces/server.ts'), dataDir, String(port), mode], {
-    cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl, RVI_WEBHOOK_ALLOW_NETWORKS: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((res, rej) => {
     let buf = '';

@@ -9,7 +9,7 @@ import { TEST_PASSWORD } from '../../apps/server/test/harness.ts';
 
 const [dataDir, port, mode] = process.argv.slice(2);
 if (!dataDir || !port || !['seed', 'restart'].includes(mode)) throw new Error('usage: server.ts DATA_DIR PORT seed|restart');
-const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: port, RVI_REQUIRE_2FA: '0' } as NodeJS.ProcessEnv,
+const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: port, RVI_REQUIRE_2FA: '0', RVI_WEBHOOK_ALLOW_NETWORKS: '127.0.0.1' } as NodeJS.ProcessEnv,
   { databaseUrl: process.env.DATABASE_URL || null });
 const ctx = await createContext(config, {});
 if (mode === 'seed') await seedOnFirstStart(ctx.db, { demo: true, password: TEST_PASSWORD });
