@@ -166,7 +166,17 @@ test('supervisor: model page, draw a selection, a red declaration explained and 
   await panel.getByTestId('explanation-view').getByText('Table').click();
   const rowsText = await panel.getByTestId('explanation-table').locator('tbody tr').allInnerTexts();
   assert.equal(rowsText.filter((r) => r.includes('Raises the score')).length, ups);
-  assert.ok(rowsText.every((r) => /[+−]\d/.test(r)), rowsText.join(' | '));
+  // in percentage points of the score, each factor named in plain words (no model jargon such as "same HS6 code")
+  assert.ok(rowsText.every((r) => /[+−]\d+(\.\d)? pts/.test(r)), rowsText.join(' | '));
+  const groupNames = (lang: string) => Object.values((JSON.parse(readFileSync(new URL(`../../web/src/shared/i18n/locales/${lang}.json`, import.meta.url), 'utf8')) as { risk: { group: Record<string, string> } }).risk.group);
+  const firstCells = async () => (await panel.getByTestId('explanation-table').locator('tbody tr td:first-child').allInnerTexts()).map((x) => x.trim());
+  for (const cell of await firstCells()) assert.ok(groupNames('en').includes(cell), `a plain-words factor name: "${cell}"`);
+  // and in Chinese
+  await page.getByTestId('language-switch').selectOption('zh-CN');
+  await panel.getByTestId('explanation-table').getByText('个百分点').first().waitFor();
+  for (const cell of await firstCells()) assert.ok(groupNames('zh-CN').includes(cell), `a factor name in Chinese: "${cell}"`);
+  await page.getByTestId('language-switch').selectOption('en');
+  await panel.getByTestId('explanation-table').getByText(' pts').first().waitFor();
   // The draw replays to the same result.
   await panel.getByTestId('risk-replay').click();
   await panel.getByTestId('risk-replay-result').waitFor();

@@ -7,7 +7,7 @@ import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { TargetingSettings } from '@rvi/contracts';
 import {
-  cleanCurve, curveGeometry, explanationView, scoreDisplay, headlineFigures, modelFigures, percentText, selectionCounts, settingsFromPercent,
+  cleanCurve, contributionPoints, curveGeometry, explanationView, scoreDisplay, headlineFigures, modelFigures, percentText, selectionCounts, settingsFromPercent,
 } from './figures.ts';
 
 FormatRegistry.Set('date', () => true);
@@ -139,4 +139,21 @@ test('score display: one decimal, two or a bound when rounding would show a cert
   assert.equal(d(0), '1');
   assert.deepEqual(scoreDisplay(0.99999), { value: 0.9999, digits: 2, prefix: '>' }); // "> 99.99 %"
   assert.deepEqual(scoreDisplay(0.000001), { value: 0.0001, digits: 2, prefix: '<' }); // "< 0.01 %"
+});
+
+test('explanation in percentage points: how far the score moves without the factor alone', () => {
+  const v = explanationView({
+    score: 0.83, baseScore: 0.12,
+    up: [{ group: 'hist:importer', label: 'importer history', input: 'QLRUBN9', contribution: 1.6 }],
+    down: [{ group: 'key:origin', label: 'same country of origin', input: 'BE', contribution: -0.8 }],
+  })!;
+  // 83 % with the importer's record; without it, the log-odds fall by 1.6 → 49.6 %: 33.4 points
+  assert.equal(v.factors[0].points!.toFixed(1), '33.4');
+  assert.equal(v.factors[0].group, 'hist:importer');
+  // the origin lowers it: without it the score would be 91.6 %, so −8.6 points
+  assert.equal(v.factors[1].points!.toFixed(1), '-8.6');
+  assert.equal(contributionPoints(null, 1), null);
+  assert.equal(contributionPoints(1, 1), null, 'a score of 100 % has no log-odds');
+  // a small contribution near 50 % moves the score by about a quarter of it in probability
+  assert.ok(Math.abs(contributionPoints(0.5, 0.04)! - 1) < 0.01);
 });

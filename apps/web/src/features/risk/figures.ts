@@ -82,6 +82,8 @@ export function scoreDisplay(v: number): { value: number; digits: number; prefix
 
 export interface ExplanationFactor {
   direction: 'up' | 'down';
+  /** the model's feature group ('key:hsPrice', 'hist:importer', 'unitValue', …): the key of its plain-words label */
+  group: string;
   label: string;
   /** The declaration's value(s) behind the factor, as text. */
   input: string;
@@ -89,6 +91,21 @@ export interface ExplanationFactor {
   contribution: number;
   /** |contribution| relative to the largest factor shown, 0..1, for bar lengths. */
   magnitude: number;
+  /**
+   * The same in percentage points of the score: how far the score would fall (or rise) without this factor alone,
+   * all others kept (null when the score is unknown). Points of different factors do not add up exactly: the
+   * model adds on the log-odds scale, so a factor moves the score more where it is near 50 %.
+   */
+  points: number | null;
+}
+
+const logit = (p: number) => Math.log(p / (1 - p));
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/** Percentage points a log-odds contribution adds to a score: score − the score without it. */
+export function contributionPoints(score: number | null, contribution: number): number | null {
+  if (score === null || !(score > 0 && score < 1)) return null;
+  return (score - sigmoid(logit(score) - contribution)) * 100;
 }
 
 export interface ExplanationView {
@@ -97,16 +114,16 @@ export interface ExplanationView {
   factors: ExplanationFactor[];
 }
 
-function readFactors(v: unknown, direction: 'up' | 'down'): Omit<ExplanationFactor, 'magnitude'>[] {
+function readFactors(v: unknown, direction: 'up' | 'down'): Omit<ExplanationFactor, 'magnitude' | 'points'>[] {
   if (!Array.isArray(v)) return [];
-  const out: Omit<ExplanationFactor, 'magnitude'>[] = [];
+  const out: Omit<ExplanationFactor, 'magnitude' | 'points'>[] = [];
   for (const it of v) {
     if (!isObj(it)) continue;
     const c = num(it.contribution);
     if (c === null || c === 0) continue;
     // a factor is listed on the side its sign says, whatever list it came in
     if ((direction === 'up') !== (c > 0)) continue;
-    out.push({ direction, label: str(it.label) ?? str(it.group) ?? '?', input: typeof it.input === 'string' ? it.input : '', contribution: c });
+    out.push({ direction, group: str(it.group) ?? '', label: str(it.label) ?? str(it.group) ?? '?', input: typeof it.input === 'string' ? it.input : '', contribution: c });
   }
   return out;
 }
@@ -119,10 +136,11 @@ export function explanationView(explanation: unknown): ExplanationView | null {
   const all = [...up, ...down];
   if (!all.length) return null;
   const max = Math.max(...all.map((f) => Math.abs(f.contribution)));
+  const score = num(explanation.score);
   return {
-    score: num(explanation.score),
+    score,
     baseScore: num(explanation.baseScore),
-    factors: all.map((f) => ({ ...f, magnitude: max > 0 ? Math.abs(f.contribution) / max : 0 })),
+    factors: all.map((f) => ({ ...f, magnitude: max > 0 ? Math.abs(f.contribution) / max : 0, points: contributionPoints(score, f.contribution) })),
   };
 }
 

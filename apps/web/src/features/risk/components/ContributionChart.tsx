@@ -7,7 +7,9 @@ import { ChartOrTable } from './ChartOrTable.tsx';
 const UP = 'var(--mantine-color-red-6)';
 const DOWN = 'var(--mantine-color-teal-6)';
 
-const signed = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${formatNumber(Math.abs(v), 2)}`;
+const signed = (v: number, digits = 2) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${formatNumber(Math.abs(v), digits)}`;
+/** the group's plain-words name in the user's language (the model's own English words if there is none) */
+const groupKey = (f: ExplanationFactor) => `risk.group.${f.group.replace(':', '_')}`;
 
 /**
  * Why a score is what it is: the factors pushing it up (red, to the right) and down (green, to the left) as a
@@ -16,6 +18,9 @@ const signed = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${formatNumber
 export function ContributionChart({ factors }: { factors: ExplanationFactor[] }) {
   const { t } = useTranslation();
   const directionText = (f: ExplanationFactor) => (f.direction === 'up' ? t('risk.explain.raises') : t('risk.explain.lowers'));
+  const label = (f: ExplanationFactor) => (f.group ? t(groupKey(f), { defaultValue: f.label }) : f.label);
+  // percentage points of the score when it is known, else the model's log-odds
+  const amount = (f: ExplanationFactor) => (f.points !== null ? t('risk.explain.points', { value: signed(f.points, 1) }) : signed(f.contribution));
 
   const chart = (
     <Box
@@ -25,7 +30,7 @@ export function ContributionChart({ factors }: { factors: ExplanationFactor[] })
     >
       {factors.map((f, i) => (
         <Box key={`${f.direction}-${i}`} py={6} style={{ borderTop: i ? '1px solid var(--mantine-color-gray-2)' : undefined }} role="listitem" data-testid="explanation-factor" data-direction={f.direction}>
-          <Text size="sm" fw={500} lh={1.3}>{f.label}</Text>
+          <Text size="sm" fw={500} lh={1.3}>{label(f)}</Text>
           {f.input ? <Text size="xs" c="dimmed" lh={1.3} style={{ overflowWrap: 'anywhere' }}>{f.input}</Text> : null}
           {/* the bar: a centre line, the bar grows left (lowers) or right (raises) in proportion to the contribution */}
           <Box style={{ display: 'grid', gridTemplateColumns: '1fr 1fr auto', alignItems: 'center', gap: 0, marginTop: 4 }}>
@@ -35,8 +40,8 @@ export function ContributionChart({ factors }: { factors: ExplanationFactor[] })
             <Box aria-hidden style={{ display: 'flex', height: 14 }}>
               {f.direction === 'up' ? <Box style={{ width: `${Math.max(2, f.magnitude * 100)}%`, background: UP, borderRadius: '0 3px 3px 0' }} /> : null}
             </Box>
-            <Text size="xs" ff="monospace" ml={8} miw={48} ta="right" c={f.direction === 'up' ? 'red.8' : 'teal.8'}>
-              <VisuallyHidden>{directionText(f)} </VisuallyHidden>{signed(f.contribution)}
+            <Text size="xs" ff="monospace" ml={8} miw={48} ta="right" c={f.direction === 'up' ? 'red.8' : 'teal.8'} data-testid="explanation-points">
+              <VisuallyHidden>{directionText(f)} </VisuallyHidden>{amount(f)}
             </Text>
           </Box>
         </Box>
@@ -60,16 +65,16 @@ export function ContributionChart({ factors }: { factors: ExplanationFactor[] })
             <Table.Th>{t('risk.explain.factor')}</Table.Th>
             <Table.Th>{t('risk.explain.value')}</Table.Th>
             <Table.Th>{t('risk.explain.effect')}</Table.Th>
-            <Table.Th ta="right">{t('risk.explain.contribution')}</Table.Th>
+            <Table.Th ta="right">{factors.some((f) => f.points !== null) ? t('risk.explain.pointsColumn') : t('risk.explain.contribution')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
           {factors.map((f, i) => (
             <Table.Tr key={`${f.direction}-${i}`}>
-              <Table.Td>{f.label}</Table.Td>
+              <Table.Td>{label(f)}</Table.Td>
               <Table.Td style={{ overflowWrap: 'anywhere' }}>{f.input || t('common.none')}</Table.Td>
               <Table.Td>{directionText(f)}</Table.Td>
-              <Table.Td ta="right" ff="monospace">{signed(f.contribution)}</Table.Td>
+              <Table.Td ta="right" ff="monospace">{amount(f)}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
