@@ -123,6 +123,9 @@ test('supervisor: model page, draw a selection, a red declaration explained and 
   const p10 = page.getByTestId('figure-p10');
   assert.match(await p10.locator('[data-col="validation"]').innerText(), /^\d+(\.\d)? %$/);
   assert.equal(await page.getByTestId('figures-col-previous').count(), 0);
+  // which data the figures come from, and how they may differ in operation
+  assert.match(await page.getByTestId('figures-col-validation').innerText(), /\d+ declarations, \d+ frauds/);
+  assert.match(await page.getByTestId('figures-caveat').innerText(), /Measured on past declarations whose outcome is known.*In operation the figures can differ/s);
   assert.match(await page.getByTestId('figure-auc').locator('[data-col="validation"]').innerText(), /^0\.\d{1,3}$|^[01]$/); // three decimals, trailing zeros dropped (0.470 shows as 0.47)
 
   // The curve: an SVG with a title, and the same figures as a table.

@@ -57,6 +57,9 @@ export function FiguresTable({ figures }: { figures: ModelFigures }) {
             </Table.Tr>
           ))}
         </Table.Tbody>
+        <caption style={{ captionSide: 'bottom', textAlign: 'left', fontSize: 'var(--mantine-font-size-xs)', color: 'var(--mantine-color-dimmed)', paddingTop: 4 }} data-testid="figures-caveat">
+          {t('riskModel.figures.caveat')}
+        </caption>
       </Table>
     </Table.ScrollContainer>
   );
