@@ -8,15 +8,13 @@
 // The node's budget (RVI_LIVE_READING_CPU, cores) is shared by its streams: with more sessions each reads less often;
 // the relay never waits (the reader drops packets rather than block, and reading runs off the packet path).
 import { randomUUID } from 'node:crypto';
-import { asc, eq } from 'drizzle-orm';
 import type { RtpPacket } from 'werift';
 import { LiveReader, type LiveReading as Reading, type VisionEngine } from '@rvi/vision';
-import { arrivalNotices, declarations, inspectionOrders, sessionSnapshots } from '../../db/schema.ts';
+import { sessionSnapshots } from '../../db/schema.ts';
 import { systemActor } from '../../platform/actor.ts';
 import { inTransaction } from '../../platform/unit-of-work.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { loadOrderSettings } from '../orders/orders.settings.ts';
-import { comparisonInputOf } from '../vision/vision.declaration.ts';
+import { loadComparisonInput } from '../vision/vision.declaration.ts';
 import { addSessionEvent, loadSession, type SessionsEnv } from './sessions.service.ts';
 import { invalidateSession } from './sessions.state.ts';
 import { presentEvent } from './sessions.presenter.ts';
@@ -118,15 +116,10 @@ export class LiveReadings {
   private async store(sessionId: string, r: Reading): Promise<void> {
     const session = await loadSession(this.env.db, sessionId);
     if (!session || session.state === 'ended') return;
-    const [order] = await this.env.db.select({ d: declarations, officeId: inspectionOrders.officeId }).from(inspectionOrders)
-      .innerJoin(declarations, eq(declarations.id, inspectionOrders.declarationId)).where(eq(inspectionOrders.id, session.orderId));
     let declared: boolean | null = null;
-    if (order && r.kind !== 'container_unverified') {
-      const notices = await this.env.db.select({ containerNumbers: arrivalNotices.containerNumbers }).from(arrivalNotices)
-        .where(eq(arrivalNotices.declarationId, order.d.id)).orderBy(asc(arrivalNotices.createdAt));
-      const settings = await loadOrderSettings(this.env.db, order.officeId);
-      const input = comparisonInputOf(order.d, notices, settings.weightTolerancePct ?? 5);
-      const known = (r.kind === 'container' ? input.notice.containerNumbers : input.declaration.sealNumbers) ?? [];
+    if (r.kind !== 'container_unverified') {
+      const input = await loadComparisonInput(this.env.db, session.orderId);
+      const known = (input ? (r.kind === 'container' ? input.notice.containerNumbers : input.declaration.sealNumbers) : null) ?? [];
       // nothing declared to compare with: no verdict (null), not a mismatch
       declared = known.length ? known.map((v) => v.replace(/\s+/g, '').toUpperCase()).includes(r.value) : null;
     }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { comparisonInputOf } from './vision.declaration.ts';
-import { loadOrderSettings } from '../orders/orders.settings.ts';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { loadComparisonInput } from './vision.declaration.ts';
 import { compareObjectsWithDeclaration, compareWithDeclaration, createVisionEngine, type ComparisonResult, type LabelReading, type ObjectsResult, type VisionEngine } from '@rvi/vision';
-import { arrivalNotices, declarations, inspectionOrders, liveSessions, sessionSnapshots, suggestedFindings, visionReadings } from '../../db/schema.ts';
+import { declarations, inspectionOrders, liveSessions, sessionSnapshots, suggestedFindings, visionReadings } from '../../db/schema.ts';
 import type { Db } from '../../platform/db.ts';
 import { inTransaction } from '../../platform/unit-of-work.ts';
 import type { Actor } from '../../platform/actor.ts';
@@ -76,12 +75,8 @@ export async function readSnapshot(db: Db, runner: VisionRunner, ref: SnapshotRe
   const reading = labels?.reading ?? null;
   const ms = performance.now() - t0;
   let comparison: ComparisonResult | null = null;
-  if (reading && order) {
-    const notices = await db.select().from(arrivalNotices).where(eq(arrivalNotices.declarationId, order.d.id)).orderBy(asc(arrivalNotices.createdAt));
-    const settings = await loadOrderSettings(db, order.o.officeId);
-    const input = comparisonInputOf(order.d, notices, settings.weightTolerancePct ?? 5);
-    comparison = compareWithDeclaration(reading.fields, input.declaration, input.notice, input.options);
-  }
+  const input = reading && order ? await loadComparisonInput(db, ref.orderId) : null;
+  if (reading && input) comparison = compareWithDeclaration(reading.fields, input.declaration, input.notice, input.options);
   const readingId = randomUUID();
   await inTransaction(db, actor, async (uow) => {
     const tx = uow.tx;
