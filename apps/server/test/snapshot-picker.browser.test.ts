@@ -50,3 +50,31 @@ test('a snapshot is picked from its thumbnail and becomes the finding\'s evidenc
   const f = view.body.findings.find((x: { observed: string }) => x.observed === 'SL-1 (broken)');
   assert.deepEqual(f.evidence.snapshots, [snap.id]);
 });
+
+test('a weight finding: the declared mass filled in, the difference against the office\'s tolerance shown and the severity suggested from it', async () => {
+  const a = await setUpActors(j.app);
+  const order = await orderInProgress(j.app, a);
+  const insp = await j.open('inspector1', /\/customs\//);
+  await insp.goto(`${j.base}/customs/findings/${order.id}`);
+  const form = insp.getByTestId('discrepancy-form');
+  await form.getByTestId('finding-type').selectOption('weight');
+  const view = (await a.inspector1.get(`/api/orders/${order.id}/inspection`)).body;
+  const [field, kg] = view.declaration.grossMassKg != null ? ['grossMassKg', view.declaration.grossMassKg] : ['netMassKg', view.declaration.netMassKg];
+  assert.equal(await form.getByTestId('finding-field').inputValue(), field);
+  assert.equal(Number(await form.getByTestId('finding-declared').inputValue()), kg, 'the declared mass comes from the declaration');
+  // weighed 20 % more: beyond the 5 % tolerance, "significant" suggested
+  await form.getByTestId('finding-observed').fill(String(Math.round(kg * 1.2 * 10) / 10).replace('.', ','));
+  const check = form.getByTestId('weight-check');
+  await check.getByText("beyond the office's 5 % tolerance").waitFor();
+  assert.match(await check.innerText(), /\+20\.0 %/);
+  assert.equal(await form.getByTestId('finding-severity-significant').getAttribute('aria-pressed'), 'true');
+  // 2 % more: within it, "minor"
+  await form.getByTestId('finding-observed').fill(String(Math.round(kg * 1.02 * 10) / 10));
+  await check.getByText("within the office's 5 % tolerance").waitFor();
+  assert.equal(await form.getByTestId('finding-severity-minor').getAttribute('aria-pressed'), 'true');
+  await form.getByTestId('finding-submit').click();
+  await insp.getByTestId('findings-card').getByText('Weight').first().waitFor();
+  const after = (await a.inspector1.get(`/api/orders/${order.id}/inspection`)).body;
+  const f = after.findings.find((x: { type: string }) => x.type === 'weight');
+  assert.deepEqual([f.field, f.severity, Number(f.declared)], [field, 'minor', kg]);
+});

@@ -7,8 +7,10 @@ import { Id, IsoDateTime } from './common.ts';
 import { AuditEntryView } from './audit.ts';
 
 export const DISCREPANCY_TYPES = [
-  'origin', 'quantity', 'description', 'hs_classification', 'undeclared_goods', 'prohibited_goods', 'seal_tampered', 'other',
+  'origin', 'quantity', 'weight', 'description', 'hs_classification', 'undeclared_goods', 'prohibited_goods', 'seal_tampered', 'other',
 ] as const;
+/** The mass fields a weight finding is about (declared vs weighed, in kg). */
+export const WEIGHT_FIELDS = ['netMassKg', 'grossMassKg'] as const;
 export type DiscrepancyType = (typeof DISCREPANCY_TYPES)[number];
 export const SEVERITIES = ['minor', 'significant', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -197,8 +199,10 @@ export const InspectionView = Type.Object({
   }),
   declaration: Type.Object({
     id: Type.String(), declarationNo: Type.String(), hs6: Type.String(), countryOfOrigin: Type.String(),
-    netMassKg: Type.Number(), itemPrice: Type.Number(), goodsDescription: Nullable(Type.String()), status: Type.String(),
+    netMassKg: Type.Number(), grossMassKg: Type.Union([Type.Number(), Type.Null()]), itemPrice: Type.Number(), goodsDescription: Nullable(Type.String()), status: Type.String(),
   }),
+  /** The office's weight tolerance (%): a weighed mass within it of the declared one is not a significant difference. */
+  weightTolerancePct: Type.Number(),
   /** Step keys: the live session's checklist when there was one, else the default checklist. */
   checklist: Type.Array(Type.String()),
   /** Texts of the session's steps by key (en, zh-CN); default steps are translated by the UI. */

@@ -290,6 +290,42 @@ test('suggested findings: the inspector accepts one (it becomes a signed finding
   assert.deepEqual(await auditOf(s2.id), ['finding.suggested', 'finding.suggestion_dismissed']);
 });
 
+test('weight findings: declared vs weighed in kg, the severity from the office\'s tolerance unless the inspector gives one; a vision weight suggestion becomes one', async () => {
+  const o = await orderInProgress(t, a);
+  const url = `/api/orders/${o.id}/findings`;
+  const view = (await a.inspector1.get(`/api/orders/${o.id}/inspection`)).body;
+  assert.equal(view.weightTolerancePct, 5, 'the office\'s tolerance (default 5 %) is in the inspector\'s view');
+  assert.ok('grossMassKg' in view.declaration);
+  // 300 kg declared, 346.6 kg weighed: 15.5 % over a 5 % tolerance → significant
+  const over = await a.inspector1.post(url, { kind: 'discrepancy', type: 'weight', field: 'netMassKg', declared: '300', observed: '346,6 kg' });
+  assert.equal(over.status, 201, over.text);
+  assert.deepEqual([over.body.type, over.body.severity, over.body.field], ['weight', 'significant', 'netMassKg']);
+  const [audit] = await t.ctx.db.select().from(auditLog).where(and(eq(auditLog.action, 'finding.recorded'), eq(auditLog.targetId, over.body.id)));
+  assert.deepEqual((audit.summary as { weight: unknown }).weight, { declaredKg: 300, observedKg: 346.6, differencePct: 15.5, tolerancePct: 5, withinTolerance: false });
+  // within the tolerance → minor; the field defaults to the gross mass
+  const within = await a.inspector1.post(url, { kind: 'discrepancy', type: 'weight', declared: '1 200', observed: '1180' });
+  assert.equal(within.status, 201, within.text);
+  assert.deepEqual([within.body.severity, within.body.field], ['minor', 'grossMassKg']);
+  // the inspector's own severity stands
+  assert.equal((await a.inspector1.post(url, { kind: 'discrepancy', type: 'weight', declared: '300', observed: '301', severity: 'critical' })).body.severity, 'critical');
+  // bad input names the field
+  for (const [body, field] of [
+    [{ declared: '300', observed: 'heavy' }, 'body.observed'], [{ declared: '', observed: '300' }, 'body.declared'], [{ declared: '-3', observed: '300' }, 'body.declared'],
+    [{ declared: '300', observed: '310', field: 'colour' }, 'body.field'],
+  ] as const) {
+    const r = await a.inspector1.post(url, { kind: 'discrepancy', type: 'weight', ...body });
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(r.body.error.details[0].field, field, JSON.stringify(body));
+  }
+  // a weight read by vision from a label: accepted as a weight finding on the declaration's net mass
+  const [s1] = await addSuggestedFindings(t.ctx.db, systemActor('vision'), o.id, [
+    { field: 'netWeight', declared: '300', observed: '346.6', confidence: 0.8, evidence: { snapshotId: 'snap-w', box: null, text: 'N.W. 346.6 KG' } },
+  ]);
+  const acc = await a.inspector1.post(`/api/suggestions/${s1.id}/accept`, { severity: 'significant' });
+  assert.equal(acc.status, 201, acc.text);
+  assert.deepEqual([acc.body.type, acc.body.field], ['weight', 'netMassKg']);
+});
+
 test('keys: published without login; rotation is for administrators, audited, and old signatures still verify', async () => {
   const pub = await t.app.inject({ method: 'GET', url: '/api/keys' });
   assert.equal(pub.statusCode, 200);

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import {
-  CHECKLIST_STEPS, type AcceptSuggestionBody, type DismissSuggestionBody, type Finding, type FindingInput, type InspectionList,
+  CHECKLIST_STEPS, WEIGHT_FIELDS, type AcceptSuggestionBody, type DismissSuggestionBody, type Finding, type FindingInput, type InspectionList,
   type InspectionListQuery, type InspectionView, type SuggestedFinding,
 } from '@rvi/contracts';
 import {
@@ -18,6 +18,7 @@ import { AppError, badRequest, conflict, notFound } from '../../platform/errors.
 import { isCustoms, requireRole } from '../../platform/policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { invalidateOrder } from '../orders/orders.effects.ts';
+import { loadOrderSettings } from '../orders/orders.settings.ts';
 import { lockOrder, transitionOrder, type OrderRow } from '../orders/orders.state.ts';
 import { authorizeCase, inspectionCan, RECORDING_STATES, type CaseFacts } from './findings.policy.ts';
 import {
@@ -62,6 +63,20 @@ function fieldProblem(field: string, message: string): AppError {
   return badRequest('invalid_finding', `${field} ${message}`, [{ field: `body.${field}`, message }]);
 }
 
+/** A mass as the inspector types it: "346.6", "346,6 kg", "1 200". */
+export function kgOf(v: string | null | undefined): number | null {
+  const t = (v ?? '').trim().replace(/\s*kg$/i, '').replace(/(\d)[\s\u00a0](?=\d{3}\b)/g, '$1').replace(',', '.');
+  return /^\d+(\.\d+)?$/.test(t) && Number(t) > 0 ? Number(t) : null;
+}
+
+/** Declared vs weighed: the difference in % of the declared mass and whether it is within the office's tolerance. */
+export function weightCheck(declared: string | null | undefined, observed: string | null | undefined, tolerancePct: number) {
+  const d = kgOf(declared), o = kgOf(observed);
+  if (d === null || o === null) return null;
+  const differencePct = Math.round(((o - d) / d) * 1000) / 10;
+  return { declaredKg: d, observedKg: o, differencePct, tolerancePct, withinTolerance: Math.abs(differencePct) <= tolerancePct };
+}
+
 /** Checks the shape rules the JSON schema cannot express (which fields each kind needs). */
 export function validateFindingInput(input: FindingInput): void {
   if (input.kind === 'step') {
@@ -71,7 +86,12 @@ export function validateFindingInput(input: FindingInput): void {
     if (input.severity) throw fieldProblem('severity', 'belongs to a discrepancy, not a step result');
   } else {
     if (!input.type) throw fieldProblem('type', 'is required for a discrepancy');
-    if (!input.severity) throw fieldProblem('severity', 'is required for a discrepancy');
+    if (input.type === 'weight') {
+      // declared and weighed masses in kg; the severity follows from the office's tolerance unless the inspector gives one
+      if (input.field && !(WEIGHT_FIELDS as readonly string[]).includes(input.field)) throw fieldProblem('field', `must be ${WEIGHT_FIELDS.join(' or ')} for a weight finding`);
+      if (kgOf(input.declared) === null) throw fieldProblem('declared', 'must be the declared mass in kg (a number above 0) for a weight finding');
+      if (kgOf(input.observed) === null) throw fieldProblem('observed', 'must be the weighed mass in kg (a number above 0) for a weight finding');
+    } else if (!input.severity) throw fieldProblem('severity', 'is required for a discrepancy');
     if (input.stepKey || input.stepResult) throw fieldProblem(input.stepKey ? 'stepKey' : 'stepResult', 'belongs to a step result, not a discrepancy');
   }
   if (input.retracted && !input.corrects) throw fieldProblem('retracted', 'needs corrects: name the finding to withdraw');
@@ -104,6 +124,11 @@ async function insertFinding(
     const same = current.find((f) => f.kind === 'step' && f.stepKey === input.stepKey);
     if (same) throw conflict('step_already_recorded', `Step ${input.stepKey} already has a result (${same.stepResult}); record a correction of finding ${same.id} instead`, { findingId: same.id });
   }
+  let weight: ReturnType<typeof weightCheck> = null;
+  if (input.type === 'weight') {
+    weight = weightCheck(input.declared, input.observed, (await loadOrderSettings(tx, order.officeId)).weightTolerancePct ?? 5);
+    input = { ...input, field: input.field ?? 'grossMassKg', severity: input.severity ?? (weight!.withinTolerance ? 'minor' : 'significant') };
+  }
   const signer = await signerOf(tx, actor);
   const id = randomUUID();
   const base: Omit<FindingRow, 'envelope' | 'keyId' | 'createdAt' | 'signedAt'> = {
@@ -124,6 +149,7 @@ async function insertFinding(
   await recordAudit(tx, actor, input.corrects ? (input.retracted ? 'finding.retracted' : 'finding.corrected') : 'finding.recorded', { type: 'finding', id }, {
     orderId: order.id, orderNo: order.orderNo, kind: input.kind, stepKey: base.stepKey, stepResult: base.stepResult, type: base.type,
     severity: base.severity, corrects: base.corrects, suggestionId, keyId: envelope.keyId, signature: envelope.signature,
+    ...(weight ? { weight } : {}),
   });
   return row;
 }
@@ -226,7 +252,8 @@ export async function addSuggestedFindings(db: Db, actor: Actor, orderId: string
 export function discrepancyTypeOf(field: string): FindingInput['type'] {
   const f = field.toLowerCase();
   if (f.includes('origin')) return 'origin';
-  if (f.includes('quantity') || f.includes('mass') || f.includes('weight') || f.includes('count')) return 'quantity';
+  if (f.includes('mass') || f.includes('weight')) return 'weight';
+  if (f.includes('quantity') || f.includes('count')) return 'quantity';
   if (f.includes('hs')) return 'hs_classification';
   if (f.includes('description') || f.includes('goods')) return 'description';
   if (f.includes('seal')) return 'seal_tampered';
@@ -251,8 +278,10 @@ export async function acceptSuggestion(deps: SigningDeps, actor: Actor, id: stri
     const [fresh] = await tx.select().from(suggestedFindings).where(eq(suggestedFindings.id, id)).for('update');
     if (fresh.status !== 'suggested') throw conflict('suggestion_resolved', `Suggestion ${id} was already ${fresh.status}`);
     const ev = s.evidence as { snapshotId?: string | null; readingId?: string | null };
+    const type = body.type ?? discrepancyTypeOf(s.field);
     const f = await insertFinding(tx, deps, actor, order, decl, {
-      kind: 'discrepancy', type: body.type ?? discrepancyTypeOf(s.field), severity: body.severity, field: s.field,
+      // a weight finding names the declaration's mass field (vision says netWeight / grossWeight)
+      kind: 'discrepancy', type, severity: body.severity, field: type === 'weight' ? (/gross/i.test(s.field) ? 'grossMassKg' : 'netMassKg') : s.field,
       declared: s.declaredValue, observed: s.observedValue, note: body.note ?? null,
       // The vision reading the suggestion came from (or the suggestion itself when it names none).
       evidence: { snapshots: ev.snapshotId ? [ev.snapshotId] : [], recordings: [], readings: [ev.readingId ?? s.id] },
@@ -340,8 +369,9 @@ export async function getInspection(deps: SigningDeps, actor: Actor, orderId: st
     },
     declaration: {
       id: decl.id, declarationNo: decl.declarationNo, hs6: decl.hs6, countryOfOrigin: decl.countryOfOrigin, netMassKg: decl.netMassKg,
-      itemPrice: decl.itemPrice, goodsDescription: decl.goodsDescription, status: decl.status,
+      grossMassKg: decl.grossMassKg ?? null, itemPrice: decl.itemPrice, goodsDescription: decl.goodsDescription, status: decl.status,
     },
+    weightTolerancePct: (await loadOrderSettings(deps.db, row.officeId)).weightTolerancePct ?? 5,
     ...(await sessionChecklist(deps.db, orderId)),
     findings: recs.findings,
     suggestions: recs.suggestions,

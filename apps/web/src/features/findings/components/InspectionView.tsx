@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Alert, Button, Card, Group, NativeSelect, Radio, SimpleGrid, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import {
-  DECISION_OUTCOMES, DISCREPANCY_TYPES, FINDING_STEP_RESULTS, SEVERITIES, type DecisionOutcome, type DiscrepancyType, type Finding,
+  DECISION_OUTCOMES, DISCREPANCY_TYPES, FINDING_STEP_RESULTS, SEVERITIES, WEIGHT_FIELDS, type DecisionOutcome, type DiscrepancyType, type Finding,
   type FindingInput, type InspectionView as Inspection, type Severity, type SuggestedFinding,
 } from '@rvi/contracts';
 import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
@@ -221,17 +221,42 @@ function DiscrepancyArea({ view }: { view: Inspection }) {
   );
 }
 
+/** Declared vs weighed, as typed ("346,6 kg"): the difference in % and whether it is within the tolerance (the server's rule). */
+function weightDifference(declared: string, observed: string, tolerancePct: number): { pct: number; within: boolean } | null {
+  const kg = (v: string) => {
+    const x = v.trim().replace(/\s*kg$/i, '').replace(/(\d)[\s\u00a0](?=\d{3}\b)/g, '$1').replace(',', '.');
+    return /^\d+(\.\d+)?$/.test(x) && Number(x) > 0 ? Number(x) : null;
+  };
+  const d = kg(declared), o = kg(observed);
+  if (d === null || o === null) return null;
+  const pct = Math.round(((o - d) / d) * 1000) / 10;
+  return { pct, within: Math.abs(pct) <= tolerancePct };
+}
+
 function DiscrepancyForm({ view, correcting, onDone }: { view: Inspection; correcting: Finding | null; onDone(): void }) {
   const { t } = useTranslation();
   const record = useRecordFinding();
   const [type, setType] = useState<DiscrepancyType>((correcting?.type as DiscrepancyType) ?? 'quantity');
-  const [severity, setSeverity] = useState<Severity>((correcting?.severity as Severity) ?? 'minor');
+  const [severity, setSeverityState] = useState<Severity>((correcting?.severity as Severity) ?? 'minor');
+  // a weight finding suggests its severity from the office's tolerance until the inspector picks one
+  const [severityPicked, setSeverityPicked] = useState(!!correcting);
+  const setSeverity = (v: Severity) => { setSeverityPicked(true); setSeverityState(v); };
   const [field, setField] = useState(correcting?.field ?? '');
   const [declared, setDeclared] = useState(correcting?.declared ?? '');
   const [observed, setObserved] = useState(correcting?.observed ?? '');
   const [note, setNote] = useState(correcting?.note ?? '');
   const [snapshots, setSnapshots] = useState<string[]>(correcting?.evidence.snapshots ?? []);
   const [readings, setReadings] = useState(correcting?.evidence.readings.join(', ') ?? '');
+  const isWeight = type === 'weight';
+  const check = isWeight ? weightDifference(declared, observed, view.weightTolerancePct) : null;
+  useEffect(() => {
+    if (check && !severityPicked) setSeverityState(check.within ? 'minor' : 'significant');
+  }, [check?.within, severityPicked]); // eslint-disable-line react-hooks/exhaustive-deps
+  const pickWeightField = (f: string) => {
+    setField(f);
+    const kg = f === 'grossMassKg' ? view.declaration.grossMassKg : view.declaration.netMassKg;
+    if (kg != null) setDeclared(String(kg));
+  };
   return (
     <form
       data-testid="discrepancy-form"
@@ -253,7 +278,12 @@ function DiscrepancyForm({ view, correcting, onDone }: { view: Inspection; corre
     >
       <Stack gap="sm">
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-          <NativeSelect {...BIG} label={t('findings.typeLabel')} value={type} onChange={(e) => setType(e.currentTarget.value as DiscrepancyType)}
+          <NativeSelect {...BIG} label={t('findings.typeLabel')} value={type}
+            onChange={(e) => {
+              const next = e.currentTarget.value as DiscrepancyType;
+              setType(next);
+              if (next === 'weight' && !field) pickWeightField(view.declaration.grossMassKg != null ? 'grossMassKg' : 'netMassKg');
+            }}
             data={DISCREPANCY_TYPES.map((x) => ({ value: x, label: t(`findings.type.${x}`) }))} data-testid="finding-type" />
           <div>
             <Text size="sm" fw={500} mb={4}>{t('findings.severityLabel')}</Text>
@@ -264,11 +294,23 @@ function DiscrepancyForm({ view, correcting, onDone }: { view: Inspection; corre
               ))}
             </Group>
           </div>
-          <TextInput {...BIG} label={t('findings.fieldLabel')} value={field} onChange={(e) => setField(e.currentTarget.value)} maxLength={100} data-testid="finding-field" />
-          <TextInput {...BIG} label={t('findings.declaredLabel')} value={declared} onChange={(e) => setDeclared(e.currentTarget.value)} maxLength={1000} data-testid="finding-declared" />
-          <TextInput {...BIG} label={t('findings.observedLabel')} value={observed} onChange={(e) => setObserved(e.currentTarget.value)} maxLength={1000} data-testid="finding-observed" />
+          {isWeight ? (
+            <NativeSelect {...BIG} label={t('findings.weight.field')} value={field} onChange={(e) => pickWeightField(e.currentTarget.value)} data-testid="finding-field"
+              data={WEIGHT_FIELDS.map((f) => ({ value: f, label: t(`findings.weight.${f}`) }))} />
+          ) : (
+            <TextInput {...BIG} label={t('findings.fieldLabel')} value={field} onChange={(e) => setField(e.currentTarget.value)} maxLength={100} data-testid="finding-field" />
+          )}
+          <TextInput {...BIG} label={isWeight ? t('findings.weight.declared') : t('findings.declaredLabel')} value={declared} onChange={(e) => setDeclared(e.currentTarget.value)}
+            maxLength={1000} inputMode={isWeight ? 'decimal' : undefined} data-testid="finding-declared" />
+          <TextInput {...BIG} label={isWeight ? t('findings.weight.observed') : t('findings.observedLabel')} value={observed} onChange={(e) => setObserved(e.currentTarget.value)}
+            maxLength={1000} inputMode={isWeight ? 'decimal' : undefined} data-testid="finding-observed" />
           <TextInput {...BIG} label={t('findings.readingsLabel')} description={t('findings.idsHint')} value={readings} onChange={(e) => setReadings(e.currentTarget.value)} data-testid="finding-readings" />
         </SimpleGrid>
+        {check ? (
+          <Text size="sm" c={check.within ? 'teal.8' : 'red.8'} data-testid="weight-check" data-within={String(check.within)} role="status">
+            {t(check.within ? 'findings.weight.within' : 'findings.weight.over', { pct: `${check.pct > 0 ? '+' : ''}${check.pct.toFixed(1)}`, tolerance: view.weightTolerancePct })}
+          </Text>
+        ) : null}
         <SnapshotPicker orderId={view.order.id} value={snapshots} onChange={setSnapshots} />
         <Textarea label={t('findings.noteLabel')} value={note} onChange={(e) => setNote(e.currentTarget.value)} maxLength={4000} autosize minRows={2} data-testid="finding-note" />
         <ErrorAlert error={record.error} />
