@@ -86,15 +86,27 @@ export class WebhookWorker {
   /** The lease of a claimed row: a request's limit plus a margin (a crashed node's rows are sent again after it). */
   get leaseMs(): number { return this.o.timeoutMs + 5000; }
 
-  async start(): Promise<void> {
-    if (!this.stopped) return;
+  /** Starts listening and polling; stop() waits for a start still under way (the module starts it without waiting). */
+  start(): Promise<void> {
+    if (!this.stopped) return this.starting ?? Promise.resolve();
     this.stopped = false;
+    this.starting = this.begin().finally(() => { this.starting = null; });
+    return this.starting;
+  }
+
+  private starting: Promise<void> | null = null;
+
+  private async begin(): Promise<void> {
     try {
       // every unit of work that changed something writes outbox rows, whose insert trigger notifies this channel
-      this.unlisten = await this.database.listen(OUTBOX_CHANNEL, () => this.kick());
+      const unlisten = await this.database.listen(OUTBOX_CHANNEL, () => this.kick());
+      // stopped while the LISTEN connection was being opened: close it (it held the process and a connection open)
+      if (this.stopped) { await unlisten().catch(() => undefined); return; }
+      this.unlisten = unlisten;
     } catch (e) {
       this.o.log(`webhooks: LISTEN unavailable, polling only: ${(e as Error).message}`);
     }
+    if (this.stopped) return;
     const t = setInterval(() => this.kick(), this.o.pollMs);
     t.unref();
     this.timers.push(t);
@@ -105,6 +117,7 @@ export class WebhookWorker {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.starting;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.feeding;
