@@ -5,8 +5,8 @@
  * and container / seal numbers are reported as they first appear, each with the still it was read from and its
  * SHA-256 (evidence, not a hint).
  *
- * CPU is bounded per stream by a budget (a token bucket in core-seconds): when reading costs more than the budget the
- * reading rate drops; the relay never waits for any of this (packets are copied into a bounded queue and dropped,
+ * CPU is bounded per stream by a budget (a token bucket in core-seconds) that pays for both the decoder and the reading:
+ * when they cost more than the budget the reading rate drops; the relay never waits for any of this (packets are copied into a bounded queue and dropped,
  * never blocked on, when ffmpeg falls behind).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -45,7 +45,7 @@ export interface LiveReaderOptions {
   fps?: number;
   /** CPU budget per stream, in cores (default 0.15 = 15 % of one core). */
   cpuBudget?: number;
-  /** Burst allowance of the budget, core-seconds (default 2: the first readings of a new scene are not delayed). */
+  /** Burst allowance of the budget, core-seconds (default 1: the first readings of a new scene are not delayed). */
   burstCoreSeconds?: number;
   /** Longer side of the decoded stills (default 1280). */
   maxSide?: number;
@@ -58,6 +58,8 @@ export interface LiveReaderStats {
   stillsDecoded: number;
   stillsSkippedUnchanged: number;
   stillsSkippedBudget: number;
+  /** skipped because the last reads of this scene found nothing new (the interval doubles up to 4 s) */
+  stillsSkippedSteady: number;
   stillsRead: number;
   readCpuMs: number;
   /** ffmpeg's own CPU (decoding), ms, as read from /proc when available. */
@@ -150,7 +152,7 @@ function procCpuMs(pid: number | undefined): number {
  * One stream's live reader. Feed it every video RTP packet (`push`); it emits `reading` for each number that appears.
  */
 export class LiveReader extends EventEmitter<Events> {
-  readonly stats: LiveReaderStats = { framesIn: 0, framesDropped: 0, stillsDecoded: 0, stillsSkippedUnchanged: 0, stillsSkippedBudget: 0, stillsRead: 0, readCpuMs: 0, decoderCpuMs: 0 };
+  readonly stats: LiveReaderStats = { framesIn: 0, framesDropped: 0, stillsDecoded: 0, stillsSkippedUnchanged: 0, stillsSkippedBudget: 0, stillsSkippedSteady: 0, stillsRead: 0, readCpuMs: 0, decoderCpuMs: 0 };
   private parts: Buffer[] = [];
   private frameTs = -1;
   private expectSeq = -1;
@@ -169,7 +171,7 @@ export class LiveReader extends EventEmitter<Events> {
 
   constructor(private readonly opts: LiveReaderOptions) {
     super();
-    this.tokens = (opts.burstCoreSeconds ?? 2) * 1000;
+    this.tokens = (opts.burstCoreSeconds ?? 1) * 1000;
     this.askKeyframe();
   }
 
@@ -271,13 +273,18 @@ export class LiveReader extends EventEmitter<Events> {
   private refill(): void {
     const now = Date.now();
     const budget = (this.budget ?? this.opts.cpuBudget ?? 0.15) * (now - this.lastRefill);
-    this.tokens = Math.min((this.opts.burstCoreSeconds ?? 2) * 1000, this.tokens + budget);
+    this.tokens = Math.min((this.opts.burstCoreSeconds ?? 1) * 1000, this.tokens + budget);
     this.lastRefill = now;
   }
 
   private onStill(still: Buffer): void {
     this.stats.stillsDecoded++;
-    if (this.ff?.pid) this.decoderCpu = procCpuMs(this.ff.pid) || this.decoderCpu;
+    if (this.ff?.pid) {
+      // the decoder's CPU since the last still comes out of the same budget (the stream costs both)
+      const now = procCpuMs(this.ff.pid) || this.decoderCpu;
+      this.tokens -= Math.max(0, now - this.decoderCpu);
+      this.decoderCpu = now;
+    }
     this.stats.decoderCpuMs = this.decoderCpu;
     if (this.busy) return; // the previous still is still being read: this one is skipped, not queued
     this.refill();
@@ -295,21 +302,34 @@ export class LiveReader extends EventEmitter<Events> {
    * grey levels counted. A number painted on the door changes dozens of them (white on paint); the hand-held
    * camera's wobble of a few pixels, almost none.
    */
-  private async changed(still: Buffer): Promise<boolean> {
+  private async changed(still: Buffer): Promise<'same' | 'moved' | 'new-scene'> {
     const thumb = await sharp(still).resize(48, 36, { fit: 'fill' }).greyscale().raw().toBuffer();
     const prev = this.lastThumb;
+    let moved = thumb.length;
     if (prev) {
-      let moved = 0;
+      moved = 0;
       for (let i = 0; i < thumb.length; i++) if (Math.abs(thumb[i] - prev[i]) > 24) moved++;
-      if (moved < 4) return false;
+      if (moved < 4) return 'same';
     }
     this.lastThumb = thumb;
-    return true;
+    // a fifth of the picture changed: the camera turned to something else (another door, a seal held up)
+    return moved > thumb.length / 5 ? 'new-scene' : 'moved';
   }
 
+  /** Reads of this scene in a row that found nothing new, and when the next read may be (backing off 1, 2, 4 s). */
+  private fruitless = 0;
+  private nextReadAt = 0;
+
   private async readStill(still: Buffer, at: number): Promise<void> {
-    if (!(await this.changed(still))) {
+    const change = await this.changed(still);
+    if (change === 'same') {
       this.stats.stillsSkippedUnchanged++;
+      return;
+    }
+    if (change === 'new-scene') { this.fruitless = 0; this.nextReadAt = 0; }
+    // the same scene, read again and again without anything new (a hand-held camera's wobble): read less often
+    if (Date.now() < this.nextReadAt) {
+      this.stats.stillsSkippedSteady++;
       return;
     }
     const c0 = process.cpuUsage();
@@ -328,14 +348,19 @@ export class LiveReader extends EventEmitter<Events> {
       ...reading.sealNumbers.map((v) => ['seal', v] as [LiveReading['kind'], string]),
     ];
     const sha256 = createHash('sha256').update(still).digest('hex');
+    let fresh = 0;
     for (const [kind, value] of found) {
       const key = `${kind}:${value}`;
       if (this.seen.has(key)) continue;
       // An unverified reading of a number already verified in this stream adds nothing.
       if (kind === 'container_unverified' && [...this.seen].some((s) => s.startsWith('container:') && s.slice(10, 20) === value.slice(0, 10))) continue;
       this.seen.add(key);
+      fresh++;
       this.emit('reading', { kind, value, at, still, sha256, width: reading.width, height: reading.height, reading });
     }
+    if (fresh) this.fruitless = 0;
+    else this.fruitless++;
+    this.nextReadAt = this.fruitless ? Date.now() + Math.min(4000, 1000 * 2 ** (this.fruitless - 1)) : 0;
   }
 
   async close(): Promise<void> {
