@@ -47,8 +47,8 @@ test('weak profile: ~150 ms round trip, ~3 % loss each way, 300 kbit/s bottlenec
   }
   assert.equal(link.up.c.packets, 1000);
   assert.equal(rtts.length, link.down.c.delivered, 'every echo the link delivered arrived');
-  const lossBothWays = 1 - rtts.length / 1000; // 1 - 0.97² ≈ 5.9 %
-  assert.ok(lossBothWays > 0.035 && lossBothWays < 0.09, `round-trip loss ${(lossBothWays * 100).toFixed(1)} %`);
+  // (no round-trip figure from the echoes: on a loaded machine the link's timers fire late and in bunches, and the
+  // kernel drops part of a bunch at the echo server's socket — 25 % once in CI — which is not the link's loss)
 
   // the bottleneck: 2 s of 1 Mbit/s offered into 300 kbit/s → ~300 kbit/s delivered, the rest dropped at the queue
   link.set({ ...PROFILES.weak, lossPct: 0 });

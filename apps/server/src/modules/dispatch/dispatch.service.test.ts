@@ -175,7 +175,7 @@ test('rotation: an inspector does not get the same enterprise again within the w
   await cancelWaiting();
 });
 
-test('fairness: equal inspectors share a day\'s orders within one order of each other', async () => {
+test('fairness: equal inspectors share a day\'s orders evenly (within two orders of each other)', async () => {
   await setRotation(0);
   await t.ctx.db.execute(sql`update inspector_profiles set active = false`);
   const day = futureWeekday(3, 35);
@@ -189,7 +189,10 @@ test('fairness: equal inspectors share a day\'s orders within one order of each 
     .where(inArray(inspectionOrders.inspectorId, ids)).groupBy(inspectionOrders.inspectorId);
   const loads = counts.map((c) => Number(c.n));
   assert.equal(loads.reduce((a, b) => a + b, 0), 14);
-  assert.ok(Math.max(...loads) - Math.min(...loads) <= 1, `loads ${loads}`);
+  // The draw prefers the least loaded without excluding the others (one order above weighs 1/16, two above 1/81: an
+  // assignment nobody can predict). For 14 orders over 4 inspectors that leaves a spread above one order in 2.5 % of
+  // draws and above two in 0.11 % (200,000 simulated draws of this weighting); "within one" failed the fresh-clone CI of 2026-12-08 (loads 3,3,3,5).
+  assert.ok(Math.max(...loads) - Math.min(...loads) <= 2, `loads ${loads}`);
 });
 
 test('rvi dispatch replay RUN_ID: exit 0 "same result", exit 1 naming differences after tampering, exit 2 for an unknown run', { timeout: 120_000 }, async () => {
