@@ -105,7 +105,11 @@ test('all nine event types reach the office; the enterprise hears its own eight,
   const imp = await t.app.inject({ method: 'POST', url: '/api/declarations/import?skipInvalid=true', headers: { cookie: a.alpha.cookie, 'content-type': 'text/csv' }, payload: csv });
   assert.equal(imp.statusCode, 200, imp.body);
   await until('the batch scored', () => got('/office', 'declaration.scored').length > 0);
-  const picked = await t.ctx.db.select().from(selections);
+  // the draw commits after the scores (the same job, its own transaction): wait for it
+  let picked: (typeof selections.$inferSelect)[] = [];
+  for (const end = Date.now() + 30_000; !picked.length && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    picked = await t.ctx.db.select().from(selections);
+  }
   assert.ok(picked.length > 0, 'the draw selected some of the batch');
   await until('a selected event per selected declaration', () => picked.every((p) => got('/office', 'declaration.selected', p.declarationId).length === 1
     && got('/alpha', 'declaration.selected', p.declarationId).length === 1));
