@@ -12,6 +12,20 @@ export const DISCREPANCY_TYPES = [
 /** The mass fields a weight finding is about (declared vs weighed, in kg). */
 export const WEIGHT_FIELDS = ['netMassKg', 'grossMassKg'] as const;
 export type DiscrepancyType = (typeof DISCREPANCY_TYPES)[number];
+/** A mass as the inspector types it: "346.6", "346,6 kg", "1 200". */
+export function kgOf(v: string | null | undefined): number | null {
+  const t = (v ?? '').trim().replace(/\s*kg$/i, '').replace(/(\d)[\s\u00a0](?=\d{3}\b)/g, '$1').replace(',', '.');
+  return /^\d+(\.\d+)?$/.test(t) && Number(t) > 0 ? Number(t) : null;
+}
+
+/** Declared vs weighed: the difference in % of the declared mass and whether it is within the office's tolerance. */
+export function weightCheck(declared: string | null | undefined, observed: string | null | undefined, tolerancePct: number) {
+  const d = kgOf(declared), o = kgOf(observed);
+  if (d === null || o === null) return null;
+  const differencePct = Math.round(((o - d) / d) * 1000) / 10;
+  return { declaredKg: d, observedKg: o, differencePct, tolerancePct, withinTolerance: Math.abs(differencePct) <= tolerancePct };
+}
+
 export const SEVERITIES = ['minor', 'significant', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export const FINDING_STEP_RESULTS = ['pass', 'fail', 'not_applicable'] as const;

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import {
-  CHECKLIST_STEPS, WEIGHT_FIELDS, type AcceptSuggestionBody, type DismissSuggestionBody, type Finding, type FindingInput, type InspectionList,
+  CHECKLIST_STEPS, WEIGHT_FIELDS, kgOf, weightCheck, type AcceptSuggestionBody, type DismissSuggestionBody, type Finding, type FindingInput, type InspectionList,
   type InspectionListQuery, type InspectionView, type SuggestedFinding,
 } from '@rvi/contracts';
 import {
@@ -61,20 +61,6 @@ function assertOpen(order: OrderRow, facts: CaseFacts): void {
 
 function fieldProblem(field: string, message: string): AppError {
   return badRequest('invalid_finding', `${field} ${message}`, [{ field: `body.${field}`, message }]);
-}
-
-/** A mass as the inspector types it: "346.6", "346,6 kg", "1 200". */
-export function kgOf(v: string | null | undefined): number | null {
-  const t = (v ?? '').trim().replace(/\s*kg$/i, '').replace(/(\d)[\s\u00a0](?=\d{3}\b)/g, '$1').replace(',', '.');
-  return /^\d+(\.\d+)?$/.test(t) && Number(t) > 0 ? Number(t) : null;
-}
-
-/** Declared vs weighed: the difference in % of the declared mass and whether it is within the office's tolerance. */
-export function weightCheck(declared: string | null | undefined, observed: string | null | undefined, tolerancePct: number) {
-  const d = kgOf(declared), o = kgOf(observed);
-  if (d === null || o === null) return null;
-  const differencePct = Math.round(((o - d) / d) * 1000) / 10;
-  return { declaredKg: d, observedKg: o, differencePct, tolerancePct, withinTolerance: Math.abs(differencePct) <= tolerancePct };
 }
 
 /** Checks the shape rules the JSON schema cannot express (which fields each kind needs). */

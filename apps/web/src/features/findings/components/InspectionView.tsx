@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Alert, Button, Card, Group, NativeSelect, Radio, SimpleGrid, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import {
-  DECISION_OUTCOMES, DISCREPANCY_TYPES, FINDING_STEP_RESULTS, SEVERITIES, WEIGHT_FIELDS, type DecisionOutcome, type DiscrepancyType, type Finding,
+  DECISION_OUTCOMES, DISCREPANCY_TYPES, FINDING_STEP_RESULTS, SEVERITIES, WEIGHT_FIELDS, weightCheck, type DecisionOutcome, type DiscrepancyType, type Finding,
   type FindingInput, type InspectionView as Inspection, type Severity, type SuggestedFinding,
 } from '@rvi/contracts';
 import { ErrorAlert } from '../../../shared/ui/ErrorAlert.tsx';
@@ -221,18 +221,6 @@ function DiscrepancyArea({ view }: { view: Inspection }) {
   );
 }
 
-/** Declared vs weighed, as typed ("346,6 kg"): the difference in % and whether it is within the tolerance (the server's rule). */
-function weightDifference(declared: string, observed: string, tolerancePct: number): { pct: number; within: boolean } | null {
-  const kg = (v: string) => {
-    const x = v.trim().replace(/\s*kg$/i, '').replace(/(\d)[\s\u00a0](?=\d{3}\b)/g, '$1').replace(',', '.');
-    return /^\d+(\.\d+)?$/.test(x) && Number(x) > 0 ? Number(x) : null;
-  };
-  const d = kg(declared), o = kg(observed);
-  if (d === null || o === null) return null;
-  const pct = Math.round(((o - d) / d) * 1000) / 10;
-  return { pct, within: Math.abs(pct) <= tolerancePct };
-}
-
 function DiscrepancyForm({ view, correcting, onDone }: { view: Inspection; correcting: Finding | null; onDone(): void }) {
   const { t } = useTranslation();
   const record = useRecordFinding();
@@ -248,10 +236,10 @@ function DiscrepancyForm({ view, correcting, onDone }: { view: Inspection; corre
   const [snapshots, setSnapshots] = useState<string[]>(correcting?.evidence.snapshots ?? []);
   const [readings, setReadings] = useState(correcting?.evidence.readings.join(', ') ?? '');
   const isWeight = type === 'weight';
-  const check = isWeight ? weightDifference(declared, observed, view.weightTolerancePct) : null;
+  const check = isWeight ? weightCheck(declared, observed, view.weightTolerancePct) : null;
   useEffect(() => {
-    if (check && !severityPicked) setSeverityState(check.within ? 'minor' : 'significant');
-  }, [check?.within, severityPicked]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (check && !severityPicked) setSeverityState(check.withinTolerance ? 'minor' : 'significant');
+  }, [check?.withinTolerance, severityPicked]); // eslint-disable-line react-hooks/exhaustive-deps
   const pickWeightField = (f: string) => {
     setField(f);
     const kg = f === 'grossMassKg' ? view.declaration.grossMassKg : view.declaration.netMassKg;
@@ -307,8 +295,8 @@ function DiscrepancyForm({ view, correcting, onDone }: { view: Inspection; corre
           <TextInput {...BIG} label={t('findings.readingsLabel')} description={t('findings.idsHint')} value={readings} onChange={(e) => setReadings(e.currentTarget.value)} data-testid="finding-readings" />
         </SimpleGrid>
         {check ? (
-          <Text size="sm" c={check.within ? 'teal.8' : 'red.8'} data-testid="weight-check" data-within={String(check.within)} role="status">
-            {t(check.within ? 'findings.weight.within' : 'findings.weight.over', { pct: `${check.pct > 0 ? '+' : ''}${check.pct.toFixed(1)}`, tolerance: view.weightTolerancePct })}
+          <Text size="sm" c={check.withinTolerance ? 'teal.8' : 'red.8'} data-testid="weight-check" data-within={String(check.withinTolerance)} role="status">
+            {t(check.withinTolerance ? 'findings.weight.within' : 'findings.weight.over', { pct: `${check.differencePct > 0 ? '+' : ''}${check.differencePct.toFixed(1)}`, tolerance: view.weightTolerancePct })}
           </Text>
         ) : null}
         <SnapshotPicker orderId={view.order.id} value={snapshots} onChange={setSnapshots} />
